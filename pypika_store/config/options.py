@@ -1,0 +1,143 @@
+"""The table of configuration options: names, defaults, value kinds and whether CONFIG SET may
+change them at run time.
+
+Names are Pika's and Redis' own (``requirepass``, ``db-path``, ``slave-priority``) so existing
+pika.conf and redis.conf files, and the tools that send CONFIG GET, work unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+class ConfigError(ValueError):
+    """A value that does not parse for its option; the text completes Redis' CONFIG SET error."""
+
+
+_MEMORY_UNITS = {
+    "": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3,
+}
+_MEMORY_RE = re.compile(r"^(-?\d+)([a-z]*)$")
+
+
+def parse_memory(text: str) -> int:
+    """Parse Redis' memory notation (``512mb``, ``1gb``, ``100k``) into bytes."""
+    match = _MEMORY_RE.match(text.strip().lower())
+    if not match or match.group(2) not in _MEMORY_UNITS:
+        raise ConfigError("argument must be a memory value")
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)]
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError("argument couldn't be parsed into an integer") from None
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("yes", "true", "1"):
+        return True
+    if value in ("no", "false", "0"):
+        return False
+    raise ConfigError("argument must be 'yes' or 'no'")
+
+
+def _parse_str(text: str) -> str:
+    return text
+
+
+def _format_bool(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration option.
+
+    ``minimum``/``maximum`` bound numeric values; ``choices`` restricts an enum; ``mutable``
+    says whether CONFIG SET may change it while the server runs.
+    """
+
+    name: str
+    default: object
+    parse: Callable[[str], object] = _parse_str
+    format: Callable[[object], str] = str
+    mutable: bool = True
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = field(default=())
+    doc: str = ""
+
+    def convert(self, text: str) -> object:
+        """Parse ``text`` and check its bounds; raises :class:`ConfigError`."""
+        value = self.parse(text)
+        if self.choices and value not in self.choices:
+            raise ConfigError("argument(s) must be one of the following: " + ", ".join(self.choices))
+        if self.minimum is not None and value < self.minimum:  # type: ignore[operator]
+            raise ConfigError(f"argument must be between {self.minimum} and {self.maximum} inclusive")
+        if self.maximum is not None and value > self.maximum:  # type: ignore[operator]
+            raise ConfigError(f"argument must be between {self.minimum} and {self.maximum} inclusive")
+        return value
+
+
+def _int(name: str, default: int, **kw) -> Option:
+    return Option(name, default, _parse_int, str, **kw)
+
+
+def _memory(name: str, default: int, **kw) -> Option:
+    return Option(name, default, parse_memory, str, **kw)
+
+
+def _bool(name: str, default: bool, **kw) -> Option:
+    return Option(name, default, _parse_bool, _format_bool, **kw)
+
+
+def _enum(name: str, default: str, choices: tuple[str, ...], **kw) -> Option:
+    return Option(name, default, lambda text: text.strip().lower(), str, choices=choices, **kw)
+
+
+def _str(name: str, default: str, **kw) -> Option:
+    return Option(name, default, _parse_str, str, **kw)
+
+
+_TABLE: tuple[Option, ...] = (
+    # Network
+    _int("port", 9221, mutable=False, minimum=0, maximum=65535, doc="TCP port (Pika's default)."),
+    _str("bind", "127.0.0.1", mutable=False, doc="Addresses to listen on, space separated."),
+    _int("timeout", 0, minimum=0, maximum=2**31 - 1, doc="Close clients idle this many seconds (0: never)."),
+    _int("maxclients", 10000, minimum=1, maximum=2**31 - 1),
+    _memory("proto-max-bulk-len", 512 * 1024**2, minimum=1024 * 1024, maximum=2**63 - 1,
+            doc="Largest bulk string a client may send."),
+    _memory("client-query-buffer-limit", 1024**3, minimum=1024 * 1024, maximum=2**63 - 1,
+            doc="Largest unparsed input buffered for one client."),
+    # Security
+    _str("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
+    _str("masterauth", ""),
+    # Keyspace and storage
+    _int("databases", 16, mutable=False, minimum=1, maximum=256, doc="Number of SELECT-able DBs."),
+    _str("db-path", "./db/", mutable=False, doc="LMDB data folder."),
+    _str("log-path", "./log/", mutable=False, doc="Binlog folder (log_db<N>/ under it)."),
+    _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots."),
+    _str("dump-prefix", ""),
+    _memory("lmdb-map-size", 256 * 1024**3, mutable=False, minimum=1024 * 1024, maximum=2**63 - 1,
+            doc="LMDB address-space reservation; the file itself grows only as needed."),
+    _enum("sync-policy", "everysec", ("always", "everysec", "no"),
+          doc="When commits reach the disk: every event-loop turn, once a second, or when the OS decides."),
+    _int("hz", 10, minimum=1, maximum=500, doc="Background cycles (active expiry) per second."),
+    # Logging and process
+    _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning")),
+    _str("logfile", "", mutable=False, doc="Log file; empty logs to standard output."),
+    _str("pidfile", "", mutable=False),
+)
+
+#: Every option by its canonical name and by each alias.
+OPTIONS: dict[str, Option] = {}
+for _option in _TABLE:
+    OPTIONS[_option.name] = _option
+    for _alias in _option.aliases:
+        OPTIONS[_alias] = _option

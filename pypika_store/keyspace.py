@@ -1,0 +1,183 @@
+"""One logical DB (a SELECT index): key lookup with lazy expiry, typed records, deletion.
+
+Commands call these methods; they never see LMDB. Reads go through the engine's current
+transaction for this event-loop turn (the open write transaction if the turn has written, so a
+pipeline reads its own writes), writes through the turn's shared write transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Iterator, NamedTuple
+
+from .errors import WrongTypeError
+from .expiry import ExpiryIndex
+from .storage.records import (
+    HEADER,
+    HEADER_SIZE,
+    TAG_STRING,
+    TYPE_NAMES,
+    decode_header,
+    encode_string,
+    with_expiry,
+)
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .storage.environment import DatabaseHandles
+
+#: ``set_string(..., expire_at_ms=KEEP_TTL)`` keeps the key's current expiry (SET KEEPTTL, INCR...).
+KEEP_TTL = -1
+
+_unpack_header = HEADER.unpack_from
+
+
+class Record(NamedTuple):
+    """A key's decoded metadata record."""
+
+    tag: int
+    expire_at_ms: int
+    body: bytes
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.tag]
+
+
+class Keyspace:
+    """The keys of one logical DB."""
+
+    def __init__(self, engine: "Engine", index: int, handles: "DatabaseHandles") -> None:
+        self.index = index
+        self._engine = engine
+        self._meta = handles.meta
+        self._members = handles.members
+        self.expiry = ExpiryIndex()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _live_raw(self, key: bytes) -> bytes | None:
+        """The key's raw record, or None when it is missing or expired."""
+        raw = self._engine.reader().get(key, db=self._meta)
+        if raw is None:
+            return None
+        expire_at = _unpack_header(raw)[1]
+        if expire_at and expire_at <= self._engine.now_ms():
+            return None
+        return raw
+
+    def get_record(self, key: bytes) -> Record | None:
+        raw = self._live_raw(key)
+        if raw is None:
+            return None
+        tag, expire_at = decode_header(raw)
+        return Record(tag, expire_at, raw[HEADER_SIZE:])
+
+    def get_string(self, key: bytes) -> bytes | None:
+        """The string value of ``key``; None when missing; WRONGTYPE for other types."""
+        raw = self._live_raw(key)
+        if raw is None:
+            return None
+        if raw[0] != TAG_STRING:
+            raise WrongTypeError()
+        return raw[HEADER_SIZE:]
+
+    def exists(self, key: bytes) -> bool:
+        return self._live_raw(key) is not None
+
+    def type_name(self, key: bytes) -> str:
+        raw = self._live_raw(key)
+        return "none" if raw is None else TYPE_NAMES[raw[0]]
+
+    def expire_at(self, key: bytes) -> int | None:
+        """Absolute expiry in unix ms; 0 for a key without one; None for a missing key."""
+        raw = self._live_raw(key)
+        return None if raw is None else _unpack_header(raw)[1]
+
+    def size(self) -> int:
+        """Number of keys, counting expired keys not yet reclaimed (as Redis' DBSIZE does)."""
+        return self._engine.reader().stat(self._meta)["entries"]
+
+    def iter_records(self, start: bytes = b"") -> Iterator[tuple[bytes, Record]]:
+        """Live keys in byte order from ``start`` (inclusive), with their records."""
+        now = self._engine.now_ms()
+        with self._engine.reader().cursor(db=self._meta) as cursor:
+            if not cursor.set_range(start):
+                return
+            for key, raw in cursor:
+                tag, expire_at = decode_header(raw)
+                if expire_at and expire_at <= now:
+                    continue
+                yield key, Record(tag, expire_at, raw[HEADER_SIZE:])
+
+    def random_key(self) -> bytes | None:
+        """A key picked by jumping to a random point of the key order (cheap, roughly uniform)."""
+        if self.size() == 0:
+            return None
+        for _ in range(8):
+            probe = random.getrandbits(64).to_bytes(8, "big")
+            for key, _record in self.iter_records(probe):
+                return key
+            for key, _record in self.iter_records():
+                return key
+        return None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+        """Write a record, replacing whatever the key held."""
+        old = self._engine.writer().replace(key, record, db=self._meta)
+        if expire_at_ms or (old is not None and _unpack_header(old)[1]):
+            self.expiry.set(key, expire_at_ms)
+
+    def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0) -> None:
+        """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current)."""
+        if expire_at_ms == KEEP_TTL:
+            current = self.expire_at(key)
+            expire_at_ms = current or 0
+        self._put(key, encode_string(value, expire_at_ms), expire_at_ms)
+
+    def put_record(self, key: bytes, record: Record) -> None:
+        """Store a whole record under ``key`` (RENAME, MOVE, RESTORE)."""
+        self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
+        txn = self._engine.writer()
+        raw = txn.pop(key, db=self._meta)
+        if raw is None:
+            return False
+        expire_at = _unpack_header(raw)[1]
+        if expire_at:
+            self.expiry.discard(key)
+            if expire_at <= self._engine.now_ms():
+                return False
+        return True
+
+    def set_expire(self, key: bytes, expire_at_ms: int) -> bool:
+        """Give a live key a new absolute expiry (0 removes it); False when the key is missing."""
+        raw = self._live_raw(key)
+        if raw is None:
+            return False
+        self._engine.writer().put(key, with_expiry(raw, expire_at_ms), db=self._meta)
+        self.expiry.set(key, expire_at_ms)
+        return True
+
+    def flush(self) -> None:
+        """Remove every key of this DB."""
+        self._engine.writer().drop(self._meta, delete=False)
+        self._engine.writer().drop(self._members, delete=False)
+        self.expiry.clear()
+
+    def due_keys(self, limit: int) -> list[bytes]:
+        """Keys whose expiry has passed, for the active expiry cycle to delete."""
+        return self.expiry.due(self._engine.now_ms(), limit)
+
+    def rebuild_expiry_index(self) -> None:
+        """Fill the expiry index from LMDB (at start-up, or after a failed commit)."""
+        self.expiry.clear()
+        with self._engine.reader().cursor(db=self._meta) as cursor:
+            for key, raw in cursor:
+                expire_at = _unpack_header(raw)[1]
+                if expire_at:
+                    self.expiry.set(key, expire_at)

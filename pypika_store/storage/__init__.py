@@ -1,0 +1,1 @@
+"""Storage: the LMDB environment and the byte layout of records inside it."""

@@ -1,0 +1,59 @@
+"""The byte layout of a key's metadata record (see docs/storage-format.md).
+
+Every key has exactly one record in its DB's ``meta`` table, keyed by the key's bytes:
+
+    tag: u8 | expire_at_ms: u64 big-endian (0 = no expiry) | body
+
+For a string the body is the value itself, so GET and SET touch one record. Collection types
+(hash, list, set, zset, stream) store a body that starts with a u64 *object id* and keep their
+members in the ``members`` table under that id, never under the key name: RENAME moves one
+record, and DEL drops one record and hands the id to the background reclaimer.
+"""
+
+from __future__ import annotations
+
+import struct
+
+HEADER = struct.Struct(">BQ")
+HEADER_SIZE = HEADER.size
+
+TAG_STRING = ord("s")
+TAG_HASH = ord("h")
+TAG_LIST = ord("l")
+TAG_SET = ord("t")
+TAG_ZSET = ord("z")
+TAG_STREAM = ord("x")
+
+#: TYPE's answer for each tag.
+TYPE_NAMES: dict[int, str] = {
+    TAG_STRING: "string",
+    TAG_HASH: "hash",
+    TAG_LIST: "list",
+    TAG_SET: "set",
+    TAG_ZSET: "zset",
+    TAG_STREAM: "stream",
+}
+TAGS_BY_NAME: dict[str, int] = {name: tag for tag, name in TYPE_NAMES.items()}
+
+_PACK_HEADER = HEADER.pack
+_UNPACK_HEADER = HEADER.unpack_from
+
+
+def encode_string(value: bytes, expire_at_ms: int = 0) -> bytes:
+    """The meta record of a string key."""
+    return _PACK_HEADER(TAG_STRING, expire_at_ms) + value
+
+
+def encode(tag: int, expire_at_ms: int, body: bytes) -> bytes:
+    """A meta record of any type."""
+    return _PACK_HEADER(tag, expire_at_ms) + body
+
+
+def decode_header(record: bytes) -> tuple[int, int]:
+    """Return ``(tag, expire_at_ms)`` of a meta record."""
+    return _UNPACK_HEADER(record)
+
+
+def with_expiry(record: bytes, expire_at_ms: int) -> bytes:
+    """The same record with another expiry (the body is untouched)."""
+    return _PACK_HEADER(record[0], expire_at_ms) + record[HEADER_SIZE:]

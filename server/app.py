@@ -1,0 +1,207 @@
+"""The server: listeners, clients, the end-of-turn commit, and background cycles.
+
+Group commit: the first transaction a turn opens schedules :meth:`Server._end_turn` with
+``call_soon``; asyncio runs it after every callback already queued for this loop iteration, i.e.
+after all the ``data_received`` calls of one poll. It commits the turn's LMDB transaction once
+and only then writes the replies that were waiting for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import lmdb
+
+from pypika_store import __version__
+from pypika_store.config import Config
+from pypika_store.engine import Engine
+from pypika_store.storage.environment import SYNC_EVERYSEC
+
+from . import commands  # noqa: F401  (registers every command)
+from .connection import Client
+
+if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+
+log = logging.getLogger("pypika_store.server")
+
+#: Keys the active expiry cycle deletes per DB per run before yielding to clients.
+EXPIRE_BATCH = 200
+
+
+@dataclass
+class Stats:
+    """Counters behind INFO stats (reset by CONFIG RESETSTAT)."""
+
+    connections_received: int = 0
+    commands_processed: int = 0
+    rejected_connections: int = 0
+    expired_keys: int = 0
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    net_input_bytes: int = 0
+    net_output_bytes: int = 0
+
+
+class Server:
+    """A pypika-store server: one engine served over TCP."""
+
+    def __init__(self, config: Config, use_hiredis: bool = True) -> None:
+        self.config = config
+        self.use_hiredis = use_hiredis
+        self.run_id = secrets.token_hex(20)
+        self.started_at = time.time()
+        self.stats = Stats()
+        self.clients: dict[int, Client] = {}
+        self.engine = Engine(
+            path=os.path.abspath(config.get_str("db-path")),
+            databases=config.get_int("databases"),
+            map_size=config.get_int("lmdb-map-size"),
+            sync_policy=config.get_str("sync-policy"),
+        )
+        self.port = config.get_int("port")
+        self._listeners: list[asyncio.base_events.Server] = []
+        self._flush_waiting: list[Client] = []
+        self._timers: list[asyncio.TimerHandle] = []
+        self._loop: AbstractEventLoop | None = None
+        self._stopped = asyncio.Event()
+        self.shutting_down = False
+        #: "master" or "slave" (INFO, ROLE, HELLO); replication changes it.
+        self.role = "master"
+        self._sync_running = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the listeners and start the background cycles."""
+        self._loop = loop = asyncio.get_running_loop()
+        self.engine.on_turn_start = lambda: loop.call_soon(self._end_turn)
+        for host in self.config.get_str("bind").split():
+            listener = await loop.create_server(lambda: Client(self), host, self.port,
+                                                reuse_address=True, backlog=511)
+            self._listeners.append(listener)
+            if self.port == 0:  # an ephemeral port: every further address shares it
+                self.port = listener.sockets[0].getsockname()[1]
+        self._write_pidfile()
+        self._schedule(1 / self.config.get_int("hz"), self._cron)
+        if self.engine.sync_policy == SYNC_EVERYSEC:
+            self._schedule(1.0, self._sync_everysec)
+        log.info("Server initialized; pypika-store %s, pid %d", __version__, os.getpid())
+        log.info("Ready to accept connections tcp on %s port %d",
+                 self.config.get_str("bind"), self.port)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def request_shutdown(self) -> None:
+        """Stop serving: close listeners and clients, commit, close LMDB. Idempotent."""
+        if self.shutting_down:
+            return
+        self.shutting_down = True
+        log.warning("User requested shutdown...")
+        for timer in self._timers:
+            timer.cancel()
+        for listener in self._listeners:
+            listener.close()
+        self._end_turn()
+        for client in list(self.clients.values()):
+            client.close()
+        self.engine.close()
+        self._remove_pidfile()
+        log.warning("pypika-store is now ready to exit, bye bye...")
+        self._stopped.set()
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def client_connected(self, client: Client) -> None:
+        self.stats.connections_received += 1
+        if len(self.clients) >= self.config.get_int("maxclients"):
+            self.stats.rejected_connections += 1
+            client.abort_pending("max number of clients reached")
+            return
+        self.clients[client.id] = client
+
+    def client_disconnected(self, client: Client) -> None:
+        self.clients.pop(client.id, None)
+
+    def flush_after_commit(self, client: Client) -> None:
+        """Hold ``client``'s replies until this turn's commit."""
+        self._flush_waiting.append(client)
+
+    def _end_turn(self) -> None:
+        waiting, self._flush_waiting = self._flush_waiting, []
+        try:
+            self.engine.end_turn()
+        except lmdb.Error as exc:
+            for client in waiting:
+                client.abort_pending(f"write failed, not committed: {exc}")
+            return
+        for client in waiting:
+            client.flush()
+
+    # -- background cycles ---------------------------------------------------------------------
+
+    def _schedule(self, delay: float, callback) -> None:
+        assert self._loop is not None
+
+        def run() -> None:
+            if self.shutting_down:
+                return
+            try:
+                callback()
+            except Exception:  # a cycle must never stop the server
+                log.exception("background cycle %s failed", callback.__name__)
+            self._timers.remove(handle_box[0])
+            self._schedule(delay, callback)
+
+        handle_box = [self._loop.call_later(delay, run)]
+        self._timers.append(handle_box[0])
+
+    def _cron(self) -> None:
+        """Active expiry (Redis' serverCron at ``hz``) and idle-client timeouts."""
+        for keyspace in self.engine.keyspaces:
+            if not len(keyspace.expiry):
+                continue
+            for key in keyspace.due_keys(EXPIRE_BATCH):
+                keyspace.delete(key)
+                self.stats.expired_keys += 1
+        timeout = self.config.get_int("timeout")
+        if timeout:
+            for client in list(self.clients.values()):
+                if client.kind == "normal" and client.idle_seconds() > timeout:
+                    client.close()
+
+    def _sync_everysec(self) -> None:
+        # fsync can take milliseconds: run it off the event loop, one at a time.
+        if self._sync_running:
+            return
+        self._sync_running = True
+        future = self._loop.run_in_executor(None, self.engine.sync)  # type: ignore[union-attr]
+        future.add_done_callback(self._sync_done)
+
+    def _sync_done(self, future: asyncio.Future) -> None:
+        self._sync_running = False
+        if future.exception() is not None:
+            log.error("background sync failed: %s", future.exception())
+
+    # -- pidfile -------------------------------------------------------------------------------
+
+    def _write_pidfile(self) -> None:
+        path = self.config.get_str("pidfile")
+        if path:
+            with open(path, "w", encoding="ascii") as handle:
+                handle.write(f"{os.getpid()}\n")
+
+    def _remove_pidfile(self) -> None:
+        path = self.config.get_str("pidfile")
+        if path:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass

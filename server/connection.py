@@ -1,0 +1,191 @@
+"""One client connection: read, parse, dispatch, reply.
+
+Each ``data_received`` parses every complete command in the input and runs them in order,
+collecting the encoded replies. If the turn has uncommitted writes (this client's or another's
+that a read here may have seen), the replies wait for the turn's commit; otherwise they are
+written at once. Either way one ``transport.write`` carries all replies of one read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from pypika_store.errors import CommandError
+
+from .registry import NO_AUTH, TABLE, resolve_subcommand
+from .resp.parser import ProtocolError, make_parser
+from .resp.replies import encode, error_line
+
+if TYPE_CHECKING:
+    from pypika_store.keyspace import Keyspace
+
+    from .app import Server
+
+log = logging.getLogger(__name__)
+
+_client_ids = itertools.count(1)
+_NOAUTH = error_line("NOAUTH Authentication required.")
+
+#: CLIENT KILL TYPE / CLIENT LIST's kinds of connection.
+NORMAL = "normal"
+PUBSUB = "pubsub"
+MASTER = "master"
+REPLICA = "slave"
+
+
+def _unknown_command(argv: list[bytes]) -> bytes:
+    args = ""
+    for arg in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
+    name = argv[0].decode("utf-8", "replace")[:128]
+    return error_line(f"ERR unknown command '{name}', with args beginning with: {args}")
+
+
+def _wrong_arity(name: str) -> bytes:
+    return error_line(f"ERR wrong number of arguments for '{name}' command")
+
+
+class Client(asyncio.Protocol):
+    """A connected client and its session state (selected DB, auth, name, ...)."""
+
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self.id = next(_client_ids)
+        self.db = 0
+        self.keyspace: "Keyspace" = server.engine.keyspaces[0]
+        self.authenticated = not server.config["requirepass"]
+        self.name = b""
+        self.kind = NORMAL
+        self.resp = 2
+        self.created = self.last_interaction = time.monotonic()
+        self.last_command = "NULL"
+        self.address = self.local_address = "?:0"
+        self.transport: asyncio.Transport | None = None
+        self.closing = False          # close once pending replies are written
+        self._out: list[bytes] = []
+        config = server.config
+        self._parser = make_parser(config.get_int("proto-max-bulk-len"),
+                                   config.get_int("client-query-buffer-limit"),
+                                   server.use_hiredis)
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.address = _format_address(transport.get_extra_info("peername"))
+        self.local_address = _format_address(transport.get_extra_info("sockname"))
+        self.server.client_connected(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.server.client_disconnected(self)
+
+    def pause_writing(self) -> None:
+        # The client does not read its replies: stop reading its requests until it does.
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.closing:
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        server = self.server
+        server.stats.net_input_bytes += len(data)
+        self.last_interaction = time.monotonic()
+        parser = self._parser
+        out = self._out
+        try:
+            parser.feed(data)
+            while not self.closing:
+                argv = parser.gets()
+                if argv is False:
+                    break
+                out.append(self.execute(argv))
+        except ProtocolError as exc:
+            out.append(error_line(f"ERR Protocol error: {exc}"))
+            log.debug("protocol error from %s: %s", self.address, exc)
+            self.closing = True
+        if out:
+            if server.engine.dirty:
+                server.flush_after_commit(self)
+            else:
+                self.flush()
+        elif self.closing:
+            self.flush()
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def execute(self, argv: list[bytes]) -> bytes:
+        """Run one command and return its encoded reply."""
+        spec = TABLE.get(argv[0])
+        if spec is None:
+            return _unknown_command(argv)
+        if not spec.arity_ok(len(argv)):
+            return _wrong_arity(spec.name)
+        try:
+            if spec.subcommands:
+                spec = resolve_subcommand(spec, argv)
+                if not spec.arity_ok(len(argv)):
+                    return _wrong_arity(spec.full_name)
+            if not self.authenticated and NO_AUTH not in spec.flags:
+                return _NOAUTH
+            self.last_command = spec.full_name
+            self.server.stats.commands_processed += 1
+            spec.calls += 1
+            return encode(spec.handler(self, argv))  # type: ignore[misc]
+        except CommandError as exc:
+            spec.failed_calls += 1
+            return error_line(exc.message)
+
+    # -- output --------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the collected replies (and close, if the client is closing)."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            self._out.clear()
+            return
+        if self._out:
+            payload = b"".join(self._out) if len(self._out) > 1 else self._out[0]
+            self._out.clear()
+            self.server.stats.net_output_bytes += len(payload)
+            transport.write(payload)
+        if self.closing:
+            transport.close()
+
+    def abort_pending(self, reason: str) -> None:
+        """Drop replies that must not be sent (their writes were not committed) and disconnect."""
+        self._out.clear()
+        self._out.append(error_line(f"ERR {reason}"))
+        self.closing = True
+        self.flush()
+
+    def close(self) -> None:
+        """Disconnect after the replies already collected (QUIT, CLIENT KILL)."""
+        self.closing = True
+        if self.transport is not None and not self._out:
+            self.transport.close()
+
+    def select(self, index: int) -> None:
+        self.db = index
+        self.keyspace = self.server.engine.keyspaces[index]
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self.last_interaction
+
+    def age_seconds(self) -> float:
+        return time.monotonic() - self.created
+
+
+def _format_address(address: object) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = address[0]
+        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    return str(address or "?:0")

@@ -1,0 +1,302 @@
+"""Incremental parsers for client requests: RESP multibulk and inline (telnet-style) commands.
+
+:class:`RequestParser` is the reference: it applies Redis' rules and limits and produces Redis'
+exact ``Protocol error`` texts. :class:`HiredisRequestParser` hands the common case to hiredis'
+C reader and falls back to the reference parser for everything unusual (inline commands,
+malformed input, very large bulks), so both behave identically. :func:`make_parser` picks the
+fastest available.
+"""
+
+from __future__ import annotations
+
+try:  # optional speed-up
+    import hiredis
+except ImportError:  # pragma: no cover - exercised when hiredis is absent
+    hiredis = None
+
+#: Longest inline command, multibulk count line or bulk length line (Redis' PROTO_INLINE_MAX_SIZE).
+INLINE_MAX_SIZE = 64 * 1024
+
+
+class ProtocolError(Exception):
+    """Unparseable input; the message is Redis' text after ``ERR Protocol error: ``."""
+
+
+def _strict_int(text: bytes) -> int | None:
+    """Parse an integer the way Redis' string2ll does: no sign '+', no spaces, no leading zeros."""
+    if not text or len(text) > 20:
+        return None
+    digits = text[1:] if text[:1] == b"-" else text
+    if not digits.isdigit() or (len(digits) > 1 and digits[:1] == b"0") or (digits == b"0" and text[:1] == b"-"):
+        return None
+    return int(text)
+
+
+def split_inline(line: bytes) -> list[bytes]:
+    """Split an inline command like Redis' sdssplitargs: spaces, "double" and 'single' quotes."""
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \t\r\n\v\f":
+            i += 1
+        if i >= n:
+            return args
+        current = bytearray()
+        if line[i] == 0x22:  # double quotes, with escapes
+            i += 1
+            while True:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                ch = line[i]
+                if ch == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _is_hex(line[i + 2 : i + 4]):
+                    current.append(int(line[i + 2 : i + 4], 16))
+                    i += 4
+                elif ch == 0x5C and i + 1 < n:
+                    current.append(_ESCAPES.get(line[i + 1], line[i + 1]))
+                    i += 2
+                elif ch == 0x22:
+                    i += 1
+                    if i < n and line[i] not in b" \t\r\n\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    break
+                else:
+                    current.append(ch)
+                    i += 1
+        elif line[i] == 0x27:  # single quotes: only \' is an escape
+            i += 1
+            while True:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                ch = line[i]
+                if ch == 0x5C and i + 1 < n and line[i + 1] == 0x27:
+                    current.append(0x27)
+                    i += 2
+                elif ch == 0x27:
+                    i += 1
+                    if i < n and line[i] not in b" \t\r\n\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    break
+                else:
+                    current.append(ch)
+                    i += 1
+        else:
+            start = i
+            while i < n and line[i] not in b" \t\r\n\v\f":
+                i += 1
+            current += line[start:i]
+        args.append(bytes(current))
+
+
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+
+
+def _is_hex(pair: bytes) -> bool:
+    return len(pair) == 2 and all(ch in b"0123456789abcdefABCDEF" for ch in pair)
+
+
+class RequestParser:
+    """Parses a client's byte stream into commands (lists of bytes), one at a time.
+
+    ``feed(data)`` appends input; ``gets()`` returns the next complete command, ``False`` when
+    more input is needed, and raises :class:`ProtocolError` on malformed input. Empty commands
+    (a blank inline line, ``*0``) are skipped as Redis skips them.
+    """
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
+        self.max_bulk_len = max_bulk_len
+        self.max_buffer = max_buffer
+        self._buffer = bytearray()
+        self._pos = 0
+        # Multibulk state: the arguments still expected, those read so far, the next bulk size.
+        self._remaining = 0
+        self._args: list[bytes] = []
+        self._bulk_len = -1
+
+    def feed(self, data: bytes) -> None:
+        if self._pos > 4096 and self._pos > len(self._buffer) // 2:
+            del self._buffer[: self._pos]
+            self._pos = 0
+        self._buffer += data
+        if len(self._buffer) - self._pos > self.max_buffer:
+            raise ProtocolError("client query buffer limit reached")
+
+    def pending(self) -> int:
+        """Bytes received but not yet parsed into a command."""
+        return len(self._buffer) - self._pos
+
+    def idle(self) -> bool:
+        """True on a command boundary with nothing buffered."""
+        return self._remaining == 0 and self._pos >= len(self._buffer)
+
+    def gets(self) -> list[bytes] | bool:
+        while True:
+            if self._remaining:
+                return self._read_bulks()
+            if self._pos >= len(self._buffer):
+                return False
+            if self._buffer[self._pos] == 0x2A:  # '*'
+                command = self._read_multibulk_header()
+            else:
+                command = self._read_inline()
+            if command is False:
+                return False
+            if command:
+                return command
+            # An empty command: skip it and look at what follows.
+
+    def _read_line(self, too_long: str) -> bytes | None:
+        buffer, pos = self._buffer, self._pos
+        end = buffer.find(b"\r\n", pos)
+        if end < 0:
+            if len(buffer) - pos > INLINE_MAX_SIZE:
+                raise ProtocolError(too_long)
+            return None
+        self._pos = end + 2
+        return bytes(buffer[pos:end])
+
+    def _read_inline(self) -> list[bytes] | bool:
+        buffer, pos = self._buffer, self._pos
+        end = buffer.find(b"\n", pos)
+        if end < 0:
+            if len(buffer) - pos > INLINE_MAX_SIZE:
+                raise ProtocolError("too big inline request")
+            return False
+        line = bytes(buffer[pos:end])
+        self._pos = end + 1
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        return split_inline(line)
+
+    def _read_multibulk_header(self) -> list[bytes] | bool:
+        line = self._read_line("too big mbulk count string")
+        if line is None:
+            return False
+        count = _strict_int(line[1:])
+        if count is None or count > 1024 * 1024:
+            raise ProtocolError("invalid multibulk length")
+        if count <= 0:
+            return []
+        self._remaining = count
+        self._args = []
+        self._bulk_len = -1
+        return self._read_bulks()
+
+    def _read_bulks(self) -> list[bytes] | bool:
+        buffer = self._buffer
+        while self._remaining:
+            if self._bulk_len < 0:
+                if self._pos >= len(buffer):
+                    return False
+                if buffer[self._pos] != 0x24:  # '$'
+                    raise ProtocolError(f"expected '$', got '{chr(buffer[self._pos])}'")
+                line = self._read_line("too big bulk count string")
+                if line is None:
+                    return False
+                size = _strict_int(line[1:])
+                if size is None or size < 0 or size > self.max_bulk_len:
+                    raise ProtocolError("invalid bulk length")
+                self._bulk_len = size
+            end = self._pos + self._bulk_len
+            if len(buffer) < end + 2:
+                return False
+            self._args.append(bytes(buffer[self._pos : end]))
+            self._pos = end + 2
+            self._bulk_len = -1
+            self._remaining -= 1
+        args, self._args = self._args, []
+        return args
+
+
+class HiredisRequestParser:
+    """hiredis for well-formed multibulk traffic, :class:`RequestParser` for everything else.
+
+    hiredis cannot parse inline commands, does not report Redis' protocol errors or limits, and
+    accepts replies (integers, nested arrays) that are not valid requests. So the bytes fed since
+    the last command boundary are kept; whenever hiredis meets anything it would not handle as
+    Redis does, or stops inside a command (which may be a huge bulk that the limits must see),
+    those bytes go to the reference parser, which skips the commands hiredis already returned
+    and carries on alone until its own buffer drains.
+
+    hiredis does not say whether it stopped on a boundary, so that is proven by arithmetic: the
+    commands returned, written canonically, must add up to exactly the bytes fed.
+    """
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
+        self.max_bulk_len = max_bulk_len
+        self.max_buffer = max_buffer
+        self._reader = hiredis.Reader()
+        self._fallback: RequestParser | None = None
+        self._unsettled: list[bytes] = []   # bytes fed to hiredis since its buffer was last empty
+        self._returned = 0                  # commands hiredis returned from those bytes
+        self._unsettled_size = 0
+        self._returned_size = 0             # their size, written canonically
+
+    def feed(self, data: bytes) -> None:
+        if self._fallback is not None:
+            self._fallback.feed(data)
+            return
+        self._unsettled.append(data)
+        self._unsettled_size += len(data)
+        if data[:1] != b"*" and len(self._unsettled) == 1:
+            self._switch_to_reference()
+        else:
+            self._reader.feed(data)
+
+    def pending(self) -> int:
+        if self._fallback is not None:
+            return self._fallback.pending()
+        return self._unsettled_size - self._returned_size
+
+    def _switch_to_reference(self) -> None:
+        fallback = RequestParser(self.max_bulk_len, self.max_buffer)
+        fallback.feed(b"".join(self._unsettled))
+        for _ in range(self._returned):
+            fallback.gets()
+        self._fallback = fallback
+        self._reader = hiredis.Reader()
+        self._settle()
+
+    def _settle(self) -> None:
+        self._unsettled = []
+        self._unsettled_size = 0
+        self._returned = 0
+        self._returned_size = 0
+
+    def gets(self) -> list[bytes] | bool:
+        fallback = self._fallback
+        if fallback is not None:
+            command = fallback.gets()
+            if command is False and fallback.idle():
+                self._fallback = None  # drained: hiredis takes over again
+            return command
+        if not self._unsettled:
+            return False
+        try:
+            command = self._reader.gets()
+        except hiredis.ProtocolError:
+            command = None
+        if command is False and self._returned_size == self._unsettled_size:
+            self._settle()
+            return False
+        if type(command) is list and command and all(type(arg) is bytes for arg in command):
+            self._returned += 1
+            self._returned_size += _canonical_size(command)
+            return command
+        self._switch_to_reference()
+        return self.gets()
+
+
+def _canonical_size(command: list[bytes]) -> int:
+    """Bytes of ``command`` written as ``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per argument."""
+    size = 3 + len(str(len(command)))
+    for arg in command:
+        length = len(arg)
+        size += length + 5 + (1 if length < 10 else 2 if length < 100 else len(str(length)))
+    return size
+
+
+def make_parser(max_bulk_len: int, max_buffer: int, use_hiredis: bool = True) -> RequestParser | HiredisRequestParser:
+    """A request parser; hiredis-backed when installed and allowed."""
+    if use_hiredis and hiredis is not None:
+        return HiredisRequestParser(max_bulk_len, max_buffer)
+    return RequestParser(max_bulk_len, max_buffer)

@@ -18,7 +18,7 @@ from pypika_store.errors import CommandError
 
 from .registry import NO_AUTH, TABLE, resolve_subcommand
 from .resp.parser import ProtocolError, make_parser
-from .resp.replies import encode, error_line
+from .resp.replies import encode, encode3, error_line
 
 if TYPE_CHECKING:
     from pypika_store.keyspace import Keyspace
@@ -63,6 +63,7 @@ class Client(asyncio.Protocol):
         self.name = b""
         self.kind = NORMAL
         self.resp = 2
+        self.encode = encode          # encode3 after HELLO 3
         self.created = self.last_interaction = time.monotonic()
         self.last_command = "NULL"
         self.address = self.local_address = "?:0"
@@ -139,7 +140,8 @@ class Client(asyncio.Protocol):
             self.last_command = spec.full_name
             self.server.stats.commands_processed += 1
             spec.calls += 1
-            return encode(spec.handler(self, argv))  # type: ignore[misc]
+            reply = spec.handler(self, argv)  # type: ignore[misc]
+            return self.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
             spec.failed_calls += 1
             return error_line(exc.message)
@@ -172,6 +174,11 @@ class Client(asyncio.Protocol):
         self.closing = True
         if self.transport is not None and not self._out:
             self.transport.close()
+
+    def set_protocol(self, version: int) -> None:
+        """Switch this connection to RESP2 or RESP3 (HELLO)."""
+        self.resp = version
+        self.encode = encode3 if version == 3 else encode
 
     def select(self, index: int) -> None:
         self.db = index

@@ -9,7 +9,7 @@ from pypika_store.errors import CommandError
 
 from ..connection import PUBSUB, Client
 from ..registry import command
-from ..resp.replies import OK, PONG
+from ..resp.replies import OK, PONG, Map
 from .args import parse_int
 
 _PONG_SUBSCRIBED = [b"pong", b""]
@@ -38,15 +38,15 @@ def quit_(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-def _check_password(client: Client, username: bytes, password: bytes) -> None:
+def _check_password(client: Client, username: bytes | None, password: bytes) -> None:
+    """AUTH's check; ``username`` is None for the one-argument (password only) form."""
     required = client.server.config.get_str("requirepass")
-    if not required:
+    if not required and username is None:
         raise CommandError(
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?"
         )
-    if username != b"default" or not hmac.compare_digest(password, required.encode()):
-        client.authenticated = False
+    if username not in (None, b"default") or not hmac.compare_digest(password, required.encode()):
         raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
     client.authenticated = True
 
@@ -56,7 +56,7 @@ def auth(client: Client, argv: list[bytes]) -> object:
     """Authenticate to the server."""
     if len(argv) > 3:
         raise CommandError("ERR syntax error")
-    username = argv[1] if len(argv) == 3 else b"default"
+    username = argv[1] if len(argv) == 3 else None
     _check_password(client, username, argv[-1])
     return OK
 
@@ -73,16 +73,18 @@ def select(client: Client, argv: list[bytes]) -> object:
 
 @command("hello", arity=-1, flags="no_auth fast stale loading noscript", group="connection")
 def hello(client: Client, argv: list[bytes]) -> object:
-    """Handshake with the server (RESP2 only for now: HELLO 3 answers NOPROTO)."""
+    """Handshake with the server and choose RESP2 or RESP3."""
     args = argv[1:]
     if args:
         try:
             version = parse_int(args[0])
         except CommandError:
             raise CommandError("ERR Protocol version is not an integer or out of range") from None
-        if version != 2:
-            raise CommandError("NOPROTO unsupported protocol version")
+        if version not in (2, 3):
+            raise CommandError("NOPROTO sorry, this protocol version is not supported.")
         args = args[1:]
+    else:
+        version = client.resp
     while args:
         option = args[0].upper()
         if option == b"AUTH" and len(args) >= 3:
@@ -97,13 +99,13 @@ def hello(client: Client, argv: list[bytes]) -> object:
         raise CommandError("NOAUTH HELLO must be called with the client already authenticated, "
                            "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
                            "authenticate the client and select the RESP protocol version at the same time")
-    server = client.server
-    return [
-        b"server", b"redis",
-        b"version", REDIS_VERSION.encode(),
-        b"proto", 2,
-        b"id", client.id,
-        b"mode", b"standalone",
-        b"role", server.role.encode(),
-        b"modules", [],
-    ]
+    client.set_protocol(version)
+    return Map([
+        (b"server", b"redis"),
+        (b"version", REDIS_VERSION.encode()),
+        (b"proto", version),
+        (b"id", client.id),
+        (b"mode", b"standalone"),
+        (b"role", client.server.role.encode()),
+        (b"modules", []),
+    ])

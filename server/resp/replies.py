@@ -1,15 +1,23 @@
-"""Reply values and their RESP2 encoding.
+"""Reply values and their RESP2 / RESP3 encodings.
 
-Command functions return plain Python values and the connection encodes them:
+Command functions return plain Python values and the connection encodes them for the protocol
+the client chose with HELLO:
 
-- ``bytes`` → bulk string, ``None`` → null bulk, ``int`` → integer, ``list``/``tuple`` → array;
-- :class:`Status` → simple string (``+OK``), :class:`Raw` → bytes already in RESP (constants);
+- ``bytes`` → bulk string; ``int`` → integer; ``list``/``tuple`` → array;
+- ``None`` → null (``$-1`` in RESP2, ``_`` in RESP3); :data:`NULL_ARRAY` → ``*-1`` / ``_``;
+- :class:`Map` → flat array in RESP2, map (``%``) in RESP3;
+- :class:`SetReply` → array in RESP2, set (``~``) in RESP3;
+- :class:`Double` → bulk string in RESP2, double (``,``) in RESP3;
+- :class:`Status` → simple string (``+OK``); :class:`Raw` → bytes already in RESP, for constants
+  that read the same in both protocols (``+OK``, ``:1``);
 - a :class:`~pypika_store.errors.CommandError` inside an array → an error element (EXEC).
 
 A command signals its own failure by raising ``CommandError``.
 """
 
 from __future__ import annotations
+
+import math
 
 from pypika_store.errors import CommandError
 
@@ -19,18 +27,39 @@ class Status(str):
 
 
 class Raw(bytes):
-    """A reply already encoded in RESP (for constants on hot paths)."""
+    """A reply already encoded in RESP, identical in RESP2 and RESP3."""
 
 
+class Map(list):
+    """A map reply, given as ``[(key, value), ...]``."""
+
+
+class SetReply(list):
+    """An unordered collection reply (SMEMBERS, SINTER ...)."""
+
+
+class Double(float):
+    """A floating-point reply; ``text`` is the exact RESP2 form when the command has one."""
+
+    text: bytes | None = None
+
+    @classmethod
+    def with_text(cls, value: float, text: bytes) -> "Double":
+        double = cls(value)
+        double.text = text
+        return double
+
+
+class _NullArray:
+    """The null array (``*-1``: BLPOP timeout, EXEC aborted by WATCH)."""
+
+
+NULL_ARRAY = _NullArray()
 OK = Raw(b"+OK\r\n")
 PONG = Raw(b"+PONG\r\n")
 QUEUED = Raw(b"+QUEUED\r\n")
-NULL_ARRAY = Raw(b"*-1\r\n")
-EMPTY_ARRAY = Raw(b"*0\r\n")
 ZERO = Raw(b":0\r\n")
 ONE = Raw(b":1\r\n")
-
-_NULL_BULK = b"$-1\r\n"
 
 
 def error_line(message: str) -> bytes:
@@ -38,6 +67,12 @@ def error_line(message: str) -> bytes:
     if "\r" in message or "\n" in message:
         message = message.replace("\r", " ").replace("\n", " ")
     return b"-" + message.encode("utf-8", "surrogateescape") + b"\r\n"
+
+
+def _double_text(value: float) -> bytes:
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    return repr(value).encode() if value != int(value) or abs(value) >= 1e17 else b"%d" % int(value)
 
 
 def encode(reply: object) -> bytes:
@@ -50,17 +85,59 @@ def encode(reply: object) -> bytes:
     if kind is int:
         return b":%d\r\n" % reply  # type: ignore[operator]
     if reply is None:
-        return _NULL_BULK
-    if kind is list or kind is tuple:
-        parts = [b"*%d\r\n" % len(reply)]  # type: ignore[arg-type]
-        parts.extend(map(encode, reply))  # type: ignore[call-overload]
+        return b"$-1\r\n"
+    if kind is list or kind is tuple or kind is SetReply:
+        return b"*%d\r\n" % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
+    if kind is Map:
+        parts = [b"*%d\r\n" % (2 * len(reply))]  # type: ignore[arg-type]
+        for key, value in reply:  # type: ignore[union-attr]
+            parts.append(encode(key))
+            parts.append(encode(value))
         return b"".join(parts)
     if kind is Status:
         return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
+    if kind is Double:
+        return encode(reply.text or _double_text(reply))  # type: ignore[union-attr, arg-type]
+    if reply is NULL_ARRAY:
+        return b"*-1\r\n"
     if isinstance(reply, CommandError):
         return error_line(reply.message)
     if kind is bool:
         return b":1\r\n" if reply else b":0\r\n"
     if kind is str:
         return encode(reply.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
+    raise TypeError(f"cannot encode reply of type {kind.__name__}")
+
+
+def encode3(reply: object) -> bytes:
+    """Encode one reply value as RESP3."""
+    kind = type(reply)
+    if kind is bytes:
+        return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
+    if kind is Raw:
+        return reply  # type: ignore[return-value]
+    if kind is int:
+        return b":%d\r\n" % reply  # type: ignore[operator]
+    if reply is None or reply is NULL_ARRAY:
+        return b"_\r\n"
+    if kind is list or kind is tuple:
+        return b"*%d\r\n" % len(reply) + b"".join(map(encode3, reply))  # type: ignore[arg-type]
+    if kind is SetReply:
+        return b"~%d\r\n" % len(reply) + b"".join(map(encode3, reply))  # type: ignore[arg-type]
+    if kind is Map:
+        parts = [b"%%%d\r\n" % len(reply)]  # type: ignore[arg-type]
+        for key, value in reply:  # type: ignore[union-attr]
+            parts.append(encode3(key))
+            parts.append(encode3(value))
+        return b"".join(parts)
+    if kind is Status:
+        return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
+    if kind is Double:
+        return b",%s\r\n" % _double_text(reply)  # type: ignore[arg-type]
+    if isinstance(reply, CommandError):
+        return error_line(reply.message)
+    if kind is bool:
+        return b"#t\r\n" if reply else b"#f\r\n"
+    if kind is str:
+        return encode3(reply.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
     raise TypeError(f"cannot encode reply of type {kind.__name__}")

@@ -1,0 +1,1 @@
+"""Bitmap commands: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP (on string values)."""

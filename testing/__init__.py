@@ -1,0 +1,17 @@
+"""Embedding pypika-store: start a real server on a free port from Python.
+
+    from pypika_store.testing import PikaServer
+
+    with PikaServer() as server:            # a background thread, a temporary data folder
+        r = server.client()                 # a redis.Redis connected to it
+        r.set("k", "v")
+
+    with PikaServer(mode="process") as server:   # a separate `pypika-server` process
+        ...
+
+The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
+"""
+
+from .embedded import PikaServer, free_port
+
+__all__ = ["PikaServer", "free_port"]

@@ -1,0 +1,187 @@
+"""Helpers for the test suite: a real redis-server to compare against, and polling."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from typing import Any, Callable
+
+import redis
+
+from pypika_store.testing import free_port
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01,
+               what: str = "condition") -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def redis_server_binary() -> str | None:
+    return shutil.which("redis-server")
+
+
+class RealRedis:
+    """A Debian ``redis-server`` on a free loopback port with no persistence, for differential tests."""
+
+    def __init__(self) -> None:
+        binary = redis_server_binary()
+        if binary is None:
+            raise RuntimeError("redis-server is not installed")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="real-redis-")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir, "--enable-debug-command", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = redis.Redis(port=self.port)
+
+        def answers() -> bool:
+            try:
+                return bool(probe.ping())
+            except redis.ConnectionError:
+                return False
+
+        wait_until(answers, what="redis-server to answer PING")
+        probe.close()
+
+    def client(self, **kwargs: Any) -> redis.Redis:
+        return redis.Redis(port=self.port, **kwargs)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def require_redis_server() -> None:
+    """Skip when redis-server is absent, unless the run demands it (CI sets PYPIKA_REQUIRE_REDIS=1)."""
+    import pytest
+
+    if redis_server_binary() is None:
+        if os.environ.get("PYPIKA_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is required (PYPIKA_REQUIRE_REDIS=1) but not installed")
+        pytest.skip("redis-server is not installed")
+
+
+class Err(str):
+    """An error reply as read off the wire (the text after '-')."""
+
+
+class Stat(str):
+    """A simple-string reply as read off the wire (the text after '+')."""
+
+
+class RawConnection:
+    """A minimal RESP2 client that keeps every reply exactly as the server sent it.
+
+    Differential tests compare these values between redis-server and pypika-store, so nothing
+    is lost to a client library's conversions (status vs bulk, error texts, nil vs empty).
+    """
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
+        import socket
+
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self._buffer = bytearray()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def call(self, *args: Any) -> Any:
+        self.send_raw(encode_command(args))
+        return self.read_reply()
+
+    def pipeline(self, commands: list[tuple]) -> list[Any]:
+        self.send_raw(b"".join(encode_command(args) for args in commands))
+        return [self.read_reply() for _ in commands]
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self._buffer += chunk
+
+    def _line(self) -> bytes:
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end >= 0:
+                line = bytes(self._buffer[:end])
+                del self._buffer[: end + 2]
+                return line
+            self._fill()
+
+    def read_reply(self) -> Any:
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return Stat(rest.decode())
+        if kind == b"-":
+            return Err(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            size = int(rest)
+            if size < 0:
+                return None
+            while len(self._buffer) < size + 2:
+                self._fill()
+            data = bytes(self._buffer[:size])
+            del self._buffer[: size + 2]
+            return data
+        if kind == b"*":
+            count = int(rest)
+            return None if count < 0 else [self.read_reply() for _ in range(count)]
+        raise AssertionError(f"unexpected reply line {line!r}")
+
+
+def encode_command(args: tuple) -> bytes:
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        if isinstance(arg, str):
+            arg = arg.encode()
+        elif isinstance(arg, (int, float)):
+            arg = repr(arg).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(parts)
+
+
+class Differential:
+    """Sends the same commands to redis-server and pypika-store and compares the raw replies."""
+
+    def __init__(self, redis_port: int, pika_port: int) -> None:
+        self.redis = RawConnection(redis_port)
+        self.pika = RawConnection(pika_port)
+
+    def close(self) -> None:
+        self.redis.close()
+        self.pika.close()
+
+    def both(self, *args: Any) -> tuple[Any, Any]:
+        return self.redis.call(*args), self.pika.call(*args)
+
+    def check(self, *args: Any, normalize: Callable[[Any], Any] | None = None) -> Any:
+        """Assert both servers answer ``args`` identically; return the reply."""
+        expected, actual = self.both(*args)
+        if normalize is not None:
+            expected, actual = normalize(expected), normalize(actual)
+        assert actual == expected and type(actual) is type(expected), (
+            f"{args!r}: redis-server said {expected!r}, pypika-store said {actual!r}")
+        return actual
+
+    def check_all(self, commands: list[tuple]) -> None:
+        for args in commands:
+            self.check(*args)

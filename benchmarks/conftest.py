@@ -1,0 +1,1 @@
+"""Benchmarks are run explicitly: `python -m pytest benchmarks/ --benchmark-only`."""

@@ -1,0 +1,97 @@
+"""Micro-benchmarks of the hot paths: parsing, dispatch + group commit, the engine's string ops.
+
+    python -m pytest benchmarks/test_hot_paths.py --benchmark-only
+    python -m pytest benchmarks/test_hot_paths.py --benchmark-only --benchmark-compare   # vs a saved run
+
+Each benchmark handles a pipeline of 16 commands, like ``redis-benchmark -P 16``; divide by 16
+for the cost of one command. Run before and after a change to a hot path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pypika_store.config import Config
+from pypika_store.engine import Engine
+from pypika_store.server.app import Server
+from pypika_store.server.connection import Client
+from pypika_store.server.resp.parser import HiredisRequestParser, RequestParser, hiredis
+from pypika_store.server.resp.replies import encode
+
+PIPELINE = 16
+SET_PIPELINE = b"*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$3\r\nxxx\r\n" * PIPELINE
+GET_PIPELINE = b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n" * PIPELINE
+
+
+def _parse_all(parser, data: bytes) -> int:
+    parser.feed(data)
+    count = 0
+    while parser.gets() is not False:
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize("parser_class", [
+    RequestParser,
+    pytest.param(HiredisRequestParser, marks=pytest.mark.skipif(hiredis is None, reason="hiredis not installed")),
+])
+def test_parse_set_pipeline(benchmark, parser_class):
+    parser = parser_class()
+    assert benchmark(_parse_all, parser, SET_PIPELINE) == PIPELINE
+
+
+def test_encode_replies(benchmark):
+    replies = [b"xxx", 42, None, [b"a", b"b", 3]] * 4
+    benchmark(lambda: [encode(reply) for reply in replies])
+
+
+class _NullTransport:
+    """Swallows replies, so only the server's own work is measured."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        self.written += len(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default=None):
+        return ("127.0.0.1", 50000) if name in ("peername", "sockname") else default
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = Server(Config(None, {"db-path": str(tmp_path / "db")}))
+    yield server
+    server.engine.close()
+
+
+@pytest.mark.parametrize("pipeline", [SET_PIPELINE, GET_PIPELINE], ids=["set", "get"])
+def test_dispatch_and_commit(benchmark, server, pipeline):
+    """One turn: parse 16 commands, run them, commit, write the replies."""
+    client = Client(server)
+    client.connection_made(_NullTransport())
+
+    def turn() -> None:
+        client.data_received(pipeline)
+        server._end_turn()
+
+    benchmark(turn)
+    assert client.transport.written > 0
+
+
+def test_engine_set_get_turn(benchmark, tmp_path):
+    engine = Engine(str(tmp_path / "db"), databases=1)
+    keyspace = engine.keyspaces[0]
+    keys = [b"key:%012d" % i for i in range(PIPELINE)]
+
+    def turn() -> None:
+        for key in keys:
+            keyspace.set_string(key, b"xxx")
+            keyspace.get_string(key)
+        engine.end_turn()
+
+    benchmark(turn)
+    engine.close()

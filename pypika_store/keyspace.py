@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .errors import WrongTypeError
 from .expiry import ExpiryIndex
+from .scan import CursorStore
 from .storage.records import (
     HEADER,
     HEADER_SIZE,
@@ -53,6 +54,7 @@ class Keyspace:
         self._meta = handles.meta
         self._members = handles.members
         self.expiry = ExpiryIndex()
+        self.cursors = CursorStore()
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -109,6 +111,16 @@ class Keyspace:
                 if expire_at and expire_at <= now:
                     continue
                 yield key, Record(tag, expire_at, raw[HEADER_SIZE:])
+
+    def scan(self, start: bytes, count: int) -> tuple[list[tuple[bytes, Record]], bytes | None]:
+        """Up to ``count`` live keys from ``start`` in byte order, and the key to resume at
+        (None when the keyspace is exhausted)."""
+        found: list[tuple[bytes, Record]] = []
+        for key, record in self.iter_records(start):
+            if len(found) == count:
+                return found, key
+            found.append((key, record))
+        return found, None
 
     def random_key(self) -> bytes | None:
         """A key picked by jumping to a random point of the key order (cheap, roughly uniform)."""

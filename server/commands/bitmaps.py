@@ -1,1 +1,133 @@
 """Bitmap commands: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP (on string values)."""
+
+from __future__ import annotations
+
+from pypika_store import bitops
+from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.keyspace import KEEP_TTL
+
+from ..connection import Client
+from ..registry import command
+from .args import parse_int
+from .strings import check_string_length
+
+#: Redis allows bit offsets below 2^32 (a 512 MB string).
+_MAX_BIT_OFFSET = 2**32 - 1
+
+
+class _BitOffsetError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR bit offset is not an integer or out of range")
+
+
+def _bit_offset(client: Client, arg: bytes) -> int:
+    offset = parse_int(arg, _BitOffsetError)
+    if offset < 0 or offset > _MAX_BIT_OFFSET:
+        raise _BitOffsetError()
+    check_string_length(client, (offset >> 3) + 1)
+    return offset
+
+
+@command("setbit", arity=4, flags="write denyoom", keys=(1, 1, 1), group="bitmap")
+def setbit(client: Client, argv: list[bytes]) -> object:
+    """Sets or clears the bit at offset in the string value stored at key."""
+    offset = _bit_offset(client, argv[2])
+    if argv[3] not in (b"0", b"1"):
+        raise CommandError("ERR bit is not an integer or out of range")
+    keyspace = client.keyspace
+    old_value = keyspace.get_string(argv[1])
+    value, old_bit = bitops.set_bit(old_value or b"", offset, argv[3] == b"1")
+    keyspace.set_string(argv[1], value, KEEP_TTL if old_value is not None else 0)
+    return old_bit
+
+
+@command("getbit", arity=3, flags="readonly fast", keys=(1, 1, 1), group="bitmap")
+def getbit(client: Client, argv: list[bytes]) -> object:
+    """Returns the bit value at offset in the string value stored at key."""
+    offset = _bit_offset(client, argv[2])
+    value = client.keyspace.get_string(argv[1])
+    return 0 if value is None else bitops.get_bit(value, offset)
+
+
+def _bit_range(argv: list[bytes], start_index: int, length: int) -> tuple[int, int, bool]:
+    """Redis' [start, end] argument pair (BYTE by default, or BIT) as an inclusive bit range.
+
+    Returns ``(first_bit, last_bit, end_given)``; an empty range has first_bit > last_bit.
+    """
+    unit_is_bit = False
+    if len(argv) > start_index + 2:
+        unit = argv[start_index + 2].upper()
+        if unit not in (b"BYTE", b"BIT"):
+            raise SyntaxErrorReply()
+        unit_is_bit = unit == b"BIT"
+    total = length * 8 if unit_is_bit else length
+    start = parse_int(argv[start_index]) if len(argv) > start_index else 0
+    end_given = len(argv) > start_index + 1
+    end = parse_int(argv[start_index + 1]) if end_given else total - 1
+    if start < 0:
+        start += total
+    if end < 0:
+        end += total
+    start, end = max(start, 0), max(end, 0)
+    end = min(end, total - 1)
+    if start > end:
+        return 1, 0, end_given
+    if unit_is_bit:
+        return start, end, end_given
+    return start * 8, end * 8 + 7, end_given
+
+
+@command("bitcount", arity=-2, flags="readonly", keys=(1, 1, 1), group="bitmap")
+def bitcount(client: Client, argv: list[bytes]) -> object:
+    """Count set bits in a string."""
+    if len(argv) not in (2, 4, 5):
+        raise SyntaxErrorReply()
+    if len(argv) >= 4:
+        parse_int(argv[2])
+        parse_int(argv[3])
+        if len(argv) == 5 and argv[4].upper() not in (b"BYTE", b"BIT"):
+            raise SyntaxErrorReply()
+    value = client.keyspace.get_string(argv[1])
+    if value is None:
+        return 0
+    first_bit, last_bit, _end_given = _bit_range(argv, 2, len(value))
+    return bitops.count_bits(value, first_bit, last_bit)
+
+
+@command("bitpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="bitmap")
+def bitpos(client: Client, argv: list[bytes]) -> object:
+    """Find first bit set or clear in a string."""
+    bit = parse_int(argv[2])
+    if bit not in (0, 1):
+        raise CommandError("ERR The bit argument must be 1 or 0.")
+    value = client.keyspace.get_string(argv[1])
+    if value is None:
+        return -1 if bit else 0
+    if len(argv) > 6:
+        raise SyntaxErrorReply()
+    first_bit, last_bit, end_given = _bit_range(argv, 3, len(value))
+    if first_bit > last_bit:
+        return -1
+    position = bitops.find_bit(value, bit, first_bit, last_bit)
+    if position < 0 and bit == 0 and not end_given:
+        return last_bit + 1  # all ones: the first clear bit is just past the string
+    return position
+
+
+@command("bitop", arity=-4, flags="write denyoom", keys=(2, -1, 1), group="bitmap")
+def bitop(client: Client, argv: list[bytes]) -> object:
+    """Perform bitwise operations between strings."""
+    operation = argv[1].upper()
+    if operation not in (b"AND", b"OR", b"XOR", b"NOT"):
+        raise SyntaxErrorReply()
+    sources = argv[3:]
+    if operation == b"NOT" and len(sources) != 1:
+        raise CommandError("ERR BITOP NOT must be called with a single source key.")
+    keyspace = client.keyspace
+    values = [keyspace.get_string(key) or b"" for key in sources]
+    result = bitops.bit_operation(operation, values)
+    if result:
+        keyspace.set_string(argv[2], result)
+    else:
+        keyspace.delete(argv[2])
+    return len(result)

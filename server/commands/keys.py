@@ -1,9 +1,17 @@
-"""Generic key commands: DEL, EXISTS, TYPE, expiry, KEYS, SCAN, RENAME ..."""
+"""Generic key commands: DEL, EXISTS, TYPE, expiry, KEYS, SCAN, RENAME, MOVE, COPY ..."""
 
 from __future__ import annotations
 
+from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from pypika_store.glob import compile_glob
+from pypika_store.keyspace import Keyspace
+
 from ..connection import Client
 from ..registry import command
+from ..resp.replies import OK, ONE, ZERO, Status
+from .args import INT64_MAX, INT64_MIN, parse_int
+
+# -- existence --------------------------------------------------------------------------------------
 
 
 @command("del", arity=-2, flags="write", keys=(1, -1, 1), group="keyspace")
@@ -13,8 +21,282 @@ def del_(client: Client, argv: list[bytes]) -> object:
     return sum(keyspace.delete(key) for key in argv[1:])
 
 
+@command("unlink", arity=-2, flags="write fast", keys=(1, -1, 1), group="keyspace")
+def unlink(client: Client, argv: list[bytes]) -> object:
+    """Delete keys (members of big collections are reclaimed in the background, as with DEL)."""
+    return del_(client, argv)
+
+
 @command("exists", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace")
 def exists(client: Client, argv: list[bytes]) -> object:
-    """Count how many of the given keys exist."""
+    """Count how many of the given keys exist (a key named twice counts twice)."""
     keyspace = client.keyspace
     return sum(keyspace.exists(key) for key in argv[1:])
+
+
+@command("touch", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace")
+def touch(client: Client, argv: list[bytes]) -> object:
+    """Count the given keys that exist (no access time is kept, so nothing else changes)."""
+    return exists(client, argv)
+
+
+@command("type", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+def type_(client: Client, argv: list[bytes]) -> object:
+    """Determine the type stored at key."""
+    return Status(client.keyspace.type_name(argv[1]))
+
+
+# -- expiry ------------------------------------------------------------------------------------------
+
+_EXPIRE_FLAGS = (b"NX", b"XX", b"GT", b"LT")
+
+
+def _expire_flags(argv: list[bytes]) -> set[bytes]:
+    flags = set()
+    for arg in argv[3:]:
+        flag = arg.upper()
+        if flag not in _EXPIRE_FLAGS:
+            raise CommandError(f"ERR Unsupported option {arg.decode('utf-8', 'replace')}")
+        flags.add(flag)
+    if b"NX" in flags and flags & {b"XX", b"GT", b"LT"}:
+        raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if b"GT" in flags and b"LT" in flags:
+        raise CommandError("ERR GT and LT options at the same time are not compatible")
+    return flags
+
+
+def _expire(client: Client, argv: list[bytes], in_seconds: bool, relative: bool) -> object:
+    """EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: Redis 7's rules, option by option."""
+    flags = _expire_flags(argv)
+    when = parse_int(argv[2])
+    name = argv[0].decode("utf-8", "replace").lower()
+    invalid = CommandError(f"ERR invalid expire time in '{name}' command")
+    if in_seconds:
+        if when > INT64_MAX // 1000 or when < -(-INT64_MIN // 1000):
+            raise invalid
+        when *= 1000
+    now = client.server.engine.now_ms()
+    if relative:
+        if when > INT64_MAX - now:
+            raise invalid
+        when += now
+    keyspace = client.keyspace
+    current = keyspace.expire_at(argv[1])
+    if current is None:
+        return ZERO
+    if flags:
+        has_ttl = current != 0
+        if (b"NX" in flags and has_ttl) or (b"XX" in flags and not has_ttl):
+            return ZERO
+        if b"GT" in flags and (not has_ttl or when <= current):
+            return ZERO
+        if b"LT" in flags and has_ttl and when >= current:
+            return ZERO
+    if when <= now:
+        keyspace.delete(argv[1])
+    else:
+        keyspace.set_expire(argv[1], when)
+    return ONE
+
+
+@command("expire", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def expire(client: Client, argv: list[bytes]) -> object:
+    """Set a key's time to live in seconds."""
+    return _expire(client, argv, in_seconds=True, relative=True)
+
+
+@command("pexpire", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def pexpire(client: Client, argv: list[bytes]) -> object:
+    """Set a key's time to live in milliseconds."""
+    return _expire(client, argv, in_seconds=False, relative=True)
+
+
+@command("expireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def expireat(client: Client, argv: list[bytes]) -> object:
+    """Set the expiration for a key as a UNIX timestamp in seconds."""
+    return _expire(client, argv, in_seconds=True, relative=False)
+
+
+@command("pexpireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def pexpireat(client: Client, argv: list[bytes]) -> object:
+    """Set the expiration for a key as a UNIX timestamp in milliseconds."""
+    return _expire(client, argv, in_seconds=False, relative=False)
+
+
+def _ttl(client: Client, key: bytes, in_ms: bool, absolute: bool) -> int:
+    expire_at = client.keyspace.expire_at(key)
+    if expire_at is None:
+        return -2
+    if expire_at == 0:
+        return -1
+    value = expire_at if absolute else max(expire_at - client.server.engine.now_ms(), 0)
+    return value if in_ms else (value + 500) // 1000
+
+
+@command("ttl", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+def ttl(client: Client, argv: list[bytes]) -> object:
+    """Get the time to live for a key in seconds."""
+    return _ttl(client, argv[1], in_ms=False, absolute=False)
+
+
+@command("pttl", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+def pttl(client: Client, argv: list[bytes]) -> object:
+    """Get the time to live for a key in milliseconds."""
+    return _ttl(client, argv[1], in_ms=True, absolute=False)
+
+
+@command("expiretime", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+def expiretime(client: Client, argv: list[bytes]) -> object:
+    """Get the expiration Unix timestamp for a key in seconds."""
+    return _ttl(client, argv[1], in_ms=False, absolute=True)
+
+
+@command("pexpiretime", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+def pexpiretime(client: Client, argv: list[bytes]) -> object:
+    """Get the expiration Unix timestamp for a key in milliseconds."""
+    return _ttl(client, argv[1], in_ms=True, absolute=True)
+
+
+@command("persist", arity=2, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def persist(client: Client, argv: list[bytes]) -> object:
+    """Remove the expiration from a key."""
+    keyspace = client.keyspace
+    if not keyspace.expire_at(argv[1]):
+        return ZERO
+    keyspace.set_expire(argv[1], 0)
+    return ONE
+
+
+# -- iteration ----------------------------------------------------------------------------------------
+
+
+@command("keys", arity=2, flags="readonly", group="keyspace")
+def keys(client: Client, argv: list[bytes]) -> object:
+    """Find all keys matching the given pattern."""
+    matches = compile_glob(argv[1])
+    return [key for key, _record in client.keyspace.iter_records() if matches(key)]
+
+
+@command("scan", arity=-2, flags="readonly", group="keyspace")
+def scan(client: Client, argv: list[bytes]) -> object:
+    """Incrementally iterate the keys space."""
+    try:
+        cursor = int(argv[1])
+        if cursor < 0 or cursor > 2**64 - 1 or not argv[1].isdigit():
+            raise ValueError
+    except ValueError:
+        raise CommandError("ERR invalid cursor") from None
+    count, pattern, type_name = 10, None, None
+    index = 2
+    while index < len(argv):
+        option = argv[index].upper()
+        if index + 1 >= len(argv):
+            raise SyntaxErrorReply()
+        value = argv[index + 1]
+        if option == b"COUNT":
+            count = parse_int(value)
+            if count < 1:
+                raise SyntaxErrorReply()
+        elif option == b"MATCH":
+            pattern = value
+        elif option == b"TYPE":
+            type_name = value.decode("utf-8", "replace").lower()
+        else:
+            raise SyntaxErrorReply()
+        index += 2
+    keyspace = client.keyspace
+    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), count)
+    matches = compile_glob(pattern) if pattern is not None else None
+    result = [key for key, record in found
+              if (matches is None or matches(key)) and (type_name is None or record.type_name == type_name)]
+    next_cursor = 0 if resume is None else keyspace.cursors.save(resume)
+    return [b"%d" % next_cursor, result]
+
+
+@command("randomkey", arity=1, flags="readonly", group="keyspace")
+def randomkey(client: Client, argv: list[bytes]) -> object:
+    """Return a random key from the keyspace."""
+    return client.keyspace.random_key()
+
+
+# -- moving keys --------------------------------------------------------------------------------------
+
+
+def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
+    source, target = argv[1], argv[2]
+    keyspace = client.keyspace
+    record = keyspace.get_record(source)
+    if record is None:
+        raise NoSuchKeyError()
+    if source == target:
+        return ZERO if only_if_new else OK
+    if only_if_new and keyspace.exists(target):
+        return ZERO
+    keyspace.put_record(target, record)
+    keyspace.delete(source)
+    return ONE if only_if_new else OK
+
+
+@command("rename", arity=3, flags="write", keys=(1, 2, 1), group="keyspace")
+def rename(client: Client, argv: list[bytes]) -> object:
+    """Rename a key (replacing the target)."""
+    return _rename(client, argv, only_if_new=False)
+
+
+@command("renamenx", arity=3, flags="write fast", keys=(1, 2, 1), group="keyspace")
+def renamenx(client: Client, argv: list[bytes]) -> object:
+    """Rename a key, only if the new key does not exist."""
+    return _rename(client, argv, only_if_new=True)
+
+
+def _database(client: Client, arg: bytes) -> Keyspace:
+    index = parse_int(arg)
+    keyspaces = client.server.engine.keyspaces
+    if not 0 <= index < len(keyspaces):
+        raise CommandError("ERR DB index is out of range")
+    return keyspaces[index]
+
+
+@command("move", arity=3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+def move(client: Client, argv: list[bytes]) -> object:
+    """Move a key to another database (only if it is not there already)."""
+    target = _database(client, argv[2])
+    source = client.keyspace
+    if target is source:
+        raise CommandError("ERR source and destination objects are the same")
+    record = source.get_record(argv[1])
+    if record is None or target.exists(argv[1]):
+        return ZERO
+    target.put_record(argv[1], record)
+    source.delete(argv[1])
+    return ONE
+
+
+@command("copy", arity=-3, flags="write denyoom", keys=(1, 2, 1), group="keyspace")
+def copy(client: Client, argv: list[bytes]) -> object:
+    """Copy a key, optionally to another database and replacing the target."""
+    target = client.keyspace
+    replace = False
+    index = 3
+    while index < len(argv):
+        option = argv[index].upper()
+        if option == b"REPLACE":
+            replace = True
+        elif option == b"DB" and index + 1 < len(argv):
+            index += 1
+            target = _database(client, argv[index])
+        else:
+            raise SyntaxErrorReply()
+        index += 1
+    source = client.keyspace
+    if target is source and argv[1] == argv[2]:
+        raise CommandError("ERR source and destination objects are the same")
+    record = source.get_record(argv[1])
+    if record is None:
+        return ZERO
+    if target.exists(argv[2]):
+        if not replace:
+            return ZERO
+        target.delete(argv[2])
+    target.put_record(argv[2], record)
+    return ONE

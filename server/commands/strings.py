@@ -1,14 +1,56 @@
-"""String commands: GET, SET and its variants, counters, ranges."""
+"""String commands: GET, SET and its variants, counters, ranges, Pika's PKSETEXAT."""
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
-from pypika_store.keyspace import KEEP_TTL
+from fractions import Fraction
+
+from pypika_store import long_double
+from pypika_store.errors import CommandError, NotFloatError, OverflowErrorReply, SyntaxErrorReply
+from pypika_store.keyspace import KEEP_TTL, Keyspace
 
 from ..connection import Client
 from ..registry import command
-from ..resp.replies import OK
-from .args import parse_int
+from ..resp.replies import OK, ONE, ZERO
+from .args import INT64_MAX, INT64_MIN, parse_int
+
+_EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
+
+
+def _invalid_expire(command_name: str) -> CommandError:
+    return CommandError(f"ERR invalid expire time in '{command_name}' command")
+
+
+def absolute_expiry_ms(client: Client, unit: bytes, arg: bytes, command_name: str) -> int:
+    """The absolute expiry in unix ms for an EX/PX/EXAT/PXAT argument (must be positive)."""
+    value = parse_int(arg)
+    if value <= 0:
+        raise _invalid_expire(command_name)
+    if unit in (b"EX", b"EXAT"):
+        if value > INT64_MAX // 1000:
+            raise _invalid_expire(command_name)
+        value *= 1000
+    if unit in (b"EX", b"PX"):
+        value += client.server.engine.now_ms()
+        if value > INT64_MAX:
+            raise _invalid_expire(command_name)
+    return value
+
+
+def check_string_length(client: Client, size: int) -> None:
+    """Refuse values longer than proto-max-bulk-len, as Redis' checkStringLength does."""
+    if size > client.server.config.get_int("proto-max-bulk-len"):
+        raise CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+
+
+def _store(keyspace: Keyspace, key: bytes, value: bytes, expire_at_ms: int, now_ms: int) -> None:
+    """Write a string whose expiry may already be past (GETEX EXAT, PKSETEXAT): then delete it."""
+    if expire_at_ms and expire_at_ms <= now_ms:
+        keyspace.delete(key)
+    else:
+        keyspace.set_string(key, value, expire_at_ms)
+
+
+# -- GET / SET family ----------------------------------------------------------------------------
 
 
 @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string")
@@ -17,59 +59,317 @@ def get(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.get_string(argv[1])
 
 
-def _expiry_ms(client: Client, unit: bytes, arg: bytes, command_name: str) -> int:
-    """The absolute expiry in unix ms for SET's EX/PX/EXAT/PXAT argument."""
-    value = parse_int(arg)
-    if value <= 0:
-        raise CommandError(f"ERR invalid expire time in '{command_name}' command")
-    now = client.server.engine.now_ms()
-    if unit == b"EX":
-        value = value * 1000 + now
-    elif unit == b"PX":
-        value += now
-    elif unit == b"EXAT":
-        value *= 1000
-    if value > 2**63 - 1 or value <= 0:
-        raise CommandError(f"ERR invalid expire time in '{command_name}' command")
-    return value
+class _ExtendedOptions:
+    """SET's and GETEX's options, parsed as Redis' parseExtendedStringArgumentsOrReply does:
+    repeating an option is allowed (the last expiry wins), only conflicting ones are errors."""
+
+    __slots__ = ("condition", "want_old", "keep_ttl", "persist", "unit", "amount")
+
+    def __init__(self, argv: list[bytes], for_set: bool) -> None:
+        self.condition = b""
+        self.want_old = self.keep_ttl = self.persist = False
+        self.unit = self.amount = b""
+        index = 3 if for_set else 2
+        while index < len(argv):
+            option = argv[index].upper()
+            if for_set and option in (b"NX", b"XX") and self.condition in (b"", option):
+                self.condition = option
+            elif for_set and option == b"GET":
+                self.want_old = True
+            elif for_set and option == b"KEEPTTL" and not self.unit:
+                self.keep_ttl = True
+            elif not for_set and option == b"PERSIST" and not self.unit:
+                self.persist = True
+            elif (option in _EXPIRY_UNITS and self.unit in (b"", option) and not self.keep_ttl
+                  and not self.persist and index + 1 < len(argv)):
+                self.unit = option
+                index += 1
+                self.amount = argv[index]
+            else:
+                raise SyntaxErrorReply()
+            index += 1
+
+    def expire_at(self, client: Client, command_name: str) -> int:
+        """The absolute expiry asked for (0: none; KEEP_TTL for SET ... KEEPTTL)."""
+        if self.unit:
+            return absolute_expiry_ms(client, self.unit, self.amount, command_name)
+        return KEEP_TTL if self.keep_ttl else 0
 
 
 @command("set", arity=-3, flags="write denyoom", keys=(1, 1, 1), group="string")
 def set_(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key, with optional expiry, condition and GET."""
     key, value = argv[1], argv[2]
-    expire_at = 0
-    condition = b""
-    want_old = False
-    expiry_given = False
-    index = 3
-    while index < len(argv):
-        option = argv[index].upper()
-        if option in (b"NX", b"XX") and not condition:
-            condition = option
-        elif option == b"GET" and not want_old:
-            want_old = True
-        elif option == b"KEEPTTL" and not expiry_given:
-            expiry_given = True
-            expire_at = KEEP_TTL
-        elif option in (b"EX", b"PX", b"EXAT", b"PXAT") and not expiry_given and index + 1 < len(argv):
-            expiry_given = True
-            index += 1
-            expire_at = _expiry_ms(client, option, argv[index], "set")
-        else:
-            raise SyntaxErrorReply()
-        index += 1
     keyspace = client.keyspace
-    if want_old:
-        old = keyspace.get_string(key)
-        exists = old is not None or keyspace.exists(key)
-    elif condition:
-        old = None
-        exists = keyspace.exists(key)
-    else:
-        keyspace.set_string(key, value, expire_at)
+    if len(argv) == 3:  # the hot path: plain SET
+        keyspace.set_string(key, value)
         return OK
-    if (condition == b"NX" and exists) or (condition == b"XX" and not exists):
-        return old if want_old else None
+    options = _ExtendedOptions(argv, for_set=True)
+    expire_at = options.expire_at(client, "set")
+    old = keyspace.get_string(key) if options.want_old else None
+    if options.condition:
+        exists = old is not None or (not options.want_old and keyspace.exists(key))
+        if exists == (options.condition == b"NX"):
+            return old if options.want_old else None
     keyspace.set_string(key, value, expire_at)
-    return old if want_old else OK
+    return old if options.want_old else OK
+
+
+@command("setnx", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def setnx(client: Client, argv: list[bytes]) -> object:
+    """Set the value of a key, only if the key does not exist."""
+    keyspace = client.keyspace
+    if keyspace.exists(argv[1]):
+        return ZERO
+    keyspace.set_string(argv[1], argv[2])
+    return ONE
+
+
+def _set_with_ttl(client: Client, argv: list[bytes], unit: bytes, command_name: str) -> object:
+    expire_at = absolute_expiry_ms(client, unit, argv[2], command_name)
+    client.keyspace.set_string(argv[1], argv[3], expire_at)
+    return OK
+
+
+@command("setex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+def setex(client: Client, argv: list[bytes]) -> object:
+    """Set the value and expiration of a key (seconds)."""
+    return _set_with_ttl(client, argv, b"EX", "setex")
+
+
+@command("psetex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+def psetex(client: Client, argv: list[bytes]) -> object:
+    """Set the value and expiration in milliseconds of a key."""
+    return _set_with_ttl(client, argv, b"PX", "psetex")
+
+
+@command("pksetexat", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+def pksetexat(client: Client, argv: list[bytes]) -> object:
+    """Pika: set a value expiring at an absolute unix time in seconds (0: no expiry).
+
+    This is the form Pika's binlog gives SET EX, SETEX and the counters, so that replaying it
+    gives the same expiry whenever it is replayed.
+    """
+    timestamp = parse_int(argv[2])
+    now = client.server.engine.now_ms()
+    expire_at = timestamp * 1000 if timestamp > 0 else 0
+    if expire_at > INT64_MAX:
+        raise _invalid_expire("pksetexat")
+    _store(client.keyspace, argv[1], argv[3], expire_at, now)
+    return OK
+
+
+@command("getset", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def getset(client: Client, argv: list[bytes]) -> object:
+    """Set the string value of a key and return its old value."""
+    keyspace = client.keyspace
+    old = keyspace.get_string(argv[1])
+    keyspace.set_string(argv[1], argv[2])
+    return old
+
+
+@command("getdel", arity=2, flags="write fast", keys=(1, 1, 1), group="string")
+def getdel(client: Client, argv: list[bytes]) -> object:
+    """Get the value of a key and delete the key."""
+    keyspace = client.keyspace
+    value = keyspace.get_string(argv[1])
+    if value is not None:
+        keyspace.delete(argv[1])
+    return value
+
+
+@command("getex", arity=-2, flags="write fast", keys=(1, 1, 1), group="string")
+def getex(client: Client, argv: list[bytes]) -> object:
+    """Get the value of a key and optionally set or remove its expiration."""
+    options = _ExtendedOptions(argv, for_set=False)
+    keyspace = client.keyspace
+    value = keyspace.get_string(argv[1])
+    if value is None:
+        return None
+    if options.unit:
+        expire_at = options.expire_at(client, "getex")
+        if expire_at <= client.server.engine.now_ms():
+            keyspace.delete(argv[1])
+        else:
+            keyspace.set_expire(argv[1], expire_at)
+    elif options.persist and keyspace.expire_at(argv[1]):
+        keyspace.set_expire(argv[1], 0)
+    return value
+
+
+@command("mget", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="string")
+def mget(client: Client, argv: list[bytes]) -> object:
+    """Get the values of all the given keys (nil for missing keys and other types)."""
+    keyspace = client.keyspace
+    values = []
+    for key in argv[1:]:
+        record = keyspace.get_record(key)
+        values.append(record.body if record is not None and record.type_name == "string" else None)
+    return values
+
+
+def _pairs(argv: list[bytes], command_name: str) -> list[tuple[bytes, bytes]]:
+    if len(argv) % 2 == 0:
+        raise CommandError(f"ERR wrong number of arguments for '{command_name}' command")
+    return list(zip(argv[1::2], argv[2::2]))
+
+
+@command("mset", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string")
+def mset(client: Client, argv: list[bytes]) -> object:
+    """Set multiple keys to multiple values."""
+    keyspace = client.keyspace
+    for key, value in _pairs(argv, "mset"):
+        keyspace.set_string(key, value)
+    return OK
+
+
+@command("msetnx", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string")
+def msetnx(client: Client, argv: list[bytes]) -> object:
+    """Set multiple keys to multiple values, only if none of the keys exist."""
+    pairs = _pairs(argv, "msetnx")
+    keyspace = client.keyspace
+    if any(keyspace.exists(key) for key, _value in pairs):
+        return ZERO
+    for key, value in pairs:
+        keyspace.set_string(key, value)
+    return ONE
+
+
+# -- byte ranges -----------------------------------------------------------------------------------
+
+
+@command("append", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def append(client: Client, argv: list[bytes]) -> object:
+    """Append a value to a key."""
+    keyspace = client.keyspace
+    old = keyspace.get_string(argv[1])
+    if old is None:
+        keyspace.set_string(argv[1], argv[2])
+        return len(argv[2])
+    check_string_length(client, len(old) + len(argv[2]))
+    value = old + argv[2]
+    keyspace.set_string(argv[1], value, KEEP_TTL)
+    return len(value)
+
+
+@command("strlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string")
+def strlen(client: Client, argv: list[bytes]) -> object:
+    """Get the length of the value stored in a key."""
+    value = client.keyspace.get_string(argv[1])
+    return 0 if value is None else len(value)
+
+
+def byte_range(start: int, end: int, length: int) -> tuple[int, int] | None:
+    """Redis' inclusive [start, end] with negative indexes from the end; None when empty."""
+    if start < 0 and end < 0 and start > end:
+        return None
+    if start < 0:
+        start = max(length + start, 0)
+    if end < 0:
+        end = max(length + end, 0)
+    end = min(end, length - 1)
+    if start > end or length == 0:
+        return None
+    return start, end
+
+
+@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string")
+def getrange(client: Client, argv: list[bytes]) -> object:
+    """Get a substring of the string stored at a key."""
+    start, end = parse_int(argv[2]), parse_int(argv[3])
+    value = client.keyspace.get_string(argv[1])
+    if value is None:
+        return b""
+    bounds = byte_range(start, end, len(value))
+    return b"" if bounds is None else value[bounds[0] : bounds[1] + 1]
+
+
+@command("substr", arity=4, flags="readonly", keys=(1, 1, 1), group="string")
+def substr(client: Client, argv: list[bytes]) -> object:
+    """Get a substring of the string stored at a key (the old name of GETRANGE)."""
+    return getrange(client, argv)
+
+
+@command("setrange", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+def setrange(client: Client, argv: list[bytes]) -> object:
+    """Overwrite part of a string at key starting at the specified offset."""
+    offset = parse_int(argv[2])
+    if offset < 0:
+        raise CommandError("ERR offset is out of range")
+    patch = argv[3]
+    keyspace = client.keyspace
+    old = keyspace.get_string(argv[1])
+    if not patch:
+        return 0 if old is None else len(old)
+    check_string_length(client, offset + len(patch))
+    current = old or b""
+    if len(current) < offset:
+        current += b"\x00" * (offset - len(current))
+    value = current[:offset] + patch + current[offset + len(patch) :]
+    keyspace.set_string(argv[1], value, KEEP_TTL if old is not None else 0)
+    return len(value)
+
+
+# -- counters --------------------------------------------------------------------------------------
+
+
+def _stored_integer(value: bytes | None) -> int:
+    if value is None:
+        return 0
+    return parse_int(value)
+
+
+def _increment(client: Client, key: bytes, delta: int) -> int:
+    keyspace = client.keyspace
+    current = _stored_integer(keyspace.get_string(key))
+    result = current + delta
+    if result < INT64_MIN or result > INT64_MAX:
+        raise OverflowErrorReply()
+    keyspace.set_string(key, b"%d" % result, KEEP_TTL)
+    return result
+
+
+@command("incr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def incr(client: Client, argv: list[bytes]) -> object:
+    """Increment the integer value of a key by one."""
+    return _increment(client, argv[1], 1)
+
+
+@command("decr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def decr(client: Client, argv: list[bytes]) -> object:
+    """Decrement the integer value of a key by one."""
+    return _increment(client, argv[1], -1)
+
+
+@command("incrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def incrby(client: Client, argv: list[bytes]) -> object:
+    """Increment the integer value of a key by the given amount."""
+    return _increment(client, argv[1], parse_int(argv[2]))
+
+
+@command("decrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def decrby(client: Client, argv: list[bytes]) -> object:
+    """Decrement the integer value of a key by the given number."""
+    delta = parse_int(argv[2])
+    if delta == INT64_MIN:
+        raise CommandError("ERR decrement would overflow")
+    return _increment(client, argv[1], -delta)
+
+
+@command("incrbyfloat", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+def incrbyfloat(client: Client, argv: list[bytes]) -> object:
+    """Increment the float value of a key by the given amount (in long double, as Redis)."""
+    keyspace = client.keyspace
+    current = keyspace.get_string(argv[1])
+    base = Fraction(0) if current is None else long_double.parse(current)
+    delta = long_double.parse(argv[2])
+    if base is None or delta is None:
+        raise NotFloatError()
+    if isinstance(base, float) or isinstance(delta, float):
+        raise CommandError("ERR increment would produce NaN or Infinity")
+    result = long_double.to_long_double(base + delta)
+    if not long_double.is_finite(result):
+        raise CommandError("ERR increment would produce NaN or Infinity")
+    text = long_double.format_human(result)
+    keyspace.set_string(argv[1], text, KEEP_TTL)
+    return text

@@ -1,0 +1,119 @@
+"""String commands, compared reply by reply with a real redis-server."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import wait_until
+
+BIG = b"x" * (1024 * 1024 + 7)
+BINARY = bytes(range(256)) + b"\x00\xff\xfe"
+
+SCENARIOS = {
+    "get_set_basics": [
+        ("GET", "missing"), ("SET", "k", "v"), ("GET", "k"), ("SET", "k", ""), ("GET", "k"),
+        ("SET", BINARY, BINARY), ("GET", BINARY), ("SET", "big", BIG), ("GET", "big"), ("STRLEN", "big"),
+    ],
+    "set_options": [
+        ("SET", "k", "1", "NX"), ("SET", "k", "2", "NX"), ("GET", "k"), ("SET", "k", "3", "XX"),
+        ("SET", "nokey", "3", "XX"), ("GET", "nokey"), ("SET", "k", "4", "GET"), ("SET", "k", "5", "NX", "GET"),
+        ("SET", "k2", "5", "NX", "GET"), ("SET", "k3", "5", "XX", "GET"), ("GET", "k3"),
+        ("SET", "k", "6", "ex", "100"), ("TTL", "k"), ("SET", "k", "7", "KEEPTTL"), ("TTL", "k"),
+        ("SET", "k", "8"), ("TTL", "k"), ("SET", "k", "9", "PX", "100000", "GET"), ("PTTL", "k"),
+        ("SET", "k", "9", "EXAT", "99999999999"), ("TTL", "k"), ("SET", "k", "9", "PXAT", "99999999999000"),
+        ("EXPIRETIME", "k"),
+    ],
+    "set_errors": [
+        ("SET", "k", "v", "NX", "XX"), ("SET", "k", "v", "EX", "10", "PX", "10"), ("SET", "k", "v", "EX"),
+        ("SET", "k", "v", "EX", "0"), ("SET", "k", "v", "EX", "-5"), ("SET", "k", "v", "EX", "abc"),
+        ("SET", "k", "v", "PX", "1.5"), ("SET", "k", "v", "KEEPTTL", "EX", "5"), ("SET", "k", "v", "EX", "5", "KEEPTTL"),
+        ("SET", "k", "v", "GET", "GET"), ("SET", "k", "v", "FOO"), ("SET", "k", "v", "EX", "9223372036854775807"),
+        ("SET", "k", "v", "PXAT", "9223372036854775807"), ("SET", "k"), ("GET", "k"),
+        ("SET", "k", "v", "EX", "+5"), ("SET", "k", "v", "EX", " 5"), ("SET", "k", "v", "EX", "05"),
+    ],
+    "setnx_setex_psetex_getset": [
+        ("SETNX", "k", "1"), ("SETNX", "k", "2"), ("GET", "k"), ("SETEX", "k", "100", "v"), ("TTL", "k"),
+        ("SETEX", "k", "0", "v"), ("SETEX", "k", "-1", "v"), ("SETEX", "k", "x", "v"), ("PSETEX", "k", "100000", "w"),
+        ("PTTL", "k"), ("PSETEX", "k", "0", "w"), ("GETSET", "k", "z"), ("TTL", "k"), ("GETSET", "new", "a"),
+        ("GET", "new"), ("SETEX", "k", "v"),
+    ],
+    "getdel_getex": [
+        ("SET", "k", "v"), ("GETDEL", "k"), ("GETDEL", "k"), ("EXISTS", "k"), ("SET", "k", "v"),
+        ("GETEX", "k"), ("GETEX", "k", "EX", "100"), ("TTL", "k"), ("GETEX", "k", "PERSIST"), ("TTL", "k"),
+        ("GETEX", "k", "PX", "50000"), ("GETEX", "k", "EXAT", "99999999999"), ("TTL", "k"),
+        ("GETEX", "k", "PXAT", "1"), ("EXISTS", "k"), ("GETEX", "missing", "EX", "10"),
+        ("GETEX", "k", "EX", "0"), ("GETEX", "k", "EX", "10", "PX", "10"), ("GETEX", "k", "PERSIST", "EX", "1"),
+        ("GETEX", "k", "FOO"), ("GETEX", "k", "EX"), ("SET", "p", "v"), ("GETEX", "p", "PERSIST"), ("TTL", "p"),
+    ],
+    "mget_mset_msetnx": [
+        ("MSET", "a", "1", "b", "2"), ("MGET", "a", "b", "c"), ("MSET", "a"), ("MSET", "a", "1", "b"),
+        ("MSETNX", "c", "3", "d", "4"), ("MSETNX", "d", "5", "e", "6"), ("MGET", "c", "d", "e"),
+        ("MSETNX", "x", "1", "x", "2"), ("GET", "x"), ("MSETNX", "a"), ("MGET", "nothing"),
+    ],
+    "append_strlen": [
+        ("APPEND", "k", "abc"), ("APPEND", "k", "def"), ("GET", "k"), ("STRLEN", "k"), ("STRLEN", "missing"),
+        ("SET", "t", "v", "EX", "100"), ("APPEND", "t", "w"), ("TTL", "t"), ("APPEND", "k", ""), ("APPEND", "e", ""),
+        ("EXISTS", "e"),
+    ],
+    "getrange_setrange": [
+        ("SET", "k", "Hello World"), ("GETRANGE", "k", "0", "4"), ("GETRANGE", "k", "-5", "-1"),
+        ("GETRANGE", "k", "-1", "-5"), ("GETRANGE", "k", "5", "100"), ("GETRANGE", "k", "100", "200"),
+        ("GETRANGE", "k", "-100", "2"), ("GETRANGE", "k", "3", "2"), ("GETRANGE", "missing", "0", "5"),
+        ("GETRANGE", "k", "a", "1"), ("SUBSTR", "k", "0", "2"), ("GETRANGE", "k", "0", "-1"),
+        ("SETRANGE", "k", "6", "Redis"), ("GET", "k"), ("SETRANGE", "k", "20", "!"), ("GET", "k"),
+        ("SETRANGE", "new", "3", "abc"), ("GET", "new"), ("SETRANGE", "k", "-1", "x"), ("SETRANGE", "k", "x", "x"),
+        ("SETRANGE", "none", "5", ""), ("EXISTS", "none"), ("SETRANGE", "k", "0", ""),
+        ("SETRANGE", "k", "536870912", "x"), ("SETRANGE", "k", "536870911", "xy"), ("SET", "e", ""),
+        ("GETRANGE", "e", "0", "-1"), ("GETRANGE", "e", "-1", "-1"),
+    ],
+    "counters": [
+        ("INCR", "n"), ("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "10"), ("DECRBY", "n", "3"), ("GET", "n"),
+        ("INCRBY", "n", "x"), ("INCRBY", "n", "1.5"), ("SET", "s", "abc"), ("INCR", "s"), ("SET", "sp", " 1"),
+        ("INCR", "sp"), ("SET", "max", "9223372036854775807"), ("INCR", "max"), ("SET", "min", "-9223372036854775808"),
+        ("DECR", "min"), ("DECRBY", "n", "-9223372036854775808"), ("INCRBY", "n", "9223372036854775808"),
+        ("SET", "t", "5", "EX", "100"), ("INCR", "t"), ("TTL", "t"), ("SET", "z", "007"), ("INCR", "z"),
+        ("SET", "neg0", "-0"), ("INCR", "neg0"), ("INCRBY", "n", "-0"), ("INCRBY", "n", ""),
+    ],
+    "incrbyfloat": [
+        ("INCRBYFLOAT", "f", "10.5"), ("INCRBYFLOAT", "f", "0.1"), ("INCRBYFLOAT", "f", "-5"),
+        ("INCRBYFLOAT", "f", "5.0e3"), ("INCRBYFLOAT", "f", "abc"), ("INCRBYFLOAT", "f", "inf"),
+        ("SET", "g", "3"), ("INCRBYFLOAT", "g", "1.5"), ("SET", "h", "1e10"), ("INCRBYFLOAT", "h", "0"),
+        ("SET", "bad", "x"), ("INCRBYFLOAT", "bad", "1"), ("INCRBYFLOAT", "f", "nan"), ("INCRBYFLOAT", "f", ""),
+        ("SET", "t", "1", "EX", "100"), ("INCRBYFLOAT", "t", "1"), ("TTL", "t"), ("INCRBYFLOAT", "z", "-0.0"),
+        ("INCRBYFLOAT", "big", "1e20"), ("INCRBYFLOAT", "tiny", "0.000001"), ("INCRBYFLOAT", "f", " 1"),
+    ],
+    "pika_only_free_arity": [
+        ("GET",), ("SET", "k"), ("MGET",), ("INCR",), ("INCRBY", "k"), ("GETRANGE", "k", "1"), ("APPEND", "k"),
+        ("SETNX", "k"), ("GETDEL",), ("GETEX",), ("STRLEN",),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_string_scenario_matches_redis(diff, name):
+    diff.check_all(SCENARIOS[name])
+
+
+def test_set_px_expires_by_itself(diff):
+    diff.check("SET", "k", "v", "PX", "30")
+    wait_until(lambda: diff.both("GET", "k") == (None, None), what="both servers to expire k")
+    diff.check("EXISTS", "k")
+
+
+def test_pksetexat_is_set_with_an_absolute_expiry(r):
+    assert r.execute_command("PKSETEXAT", "k", "99999999999", "v") == b"OK"
+    assert r.expiretime("k") == 99999999999
+    assert r.execute_command("PKSETEXAT", "k", "0", "w") == b"OK"
+    assert (r.get("k"), r.ttl("k")) == (b"w", -1)
+    assert r.execute_command("PKSETEXAT", "k", "1", "old") == b"OK"
+    assert r.exists("k") == 0
+    with pytest.raises(Exception, match="value is not an integer"):
+        r.execute_command("PKSETEXAT", "k", "soon", "v")
+
+
+def test_redis_py_round_trip(r):
+    assert r.set("k", "v", ex=100, nx=True)
+    assert r.get("k") == b"v"
+    assert r.incrbyfloat("f", 1.25) == 1.25
+    assert r.mset({"a": 1, "b": 2}) and r.mget("a", "b", "c") == [b"1", b"2", None]
+    assert r.getex("k", persist=True) == b"v" and r.ttl("k") == -1

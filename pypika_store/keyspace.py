@@ -7,6 +7,7 @@ pipeline reads its own writes), writes through the turn's shared write transacti
 
 from __future__ import annotations
 
+import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
@@ -123,14 +124,26 @@ class Keyspace:
         return found, None
 
     def random_key(self) -> bytes | None:
-        """A key picked by jumping to a random point of the key order (cheap, roughly uniform)."""
-        if self.size() == 0:
-            return None
-        for _ in range(8):
-            probe = random.getrandbits(64).to_bytes(8, "big")
+        """A live key picked by jumping to a random point between the first and last keys.
+
+        LMDB has no positional access, so the probe is a random key that shares the first and
+        last keys' common prefix: cheap, and spread well enough over keys named alike.
+        """
+        txn = self._engine.reader()
+        with txn.cursor(db=self._meta) as cursor:
+            if not cursor.first():
+                return None
+            first = cursor.key()
+            cursor.last()
+            last = cursor.key()
+        shared = len(os.path.commonprefix([first, last]))
+        low = first[shared] if len(first) > shared else 0
+        high = last[shared] if len(last) > shared else 255
+        for _ in range(16):
+            probe = first[:shared] + bytes([random.randint(low, high)]) + random.randbytes(4)
             for key, _record in self.iter_records(probe):
                 return key
-            for key, _record in self.iter_records():
+            for key, _record in self.iter_records(first):
                 return key
         return None
 

@@ -177,15 +177,19 @@ def keys(client: Client, argv: list[bytes]) -> object:
     return [key for key, _record in client.keyspace.iter_records() if matches(key)]
 
 
+def _parse_cursor(arg: bytes) -> int:
+    """A cursor read as Redis reads it (strtoul: optional sign, a negative wraps around)."""
+    text = arg.lstrip()
+    digits = text[1:] if text[:1] in (b"-", b"+") else text
+    if not digits.isdigit() or int(digits) > 2**64 - 1:
+        raise CommandError("ERR invalid cursor")
+    return -int(digits) % 2**64 if text[:1] == b"-" else int(digits)
+
+
 @command("scan", arity=-2, flags="readonly", group="keyspace")
 def scan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate the keys space."""
-    try:
-        cursor = int(argv[1])
-        if cursor < 0 or cursor > 2**64 - 1 or not argv[1].isdigit():
-            raise ValueError
-    except ValueError:
-        raise CommandError("ERR invalid cursor") from None
+    cursor = _parse_cursor(argv[1])
     count, pattern, type_name = 10, None, None
     index = 2
     while index < len(argv):

@@ -13,8 +13,7 @@ import logging
 import os
 import secrets
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import lmdb
 
@@ -25,6 +24,8 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .connection import Client
+from .registry import TABLE
+from .stats import Stats
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
@@ -35,20 +36,6 @@ log = logging.getLogger("pypika_store.server")
 EXPIRE_BATCH = 200
 
 
-@dataclass
-class Stats:
-    """Counters behind INFO stats (reset by CONFIG RESETSTAT)."""
-
-    connections_received: int = 0
-    commands_processed: int = 0
-    rejected_connections: int = 0
-    expired_keys: int = 0
-    keyspace_hits: int = 0
-    keyspace_misses: int = 0
-    net_input_bytes: int = 0
-    net_output_bytes: int = 0
-
-
 class Server:
     """A pypika-store server: one engine served over TCP."""
 
@@ -56,6 +43,8 @@ class Server:
         self.config = config
         self.use_hiredis = use_hiredis
         self.run_id = secrets.token_hex(20)
+        #: Redis' master_replid; the replication layer will keep it across restarts.
+        self.replication_id = secrets.token_hex(20)
         self.started_at = time.time()
         self.stats = Stats()
         self.clients: dict[int, Client] = {}
@@ -67,8 +56,9 @@ class Server:
         )
         self.port = config.get_int("port")
         self._listeners: list[asyncio.base_events.Server] = []
-        self._flush_waiting: list[Client] = []
-        self._timers: list[asyncio.TimerHandle] = []
+        #: Clients whose replies wait for this turn's commit.
+        self.waiting_for_commit: list[Client] = []
+        self._timers: set[asyncio.TimerHandle] = set()
         self._loop: AbstractEventLoop | None = None
         self._stopped = asyncio.Event()
         self.shutting_down = False
@@ -89,9 +79,9 @@ class Server:
             if self.port == 0:  # an ephemeral port: every further address shares it
                 self.port = listener.sockets[0].getsockname()[1]
         self._write_pidfile()
-        self._schedule(1 / self.config.get_int("hz"), self._cron)
+        self._schedule(lambda: 1 / self.config.get_int("hz"), self._cron)
         if self.engine.sync_policy == SYNC_EVERYSEC:
-            self._schedule(1.0, self._sync_everysec)
+            self._schedule(lambda: 1.0, self._sync_everysec)
         log.info("Server initialized; pypika-store %s, pid %d", __version__, os.getpid())
         log.info("Ready to accept connections tcp on %s port %d",
                  self.config.get_str("bind"), self.port)
@@ -117,6 +107,12 @@ class Server:
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
 
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
+        self.stats.reset()
+        for spec in TABLE.all_specs():
+            spec.calls = spec.failed_calls = 0
+
     # -- clients -------------------------------------------------------------------------------
 
     def client_connected(self, client: Client) -> None:
@@ -132,10 +128,10 @@ class Server:
 
     def flush_after_commit(self, client: Client) -> None:
         """Hold ``client``'s replies until this turn's commit."""
-        self._flush_waiting.append(client)
+        self.waiting_for_commit.append(client)
 
     def _end_turn(self) -> None:
-        waiting, self._flush_waiting = self._flush_waiting, []
+        waiting, self.waiting_for_commit = self.waiting_for_commit, []
         try:
             self.engine.end_turn()
         except lmdb.Error as exc:
@@ -147,24 +143,26 @@ class Server:
 
     # -- background cycles ---------------------------------------------------------------------
 
-    def _schedule(self, delay: float, callback) -> None:
+    def _schedule(self, interval: Callable[[], float], callback: Callable[[], None]) -> None:
+        """Run ``callback`` every ``interval()`` seconds (re-read each time: CONFIG SET hz)."""
         assert self._loop is not None
 
         def run() -> None:
+            self._timers.discard(handle)
             if self.shutting_down:
                 return
             try:
                 callback()
             except Exception:  # a cycle must never stop the server
                 log.exception("background cycle %s failed", callback.__name__)
-            self._timers.remove(handle_box[0])
-            self._schedule(delay, callback)
+            self._schedule(interval, callback)
 
-        handle_box = [self._loop.call_later(delay, run)]
-        self._timers.append(handle_box[0])
+        handle = self._loop.call_later(interval(), run)
+        self._timers.add(handle)
 
     def _cron(self) -> None:
-        """Active expiry (Redis' serverCron at ``hz``) and idle-client timeouts."""
+        """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
+        self.stats.sample()
         for keyspace in self.engine.keyspaces:
             if not len(keyspace.expiry):
                 continue

@@ -69,6 +69,7 @@ class Client(asyncio.Protocol):
         self.address = self.local_address = "?:0"
         self.transport: asyncio.Transport | None = None
         self.closing = False          # close once pending replies are written
+        self._executing = False       # inside data_received: replies are still being collected
         self._out: list[bytes] = []
         config = server.config
         self._parser = make_parser(config.get_int("proto-max-bulk-len"),
@@ -102,6 +103,7 @@ class Client(asyncio.Protocol):
         self.last_interaction = time.monotonic()
         parser = self._parser
         out = self._out
+        self._executing = True
         try:
             parser.feed(data)
             while not self.closing:
@@ -113,6 +115,8 @@ class Client(asyncio.Protocol):
             out.append(error_line(f"ERR Protocol error: {exc}"))
             log.debug("protocol error from %s: %s", self.address, exc)
             self.closing = True
+        finally:
+            self._executing = False
         if out:
             if server.engine.dirty:
                 server.flush_after_commit(self)
@@ -170,10 +174,16 @@ class Client(asyncio.Protocol):
         self.flush()
 
     def close(self) -> None:
-        """Disconnect after the replies already collected (QUIT, CLIENT KILL)."""
+        """Disconnect once the replies collected so far, and the current command's, are written.
+
+        Called from inside this client's own command (QUIT, CLIENT KILL of itself), the reply
+        is not collected yet, so the end of ``data_received`` flushes and closes. Called for
+        another client (CLIENT KILL, timeout, shutdown), it flushes and closes at once, unless
+        that client's replies wait for this turn's commit.
+        """
         self.closing = True
-        if self.transport is not None and not self._out:
-            self.transport.close()
+        if not self._executing and self not in self.server.waiting_for_commit:
+            self.flush()
 
     def set_protocol(self, version: int) -> None:
         """Switch this connection to RESP2 or RESP3 (HELLO)."""
@@ -183,6 +193,10 @@ class Client(asyncio.Protocol):
     def select(self, index: int) -> None:
         self.db = index
         self.keyspace = self.server.engine.keyspaces[index]
+
+    def pending_input(self) -> int:
+        """Bytes received but not parsed into a command yet (CLIENT LIST's qbuf)."""
+        return self._parser.pending()
 
     def idle_seconds(self) -> float:
         return time.monotonic() - self.last_interaction

@@ -85,6 +85,14 @@ class CommandTable:
     def __len__(self) -> int:
         return len(self.by_name)
 
+    def all_specs(self) -> list[CommandSpec]:
+        """Every command and, after each container, its subcommands."""
+        specs = []
+        for spec in self.by_name.values():
+            specs.append(spec)
+            specs.extend(spec.subcommands.values())
+        return specs
+
     def get(self, name: bytes) -> CommandSpec | None:
         return self.by_name.get(name) or self.by_name.get(name.lower())
 

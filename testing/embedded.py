@@ -46,12 +46,14 @@ class PikaServer:
     killed with :meth:`kill` to test crash recovery). ``port=0`` (the default) lets the OS pick a
     free port, so parallel test workers never clash. ``data_dir`` defaults to a temporary folder
     removed on :meth:`stop`; pass one to keep or reuse data across restarts. ``config`` holds
-    any other config keys (``{"sync-policy": "always", "requirepass": "x"}``).
+    any other config keys (``{"sync-policy": "always", "requirepass": "x"}``), which override
+    ``config_file`` (a pika.conf or redis.conf; CONFIG REWRITE writes to it).
     """
 
     def __init__(self, mode: str = THREAD, host: str = "127.0.0.1", port: int = 0,
                  data_dir: str | None = None, password: str | None = None,
-                 config: dict[str, Any] | None = None, startup_timeout: float = 30.0) -> None:
+                 config: dict[str, Any] | None = None, config_file: str | None = None,
+                 startup_timeout: float = 30.0) -> None:
         if mode not in (THREAD, PROCESS):
             raise ValueError(f"mode must be {THREAD!r} or {PROCESS!r}")
         self.mode = mode
@@ -62,6 +64,7 @@ class PikaServer:
         self._own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="pypika-")
         self.config: dict[str, str] = {key: str(value) for key, value in (config or {}).items()}
+        self.config_file = config_file
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
@@ -117,7 +120,7 @@ class PikaServer:
 
         # In a thread the server logs through this process' own logging set-up.
         settings = {key: value for key, value in self.settings().items() if key != "logfile"}
-        config = Config(None, settings)
+        config = Config(self.config_file, settings)
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -151,6 +154,8 @@ class PikaServer:
         if os.path.exists(self.log_path):
             os.unlink(self.log_path)
         args = [sys.executable, "-m", "pypika_store.server.cli"]
+        if self.config_file:
+            args.append(self.config_file)
         for key, value in settings.items():
             args += [f"--{key}", value]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

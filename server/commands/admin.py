@@ -1,12 +1,15 @@
-"""Server commands: FLUSHDB, FLUSHALL, DBSIZE, SHUTDOWN, TIME, DEBUG ..."""
+"""Server commands: FLUSHDB, FLUSHALL, DBSIZE, SHUTDOWN, INFO, TIME, DEBUG."""
 
 from __future__ import annotations
+
+import time
 
 from pypika_store.errors import CommandError, SyntaxErrorReply
 
 from ..connection import Client
+from ..info import render
 from ..registry import command
-from ..resp.replies import OK
+from ..resp.replies import OK, Status
 
 
 def _flush_mode(argv: list[bytes]) -> None:
@@ -52,3 +55,42 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
         raise CommandError("ERR No shutdown in progress.")
     client.server.request_shutdown()
     return None
+
+
+@command("info", arity=-1, flags="loading stale", group="server")
+def info(client: Client, argv: list[bytes]) -> object:
+    """Get information and statistics about the server."""
+    return render(client.server, [arg.decode("utf-8", "replace") for arg in argv[1:]])
+
+
+@command("time", arity=1, flags="loading stale fast", group="server")
+def time_(client: Client, argv: list[bytes]) -> object:
+    """Return the current server time (seconds and microseconds)."""
+    now_us = time.time_ns() // 1000
+    return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
+
+
+_DEBUG_HELP = [
+    "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "HELP",
+    "    Print this help.",
+]
+
+
+@command("debug", arity=-2, flags="admin noscript loading stale", group="server")
+def debug(client: Client, argv: list[bytes]) -> object:
+    """A container for debugging commands (SLEEP)."""
+    sub = argv[1].upper()
+    if sub == b"HELP" and len(argv) == 2:
+        return [Status(line) for line in _DEBUG_HELP]
+    if sub == b"SLEEP" and len(argv) == 3:
+        try:
+            seconds = float(argv[2])
+        except ValueError:
+            seconds = 0.0
+        time.sleep(max(seconds, 0.0))  # blocks the whole server, as Redis' DEBUG SLEEP does
+        return OK
+    raise CommandError(f"ERR Unknown subcommand or wrong number of arguments for "
+                       f"'{argv[1].decode('utf-8', 'replace')}'. Try DEBUG HELP.")

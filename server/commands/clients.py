@@ -1,1 +1,185 @@
-"""CLIENT LIST / INFO / ID / SETNAME / GETNAME / KILL / SETINFO / HELP ..."""
+"""CLIENT LIST / INFO / ID / SETNAME / GETNAME / KILL / HELP."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from pypika_store.errors import CommandError, SyntaxErrorReply
+
+from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, Client
+from ..registry import command, container
+from ..resp.replies import OK, Status
+from .args import parse_int
+
+container("client", arity=-2, flags="", group="connection")
+
+#: CLIENT KILL TYPE / CLIENT LIST TYPE names and the connection kind each selects.
+_TYPES = {"normal": NORMAL, "master": MASTER, "replica": REPLICA, "slave": REPLICA, "pubsub": PUBSUB}
+_FLAGS = {NORMAL: "N", MASTER: "M", REPLICA: "S", PUBSUB: "P"}
+
+_HELP = [
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "    * ID <client-id>",
+    "      Kill connections by client id.",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "HELP",
+    "    Print this help.",
+]
+
+
+def describe(client: Client) -> str:
+    """One line of CLIENT LIST, with Redis 7.0's fields in Redis' order."""
+    transport = client.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    fd = sock.fileno() if sock is not None else -1
+    output = transport.get_write_buffer_size() if transport is not None else 0
+    pending = client.pending_input()
+    return (
+        f"id={client.id} addr={client.address} laddr={client.local_address} fd={fd} "
+        f"name={client.name.decode('utf-8', 'replace')} age={int(client.age_seconds())} "
+        f"idle={int(client.idle_seconds())} flags={_FLAGS[client.kind]} db={client.db} sub=0 psub=0 ssub=0 "
+        f"multi=-1 qbuf={pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
+        f"omem={output} tot-mem={pending + output} events=r cmd={client.last_command} user=default "
+        f"redir=-1 resp={client.resp}"
+    )
+
+
+def _client_type(arg: bytes) -> str:
+    name = arg.decode("utf-8", "replace").lower()
+    if name not in _TYPES:
+        raise CommandError(f"ERR Unknown client type '{arg.decode('utf-8', 'replace')}'")
+    return _TYPES[name]
+
+
+@command("client|list", arity=-2, flags="admin noscript loading stale", group="connection")
+def client_list(client: Client, argv: list[bytes]) -> object:
+    """Get the list of client connections."""
+    clients: Iterable[Client] = client.server.clients.values()
+    if len(argv) == 4 and argv[2].upper() == b"TYPE":
+        kind = _client_type(argv[3])
+        clients = [each for each in clients if each.kind == kind]
+    elif len(argv) >= 4 and argv[2].upper() == b"ID":
+        ids = set()
+        for arg in argv[3:]:
+            try:
+                ids.add(parse_int(arg))
+            except CommandError:
+                raise CommandError("ERR Invalid client ID") from None
+        clients = [each for each in clients if each.id in ids]
+    elif len(argv) != 2:
+        raise SyntaxErrorReply()
+    return "".join(describe(each) + "\n" for each in clients)
+
+
+@command("client|info", arity=2, flags="loading stale", group="connection")
+def client_info(client: Client, argv: list[bytes]) -> object:
+    """Get information about the current connection."""
+    return describe(client) + "\n"
+
+
+@command("client|id", arity=2, flags="loading stale", group="connection")
+def client_id(client: Client, argv: list[bytes]) -> object:
+    """Get the current connection ID."""
+    return client.id
+
+
+@command("client|setname", arity=3, flags="loading stale", group="connection")
+def client_setname(client: Client, argv: list[bytes]) -> object:
+    """Set the current connection name."""
+    name = argv[2]
+    if any(byte < 0x21 or byte > 0x7E for byte in name):
+        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+    client.name = name
+    return OK
+
+
+@command("client|getname", arity=2, flags="loading stale", group="connection")
+def client_getname(client: Client, argv: list[bytes]) -> object:
+    """Get the current connection name."""
+    return client.name or None
+
+
+def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Client], bool]], bool]:
+    """CLIENT KILL's new-style filters, and whether to spare the caller (SKIPME, default yes)."""
+    filters: list[Callable[[Client], bool]] = []
+    skip_me = True
+    if len(argv) % 2:
+        raise SyntaxErrorReply()
+    for option, value in zip(argv[2::2], argv[3::2]):
+        option = option.upper()
+        text = value.decode("utf-8", "replace")
+        if option == b"ID":
+            try:
+                wanted_id = parse_int(value)
+            except CommandError:
+                wanted_id = 0
+            if wanted_id <= 0:
+                raise CommandError("ERR client-id should be greater than 0")
+            filters.append(lambda each, wanted=wanted_id: each.id == wanted)
+        elif option == b"TYPE":
+            kind = _client_type(value)
+            filters.append(lambda each, wanted=kind: each.kind == wanted)
+        elif option == b"ADDR":
+            filters.append(lambda each, wanted=text: each.address == wanted)
+        elif option == b"LADDR":
+            filters.append(lambda each, wanted=text: each.local_address == wanted)
+        elif option == b"USER":
+            filters.append(lambda each, wanted=text: wanted == "default")
+        elif option == b"SKIPME":
+            if value.lower() not in (b"yes", b"no"):
+                raise SyntaxErrorReply()
+            skip_me = value.lower() == b"yes"
+        else:
+            raise SyntaxErrorReply()
+    return filters, skip_me
+
+
+@command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection")
+def client_kill(client: Client, argv: list[bytes]) -> object:
+    """Kill connections: by address (old form) or by filters (returns how many)."""
+    clients = list(client.server.clients.values())
+    if len(argv) == 3:  # CLIENT KILL addr:port
+        address = argv[2].decode("utf-8", "replace")
+        victims = [each for each in clients if each.address == address]
+        if not victims:
+            raise CommandError("ERR No such client")
+        for victim in victims:
+            victim.close()
+        return OK
+    filters, skip_me = _kill_filters(client, argv)
+    victims = [each for each in clients
+               if all(matches(each) for matches in filters) and not (skip_me and each is client)]
+    for victim in victims:
+        victim.close()
+    return len(victims)
+
+
+@command("client|help", arity=2, flags="loading stale", group="connection")
+def client_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return [Status(line) for line in _HELP]

@@ -81,7 +81,7 @@ def hello(client: Client, argv: list[bytes]) -> object:
         except CommandError:
             raise CommandError("ERR Protocol version is not an integer or out of range") from None
         if version not in (2, 3):
-            raise CommandError("NOPROTO sorry, this protocol version is not supported.")
+            raise CommandError("NOPROTO unsupported protocol version")
         args = args[1:]
     else:
         version = client.resp

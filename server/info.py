@@ -1,0 +1,186 @@
+"""INFO: the sections Redis tools parse, plus Pika's own fields.
+
+Field names are Redis' and Pika's exactly; a field is printed only when its value is really
+maintained. Every line ends in CRLF; sections are separated by an empty line.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from typing import TYPE_CHECKING, Callable
+
+from pypika_store import PIKA_VERSION, REDIS_VERSION, __version__
+
+from .registry import TABLE
+
+if TYPE_CHECKING:
+    from .app import Server
+
+Fields = list[tuple[str, object]]
+
+
+def _server(server: "Server") -> Fields:
+    uptime = int(time.time() - server.started_at)
+    uname = platform.uname()
+    return [
+        ("redis_version", REDIS_VERSION),
+        ("redis_mode", "standalone"),
+        ("pika_version", PIKA_VERSION),
+        ("pypika_version", __version__),
+        ("os", f"{uname.system} {uname.release} {uname.machine}"),
+        ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("multiplexing_api", "asyncio"),
+        ("python_version", platform.python_version()),
+        ("process_id", os.getpid()),
+        ("run_id", server.run_id),
+        ("tcp_port", server.port),
+        ("server_time_usec", int(time.time() * 1_000_000)),
+        ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400),
+        ("hz", server.config.get_int("hz")),
+        ("executable", os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""),
+        ("config_file", server.config.path or ""),
+    ]
+
+
+def _clients(server: "Server") -> Fields:
+    return [
+        ("connected_clients", len(server.clients)),
+        ("maxclients", server.config.get_int("maxclients")),
+        ("blocked_clients", 0),
+    ]
+
+
+def _resident_memory() -> int:
+    """This process' resident set size in bytes (what the OS charges us)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _human(size: int) -> str:
+    for unit in ("B", "K", "M", "G"):
+        if size < 1024 or unit == "G":
+            return f"{size}{unit}" if unit == "B" else f"{size:.2f}{unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def _memory(server: "Server") -> Fields:
+    rss = _resident_memory()
+    return [
+        ("used_memory", rss),
+        ("used_memory_human", _human(rss)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", _human(rss)),
+        ("maxmemory", 0),
+        ("maxmemory_policy", "noeviction"),
+    ]
+
+
+def _persistence(server: "Server") -> Fields:
+    return [
+        ("loading", 0),
+        ("async_loading", 0),
+        ("sync_policy", server.engine.sync_policy),
+    ]
+
+
+def _stats(server: "Server") -> Fields:
+    stats = server.stats
+    return [
+        ("total_connections_received", stats.connections_received),
+        ("total_commands_processed", stats.commands_processed),
+        ("instantaneous_ops_per_sec", stats.ops_per_sec()),
+        ("total_net_input_bytes", stats.net_input_bytes),
+        ("total_net_output_bytes", stats.net_output_bytes),
+        ("instantaneous_input_kbps", f"{stats.input_kbps():.2f}"),
+        ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
+        ("rejected_connections", stats.rejected_connections),
+        ("expired_keys", stats.expired_keys),
+    ]
+
+
+def _replication(server: "Server") -> Fields:
+    return [
+        ("role", server.role),
+        ("connected_slaves", 0),
+        ("master_replid", server.replication_id),
+        ("master_repl_offset", 0),
+    ]
+
+
+def _cpu(server: "Server") -> Fields:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return [
+        ("used_cpu_sys", f"{usage.ru_stime:.6f}"),
+        ("used_cpu_user", f"{usage.ru_utime:.6f}"),
+        ("used_cpu_sys_children", f"{children.ru_stime:.6f}"),
+        ("used_cpu_user_children", f"{children.ru_utime:.6f}"),
+    ]
+
+
+def _commandstats(server: "Server") -> Fields:
+    return [
+        (f"cmdstat_{spec.full_name}", f"calls={spec.calls},failed_calls={spec.failed_calls}")
+        for spec in TABLE.all_specs() if spec.calls or spec.failed_calls
+    ]
+
+
+def _keyspace(server: "Server") -> Fields:
+    fields: Fields = []
+    for keyspace in server.engine.keyspaces:
+        keys = keyspace.size()
+        if keys:
+            fields.append((f"db{keyspace.index}", f"keys={keys},expires={len(keyspace.expiry)},avg_ttl=0"))
+    return fields
+
+
+def _data(server: "Server") -> Fields:
+    """Pika's Data section: the size of what is on disk."""
+    db_size = server.engine.env.disk_size()
+    return [
+        ("db_size", db_size),
+        ("db_size_human", f"{db_size // (1024 * 1024)}M"),
+    ]
+
+
+SECTIONS: dict[str, Callable[["Server"], Fields]] = {
+    "server": _server,
+    "clients": _clients,
+    "memory": _memory,
+    "persistence": _persistence,
+    "stats": _stats,
+    "replication": _replication,
+    "cpu": _cpu,
+    "commandstats": _commandstats,
+    "keyspace": _keyspace,
+    "data": _data,
+}
+DEFAULT = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace")
+
+
+def render(server: "Server", names: list[str]) -> bytes:
+    """INFO's bulk reply for the requested sections (``default``, ``all``, ``everything``...)."""
+    wanted: list[str] = []
+    for name in names or ["default"]:
+        name = name.lower()
+        if name == "default":
+            wanted.extend(DEFAULT)
+        elif name in ("all", "everything"):
+            wanted.extend(SECTIONS)
+        elif name in SECTIONS:
+            wanted.append(name)
+    blocks = []
+    for name in dict.fromkeys(wanted):
+        lines = [f"# {name.capitalize() if name != 'cpu' else 'CPU'}"]
+        lines.extend(f"{key}:{value}" for key, value in SECTIONS[name](server))
+        blocks.append("\r\n".join(lines) + "\r\n")
+    return "\r\n".join(blocks).encode()

@@ -11,7 +11,7 @@ import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from .errors import WrongTypeError
+from .errors import CommandError, WrongTypeError
 from .expiry import ExpiryIndex
 from .scan import CursorStore
 from .storage.records import (
@@ -32,6 +32,37 @@ if TYPE_CHECKING:
 KEEP_TTL = -1
 
 _unpack_header = HEADER.unpack_from
+
+#: LMDB's limit on a key's size (its default MDB_MAXKEYSIZE).
+MAX_STORED_KEY = 511
+
+
+class KeyTooLongError(CommandError):
+    def __init__(self) -> None:
+        super().__init__(f"ERR key is too long (pypika-store stores keys of up to {MAX_STORED_KEY} bytes)")
+
+
+def stored_key(key: bytes) -> bytes | None:
+    """The LMDB key of a user key; None when it is too long to store.
+
+    LMDB refuses empty keys, so keys that are empty or start with a NUL byte get one NUL
+    byte in front; every other key is stored as it is. The mapping keeps the byte order.
+    """
+    if key and key[0]:
+        return key if len(key) <= MAX_STORED_KEY else None
+    return b"\x00" + key if len(key) < MAX_STORED_KEY else None
+
+
+def user_key(stored: bytes) -> bytes:
+    """The user key of an LMDB key (the inverse of :func:`stored_key`)."""
+    return stored if stored[0] else stored[1:]
+
+
+def _writable(key: bytes) -> bytes:
+    stored = stored_key(key)
+    if stored is None:
+        raise KeyTooLongError()
+    return stored
 
 
 class Record(NamedTuple):
@@ -61,7 +92,10 @@ class Keyspace:
 
     def _live_raw(self, key: bytes) -> bytes | None:
         """The key's raw record, or None when it is missing or expired."""
-        raw = self._engine.reader().get(key, db=self._meta)
+        stored = stored_key(key)
+        if stored is None:
+            return None
+        raw = self._engine.reader().get(stored, db=self._meta)
         if raw is None:
             return None
         expire_at = _unpack_header(raw)[1]
@@ -105,13 +139,13 @@ class Keyspace:
         """Live keys in byte order from ``start`` (inclusive), with their records."""
         now = self._engine.now_ms()
         with self._engine.reader().cursor(db=self._meta) as cursor:
-            if not cursor.set_range(start):
+            if not cursor.set_range(stored_key(start) or start[:MAX_STORED_KEY]):
                 return
             for key, raw in cursor:
                 tag, expire_at = decode_header(raw)
                 if expire_at and expire_at <= now:
                     continue
-                yield key, Record(tag, expire_at, raw[HEADER_SIZE:])
+                yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
 
     def scan(self, start: bytes, count: int) -> tuple[list[tuple[bytes, Record]], bytes | None]:
         """Up to ``count`` live keys from ``start`` in byte order, and the key to resume at
@@ -133,9 +167,9 @@ class Keyspace:
         with txn.cursor(db=self._meta) as cursor:
             if not cursor.first():
                 return None
-            first = cursor.key()
+            first = user_key(cursor.key())
             cursor.last()
-            last = cursor.key()
+            last = user_key(cursor.key())
         shared = len(os.path.commonprefix([first, last]))
         low = first[shared] if len(first) > shared else 0
         high = last[shared] if len(last) > shared else 255
@@ -151,7 +185,7 @@ class Keyspace:
 
     def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a record, replacing whatever the key held."""
-        old = self._engine.writer().replace(key, record, db=self._meta)
+        old = self._engine.writer().replace(_writable(key), record, db=self._meta)
         if expire_at_ms or (old is not None and _unpack_header(old)[1]):
             self.expiry.set(key, expire_at_ms)
 
@@ -168,8 +202,10 @@ class Keyspace:
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
-        txn = self._engine.writer()
-        raw = txn.pop(key, db=self._meta)
+        stored = stored_key(key)
+        if stored is None:
+            return False
+        raw = self._engine.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
         expire_at = _unpack_header(raw)[1]
@@ -184,7 +220,7 @@ class Keyspace:
         raw = self._live_raw(key)
         if raw is None:
             return False
-        self._engine.writer().put(key, with_expiry(raw, expire_at_ms), db=self._meta)
+        self._engine.writer().put(_writable(key), with_expiry(raw, expire_at_ms), db=self._meta)
         self.expiry.set(key, expire_at_ms)
         return True
 
@@ -205,4 +241,4 @@ class Keyspace:
             for key, raw in cursor:
                 expire_at = _unpack_header(raw)[1]
                 if expire_at:
-                    self.expiry.set(key, expire_at)
+                    self.expiry.set(user_key(key), expire_at)

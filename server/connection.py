@@ -149,6 +149,10 @@ class Client(asyncio.Protocol):
         except CommandError as exc:
             spec.failed_calls += 1
             return error_line(exc.message)
+        except Exception as exc:  # a bug must cost one error reply, never the connection or server
+            spec.failed_calls += 1
+            log.exception("command %s failed", spec.full_name)
+            return error_line(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}")
 
     # -- output --------------------------------------------------------------------------------
 

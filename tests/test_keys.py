@@ -129,3 +129,17 @@ def test_pathological_pattern_finishes(r):
     pattern = "a*" * 60 + "b"
     assert r.keys(pattern) == []
     assert r.scan(0, match=pattern, count=10) == (0, [])
+
+
+def test_empty_nul_and_long_keys(diff, r):
+    for key in ("", "\x00", "\x00abc", "\x01", "a"):
+        diff.check("SET", key, f"value of {key!r}")
+    for key in ("", "\x00", "\x00abc", "\x01", "a"):
+        diff.check("GET", key)
+    diff.check("KEYS", "*", normalize=sorted)
+    diff.check("DEL", "")
+    diff.check("KEYS", "*", normalize=sorted)
+    assert r.set("k" * 511, "v") and r.get("k" * 511) == b"v"
+    with pytest.raises(Exception, match="key is too long"):
+        r.set("k" * 512, "v")
+    assert r.get("k" * 512) is None and r.exists("k" * 600) == 0 and r.delete("k" * 600) == 0

@@ -39,9 +39,8 @@ EXPIRE_BATCH = 200
 class Server:
     """A pypika-store server: one engine served over TCP."""
 
-    def __init__(self, config: Config, use_hiredis: bool = True) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.use_hiredis = use_hiredis
         self.run_id = secrets.token_hex(20)
         #: Redis' master_replid; the replication layer will keep it across restarts.
         self.replication_id = secrets.token_hex(20)

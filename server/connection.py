@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 _client_ids = itertools.count(1)
 _NOAUTH = error_line("NOAUTH Authentication required.")
+#: Replies collected past this size are written before running the client's next command.
+OUTPUT_CHUNK = 1024 * 1024
 
 #: CLIENT KILL TYPE / CLIENT LIST's kinds of connection.
 NORMAL = "normal"
@@ -70,11 +72,12 @@ class Client(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closing = False          # close once pending replies are written
         self._executing = False       # inside data_received: replies are still being collected
+        self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
         config = server.config
         self._parser = make_parser(config.get_int("proto-max-bulk-len"),
                                    config.get_int("client-query-buffer-limit"),
-                                   server.use_hiredis)
+                                   bool(config["use-hiredis"]))
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -89,37 +92,60 @@ class Client(asyncio.Protocol):
         self.server.client_disconnected(self)
 
     def pause_writing(self) -> None:
-        # The client does not read its replies: stop reading its requests until it does.
+        # The client does not read its replies: stop reading (and running) its requests.
+        self._output_blocked = True
         if self.transport is not None:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self._output_blocked = False
         if self.transport is not None and not self.closing:
             self.transport.resume_reading()
+            self._run_commands()  # what was already read before the pause
 
     def data_received(self, data: bytes) -> None:
-        server = self.server
-        server.stats.net_input_bytes += len(data)
+        self.server.stats.net_input_bytes += len(data)
         self.last_interaction = time.monotonic()
+        try:
+            self._parser.feed(data)
+        except ProtocolError as exc:
+            self._protocol_error(exc)
+        self._run_commands()
+
+    def _protocol_error(self, exc: ProtocolError) -> None:
+        self._out.append(error_line(f"ERR Protocol error: {exc}"))
+        log.debug("protocol error from %s: %s", self.address, exc)
+        self.closing = True
+
+    def _run_commands(self) -> None:
+        """Run every complete command received, then send (or hold) the replies.
+
+        Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
+        waits for a commit, they are written early, and if the client is not reading them (the
+        transport asked us to pause) the rest of its input waits until it does.
+        """
         parser = self._parser
         out = self._out
+        out_size = 0
         self._executing = True
         try:
-            parser.feed(data)
-            while not self.closing:
+            while not self.closing and not self._output_blocked:
                 argv = parser.gets()
                 if argv is False:
                     break
-                out.append(self.execute(argv))
+                reply = self.execute(argv)
+                out.append(reply)
+                out_size += len(reply)
+                if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
+                    self.flush()
+                    out_size = 0
         except ProtocolError as exc:
-            out.append(error_line(f"ERR Protocol error: {exc}"))
-            log.debug("protocol error from %s: %s", self.address, exc)
-            self.closing = True
+            self._protocol_error(exc)
         finally:
             self._executing = False
         if out:
-            if server.engine.dirty:
-                server.flush_after_commit(self)
+            if self.server.engine.dirty:
+                self.server.flush_after_commit(self)
             else:
                 self.flush()
         elif self.closing:

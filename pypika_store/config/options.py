@@ -113,6 +113,7 @@ _TABLE: tuple[Option, ...] = (
     _int("maxclients", 10000, minimum=1, maximum=2**31 - 1),
     _memory("proto-max-bulk-len", 512 * 1024**2, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="Largest bulk string a client may send."),
+    _bool("use-hiredis", True, doc="Parse requests with hiredis when it is installed (new connections)."),
     _memory("client-query-buffer-limit", 1024**3, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="Largest unparsed input buffered for one client."),
     # Security

@@ -16,6 +16,8 @@ except ImportError:  # pragma: no cover - exercised when hiredis is absent
 
 #: Longest inline command, multibulk count line or bulk length line (Redis' PROTO_INLINE_MAX_SIZE).
 INLINE_MAX_SIZE = 64 * 1024
+#: Bulk strings at least this long are collected chunk by chunk while they arrive.
+_BIG_BULK = 64 * 1024
 
 
 class ProtocolError(Exception):
@@ -100,33 +102,48 @@ class RequestParser:
     ``feed(data)`` appends input; ``gets()`` returns the next complete command, ``False`` when
     more input is needed, and raises :class:`ProtocolError` on malformed input. Empty commands
     (a blank inline line, ``*0``) are skipped as Redis skips them.
+
+    The unparsed input is one ``bytes`` object, so arguments are sliced out with a single copy.
+    A bulk string larger than :data:`_BIG_BULK` that is still arriving is collected as a list
+    of chunks and joined once, so a 100 MB value costs O(size), not O(size²) re-copying.
     """
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
         self.max_bulk_len = max_bulk_len
         self.max_buffer = max_buffer
-        self._buffer = bytearray()
+        self._buffer = b""
         self._pos = 0
         # Multibulk state: the arguments still expected, those read so far, the next bulk size.
         self._remaining = 0
         self._args: list[bytes] = []
         self._bulk_len = -1
+        # A big bulk in transit: its chunks and their total size.
+        self._chunks: list[bytes] | None = None
+        self._chunks_size = 0
 
     def feed(self, data: bytes) -> None:
-        if self._pos > 4096 and self._pos > len(self._buffer) // 2:
-            del self._buffer[: self._pos]
+        if self._chunks is not None:
+            self._chunks.append(data)
+            self._chunks_size += len(data)
+            pending = self._chunks_size
+        elif self._pos >= len(self._buffer):
+            self._buffer = bytes(data)
             self._pos = 0
-        self._buffer += data
-        if len(self._buffer) - self._pos > self.max_buffer:
+            pending = len(data)
+        else:
+            self._buffer = self._buffer[self._pos :] + data
+            self._pos = 0
+            pending = len(self._buffer)
+        if pending > self.max_buffer:
             raise ProtocolError("client query buffer limit reached")
 
     def pending(self) -> int:
         """Bytes received but not yet parsed into a command."""
-        return len(self._buffer) - self._pos
+        return len(self._buffer) - self._pos + self._chunks_size
 
     def idle(self) -> bool:
         """True on a command boundary with nothing buffered."""
-        return self._remaining == 0 and self._pos >= len(self._buffer)
+        return self._remaining == 0 and self._pos >= len(self._buffer) and self._chunks is None
 
     def gets(self) -> list[bytes] | bool:
         while True:
@@ -152,7 +169,7 @@ class RequestParser:
                 raise ProtocolError(too_long)
             return None
         self._pos = end + 2
-        return bytes(buffer[pos:end])
+        return buffer[pos:end]
 
     def _read_inline(self) -> list[bytes] | bool:
         buffer, pos = self._buffer, self._pos
@@ -161,7 +178,7 @@ class RequestParser:
             if len(buffer) - pos > INLINE_MAX_SIZE:
                 raise ProtocolError("too big inline request")
             return False
-        line = bytes(buffer[pos:end])
+        line = buffer[pos:end]
         self._pos = end + 1
         if line.endswith(b"\r"):
             line = line[:-1]
@@ -182,28 +199,55 @@ class RequestParser:
         return self._read_bulks()
 
     def _read_bulks(self) -> list[bytes] | bool:
-        buffer = self._buffer
-        while self._remaining:
-            if self._bulk_len < 0:
-                if self._pos >= len(buffer):
-                    return False
-                if buffer[self._pos] != 0x24:  # '$'
-                    raise ProtocolError(f"expected '$', got '{chr(buffer[self._pos])}'")
-                line = self._read_line("too big bulk count string")
-                if line is None:
-                    return False
-                size = _strict_int(line[1:])
-                if size is None or size < 0 or size > self.max_bulk_len:
-                    raise ProtocolError("invalid bulk length")
-                self._bulk_len = size
-            end = self._pos + self._bulk_len
-            if len(buffer) < end + 2:
+        if self._chunks is not None:
+            if self._chunks_size < self._bulk_len + 2:
                 return False
-            self._args.append(bytes(buffer[self._pos : end]))
-            self._pos = end + 2
+            self._buffer = b"".join(self._chunks)
+            self._pos = 0
+            self._chunks = None
+            self._chunks_size = 0
+        buffer, pos, args = self._buffer, self._pos, self._args
+        size = len(buffer)
+        while self._remaining:
+            bulk_len = self._bulk_len
+            if bulk_len < 0:
+                if pos >= size:
+                    self._pos = pos
+                    return False
+                if buffer[pos] != 0x24:  # '$'
+                    raise ProtocolError(f"expected '$', got '{chr(buffer[pos])}'")
+                end = buffer.find(b"\r\n", pos)
+                if end < 0:
+                    if size - pos > INLINE_MAX_SIZE:
+                        raise ProtocolError("too big bulk count string")
+                    self._pos = pos
+                    return False
+                digits = buffer[pos + 1 : end]
+                if digits.isdigit() and len(digits) < 19 and (digits[0] != 0x30 or len(digits) == 1):
+                    bulk_len = int(digits)
+                else:
+                    bulk_len = _strict_int(digits)  # type: ignore[assignment]
+                    if bulk_len is None or bulk_len < 0:
+                        raise ProtocolError("invalid bulk length")
+                if bulk_len > self.max_bulk_len:
+                    raise ProtocolError("invalid bulk length")
+                pos = end + 2
+                self._bulk_len = bulk_len
+            stop = pos + bulk_len
+            if size < stop + 2:
+                self._pos = pos
+                if bulk_len >= _BIG_BULK:
+                    self._chunks = [buffer[pos:]]
+                    self._chunks_size = size - pos
+                    self._buffer = b""
+                    self._pos = 0
+                return False
+            args.append(buffer[pos:stop])
+            pos = stop + 2
             self._bulk_len = -1
             self._remaining -= 1
-        args, self._args = self._args, []
+        self._pos = pos
+        self._args = []
         return args
 
 

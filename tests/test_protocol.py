@@ -1,0 +1,124 @@
+"""The server end to end: pipelining, binary safety, protocol errors, real Redis tools."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from pypika_store.testing import PikaServer
+
+from .support import RawConnection, Stat, encode_command, wait_until
+
+
+@pytest.fixture(scope="module", params=["hiredis", "python"])
+def server(request):
+    """A server per parser: hiredis when installed, and the pure-Python reference."""
+    with PikaServer(config={"use-hiredis": "yes" if request.param == "hiredis" else "no"}) as server:
+        yield server
+
+
+@pytest.fixture
+def raw(server):
+    connection = RawConnection(server.port)
+    yield connection
+    connection.call("FLUSHALL")
+    connection.close()
+
+
+def test_ten_thousand_pipelined_commands_answer_in_order(raw):
+    commands = [("SET", f"k{n}", f"v{n}") if n % 2 == 0 else ("GET", f"k{n - 1}") for n in range(10_000)]
+    replies = raw.pipeline(commands)
+    assert replies[0::2] == [Stat("OK")] * 5000
+    assert replies[1::2] == [f"v{n}".encode() for n in range(0, 10_000, 2)]
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 10 * 1024 * 1024])
+def test_big_binary_values_round_trip(raw, size):
+    value = bytes(range(256)) * (size // 256) + b"\x00" * (size % 256)
+    assert raw.call("SET", b"\xff\x00key", value) == Stat("OK")
+    assert raw.call("GET", b"\xff\x00key") == value
+    assert raw.call("STRLEN", b"\xff\x00key") == size
+
+
+def test_inline_commands_like_telnet(server):
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"PING\r\nSET greeting \"hello world\"\nGET greeting\r\n")
+        expected = b"+PONG\r\n+OK\r\n$11\r\nhello world\r\n"
+        received = b""
+        while len(received) < len(expected):
+            received += sock.recv(1024)
+        assert received == expected
+
+
+def test_protocol_error_closes_only_that_client(server):
+    bystander = RawConnection(server.port)
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"*1\r\n$-5\r\n")
+        reply = b""
+        while chunk := sock.recv(1024):
+            reply += chunk
+        assert reply == b"-ERR Protocol error: invalid bulk length\r\n"
+    assert bystander.call("PING") == Stat("PONG")
+    bystander.close()
+
+
+def test_unknown_command_and_arity_errors(raw):
+    assert raw.call("NOPE", "a", "b") == "ERR unknown command 'NOPE', with args beginning with: 'a' 'b' "
+    assert raw.call("GET") == "ERR wrong number of arguments for 'get' command"
+    assert raw.call("CONFIG", "GET") == "ERR wrong number of arguments for 'config|get' command"
+    assert raw.call("get", "k") is None  # command names are case-insensitive
+
+
+def _output_buffers(server) -> list[int]:
+    info = RawConnection(server.port)
+    listing = info.call("CLIENT", "LIST").decode()
+    info.close()
+    return [int(field.split("=")[1]) for line in listing.splitlines() for field in line.split()
+            if field.startswith("omem=")]
+
+
+def test_a_client_that_does_not_read_does_not_grow_the_server_without_bound(server):
+    """Backpressure: once its replies back up, the server stops running that client's commands."""
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(encode_command(("SET", "big", b"x" * 100_000)))
+        assert sock.recv(5) == b"+OK\r\n"
+        request = encode_command(("GET", "big")) * 1_000_000  # 100 GB of replies if all were run
+        sock.setblocking(False)
+        sent = 0
+        try:
+            while sent < len(request):
+                sent += sock.send(request[sent:sent + 65536])
+        except BlockingIOError:
+            pass
+        assert sent < len(request)  # the server stopped reading: the pipe filled up
+        assert max(_output_buffers(server)) < 64 * 1024 * 1024
+        received = 0
+        sock.setblocking(True)
+        while received < 5_000_000:  # reading the replies lets the server go on
+            received += len(sock.recv(1 << 20))
+
+
+@pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")
+def test_redis_cli_works(server):
+    def cli(*args: str) -> str:
+        return subprocess.run(["redis-cli", "-p", str(server.port), *args], capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+
+    assert cli("PING") == "PONG"
+    assert cli("SET", "cli", "hello world") == "OK"
+    assert cli("GET", "cli") == "hello world"
+    assert cli("INCR", "counter") == "1"
+    piped = subprocess.run(["redis-cli", "-p", str(server.port)], input="SET a 1\nGET a\n", capture_output=True,
+                           text=True, timeout=30, check=True).stdout.split()
+    assert piped == ["OK", "1"]
+
+
+@pytest.mark.skipif(shutil.which("redis-benchmark") is None, reason="redis-benchmark is not installed")
+def test_redis_benchmark_runs_against_the_server(server):
+    result = subprocess.run(["redis-benchmark", "-p", str(server.port), "-n", "2000", "-c", "10", "-P", "4",
+                             "-t", "set,get,incr,mset,ping", "-q"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("requests per second") >= 5

@@ -11,6 +11,7 @@ redis.conf (``key value``) files are read.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
@@ -19,6 +20,8 @@ from pypika_store.config import Config, ConfigError
 
 from .app import Server
 from .log_format import configure_logging
+
+log = logging.getLogger("pypika_store.server")
 
 USAGE = """Usage: pypika-server [/path/to/pika.conf] [options]
        pypika-server -c /path/to/pika.conf [options]
@@ -87,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n*** FATAL CONFIG FILE ERROR (pypika-store {__version__}) ***\n{exc}", file=sys.stderr)
         return 1
     configure_logging(config.get_str("loglevel"), config.get_str("logfile"))
+    if config.unknown_keys:
+        log.warning("Ignoring config keys this server does not use: %s", ", ".join(config.unknown_keys))
     server = Server(config)
     with _event_loop_runner() as runner:
         runner.run(serve(server))

@@ -9,7 +9,7 @@ from pypika_store.errors import CommandError, SyntaxErrorReply
 from ..connection import Client
 from ..info import render
 from ..registry import command
-from ..resp.replies import OK, Status
+from ..resp.replies import NO_REPLY, OK, Status
 
 
 def _flush_mode(argv: list[bytes]) -> None:
@@ -54,7 +54,7 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
     if any(arg.upper() == b"ABORT" for arg in argv[1:]):
         raise CommandError("ERR No shutdown in progress.")
     client.server.request_shutdown()
-    return None
+    return NO_REPLY
 
 
 @command("info", arity=-1, flags="loading stale", group="server")

@@ -60,6 +60,8 @@ PONG = Raw(b"+PONG\r\n")
 QUEUED = Raw(b"+QUEUED\r\n")
 ZERO = Raw(b":0\r\n")
 ONE = Raw(b":1\r\n")
+#: Nothing at all: SHUTDOWN closes the connection without replying, as Redis does.
+NO_REPLY = Raw(b"")
 
 
 def error_line(message: str) -> bytes:

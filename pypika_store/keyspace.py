@@ -7,6 +7,7 @@ pipeline reads its own writes), writes through the turn's shared write transacti
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 KEEP_TTL = -1
 
 _unpack_header = HEADER.unpack_from
+
+#: RANDOMKEY is exactly uniform up to this many keys (it walks the whole keyspace).
+EXACT_RANDOM_LIMIT = 1024
 
 #: LMDB's limit on a key's size (its default MDB_MAXKEYSIZE).
 MAX_STORED_KEY = 511
@@ -158,27 +162,35 @@ class Keyspace:
         return found, None
 
     def random_key(self) -> bytes | None:
-        """A live key picked by jumping to a random point between the first and last keys.
+        """A live key chosen at random.
 
-        LMDB has no positional access, so the probe is a random key that shares the first and
-        last keys' common prefix: cheap, and spread well enough over keys named alike.
+        LMDB has no positional access. Up to :data:`EXACT_RANDOM_LIMIT` keys the pick is
+        uniform (walk to a random index). Beyond that it jumps to a random key between the
+        first and last keys (sharing their common prefix) and walks a random number of steps
+        on: cheap, and spread well enough over keys named alike.
         """
-        txn = self._engine.reader()
-        with txn.cursor(db=self._meta) as cursor:
-            if not cursor.first():
-                return None
+        size = self.size()
+        if size == 0:
+            return None
+        if size <= EXACT_RANDOM_LIMIT:
+            live = [key for key, _record in self.iter_records()]
+            return random.choice(live) if live else None
+        with self._engine.reader().cursor(db=self._meta) as cursor:
+            cursor.first()
             first = user_key(cursor.key())
             cursor.last()
             last = user_key(cursor.key())
         shared = len(os.path.commonprefix([first, last]))
         low = first[shared] if len(first) > shared else 0
         high = last[shared] if len(last) > shared else 255
-        for _ in range(16):
-            probe = first[:shared] + bytes([random.randint(low, high)]) + random.randbytes(4)
-            for key, _record in self.iter_records(probe):
-                return key
-            for key, _record in self.iter_records(first):
-                return key
+        probe = first[:shared] + bytes([random.randint(low, high)]) + random.randbytes(4)
+        steps = random.randrange(64)
+        for start in (probe, b""):
+            candidate = None
+            for candidate, _record in itertools.islice(self.iter_records(start), steps + 1):
+                pass
+            if candidate is not None:
+                return candidate
         return None
 
     # -- writes ------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ _TABLE: tuple[Option, ...] = (
     _int("port", 9221, mutable=False, minimum=0, maximum=65535, doc="TCP port (Pika's default)."),
     _str("bind", "127.0.0.1", mutable=False, doc="Addresses to listen on, space separated."),
     _int("timeout", 0, minimum=0, maximum=2**31 - 1, doc="Close clients idle this many seconds (0: never)."),
-    _int("maxclients", 10000, minimum=1, maximum=2**31 - 1),
+    _int("maxclients", 10000, minimum=1, maximum=2**31 - 1, doc="Connections beyond this are refused."),
     _memory("proto-max-bulk-len", 512 * 1024**2, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="Largest bulk string a client may send."),
     _bool("use-hiredis", True, doc="Parse requests with hiredis when it is installed (new connections)."),
@@ -118,22 +118,22 @@ _TABLE: tuple[Option, ...] = (
             doc="Largest unparsed input buffered for one client."),
     # Security
     _str("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
-    _str("masterauth", ""),
+    _str("masterauth", "", doc="Password a slave sends to its master (used by replication, issue #5)."),
     # Keyspace and storage
     _int("databases", 16, mutable=False, minimum=1, maximum=256, doc="Number of SELECT-able DBs."),
     _str("db-path", "./db/", mutable=False, doc="LMDB data folder."),
-    _str("log-path", "./log/", mutable=False, doc="Binlog folder (log_db<N>/ under it)."),
-    _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots."),
-    _str("dump-prefix", ""),
+    _str("log-path", "./log/", mutable=False, doc="Binlog folder, `log_db<N>/` under it (binlog arrives with issue #4)."),
+    _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots (bgsave arrives with issue #4)."),
+    _str("dump-prefix", "", doc="Prefix of snapshot folder names, Pika's `<prefix><YYYYMMDD>`."),
     _memory("lmdb-map-size", 256 * 1024**3, mutable=False, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="LMDB address-space reservation; the file itself grows only as needed."),
     _enum("sync-policy", "everysec", ("always", "everysec", "no"),
           doc="When commits reach the disk: every event-loop turn, once a second, or when the OS decides."),
     _int("hz", 10, minimum=1, maximum=500, doc="Background cycles (active expiry) per second."),
     # Logging and process
-    _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning")),
+    _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),
     _str("logfile", "", mutable=False, doc="Log file; empty logs to standard output."),
-    _str("pidfile", "", mutable=False),
+    _str("pidfile", "", mutable=False, doc="File to write the process id to (empty: none)."),
 )
 
 #: Every option by its canonical name and by each alias.

@@ -4,10 +4,10 @@
     python benchmarks/compare_redis.py --requests 200000 --tests set,get,incr,mset --pipelines 1,16
     python benchmarks/compare_redis.py --markdown results.md # also write a Markdown table
 
-Both servers run on loopback with persistence on: redis-server with AOF (appendfsync everysec),
-pypika-store with LMDB and its default sync-policy everysec (override with --sync-policy). Each
-pipeline depth runs redis-benchmark with -c 50 (unless --clients says otherwise) and the ratio
-pypika/redis is printed per test.
+Both servers run on loopback with persistence on and the same fsync rule: redis-server with AOF
+and `appendfsync <policy>`, pypika-store with LMDB and `sync-policy <policy>` (--sync-policy,
+default everysec). Each pipeline depth runs redis-benchmark with -c 50 (unless --clients says
+otherwise) and the ratio pypika/redis is printed per test.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def run_benchmark(port: int, tests: str, requests: int, clients: int, pipeline: 
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    def __init__(self, appendfsync: str) -> None:
         self.dir = tempfile.mkdtemp(prefix="bench-redis-")
         self.port = free_port()
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"],
+             "--save", "", "--appendonly", "yes", "--appendfsync", appendfsync],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
 
-    redis = RedisServer()
+    redis = RedisServer(appendfsync=args.sync_policy)
     pika = PikaServer(mode="process", config={"sync-policy": args.sync_policy}).start()
     rows = []
     try:

@@ -34,59 +34,63 @@ def _strict_int(text: bytes) -> int | None:
     return int(text)
 
 
+_SPACES = b" \t\r\n\v\f"
+
+
+def _quoted(line: bytes, index: int) -> tuple[bytes, int]:
+    """Read the quoted argument starting at ``line[index]`` (a " or a ').
+
+    In double quotes ``\\xHH`` and ``\\n``-style escapes apply; in single quotes only ``\\'``.
+    The closing quote must end the argument. Returns the argument and the index after it.
+    """
+    quote = line[index]
+    index += 1
+    current = bytearray()
+    end = len(line)
+    while True:
+        if index >= end:
+            raise ProtocolError("unbalanced quotes in request")
+        char = line[index]
+        if char == quote:
+            index += 1
+            if index < end and line[index] not in _SPACES:
+                raise ProtocolError("unbalanced quotes in request")
+            return bytes(current), index
+        if char == 0x5C and index + 1 < end:  # backslash
+            following = line[index + 1]
+            if quote == 0x22 and following == 0x78 and index + 3 < end and _is_hex(line[index + 2 : index + 4]):
+                current.append(int(line[index + 2 : index + 4], 16))
+                index += 4
+                continue
+            if quote == 0x22:
+                current.append(_ESCAPES.get(following, following))
+                index += 2
+                continue
+            if following == 0x27:
+                current.append(0x27)
+                index += 2
+                continue
+        current.append(char)
+        index += 1
+
+
 def split_inline(line: bytes) -> list[bytes]:
     """Split an inline command like Redis' sdssplitargs: spaces, "double" and 'single' quotes."""
     args: list[bytes] = []
-    i, n = 0, len(line)
+    index, end = 0, len(line)
     while True:
-        while i < n and line[i] in b" \t\r\n\v\f":
-            i += 1
-        if i >= n:
+        while index < end and line[index] in _SPACES:
+            index += 1
+        if index >= end:
             return args
-        current = bytearray()
-        if line[i] == 0x22:  # double quotes, with escapes
-            i += 1
-            while True:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                ch = line[i]
-                if ch == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _is_hex(line[i + 2 : i + 4]):
-                    current.append(int(line[i + 2 : i + 4], 16))
-                    i += 4
-                elif ch == 0x5C and i + 1 < n:
-                    current.append(_ESCAPES.get(line[i + 1], line[i + 1]))
-                    i += 2
-                elif ch == 0x22:
-                    i += 1
-                    if i < n and line[i] not in b" \t\r\n\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    break
-                else:
-                    current.append(ch)
-                    i += 1
-        elif line[i] == 0x27:  # single quotes: only \' is an escape
-            i += 1
-            while True:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                ch = line[i]
-                if ch == 0x5C and i + 1 < n and line[i + 1] == 0x27:
-                    current.append(0x27)
-                    i += 2
-                elif ch == 0x27:
-                    i += 1
-                    if i < n and line[i] not in b" \t\r\n\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    break
-                else:
-                    current.append(ch)
-                    i += 1
+        if line[index] in (0x22, 0x27):
+            arg, index = _quoted(line, index)
         else:
-            start = i
-            while i < n and line[i] not in b" \t\r\n\v\f":
-                i += 1
-            current += line[start:i]
-        args.append(bytes(current))
+            start = index
+            while index < end and line[index] not in _SPACES:
+                index += 1
+            arg = line[start:index]
+        args.append(arg)
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}

@@ -19,19 +19,11 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Client", list[bytes]], object]
 
-#: Flag names as Redis' COMMAND INFO reports them.
+#: Flags the server itself acts on (the others are reported by COMMAND INFO, as Redis names them).
 WRITE = "write"
-READONLY = "readonly"
 ADMIN = "admin"
-PUBSUB = "pubsub"
-NOSCRIPT = "noscript"
-LOADING = "loading"
-STALE = "stale"
 FAST = "fast"
 NO_AUTH = "no_auth"
-DENYOOM = "denyoom"
-BLOCKING = "blocking"
-NO_MULTI = "no_multi"
 
 
 @dataclass

@@ -14,7 +14,6 @@ import lmdb
 
 SYNC_ALWAYS = "always"
 SYNC_EVERYSEC = "everysec"
-SYNC_NO = "no"
 
 
 @dataclass(frozen=True)

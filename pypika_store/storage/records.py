@@ -33,7 +33,6 @@ TYPE_NAMES: dict[int, str] = {
     TAG_ZSET: "zset",
     TAG_STREAM: "stream",
 }
-TAGS_BY_NAME: dict[str, int] = {name: tag for tag, name in TYPE_NAMES.items()}
 
 _PACK_HEADER = HEADER.pack
 _UNPACK_HEADER = HEADER.unpack_from
@@ -42,11 +41,6 @@ _UNPACK_HEADER = HEADER.unpack_from
 def encode_string(value: bytes, expire_at_ms: int = 0) -> bytes:
     """The meta record of a string key."""
     return _PACK_HEADER(TAG_STRING, expire_at_ms) + value
-
-
-def encode(tag: int, expire_at_ms: int, body: bytes) -> bytes:
-    """A meta record of any type."""
-    return _PACK_HEADER(tag, expire_at_ms) + body
 
 
 def decode_header(record: bytes) -> tuple[int, int]:

@@ -4,10 +4,8 @@ Command functions return plain Python values and the connection encodes them for
 the client chose with HELLO:
 
 - ``bytes`` → bulk string; ``int`` → integer; ``list``/``tuple`` → array;
-- ``None`` → null (``$-1`` in RESP2, ``_`` in RESP3); :data:`NULL_ARRAY` → ``*-1`` / ``_``;
+- ``None`` → null (``$-1`` in RESP2, ``_`` in RESP3);
 - :class:`Map` → flat array in RESP2, map (``%``) in RESP3;
-- :class:`SetReply` → array in RESP2, set (``~``) in RESP3;
-- :class:`Double` → bulk string in RESP2, double (``,``) in RESP3;
 - :class:`Status` → simple string (``+OK``); :class:`Raw` → bytes already in RESP, for constants
   that read the same in both protocols (``+OK``, ``:1``);
 - a :class:`~pypika_store.errors.CommandError` inside an array → an error element (EXEC).
@@ -16,8 +14,6 @@ A command signals its own failure by raising ``CommandError``.
 """
 
 from __future__ import annotations
-
-import math
 
 from pypika_store.errors import CommandError
 
@@ -34,30 +30,8 @@ class Map(list):
     """A map reply, given as ``[(key, value), ...]``."""
 
 
-class SetReply(list):
-    """An unordered collection reply (SMEMBERS, SINTER ...)."""
-
-
-class Double(float):
-    """A floating-point reply; ``text`` is the exact RESP2 form when the command has one."""
-
-    text: bytes | None = None
-
-    @classmethod
-    def with_text(cls, value: float, text: bytes) -> "Double":
-        double = cls(value)
-        double.text = text
-        return double
-
-
-class _NullArray:
-    """The null array (``*-1``: BLPOP timeout, EXEC aborted by WATCH)."""
-
-
-NULL_ARRAY = _NullArray()
 OK = Raw(b"+OK\r\n")
 PONG = Raw(b"+PONG\r\n")
-QUEUED = Raw(b"+QUEUED\r\n")
 ZERO = Raw(b":0\r\n")
 ONE = Raw(b":1\r\n")
 #: Nothing at all: SHUTDOWN closes the connection without replying, as Redis does.
@@ -71,12 +45,6 @@ def error_line(message: str) -> bytes:
     return b"-" + message.encode("utf-8", "surrogateescape") + b"\r\n"
 
 
-def _double_text(value: float) -> bytes:
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    return repr(value).encode() if value != int(value) or abs(value) >= 1e17 else b"%d" % int(value)
-
-
 def encode(reply: object) -> bytes:
     """Encode one reply value as RESP2."""
     kind = type(reply)
@@ -88,7 +56,7 @@ def encode(reply: object) -> bytes:
         return b":%d\r\n" % reply  # type: ignore[operator]
     if reply is None:
         return b"$-1\r\n"
-    if kind is list or kind is tuple or kind is SetReply:
+    if kind is list or kind is tuple:
         return b"*%d\r\n" % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
     if kind is Map:
         parts = [b"*%d\r\n" % (2 * len(reply))]  # type: ignore[arg-type]
@@ -98,10 +66,6 @@ def encode(reply: object) -> bytes:
         return b"".join(parts)
     if kind is Status:
         return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
-    if kind is Double:
-        return encode(reply.text or _double_text(reply))  # type: ignore[union-attr, arg-type]
-    if reply is NULL_ARRAY:
-        return b"*-1\r\n"
     if isinstance(reply, CommandError):
         return error_line(reply.message)
     if kind is bool:
@@ -120,12 +84,10 @@ def encode3(reply: object) -> bytes:
         return reply  # type: ignore[return-value]
     if kind is int:
         return b":%d\r\n" % reply  # type: ignore[operator]
-    if reply is None or reply is NULL_ARRAY:
+    if reply is None:
         return b"_\r\n"
     if kind is list or kind is tuple:
         return b"*%d\r\n" % len(reply) + b"".join(map(encode3, reply))  # type: ignore[arg-type]
-    if kind is SetReply:
-        return b"~%d\r\n" % len(reply) + b"".join(map(encode3, reply))  # type: ignore[arg-type]
     if kind is Map:
         parts = [b"%%%d\r\n" % len(reply)]  # type: ignore[arg-type]
         for key, value in reply:  # type: ignore[union-attr]
@@ -134,8 +96,6 @@ def encode3(reply: object) -> bytes:
         return b"".join(parts)
     if kind is Status:
         return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
-    if kind is Double:
-        return b",%s\r\n" % _double_text(reply)  # type: ignore[arg-type]
     if isinstance(reply, CommandError):
         return error_line(reply.message)
     if kind is bool:

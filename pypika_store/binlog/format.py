@@ -1,0 +1,138 @@
+"""The binlog's byte layout: physical records in 64 KiB blocks, and Pika's BinlogItem.
+
+Everything here is a pure function of bytes; files are handled by the reader and writer.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import crcmod.predefined
+
+BLOCK_SIZE = 64 * 1024
+HEADER_SIZE = 8
+FILE_PREFIX = "write2file"
+
+# Physical record types (Pika's RecordType).
+ZERO_TYPE = 0
+FULL = 1
+FIRST = 2
+MIDDLE = 3
+LAST = 4
+BAD = 6
+
+#: BinlogItem type: the content is a RESP command (Pika's TypeFirst).
+ITEM_TYPE_COMMAND = 1
+ITEM_HEADER = struct.Struct("<HIIQIQI")
+ITEM_HEADER_SIZE = ITEM_HEADER.size  # 34
+
+_crc32c = crcmod.predefined.mkCrcFun("crc-32c")
+_CHECK = struct.Struct("<I")
+
+
+class CorruptRecord(ValueError):
+    """Bytes that are not a valid record or item (torn write, bit rot, foreign data)."""
+
+
+class Position(NamedTuple):
+    """A place in a binlog: file number and byte offset; tuples order them correctly."""
+
+    filenum: int
+    offset: int
+
+    def __str__(self) -> str:
+        return f"{self.filenum} {self.offset}"
+
+
+@dataclass(frozen=True)
+class BinlogItem:
+    """One logged command with Pika's item fields."""
+
+    exec_time: int
+    term_id: int
+    logic_id: int
+    filenum: int
+    offset: int
+    content: bytes
+
+    def encode(self) -> bytes:
+        return ITEM_HEADER.pack(ITEM_TYPE_COMMAND, self.exec_time, self.term_id, self.logic_id, self.filenum,
+                                self.offset, len(self.content)) + self.content
+
+    @classmethod
+    def decode(cls, payload: bytes) -> "BinlogItem":
+        if len(payload) < ITEM_HEADER_SIZE:
+            raise CorruptRecord("item shorter than its header")
+        item_type, exec_time, term_id, logic_id, filenum, offset, length = ITEM_HEADER.unpack_from(payload)
+        if item_type != ITEM_TYPE_COMMAND or len(payload) - ITEM_HEADER_SIZE != length:
+            raise CorruptRecord("not a command item, or its content length is wrong")
+        return cls(exec_time, term_id, logic_id, filenum, offset, payload[ITEM_HEADER_SIZE:])
+
+
+def record_check(record_type: int, payload: bytes) -> int:
+    """The CRC-32C pypika-store stores in a record header: over the type byte and the payload."""
+    return _crc32c(bytes((record_type,)) + payload)
+
+
+def _record(record_type: int, payload: bytes, checked: bool, now: int) -> bytes:
+    length = len(payload)
+    check = record_check(record_type, payload) if checked else now & 0xFFFFFFFF
+    return bytes((length & 0xFF, (length >> 8) & 0xFF, length >> 16)) + _CHECK.pack(check) + \
+        bytes((record_type,)) + payload
+
+
+def frame(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
+    """The bytes that write ``payload`` (an encoded item) at file ``offset``, as Pika's Produce:
+    block tails under a header are zero-filled, and the item is split into FULL or
+    FIRST/MIDDLE.../LAST records that never cross a block boundary."""
+    parts = []
+    block_offset = offset % BLOCK_SIZE
+    start = 0
+    total = len(payload)
+    first = True
+    while True:
+        leftover = BLOCK_SIZE - block_offset
+        if leftover < HEADER_SIZE:
+            parts.append(b"\x00" * leftover)
+            block_offset = 0
+        available = BLOCK_SIZE - block_offset - HEADER_SIZE
+        size = min(total - start, available)
+        last = start + size == total
+        record_type = FULL if first and last else FIRST if first else LAST if last else MIDDLE
+        parts.append(_record(record_type, payload[start : start + size], checked, now))
+        block_offset += HEADER_SIZE + size
+        start += size
+        first = False
+        if last:
+            return b"".join(parts)
+
+
+def encode_command(argv: list[bytes]) -> bytes:
+    """A command as the RESP multibulk an item's content holds."""
+    return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(arg), arg) for arg in argv)
+
+
+def decode_command(content: bytes) -> list[bytes]:
+    """The arguments of an item's content (a RESP multibulk of bulk strings)."""
+    try:
+        if content[:1] != b"*":
+            raise CorruptRecord("content is not a RESP array")
+        end = content.index(b"\r\n")
+        count = int(content[1:end])
+        position = end + 2
+        argv = []
+        for _ in range(count):
+            end = content.index(b"\r\n", position)
+            if content[position : position + 1] != b"$":
+                raise CorruptRecord("content element is not a bulk string")
+            size = int(content[position + 1 : end])
+            start = end + 2
+            argv.append(content[start : start + size])
+            position = start + size + 2
+    except (ValueError, IndexError):
+        raise CorruptRecord("malformed RESP content") from None
+    if position != len(content):
+        raise CorruptRecord("trailing bytes after the RESP content")
+    return argv

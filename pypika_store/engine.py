@@ -12,24 +12,43 @@ to be told when a turn opens a transaction, and calls :meth:`end_turn` when the 
 from __future__ import annotations
 
 import logging
+import os
+import struct
 import time
 from typing import Callable
 
 import lmdb
 
+from .binlog import BinlogWriter, Position
+from .binlog.writer import DEFAULT_FILE_SIZE
+from .changes import records_for
 from .keyspace import Keyspace
-from .storage.environment import SYNC_EVERYSEC, Environment
+from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment
 
 log = logging.getLogger(__name__)
+
+#: In the system table: per DB, the binlog end position and logic_id the data includes.
+_APPLIED_KEY = b"applied:%d"
+_APPLIED = struct.Struct(">IQQ")
 
 
 class Engine:
     """The storage engine behind a server (or used directly, embedded)."""
 
     def __init__(self, path: str, databases: int = 16, map_size: int = 1 << 36,
-                 sync_policy: str = SYNC_EVERYSEC) -> None:
+                 sync_policy: str = SYNC_EVERYSEC, binlog_path: str | None = None,
+                 binlog_file_size: int = DEFAULT_FILE_SIZE) -> None:
         self.env = Environment(path, databases, map_size, sync_policy)
         self.keyspaces = [Keyspace(self, index, handles) for index, handles in enumerate(self.env.handles)]
+        #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
+        self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)
+                        for index in range(databases)] if binlog_path else []
+        #: What the running command changed: (keyspace, key or None for a flush, kind).
+        self.changes: list[tuple[Keyspace, bytes | None, int]] = []
+        #: False while replaying the binlog itself: changes then produce no new records.
+        self.logging = True
+        #: Records of this turn waiting for the binlog: (db index, argv).
+        self._records: list[tuple[int, list[bytes]]] = []
         self._write_txn: lmdb.Transaction | None = None
         self._read_txn: lmdb.Transaction | None = None
         #: Called once when a turn opens its first transaction (the server schedules end_turn).
@@ -71,6 +90,39 @@ class Engine:
                 self.on_turn_start()
         return txn
 
+    def log_changes(self) -> None:
+        """Turn the running command's changes into binlog records (call after each write command)."""
+        if self.binlogs and self.changes and self.logging:
+            self._records.extend(records_for(self.changes))
+        self.changes.clear()
+
+    def applied_position(self, index: int) -> tuple[Position, int] | None:
+        """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
+        raw = self.reader().get(_APPLIED_KEY % index, db=self.env.system)
+        if raw is None:
+            return None
+        filenum, offset, logic_id = _APPLIED.unpack(raw)
+        return Position(filenum, offset), logic_id
+
+    def set_applied_position(self, index: int, position: Position, logic_id: int) -> None:
+        """Record, in this turn's transaction, that the data includes the binlog up to here."""
+        self.writer().put(_APPLIED_KEY % index, _APPLIED.pack(position.filenum, position.offset, logic_id),
+                          db=self.env.system)
+
+    def _write_binlog(self) -> None:
+        """Append this turn's records, one batch per DB, and note each DB's new applied position
+        in the same LMDB transaction as the data; the binlog is written first, so after a crash
+        it is never behind the data (start-up replays what LMDB lacks)."""
+        by_db: dict[int, list[list[bytes]]] = {}
+        for index, argv in self._records:
+            by_db.setdefault(index, []).append(argv)
+        self._records.clear()
+        for index, commands in by_db.items():
+            _start, end, logic_id = self.binlogs[index].append(commands)[-1]
+            self.set_applied_position(index, end, logic_id)
+            if self.sync_policy == SYNC_ALWAYS:
+                self.binlogs[index].sync()
+
     def end_turn(self) -> None:
         """Commit this turn's writes (one commit, one fsync under `always`) and drop the snapshot.
 
@@ -81,6 +133,8 @@ class Engine:
         read_txn, self._read_txn = self._read_txn, None
         if read_txn is not None:
             read_txn.abort()
+        if self._records:
+            self._write_binlog()
         write_txn, self._write_txn = self._write_txn, None
         if write_txn is None:
             return
@@ -94,10 +148,14 @@ class Engine:
             raise
 
     def sync(self) -> None:
-        """Flush committed data to disk (the `everysec` timer)."""
+        """Flush committed data and the binlogs to disk (the `everysec` timer)."""
+        for binlog in self.binlogs:
+            binlog.sync()
         self.env.sync()
 
     def close(self) -> None:
         self.end_turn()
-        self.env.sync()
+        self.sync()
+        for binlog in self.binlogs:
+            binlog.close()
         self.env.close()

@@ -12,6 +12,7 @@ import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
+from .changes import EXPIRY, FLUSH, VALUE
 from .errors import CommandError, WrongTypeError
 from .expiry import ExpiryIndex
 from .scan import CursorStore
@@ -198,6 +199,7 @@ class Keyspace:
     def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a record, replacing whatever the key held."""
         old = self._engine.writer().replace(_writable(key), record, db=self._meta)
+        self._engine.changes.append((self, key, VALUE))
         if expire_at_ms or (old is not None and _unpack_header(old)[1]):
             self.expiry.set(key, expire_at_ms)
 
@@ -220,6 +222,7 @@ class Keyspace:
         raw = self._engine.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
+        self._engine.changes.append((self, key, VALUE))
         expire_at = _unpack_header(raw)[1]
         if expire_at:
             self.expiry.discard(key)
@@ -233,6 +236,7 @@ class Keyspace:
         if raw is None:
             return False
         self._engine.writer().put(_writable(key), with_expiry(raw, expire_at_ms), db=self._meta)
+        self._engine.changes.append((self, key, EXPIRY))
         self.expiry.set(key, expire_at_ms)
         return True
 
@@ -241,6 +245,7 @@ class Keyspace:
         self._engine.writer().drop(self._meta, delete=False)
         self._engine.writer().drop(self._members, delete=False)
         self.expiry.clear()
+        self._engine.changes.append((self, None, FLUSH))
 
     def due_keys(self, limit: int) -> list[bytes]:
         """Keys whose expiry has passed, for the active expiry cycle to delete."""

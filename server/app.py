@@ -24,6 +24,7 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .connection import Client
+from .recovery import replay_binlogs
 from .registry import TABLE
 from .stats import Stats
 
@@ -52,7 +53,12 @@ class Server:
             databases=config.get_int("databases"),
             map_size=config.get_int("lmdb-map-size"),
             sync_policy=config.get_str("sync-policy"),
+            binlog_path=os.path.abspath(config.get_str("log-path")) if config["write-binlog"] else None,
+            binlog_file_size=config.get_int("binlog-file-size"),
         )
+        replayed = replay_binlogs(self.engine, Client(self, internal=True))
+        if replayed:
+            log.warning("Replayed %d binlog items that the data did not include yet", replayed)
         self.port = config.get_int("port")
         self._listeners: list[asyncio.base_events.Server] = []
         #: Clients whose replies wait for this turn's commit.
@@ -167,6 +173,7 @@ class Server:
                 continue
             for key in keyspace.due_keys(EXPIRE_BATCH):
                 keyspace.delete(key)
+                self.engine.log_changes()
                 self.stats.expired_keys += 1
         timeout = self.config.get_int("timeout")
         if timeout:

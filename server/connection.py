@@ -56,12 +56,14 @@ def _wrong_arity(name: str) -> bytes:
 class Client(asyncio.Protocol):
     """A connected client and its session state (selected DB, auth, name, ...)."""
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: "Server", internal: bool = False) -> None:
+        """``internal`` makes a client with no connection that is always authenticated (the
+        binlog replay at start-up runs its commands through one)."""
         self.server = server
         self.id = next(_client_ids)
         self.db = 0
         self.keyspace: "Keyspace" = server.engine.keyspaces[0]
-        self.authenticated = not server.config["requirepass"]
+        self.authenticated = internal or not server.config["requirepass"]
         self.name = b""
         self.kind = NORMAL
         self.resp = 2
@@ -179,6 +181,9 @@ class Client(asyncio.Protocol):
             spec.failed_calls += 1
             log.exception("command %s failed", spec.full_name)
             return error_line(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}")
+        finally:
+            if self.server.engine.changes:
+                self.server.engine.log_changes()
 
     # -- output --------------------------------------------------------------------------------
 

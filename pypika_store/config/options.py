@@ -122,13 +122,16 @@ _TABLE: tuple[Option, ...] = (
     # Keyspace and storage
     _int("databases", 16, mutable=False, minimum=1, maximum=256, doc="Number of SELECT-able DBs."),
     _str("db-path", "./db/", mutable=False, doc="LMDB data folder."),
-    _str("log-path", "./log/", mutable=False, doc="Binlog folder, `log_db<N>/` under it (binlog arrives with issue #4)."),
+    _str("log-path", "./log/", mutable=False, doc="Binlog folder: one `log_db<N>/` per DB."),
     _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots (bgsave arrives with issue #4)."),
     _str("dump-prefix", "", doc="Prefix of snapshot folder names, Pika's `<prefix><YYYYMMDD>`."),
     _memory("lmdb-map-size", 256 * 1024**3, mutable=False, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="LMDB address-space reservation; the file itself grows only as needed."),
     _enum("sync-policy", "everysec", ("always", "everysec", "no"),
           doc="When commits reach the disk: every event-loop turn, once a second, or when the OS decides."),
+    _bool("write-binlog", True, mutable=False, doc="Log every write to the binlog (Pika's `write-binlog`)."),
+    _memory("binlog-file-size", 100 * 1024**2, mutable=False, minimum=1, maximum=2**63 - 1,
+            doc="Size after which a binlog file rolls over; outside 1 KiB..1 GiB, 100 MiB (as Pika)."),
     _int("hz", 10, minimum=1, maximum=500, doc="Background cycles (active expiry) per second."),
     # Logging and process
     _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),

@@ -107,13 +107,31 @@ def _stats(server: "Server") -> Fields:
     ]
 
 
+def _safety_purge(filenum: int) -> str:
+    """Pika's safety_purge: the newest file that may be purged (10 files are always kept)."""
+    return f"write2file{filenum - 10}" if filenum >= 10 else "none"
+
+
+def repl_offset(server: "Server") -> int:
+    """Pika's single-number offset: the sum over DBs of filenum * binlog-file-size + offset."""
+    return sum(binlog.position.filenum * binlog.file_size + binlog.position.offset
+               for binlog in server.engine.binlogs)
+
+
 def _replication(server: "Server") -> Fields:
-    return [
+    offset = repl_offset(server)
+    fields: Fields = [
         ("role", server.role),
+        ("ReplicationID", server.replication_id),
         ("connected_slaves", 0),
         ("master_replid", server.replication_id),
-        ("master_repl_offset", 0),
+        ("master_repl_offset", offset),
     ]
+    for index, binlog in enumerate(server.engine.binlogs):
+        filenum, file_offset = binlog.position
+        fields.append((f"db{index}", f"binlog_offset={filenum} {file_offset},safety_purge={_safety_purge(filenum)}"))
+    fields.append(("slave_repl_offset", offset))
+    return fields
 
 
 def _cpu(server: "Server") -> Fields:
@@ -146,9 +164,12 @@ def _keyspace(server: "Server") -> Fields:
 def _data(server: "Server") -> Fields:
     """Pika's Data section: the size of what is on disk."""
     db_size = server.engine.env.disk_size()
+    log_size = sum(binlog.size() for binlog in server.engine.binlogs)
     return [
         ("db_size", db_size),
         ("db_size_human", f"{db_size // (1024 * 1024)}M"),
+        ("log_size", log_size),
+        ("log_size_human", f"{log_size // (1024 * 1024)}M"),
     ]
 
 

@@ -115,3 +115,30 @@ def test_write_binlog_no_writes_no_binlog(tmp_path):
     with PikaServer(data_dir=str(tmp_path), config={"write-binlog": "no"}) as server:
         server.client().set("k", "v")
     assert not os.path.exists(tmp_path / "log" / "log_db0")
+
+
+def test_info_reports_binlog_positions(server):
+    client = server.client()
+    client.set("k", "v")
+    client.set("k2", "v2")
+    replication = client.info("replication")
+    filenum, offset = replication["db0"]["binlog_offset"].split()
+    assert filenum == "0" and int(offset) > 0 and replication["db0"]["safety_purge"] == "none"
+    assert replication["slave_repl_offset"] == replication["master_repl_offset"] == int(offset)
+    assert client.info("data")["log_size"] == int(offset)
+
+
+def test_dump_tool_prints_each_item(server):
+    import subprocess
+    import sys
+
+    client = server.client()
+    client.set("k", "hello world")
+    client.delete("k")
+    directory = os.path.join(server.data_dir, "log", "log_db0")
+    result = subprocess.run([sys.executable, "-m", "pypika_store.binlog.dump", directory],
+                            capture_output=True, text=True, check=True, timeout=60)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and "# 2 items" in result.stderr
+    assert lines[0].startswith("0:0 logic_id=1 term=0 time=") and lines[0].endswith("set k b'hello world'")
+    assert lines[1].split(" ", 1)[1].startswith("logic_id=2") and lines[1].endswith("del k")

@@ -57,6 +57,7 @@ class BinlogWriter:
         filenum = numbers[-1] if numbers else (manifest[0].filenum if manifest else 0)
         self.position = Position(filenum, self._recover(filenum))
         self._file = open(file_path(directory, filenum), "ab")
+        self._manifest = self._open_manifest()
         self._write_manifest()
 
     def _recover(self, filenum: int) -> int:
@@ -75,13 +76,17 @@ class BinlogWriter:
                 handle.truncate(end)
         return end
 
+    def _open_manifest(self) -> int:
+        """The manifest's file descriptor, the file created at Pika's 64 KiB size if missing."""
+        descriptor = os.open(os.path.join(self.directory, MANIFEST), os.O_RDWR | os.O_CREAT, 0o644)
+        if os.fstat(descriptor).st_size < MANIFEST_SIZE:
+            os.ftruncate(descriptor, MANIFEST_SIZE)
+        return descriptor
+
     def _write_manifest(self) -> None:
-        record = _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id, self.term, MARKER)
-        path = os.path.join(self.directory, MANIFEST)
-        with open(path, "r+b" if os.path.exists(path) else "wb") as handle:
-            handle.write(record)
-            if handle.tell() < MANIFEST_SIZE and os.path.getsize(path) < MANIFEST_SIZE:
-                handle.write(b"\x00" * (MANIFEST_SIZE - handle.tell()))
+        """Rewrite the producer position in place (one pwrite, as Pika's mmap'd StableSave)."""
+        os.pwrite(self._manifest, _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id,
+                                                 self.term, MARKER), 0)
 
     def append(self, commands: list[list[bytes]], exec_time: int | None = None) -> list[tuple[Position, Position, int]]:
         """Append one item per command; returns each item's ``(start, end, logic_id)``."""
@@ -111,6 +116,12 @@ class BinlogWriter:
 
     def sync(self) -> None:
         os.fsync(self._file.fileno())
+        os.fsync(self._manifest)
+
+    def size(self) -> int:
+        """Bytes in all this binlog's files (INFO's log_size)."""
+        return sum(os.path.getsize(file_path(self.directory, number)) for number in file_numbers(self.directory))
 
     def close(self) -> None:
         self._file.close()
+        os.close(self._manifest)

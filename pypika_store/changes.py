@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .storage.records import TAG_STRING
+from .storage.records import HEADER_SIZE, TAG_STRING, TYPE_NAMES, decode_header
 
 if TYPE_CHECKING:
     from .keyspace import Keyspace
@@ -22,35 +22,40 @@ VALUE = 2
 FLUSH = 3
 
 
-def state_record(keyspace: "Keyspace", key: bytes, kind: int) -> list[bytes]:
-    """The record that brings ``key`` to its current state."""
-    record = keyspace.get_record(key)
-    if record is None:
+def state_record(key: bytes, kind: int, raw: bytes | None) -> list[bytes]:
+    """The record that brings ``key`` to the state ``raw`` (its meta record after the command;
+    None when it no longer exists)."""
+    if raw is None:
         return [b"del", key]
-    expire_at = record.expire_at_ms
+    tag, expire_at = decode_header(raw)
     if kind == EXPIRY:
         return [b"pexpireat", key, b"%d" % expire_at] if expire_at else [b"persist", key]
-    if record.tag != TAG_STRING:
-        raise NotImplementedError(f"no state record for a {record.type_name} value")
+    if tag != TAG_STRING:
+        raise NotImplementedError(f"no state record for a {TYPE_NAMES[tag]} value")
+    value = raw[HEADER_SIZE:]
     if not expire_at:
-        return [b"set", key, record.body]
+        return [b"set", key, value]
     if expire_at % 1000 == 0:
-        return [b"pksetexat", key, b"%d" % (expire_at // 1000), record.body]
-    return [b"set", key, record.body, b"pxat", b"%d" % expire_at]
+        return [b"pksetexat", key, b"%d" % (expire_at // 1000), value]
+    return [b"set", key, value, b"pxat", b"%d" % expire_at]
 
 
-def records_for(changes: list[tuple["Keyspace", bytes | None, int]]) -> list[tuple[int, list[bytes]]]:
-    """Binlog records ``(db index, argv)`` for one command's changes, in the order of their last
-    change; a FLUSH of a DB drops the records of that DB's earlier changes."""
-    latest: dict[tuple[int, bytes | None], tuple["Keyspace", int]] = {}
-    for keyspace, key, kind in changes:
+Change = tuple["Keyspace", "bytes | None", int, "bytes | None"]
+
+
+def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
+    """Binlog records ``(db index, argv)`` for one command's changes ``(keyspace, key, kind,
+    raw record after the change)``, in the order of each key's last change; a FLUSH of a DB
+    drops the records of that DB's earlier changes."""
+    if len(changes) == 1:  # the common case: one key changed once
+        keyspace, key, kind, raw = changes[0]
+        return [(keyspace.index, [b"flushdb"] if kind == FLUSH else state_record(key, kind, raw))]  # type: ignore[arg-type]
+    latest: dict[tuple[int, bytes | None], tuple[int, bytes | None]] = {}
+    for keyspace, key, kind, raw in changes:
         if kind == FLUSH:
             for stale in [entry for entry in latest if entry[0] == keyspace.index]:
                 del latest[stale]
-        previous = latest.pop((keyspace.index, key), (keyspace, 0))[1]
-        latest[(keyspace.index, key)] = (keyspace, max(previous, kind))
-    records = []
-    for (index, key), (keyspace, kind) in latest.items():
-        argv = [b"flushdb"] if kind == FLUSH else state_record(keyspace, key, kind)  # type: ignore[arg-type]
-        records.append((index, argv))
-    return records
+        previous = latest.pop((keyspace.index, key), (0, None))[0]
+        latest[(keyspace.index, key)] = (max(previous, kind), raw)
+    return [(index, [b"flushdb"] if kind == FLUSH else state_record(key, kind, raw))  # type: ignore[arg-type]
+            for (index, key), (kind, raw) in latest.items()]

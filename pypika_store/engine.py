@@ -21,7 +21,7 @@ import lmdb
 
 from .binlog import BinlogWriter, Position
 from .binlog.writer import DEFAULT_FILE_SIZE
-from .changes import records_for
+from .changes import Change, records_for
 from .keyspace import Keyspace
 from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment
 
@@ -43,8 +43,8 @@ class Engine:
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
         self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)
                         for index in range(databases)] if binlog_path else []
-        #: What the running command changed: (keyspace, key or None for a flush, kind).
-        self.changes: list[tuple[Keyspace, bytes | None, int]] = []
+        #: What the running command changed: (keyspace, key or None for a flush, kind, record after).
+        self.changes: list[Change] = []
         #: False while replaying the binlog itself: changes then produce no new records.
         self.logging = True
         #: Records of this turn waiting for the binlog: (db index, argv).

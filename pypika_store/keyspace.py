@@ -124,6 +124,17 @@ class Keyspace:
             raise WrongTypeError()
         return raw[HEADER_SIZE:]
 
+    def get_string_entry(self, key: bytes) -> tuple[bytes, int] | None:
+        """``(value, expire_at_ms)`` of a string key in one lookup, for read-modify-write
+        commands that keep the TTL (INCR, APPEND, SETRANGE, SETBIT); WRONGTYPE for other types."""
+        raw = self._live_raw(key)
+        if raw is None:
+            return None
+        tag, expire_at = _unpack_header(raw)
+        if tag != TAG_STRING:
+            raise WrongTypeError()
+        return raw[HEADER_SIZE:], expire_at
+
     def exists(self, key: bytes) -> bool:
         return self._live_raw(key) is not None
 
@@ -199,7 +210,7 @@ class Keyspace:
     def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a record, replacing whatever the key held."""
         old = self._engine.writer().replace(_writable(key), record, db=self._meta)
-        self._engine.changes.append((self, key, VALUE))
+        self._engine.changes.append((self, key, VALUE, record))
         if expire_at_ms or (old is not None and _unpack_header(old)[1]):
             self.expiry.set(key, expire_at_ms)
 
@@ -222,7 +233,7 @@ class Keyspace:
         raw = self._engine.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
-        self._engine.changes.append((self, key, VALUE))
+        self._engine.changes.append((self, key, VALUE, None))
         expire_at = _unpack_header(raw)[1]
         if expire_at:
             self.expiry.discard(key)
@@ -235,8 +246,9 @@ class Keyspace:
         raw = self._live_raw(key)
         if raw is None:
             return False
-        self._engine.writer().put(_writable(key), with_expiry(raw, expire_at_ms), db=self._meta)
-        self._engine.changes.append((self, key, EXPIRY))
+        record = with_expiry(raw, expire_at_ms)
+        self._engine.writer().put(_writable(key), record, db=self._meta)
+        self._engine.changes.append((self, key, EXPIRY, record))
         self.expiry.set(key, expire_at_ms)
         return True
 
@@ -245,7 +257,7 @@ class Keyspace:
         self._engine.writer().drop(self._meta, delete=False)
         self._engine.writer().drop(self._members, delete=False)
         self.expiry.clear()
-        self._engine.changes.append((self, None, FLUSH))
+        self._engine.changes.append((self, None, FLUSH, None))
 
     def due_keys(self, limit: int) -> list[bytes]:
         """Keys whose expiry has passed, for the active expiry cycle to delete."""

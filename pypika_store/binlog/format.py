@@ -29,7 +29,6 @@ ITEM_HEADER = struct.Struct("<HIIQIQI")
 ITEM_HEADER_SIZE = ITEM_HEADER.size  # 34
 
 _crc32c = crcmod.predefined.mkCrcFun("crc-32c")
-_CHECK = struct.Struct("<I")
 
 
 class CorruptRecord(ValueError):
@@ -71,22 +70,35 @@ class BinlogItem:
         return cls(exec_time, term_id, logic_id, filenum, offset, payload[ITEM_HEADER_SIZE:])
 
 
+#: The CRC-32C of each type byte alone, to continue over the payload without concatenating.
+_TYPE_CRC = {record_type: _crc32c(bytes((record_type,))) for record_type in (FULL, FIRST, MIDDLE, LAST, BAD)}
+_RECORD_HEADER = struct.Struct("<HBIB")  # length (low 16 bits, high 8 bits), check, type
+
+
 def record_check(record_type: int, payload: bytes) -> int:
     """The CRC-32C pypika-store stores in a record header: over the type byte and the payload."""
-    return _crc32c(bytes((record_type,)) + payload)
+    return _crc32c(payload, _TYPE_CRC[record_type]) if record_type in _TYPE_CRC else _crc32c(
+        bytes((record_type,)) + payload)
 
 
 def _record(record_type: int, payload: bytes, checked: bool, now: int) -> bytes:
     length = len(payload)
-    check = record_check(record_type, payload) if checked else now & 0xFFFFFFFF
-    return bytes((length & 0xFF, (length >> 8) & 0xFF, length >> 16)) + _CHECK.pack(check) + \
-        bytes((record_type,)) + payload
+    check = _crc32c(payload, _TYPE_CRC[record_type]) if checked else now & 0xFFFFFFFF
+    return _RECORD_HEADER.pack(length & 0xFFFF, length >> 16, check, record_type) + payload
 
 
 def frame(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
     """The bytes that write ``payload`` (an encoded item) at file ``offset``, as Pika's Produce:
     block tails under a header are zero-filled, and the item is split into FULL or
     FIRST/MIDDLE.../LAST records that never cross a block boundary."""
+    block_offset = offset % BLOCK_SIZE
+    if block_offset + HEADER_SIZE + len(payload) <= BLOCK_SIZE:  # the common case: one FULL record
+        return _record(FULL, payload, checked, now)
+    return _frame_split(payload, offset, checked, now)
+
+
+def _frame_split(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
+    """Pika's Produce for an item that needs a padded tail or several records."""
     parts = []
     block_offset = offset % BLOCK_SIZE
     start = 0
@@ -109,9 +121,19 @@ def frame(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
             return b"".join(parts)
 
 
+_ARRAY_HEADERS = [b"*%d\r\n" % count for count in range(64)]
+_BULK_HEADERS = [b"$%d\r\n" % size for size in range(4096)]
+
+
 def encode_command(argv: list[bytes]) -> bytes:
-    """A command as the RESP multibulk an item's content holds."""
-    return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(arg), arg) for arg in argv)
+    """A command as the RESP multibulk an item's content holds (headers of small sizes are
+    precomputed: this runs once per logged write)."""
+    count = len(argv)
+    parts = [_ARRAY_HEADERS[count] if count < 64 else b"*%d\r\n" % count]
+    for arg in argv:
+        size = len(arg)
+        parts += (_BULK_HEADERS[size] if size < 4096 else b"$%d\r\n" % size, arg, b"\r\n")
+    return b"".join(parts)
 
 
 def decode_command(content: bytes) -> list[bytes]:

@@ -7,7 +7,7 @@ import os
 import struct
 import time
 
-from .format import BinlogItem, Position, encode_command, frame
+from .format import ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, encode_command, frame
 from .reader import file_numbers, file_path, scan_file
 
 MANIFEST = "manifest"
@@ -102,8 +102,10 @@ class BinlogWriter:
                 filenum, offset = filenum + 1, 0
                 self._file = open(file_path(self.directory, filenum), "ab")
             self.logic_id += 1
-            item = BinlogItem(now, self.term, self.logic_id, filenum, offset, encode_command(argv))
-            data = frame(item.encode(), offset, checked=True, now=now)
+            content = encode_command(argv)
+            item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self.logic_id, filenum, offset,
+                                    len(content)) + content
+            data = frame(item, offset, checked=True, now=now)
             pending.append(data)
             start = Position(filenum, offset)
             offset += len(data)

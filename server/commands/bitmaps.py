@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pypika_store import bitops
 from pypika_store.errors import CommandError, SyntaxErrorReply
-from pypika_store.keyspace import KEEP_TTL
 
 from ..connection import Client
 from ..registry import command
@@ -35,9 +34,9 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     if argv[3] not in (b"0", b"1"):
         raise CommandError("ERR bit is not an integer or out of range")
     keyspace = client.keyspace
-    old_value = keyspace.get_string(argv[1])
-    value, old_bit = bitops.set_bit(old_value or b"", offset, argv[3] == b"1")
-    keyspace.set_string(argv[1], value, KEEP_TTL if old_value is not None else 0)
+    old_value, expire_at = keyspace.get_string_entry(argv[1]) or (b"", 0)
+    value, old_bit = bitops.set_bit(old_value, offset, argv[3] == b"1")
+    keyspace.set_string(argv[1], value, expire_at)
     return old_bit
 
 

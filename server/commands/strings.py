@@ -242,13 +242,14 @@ def msetnx(client: Client, argv: list[bytes]) -> object:
 def append(client: Client, argv: list[bytes]) -> object:
     """Append a value to a key."""
     keyspace = client.keyspace
-    old = keyspace.get_string(argv[1])
-    if old is None:
+    entry = keyspace.get_string_entry(argv[1])
+    if entry is None:
         keyspace.set_string(argv[1], argv[2])
         return len(argv[2])
+    old, expire_at = entry
     check_string_length(client, len(old) + len(argv[2]))
     value = old + argv[2]
-    keyspace.set_string(argv[1], value, KEEP_TTL)
+    keyspace.set_string(argv[1], value, expire_at)
     return len(value)
 
 
@@ -298,34 +299,28 @@ def setrange(client: Client, argv: list[bytes]) -> object:
         raise CommandError("ERR offset is out of range")
     patch = argv[3]
     keyspace = client.keyspace
-    old = keyspace.get_string(argv[1])
+    current, expire_at = keyspace.get_string_entry(argv[1]) or (None, 0)
     if not patch:
-        return 0 if old is None else len(old)
+        return 0 if current is None else len(current)
     check_string_length(client, offset + len(patch))
-    current = old or b""
+    current = current or b""
     if len(current) < offset:
         current += b"\x00" * (offset - len(current))
     value = current[:offset] + patch + current[offset + len(patch) :]
-    keyspace.set_string(argv[1], value, KEEP_TTL if old is not None else 0)
+    keyspace.set_string(argv[1], value, expire_at)
     return len(value)
 
 
 # -- counters --------------------------------------------------------------------------------------
 
 
-def _stored_integer(value: bytes | None) -> int:
-    if value is None:
-        return 0
-    return parse_int(value)
-
-
 def _increment(client: Client, key: bytes, delta: int) -> int:
     keyspace = client.keyspace
-    current = _stored_integer(keyspace.get_string(key))
-    result = current + delta
+    value, expire_at = keyspace.get_string_entry(key) or (b"0", 0)
+    result = parse_int(value) + delta
     if result < INT64_MIN or result > INT64_MAX:
         raise OverflowErrorReply()
-    keyspace.set_string(key, b"%d" % result, KEEP_TTL)
+    keyspace.set_string(key, b"%d" % result, expire_at)
     return result
 
 
@@ -360,7 +355,7 @@ def decrby(client: Client, argv: list[bytes]) -> object:
 def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     """Increment the float value of a key by the given amount (in long double, as Redis)."""
     keyspace = client.keyspace
-    current = keyspace.get_string(argv[1])
+    current, expire_at = keyspace.get_string_entry(argv[1]) or (None, 0)
     base = Fraction(0) if current is None else long_double.parse(current)
     delta = long_double.parse(argv[2])
     if base is None or delta is None:
@@ -371,5 +366,5 @@ def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     if not long_double.is_finite(result):
         raise CommandError("ERR increment would produce NaN or Infinity")
     text = long_double.format_human(result)
-    keyspace.set_string(argv[1], text, KEEP_TTL)
+    keyspace.set_string(argv[1], text, expire_at)
     return text

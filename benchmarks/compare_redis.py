@@ -66,11 +66,14 @@ def main() -> int:
     parser.add_argument("--tests", default="set,get,incr,mset")
     parser.add_argument("--pipelines", default="1,16")
     parser.add_argument("--sync-policy", default="everysec", choices=("always", "everysec", "no"))
+    parser.add_argument("--write-binlog", default="yes", choices=("yes", "no"),
+                        help="pypika-store's binlog (redis-server's AOF stays on either way)")
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
 
     redis = RedisServer(appendfsync=args.sync_policy)
-    pika = PikaServer(mode="process", config={"sync-policy": args.sync_policy}).start()
+    pika = PikaServer(mode="process", config={"sync-policy": args.sync_policy,
+                                              "write-binlog": args.write_binlog}).start()
     rows = []
     try:
         for pipeline in (int(p) for p in args.pipelines.split(",")):

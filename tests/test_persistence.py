@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-import redis
-
 from pypika_store.testing import PikaServer
-
-from .support import wait_until
+from pypika_store.testing.crash import crash_during_writes
 
 
 def test_restart_keeps_everything(tmp_path):
@@ -32,45 +27,9 @@ def test_restart_keeps_everything(tmp_path):
         client.close()
 
 
-def _write_until_killed(server: PikaServer, acknowledged: list[int]) -> None:
-    """Write keys one by one and in pipelines, recording each acknowledged one, until the
-    server dies under us (the write in flight then was not acknowledged)."""
-    client = server.client()
-    number = 0
-    try:
-        while True:
-            if number % 3:
-                client.set(f"key{number}", number)
-                acknowledged.append(number)
-                number += 1
-            else:
-                pipe = client.pipeline(transaction=False)
-                batch = list(range(number, number + 10))
-                for each in batch:
-                    pipe.set(f"key{each}", each)
-                pipe.execute()
-                acknowledged.extend(batch)
-                number += 10
-    except (redis.ConnectionError, OSError):
-        return
-
-
 @pytest.mark.parametrize("policy, trial", [("always", 0), ("always", 1), ("always", 2), ("everysec", 0), ("no", 0)])
-def test_sigkill_during_writes_loses_no_acknowledged_write(tmp_path, policy, trial):
-    server = PikaServer(mode="process", data_dir=str(tmp_path), config={"sync-policy": policy}).start()
-    acknowledged: list[int] = []
-    writer = threading.Thread(target=_write_until_killed, args=(server, acknowledged))
-    writer.start()
-    wait_until(lambda: len(acknowledged) >= 300 + 250 * trial, timeout=60, what="writes to be acknowledged")
-    server.kill()  # while the writer is still writing
-    writer.join(60)
-    assert not writer.is_alive()
-    server.start()
-    try:
-        client = server.client()
-        values = client.mget([f"key{n}" for n in acknowledged])
-        missing = [n for n, value in zip(acknowledged, values) if value != str(n).encode()]
-        assert not missing, f"{len(missing)} acknowledged writes lost under sync-policy {policy}"
-        client.close()
-    finally:
-        server.stop()
+def test_sigkill_during_writes_loses_nothing_and_data_equals_the_binlog(tmp_path, policy, trial):
+    result = crash_during_writes(str(tmp_path), policy, after_acks=300 + 250 * trial)
+    assert result.acknowledged >= 300
+    assert not result.lost, f"{len(result.lost)} acknowledged writes lost under sync-policy {policy}"
+    assert result.data_matches_binlog

@@ -20,9 +20,10 @@ from typing import Callable
 import lmdb
 
 from .binlog import BinlogWriter, Position
-from .binlog.writer import DEFAULT_FILE_SIZE
+from .binlog.writer import DEFAULT_FILE_SIZE, Batch
 from .changes import Change, records_for
 from .keyspace import Keyspace
+from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
 from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class Engine:
 
     def __init__(self, path: str, databases: int = 16, map_size: int = 1 << 36,
                  sync_policy: str = SYNC_EVERYSEC, binlog_path: str | None = None,
-                 binlog_file_size: int = DEFAULT_FILE_SIZE) -> None:
+                 binlog_file_size: int = DEFAULT_FILE_SIZE, lock_scope: str = SCOPE_COMMAND_AND_BINLOG) -> None:
         self.env = Environment(path, databases, map_size, sync_policy)
         self.keyspaces = [Keyspace(self, index, handles) for index, handles in enumerate(self.env.handles)]
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
@@ -45,6 +46,10 @@ class Engine:
                         for index in range(databases)] if binlog_path else []
         #: What the running command changed: (keyspace, key or None for a flush, kind, record after).
         self.changes: list[Change] = []
+        #: Held shared by a turn that writes, exclusively by a bgsave taking its snapshot.
+        self.lock = DBLock()
+        #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
+        self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
         self.logging = True
         #: Records of this turn waiting for the binlog: (db index, argv).
@@ -85,6 +90,7 @@ class Engine:
             if started:
                 self._read_txn.abort()  # type: ignore[union-attr]
                 self._read_txn = None
+            self.lock.acquire_shared()
             txn = self._write_txn = self.env.begin_write()
             if not started and self.on_turn_start is not None:
                 self.on_turn_start()
@@ -109,22 +115,35 @@ class Engine:
         self.writer().put(_APPLIED_KEY % index, _APPLIED.pack(position.filenum, position.offset, logic_id),
                           db=self.env.system)
 
-    def _write_binlog(self) -> None:
-        """Append this turn's records, one batch per DB, and note each DB's new applied position
-        in the same LMDB transaction as the data; the binlog is written first, so after a crash
-        it is never behind the data (start-up replays what LMDB lacks)."""
+    def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
+        """Place this turn's records, one batch per DB, and note each DB's new applied position
+        in the turn's LMDB transaction, so the data says exactly which items it includes."""
         by_db: dict[int, list[list[bytes]]] = {}
         for index, argv in self._records:
             by_db.setdefault(index, []).append(argv)
         self._records.clear()
+        batches = []
         for index, commands in by_db.items():
-            _start, end, logic_id = self.binlogs[index].append(commands)[-1]
+            batch = self.binlogs[index].prepare(commands)
+            _start, end, logic_id = batch.placed[-1]
             self.set_applied_position(index, end, logic_id)
+            batches.append((self.binlogs[index], batch))
+        return batches
+
+    def _write_batches(self, batches: list[tuple[BinlogWriter, Batch]]) -> None:
+        for binlog, batch in batches:
+            binlog.write(batch)
             if self.sync_policy == SYNC_ALWAYS:
-                self.binlogs[index].sync()
+                binlog.sync()
 
     def end_turn(self) -> None:
-        """Commit this turn's writes (one commit, one fsync under `always`) and drop the snapshot.
+        """Write the turn's binlog records, commit its LMDB transaction (one commit, one fsync
+        under `always`), release the DB lock and drop the read snapshot.
+
+        With the default lock scope the binlog is written first, under the lock, so a bgsave
+        sees either the whole turn (data and binlog) or none of it, and after a crash the binlog
+        is never behind the data. With ``SCOPE_COMMAND`` (Pika's old bug) the lock is released
+        after the commit and only then is the binlog written.
 
         If the commit fails, the turn's writes are gone; the in-memory expiry index is rebuilt
         from what LMDB really holds and the error propagates so the server can fail the clients
@@ -133,19 +152,24 @@ class Engine:
         read_txn, self._read_txn = self._read_txn, None
         if read_txn is not None:
             read_txn.abort()
-        if self._records:
-            self._write_binlog()
-        write_txn, self._write_txn = self._write_txn, None
-        if write_txn is None:
+        if self._write_txn is None:
             return
+        batches = self._prepare_binlog() if self._records else []
+        write_txn, self._write_txn = self._write_txn, None
+        deferred = self.lock_scope == SCOPE_COMMAND
         try:
+            if not deferred:
+                self._write_batches(batches)
             write_txn.commit()
         except lmdb.Error:
             log.exception("commit failed; this turn's writes are lost")
             for keyspace in self.keyspaces:
                 keyspace.rebuild_expiry_index()
-            self.end_turn()
             raise
+        finally:
+            self.lock.release_shared()
+        if deferred:
+            self._write_batches(batches)
 
     def sync(self) -> None:
         """Flush committed data and the binlogs to disk (the `everysec` timer)."""

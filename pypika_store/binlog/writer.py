@@ -24,6 +24,27 @@ def clamp_file_size(size: int) -> int:
     return size if 1024 <= size <= 1024**3 else DEFAULT_FILE_SIZE
 
 
+class Batch:
+    """Items placed by :meth:`BinlogWriter.prepare`: their positions, logic_ids and bytes."""
+
+    def __init__(self) -> None:
+        self.placed: list[tuple[Position, Position, int]] = []
+        self._data: list[tuple[int, bytes]] = []
+
+    def add(self, start: Position, end: Position, logic_id: int, data: bytes) -> None:
+        self.placed.append((start, end, logic_id))
+        self._data.append((start.filenum, data))
+
+    def chunks(self) -> list[tuple[int, bytes]]:
+        """The bytes to write, joined per file, in order."""
+        joined: list[tuple[int, list[bytes]]] = []
+        for filenum, data in self._data:
+            if not joined or joined[-1][0] != filenum:
+                joined.append((filenum, []))
+            joined[-1][1].append(data)
+        return [(filenum, b"".join(parts)) for filenum, parts in joined]
+
+
 def read_manifest(directory: str) -> tuple[Position, int, int, bool] | None:
     """``(producer position, logic_id, term, checked)`` from a manifest, None without one."""
     try:
@@ -55,6 +76,8 @@ class BinlogWriter:
         numbers = file_numbers(directory)
         filenum = numbers[-1] if numbers else (manifest[0].filenum if manifest else 0)
         self.position = Position(filenum, self._recover(filenum))
+        self._placed = self.position
+        self._logic_id_placed = self.logic_id
         self._file = open(file_path(directory, filenum), "ab")
         self._manifest = self._open_manifest()
         self._write_manifest()
@@ -87,35 +110,43 @@ class BinlogWriter:
         os.pwrite(self._manifest, _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id,
                                                  self.term, MARKER), 0)
 
-    def append(self, commands: list[list[bytes]], exec_time: int | None = None) -> list[tuple[Position, Position, int]]:
-        """Append one item per command; returns each item's ``(start, end, logic_id)``."""
+    def prepare(self, commands: list[list[bytes]], exec_time: int | None = None) -> "Batch":
+        """Place one item per command after the items already placed (positions and logic_ids
+        are final), without writing them yet: :meth:`write` does, in placement order."""
         now = int(time.time()) if exec_time is None else exec_time
-        placed = []
-        pending: list[bytes] = []
-        filenum, offset = self.position
+        batch = Batch()
+        filenum, offset = self._placed
         for argv in commands:
             if offset > self.file_size:  # Pika checks the size before each append
-                self._file.write(b"".join(pending))
-                pending = []
-                self._file.close()
                 filenum, offset = filenum + 1, 0
-                self._file = open(file_path(self.directory, filenum), "ab")
-            self.logic_id += 1
+            self._logic_id_placed += 1
             content = encode_command(argv)
-            item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self.logic_id, filenum, offset,
+            item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self._logic_id_placed, filenum, offset,
                                     len(content)) + content
             data = frame(item, offset, checked=True, now=now)
-            pending.append(data)
             start = Position(filenum, offset)
             offset += len(data)
-            placed.append((start, Position(filenum, offset), self.logic_id))
-        self._file.write(b"".join(pending))
+            batch.add(start, Position(filenum, offset), self._logic_id_placed, data)
+        self._placed = Position(filenum, offset)
+        return batch
+
+    def write(self, batch: "Batch") -> None:
+        """Write a prepared batch (one ``write`` per file it touches) and advance the position."""
+        for filenum, data in batch.chunks():
+            if filenum != self.position.filenum:
+                self._file.close()
+                self._file = open(file_path(self.directory, filenum), "ab")
+                self.position = Position(filenum, 0)
+                self._write_manifest()
+            self._file.write(data)
         self._file.flush()
-        rotated = filenum != self.position.filenum
-        self.position = Position(filenum, offset)
-        if rotated:
-            self._write_manifest()
-        return placed
+        self.position, self.logic_id = batch.placed[-1][1], batch.placed[-1][2]
+
+    def append(self, commands: list[list[bytes]], exec_time: int | None = None) -> list[tuple[Position, Position, int]]:
+        """Prepare and write at once; returns each item's ``(start, end, logic_id)``."""
+        batch = self.prepare(commands, exec_time)
+        self.write(batch)
+        return batch.placed
 
     def sync(self) -> None:
         """fsync the current file, then bring the manifest up to date (and fsync it).

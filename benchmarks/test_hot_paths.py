@@ -76,7 +76,7 @@ def test_dispatch_and_commit(benchmark, server, pipeline):
 
     def turn() -> None:
         client.data_received(pipeline)
-        server._end_turn()
+        server.end_turn()
 
     benchmark(turn)
     assert client.transport.written > 0

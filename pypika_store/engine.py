@@ -104,7 +104,11 @@ class Engine:
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
-        raw = self.reader().get(_APPLIED_KEY % index, db=self.env.system)
+        return self.applied_position_in(self.reader(), index)
+
+    def applied_position_in(self, txn: lmdb.Transaction, index: int) -> tuple[Position, int] | None:
+        """The same, as a given transaction (a bgsave's snapshot) sees it."""
+        raw = txn.get(_APPLIED_KEY % index, db=self.env.system)
         if raw is None:
             return None
         filenum, offset, logic_id = _APPLIED.unpack(raw)

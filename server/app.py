@@ -1,6 +1,6 @@
 """The server: listeners, clients, the end-of-turn commit, and background cycles.
 
-Group commit: the first transaction a turn opens schedules :meth:`Server._end_turn` with
+Group commit: the first transaction a turn opens schedules :meth:`Server.end_turn` with
 ``call_soon``; asyncio runs it after every callback already queued for this loop iteration, i.e.
 after all the ``data_received`` calls of one poll. It commits the turn's LMDB transaction once
 and only then writes the replies that were waiting for it.
@@ -23,6 +23,7 @@ from pypika_store.engine import Engine
 from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
+from .bgsave import BgsaveService
 from .connection import Client
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -55,7 +56,9 @@ class Server:
             sync_policy=config.get_str("sync-policy"),
             binlog_path=os.path.abspath(config.get_str("log-path")) if config["write-binlog"] else None,
             binlog_file_size=config.get_int("binlog-file-size"),
+            lock_scope=config.get_str("bgsave-lock-scope"),
         )
+        self.bgsave = BgsaveService(self)
         replayed = replay_binlogs(self.engine, Client(self, internal=True))
         if replayed:
             log.warning("Replayed %d binlog items that the data did not include yet", replayed)
@@ -76,7 +79,7 @@ class Server:
     async def start(self) -> None:
         """Open the listeners and start the background cycles."""
         self._loop = loop = asyncio.get_running_loop()
-        self.engine.on_turn_start = lambda: loop.call_soon(self._end_turn)
+        self.engine.on_turn_start = lambda: loop.call_soon(self.end_turn)
         for host in self.config.get_str("bind").split():
             listener = await loop.create_server(lambda: Client(self), host, self.port,
                                                 reuse_address=True, backlog=511)
@@ -104,7 +107,7 @@ class Server:
             timer.cancel()
         for listener in self._listeners:
             listener.close()
-        self._end_turn()
+        self.end_turn()
         for client in list(self.clients.values()):
             client.close()
         self.engine.close()
@@ -135,7 +138,9 @@ class Server:
         """Hold ``client``'s replies until this turn's commit."""
         self.waiting_for_commit.append(client)
 
-    def _end_turn(self) -> None:
+    def end_turn(self) -> None:
+        """Commit the turn and send the replies that waited for it (scheduled at the turn's first
+        transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
         try:
             self.engine.end_turn()

@@ -85,10 +85,19 @@ def _memory(server: "Server") -> Fields:
 
 
 def _persistence(server: "Server") -> Fields:
+    bgsave = server.bgsave
+    holds = sorted(server.engine.lock.exclusive_holds)
+    p99 = holds[min(len(holds) - 1, int(len(holds) * 0.99))] if holds else 0.0
     return [
         ("loading", 0),
         ("async_loading", 0),
         ("sync_policy", server.engine.sync_policy),
+        ("rdb_bgsave_in_progress", int(bgsave.in_progress)),
+        ("rdb_last_save_time", bgsave.last_save_time),
+        ("rdb_last_bgsave_status", "ok" if bgsave.last_ok else "err"),
+        ("bgsave_lock_scope", server.engine.lock_scope),
+        ("bgsave_lock_hold_p99_us", int(p99 * 1_000_000)),
+        ("bgsave_offset_mismatches", bgsave.mismatches),
     ]
 
 
@@ -104,6 +113,7 @@ def _stats(server: "Server") -> Fields:
         ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
         ("rejected_connections", stats.rejected_connections),
         ("expired_keys", stats.expired_keys),
+        ("is_bgsaving", "Yes" if server.bgsave.in_progress else "No"),
     ]
 
 

@@ -123,8 +123,12 @@ _TABLE: tuple[Option, ...] = (
     _int("databases", 16, mutable=False, minimum=1, maximum=256, doc="Number of SELECT-able DBs."),
     _str("db-path", "./db/", mutable=False, doc="LMDB data folder."),
     _str("log-path", "./log/", mutable=False, doc="Binlog folder: one `log_db<N>/` per DB."),
-    _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots (bgsave arrives with issue #4)."),
+    _str("dump-path", "./dump/", doc="Where BGSAVE writes snapshots."),
     _str("dump-prefix", "", doc="Prefix of snapshot folder names, Pika's `<prefix><YYYYMMDD>`."),
+    _int("dump-expire", 0, minimum=0, maximum=2**31 - 1, doc="Delete snapshots older than this many days (0: never)."),
+    _enum("bgsave-lock-scope", "command+binlog", ("command+binlog", "command"),
+          doc="What the DB lock covers in a write: the command and its binlog write (right), or the "
+              "command only (Pika's old bug: a bgsave may record an offset older than its data)."),
     _memory("lmdb-map-size", 256 * 1024**3, mutable=False, minimum=1024 * 1024, maximum=2**63 - 1,
             doc="LMDB address-space reservation; the file itself grows only as needed."),
     _enum("sync-policy", "everysec", ("always", "everysec", "no"),

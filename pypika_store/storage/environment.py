@@ -59,6 +59,11 @@ class Environment:
     def begin_write(self) -> lmdb.Transaction:
         return self.lmdb.begin(write=True)
 
+    def copy(self, path: str, txn: lmdb.Transaction) -> None:
+        """Write a compacted copy of the environment as ``txn`` sees it (a bgsave)."""
+        os.makedirs(path, exist_ok=True)
+        self.lmdb.copy(path, compact=True, txn=txn)
+
     def sync(self) -> None:
         """Force committed data to disk (the `everysec` policy calls this once a second)."""
         self.lmdb.sync(True)

@@ -1,3 +1,3 @@
 """Command families, one module each; importing this package registers them all."""
 
-from . import admin, bitmaps, clients, config, connection, introspection, keys, strings  # noqa: F401
+from . import admin, bitmaps, clients, config, connection, introspection, keys, persistence, strings  # noqa: F401

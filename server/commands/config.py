@@ -44,8 +44,11 @@ def config_get(client: Client, argv: list[bytes]) -> object:
 
 def _apply_side_effects(client: Client, name: str) -> None:
     """Options whose new value must reach something other than the config table."""
+    config = client.server.config
     if name == "loglevel":
-        logging.getLogger("pypika_store").setLevel(LEVELS[client.server.config.get_str("loglevel")])
+        logging.getLogger("pypika_store").setLevel(LEVELS[config.get_str("loglevel")])
+    elif name == "bgsave-lock-scope":
+        client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
 
 
 @command("config|set", arity=-4, flags="admin noscript loading stale", group="server")

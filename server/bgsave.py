@@ -1,0 +1,99 @@
+"""BGSAVE / SAVE orchestration: one snapshot at a time, in a worker thread, with its outcome
+kept for LASTSAVE and INFO."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import time
+from typing import TYPE_CHECKING
+
+from pypika_store.snapshot import Snapshot, snapshot_folder, take_snapshot
+
+if TYPE_CHECKING:
+    from .app import Server
+
+log = logging.getLogger("pypika_store.server")
+
+
+class BgsaveService:
+    """Runs snapshots for a server; concurrent BGSAVE requests share the one in progress."""
+
+    def __init__(self, server: "Server") -> None:
+        self._server = server
+        self._running: asyncio.Future | None = None
+        self.last_save_time = int(time.time())
+        self.last_ok = True
+        self.last: Snapshot | None = None
+        #: Snapshots whose data did not match their recorded binlog position (command scope).
+        self.mismatches = 0
+
+    @property
+    def in_progress(self) -> bool:
+        return self._running is not None
+
+    def _take(self) -> Snapshot:
+        server = self._server
+        config = server.config
+        folder = snapshot_folder(os.path.abspath(config.get_str("dump-path")), config.get_str("dump-prefix"),
+                                 time.time())
+        host = config.get_str("bind").split()[0]
+        return take_snapshot(server.engine, folder, host, server.port)
+
+    def _done(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
+        self.last_ok = error is None
+        if error is not None:
+            log.error("Background saving error: %s", error)
+            return
+        assert snapshot is not None
+        self.last = snapshot
+        self.last_save_time = int(time.time())
+        if snapshot.mismatched:
+            self.mismatches += 1
+            log.warning("bgsave %s: data does not match the recorded binlog offset in db %s (lock scope %s)",
+                        snapshot.path, snapshot.mismatched, self._server.engine.lock_scope)
+        log.info("Background saving terminated with success: %s (lock held %.3f ms)",
+                 snapshot.path, snapshot.lock_hold * 1000)
+        self._expire_old_dumps()
+
+    def start(self) -> None:
+        """BGSAVE: start a snapshot in a worker thread unless one is running already."""
+        if self._running is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._running = loop.run_in_executor(None, self._take)
+        self._running.add_done_callback(self._finished)
+        log.info("Background saving started")
+
+    def _finished(self, future: asyncio.Future) -> None:
+        self._running = None
+        error = future.exception()
+        self._done(None if error else future.result(), error)
+
+    def save(self) -> Snapshot:
+        """SAVE: take a snapshot now, in the event-loop thread (the turn so far is committed first,
+        so the DB lock is free)."""
+        self._server.end_turn()
+        try:
+            snapshot = self._take()
+        except OSError as error:
+            self._done(None, error)
+            raise
+        self._done(snapshot, None)
+        return snapshot
+
+    def _expire_old_dumps(self) -> None:
+        """Remove snapshot folders older than ``dump-expire`` days (0 keeps them all)."""
+        days = self._server.config.get_int("dump-expire")
+        dump_path = os.path.abspath(self._server.config.get_str("dump-path"))
+        if not days or not os.path.isdir(dump_path):
+            return
+        cutoff = time.time() - days * 86400
+        prefix = self._server.config.get_str("dump-prefix")
+        for name in os.listdir(dump_path):
+            stamp = name[len(prefix):]
+            if name.startswith(prefix) and len(stamp) == 8 and stamp.isdigit():
+                if time.mktime(time.strptime(stamp, "%Y%m%d")) < cutoff:
+                    shutil.rmtree(os.path.join(dump_path, name), ignore_errors=True)

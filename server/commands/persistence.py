@@ -1,0 +1,31 @@
+"""Persistence commands: BGSAVE, SAVE, LASTSAVE."""
+
+from __future__ import annotations
+
+from pypika_store.errors import CommandError
+
+from ..connection import Client
+from ..registry import command
+from ..resp.replies import OK, Status
+
+
+@command("bgsave", arity=-1, flags="admin noscript", group="server")
+def bgsave(client: Client, argv: list[bytes]) -> object:
+    """Save a snapshot, paired with its binlog offsets, in the background (requests coalesce)."""
+    client.server.bgsave.start()
+    return Status("Background saving started")
+
+
+@command("save", arity=1, flags="admin noscript no_async_loading no_multi", group="server")
+def save(client: Client, argv: list[bytes]) -> object:
+    """Save a snapshot now, blocking the server while it is copied."""
+    if client.server.bgsave.in_progress:
+        raise CommandError("ERR Background save already in progress")
+    client.server.bgsave.save()
+    return OK
+
+
+@command("lastsave", arity=1, flags="loading stale fast", group="server")
+def lastsave(client: Client, argv: list[bytes]) -> object:
+    """The unix time of the last successful save."""
+    return client.server.bgsave.last_save_time

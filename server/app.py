@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import lmdb
 
 from pypika_store import __version__
+from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.engine import Engine
 from pypika_store.storage.environment import SYNC_EVERYSEC
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
 
 log = logging.getLogger("pypika_store.server")
+
+#: Seconds between binlog purge checks (Pika's DoTimingTask runs about every 5 s).
+PURGE_INTERVAL = 5.0
 
 #: Keys the active expiry cycle deletes per DB per run before yielding to clients.
 EXPIRE_BATCH = 200
@@ -90,6 +94,8 @@ class Server:
         self._schedule(lambda: 1 / self.config.get_int("hz"), self._cron)
         if self.engine.sync_policy == SYNC_EVERYSEC:
             self._schedule(lambda: 1.0, self._sync_everysec)
+        if self.engine.binlogs:
+            self._schedule(lambda: PURGE_INTERVAL, self._purge_cycle)
         log.info("Server initialized; pypika-store %s, pid %d", __version__, os.getpid())
         log.info("Ready to accept connections tcp on %s port %d",
                  self.config.get_str("bind"), self.port)
@@ -185,6 +191,22 @@ class Server:
             for client in list(self.clients.values()):
                 if client.kind == "normal" and client.idle_seconds() > timeout:
                     client.close()
+
+    def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
+        """Delete one DB's binlog files the purge rules allow, sparing what a bgsave in progress
+        still needs (its position was read when it started, so files from its start on)."""
+        binlog = self.engine.binlogs[index]
+        config = self.config
+        oldest_needed = binlog.position.filenum if self.bgsave.in_progress else None
+        deleted = purge(binlog.directory, binlog.position.filenum, config.get_int("expire-logs-nums"),
+                        config.get_int("expire-logs-days"), time.time(), target, oldest_needed)
+        if deleted:
+            log.info("Purged binlog files write2file%d..write2file%d of db%d", deleted[0], deleted[-1], index)
+        return deleted
+
+    def _purge_cycle(self) -> None:
+        for index in range(len(self.engine.binlogs)):
+            self.purge_binlogs(index)
 
     def _sync_everysec(self) -> None:
         # fsync can take milliseconds: run it off the event loop, one at a time.

@@ -136,6 +136,9 @@ _TABLE: tuple[Option, ...] = (
     _bool("write-binlog", True, mutable=False, doc="Log every write to the binlog (Pika's `write-binlog`)."),
     _memory("binlog-file-size", 100 * 1024**2, mutable=False, minimum=1, maximum=2**63 - 1,
             doc="Size after which a binlog file rolls over; outside 1 KiB..1 GiB, 100 MiB (as Pika)."),
+    _int("expire-logs-nums", 10, minimum=10, maximum=2**31 - 1, doc="Binlog files kept at least (Pika: min 10)."),
+    _int("expire-logs-days", 7, minimum=1, maximum=2**31 - 1,
+         doc="Binlog files older than this many days may be purged (while more than 10 remain)."),
     _int("hz", 10, minimum=1, maximum=500, doc="Background cycles (active expiry) per second."),
     # Logging and process
     _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),

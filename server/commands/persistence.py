@@ -29,3 +29,18 @@ def save(client: Client, argv: list[bytes]) -> object:
 def lastsave(client: Client, argv: list[bytes]) -> object:
     """The unix time of the last successful save."""
     return client.server.bgsave.last_save_time
+
+
+@command("purgelogsto", arity=-2, flags="admin", group="server")
+def purgelogsto(client: Client, argv: list[bytes]) -> object:
+    """Pika: delete binlog files up to ``write2file<N>`` (of DB ``db<K>``, default db0), as far
+    as the purge rules and the holders allow."""
+    name = argv[1].decode("utf-8", "replace")
+    number = name[len("write2file"):]
+    db = argv[2].decode("utf-8", "replace") if len(argv) > 2 else "db0"
+    binlogs = client.server.engine.binlogs
+    if (len(argv) > 3 or not name.startswith("write2file") or not number.isdigit() or not db.startswith("db")
+            or not db[2:].isdigit() or int(db[2:]) >= len(binlogs)):
+        raise CommandError("ERR Invalid Argument")
+    client.server.purge_binlogs(int(db[2:]), target=int(number))
+    return OK

@@ -51,7 +51,6 @@ PLANNED = {
           zinterstore zunion zinter zdiff zdiffstore zrangestore zscan pfadd pfcount pfmerge geoadd geopos geodist
           geohash georadius georadiusbymember geosearch geosearchstore xadd xlen xrange xrevrange xread xtrim xdel
           xinfo pkscanrange pkrscanrange pkhscanrange pkhrscanrange pkpatternmatchdel object dump restore""",
-    4: "bgsave save lastsave purgelogsto",
     5: "slaveof replicaof role wait",
     6: "subscribe unsubscribe psubscribe punsubscribe publish pubsub multi exec discard watch unwatch",
 }
@@ -70,6 +69,9 @@ NOTES = {
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
     "pksetexat": "Pika's: SET with an absolute expiry in unix seconds (0: none); what the binlog logs.",
     "incrbyfloat": "Computed in 80-bit long double like Redis, so results print identically.",
+    "bgsave": "Pika's dump folder and info file; the snapshot is paired with each DB's binlog offset.",
+    "save": "Same snapshot as BGSAVE, taken in the event loop.",
+    "purgelogsto": "Pika's: `PURGELOGSTO write2file<N> [db<K>]`.",
     "touch": "Counts existing keys; there is no LRU/LFU access time to update.",
 }
 

@@ -15,6 +15,8 @@ A command signals its own failure by raising ``CommandError``.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pypika_store.errors import CommandError
 
 
@@ -45,61 +47,44 @@ def error_line(message: str) -> bytes:
     return b"-" + message.encode("utf-8", "surrogateescape") + b"\r\n"
 
 
-def encode(reply: object) -> bytes:
-    """Encode one reply value as RESP2."""
-    kind = type(reply)
-    if kind is bytes:
-        return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
-    if kind is Raw:
-        return reply  # type: ignore[return-value]
-    if kind is int:
-        return b":%d\r\n" % reply  # type: ignore[operator]
-    if reply is None:
-        return b"$-1\r\n"
-    if kind is list or kind is tuple:
-        return b"*%d\r\n" % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
-    if kind is Map:
-        parts = [b"*%d\r\n" % (2 * len(reply))]  # type: ignore[arg-type]
-        for key, value in reply:  # type: ignore[union-attr]
-            parts.append(encode(key))
-            parts.append(encode(value))
-        return b"".join(parts)
-    if kind is Status:
-        return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
-    if isinstance(reply, CommandError):
-        return error_line(reply.message)
-    if kind is bool:
-        return b":1\r\n" if reply else b":0\r\n"
-    if kind is str:
-        return encode(reply.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
-    raise TypeError(f"cannot encode reply of type {kind.__name__}")
+def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
+    """The encoder of one protocol version (the two differ only for nulls, maps and booleans)."""
+    null = b"_\r\n" if resp3 else b"$-1\r\n"
+    true, false = (b"#t\r\n", b"#f\r\n") if resp3 else (b":1\r\n", b":0\r\n")
+
+    def encode(reply: object) -> bytes:
+        kind = type(reply)
+        if kind is bytes:
+            return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
+        if kind is Raw:
+            return reply  # type: ignore[return-value]
+        if kind is int:
+            return b":%d\r\n" % reply  # type: ignore[operator]
+        if reply is None:
+            return null
+        if kind is list or kind is tuple:
+            return b"*%d\r\n" % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
+        if kind is Map:
+            count = len(reply)  # type: ignore[arg-type]
+            parts = [b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)]
+            for key, value in reply:  # type: ignore[union-attr]
+                parts.append(encode(key))
+                parts.append(encode(value))
+            return b"".join(parts)
+        if kind is Status:
+            return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
+        if isinstance(reply, CommandError):
+            return error_line(reply.message)
+        if kind is bool:
+            return true if reply else false
+        if kind is str:
+            return encode(reply.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
+        raise TypeError(f"cannot encode reply of type {kind.__name__}")
+
+    return encode
 
 
-def encode3(reply: object) -> bytes:
-    """Encode one reply value as RESP3."""
-    kind = type(reply)
-    if kind is bytes:
-        return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
-    if kind is Raw:
-        return reply  # type: ignore[return-value]
-    if kind is int:
-        return b":%d\r\n" % reply  # type: ignore[operator]
-    if reply is None:
-        return b"_\r\n"
-    if kind is list or kind is tuple:
-        return b"*%d\r\n" % len(reply) + b"".join(map(encode3, reply))  # type: ignore[arg-type]
-    if kind is Map:
-        parts = [b"%%%d\r\n" % len(reply)]  # type: ignore[arg-type]
-        for key, value in reply:  # type: ignore[union-attr]
-            parts.append(encode3(key))
-            parts.append(encode3(value))
-        return b"".join(parts)
-    if kind is Status:
-        return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
-    if isinstance(reply, CommandError):
-        return error_line(reply.message)
-    if kind is bool:
-        return b"#t\r\n" if reply else b"#f\r\n"
-    if kind is str:
-        return encode3(reply.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
-    raise TypeError(f"cannot encode reply of type {kind.__name__}")
+#: Encode one reply value as RESP2.
+encode = _make_encoder(resp3=False)
+#: Encode one reply value as RESP3.
+encode3 = _make_encoder(resp3=True)

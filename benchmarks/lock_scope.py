@@ -2,6 +2,7 @@
 for both scopes, with the offset/data mismatches each produced.
 
     python benchmarks/lock_scope.py --requests 300000 --interval-ms 50
+    python benchmarks/lock_scope.py --plot docs/lock-scope.png   # needs pypika-store[plot]
 
 Each scope gets a fresh pypika-server process; redis-benchmark writes (SET, -c 50, -P 16) while
 this script sends BGSAVE every --interval-ms; INFO gives the mismatch count and the p99 time the
@@ -60,13 +61,40 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300_000)
     parser.add_argument("--interval-ms", type=float, default=50)
     parser.add_argument("--pipeline", type=int, default=16)
+    parser.add_argument("--plot", help="also draw the results into this PNG (matplotlib)")
     args = parser.parse_args()
     print(f"{'scope':<16} {'SET/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'bgsaves':>8} {'mismatched':>10} {'lock p99 µs':>12}")
+    results = {}
     for scope in SCOPES:
-        result = run(scope, args.requests, args.interval_ms / 1000, args.pipeline)
+        result = results[scope] = run(scope, args.requests, args.interval_ms / 1000, args.pipeline)
         print(f"{scope:<16} {result['rps']:>9,.0f} {result['p50']:>7.2f} {result['p99']:>7.2f} "
               f"{result['bgsaves']:>8} {result['mismatches']:>10} {result['lock_p99_us']:>12}")
+    if args.plot:
+        plot(results, args.plot, args.interval_ms)
     return 0
+
+
+def plot(results: dict[str, dict[str, float]], path: str, interval_ms: float) -> None:
+    """Three panels per scope: write throughput, p99 latency, snapshots that mismatched."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scopes = list(results)
+    colours = ["tab:blue", "tab:red"]
+    figure, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+    panels = [("rps", "SET requests/s"), ("p99", "p99 latency (ms)"), ("mismatches", "snapshots: data ≠ offset")]
+    for axis, (field, title) in zip(axes, panels):
+        values = [results[scope][field] for scope in scopes]
+        axis.bar(scopes, values, color=colours)
+        axis.set_title(title)
+        for index, value in enumerate(values):
+            axis.annotate(f"{value:,.0f}" if value >= 100 else f"{value:g}", (index, value), ha="center",
+                          va="bottom")
+    figure.suptitle(f"bgsave-lock-scope under redis-benchmark SET, BGSAVE every {interval_ms:g} ms")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
 
 
 if __name__ == "__main__":

@@ -95,3 +95,21 @@ def test_engine_set_get_turn(benchmark, tmp_path):
 
     benchmark(turn)
     engine.close()
+
+
+@pytest.mark.parametrize("batch", [1, 16])
+@pytest.mark.parametrize("fsync", [False, True], ids=["no-fsync", "fsync"])
+def test_binlog_append(benchmark, tmp_path, batch, fsync):
+    """One turn's binlog write: `batch` SET records, one write (and one fsync when asked)."""
+    from pypika_store.binlog import BinlogWriter
+
+    writer = BinlogWriter(str(tmp_path / "log_db0"))
+    commands = [[b"set", b"key:%012d" % n, b"xxx"] for n in range(batch)]
+
+    def turn() -> None:
+        writer.append(commands)
+        if fsync:
+            writer.sync()
+
+    benchmark(turn)
+    writer.close()

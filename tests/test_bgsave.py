@@ -84,3 +84,14 @@ def test_default_scope_never_mismatches(tmp_path):
 def test_command_scope_reproduces_pikas_bug(tmp_path):
     """With the lock around the command only, some snapshot records an offset behind its data."""
     assert _bgsave_trials("command", 60, tmp_path) > 0
+
+
+def test_concurrent_bgsaves_coalesce_and_old_dumps_expire(tmp_path):
+    with PikaServer(data_dir=str(tmp_path), config={"dump-expire": 3}) as server:
+        old = os.path.join(server.data_dir, "dump", "20000101")
+        os.makedirs(old)
+        client = server.client()
+        client.set("k", "v")
+        assert client.bgsave() and client.bgsave()  # the second joins the first
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0 and not os.path.exists(old))
+        assert len(snapshot_folders(server)) == 1

@@ -193,11 +193,12 @@ class Server:
                     client.close()
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
-        """Delete one DB's binlog files the purge rules allow, sparing what a bgsave in progress
-        still needs (its position was read when it started, so files from its start on)."""
+        """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in
+        progress may have recorded its position in (from the file current when it started)."""
         binlog = self.engine.binlogs[index]
         config = self.config
-        oldest_needed = binlog.position.filenum if self.bgsave.in_progress else None
+        held = self.bgsave.held_files
+        oldest_needed = held[index] if held is not None else None
         deleted = purge(binlog.directory, binlog.position.filenum, config.get_int("expire-logs-nums"),
                         config.get_int("expire-logs-days"), time.time(), target, oldest_needed)
         if deleted:

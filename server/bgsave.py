@@ -29,6 +29,8 @@ class BgsaveService:
         self.last: Snapshot | None = None
         #: Snapshots whose data did not match their recorded binlog position (command scope).
         self.mismatches = 0
+        #: Per DB, the binlog file a snapshot in progress may start at: purging must spare it.
+        self.held_files: list[int] | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -63,12 +65,14 @@ class BgsaveService:
         if self._running is not None:
             return
         loop = asyncio.get_running_loop()
+        self.held_files = [binlog.position.filenum for binlog in self._server.engine.binlogs]
         self._running = loop.run_in_executor(None, self._take)
         self._running.add_done_callback(self._finished)
         log.info("Background saving started")
 
     def _finished(self, future: asyncio.Future) -> None:
         self._running = None
+        self.held_files = None
         error = future.exception()
         self._done(None if error else future.result(), error)
 

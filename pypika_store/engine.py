@@ -51,7 +51,7 @@ class Engine:
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
         self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
-        self.logging = True
+        self.recording = True
         #: Records of this turn waiting for the binlog: (db index, argv).
         self._records: list[tuple[int, list[bytes]]] = []
         self._write_txn: lmdb.Transaction | None = None
@@ -98,7 +98,7 @@ class Engine:
 
     def log_changes(self) -> None:
         """Turn the running command's changes into binlog records (call after each write command)."""
-        if self.binlogs and self.changes and self.logging:
+        if self.binlogs and self.changes and self.recording:
             self._records.extend(records_for(self.changes))
         self.changes.clear()
 

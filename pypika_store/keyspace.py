@@ -222,7 +222,7 @@ class Keyspace:
         self._put(key, encode_string(value, expire_at_ms), expire_at_ms)
 
     def put_record(self, key: bytes, record: Record) -> None:
-        """Store a whole record under ``key`` (RENAME, MOVE, RESTORE)."""
+        """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
         self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
 
     def delete(self, key: bytes) -> bool:

@@ -30,12 +30,12 @@ _BATCH = 1000
 def replay_binlogs(engine: Engine, client: "Client") -> int:
     """Replay every DB's missing items with ``client`` (an internal client); returns how many."""
     replayed = 0
-    engine.logging = False
+    engine.recording = False
     try:
         for index, writer in enumerate(engine.binlogs):
             replayed += _replay(engine, client, index, writer.directory)
     finally:
-        engine.logging = True
+        engine.recording = True
     return replayed
 
 

@@ -47,8 +47,11 @@ def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
     """Binlog records ``(db index, argv)`` for one command's changes ``(keyspace, key, kind,
     raw record after the change)``, in the order of each key's last change; a FLUSH of a DB
     drops the records of that DB's earlier changes."""
+    if len(changes) == 1:  # the common case: one key changed once (SET, INCR, DEL of one key)
+        keyspace, key, kind, raw = changes[0]
+        return [(keyspace.index, [b"flushdb"] if kind == FLUSH else state_record(key, kind, raw))]  # type: ignore[arg-type]
     if len({(keyspace.index, key) for keyspace, key, _kind, _raw in changes}) == len(changes) and all(
-            kind != FLUSH for _keyspace, _key, kind, _raw in changes):  # each key changed once (SET, MSET)
+            kind != FLUSH for _keyspace, _key, kind, _raw in changes):  # each key changed once (MSET)
         return [(keyspace.index, state_record(key, kind, raw)) for keyspace, key, kind, raw in changes]  # type: ignore[arg-type]
     latest: dict[tuple[int, bytes | None], tuple[int, bytes | None]] = {}
     for keyspace, key, kind, raw in changes:

@@ -129,8 +129,7 @@ class Engine:
         batches = []
         for index, commands in by_db.items():
             batch = self.binlogs[index].prepare(commands)
-            _start, end, logic_id = batch.placed[-1]
-            self.set_applied_position(index, end, logic_id)
+            self.set_applied_position(index, *batch.last())
             batches.append((self.binlogs[index], batch))
         return batches
 

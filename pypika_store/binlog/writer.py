@@ -28,12 +28,23 @@ class Batch:
     """Items placed by :meth:`BinlogWriter.prepare`: their positions, logic_ids and bytes."""
 
     def __init__(self) -> None:
-        self.placed: list[tuple[Position, Position, int]] = []
+        self._items: list[tuple[int, int, int, int]] = []  # filenum, start offset, end offset, logic_id
         self._data: list[tuple[int, bytes]] = []
 
-    def add(self, start: Position, end: Position, logic_id: int, data: bytes) -> None:
-        self.placed.append((start, end, logic_id))
-        self._data.append((start.filenum, data))
+    def add(self, filenum: int, start: int, end: int, logic_id: int, data: bytes) -> None:
+        self._items.append((filenum, start, end, logic_id))
+        self._data.append((filenum, data))
+
+    @property
+    def placed(self) -> list[tuple[Position, Position, int]]:
+        """Each item's ``(start, end, logic_id)``."""
+        return [(Position(filenum, start), Position(filenum, end), logic_id)
+                for filenum, start, end, logic_id in self._items]
+
+    def last(self) -> tuple[Position, int]:
+        """The end position and logic_id of the last item."""
+        filenum, _start, end, logic_id = self._items[-1]
+        return Position(filenum, end), logic_id
 
     def chunks(self) -> list[tuple[int, bytes]]:
         """The bytes to write, joined per file, in order."""
@@ -124,9 +135,9 @@ class BinlogWriter:
             item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self._logic_id_placed, filenum, offset,
                                     len(content)) + content
             data = frame(item, offset, checked=True, now=now)
-            start = Position(filenum, offset)
-            offset += len(data)
-            batch.add(start, Position(filenum, offset), self._logic_id_placed, data)
+            end = offset + len(data)
+            batch.add(filenum, offset, end, self._logic_id_placed, data)
+            offset = end
         self._placed = Position(filenum, offset)
         return batch
 
@@ -140,7 +151,7 @@ class BinlogWriter:
                 self._write_manifest()
             self._file.write(data)
         self._file.flush()
-        self.position, self.logic_id = batch.placed[-1][1], batch.placed[-1][2]
+        self.position, self.logic_id = batch.last()
 
     def append(self, commands: list[list[bytes]], exec_time: int | None = None) -> list[tuple[Position, Position, int]]:
         """Prepare and write at once; returns each item's ``(start, end, logic_id)``."""

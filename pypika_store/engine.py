@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import threading
 import time
 from typing import Callable
 
@@ -46,6 +47,8 @@ class Engine:
                         for index in range(databases)] if binlog_path else []
         #: What the running command changed: (keyspace, key or None for a flush, kind, record after).
         self.changes: list[Change] = []
+        self._sync_lock = threading.Lock()
+        self._closed = False
         #: Held shared by a turn that writes, exclusively by a bgsave taking its snapshot.
         self.lock = DBLock()
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
@@ -175,14 +178,20 @@ class Engine:
             self._write_batches(batches)
 
     def sync(self) -> None:
-        """Flush committed data and the binlogs to disk (the `everysec` timer)."""
-        for binlog in self.binlogs:
-            binlog.sync()
-        self.env.sync()
+        """Flush committed data and the binlogs to disk (the `everysec` timer, from a worker
+        thread: the lock keeps :meth:`close` from closing files under it)."""
+        with self._sync_lock:
+            if self._closed:
+                return
+            for binlog in self.binlogs:
+                binlog.sync()
+            self.env.sync()
 
     def close(self) -> None:
         self.end_turn()
         self.sync()
-        for binlog in self.binlogs:
-            binlog.close()
-        self.env.close()
+        with self._sync_lock:
+            self._closed = True
+            for binlog in self.binlogs:
+                binlog.close()
+            self.env.close()

@@ -116,6 +116,7 @@ class Server:
         self.end_turn()
         for client in list(self.clients.values()):
             client.close()
+        self.bgsave.wait()
         self.engine.close()
         self._remove_pidfile()
         log.warning("pypika-store is now ready to exit, bye bye...")

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import shutil
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ class BgsaveService:
 
     def __init__(self, server: "Server") -> None:
         self._server = server
-        self._running: asyncio.Future | None = None
+        self._running: threading.Thread | None = None
         self.last_save_time = int(time.time())
         self.last_ok = True
         self.last: Snapshot | None = None
@@ -66,15 +67,27 @@ class BgsaveService:
             return
         loop = asyncio.get_running_loop()
         self.held_files = [binlog.position.filenum for binlog in self._server.engine.binlogs]
-        self._running = loop.run_in_executor(None, self._take)
-        self._running.add_done_callback(self._finished)
+
+        def run() -> None:
+            try:
+                snapshot, error = self._take(), None
+            except Exception as exc:  # reported through INFO and the log
+                snapshot, error = None, exc
+            loop.call_soon_threadsafe(self._finished, snapshot, error)
+
+        self._running = threading.Thread(target=run, name="pypika-bgsave", daemon=True)
+        self._running.start()
         log.info("Background saving started")
 
-    def _finished(self, future: asyncio.Future) -> None:
+    def _finished(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
         self._running = None
         self.held_files = None
-        error = future.exception()
-        self._done(None if error else future.result(), error)
+        self._done(snapshot, error)
+
+    def wait(self) -> None:
+        """Block until a snapshot in progress is copied (shutdown must not close LMDB under it)."""
+        if self._running is not None:
+            self._running.join()
 
     def save(self) -> Snapshot:
         """SAVE: take a snapshot now, in the event-loop thread (the turn so far is committed first,

@@ -95,3 +95,17 @@ def test_concurrent_bgsaves_coalesce_and_old_dumps_expire(tmp_path):
         assert client.bgsave() and client.bgsave()  # the second joins the first
         wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0 and not os.path.exists(old))
         assert len(snapshot_folders(server)) == 1
+
+
+def test_shutdown_waits_for_a_bgsave_in_progress(tmp_path):
+    server = PikaServer(mode="process", data_dir=str(tmp_path))
+    server.start()
+    client = server.client()
+    client.mset({f"k{n}": "x" * 1000 for n in range(5000)})
+    client.bgsave()
+    client.shutdown()  # redis-py treats the closed connection as success
+    server.stop()  # the process exits by itself; stop() reaps it
+    with PikaServer(data_dir=str(tmp_path)) as again:
+        assert again.client().dbsize() == 5000
+        (folder,) = snapshot_folders(again)
+        assert read_info(folder, 0)[2] == 5000  # the snapshot finished: logic_id of the last MSET record

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 
 from .format import ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, encode_command, frame
@@ -90,6 +91,8 @@ class BinlogWriter:
         self._placed = self.position
         self._logic_id_placed = self.logic_id
         self._file = open(file_path(directory, filenum), "ab")
+        #: Guards swapping the current file against a sync() from the everysec thread.
+        self._file_lock = threading.Lock()
         self._manifest = self._open_manifest()
         self._write_manifest()
 
@@ -145,10 +148,11 @@ class BinlogWriter:
         """Write a prepared batch (one ``write`` per file it touches) and advance the position."""
         for filenum, data in batch.chunks():
             if filenum != self.position.filenum:
-                self._file.close()
-                self._file = open(file_path(self.directory, filenum), "ab")
-                self.position = Position(filenum, 0)
-                self._write_manifest()
+                with self._file_lock:  # sync() may be running in another thread
+                    self._file.close()
+                    self._file = open(file_path(self.directory, filenum), "ab")
+                    self.position = Position(filenum, 0)
+                    self._write_manifest()
             self._file.write(data)
         self._file.flush()
         self.position, self.logic_id = batch.last()
@@ -166,15 +170,17 @@ class BinlogWriter:
         the file scan at open is what decides where the log ends, so a manifest that lags
         costs nothing but saves a system call per event-loop turn.
         """
-        os.fsync(self._file.fileno())
-        self._write_manifest()
-        os.fsync(self._manifest)
+        with self._file_lock:
+            os.fsync(self._file.fileno())
+            self._write_manifest()
+            os.fsync(self._manifest)
 
     def size(self) -> int:
         """Bytes in all this binlog's files (INFO's log_size)."""
         return sum(os.path.getsize(file_path(self.directory, number)) for number in file_numbers(self.directory))
 
     def close(self) -> None:
-        self._write_manifest()
-        self._file.close()
-        os.close(self._manifest)
+        with self._file_lock:
+            self._write_manifest()
+            self._file.close()
+            os.close(self._manifest)

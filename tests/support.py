@@ -82,6 +82,20 @@ class Stat(str):
     """A simple-string reply as read off the wire (the text after '+')."""
 
 
+class Null3:
+    """RESP3's null (``_``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Null3)
+
+    def __repr__(self) -> str:
+        return "Null3()"
+
+
+class Map3(list):
+    """A RESP3 map (``%``), as a list of pairs."""
+
+
 class RawConnection:
     """A minimal RESP2 client that keeps every reply exactly as the server sent it.
 
@@ -145,6 +159,15 @@ class RawConnection:
         if kind == b"*":
             count = int(rest)
             return None if count < 0 else [self.read_reply() for _ in range(count)]
+        # RESP3 types, after HELLO 3: kept distinguishable from their RESP2 look-alikes.
+        if kind == b"_":
+            return Null3()
+        if kind == b"%":
+            return Map3([(self.read_reply(), self.read_reply()) for _ in range(int(rest))])
+        if kind == b"#":
+            return rest == b"t"
+        if kind == b",":
+            return float(rest)
         raise AssertionError(f"unexpected reply line {line!r}")
 
 

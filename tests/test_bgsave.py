@@ -109,3 +109,14 @@ def test_shutdown_waits_for_a_bgsave_in_progress(tmp_path):
         assert again.client().dbsize() == 5000
         (folder,) = snapshot_folders(again)
         assert read_info(folder, 0)[2] == 5000  # the snapshot finished: logic_id of the last MSET record
+
+
+def test_lock_scope_changes_at_run_time(r):
+    assert r.info("persistence")["bgsave_lock_scope"] == "command+binlog"
+    r.config_set("bgsave-lock-scope", "command")
+    try:
+        assert r.info("persistence")["bgsave_lock_scope"] == "command"
+        r.set("k", "v")  # writes still work, their binlog written after the lock
+        assert r.get("k") == b"v"
+    finally:
+        r.config_set("bgsave-lock-scope", "command+binlog")

@@ -225,8 +225,8 @@ class Keyspace:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
         self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
 
-    def delete(self, key: bytes) -> bool:
-        """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
+    def _remove_record(self, key: bytes) -> bool:
+        """Drop ``key``'s meta record; True when it was live (an expired one goes silently)."""
         stored = stored_key(key)
         if stored is None:
             return False
@@ -240,6 +240,18 @@ class Keyspace:
             if expire_at <= self._engine.now_ms():
                 return False
         return True
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
+        return self._remove_record(key)
+
+    def detach(self, key: bytes) -> None:
+        """Remove ``key`` once its record has been stored under another name (RENAME, MOVE).
+
+        Unlike :meth:`delete` this leaves alone whatever the record refers to: a collection's
+        members are kept under the record's object id, which now belongs to the new name.
+        """
+        self._remove_record(key)
 
     def set_expire(self, key: bytes, expire_at_ms: int) -> bool:
         """Give a live key a new absolute expiry (0 removes it); False when the key is missing."""

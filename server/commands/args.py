@@ -19,3 +19,23 @@ def parse_int(arg: bytes, error: type[CommandError] = NotIntegerError) -> int:
     if value < INT64_MIN or value > INT64_MAX:
         raise error()
     return value
+
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+def parse_c_int(arg: bytes) -> int:
+    """A C ``int`` as Redis' getIntFromObjectOrReply reads it (DB indexes): a 64-bit integer
+    first, then the int range, each with its own error text."""
+    value = parse_int(arg)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise CommandError(f"ERR value is out of range, value must between {INT32_MIN} and {INT32_MAX}")
+    return value
+
+
+def c_string(arg: bytes) -> bytes:
+    """An argument as C string functions see it (strcasecmp on options, strtoul, ``%s`` in an
+    error): up to its first NUL byte, so ``NX\\0junk`` is the option NX, as in Redis."""
+    nul = arg.find(0)
+    return arg if nul < 0 else arg[:nul]

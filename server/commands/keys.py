@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
 from pypika_store.glob import compile_glob
 from pypika_store.keyspace import Keyspace
@@ -9,7 +11,7 @@ from pypika_store.keyspace import Keyspace
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO, Status
-from .args import INT64_MAX, INT64_MIN, parse_int
+from .args import INT64_MAX, INT64_MIN, c_string, parse_c_int, parse_int
 
 # -- existence --------------------------------------------------------------------------------------
 
@@ -54,9 +56,9 @@ _EXPIRE_FLAGS = (b"NX", b"XX", b"GT", b"LT")
 def _expire_flags(argv: list[bytes]) -> set[bytes]:
     flags = set()
     for arg in argv[3:]:
-        flag = arg.upper()
+        flag = c_string(arg).upper()
         if flag not in _EXPIRE_FLAGS:
-            raise CommandError(f"ERR Unsupported option {arg.decode('utf-8', 'replace')}")
+            raise CommandError(f"ERR Unsupported option {c_string(arg).decode('utf-8', 'surrogateescape')}")
         flags.add(flag)
     if b"NX" in flags and flags & {b"XX", b"GT", b"LT"}:
         raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
@@ -170,20 +172,36 @@ def persist(client: Client, argv: list[bytes]) -> object:
 # -- iteration ----------------------------------------------------------------------------------------
 
 
+def _key_matcher(pattern: bytes | None) -> Callable[[bytes], bool] | None:
+    """The predicate for KEYS/SCAN MATCH; None when every key matches.
+
+    Like Redis, a lone ``*`` skips matching altogether, which is also what lets it list the
+    empty key (the glob matcher itself, as ``stringmatchlen``, never matches an empty subject).
+    """
+    if pattern is None or pattern == b"*":
+        return None
+    return compile_glob(pattern)
+
+
 @command("keys", arity=2, flags="readonly", group="keyspace")
 def keys(client: Client, argv: list[bytes]) -> object:
     """Find all keys matching the given pattern."""
-    matches = compile_glob(argv[1])
-    return [key for key, _record in client.keyspace.iter_records() if matches(key)]
+    matches = _key_matcher(argv[1])
+    return [key for key, _record in client.keyspace.iter_records() if matches is None or matches(key)]
 
 
 def _parse_cursor(arg: bytes) -> int:
-    """A cursor read as Redis reads it (strtoul: optional sign, a negative wraps around)."""
-    text = arg.lstrip()
-    digits = text[1:] if text[:1] in (b"-", b"+") else text
+    """A cursor read as Redis reads it: strtoul on a C string (an optional sign, a negative
+    wraps around, the empty string is 0), refusing a leading space and anything after the
+    digits."""
+    text = c_string(arg)
+    if not text:
+        return 0
+    sign = text[:1] if text[:1] in (b"-", b"+") else b""
+    digits = text[len(sign):]
     if not digits.isdigit() or int(digits) > 2**64 - 1:
         raise CommandError("ERR invalid cursor")
-    return -int(digits) % 2**64 if text[:1] == b"-" else int(digits)
+    return -int(digits) % 2**64 if sign == b"-" else int(digits)
 
 
 @command("scan", arity=-2, flags="readonly", group="keyspace")
@@ -193,7 +211,7 @@ def scan(client: Client, argv: list[bytes]) -> object:
     count, pattern, type_name = 10, None, None
     index = 2
     while index < len(argv):
-        option = argv[index].upper()
+        option = c_string(argv[index]).upper()
         if index + 1 >= len(argv):
             raise SyntaxErrorReply()
         value = argv[index + 1]
@@ -204,13 +222,13 @@ def scan(client: Client, argv: list[bytes]) -> object:
         elif option == b"MATCH":
             pattern = value
         elif option == b"TYPE":
-            type_name = value.decode("utf-8", "replace").lower()
+            type_name = c_string(value).lower().decode("latin-1")  # strcasecmp: ASCII case only
         else:
             raise SyntaxErrorReply()
         index += 2
     keyspace = client.keyspace
     found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), count)
-    matches = compile_glob(pattern) if pattern is not None else None
+    matches = _key_matcher(pattern)
     result = [key for key, record in found
               if (matches is None or matches(key)) and (type_name is None or record.type_name == type_name)]
     next_cursor = 0 if resume is None else keyspace.cursors.save(resume)
@@ -227,6 +245,7 @@ def randomkey(client: Client, argv: list[bytes]) -> object:
 
 
 def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
+    """RENAME and RENAMENX: the source's record (value and TTL) moves to the target name."""
     source, target = argv[1], argv[2]
     keyspace = client.keyspace
     record = keyspace.get_record(source)
@@ -237,7 +256,7 @@ def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
     if only_if_new and keyspace.exists(target):
         return ZERO
     keyspace.put_record(target, record)
-    keyspace.delete(source)
+    keyspace.detach(source)
     return ONE if only_if_new else OK
 
 
@@ -254,7 +273,8 @@ def renamenx(client: Client, argv: list[bytes]) -> object:
 
 
 def _database(client: Client, arg: bytes) -> Keyspace:
-    index = parse_int(arg)
+    """The keyspace of a DB index argument (MOVE, COPY ... DB), with SELECT's errors."""
+    index = parse_c_int(arg)
     keyspaces = client.server.engine.keyspaces
     if not 0 <= index < len(keyspaces):
         raise CommandError("ERR DB index is out of range")
@@ -263,7 +283,11 @@ def _database(client: Client, arg: bytes) -> Keyspace:
 
 @command("move", arity=3, flags="write fast", keys=(1, 1, 1), group="keyspace")
 def move(client: Client, argv: list[bytes]) -> object:
-    """Move a key to another database (only if it is not there already)."""
+    """Move a key to another database (only if it is not there already).
+
+    A string is all in its record, so moving the record moves the key. Collection types keep
+    their members in each DB's own members table and will have to carry them along.
+    """
     target = _database(client, argv[2])
     source = client.keyspace
     if target is source:
@@ -272,18 +296,22 @@ def move(client: Client, argv: list[bytes]) -> object:
     if record is None or target.exists(argv[1]):
         return ZERO
     target.put_record(argv[1], record)
-    source.delete(argv[1])
+    source.detach(argv[1])
     return ONE
 
 
 @command("copy", arity=-3, flags="write denyoom", keys=(1, 2, 1), group="keyspace")
 def copy(client: Client, argv: list[bytes]) -> object:
-    """Copy a key, optionally to another database and replacing the target."""
+    """Copy a key, optionally to another database and replacing the target.
+
+    A string is all in its record, so storing the record again copies the key. Collection
+    types will need their members copied under a fresh object id.
+    """
     target = client.keyspace
     replace = False
     index = 3
     while index < len(argv):
-        option = argv[index].upper()
+        option = c_string(argv[index]).upper()
         if option == b"REPLACE":
             replace = True
         elif option == b"DB" and index + 1 < len(argv):
@@ -296,11 +324,7 @@ def copy(client: Client, argv: list[bytes]) -> object:
     if target is source and argv[1] == argv[2]:
         raise CommandError("ERR source and destination objects are the same")
     record = source.get_record(argv[1])
-    if record is None:
+    if record is None or (not replace and target.exists(argv[2])):
         return ZERO
-    if target.exists(argv[2]):
-        if not replace:
-            return ZERO
-        target.delete(argv[2])
     target.put_record(argv[2], record)
     return ONE

@@ -46,10 +46,6 @@ class CommandSpec:
     failed_calls: int = 0
 
     @property
-    def is_write(self) -> bool:
-        return WRITE in self.flags
-
-    @property
     def full_name(self) -> str:
         return f"{self.parent.name}|{self.name}" if self.parent else self.name
 

@@ -41,9 +41,6 @@ class Position(NamedTuple):
     filenum: int
     offset: int
 
-    def __str__(self) -> str:
-        return f"{self.filenum} {self.offset}"
-
 
 @dataclass(frozen=True)
 class BinlogItem:

@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 #: In the system table: per DB, the binlog end position and logic_id the data includes.
 _APPLIED_KEY = b"applied:%d"
 _APPLIED = struct.Struct(">IQQ")
+#: In the system table: the next collection object id to hand out.
+_NEXT_OBJECT_ID = b"next_object_id"
+#: In the system table: ``reclaim: | db u8 | object_id u64`` for each deleted collection whose
+#: members are still to be deleted.
+_RECLAIM_PREFIX = b"reclaim:"
+_RECLAIM = struct.Struct(">BQ")
+_OBJECT_ID = struct.Struct(">Q")
 
 
 class Engine:
@@ -61,11 +68,80 @@ class Engine:
         self._read_txn: lmdb.Transaction | None = None
         #: Called once when a turn opens its first transaction (the server schedules end_turn).
         self.on_turn_start: Callable[[], None] | None = None
+        #: Called with (db index, key) when a list, zset or stream key gets elements (the
+        #: server wakes clients blocked on it).
+        self.on_key_ready: Callable[[int, bytes], None] | None = None
         #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
         self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+        self._next_object_id = 0
+        #: Deleted collections whose members the background reclaimer has yet to delete.
+        self.pending_reclaims = 0
+        self._load_counters()
+        self.end_turn()
+
+    def _load_counters(self) -> None:
+        """Read what the in-memory state mirrors from LMDB (at start, after a failed commit)."""
+        txn = self.reader()
+        raw = txn.get(_NEXT_OBJECT_ID, db=self.env.system)
+        self._next_object_id = _OBJECT_ID.unpack(raw)[0] if raw else 1
+        with txn.cursor(db=self.env.system) as cursor:
+            cursor.set_range(_RECLAIM_PREFIX)
+            self.pending_reclaims = sum(1 for key in cursor.iternext(values=False)
+                                        if key.startswith(_RECLAIM_PREFIX))
         for keyspace in self.keyspaces:
             keyspace.rebuild_expiry_index()
-        self.end_turn()
+            keyspace.zsets.forget_all()
+
+    # -- collections' object ids ------------------------------------------------------------
+
+    def allocate_object_id(self) -> int:
+        """A fresh object id for a new collection, never reused (the counter is stored in
+        the same transaction as the collection)."""
+        object_id = self._next_object_id
+        self._next_object_id += 1
+        self.writer().put(_NEXT_OBJECT_ID, _OBJECT_ID.pack(self._next_object_id), db=self.env.system)
+        return object_id
+
+    def reclaim(self, keyspace: Keyspace, object_id: int) -> None:
+        """Queue a deleted collection's members for deletion in the background, so DEL of a
+        key with millions of members costs one record now."""
+        keyspace.zsets.forget(object_id)
+        self.writer().put(_RECLAIM_PREFIX + _RECLAIM.pack(keyspace.index, object_id), b"", db=self.env.system)
+        self.pending_reclaims += 1
+
+    def forget_reclaims(self, keyspace: Keyspace) -> None:
+        """Drop the queue entries of a DB whose members table was emptied (FLUSHDB)."""
+        keyspace.zsets.forget_all()
+        txn = self.writer()
+        head = _RECLAIM_PREFIX + bytes([keyspace.index])
+        with txn.cursor(db=self.env.system) as cursor:
+            found = cursor.set_range(head)
+            while found and cursor.key().startswith(head):
+                found = cursor.delete()
+                self.pending_reclaims -= 1
+
+    def reclaim_step(self, budget: int) -> int:
+        """Delete up to ``budget`` members of queued collections; how many were deleted."""
+        if not self.pending_reclaims:
+            return 0
+        txn = self.writer()
+        deleted = 0
+        with txn.cursor(db=self.env.system) as queue:
+            found = queue.set_range(_RECLAIM_PREFIX)
+            while found and deleted < budget and queue.key().startswith(_RECLAIM_PREFIX):
+                index, object_id = _RECLAIM.unpack_from(queue.key(), len(_RECLAIM_PREFIX))
+                prefix = _OBJECT_ID.pack(object_id)
+                with txn.cursor(db=self.keyspaces[index].members_table) as members:
+                    more = members.set_range(prefix)
+                    while more and deleted < budget and members.key().startswith(prefix):
+                        more = members.delete()
+                        deleted += 1
+                    finished = not more or not members.key().startswith(prefix)
+                if not finished:
+                    break
+                found = queue.delete()
+                self.pending_reclaims -= 1
+        return deleted
 
     @property
     def sync_policy(self) -> str:
@@ -169,8 +245,8 @@ class Engine:
             write_txn.commit()
         except lmdb.Error:
             log.exception("commit failed; this turn's writes are lost")
-            for keyspace in self.keyspaces:
-                keyspace.rebuild_expiry_index()
+            self._load_counters()
+            self.end_turn()
             raise
         finally:
             self.lock.release_shared()

@@ -12,19 +12,25 @@ import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from .changes import EXPIRY, FLUSH, VALUE
+from .changes import COMMAND, EXPIRY, FLUSH, VALUE
 from .errors import CommandError, WrongTypeError
 from .expiry import ExpiryIndex
 from .scan import CursorStore
 from .storage.records import (
     HEADER,
     HEADER_SIZE,
+    TAG_HASH,
+    TAG_LIST,
+    TAG_SET,
     TAG_STRING,
+    TAG_ZSET,
     TYPE_NAMES,
     decode_header,
     encode_string,
+    object_id_of,
     with_expiry,
 )
+from .types import make_stores
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -87,11 +93,16 @@ class Keyspace:
 
     def __init__(self, engine: "Engine", index: int, handles: "DatabaseHandles") -> None:
         self.index = index
-        self._engine = engine
+        self.engine = engine
         self._meta = handles.meta
-        self._members = handles.members
+        #: The members of this DB's collections (the type stores read and write it).
+        self.members_table = handles.members
         self.expiry = ExpiryIndex()
         self.cursors = CursorStore()
+        #: One store per collection type, by tag; also as attributes (``keyspace.hashes``...).
+        self.stores = make_stores(self)
+        self.hashes, self.sets, self.lists, self.zsets = (
+            self.stores[tag] for tag in (TAG_HASH, TAG_SET, TAG_LIST, TAG_ZSET))
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -100,11 +111,11 @@ class Keyspace:
         stored = stored_key(key)
         if stored is None:
             return None
-        raw = self._engine.reader().get(stored, db=self._meta)
+        raw = self.engine.reader().get(stored, db=self._meta)
         if raw is None:
             return None
         expire_at = _unpack_header(raw)[1]
-        if expire_at and expire_at <= self._engine.now_ms():
+        if expire_at and expire_at <= self.engine.now_ms():
             return None
         return raw
 
@@ -149,12 +160,12 @@ class Keyspace:
 
     def size(self) -> int:
         """Number of keys, counting expired keys not yet reclaimed (as Redis' DBSIZE does)."""
-        return self._engine.reader().stat(self._meta)["entries"]
+        return self.engine.reader().stat(self._meta)["entries"]
 
     def iter_records(self, start: bytes = b"") -> Iterator[tuple[bytes, Record]]:
         """Live keys in byte order from ``start`` (inclusive), with their records."""
-        now = self._engine.now_ms()
-        with self._engine.reader().cursor(db=self._meta) as cursor:
+        now = self.engine.now_ms()
+        with self.engine.reader().cursor(db=self._meta) as cursor:
             if not cursor.set_range(stored_key(start) or start[:MAX_STORED_KEY]):
                 return
             for key, raw in cursor:
@@ -187,7 +198,7 @@ class Keyspace:
         if size <= EXACT_RANDOM_LIMIT:
             live = [key for key, _record in self.iter_records()]
             return random.choice(live) if live else None
-        with self._engine.reader().cursor(db=self._meta) as cursor:
+        with self.engine.reader().cursor(db=self._meta) as cursor:
             cursor.first()
             first = user_key(cursor.key())
             cursor.last()
@@ -208,11 +219,41 @@ class Keyspace:
     # -- writes ------------------------------------------------------------------------------
 
     def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
-        """Write a record, replacing whatever the key held."""
-        old = self._engine.writer().replace(_writable(key), record, db=self._meta)
-        self._engine.changes.append((self, key, VALUE, record))
+        """Write a record, replacing whatever the key held, and note the change."""
+        self.put_meta(key, record, expire_at_ms)
+        self.engine.changes.append((self, key, VALUE, record))
+        if record[0] != TAG_STRING:
+            self.signal_ready(key)  # a list or zset arriving by RENAME, MOVE, COPY...
+
+    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+        """Write a record without noting a change (a collection's own meta update, whose
+        command logs itself). The members of a different collection it replaces (an expired
+        one, or any value SET overwrites) are handed to the reclaimer."""
+        old = self.engine.writer().replace(_writable(key), record, db=self._meta)
+        if old is not None:
+            old_id = object_id_of(old)
+            if old_id is not None and old_id != object_id_of(record):
+                self.engine.reclaim(self, old_id)
         if expire_at_ms or (old is not None and _unpack_header(old)[1]):
             self.expiry.set(key, expire_at_ms)
+
+    def drop_meta(self, key: bytes) -> None:
+        """Remove an emptied collection's record without noting a change."""
+        if self.engine.writer().delete(_writable(key), db=self._meta):
+            self.expiry.discard(key)
+
+    def signal_ready(self, key: bytes) -> None:
+        """``key`` now has elements that blocked clients may be waiting for."""
+        if self.engine.on_key_ready is not None:
+            self.engine.on_key_ready(self.index, key)
+
+    def log_command(self, key: bytes, argv: list[bytes]) -> None:
+        """Log ``argv`` as the binlog record of a change to ``key`` (collection commands)."""
+        self.engine.changes.append((self, key, COMMAND, argv))
+
+    def state_records(self, key: bytes, raw: bytes) -> list[list[bytes]]:
+        """The records that recreate a collection key as a whole (MOVE, COPY, RESTORE...)."""
+        return self.stores[raw[0]].state_records(key, raw)
 
     def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0) -> None:
         """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current)."""
@@ -225,25 +266,33 @@ class Keyspace:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
         self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
 
-    def _remove_record(self, key: bytes) -> bool:
-        """Drop ``key``'s meta record; True when it was live (an expired one goes silently)."""
+    def put_raw(self, key: bytes, raw: bytes) -> None:
+        """Store an encoded meta record under ``key``, replacing whatever it held."""
+        self._put(key, raw, _unpack_header(raw)[1])
+
+    def _remove_record(self, key: bytes, reclaim: bool) -> bool:
+        """Drop ``key``'s meta record; True when it was live (an expired one goes silently).
+        With ``reclaim`` a collection's members are handed to the background reclaimer."""
         stored = stored_key(key)
         if stored is None:
             return False
-        raw = self._engine.writer().pop(stored, db=self._meta)
+        raw = self.engine.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
-        self._engine.changes.append((self, key, VALUE, None))
+        self.engine.changes.append((self, key, VALUE, None))
+        object_id = object_id_of(raw)
+        if reclaim and object_id is not None:
+            self.engine.reclaim(self, object_id)
         expire_at = _unpack_header(raw)[1]
         if expire_at:
             self.expiry.discard(key)
-            if expire_at <= self._engine.now_ms():
+            if expire_at <= self.engine.now_ms():
                 return False
         return True
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
-        return self._remove_record(key)
+        return self._remove_record(key, reclaim=True)
 
     def detach(self, key: bytes) -> None:
         """Remove ``key`` once its record has been stored under another name (RENAME, MOVE).
@@ -251,7 +300,7 @@ class Keyspace:
         Unlike :meth:`delete` this leaves alone whatever the record refers to: a collection's
         members are kept under the record's object id, which now belongs to the new name.
         """
-        self._remove_record(key)
+        self._remove_record(key, reclaim=False)
 
     def set_expire(self, key: bytes, expire_at_ms: int) -> bool:
         """Give a live key a new absolute expiry (0 removes it); False when the key is missing."""
@@ -259,26 +308,27 @@ class Keyspace:
         if raw is None:
             return False
         record = with_expiry(raw, expire_at_ms)
-        self._engine.writer().put(_writable(key), record, db=self._meta)
-        self._engine.changes.append((self, key, EXPIRY, record))
+        self.engine.writer().put(_writable(key), record, db=self._meta)
+        self.engine.changes.append((self, key, EXPIRY, record))
         self.expiry.set(key, expire_at_ms)
         return True
 
     def flush(self) -> None:
         """Remove every key of this DB."""
-        self._engine.writer().drop(self._meta, delete=False)
-        self._engine.writer().drop(self._members, delete=False)
+        self.engine.writer().drop(self._meta, delete=False)
+        self.engine.writer().drop(self.members_table, delete=False)
+        self.engine.forget_reclaims(self)
         self.expiry.clear()
-        self._engine.changes.append((self, None, FLUSH, None))
+        self.engine.changes.append((self, None, FLUSH, None))
 
     def due_keys(self, limit: int) -> list[bytes]:
         """Keys whose expiry has passed, for the active expiry cycle to delete."""
-        return self.expiry.due(self._engine.now_ms(), limit)
+        return self.expiry.due(self.engine.now_ms(), limit)
 
     def rebuild_expiry_index(self) -> None:
         """Fill the expiry index from LMDB (at start-up, or after a failed commit)."""
         self.expiry.clear()
-        with self._engine.reader().cursor(db=self._meta) as cursor:
+        with self.engine.reader().cursor(db=self._meta) as cursor:
             for key, raw in cursor:
                 expire_at = _unpack_header(raw)[1]
                 if expire_at:

@@ -25,6 +25,7 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
+from .blocking import BlockingRegistry
 from .connection import Client
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -40,6 +41,8 @@ PURGE_INTERVAL = 5.0
 
 #: Keys the active expiry cycle deletes per DB per run before yielding to clients.
 EXPIRE_BATCH = 200
+#: Members of deleted collections deleted per cron tick (background reclaim, like lazyfree).
+RECLAIM_BATCH = 20_000
 
 
 class Server:
@@ -63,6 +66,9 @@ class Server:
             lock_scope=config.get_str("bgsave-lock-scope"),
         )
         self.bgsave = BgsaveService(self)
+        #: Clients waiting in blocking commands; list/zset/stream writes wake them.
+        self.blocking = BlockingRegistry()
+        self.engine.on_key_ready = self.blocking.signal
         replayed = replay_binlogs(self.engine, Client(self, internal=True))
         if replayed:
             log.warning("Replayed %d binlog items that the data did not include yet", replayed)
@@ -180,6 +186,7 @@ class Server:
     def _cron(self) -> None:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
+        self.engine.reclaim_step(RECLAIM_BATCH)
         for keyspace in self.engine.keyspaces:
             if not len(keyspace.expiry):
                 continue

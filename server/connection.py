@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from pypika_store.errors import CommandError
 
+from .blocking import Block, Waiting
 from .registry import NO_AUTH, TABLE, resolve_subcommand
 from .resp.parser import ProtocolError, make_parser
-from .resp.replies import encode, encode3, error_line
+from .resp.replies import Raw, encode, encode3, error_line
 
 if TYPE_CHECKING:
     from pypika_store.keyspace import Keyspace
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _client_ids = itertools.count(1)
 _NOAUTH = error_line("NOAUTH Authentication required.")
+#: What a retried blocking command returns when it still cannot be served.
+_STILL_BLOCKED = Raw(b"")
 #: Replies collected past this size are written before running the client's next command.
 OUTPUT_CHUNK = 1024 * 1024
 
@@ -76,6 +79,10 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
+        #: Set while a blocking command (BLPOP...) waits for a key.
+        self.blocked: Waiting | None = None
+        #: Inside MULTI: blocking commands answer at once instead of waiting.
+        self.in_transaction = False
         config = server.config
         self._parser = make_parser(config.get_int("proto-max-bulk-len"),
                                    config.get_int("client-query-buffer-limit"),
@@ -91,6 +98,8 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        if self.blocked is not None:
+            self.server.blocking.release(self.blocked)
         self.server.client_disconnected(self)
 
     def pause_writing(self) -> None:
@@ -131,7 +140,7 @@ class Client(asyncio.Protocol):
         out_size = 0
         self._executing = True
         try:
-            while not self.closing and not self._output_blocked:
+            while not self.closing and not self._output_blocked and self.blocked is None:
                 argv = parser.gets()
                 if argv is False:
                     break
@@ -173,6 +182,8 @@ class Client(asyncio.Protocol):
             self.server.stats.commands_processed += 1
             spec.calls += 1
             reply = spec.handler(self, argv)  # type: ignore[misc]
+            if type(reply) is Block:
+                return self._block(argv, reply)
             return self.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
             spec.failed_calls += 1
@@ -184,6 +195,37 @@ class Client(asyncio.Protocol):
         finally:
             if self.server.engine.changes:
                 self.server.engine.log_changes()
+            if self.server.blocking.has_ready:
+                self.server.blocking.serve()
+
+    # -- blocking commands -----------------------------------------------------------------------
+
+    def _block(self, argv: list[bytes], block: Block) -> bytes:
+        """Park this client until a key it waits for is ready (or answer at once in MULTI)."""
+        if self.blocked is not None:
+            return _STILL_BLOCKED
+        if self.in_transaction:
+            return self.encode(block.timeout_reply)
+        self.server.blocking.park(self, argv, block)
+        return b""
+
+    def retry_blocked(self, argv: list[bytes]) -> bool:
+        """Run the blocked command again (a key it waits for got elements); True if served."""
+        reply = self.execute(argv)
+        if reply is _STILL_BLOCKED:
+            return False
+        self.server.blocking.release(self.blocked)  # type: ignore[arg-type]
+        self.resume(reply)
+        return True
+
+    def resume(self, reply: bytes) -> None:
+        """Send a blocked command's reply and go on with the client's pipeline."""
+        self._out.append(reply)
+        if self.server.engine.dirty:
+            self.server.flush_after_commit(self)
+        else:
+            self.flush()
+        asyncio.get_running_loop().call_soon(self._run_commands)
 
     # -- output --------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def _clients(server: "Server") -> Fields:
     return [
         ("connected_clients", len(server.clients)),
         ("maxclients", server.config.get_int("maxclients")),
-        ("blocked_clients", 0),
+        ("blocked_clients", len(server.blocking)),
     ]
 
 

@@ -24,6 +24,13 @@ TAG_SET = ord("t")
 TAG_ZSET = ord("z")
 TAG_STREAM = ord("x")
 
+#: Tags whose body starts with an object id (members in the ``members`` table).
+COLLECTION_TAGS = frozenset((TAG_HASH, TAG_LIST, TAG_SET, TAG_ZSET, TAG_STREAM))
+
+#: A collection's body: object id, member count, then the type's own fields.
+COLLECTION = struct.Struct(">QQ")
+COLLECTION_SIZE = COLLECTION.size
+
 #: TYPE's answer for each tag.
 TYPE_NAMES: dict[int, str] = {
     TAG_STRING: "string",
@@ -51,3 +58,10 @@ def decode_header(record: bytes) -> tuple[int, int]:
 def with_expiry(record: bytes, expire_at_ms: int) -> bytes:
     """The same record with another expiry (the body is untouched)."""
     return _PACK_HEADER(record[0], expire_at_ms) + record[HEADER_SIZE:]
+
+
+def object_id_of(record: bytes) -> int | None:
+    """The object id of a collection's meta record; None for a string."""
+    if record[0] in COLLECTION_TAGS:
+        return COLLECTION.unpack_from(record, HEADER_SIZE)[0]
+    return None

@@ -1,3 +1,16 @@
 """Command families, one module each; importing this package registers them all."""
 
-from . import admin, bitmaps, clients, config, connection, introspection, keys, persistence, strings  # noqa: F401
+from . import (  # noqa: F401
+    admin,
+    bitmaps,
+    clients,
+    config,
+    connection,
+    hashes,
+    introspection,
+    keys,
+    lists,
+    persistence,
+    sets,
+    strings,
+)

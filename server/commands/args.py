@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NotIntegerError
+from pypika_store.errors import CommandError, NotFloatError, NotIntegerError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -39,3 +39,33 @@ def c_string(arg: bytes) -> bytes:
     error): up to its first NUL byte, so ``NX\\0junk`` is the option NX, as in Redis."""
     nul = arg.find(0)
     return arg if nul < 0 else arg[:nul]
+
+
+_INFINITIES = {b"inf": float("inf"), b"+inf": float("inf"), b"-inf": float("-inf"),
+               b"infinity": float("inf"), b"+infinity": float("inf"), b"-infinity": float("-inf")}
+
+
+def parse_double(arg: bytes, error: type[CommandError] = NotFloatError) -> float:
+    """A double as Redis' getDoubleFromObject reads it (strtod over the whole argument, no
+    leading space, no NaN, no overflow to infinity or underflow to zero)."""
+    if not arg or arg[:1].isspace() or len(arg) > 256:
+        raise error()
+    lowered = arg.lower()
+    if lowered in _INFINITIES:
+        return _INFINITIES[lowered]
+    text = lowered.decode("latin-1")
+    try:
+        if text.lstrip("+-").startswith("0x"):
+            value = float.fromhex(text)
+        elif "_" in text or text != text.strip() or "n" in text:  # Python's extensions, nan/inf
+            raise ValueError(text)
+        else:
+            value = float(text)
+    except ValueError:
+        raise error() from None
+    if value in (float("inf"), float("-inf")):
+        raise error()  # overflow (strtod's ERANGE)
+    if value == 0 and any(digit in "123456789" for digit in text.split("e")[0]):
+        raise error()  # underflow to zero (strtod's ERANGE)
+    return value
+

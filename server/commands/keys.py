@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
-from pypika_store.glob import compile_glob
 from pypika_store.keyspace import Keyspace
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO, Status
 from .args import INT64_MAX, INT64_MIN, c_string, parse_c_int, parse_int
+from .scanning import ScanOptions, key_matcher, parse_cursor
 
 # -- existence --------------------------------------------------------------------------------------
 
@@ -172,65 +170,23 @@ def persist(client: Client, argv: list[bytes]) -> object:
 # -- iteration ----------------------------------------------------------------------------------------
 
 
-def _key_matcher(pattern: bytes | None) -> Callable[[bytes], bool] | None:
-    """The predicate for KEYS/SCAN MATCH; None when every key matches.
-
-    Like Redis, a lone ``*`` skips matching altogether, which is also what lets it list the
-    empty key (the glob matcher itself, as ``stringmatchlen``, never matches an empty subject).
-    """
-    if pattern is None or pattern == b"*":
-        return None
-    return compile_glob(pattern)
-
-
 @command("keys", arity=2, flags="readonly", group="keyspace")
 def keys(client: Client, argv: list[bytes]) -> object:
     """Find all keys matching the given pattern."""
-    matches = _key_matcher(argv[1])
+    matches = key_matcher(argv[1])
     return [key for key, _record in client.keyspace.iter_records() if matches is None or matches(key)]
-
-
-def _parse_cursor(arg: bytes) -> int:
-    """A cursor read as Redis reads it: strtoul on a C string (an optional sign, a negative
-    wraps around, the empty string is 0), refusing a leading space and anything after the
-    digits."""
-    text = c_string(arg)
-    if not text:
-        return 0
-    sign = text[:1] if text[:1] in (b"-", b"+") else b""
-    digits = text[len(sign):]
-    if not digits.isdigit() or int(digits) > 2**64 - 1:
-        raise CommandError("ERR invalid cursor")
-    return -int(digits) % 2**64 if sign == b"-" else int(digits)
 
 
 @command("scan", arity=-2, flags="readonly", group="keyspace")
 def scan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate the keys space."""
-    cursor = _parse_cursor(argv[1])
-    count, pattern, type_name = 10, None, None
-    index = 2
-    while index < len(argv):
-        option = c_string(argv[index]).upper()
-        if index + 1 >= len(argv):
-            raise SyntaxErrorReply()
-        value = argv[index + 1]
-        if option == b"COUNT":
-            count = parse_int(value)
-            if count < 1:
-                raise SyntaxErrorReply()
-        elif option == b"MATCH":
-            pattern = value
-        elif option == b"TYPE":
-            type_name = c_string(value).lower().decode("latin-1")  # strcasecmp: ASCII case only
-        else:
-            raise SyntaxErrorReply()
-        index += 2
+    cursor = parse_cursor(argv[1])
+    options = ScanOptions(argv, 2, allow_type=True)
     keyspace = client.keyspace
-    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), count)
-    matches = _key_matcher(pattern)
+    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), options.count)
+    type_name = options.type_name
     result = [key for key, record in found
-              if (matches is None or matches(key)) and (type_name is None or record.type_name == type_name)]
+              if options.match(key) and (type_name is None or record.type_name == type_name)]
     next_cursor = 0 if resume is None else keyspace.cursors.save(resume)
     return [b"%d" % next_cursor, result]
 

@@ -6,6 +6,8 @@ the client chose with HELLO:
 - ``bytes`` → bulk string; ``int`` → integer; ``list``/``tuple`` → array;
 - ``None`` → null (``$-1`` in RESP2, ``_`` in RESP3);
 - :class:`Map` → flat array in RESP2, map (``%``) in RESP3;
+- :class:`SetReply` → array in RESP2, set (``~``) in RESP3; :class:`Double` → bulk string in
+  RESP2, double (``,``) in RESP3;
 - :class:`Status` → simple string (``+OK``); :class:`Raw` → bytes already in RESP, for constants
   that read the same in both protocols (``+OK``, ``:1``);
 - a :class:`~pypika_store.errors.CommandError` inside an array → an error element (EXEC).
@@ -32,10 +34,29 @@ class Map(list):
     """A map reply, given as ``[(key, value), ...]``."""
 
 
+class SetReply(list):
+    """A set reply (SMEMBERS, SINTER...): an array in RESP2, a set (``~``) in RESP3."""
+
+
+class Double(float):
+    """A double reply (ZSCORE...): a bulk string in RESP2, ``,`` in RESP3, printed as Redis
+    7.0 prints doubles (``%.17g``, ``inf``/``-inf``)."""
+
+    def text(self) -> bytes:
+        if self == float("inf"):
+            return b"inf"
+        if self == float("-inf"):
+            return b"-inf"
+        return b"%.17g" % self
+
+
 OK = Raw(b"+OK\r\n")
 PONG = Raw(b"+PONG\r\n")
 ZERO = Raw(b":0\r\n")
 ONE = Raw(b":1\r\n")
+#: A null array: ``*-1`` in RESP2 (BLPOP's timeout, LPOP with a count on a missing key), ``_``
+#: in RESP3.
+NULL_ARRAY = object()
 #: Nothing at all: SHUTDOWN closes the connection without replying, as Redis does.
 NO_REPLY = Raw(b"")
 
@@ -50,6 +71,7 @@ def error_line(message: str) -> bytes:
 def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
     """The encoder of one protocol version (the two differ only for nulls, maps and booleans)."""
     null = b"_\r\n" if resp3 else b"$-1\r\n"
+    null_array = b"_\r\n" if resp3 else b"*-1\r\n"
     true, false = (b"#t\r\n", b"#f\r\n") if resp3 else (b":1\r\n", b":0\r\n")
 
     def encode(reply: object) -> bytes:
@@ -62,6 +84,8 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
             return b":%d\r\n" % reply  # type: ignore[operator]
         if reply is None:
             return null
+        if reply is NULL_ARRAY:
+            return null_array
         if kind is list or kind is tuple:
             return b"*%d\r\n" % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
         if kind is Map:
@@ -71,6 +95,11 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
                 parts.append(encode(key))
                 parts.append(encode(value))
             return b"".join(parts)
+        if kind is Double:
+            text = reply.text()  # type: ignore[union-attr]
+            return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)
+        if kind is SetReply:
+            return (b"~%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
         if kind is Status:
             return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
         if isinstance(reply, CommandError):

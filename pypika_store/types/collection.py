@@ -1,0 +1,282 @@
+"""What every collection type (hash, set, list, zset, stream) shares: opening a key's meta
+record, member access under the object id, saving the meta, and logging the command records
+that replay the change.
+
+A collection key's meta record body is ``object_id u64 | count u64 | type fields`` (see
+docs/storage-format.md); its members live in the DB's ``members`` table under keys that start
+with the 8-byte object id. Member writes never produce a state record of the whole key (it may
+have millions of members): each store method logs the member-level commands that reproduce its
+effect (``hset key f v``, ``srem key m``, ``lpop key 3``...), deterministic on replay.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+from typing import TYPE_CHECKING, Iterator
+
+from ..errors import CommandError, WrongTypeError
+from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE
+
+if TYPE_CHECKING:
+    from ..keyspace import Keyspace
+
+_ID = struct.Struct(">Q")
+
+#: LMDB's key limit minus the object id: the longest member (hash field, set or zset member).
+MAX_MEMBER = 511 - 8
+
+#: Up to this many members, random picks list the whole collection (exactly uniform).
+EXACT_RANDOM_LIMIT = 1024
+
+#: Members per record when a whole collection is written out (MOVE, COPY, RESTORE, *STORE).
+DUMP_CHUNK = 512
+
+
+class Collection:
+    """One collection key opened by a command: its meta fields and its member-key prefix."""
+
+    __slots__ = ("key", "tag", "object_id", "count", "expire_at_ms", "fields", "prefix", "stored")
+
+    def __init__(self, key: bytes, tag: int, object_id: int, count: int, expire_at_ms: int,
+                 fields: tuple, stored: bool) -> None:
+        self.key = key
+        self.tag = tag
+        self.object_id = object_id
+        self.count = count
+        self.expire_at_ms = expire_at_ms
+        #: The type's own meta fields (a list's head index, a stream's last id...).
+        self.fields = fields
+        self.prefix = _ID.pack(object_id)
+        #: False for a collection created by this command and not yet saved.
+        self.stored = stored
+
+
+class CollectionStore:
+    """Base of the per-type stores; one instance per type per logical DB."""
+
+    #: The meta record tag of the type.
+    tag: int
+    #: The type's own fields after ``object_id | count`` in the meta body.
+    fields_format = struct.Struct("")
+    #: Initial values of those fields for a new collection.
+    initial_fields: tuple = ()
+    #: Whether a collection with no members stays (a stream does; the others vanish).
+    keeps_empty = False
+
+    def __init__(self, keyspace: "Keyspace") -> None:
+        self.keyspace = keyspace
+        self.engine = keyspace.engine
+        self.table = keyspace.members_table
+
+    # -- the meta record ---------------------------------------------------------------------
+
+    def open(self, key: bytes) -> Collection | None:
+        """The live collection at ``key``; None when missing; WRONGTYPE when another type."""
+        record = self.keyspace.get_record(key)
+        if record is None:
+            return None
+        if record.tag != self.tag:
+            raise WrongTypeError()
+        object_id, count = COLLECTION.unpack_from(record.body)
+        fields = self.fields_format.unpack_from(record.body, COLLECTION_SIZE)
+        return Collection(key, self.tag, object_id, count, record.expire_at_ms, fields, True)
+
+    def open_or_new(self, key: bytes) -> Collection:
+        """The collection at ``key``, or a new empty one (stored by :meth:`save`)."""
+        found = self.open(key)
+        if found is not None:
+            return found
+        return self.new(key)
+
+    def new(self, key: bytes) -> Collection:
+        """A new empty collection for ``key`` with a fresh object id (not stored yet)."""
+        return Collection(key, self.tag, self.engine.allocate_object_id(), 0, 0, self.initial_fields, False)
+
+    def record_of(self, collection: Collection) -> bytes:
+        return (HEADER.pack(self.tag, collection.expire_at_ms)
+                + COLLECTION.pack(collection.object_id, collection.count)
+                + self.fields_format.pack(*collection.fields))
+
+    def save(self, collection: Collection) -> None:
+        """Store the collection's meta after its members changed; an emptied collection is
+        removed, as Redis removes empty aggregates. Logs nothing: the caller logs commands."""
+        if collection.count or self.keeps_empty:
+            self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
+            collection.stored = True
+        elif collection.stored:
+            self.keyspace.drop_meta(collection.key)
+            collection.stored = False
+
+    def store_whole(self, collection: Collection) -> None:
+        """Store a collection built under a new id in place of whatever ``collection.key``
+        held (the *STORE commands, COPY): logged as the whole collection; empty, the key goes."""
+        if collection.count or self.keeps_empty:
+            self.keyspace.put_raw(collection.key, self.record_of(collection))
+        else:
+            self.keyspace.delete(collection.key)
+
+    def log(self, collection: Collection, argv: list[bytes]) -> None:
+        """Log ``argv`` as the binlog record of this change."""
+        self.keyspace.log_command(collection.key, argv)
+
+    # -- members -----------------------------------------------------------------------------
+
+    def read_member(self, collection: Collection, suffix: bytes) -> bytes | None:
+        return self.engine.reader().get(collection.prefix + suffix, db=self.table)
+
+    def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
+        """Write a member; its previous value, or None when it is new."""
+        if len(suffix) > MAX_MEMBER:
+            raise MemberTooLongError()
+        return self.engine.writer().replace(collection.prefix + suffix, value, db=self.table)
+
+    def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
+        """Remove a member; its value, or None when it was not there."""
+        return self.engine.writer().pop(collection.prefix + suffix, db=self.table)
+
+    def iter_members(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
+              reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
+        """``(suffix, value)`` of members whose suffix starts with ``prefix``, in byte order
+        from ``start`` (or backwards from ``start`` inclusive; ``start`` empty = the end).
+
+        Callers must not write to the collection while iterating (collect first)."""
+        head = collection.prefix + prefix
+        cut = len(collection.prefix)
+        with self.engine.reader().cursor(db=self.table) as cursor:
+            if reverse:
+                if start:
+                    first = collection.prefix + start
+                    found = cursor.set_range(first)
+                    if not found:
+                        found = cursor.last()
+                    elif cursor.key() != first:
+                        found = cursor.prev()
+                else:
+                    found = self._seek_after(cursor, head)
+                while found:
+                    key = cursor.key()
+                    if not key.startswith(head):
+                        return
+                    yield key[cut:], cursor.value()
+                    found = cursor.prev()
+            else:
+                found = cursor.set_range(collection.prefix + (start or prefix))
+                while found:
+                    key = cursor.key()
+                    if not key.startswith(head):
+                        return
+                    yield key[cut:], cursor.value()
+                    found = cursor.next()
+
+    @staticmethod
+    def _seek_after(cursor, head: bytes) -> bool:
+        """Put the cursor on the last key starting with ``head``."""
+        end = successor(head)
+        if end is not None and cursor.set_range(end):
+            return cursor.prev()
+        return cursor.last()
+
+    def random_members(self, collection: Collection, count: int, distinct: bool) -> list[tuple[bytes, bytes]]:
+        """``count`` members picked at random (``distinct``: no member twice, and at most all
+        of them).
+
+        LMDB has no positional access. Small collections are listed and sampled exactly.
+        Large ones are probed: a random key between the first and last member (past their
+        common prefix), then a random walk of a few steps; close to uniform for members
+        named alike, and cheap. Distinct picks that keep colliding fall back to listing.
+        """
+        if distinct and count >= collection.count:
+            return list(self.iter_members(collection))
+        if collection.count <= EXACT_RANDOM_LIMIT or (distinct and count * 2 > collection.count):
+            members = list(self.iter_members(collection))
+            return random.sample(members, count) if distinct else random.choices(members, k=count)
+        prefix = collection.prefix
+        picked: dict[bytes, bytes] = {}
+        chosen: list[tuple[bytes, bytes]] = []
+        attempts = 4 * count + 64
+        with self.engine.reader().cursor(db=self.table) as cursor:
+            cursor.set_range(prefix)
+            first = cursor.key()
+            self._seek_after(cursor, prefix)
+            last = cursor.key()
+            shared = len(os.path.commonprefix([first, last]))
+            low = first[shared] if len(first) > shared else 0
+            high = last[shared] if len(last) > shared else 255
+            while len(chosen) < count and attempts:
+                attempts -= 1
+                probe = first[:shared] + bytes([random.randint(low, high)]) + random.randbytes(4)
+                if not cursor.set_range(probe) or not cursor.key().startswith(prefix):
+                    cursor.set_range(prefix)
+                for _ in range(random.randrange(8)):
+                    if not cursor.next() or not cursor.key().startswith(prefix):
+                        cursor.set_range(prefix)
+                member = (cursor.key()[len(prefix):], cursor.value())
+                if distinct:
+                    if member[0] in picked:
+                        continue
+                    picked[member[0]] = member[1]
+                chosen.append(member)
+        if len(chosen) < count:  # too many collisions: sample the listing instead
+            members = [entry for entry in self.iter_members(collection) if entry[0] not in picked]
+            chosen += random.sample(members, count - len(chosen))
+        return chosen
+
+    def clear_members(self, collection: Collection) -> None:
+        """Delete every member now (for small collections about to be overwritten in place)."""
+        suffixes = [suffix for suffix, _value in self.iter_members(collection)]
+        writer = self.engine.writer()
+        for suffix in suffixes:
+            writer.delete(collection.prefix + suffix, db=self.table)
+
+    def copy_members(self, source: Collection, target_store: "CollectionStore", target: Collection) -> None:
+        """Copy every member of ``source`` under ``target``'s id (COPY, MOVE to another DB)."""
+        members = list(self.iter_members(source))
+        writer = self.engine.writer()
+        for suffix, value in members:
+            writer.put(target.prefix + suffix, value, db=target_store.table)
+
+    # -- writing a whole collection out ------------------------------------------------------
+
+    def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
+        """Commands that add every member of ``collection`` to an empty key (after a DEL):
+        the binlog form of a collection written as a whole."""
+        raise NotImplementedError
+
+    def state_records(self, key: bytes, raw: bytes) -> list[list[bytes]]:
+        """Records that recreate ``key`` as the collection ``raw`` describes."""
+        object_id, count = COLLECTION.unpack_from(raw, HEADER_SIZE)
+        expire_at = HEADER.unpack_from(raw)[1]
+        fields = self.fields_format.unpack_from(raw, HEADER_SIZE + COLLECTION_SIZE)
+        collection = Collection(key, self.tag, object_id, count, expire_at, fields, True)
+        records = [[b"del", key], *self.rebuild_commands(collection)]
+        if expire_at:
+            records.append([b"pexpireat", key, b"%d" % expire_at])
+        return records
+
+
+class MemberTooLongError(CommandError):
+    def __init__(self) -> None:
+        super().__init__(f"ERR member is too long (pypika-store stores members and fields of up to {MAX_MEMBER} bytes)")
+
+
+def chunked(key: bytes, command: bytes, arguments: Iterator[bytes], per_member: int) -> Iterator[list[bytes]]:
+    """``command key a b c ...`` records of at most :data:`DUMP_CHUNK` members each."""
+    argv = [command, key]
+    limit = 2 + DUMP_CHUNK * per_member
+    for argument in arguments:
+        argv.append(argument)
+        if len(argv) == limit:
+            yield argv
+            argv = [command, key]
+    if len(argv) > 2:
+        yield argv
+
+
+def successor(prefix: bytes) -> bytes | None:
+    """The smallest byte string greater than every string starting with ``prefix``."""
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + bytes([trimmed[-1] + 1])

@@ -1,0 +1,113 @@
+"""Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, ...): clients waiting for keys.
+
+A blocking command's handler first tries to serve itself at once; when it cannot, it returns a
+:class:`Block`, and the connection parks the client here: it stops reading that client's
+further commands, and the client waits in a FIFO queue for each key it named. A write that
+gives a key elements (a push, an add, a RENAME onto it) marks the key ready; after the
+command that did it, every client waiting on a ready key runs its command again, oldest first
+(as Redis' handleClientsBlockedOnKeys does), until the key runs out again. A client that is
+served or times out resumes its pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .connection import Client
+
+
+class Block:
+    """A handler's answer meaning "wait for one of ``keys``", for ``timeout`` seconds (0:
+    forever), then reply ``timeout_reply``."""
+
+    __slots__ = ("keys", "timeout", "timeout_reply")
+
+    def __init__(self, keys: list[bytes], timeout: float, timeout_reply: object) -> None:
+        self.keys = keys
+        self.timeout = timeout
+        self.timeout_reply = timeout_reply
+
+
+class Waiting:
+    """A parked client: its command, the keys it waits on, and its timeout timer."""
+
+    __slots__ = ("client", "argv", "keys", "timer", "timeout_reply")
+
+    def __init__(self, client: "Client", argv: list[bytes], keys: list[tuple[int, bytes]],
+                 timeout_reply: object) -> None:
+        self.client = client
+        self.argv = argv
+        self.keys = keys
+        self.timeout_reply = timeout_reply
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class BlockingRegistry:
+    """Who waits for which key, and which keys became ready during the current command."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[tuple[int, bytes], deque[Waiting]] = {}
+        self._ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        self._serving = False
+
+    def __len__(self) -> int:
+        """How many clients are blocked (INFO's blocked_clients)."""
+        return len({id(entry) for queue in self.waiting.values() for entry in queue})
+
+    def park(self, client: "Client", argv: list[bytes], block: Block) -> None:
+        keys = [(client.db, key) for key in dict.fromkeys(block.keys)]
+        entry = Waiting(client, argv, keys, block.timeout_reply)
+        for key in keys:
+            self.waiting.setdefault(key, deque()).append(entry)
+        client.blocked = entry
+        if block.timeout:
+            entry.timer = asyncio.get_running_loop().call_later(block.timeout, self.time_out, entry)
+
+    def signal(self, db: int, key: bytes) -> None:
+        """``key`` of DB ``db`` got elements: its waiting clients get a try after this command."""
+        if (db, key) in self.waiting:
+            self._ready[(db, key)] = None
+
+    @property
+    def has_ready(self) -> bool:
+        return bool(self._ready)
+
+    def serve(self) -> None:
+        """Give each ready key's waiting clients, oldest first, another run of their command."""
+        if self._serving:
+            return  # a served command made more keys ready: the outer loop handles them
+        self._serving = True
+        try:
+            while self._ready:
+                key, _ = self._ready.popitem(last=False)
+                queue = self.waiting.get(key)
+                for entry in list(queue or ()):
+                    if entry.client.blocked is not entry:
+                        continue
+                    if not entry.client.retry_blocked(entry.argv):
+                        break  # still nothing for it (the key ran out): the rest wait too
+        finally:
+            self._serving = False
+
+    def release(self, entry: Waiting) -> None:
+        """Take a client out of every queue (served, timed out, disconnected)."""
+        for key in entry.keys:
+            queue = self.waiting.get(key)
+            if queue is not None:
+                try:
+                    queue.remove(entry)
+                except ValueError:
+                    pass
+                if not queue:
+                    del self.waiting[key]
+        if entry.timer is not None:
+            entry.timer.cancel()
+        entry.client.blocked = None
+
+    def time_out(self, entry: Waiting) -> None:
+        if entry.client.blocked is entry:
+            self.release(entry)
+            entry.client.resume(entry.client.encode(entry.timeout_reply))

@@ -1,16 +1,11 @@
-"""Command families, one module each; importing this package registers them all."""
+"""Command families, one module each; importing this package registers them all.
 
-from . import (  # noqa: F401
-    admin,
-    bitmaps,
-    clients,
-    config,
-    connection,
-    hashes,
-    introspection,
-    keys,
-    lists,
-    persistence,
-    sets,
-    strings,
-)
+Every module of this package is imported (registration happens at import, through the
+``@command`` decorator), so adding a command family is adding a module.
+"""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

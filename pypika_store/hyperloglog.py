@@ -16,16 +16,20 @@ Layout (16-byte header, then registers):
 
 The sparse form is not canonical: its bytes depend on the order registers were set in (splits
 happen in place and only neighbouring VAL opcodes are coalesced). To match Redis byte for byte we
-replay its algorithm opcode by opcode. Opcodes are kept as a list of 1- or 2-byte ``bytes``
-objects plus the first register each one covers, so finding the opcode of a register is a
-bisect and an update is a list splice; the parsed form of the values we return is kept in a
-small cache so a following PFADD on the same value does not parse it again.
+replay its algorithm (hllSparseSet) opcode by opcode. The opcode bytes live in a bytearray next
+to a list of the register each byte starts at, so finding a register's opcode is a bisect and an
+update a slice assignment, both in C; the parsed form of the sparse values we return is kept in
+a small cache so the next command on the same value does not parse it again. Dense registers
+are unpacked, packed, merged and counted with ``bytes.translate``, slicing and big-integer
+arithmetic rather than a Python loop per register.
 
 Invalid values behave as in Redis: a string that is not an HLL gives ``WRONGTYPE Key is not a
 valid HyperLogLog string value.``; a sparse HLL whose opcodes do not cover exactly 16384
-registers gives ``INVALIDOBJ Corrupted HLL object detected`` when a command has to walk it
-(Redis also reads one byte past the end of a truncated XZERO as 0, its string terminator; we
-do the same).
+registers gives ``INVALIDOBJ Corrupted HLL object detected`` when a command has to walk it.
+Corrupt sparse values are followed into Redis' odd corners too (an XZERO cut by the end of the
+string reads the byte after the end; PFADD keeps the updates made before it met the
+corruption), and the redis-server we compare with (Debian's 7.0.15) carries the CVE-2025-32023
+fix, which rejects any opcode running past the last register.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import struct
 import threading
 from bisect import bisect_right
 from itertools import accumulate
+from typing import Callable
 
 from pypika_store.errors import CommandError
 
@@ -211,7 +216,8 @@ def new_hll() -> bytes:
 # and "byte j is an XZERO's second byte" reads ``starts[j] == starts[j + 1]``.
 
 
-def _table(fn) -> bytes:
+def _table(fn: Callable[[int], int]) -> bytes:
+    """A 256-byte translate() table mapping each byte b to fn(b) & 0xff."""
     return bytes(fn(b) & 0xFF for b in range(256))
 
 
@@ -628,9 +634,8 @@ def _to_dense_buffer(state: _Sparse) -> bytearray | None:
     raw = _sparse_to_raw(state)
     if raw is None:
         return None
-    header = bytearray(state.to_bytes()[:HEADER_SIZE])
-    header[4] = DENSE
-    buf = bytearray(header)
+    buf = bytearray(_invalidated(state.header, DENSE) if state.updated else state.header)
+    buf[4] = DENSE
     buf += _raw_to_dense(raw)
     buf.append(0)
     return buf
@@ -660,6 +665,7 @@ def registers(value: bytes) -> list[int]:
 
 
 def _as_bytes(value: bytes | bytearray | memoryview) -> bytes:
+    """Immutable bytes (the parse cache is keyed by value)."""
     return value if type(value) is bytes else bytes(value)
 
 
@@ -728,6 +734,9 @@ def pfcount(values: list[bytes | None]) -> tuple[int, list[bytes | None]]:
     store, or None when nothing must be written. With several keys nothing is cached. Values are
     checked in order, so the first invalid one decides the error, as in Redis (the caller checks
     the key types, which Redis also does key by key).
+
+    The count is what Redis replies; for impossible register contents (every register 51, or
+    above 51) its estimate overflows and it replies -9223372036854775808, and so do we.
     """
     if not values:
         raise ValueError("PFCOUNT needs at least one key")

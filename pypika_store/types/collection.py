@@ -178,21 +178,23 @@ class CollectionStore:
             return cursor.prev()
         return cursor.last()
 
-    def random_members(self, collection: Collection, count: int, distinct: bool) -> list[tuple[bytes, bytes]]:
+    def random_members(self, collection: Collection, count: int, distinct: bool,
+                       within: bytes = b"") -> list[tuple[bytes, bytes]]:
         """``count`` members picked at random (``distinct``: no member twice, and at most all
-        of them).
+        of them), among the members whose suffix starts with ``within`` (returned without it).
 
         LMDB has no positional access. Small collections are listed and sampled exactly.
         Large ones are probed: a random key between the first and last member (past their
         common prefix), then a random walk of a few steps; close to uniform for members
         named alike, and cheap. Distinct picks that keep colliding fall back to listing.
         """
+        cut = len(within)
         if distinct and count >= collection.count:
-            return list(self.iter_members(collection))
+            return [(suffix[cut:], value) for suffix, value in self.iter_members(collection, prefix=within)]
         if collection.count <= EXACT_RANDOM_LIMIT or (distinct and count * 2 > collection.count):
-            members = list(self.iter_members(collection))
+            members = [(suffix[cut:], value) for suffix, value in self.iter_members(collection, prefix=within)]
             return random.sample(members, count) if distinct else random.choices(members, k=count)
-        prefix = collection.prefix
+        prefix = collection.prefix + within
         picked: dict[bytes, bytes] = {}
         chosen: list[tuple[bytes, bytes]] = []
         attempts = 4 * count + 64
@@ -219,7 +221,8 @@ class CollectionStore:
                     picked[member[0]] = member[1]
                 chosen.append(member)
         if len(chosen) < count:  # too many collisions: sample the listing instead
-            members = [entry for entry in self.iter_members(collection) if entry[0] not in picked]
+            members = [(suffix[cut:], value) for suffix, value in self.iter_members(collection, prefix=within)
+                       if suffix[cut:] not in picked]
             chosen += random.sample(members, count - len(chosen))
         return chosen
 

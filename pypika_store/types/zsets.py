@@ -5,7 +5,7 @@ In LMDB, under the object id:
 - ``m | member`` → the score as a big-endian IEEE 754 double (ZSCORE, ZADD's lookups);
 - ``s | score key | member`` → empty, where the 8-byte score key orders like the score itself
   (sign bit flipped for positive numbers, all bits flipped for negative ones; -0 is stored as
-  0), so the table walks a sorted set in Redis' order: by score, equal scores by member bytes,
+  0, as Redis does), so the table walks a sorted set in Redis' order: by score, equal scores by member bytes,
   -inf first and +inf last.
 
 LMDB's B-tree cannot count, so ranks come from a ``SortedList`` of the ``score key | member``
@@ -33,7 +33,6 @@ _SIGN = 1 << 63
 _ALL = (1 << 64) - 1
 MEMBER = b"m"
 INDEX = b"s"
-_ZERO_KEY = _BITS.pack(_SIGN)
 
 #: The longest zset member (the ``s`` entry holds prefix, tag, score key and member).
 MAX_ZSET_MEMBER = MAX_MEMBER - 9
@@ -97,8 +96,15 @@ class ZsetStore(CollectionStore):
         raw = self.read_member(collection, MEMBER + member)
         return None if raw is None else _DOUBLE.unpack(raw)[0]
 
+    @staticmethod
+    def unpack_score(raw: bytes) -> float:
+        """The score stored in a member entry's value."""
+        return _DOUBLE.unpack(raw)[0]
+
     def put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
-        """Give ``member`` the ``score`` (``old``: its current score, None when new)."""
+        """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
+        of -0 is stored as 0, as Redis replies it."""
+        score += 0.0
         if len(member) > MAX_ZSET_MEMBER:
             raise CommandError(f"ERR member is too long (pypika-store stores zset members of up to "
                                f"{MAX_ZSET_MEMBER} bytes)")
@@ -127,14 +133,10 @@ class ZsetStore(CollectionStore):
             cache.remove(entry)
             self._cached_entries -= 1
 
-    def entry_score(self, collection: Collection, entry: bytes) -> float:
-        """The score of a cache entry (read from the member for 0, which may be -0)."""
-        if entry[:8] == _ZERO_KEY:
-            return self.score(collection, entry[8:])  # type: ignore[return-value]
-        return score_of_key(entry)
-
-    def decode(self, collection: Collection, entries: list[bytes]) -> list[tuple[bytes, float]]:
-        return [(entry[8:], self.entry_score(collection, entry)) for entry in entries]
+    @staticmethod
+    def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
+        """``(member, score)`` of rank-cache entries."""
+        return [(entry[8:], score_of_key(entry)) for entry in entries]
 
     def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
         """The 0-based rank (ascending) and score of ``member``; None when absent."""
@@ -146,7 +148,7 @@ class ZsetStore(CollectionStore):
     def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
         """Every ``(member, score)`` in order."""
         for suffix, _ in self.iter_members(collection, prefix=INDEX):
-            yield suffix[9:], self.entry_score(collection, suffix[1:])
+            yield suffix[9:], score_of_key(suffix[1:])
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         arguments = (part for member, score in self.iter_scores(collection)

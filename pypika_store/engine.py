@@ -26,6 +26,7 @@ from .changes import Change, records_for
 from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
 from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment
+from .storage.records import OBJECT_ID
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ _NEXT_OBJECT_ID = b"next_object_id"
 #: members are still to be deleted.
 _RECLAIM_PREFIX = b"reclaim:"
 _RECLAIM = struct.Struct(">BQ")
-_OBJECT_ID = struct.Struct(">Q")
 
 
 class Engine:
@@ -83,7 +83,7 @@ class Engine:
         """Read what the in-memory state mirrors from LMDB (at start, after a failed commit)."""
         txn = self.reader()
         raw = txn.get(_NEXT_OBJECT_ID, db=self.env.system)
-        self._next_object_id = _OBJECT_ID.unpack(raw)[0] if raw else 1
+        self._next_object_id = OBJECT_ID.unpack(raw)[0] if raw else 1
         with txn.cursor(db=self.env.system) as cursor:
             cursor.set_range(_RECLAIM_PREFIX)
             self.pending_reclaims = sum(1 for key in cursor.iternext(values=False)
@@ -99,7 +99,7 @@ class Engine:
         the same transaction as the collection)."""
         object_id = self._next_object_id
         self._next_object_id += 1
-        self.writer().put(_NEXT_OBJECT_ID, _OBJECT_ID.pack(self._next_object_id), db=self.env.system)
+        self.writer().put(_NEXT_OBJECT_ID, OBJECT_ID.pack(self._next_object_id), db=self.env.system)
         return object_id
 
     def reclaim(self, keyspace: Keyspace, object_id: int) -> None:
@@ -130,7 +130,7 @@ class Engine:
             found = queue.set_range(_RECLAIM_PREFIX)
             while found and deleted < budget and queue.key().startswith(_RECLAIM_PREFIX):
                 index, object_id = _RECLAIM.unpack_from(queue.key(), len(_RECLAIM_PREFIX))
-                prefix = _OBJECT_ID.pack(object_id)
+                prefix = OBJECT_ID.pack(object_id)
                 with txn.cursor(db=self.keyspaces[index].members_table) as members:
                     more = members.set_range(prefix)
                     while more and deleted < budget and members.key().startswith(prefix):

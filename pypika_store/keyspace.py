@@ -26,6 +26,9 @@ from .storage.records import (
     TAG_ZSET,
     TYPE_NAMES,
     decode_header,
+    COLLECTION,
+    COLLECTION_SIZE,
+    OBJECT_ID,
     encode_string,
     object_id_of,
     with_expiry,
@@ -255,12 +258,21 @@ class Keyspace:
         """The records that recreate a collection key as a whole (MOVE, COPY, RESTORE...)."""
         return self.stores[raw[0]].state_records(key, raw)
 
-    def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0) -> None:
-        """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current)."""
+    def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0,
+                   logged_as: list[bytes] | None = None) -> None:
+        """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current).
+
+        The binlog records the resulting value, or the command ``logged_as`` when replaying
+        that command is smaller and as exact (PFADD: a 12 KiB value from a few elements)."""
         if expire_at_ms == KEEP_TTL:
             current = self.expire_at(key)
             expire_at_ms = current or 0
-        self._put(key, encode_string(value, expire_at_ms), expire_at_ms)
+        record = encode_string(value, expire_at_ms)
+        if logged_as is None:
+            self._put(key, record, expire_at_ms)
+        else:
+            self.put_meta(key, record, expire_at_ms)
+            self.log_command(key, logged_as)
 
     def put_record(self, key: bytes, record: Record) -> None:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
@@ -294,13 +306,39 @@ class Keyspace:
         """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
         return self._remove_record(key, reclaim=True)
 
-    def detach(self, key: bytes) -> None:
-        """Remove ``key`` once its record has been stored under another name (RENAME, MOVE).
+    def rename(self, source: bytes, target: bytes, record: Record) -> None:
+        """Store ``source``'s record (value and TTL) under ``target`` and drop ``source``.
 
-        Unlike :meth:`delete` this leaves alone whatever the record refers to: a collection's
-        members are kept under the record's object id, which now belongs to the new name.
-        """
-        self._remove_record(key, reclaim=False)
+        A collection moves as its one meta record: the members stay under the object id,
+        which now belongs to the new name, and the binlog records ``rename source target``
+        rather than the whole collection. A string is logged as its new state."""
+        if record.tag == TAG_STRING:
+            self.put_record(target, record)
+            self._remove_record(source, reclaim=False)
+            return
+        self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
+        self.drop_meta(source)
+        self.log_command(target, [b"rename", source, target])
+        self.signal_ready(target)
+
+    def duplicate(self, record: Record, target: "Keyspace") -> Record:
+        """The record to store in ``target`` for a copy of ``record`` (COPY, MOVE): a string is
+        its own copy; a collection's members are copied under a new object id."""
+        if record.tag == TAG_STRING:
+            return record
+        old_id, count = COLLECTION.unpack_from(record.body)
+        new_id = self.engine.allocate_object_id()
+        old_prefix, new_prefix = OBJECT_ID.pack(old_id), OBJECT_ID.pack(new_id)
+        writer = self.engine.writer()
+        with writer.cursor(db=self.members_table) as cursor:
+            members = []
+            found = cursor.set_range(old_prefix)
+            while found and cursor.key().startswith(old_prefix):
+                members.append((cursor.key()[8:], cursor.value()))
+                found = cursor.next()
+        for suffix, value in members:
+            writer.put(new_prefix + suffix, value, db=target.members_table)
+        return Record(record.tag, record.expire_at_ms, COLLECTION.pack(new_id, count) + record.body[COLLECTION_SIZE:])
 
     def set_expire(self, key: bytes, expire_at_ms: int) -> bool:
         """Give a live key a new absolute expiry (0 removes it); False when the key is missing."""

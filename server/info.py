@@ -81,6 +81,8 @@ def _memory(server: "Server") -> Fields:
         ("used_memory_rss_human", _human(rss)),
         ("maxmemory", 0),
         ("maxmemory_policy", "noeviction"),
+        # Deleted collections whose members the background reclaimer has not deleted yet.
+        ("lazyfree_pending_objects", server.engine.pending_reclaims),
     ]
 
 

@@ -82,6 +82,13 @@ class PikaServer:
     def log_path(self) -> str:
         return os.path.join(self.data_dir, "pypika.log")
 
+    @property
+    def server(self):
+        """The running ``Server`` object in thread mode (its engine, config, clients), for
+        tests that look inside; None in process mode. Touch it only from the server's loop
+        or while the server is idle: it is not thread-safe."""
+        return self._server
+
     def client(self, **kwargs: Any):
         """A ``redis.Redis`` client connected to this server (redis-py must be installed)."""
         import redis

@@ -214,7 +214,7 @@ UNORDERED = {
     "HKEYS": _sorted_if_list, "HVALS": _sorted_if_list, "HGETALL": _sorted_pairs,
     "SMEMBERS": _sorted_if_list, "SINTER": _sorted_if_list, "SUNION": _sorted_if_list,
     "SDIFF": _sorted_if_list, "SPOP": _sorted_if_list, "SRANDMEMBER": _sorted_if_list,
-    "HSCAN": _sorted_scan, "SSCAN": _sorted_scan, "KEYS": _sorted_if_list,
+    "HSCAN": _sorted_scan, "SSCAN": _sorted_scan, "SCAN": _sorted_scan, "KEYS": _sorted_if_list,
 }
 
 

@@ -120,6 +120,8 @@ _TABLE: tuple[Option, ...] = (
     _str("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
     _str("masterauth", "", doc="Password a slave sends to its master (used by replication, issue #5)."),
     # Keyspace and storage
+    _memory("hll-sparse-max-bytes", 3000, minimum=0, maximum=2**31 - 1,
+            doc="A HyperLogLog stays in the sparse encoding up to this size (then dense, 12 KiB)."),
     _int("databases", 16, mutable=False, minimum=1, maximum=256, doc="Number of SELECT-able DBs."),
     _str("db-path", "./db/", mutable=False, doc="LMDB data folder."),
     _str("log-path", "./log/", mutable=False, doc="Binlog folder: one `log_db<N>/` per DB."),

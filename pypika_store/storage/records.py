@@ -30,6 +30,8 @@ COLLECTION_TAGS = frozenset((TAG_HASH, TAG_LIST, TAG_SET, TAG_ZSET, TAG_STREAM))
 #: A collection's body: object id, member count, then the type's own fields.
 COLLECTION = struct.Struct(">QQ")
 COLLECTION_SIZE = COLLECTION.size
+#: An object id as it prefixes its members' keys.
+OBJECT_ID = struct.Struct(">Q")
 
 #: TYPE's answer for each tag.
 TYPE_NAMES: dict[int, str] = {

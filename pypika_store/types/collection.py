@@ -17,12 +17,10 @@ import struct
 from typing import TYPE_CHECKING, Iterator
 
 from ..errors import CommandError, WrongTypeError
-from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE
+from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID
 
 if TYPE_CHECKING:
     from ..keyspace import Keyspace
-
-_ID = struct.Struct(">Q")
 
 #: LMDB's key limit minus the object id: the longest member (hash field, set or zset member).
 MAX_MEMBER = 511 - 8
@@ -48,7 +46,7 @@ class Collection:
         self.expire_at_ms = expire_at_ms
         #: The type's own meta fields (a list's head index, a stream's last id...).
         self.fields = fields
-        self.prefix = _ID.pack(object_id)
+        self.prefix = OBJECT_ID.pack(object_id)
         #: False for a collection created by this command and not yet saved.
         self.stored = stored
 
@@ -232,13 +230,6 @@ class CollectionStore:
         writer = self.engine.writer()
         for suffix in suffixes:
             writer.delete(collection.prefix + suffix, db=self.table)
-
-    def copy_members(self, source: Collection, target_store: "CollectionStore", target: Collection) -> None:
-        """Copy every member of ``source`` under ``target``'s id (COPY, MOVE to another DB)."""
-        members = list(self.iter_members(source))
-        writer = self.engine.writer()
-        for suffix, value in members:
-            writer.put(target.prefix + suffix, value, db=target_store.table)
 
     # -- writing a whole collection out ------------------------------------------------------
 

@@ -6,6 +6,8 @@ import time
 
 from pypika_store.errors import CommandError, SyntaxErrorReply
 
+from pypika_store.digest import dataset_digest, value_digest
+
 from ..connection import Client
 from ..info import render
 from ..registry import command
@@ -72,6 +74,10 @@ def time_(client: Client, argv: list[bytes]) -> object:
 
 _DEBUG_HELP = [
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content (Redis' algorithm).",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "HELP",
@@ -81,10 +87,19 @@ _DEBUG_HELP = [
 
 @command("debug", arity=-2, flags="admin noscript loading stale", group="server")
 def debug(client: Client, argv: list[bytes]) -> object:
-    """A container for debugging commands (SLEEP)."""
+    """A container for debugging commands (DIGEST, DIGEST-VALUE, SLEEP)."""
     sub = argv[1].upper()
     if sub == b"HELP" and len(argv) == 2:
         return [Status(line) for line in _DEBUG_HELP]
+    if sub == b"DIGEST" and len(argv) == 2:
+        return Status(dataset_digest(client.server.engine.keyspaces).hex())
+    if sub == b"DIGEST-VALUE":
+        keyspace = client.keyspace
+        digests = []
+        for key in argv[2:]:
+            record = keyspace.get_record(key)
+            digests.append(Status((bytes(20) if record is None else value_digest(keyspace, key, record)).hex()))
+        return digests
     if sub == b"SLEEP" and len(argv) == 3:
         try:
             seconds = float(argv[2])

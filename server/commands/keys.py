@@ -211,8 +211,7 @@ def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
         return ZERO if only_if_new else OK
     if only_if_new and keyspace.exists(target):
         return ZERO
-    keyspace.put_record(target, record)
-    keyspace.detach(source)
+    keyspace.rename(source, target, record)
     return ONE if only_if_new else OK
 
 
@@ -241,8 +240,9 @@ def _database(client: Client, arg: bytes) -> Keyspace:
 def move(client: Client, argv: list[bytes]) -> object:
     """Move a key to another database (only if it is not there already).
 
-    A string is all in its record, so moving the record moves the key. Collection types keep
-    their members in each DB's own members table and will have to carry them along.
+    Each DB has its own members table, so a collection's members are copied into the
+    target DB under a new object id (logged there as the whole collection), and the source
+    key is deleted (its members reclaimed in the background).
     """
     target = _database(client, argv[2])
     source = client.keyspace
@@ -251,8 +251,8 @@ def move(client: Client, argv: list[bytes]) -> object:
     record = source.get_record(argv[1])
     if record is None or target.exists(argv[1]):
         return ZERO
-    target.put_record(argv[1], record)
-    source.detach(argv[1])
+    target.put_record(argv[1], source.duplicate(record, target))
+    source.delete(argv[1])
     return ONE
 
 
@@ -260,8 +260,7 @@ def move(client: Client, argv: list[bytes]) -> object:
 def copy(client: Client, argv: list[bytes]) -> object:
     """Copy a key, optionally to another database and replacing the target.
 
-    A string is all in its record, so storing the record again copies the key. Collection
-    types will need their members copied under a fresh object id.
+    A collection's members are copied under a fresh object id, so the copies are independent.
     """
     target = client.keyspace
     replace = False
@@ -282,5 +281,5 @@ def copy(client: Client, argv: list[bytes]) -> object:
     record = source.get_record(argv[1])
     if record is None or (not replace and target.exists(argv[2])):
         return ZERO
-    target.put_record(argv[2], record)
+    target.put_record(argv[2], source.duplicate(record, target))
     return ONE

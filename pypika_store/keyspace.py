@@ -165,17 +165,33 @@ class Keyspace:
         """Number of keys, counting expired keys not yet reclaimed (as Redis' DBSIZE does)."""
         return self.engine.reader().stat(self._meta)["entries"]
 
-    def iter_records(self, start: bytes = b"") -> Iterator[tuple[bytes, Record]]:
-        """Live keys in byte order from ``start`` (inclusive), with their records."""
+    def iter_records(self, start: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, Record]]:
+        """Live keys in byte order from ``start`` (inclusive), with their records; with
+        ``reverse``, in descending order from the last key not after ``start`` (empty: the
+        last key)."""
         now = self.engine.now_ms()
         with self.engine.reader().cursor(db=self._meta) as cursor:
-            if not cursor.set_range(stored_key(start) or start[:MAX_STORED_KEY]):
-                return
-            for key, raw in cursor:
+            if reverse:
+                found = self._seek_at_or_before(cursor, start)
+                step = cursor.prev
+            else:
+                found = cursor.set_range(stored_key(start) or start[:MAX_STORED_KEY])
+                step = cursor.next
+            while found:
+                key, raw = cursor.item()
                 tag, expire_at = decode_header(raw)
-                if expire_at and expire_at <= now:
-                    continue
-                yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
+                if not expire_at or expire_at > now:
+                    yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
+                found = step()
+
+    @staticmethod
+    def _seek_at_or_before(cursor, start: bytes) -> bool:
+        if not start:
+            return cursor.last()
+        first = stored_key(start) or start[:MAX_STORED_KEY]
+        if not cursor.set_range(first):
+            return cursor.last()
+        return True if cursor.key() == first else cursor.prev()
 
     def scan(self, start: bytes, count: int) -> tuple[list[tuple[bytes, Record]], bytes | None]:
         """Up to ``count`` live keys from ``start`` in byte order, and the key to resume at

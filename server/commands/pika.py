@@ -1,0 +1,152 @@
+"""Pika's own range-scan and bulk-delete commands: PKSCANRANGE, PKRSCANRANGE, PKHSCANRANGE,
+PKHRSCANRANGE, PKPATTERNMATCHDEL (arguments, replies and errors as Pika 4.0 gives them)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pypika_store.errors import CommandError, NotIntegerError, SyntaxErrorReply, WrongTypeError
+from pypika_store.storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STRING, TAG_ZSET
+
+from ..connection import Client
+from ..registry import command
+from .args import parse_int
+from .scanning import key_matcher
+
+#: PKSCANRANGE's type argument → (tag, whether string values are returned too).
+_TYPES = {b"string_with_value": (TAG_STRING, True), b"string": (TAG_STRING, False), b"hash": (TAG_HASH, False),
+          b"set": (TAG_SET, False), b"zset": (TAG_ZSET, False), b"list": (TAG_LIST, False)}
+#: Pika's limit on PKPATTERNMATCHDEL's count (storage::BATCH_DELETE_LIMIT).
+BATCH_DELETE_LIMIT = 100
+_RANGE_ERROR = "ERR Invalid argument: error in given range"
+
+
+class _RangeOptions:
+    """``[MATCH pattern] [LIMIT n]`` after the range (LIMIT defaults to 10)."""
+
+    def __init__(self, argv: list[bytes]) -> None:
+        self.pattern = b"*"
+        self.limit = 10
+        index = 4
+        while index < len(argv):
+            option = argv[index].lower()
+            if option not in (b"match", b"limit") or index + 1 >= len(argv):
+                raise SyntaxErrorReply()
+            if option == b"match":
+                self.pattern = argv[index + 1]
+            else:
+                self.limit = parse_int(argv[index + 1])
+                if self.limit <= 0:
+                    raise NotIntegerError()
+            index += 2
+        self.matches = key_matcher(self.pattern)
+
+    def match(self, name: bytes) -> bool:
+        return self.matches is None or self.matches(name)
+
+
+def _in_order(start: bytes, end: bytes, reverse: bool) -> bool:
+    """Pika's check: with both ends given, start must not pass end."""
+    return not start or not end or (start >= end if reverse else start <= end)
+
+
+def _within(name: bytes, end: bytes, reverse: bool) -> bool:
+    return not end or (name >= end if reverse else name <= end)
+
+
+def _key_range(client: Client, argv: list[bytes], reverse: bool) -> object:
+    kind = _TYPES.get(argv[1].lower())
+    if kind is None:
+        raise CommandError(f"ERR invalid DB for '{argv[0].decode('utf-8', 'replace').lower()}'")
+    tag, with_values = kind
+    start, end = argv[2], argv[3]
+    options = _RangeOptions(argv)
+    if not _in_order(start, end, reverse):
+        raise WrongTypeError()  # Pika answers a reversed range with its kMultiKey reply
+    found: list[bytes] = []
+    next_key = b""
+    for key, record in client.keyspace.iter_records(start, reverse=reverse):
+        if not _within(key, end, reverse):
+            break
+        if record.tag != tag or not options.match(key):
+            continue
+        if len(found) == options.limit * (2 if with_values else 1):
+            next_key = key
+            break
+        found.append(key)
+        if with_values:
+            found.append(record.body)
+    return [next_key, found]
+
+
+@command("pkscanrange", arity=-4, flags="readonly", group="keyspace")
+def pkscanrange(client: Client, argv: list[bytes]) -> object:
+    """Pika: keys of one type between start and end (inclusive; empty = open), in order."""
+    return _key_range(client, argv, reverse=False)
+
+
+@command("pkrscanrange", arity=-4, flags="readonly", group="keyspace")
+def pkrscanrange(client: Client, argv: list[bytes]) -> object:
+    """Pika: keys of one type from start down to end (inclusive; empty = open)."""
+    return _key_range(client, argv, reverse=True)
+
+
+def _fields(client: Client, key: bytes, start: bytes, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
+    store = client.keyspace.hashes
+    collection = store.open(key)
+    if collection is None:
+        return iter(())
+    return store.iter_members(collection, start=start, reverse=reverse)
+
+
+def _field_range(client: Client, argv: list[bytes], reverse: bool) -> object:
+    start, end = argv[2], argv[3]
+    options = _RangeOptions(argv)
+    if not _in_order(start, end, reverse):
+        raise CommandError(_RANGE_ERROR)
+    found: list[bytes] = []
+    next_field = b""
+    scanned = 0
+    for field, value in _fields(client, argv[1], start, reverse):
+        if not _within(field, end, reverse):
+            break
+        if scanned == options.limit:  # Pika counts every field scanned, matching or not
+            next_field = field
+            break
+        scanned += 1
+        if options.match(field):
+            found += (field, value)
+    return [next_field, found]
+
+
+@command("pkhscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash")
+def pkhscanrange(client: Client, argv: list[bytes]) -> object:
+    """Pika: fields (and values) of a hash between two fields (inclusive; empty = open)."""
+    return _field_range(client, argv, reverse=False)
+
+
+@command("pkhrscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash")
+def pkhrscanrange(client: Client, argv: list[bytes]) -> object:
+    """Pika: fields (and values) of a hash from one field down to another."""
+    return _field_range(client, argv, reverse=True)
+
+
+@command("pkpatternmatchdel", arity=-2, flags="write admin", group="keyspace")
+def pkpatternmatchdel(client: Client, argv: list[bytes]) -> object:
+    """Pika: delete up to max_count (1..100, default 100) keys matching a pattern."""
+    max_count = BATCH_DELETE_LIMIT
+    if len(argv) > 2:
+        max_count = parse_int(argv[2])
+        if not 1 <= max_count <= BATCH_DELETE_LIMIT:
+            raise NotIntegerError()
+    matches = key_matcher(argv[1])
+    keyspace = client.keyspace
+    doomed = []
+    for key, _record in keyspace.iter_records():
+        if matches is None or matches(key):
+            doomed.append(key)
+            if len(doomed) == max_count:
+                break
+    for key in doomed:
+        keyspace.delete(key)
+    return len(doomed)

@@ -27,13 +27,13 @@ from .storage.records import (
     TYPE_NAMES,
     decode_header,
     COLLECTION,
-    COLLECTION_SIZE,
     OBJECT_ID,
     encode_string,
     object_id_of,
     with_expiry,
 )
 from .types import make_stores
+from .types.collection import is_long_long
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -270,6 +270,16 @@ class Keyspace:
         """Log ``argv`` as the binlog record of a change to ``key`` (collection commands)."""
         self.engine.changes.append((self, key, COMMAND, argv))
 
+    def redis_encoding(self, key: bytes, record: Record) -> str:
+        """What Redis 7.0's OBJECT ENCODING would answer for this value."""
+        if record.tag != TAG_STRING:
+            store = self.stores[record.tag]
+            return store.redis_encoding(store.open(key))  # type: ignore[arg-type]
+        value = record.body
+        if is_long_long(value):
+            return "int"
+        return "embstr" if len(value) <= 44 else "raw"
+
     def state_records(self, key: bytes, raw: bytes) -> list[list[bytes]]:
         """The records that recreate a collection key as a whole (MOVE, COPY, RESTORE...)."""
         return self.stores[raw[0]].state_records(key, raw)
@@ -342,19 +352,28 @@ class Keyspace:
         its own copy; a collection's members are copied under a new object id."""
         if record.tag == TAG_STRING:
             return record
-        old_id, count = COLLECTION.unpack_from(record.body)
-        new_id = self.engine.allocate_object_id()
-        old_prefix, new_prefix = OBJECT_ID.pack(old_id), OBJECT_ID.pack(new_id)
-        writer = self.engine.writer()
-        with writer.cursor(db=self.members_table) as cursor:
-            members = []
-            found = cursor.set_range(old_prefix)
-            while found and cursor.key().startswith(old_prefix):
+        return target.adopt(record, self.members_of(record))
+
+    def members_of(self, record: Record) -> list[tuple[bytes, bytes]]:
+        """A collection's member entries ``(suffix, value)`` as stored (DUMP, COPY)."""
+        prefix = OBJECT_ID.pack(COLLECTION.unpack_from(record.body)[0])
+        members = []
+        with self.engine.reader().cursor(db=self.members_table) as cursor:
+            found = cursor.set_range(prefix)
+            while found and cursor.key().startswith(prefix):
                 members.append((cursor.key()[8:], cursor.value()))
                 found = cursor.next()
+        return members
+
+    def adopt(self, record: Record, members: list[tuple[bytes, bytes]]) -> Record:
+        """Store ``members`` under a new object id in this DB and return ``record`` pointing
+        at them (not stored yet: the caller puts it under a key)."""
+        new_id = self.engine.allocate_object_id()
+        prefix = OBJECT_ID.pack(new_id)
+        writer = self.engine.writer()
         for suffix, value in members:
-            writer.put(new_prefix + suffix, value, db=target.members_table)
-        return Record(record.tag, record.expire_at_ms, COLLECTION.pack(new_id, count) + record.body[COLLECTION_SIZE:])
+            writer.put(prefix + suffix, value, db=self.members_table)
+        return Record(record.tag, record.expire_at_ms, OBJECT_ID.pack(new_id) + record.body[OBJECT_ID.size:])
 
     def set_expire(self, key: bytes, expire_at_ms: int) -> bool:
         """Give a live key a new absolute expiry (0 removes it); False when the key is missing."""
@@ -387,3 +406,4 @@ class Keyspace:
                 expire_at = _unpack_header(raw)[1]
                 if expire_at:
                     self.expiry.set(user_key(key), expire_at)
+

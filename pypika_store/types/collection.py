@@ -63,6 +63,13 @@ class CollectionStore:
     #: Whether a collection with no members stays (a stream does; the others vanish).
     keeps_empty = False
 
+    #: OBJECT ENCODING: Redis 7.0's compact encoding (None: it has none for the type), the
+    #: encoding past its limits, and the limits (entries, bytes per element).
+    compact_encoding: str | None = "listpack"
+    large_encoding = "hashtable"
+    compact_entries = 128
+    compact_bytes = 64
+
     def __init__(self, keyspace: "Keyspace") -> None:
         self.keyspace = keyspace
         self.engine = keyspace.engine
@@ -231,6 +238,23 @@ class CollectionStore:
         for suffix in suffixes:
             writer.delete(collection.prefix + suffix, db=self.table)
 
+    # -- OBJECT ENCODING ---------------------------------------------------------------------
+
+    def redis_encoding(self, collection: Collection) -> str:
+        """The encoding Redis would report for this value (OBJECT ENCODING), from the same
+        limits Redis applies at write time (its default configuration)."""
+        if self.compact_encoding is None or collection.count > self.compact_entries:
+            return self.large_encoding
+        if any(len(element) > self.compact_bytes for element in self.encoded_elements(collection)):
+            return self.large_encoding
+        return self.compact_encoding
+
+    def encoded_elements(self, collection: Collection) -> Iterator[bytes]:
+        """The byte strings Redis' listpack limit applies to (members and values)."""
+        for suffix, value in self.iter_members(collection):
+            yield suffix
+            yield value
+
     # -- writing a whole collection out ------------------------------------------------------
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
@@ -274,3 +298,14 @@ def successor(prefix: bytes) -> bytes | None:
     if not trimmed:
         return None
     return trimmed[:-1] + bytes([trimmed[-1] + 1])
+
+
+def is_long_long(text: bytes) -> bool:
+    """Whether Redis would hold ``text`` as an integer (string2ll: canonical form, 64-bit):
+    OBJECT ENCODING's ``int`` strings and ``intset`` sets."""
+    if not text or len(text) > 20:
+        return False
+    digits = text[1:] if text[:1] == b"-" else text
+    if not digits.isdigit() or (digits[:1] == b"0" and len(text) > 1):
+        return False
+    return -(2**63) <= int(text) <= 2**63 - 1

@@ -27,6 +27,8 @@ def position_key(position: int) -> bytes:
 
 class ListStore(CollectionStore):
     tag = TAG_LIST
+    compact_encoding = None
+    large_encoding = "quicklist"
     fields_format = struct.Struct(">q")
     initial_fields = (_MIDDLE,)
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from ..storage.records import TAG_SET
-from .collection import Collection, CollectionStore, chunked
+from .collection import Collection, CollectionStore, chunked, is_long_long
 
 
 class SetStore(CollectionStore):
     tag = TAG_SET
+    #: Redis 7.0 keeps small sets of integers as an intset (set-max-intset-entries).
+    compact_encoding = "intset"
+    compact_entries = 512
+
+    def redis_encoding(self, collection: Collection) -> str:
+        if collection.count > self.compact_entries:
+            return self.large_encoding
+        for member, _ in self.iter_members(collection):
+            if not is_long_long(member):
+                return self.large_encoding
+        return self.compact_encoding
 
     def members(self, key: bytes) -> list[bytes]:
         collection = self.open(key)
@@ -59,3 +70,4 @@ class SetStore(CollectionStore):
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         return chunked(collection.key, b"sadd", (member for member, _ in self.iter_members(collection)), per_member=1)
+

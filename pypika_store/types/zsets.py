@@ -59,6 +59,7 @@ def format_score(score: float) -> bytes:
 
 class ZsetStore(CollectionStore):
     tag = TAG_ZSET
+    large_encoding = "skiplist"
 
     def __init__(self, keyspace) -> None:
         super().__init__(keyspace)
@@ -149,6 +150,9 @@ class ZsetStore(CollectionStore):
         """Every ``(member, score)`` in order."""
         for suffix, _ in self.iter_members(collection, prefix=INDEX):
             yield suffix[9:], score_of_key(suffix[1:])
+
+    def encoded_elements(self, collection: Collection) -> Iterator[bytes]:
+        return (suffix[1:] for suffix, _ in self.iter_members(collection, prefix=MEMBER))
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         arguments = (part for member, score in self.iter_scores(collection)

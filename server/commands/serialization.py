@@ -1,0 +1,141 @@
+"""DUMP and RESTORE (values moved between pypika-store servers), and OBJECT."""
+
+from __future__ import annotations
+
+from pypika_store import dump_payload
+from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.keyspace import Record
+from pypika_store.storage.records import TAG_STRING
+
+from ..connection import Client
+from ..registry import command, container
+from ..resp.replies import OK, Status
+from .args import INT64_MAX, parse_int
+
+
+@command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace")
+def dump(client: Client, argv: list[bytes]) -> object:
+    """Return a serialized version of the value stored at the specified key."""
+    keyspace = client.keyspace
+    record = keyspace.get_record(argv[1])
+    if record is None:
+        return None
+    members = [] if record.tag == TAG_STRING else keyspace.members_of(record)
+    return dump_payload.encode(record, members)
+
+
+class _RestoreOptions:
+    """RESTORE's REPLACE, ABSTTL, IDLETIME and FREQ (the last two are accepted and checked,
+    as pypika-store keeps no LRU/LFU data)."""
+
+    def __init__(self, argv: list[bytes]) -> None:
+        self.replace = self.absolute = False
+        idle = freq = None
+        index = 4
+        while index < len(argv):
+            option = argv[index].upper()
+            more = len(argv) - index - 1
+            if option == b"REPLACE":
+                self.replace = True
+            elif option == b"ABSTTL":
+                self.absolute = True
+            elif option == b"IDLETIME" and more >= 1 and freq is None:
+                idle = parse_int(argv[index + 1])
+                if idle < 0:
+                    raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
+                index += 1
+            elif option == b"FREQ" and more >= 1 and idle is None:
+                freq = parse_int(argv[index + 1])
+                if not 0 <= freq <= 255:
+                    raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+                index += 1
+            else:
+                raise SyntaxErrorReply()
+            index += 1
+
+
+@command("restore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="keyspace")
+def restore(client: Client, argv: list[bytes]) -> object:
+    """Create a key using the provided serialized value, previously obtained using DUMP."""
+    options = _RestoreOptions(argv)
+    keyspace = client.keyspace
+    key = argv[1]
+    if not options.replace and keyspace.exists(key):
+        raise CommandError("BUSYKEY Target key name already exists.")
+    ttl = parse_int(argv[2])
+    if ttl < 0:
+        raise CommandError("ERR Invalid TTL value, must be >= 0")
+    record, members = dump_payload.decode(argv[3])
+    expire_at = 0
+    if ttl:
+        expire_at = ttl if options.absolute else min(ttl + client.server.engine.now_ms(), INT64_MAX)
+        if expire_at <= client.server.engine.now_ms():
+            if options.replace:
+                keyspace.delete(key)
+            return OK
+    if record.tag != TAG_STRING:
+        record = keyspace.adopt(record, members)
+    keyspace.put_record(key, Record(record.tag, expire_at, record.body))
+    return OK
+
+
+# -- OBJECT -------------------------------------------------------------------------------------
+
+container("object", arity=-2, group="keyspace")
+
+_OBJECT_HELP = [
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+def _record(client: Client, key: bytes) -> Record | None:
+    return client.keyspace.get_record(key)
+
+
+@command("object|encoding", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+def object_encoding(client: Client, argv: list[bytes]) -> object:
+    """The encoding Redis 7.0 would use for the value (pypika-store's own is LMDB records)."""
+    record = _record(client, argv[2])
+    return None if record is None else client.keyspace.redis_encoding(argv[2], record).encode()
+
+
+@command("object|refcount", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+def object_refcount(client: Client, argv: list[bytes]) -> object:
+    """Values are never shared in pypika-store: 1 for an existing key."""
+    return None if _record(client, argv[2]) is None else 1
+
+
+@command("object|idletime", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+def object_idletime(client: Client, argv: list[bytes]) -> object:
+    """No access times are kept (no LRU eviction): 0 for an existing key."""
+    return None if _record(client, argv[2]) is None else 0
+
+
+@command("object|freq", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+def object_freq(client: Client, argv: list[bytes]) -> object:
+    """Redis' answer when no LFU policy is set (pypika-store never evicts)."""
+    if _record(client, argv[2]) is None:
+        return None
+    raise CommandError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+                       "Please note that when switching between policies at runtime LRU and LFU data "
+                       "will take some time to adjust.")
+
+
+@command("object|help", arity=2, flags="readonly", group="keyspace")
+def object_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return [Status(line) for line in _OBJECT_HELP]

@@ -1,0 +1,416 @@
+"""GEO commands: GEOADD, GEOPOS, GEODIST, GEOHASH and the GEORADIUS / GEOSEARCH searches.
+
+As in Redis, a geo set is an ordinary sorted set whose scores are 52-bit geohashes, so GEOADD
+goes through ZADD's write path and every other sorted-set command works on geo sets. The
+arithmetic (encoding, distances, the cells a search scans, Redis' sort order) lives in
+:mod:`pypika_store.geo`; this module parses arguments in the order redis-server's geo.c does
+(the first failing check decides the error a client sees) and reads the cells' score ranges
+from the rank cache, so a search costs O(log n) per cell plus the members in those cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from pypika_store import geo
+from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.types.collection import Collection
+from pypika_store.types.zsets import ZsetStore, score_key, score_of_key
+
+from ..connection import Client
+from ..registry import command
+from ..resp.replies import NULL_ARRAY, Raw
+from .args import c_string, parse_double, parse_int
+from .zsets import _AddFlags, _zadd, store_result
+
+#: Where a member is: ``(longitude, latitude)`` of a member of the source key.
+Locate = Callable[[bytes], tuple[float, float]]
+
+
+# -- argument parsing shared by the commands --------------------------------------------------
+
+
+def _parse_number(arg: bytes, message: str) -> float:
+    """A double with the command's own error text ("need numeric radius"...), as Redis'
+    getDoubleFromObjectOrReply reports it when given a message."""
+    try:
+        return parse_double(arg)
+    except CommandError:
+        raise CommandError(message) from None
+
+
+def _parse_unit(arg: bytes) -> float:
+    """Metres per unit; Redis compares units with strcasecmp, so only the text before a NUL counts."""
+    return geo.unit_factor(c_string(arg))
+
+
+def _parse_lonlat(args: list[bytes]) -> tuple[float, float]:
+    """``longitude latitude``: both parsed as floats first, then range-checked together."""
+    longitude, latitude = parse_double(args[0]), parse_double(args[1])
+    geo.check_coordinates(longitude, latitude)
+    return longitude, latitude
+
+
+def _parse_radius(args: list[bytes]) -> tuple[float, float]:
+    """``radius unit`` as ``(radius, metres per unit)``; the sign is checked before the unit."""
+    radius = _parse_number(args[0], geo.ERR_NEED_NUMERIC_RADIUS)
+    if radius < 0:
+        raise CommandError(geo.ERR_NEGATIVE_RADIUS)
+    return radius, _parse_unit(args[1])
+
+
+def _parse_box(args: list[bytes]) -> tuple[float, float, float]:
+    """``width height unit`` as ``(width, height, metres per unit)``."""
+    width = _parse_number(args[0], geo.ERR_NEED_NUMERIC_WIDTH)
+    height = _parse_number(args[1], geo.ERR_NEED_NUMERIC_HEIGHT)
+    if width < 0 or height < 0:
+        raise CommandError(geo.ERR_NEGATIVE_BOX)
+    return width, height, _parse_unit(args[2])
+
+
+def _scores(store: ZsetStore, collection: Collection | None, members: list[bytes]) -> list[float | None]:
+    """The score of each member, None for absent members or a missing key."""
+    return [None if collection is None else store.score(collection, member) for member in members]
+
+
+def _coordinate(client: Client, value: float) -> object:
+    """A longitude or latitude as Redis' addReplyHumanLongDouble sends it: a bulk string in
+    RESP2, a double in RESP3 (with the same digits, which Double's ``%.17g`` would not give)."""
+    text = geo.format_coordinate(value)
+    return Raw(b",%s\r\n" % text) if client.resp == 3 else text
+
+
+def _position(client: Client, score: float) -> list[object]:
+    longitude, latitude = geo.decode(score)
+    return [_coordinate(client, longitude), _coordinate(client, latitude)]
+
+
+# -- GEOADD, GEOPOS, GEOHASH, GEODIST ---------------------------------------------------------
+
+
+_GEOADD_OPTIONS = (b"NX", b"XX", b"CH")
+
+
+@command("geoadd", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
+def geoadd(client: Client, argv: list[bytes]) -> object:
+    """Add one or more geospatial items in the geospatial index represented using a sorted set."""
+    first = 2
+    while first < len(argv) and c_string(argv[first]).upper() in _GEOADD_OPTIONS:
+        first += 1
+    options = [c_string(option).upper() for option in argv[2:first]]
+    triples = argv[first:]
+    if len(triples) % 3 or (b"NX" in options and b"XX" in options):
+        raise SyntaxErrorReply()
+    pairs = [(float(geo.encode(*_parse_lonlat(triples[index:index + 2]))), triples[index + 2])
+             for index in range(0, len(triples), 3)]
+    if not pairs:
+        raise SyntaxErrorReply()  # ZADD's own check, reached with options but no members
+    return _zadd(client, argv[1], _AddFlags([argv[0], argv[1], *options]), pairs)
+
+
+@command("geopos", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
+def geopos(client: Client, argv: list[bytes]) -> object:
+    """Returns longitude and latitude of members of a geospatial index."""
+    store = client.keyspace.zsets
+    scores = _scores(store, store.open(argv[1]), argv[2:])
+    return [NULL_ARRAY if score is None else _position(client, score) for score in scores]
+
+
+@command("geohash", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
+def geohash(client: Client, argv: list[bytes]) -> object:
+    """Returns members of a geospatial index as standard geohash strings."""
+    store = client.keyspace.zsets
+    scores = _scores(store, store.open(argv[1]), argv[2:])
+    return [None if score is None else geo.geohash_string(score) for score in scores]
+
+
+@command("geodist", arity=-4, flags="readonly", keys=(1, 1, 1), group="geo")
+def geodist(client: Client, argv: list[bytes]) -> object:
+    """Returns the distance between two members of a geospatial index."""
+    if len(argv) > 5:
+        raise SyntaxErrorReply()
+    factor = _parse_unit(argv[4]) if len(argv) == 5 else 1.0
+    store = client.keyspace.zsets
+    first, second = _scores(store, store.open(argv[1]), argv[2:4])
+    if first is None or second is None:
+        return None
+    return geo.format_distance(geo.distance(*geo.decode(first), *geo.decode(second)), factor)
+
+
+# -- the searches -----------------------------------------------------------------------------
+
+LONLAT, MEMBER, OPTIONS = "lonlat", "member", "options"
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """Which search command is parsing (the RADIUS_* / GEOSEARCH* flags of Redis' geo.c)."""
+
+    #: Where the centre (and, for GEORADIUS*, the radius) comes from: fixed arguments
+    #: (LONLAT, MEMBER) or GEOSEARCH's FROMLONLAT/FROMMEMBER and BYRADIUS/BYBOX options.
+    center: str
+    #: GEORADIUS and GEORADIUSBYMEMBER accept ``STORE key`` and ``STOREDIST key``.
+    store_option: bool = False
+    #: GEOSEARCHSTORE: the destination is ``argv[1]`` and STOREDIST is a bare flag.
+    store_command: bool = False
+
+    @property
+    def source(self) -> int:
+        return 2 if self.store_command else 1
+
+    @property
+    def search_syntax(self) -> bool:
+        return self.center == OPTIONS
+
+
+class _Search:
+    """One search call's request, filled in as Redis' georadiusGeneric reads the arguments."""
+
+    #: Options without a value: the attribute each sets, and to what.
+    _FLAGS = {b"WITHDIST": ("with_dist", True), b"WITHHASH": ("with_hash", True),
+              b"WITHCOORD": ("with_coord", True), b"ANY": ("any", True),
+              b"ASC": ("order", "asc"), b"DESC": ("order", "desc")}
+
+    def __init__(self, variant: _Variant, locate: Locate | None) -> None:
+        self.variant = variant
+        #: Finds a member of the source key; None when the key is missing (then FROMMEMBER and
+        #: GEORADIUSBYMEMBER's member are not looked up, as in Redis).
+        self.locate = locate
+        self.center: tuple[float, float] | None = None
+        self.radius: float | None = None
+        self.box: tuple[float, float] | None = None
+        self.conversion = 1.0
+        self.from_member = self.from_lonlat = False
+        self.with_dist = self.with_hash = self.with_coord = self.any = False
+        self.order: str | None = None
+        self.count = 0
+        self.store_key: bytes | None = None
+        self.store_dist = False
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def parse(self, argv: list[bytes]) -> None:
+        """Read the fixed arguments, then the options; the first problem found is the error."""
+        self._parse_options(argv[self._parse_fixed(argv):])
+        self._check(argv[0])
+
+    def _parse_fixed(self, argv: list[bytes]) -> int:
+        """The arguments before the options; returns the index of the first option."""
+        if self.variant.center == LONLAT:
+            self.center = _parse_lonlat(argv[2:4])
+            self.radius, self.conversion = _parse_radius(argv[4:6])
+            return 6
+        if self.variant.center == MEMBER:
+            if self.locate is not None:
+                self.center = self.locate(argv[2])
+                self.radius, self.conversion = _parse_radius(argv[3:5])
+            return 5
+        if self.variant.store_command:
+            self.store_key = argv[1]
+        return self.variant.source + 1
+
+    def _parse_options(self, args: list[bytes]) -> None:
+        """Each option is recognised only where Redis accepts it (right command, enough
+        arguments left, no conflicting option seen); anything else is a syntax error."""
+        index = 0
+        while index < len(args):
+            option = c_string(args[index]).upper()
+            rest = args[index + 1:]
+            used = self._flag(option)
+            if used is None:
+                handler = self._VALUED.get(option)
+                used = None if handler is None else handler(self, rest)
+            if used is None:
+                raise SyntaxErrorReply()
+            index += 1 + used
+
+    def _flag(self, option: bytes) -> int | None:
+        found = self._FLAGS.get(option)
+        if found is None:
+            return None
+        setattr(self, *found)
+        return 0
+
+    def _count(self, rest: list[bytes]) -> int | None:
+        if not rest:
+            return None
+        count = parse_int(rest[0])
+        if count <= 0:
+            raise CommandError(geo.ERR_COUNT_POSITIVE)
+        self.count = count
+        return 1
+
+    def _store(self, rest: list[bytes], dist: bool) -> int | None:
+        if self.variant.store_option and rest:
+            self.store_key, self.store_dist = rest[0], dist
+            return 1
+        if dist and self.variant.store_command:
+            self.store_dist = True
+            return 0
+        return None
+
+    def _from_member(self, rest: list[bytes]) -> int | None:
+        if not (self.variant.search_syntax and rest and not self.from_lonlat):
+            return None
+        if self.locate is not None:
+            self.center = self.locate(rest[0])
+        self.from_member = True
+        return 1
+
+    def _from_lonlat(self, rest: list[bytes]) -> int | None:
+        if not (self.variant.search_syntax and len(rest) >= 2 and not self.from_member):
+            return None
+        self.center = _parse_lonlat(rest)
+        self.from_lonlat = True
+        return 2
+
+    def _by_radius(self, rest: list[bytes]) -> int | None:
+        if not (self.variant.search_syntax and len(rest) >= 2 and self.box is None):
+            return None
+        self.radius, self.conversion = _parse_radius(rest)
+        return 2
+
+    def _by_box(self, rest: list[bytes]) -> int | None:
+        if not (self.variant.search_syntax and len(rest) >= 3 and self.radius is None):
+            return None
+        width, height, self.conversion = _parse_box(rest)
+        self.box = (width, height)
+        return 3
+
+    #: Options with values: each handler returns how many values it took, None if the
+    #: option is not valid here.
+    _VALUED: dict[bytes, Callable[["_Search", list[bytes]], int | None]] = {
+        b"COUNT": _count,
+        b"STORE": lambda self, rest: self._store(rest, dist=False),
+        b"STOREDIST": lambda self, rest: self._store(rest, dist=True),
+        b"FROMMEMBER": _from_member, b"FROMLONLAT": _from_lonlat,
+        b"BYRADIUS": _by_radius, b"BYBOX": _by_box,
+    }
+
+    def _check(self, name: bytes) -> None:
+        """The checks Redis makes once all options are read, in its order. The GEOSEARCH
+        errors quote the command name as the client typed it."""
+        if self.store_key is not None and (self.with_dist or self.with_hash or self.with_coord):
+            what = "GEOSEARCHSTORE" if self.variant.store_command else "STORE option in GEORADIUS"
+            raise CommandError(f"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+        if self.variant.search_syntax and not (self.from_member or self.from_lonlat):
+            raise CommandError(f"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name.decode()}")
+        if self.variant.search_syntax and self.radius is None and self.box is None:
+            raise CommandError(f"ERR exactly one of BYRADIUS and BYBOX can be specified for {name.decode()}")
+        if self.any and not self.count:
+            raise CommandError(geo.ERR_ANY_NEEDS_COUNT)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def sort_order(self) -> str | None:
+        """ASC/DESC as given; COUNT without ANY implies ASC (the N nearest)."""
+        if self.order is None and self.count and not self.any:
+            return "asc"
+        return self.order
+
+    def find(self, scan: geo.ScanRange) -> list[geo.GeoPoint]:
+        """The hits in reply order, cut to COUNT; ANY stops collecting at COUNT hits."""
+        assert self.center is not None
+        width, height = self.box if self.box is not None else (None, None)
+        found = geo.search(scan, *self.center, radius=self.radius, width=width, height=height,
+                           conversion=self.conversion, limit=self.count if self.any else 0)
+        return geo.sort_points(found, self.sort_order(), self.count)
+
+    def hit(self, client: Client, point: geo.GeoPoint) -> object:
+        """One reply entry: the member alone, or with distance, hash and position, in that order."""
+        extras: list[object] = []
+        if self.with_dist:
+            extras.append(geo.format_distance(point.distance, self.conversion))
+        if self.with_hash:
+            extras.append(int(point.score))
+        if self.with_coord:
+            extras.append([_coordinate(client, point.longitude), _coordinate(client, point.latitude)])
+        return [point.member, *extras] if extras else point.member
+
+    def stored_score(self, point: geo.GeoPoint) -> float:
+        """STOREDIST keeps the distance in the request's unit, STORE the geohash."""
+        return point.distance / self.conversion if self.store_dist else point.score
+
+
+def _locator(store: ZsetStore, collection: Collection) -> Locate:
+    """A member's decoded position, or Redis' error when the member is absent."""
+
+    def locate(member: bytes) -> tuple[float, float]:
+        score = store.score(collection, member)
+        if score is None:
+            raise CommandError(geo.ERR_DECODE_MEMBER)
+        return geo.decode(score)
+
+    return locate
+
+
+def _scanner(store: ZsetStore, collection: Collection) -> geo.ScanRange:
+    """Score ranges ``[low, high)`` read from the rank cache: two bisections, then a lazy
+    slice, so ANY stops reading as soon as it has enough hits."""
+    entries = store.ranks(collection)
+
+    def scan(low: int, high: int) -> Iterator[tuple[bytes, float]]:
+        start = entries.bisect_left(score_key(float(low)))
+        stop = entries.bisect_left(score_key(float(high)))
+        for entry in entries.islice(start, stop):
+            yield entry[8:], score_of_key(entry)
+
+    return scan
+
+
+def _search(client: Client, argv: list[bytes], variant: _Variant) -> object:
+    """georadiusGeneric: parse, search, then reply the hits or store them."""
+    store = client.keyspace.zsets
+    collection = store.open(argv[variant.source])
+    request = _Search(variant, None if collection is None else _locator(store, collection))
+    request.parse(argv)
+    points = [] if collection is None else request.find(_scanner(store, collection))
+    if request.store_key is not None:
+        return store_result(client, request.store_key,
+                            [(point.member, request.stored_score(point)) for point in points])
+    return [request.hit(client, point) for point in points]
+
+
+_GEORADIUS = _Variant(LONLAT, store_option=True)
+_GEORADIUS_RO = _Variant(LONLAT)
+_BYMEMBER = _Variant(MEMBER, store_option=True)
+_BYMEMBER_RO = _Variant(MEMBER)
+_GEOSEARCH = _Variant(OPTIONS)
+_GEOSEARCHSTORE = _Variant(OPTIONS, store_command=True)
+
+
+@command("georadius", arity=-6, flags="write denyoom", keys=(1, 1, 1), group="geo")
+def georadius(client: Client, argv: list[bytes]) -> object:
+    """Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point."""
+    return _search(client, argv, _GEORADIUS)
+
+
+@command("georadius_ro", arity=-6, flags="readonly", keys=(1, 1, 1), group="geo")
+def georadius_ro(client: Client, argv: list[bytes]) -> object:
+    """A read-only variant for GEORADIUS."""
+    return _search(client, argv, _GEORADIUS_RO)
+
+
+@command("georadiusbymember", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
+def georadiusbymember(client: Client, argv: list[bytes]) -> object:
+    """Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member."""
+    return _search(client, argv, _BYMEMBER)
+
+
+@command("georadiusbymember_ro", arity=-5, flags="readonly", keys=(1, 1, 1), group="geo")
+def georadiusbymember_ro(client: Client, argv: list[bytes]) -> object:
+    """A read-only variant for GEORADIUSBYMEMBER."""
+    return _search(client, argv, _BYMEMBER_RO)
+
+
+@command("geosearch", arity=-7, flags="readonly", keys=(1, 1, 1), group="geo")
+def geosearch(client: Client, argv: list[bytes]) -> object:
+    """Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle."""
+    return _search(client, argv, _GEOSEARCH)
+
+
+@command("geosearchstore", arity=-8, flags="write denyoom", keys=(1, 2, 1), group="geo")
+def geosearchstore(client: Client, argv: list[bytes]) -> object:
+    """Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key."""
+    return _search(client, argv, _GEOSEARCHSTORE)

@@ -22,6 +22,7 @@ from .storage.records import (
     TAG_HASH,
     TAG_LIST,
     TAG_SET,
+    TAG_STREAM,
     TAG_STRING,
     TAG_ZSET,
     TYPE_NAMES,
@@ -106,6 +107,7 @@ class Keyspace:
         self.stores = make_stores(self)
         self.hashes, self.sets, self.lists, self.zsets = (
             self.stores[tag] for tag in (TAG_HASH, TAG_SET, TAG_LIST, TAG_ZSET))
+        self.streams = self.stores[TAG_STREAM]
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -21,27 +21,37 @@ if TYPE_CHECKING:
 
 class Block:
     """A handler's answer meaning "wait for one of ``keys``", for ``timeout`` seconds (0:
-    forever), then reply ``timeout_reply``."""
+    forever), then reply ``timeout_reply``.
 
-    __slots__ = ("keys", "timeout", "timeout_reply")
+    ``retry_argv`` is the command to run again when a key is ready, when it must differ from
+    the one the client sent (XREAD's ``$`` stands for the stream's last ID when it blocked).
+    ``consumes`` says whether serving a client takes the key's elements (a pop does, XREAD
+    does not): when it does not, a client still waiting does not keep the next ones from a try.
+    """
 
-    def __init__(self, keys: list[bytes], timeout: float, timeout_reply: object) -> None:
+    __slots__ = ("keys", "timeout", "timeout_reply", "retry_argv", "consumes")
+
+    def __init__(self, keys: list[bytes], timeout: float, timeout_reply: object,
+                 retry_argv: list[bytes] | None = None, consumes: bool = True) -> None:
         self.keys = keys
         self.timeout = timeout
         self.timeout_reply = timeout_reply
+        self.retry_argv = retry_argv
+        self.consumes = consumes
 
 
 class Waiting:
     """A parked client: its command, the keys it waits on, and its timeout timer."""
 
-    __slots__ = ("client", "argv", "keys", "timer", "timeout_reply")
+    __slots__ = ("client", "argv", "keys", "timer", "timeout_reply", "consumes")
 
     def __init__(self, client: "Client", argv: list[bytes], keys: list[tuple[int, bytes]],
-                 timeout_reply: object) -> None:
+                 timeout_reply: object, consumes: bool = True) -> None:
         self.client = client
         self.argv = argv
         self.keys = keys
         self.timeout_reply = timeout_reply
+        self.consumes = consumes
         self.timer: asyncio.TimerHandle | None = None
 
 
@@ -59,7 +69,7 @@ class BlockingRegistry:
 
     def park(self, client: "Client", argv: list[bytes], block: Block) -> None:
         keys = [(client.db, key) for key in dict.fromkeys(block.keys)]
-        entry = Waiting(client, argv, keys, block.timeout_reply)
+        entry = Waiting(client, block.retry_argv or argv, keys, block.timeout_reply, block.consumes)
         for key in keys:
             self.waiting.setdefault(key, deque()).append(entry)
         client.blocked = entry
@@ -87,7 +97,7 @@ class BlockingRegistry:
                 for entry in list(queue or ()):
                     if entry.client.blocked is not entry:
                         continue
-                    if not entry.client.retry_blocked(entry.argv):
+                    if not entry.client.retry_blocked(entry.argv) and entry.consumes:
                         break  # still nothing for it (the key ran out): the rest wait too
         finally:
             self._serving = False

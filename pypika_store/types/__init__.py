@@ -8,12 +8,13 @@ from .collection import CollectionStore
 from .hashes import HashStore
 from .lists import ListStore
 from .sets import SetStore
+from .streams import StreamStore
 from .zsets import ZsetStore
 
 if TYPE_CHECKING:
     from ..keyspace import Keyspace
 
-STORE_CLASSES: tuple[type[CollectionStore], ...] = (HashStore, ListStore, SetStore, ZsetStore)
+STORE_CLASSES: tuple[type[CollectionStore], ...] = (HashStore, ListStore, SetStore, ZsetStore, StreamStore)
 
 
 def make_stores(keyspace: "Keyspace") -> dict[int, CollectionStore]:

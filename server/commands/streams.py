@@ -1,0 +1,521 @@
+"""Stream commands (XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XREAD, XSETID, XINFO), with
+Redis 7.0's replies and error texts, over the stream store.
+
+Consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) are not implemented:
+a stream here never has a group, which is what XINFO reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from pypika_store.types.collection import Collection
+from pypika_store.types.streams import (
+    MAX_ID,
+    MIN_ID,
+    NODE_MAX_ENTRIES,
+    U64_MAX,
+    Entry,
+    StreamId,
+    StreamStore,
+    Trim,
+    format_id,
+    next_id,
+    previous_id,
+)
+
+from ..blocking import Block
+from ..connection import Client
+from ..registry import command, container
+from ..resp.replies import NULL_ARRAY, OK, Map, Status
+from .args import c_string, parse_int
+from .collection_replies import wrong_arity
+
+#: Redis reads an ID argument into a 128-byte buffer: longer ones are invalid.
+_ID_TEXT_MAX = 127
+#: What C's isspace() skips before a number (strtoull).
+_C_SPACES = b" \t\n\v\f\r"
+#: Entries trimmed at most by ``~`` without LIMIT: 100 nodes, as Redis sets it.
+_APPROX_LIMIT = 100 * NODE_MAX_ENTRIES
+#: XREAD's COUNT once it blocked without one (Redis' XREAD_BLOCKED_DEFAULT_COUNT).
+_BLOCKED_DEFAULT_COUNT = 1000
+
+
+class InvalidStreamId(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid stream ID specified as stream command argument")
+
+
+class _TimeoutNotInteger(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR timeout is not an integer or out of range")
+
+
+# -- IDs ----------------------------------------------------------------------------------------------
+
+
+def _string2ull(text: bytes) -> int | None:
+    """An unsigned 64-bit number as Redis' string2ull reads it: strictly as a signed number
+    first, else as strtoull does (leading spaces, a sign, leading zeros; '-' wraps around)."""
+    try:
+        value = parse_int(text)
+    except CommandError:
+        pass
+    else:
+        return value if value >= 0 else None
+    body = text.lstrip(_C_SPACES)
+    digits = body[1:] if body[:1] in (b"+", b"-") else body
+    if not digits.isdigit() or int(digits) > U64_MAX:
+        return None
+    return (-int(digits)) % (U64_MAX + 1) if body[:1] == b"-" else int(digits)
+
+
+def _parse_id(arg: bytes, missing_seq: int, strict: bool, auto_seq: bool) -> tuple[StreamId, bool]:
+    """``<ms>-<seq>``, ``<ms>`` (the sequence is ``missing_seq``), ``-`` and ``+`` (refused
+    when ``strict``), ``<ms>-*`` when ``auto_seq``; with whether the sequence was given."""
+    if len(arg) > _ID_TEXT_MAX:
+        raise InvalidStreamId()
+    text = c_string(arg)
+    if text in (b"-", b"+"):
+        if strict:
+            raise InvalidStreamId()
+        return (MIN_ID if text == b"-" else MAX_ID), True
+    ms_text, dash, seq_text = text.partition(b"-")
+    ms = _string2ull(ms_text)
+    seq_given = not (auto_seq and dash and seq_text == b"*")
+    seq = (_string2ull(seq_text) if seq_given else 0) if dash else missing_seq
+    if ms is None or seq is None:
+        raise InvalidStreamId()
+    return (ms, seq), seq_given
+
+
+def parse_id(arg: bytes, missing_seq: int = 0, strict: bool = False) -> StreamId:
+    return _parse_id(arg, missing_seq, strict, auto_seq=False)[0]
+
+
+def _interval_bound(arg: bytes, missing_seq: int) -> tuple[StreamId, bool]:
+    """An XRANGE bound and whether it is exclusive (``(`` before a strict ID)."""
+    if len(arg) > 1 and arg[:1] == b"(":
+        return parse_id(arg[1:], missing_seq, strict=True), True
+    return parse_id(arg, missing_seq), False
+
+
+def _interval(start_arg: bytes, end_arg: bytes) -> tuple[StreamId, StreamId]:
+    """XRANGE's inclusive bounds: an incomplete start gets sequence 0, an end the largest;
+    exclusive bounds move one ID inwards."""
+    start, exclusive = _interval_bound(start_arg, 0)
+    if exclusive:
+        start = next_id(start)  # type: ignore[assignment]
+        if start is None:
+            raise CommandError("ERR invalid start ID for the interval")
+    end, exclusive = _interval_bound(end_arg, U64_MAX)
+    if exclusive:
+        end = previous_id(end)  # type: ignore[assignment]
+        if end is None:
+            raise CommandError("ERR invalid end ID for the interval")
+    return start, end
+
+
+# -- replies ------------------------------------------------------------------------------------------
+
+
+def _entry_reply(entry: Entry) -> list:
+    return [format_id(entry.id), entry.fields]
+
+
+def _entries_reply(entries: list[Entry]) -> list:
+    return [_entry_reply(entry) for entry in entries]
+
+
+def _existing(streams: StreamStore, key: bytes) -> Collection:
+    collection = streams.open(key)
+    if collection is None:
+        raise NoSuchKeyError()
+    return collection
+
+
+# -- XADD and XTRIM -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _AddOptions:
+    """What XADD or XTRIM asked for, before the fields."""
+
+    trim: Trim | None
+    no_create: bool
+    #: Where the ID is in XADD's argv (the fields follow it).
+    id_position: int
+    #: The requested ID (None: ``*``); ``seq_given`` False for ``<ms>-*``.
+    new_id: StreamId | None
+    seq_given: bool
+
+
+def _parse_strategy(argv: list[bytes], index: int, more: int) -> tuple[int, Trim]:
+    """``MAXLEN [=|~] n`` or ``MINID [=|~] id`` at ``index``: where it ends, and the trim."""
+    option = c_string(argv[index]).upper()
+    marker = c_string(argv[index + 1])
+    approx = False
+    if more >= 2 and marker in (b"~", b"="):
+        approx = marker == b"~"
+        index += 1
+    index += 1
+    if option == b"MINID":
+        return index, Trim(minid=parse_id(argv[index], strict=True), approx=approx)
+    maxlen = parse_int(argv[index])
+    if maxlen < 0:
+        raise CommandError("ERR The MAXLEN argument must be >= 0.")
+    return index, Trim(maxlen=maxlen, approx=approx)
+
+
+def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
+    """The options of XADD (up to its ID) or XTRIM, with Redis' checks in Redis' order."""
+    trim: Trim | None = None
+    limit: int | None = None
+    options = _AddOptions(trim=None, no_create=False, id_position=len(argv), new_id=None, seq_given=True)
+    index = 2
+    while index < len(argv):
+        more = len(argv) - 1 - index
+        option = c_string(argv[index]).upper()
+        if xadd and option == b"*":
+            options.id_position = index
+            break
+        if option in (b"MAXLEN", b"MINID") and more:
+            if trim is not None:
+                raise CommandError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
+            index, trim = _parse_strategy(argv, index, more)
+        elif option == b"LIMIT" and more:
+            index += 1
+            limit = parse_int(argv[index])
+            if limit < 0:
+                raise CommandError("ERR The LIMIT argument must be >= 0.")
+        elif xadd and option == b"NOMKSTREAM":
+            options.no_create = True
+        elif xadd:
+            options.new_id, options.seq_given = _parse_id(argv[index], 0, strict=True, auto_seq=True)
+            options.id_position = index
+            break
+        else:
+            raise SyntaxErrorReply()
+        index += 1
+    if limit and trim is None:
+        raise CommandError("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")
+    if not xadd and trim is None:
+        raise CommandError("ERR syntax error, XTRIM must be called with a trimming strategy")
+    if limit is not None and (trim is None or not trim.approx):
+        raise CommandError("ERR syntax error, LIMIT cannot be used without the special ~ option")
+    if trim is not None:
+        trim.limit = limit if limit is not None else (_APPROX_LIMIT if trim.approx else 0)
+    options.trim = trim
+    return options
+
+
+def _new_entry_id(last: StreamId, options: _AddOptions, now_ms: int) -> StreamId:
+    """The ID XADD gives its entry: ``*`` from the clock (never going back), ``<ms>-*`` the
+    next sequence of that millisecond, or the ID given; always above the last ID."""
+    if last == MAX_ID:
+        raise CommandError("ERR The stream has exhausted the last possible ID, unable to add more items")
+    requested = options.new_id
+    if requested is None:
+        new_id = (now_ms, 0) if now_ms > last[0] else next_id(last)
+    elif not options.seq_given and requested[0] == last[0]:
+        if last[1] == U64_MAX:  # Redis fails here without its "too small" errno
+            raise CommandError("ERR Elements are too large to be stored")
+        new_id = (last[0], last[1] + 1)
+    else:
+        new_id = requested
+    if new_id <= last:  # type: ignore[operator]
+        raise CommandError("ERR The ID specified in XADD is equal or smaller than the target stream top item")
+    return new_id  # type: ignore[return-value]
+
+
+@command("xadd", arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream")
+def xadd(client: Client, argv: list[bytes]) -> object:
+    """Append a new entry to a stream (creating it unless NOMKSTREAM), then trim it if asked."""
+    options = _parse_trim_options(argv, xadd=True)
+    fields = argv[options.id_position + 1:]
+    if len(fields) < 2 or len(fields) % 2:
+        raise wrong_arity(argv)
+    if options.new_id == MIN_ID and options.seq_given:
+        raise CommandError("ERR The ID specified in XADD must be greater than 0-0")
+    streams: StreamStore = client.keyspace.streams
+    collection = streams.open(argv[1])
+    if collection is None:
+        if options.no_create:
+            return None
+        collection = streams.new(argv[1])
+    new_id = _new_entry_id(streams.state(collection).last_id, options, client.server.engine.now_ms())
+    streams.append(collection, new_id, fields)
+    if options.trim is not None:
+        streams.trim(collection, options.trim)
+    return format_id(new_id)
+
+
+@command("xtrim", arity=-4, flags="write", keys=(1, 1, 1), group="stream")
+def xtrim(client: Client, argv: list[bytes]) -> object:
+    """Trim a stream to a length (MAXLEN) or a lowest ID (MINID); how many entries went."""
+    options = _parse_trim_options(argv, xadd=False)
+    streams: StreamStore = client.keyspace.streams
+    collection = streams.open(argv[1])
+    if collection is None:
+        return 0
+    return streams.trim(collection, options.trim)  # type: ignore[arg-type]
+
+
+# -- reading and deleting -----------------------------------------------------------------------------
+
+
+@command("xlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="stream")
+def xlen(client: Client, argv: list[bytes]) -> object:
+    """Return the number of entries in a stream."""
+    return client.keyspace.streams.length(argv[1])
+
+
+def _range_count(argv: list[bytes]) -> int | None:
+    """XRANGE's ``COUNT n`` options (the last one counts; negative is 0); None without."""
+    count = None
+    index = 4
+    while index < len(argv):
+        if c_string(argv[index]).upper() != b"COUNT" or index + 1 == len(argv):
+            raise SyntaxErrorReply()
+        count = max(parse_int(argv[index + 1]), 0)
+        index += 2
+    return count
+
+
+def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
+    start, end = _interval(argv[3], argv[2]) if reverse else _interval(argv[2], argv[3])
+    count = _range_count(argv)
+    streams: StreamStore = client.keyspace.streams
+    collection = streams.open(argv[1])
+    if collection is None:
+        return []
+    if count == 0:
+        return NULL_ARRAY
+    return _entries_reply(streams.range(collection, start, end, count or 0, reverse))
+
+
+@command("xrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
+def xrange(client: Client, argv: list[bytes]) -> object:
+    """Return the entries with IDs in a range, oldest first."""
+    return _range(client, argv, reverse=False)
+
+
+@command("xrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
+def xrevrange(client: Client, argv: list[bytes]) -> object:
+    """Return the entries with IDs in a range (end first), newest first."""
+    return _range(client, argv, reverse=True)
+
+
+@command("xdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="stream")
+def xdel(client: Client, argv: list[bytes]) -> object:
+    """Remove entries by ID; how many existed."""
+    streams: StreamStore = client.keyspace.streams
+    collection = streams.open(argv[1])
+    if collection is None:
+        return 0
+    return streams.delete(collection, [parse_id(arg, strict=True) for arg in argv[2:]])
+
+
+# -- XREAD --------------------------------------------------------------------------------------------
+
+
+def _parse_xread(argv: list[bytes]) -> tuple[int | None, int, int]:
+    """XREAD's options: BLOCK milliseconds (None without), COUNT (0: all), and the index of
+    the first key after STREAMS."""
+    timeout: int | None = None
+    count = 0
+    index = 1
+    while index < len(argv):
+        more = len(argv) - 1 - index
+        option = c_string(argv[index]).upper()
+        if option == b"BLOCK" and more:
+            index += 1
+            timeout = parse_int(argv[index], _TimeoutNotInteger)
+            if timeout < 0:
+                raise CommandError("ERR timeout is negative")
+        elif option == b"COUNT" and more:
+            index += 1
+            count = max(parse_int(argv[index]), 0)
+        elif option == b"STREAMS" and more:
+            if more % 2:
+                raise CommandError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' "
+                                   "must be specified.")
+            return timeout, count, index + 1
+        elif option == b"GROUP" and more >= 2:
+            raise CommandError("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+        elif option == b"NOACK":
+            raise CommandError("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+        else:
+            raise SyntaxErrorReply()
+        index += 1
+    raise SyntaxErrorReply()  # no STREAMS
+
+
+def _read_positions(streams: StreamStore, keys: list[bytes], id_args: list[bytes]) -> list[StreamId]:
+    """The ID after which each stream is read; ``$`` is the stream's last ID now (0-0 for a
+    missing stream). Each key is type-checked before its ID is parsed, as in Redis."""
+    positions = []
+    for key, arg in zip(keys, id_args):
+        collection = streams.open(key)
+        text = c_string(arg)
+        if text == b"$":
+            positions.append(MIN_ID if collection is None else streams.state(collection).last_id)
+        elif text == b">":
+            raise CommandError("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
+                               "<group> <consumer> option.")
+        else:
+            positions.append(parse_id(arg, strict=True))
+    return positions
+
+
+def _entries_after(streams: StreamStore, key: bytes, after: StreamId, count: int) -> list[Entry]:
+    collection = streams.open(key)
+    start = next_id(after)
+    if collection is None or start is None:
+        return []
+    return streams.range(collection, start, MAX_ID, count)
+
+
+@command("xread", arity=-4, flags="readonly blocking movablekeys", group="stream")
+def xread(client: Client, argv: list[bytes]) -> object:
+    """Read entries newer than the given IDs from one or more streams; BLOCK waits for some.
+
+    A blocked client runs again with the IDs it resolved (``$`` fixed to the last ID it saw)
+    and COUNT 1000 when it gave none, as Redis serves blocked readers."""
+    timeout, count, first_key = _parse_xread(argv)
+    half = (len(argv) - first_key) // 2
+    keys, id_args = argv[first_key:first_key + half], argv[first_key + half:]
+    streams: StreamStore = client.keyspace.streams
+    positions = _read_positions(streams, keys, id_args)
+    served = []
+    for key, after in zip(keys, positions):
+        entries = _entries_after(streams, key, after, count)
+        if entries:
+            served.append((key, _entries_reply(entries)))
+    if served:
+        return Map(served) if client.resp == 3 else served
+    if timeout is None:
+        return NULL_ARRAY
+    retry = [b"xread", b"COUNT", b"%d" % (count or _BLOCKED_DEFAULT_COUNT), b"BLOCK", b"%d" % timeout,
+             b"STREAMS", *keys, *(format_id(position) for position in positions)]
+    return Block(keys, timeout / 1000, NULL_ARRAY, retry_argv=retry, consumes=False)
+
+
+# -- XSETID ---------------------------------------------------------------------------------------------
+
+
+@command("xsetid", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream")
+def xsetid(client: Client, argv: list[bytes]) -> object:
+    """Set a stream's last ID (and ENTRIESADDED, MAXDELETEDID): what replication restores."""
+    last = parse_id(argv[2], strict=True)
+    entries_added: int | None = None
+    max_deleted: StreamId | None = None
+    index = 3
+    while index < len(argv):
+        option = c_string(argv[index]).upper()
+        if index + 1 == len(argv) or option not in (b"ENTRIESADDED", b"MAXDELETEDID"):
+            raise SyntaxErrorReply()
+        if option == b"ENTRIESADDED":
+            entries_added = parse_int(argv[index + 1])
+            if entries_added < 0:
+                raise CommandError("ERR entries_added must be positive")
+        else:
+            max_deleted = parse_id(argv[index + 1], strict=True)
+            if last < max_deleted:
+                raise CommandError("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")
+        index += 2
+    streams: StreamStore = client.keyspace.streams
+    collection = _existing(streams, argv[1])
+    if collection.count:
+        if last < streams.edge_id(collection, last=True):
+            raise CommandError("ERR The ID specified in XSETID is smaller than the target stream top item")
+        if entries_added is not None and collection.count > entries_added:
+            raise CommandError("ERR The entries_added specified in XSETID is smaller than the target stream length")
+    streams.set_id(collection, last, entries_added, None if max_deleted == MIN_ID else max_deleted)
+    return OK
+
+
+# -- XINFO ----------------------------------------------------------------------------------------------
+
+container("xinfo", arity=-2, flags="", group="stream")
+
+_XINFO_HELP = [
+    "CONSUMERS <key> <groupname>",
+    "    Show consumers of <groupname>.",
+    "GROUPS <key>",
+    "    Show the stream consumer groups.",
+    "STREAM <key> [FULL [COUNT <count>]",
+    "    Show information about the stream.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("xinfo|help", arity=2, flags="loading stale", group="stream")
+def xinfo_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    name = argv[0].decode("utf-8", "replace").upper()
+    return [Status(line) for line in [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                                      *_XINFO_HELP]]
+
+
+def _xinfo_stream_options(argv: list[bytes]) -> tuple[bool, int]:
+    """``[FULL [COUNT n]]``: whether FULL, and how many entries it lists (0: all)."""
+    options = [c_string(option).upper() for option in argv[3:]]
+    if not options:
+        return False, 0
+    if len(options) not in (1, 3) or options[0] != b"FULL" or (len(options) == 3 and options[1] != b"COUNT"):
+        subcommand = argv[1][:128].decode("utf-8", "surrogateescape")
+        raise CommandError(f"ERR unknown subcommand or wrong number of arguments for '{subcommand}'. "
+                           f"Try {argv[0].decode('utf-8', 'replace').upper()} HELP.")
+    count = parse_int(argv[5]) if len(options) == 3 else 10
+    return True, 10 if count < 0 else count
+
+
+def _edge_reply(entry: Entry | None) -> list | None:
+    return None if entry is None else _entry_reply(entry)
+
+
+@command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream")
+def xinfo_stream(client: Client, argv: list[bytes]) -> object:
+    """Get information about a stream (FULL: with its entries).
+
+    ``radix-tree-keys`` counts the emulated nodes (see pypika_store/types/streams.py);
+    ``radix-tree-nodes`` has no counterpart here and is that count plus one, which is what
+    Redis reports for streams of up to one node."""
+    streams: StreamStore = client.keyspace.streams
+    collection = _existing(streams, argv[2])
+    full, count = _xinfo_stream_options(argv)
+    state = streams.state(collection)
+    fields: list[tuple[bytes, object]] = [
+        (b"length", collection.count),
+        (b"radix-tree-keys", state.nodes),
+        (b"radix-tree-nodes", state.nodes + 1),
+        (b"last-generated-id", format_id(state.last_id)),
+        (b"max-deleted-entry-id", format_id(state.max_deleted_id)),
+        (b"entries-added", state.entries_added),
+        (b"recorded-first-entry-id", format_id(streams.edge_id(collection, last=False))),
+    ]
+    if full:
+        fields += [(b"entries", _entries_reply(streams.range(collection, MIN_ID, MAX_ID, count))), (b"groups", [])]
+    else:
+        fields += [(b"groups", 0),
+                   (b"first-entry", _edge_reply(streams.edge_entry(collection, last=False))),
+                   (b"last-entry", _edge_reply(streams.edge_entry(collection, last=True)))]
+    return Map(fields)
+
+
+@command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream")
+def xinfo_groups(client: Client, argv: list[bytes]) -> object:
+    """List the consumer groups of a stream (there are none: groups are not implemented)."""
+    _existing(client.keyspace.streams, argv[2])
+    return []
+
+
+@command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream")
+def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
+    """List the consumers of a consumer group (no group exists: groups are not implemented)."""
+    _existing(client.keyspace.streams, argv[2])
+    group, key = (c_string(arg).decode("utf-8", "surrogateescape") for arg in (argv[3], argv[2]))
+    raise CommandError(f"NOGROUP No such consumer group '{group}' for key name '{key}'")

@@ -12,6 +12,7 @@ import hashlib
 import struct
 from typing import TYPE_CHECKING, Callable
 
+from .types.streams import MAX_ID, MIN_ID
 from .storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STREAM, TAG_STRING, TAG_ZSET
 
 if TYPE_CHECKING:
@@ -67,11 +68,12 @@ def _hash(keyspace: "Keyspace", key: bytes, record: "Record", digest: bytearray)
 
 
 def _stream(keyspace: "Keyspace", key: bytes, record: "Record", digest: bytearray) -> None:
-    for (ms, seq), fields in keyspace.stores[TAG_STREAM].digest_entries(key):  # type: ignore[attr-defined]
+    store = keyspace.streams
+    collection = store.open(key)
+    for (ms, seq), fields in store.range(collection, MIN_ID, MAX_ID):  # type: ignore[arg-type]
         _mix(digest, b"%d.%d" % (ms, seq))
-        for field, value in fields:
-            _mix(digest, field)
-            _mix(digest, value)
+        for part in fields:
+            _mix(digest, part)
 
 
 _BY_TAG: dict[int, Callable[["Keyspace", bytes, "Record", bytearray], None]] = {

@@ -10,6 +10,7 @@ from .support import wait_until
 FILL = [
     ("HSET", "h", "f1", "v1", "f2", "v2"), ("RPUSH", "l", "a", "b", "c"), ("SADD", "s", "x", "y"),
     ("ZADD", "z", "1", "m1", "2.5", "m2"), ("SET", "str", "v"), ("PFADD", "hll", "a", "b"),
+    ("XADD", "x", "1-1", "f", "v", "g", "w"), ("XADD", "x", "2-0", "f", "v2"),
 ]
 
 SCENARIOS = {

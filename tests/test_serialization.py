@@ -13,7 +13,7 @@ ENCODINGS = [
     *FILL, ("SET", "int", "12345"), ("SET", "long", "x" * 45), ("SADD", "ints", "1", "2", "-3"),
     ("HSET", "bighash", "f", "x" * 65), ("ZADD", "bigz", "1", "m" * 65), ("SET", "neg", "-0"),
     *[("OBJECT", "ENCODING", key) for key in
-      ("h", "l", "s", "z", "str", "int", "long", "ints", "bighash", "bigz", "neg", "missing")],
+      ("h", "l", "s", "z", "x", "str", "int", "long", "ints", "bighash", "bigz", "neg", "missing")],
     ("OBJECT", "REFCOUNT", "missing"), ("OBJECT", "FREQ", "missing"), ("OBJECT", "FOO", "h"), ("OBJECT", "ENCODING"),
     ("DUMP", "missing"), ("RESTORE", "h", "0", "payload"), ("RESTORE", "new", "0", "payload"),
     ("RESTORE", "new", "-1", "payload"), ("RESTORE", "new", "0", "payload", "FREQ", "300"),

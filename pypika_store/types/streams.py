@@ -214,6 +214,8 @@ class _TrimPlan(NamedTuple):
 
 class StreamStore(CollectionStore):
     tag = TAG_STREAM
+    compact_encoding = None
+    large_encoding = "stream"
     fields_format = struct.Struct(">11Q")
     initial_fields = StreamState()
     keeps_empty = True

@@ -64,6 +64,8 @@ class Engine:
         self.recording = True
         #: Records of this turn waiting for the binlog: (db index, argv).
         self._records: list[tuple[int, list[bytes]]] = []
+        #: Items received from a master this turn, placed and waiting for the binlog write.
+        self._replicated: list[tuple[BinlogWriter, Batch]] = []
         self._write_txn: lmdb.Transaction | None = None
         self._read_txn: lmdb.Transaction | None = None
         #: Called once when a turn opens its first transaction (the server schedules end_turn).
@@ -91,6 +93,11 @@ class Engine:
         for keyspace in self.keyspaces:
             keyspace.rebuild_expiry_index()
             keyspace.zsets.forget_all()
+
+    def reload_state(self) -> None:
+        """Re-read the in-memory state (object-id counter, reclaim count, expiry indexes, zset
+        caches) after LMDB's tables were replaced under it: a full sync loaded a snapshot."""
+        self._load_counters()
 
     # -- collections' object ids ------------------------------------------------------------
 
@@ -198,6 +205,23 @@ class Engine:
         self.writer().put(_APPLIED_KEY % index, _APPLIED.pack(position.filenum, position.offset, logic_id),
                           db=self.env.system)
 
+    def replicate(self, index: int, start: Position, payload: bytes) -> None:
+        """Take a master's binlog item for DB ``index``: place it at the same position in this
+        binlog (MisalignedItem if it does not start where this binlog ends) and note, in this
+        turn's transaction, that the data includes it. The caller then applies its command
+        with :attr:`recording` off; the item is written with the turn, before the commit."""
+        binlog = self.binlogs[index]
+        batch = binlog.prepare_replicated([(start, payload)])
+        self.set_applied_position(index, *batch.last())
+        self._replicated.append((binlog, batch))
+
+    def system_value(self, name: bytes) -> bytes | None:
+        """A server-wide value kept in LMDB (the replication id)."""
+        return self.reader().get(name, db=self.env.system)
+
+    def set_system_value(self, name: bytes, value: bytes) -> None:
+        self.writer().put(name, value, db=self.env.system)
+
     def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
         """Place this turn's records, one batch per DB, and note each DB's new applied position
         in the turn's LMDB transaction, so the data says exactly which items it includes."""
@@ -237,6 +261,9 @@ class Engine:
         if self._write_txn is None:
             return
         batches = self._prepare_binlog() if self._records else []
+        if self._replicated:
+            batches += self._replicated
+            self._replicated = []
         write_txn, self._write_txn = self._write_txn, None
         deferred = self.lock_scope == SCOPE_COMMAND
         try:

@@ -119,6 +119,17 @@ class MasterLink:
             self.bytes_received += len(data)
             self._parser.feed(data)
 
+    def read_ready(self) -> list[object]:
+        """Every reply already received and complete, without waiting (a batch of items)."""
+        ready = []
+        while True:
+            reply = self._parser.gets()
+            if reply is False:
+                return ready
+            if isinstance(reply, ReplyError):
+                raise reply
+            ready.append(reply)
+
     def send(self, *args: bytes | str | int) -> None:
         """Send a command whose reply is not awaited (ACK has none)."""
         self._writer.write(encode_request(args))

@@ -21,11 +21,13 @@ from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.engine import Engine
+from pypika_store.replication.master import ReplicationMaster
+from pypika_store.replication.slave import REPLICATION_ID_KEY, SlaveReplication
 from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
-from .blocking import BlockingRegistry
+from .blocking import Block, BlockingRegistry
 from .connection import Client
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -51,8 +53,6 @@ class Server:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.run_id = secrets.token_hex(20)
-        #: Redis' master_replid; the replication layer will keep it across restarts.
-        self.replication_id = secrets.token_hex(20)
         self.started_at = time.time()
         self.stats = Stats()
         self.clients: dict[int, Client] = {}
@@ -69,9 +69,16 @@ class Server:
         #: Clients waiting in blocking commands; list/zset/stream writes wake them.
         self.blocking = BlockingRegistry()
         self.engine.on_key_ready = self.blocking.signal
+        #: The slaves of this server (as a master).
+        self.replication_master = ReplicationMaster(self)
+        #: Set while this server follows a master (SLAVEOF host port).
+        self.replica: SlaveReplication | None = None
         replayed = replay_binlogs(self.engine, Client(self, internal=True))
         if replayed:
             log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
+        self.replication_id = self._load_replication_id()
+
         self.port = config.get_int("port")
         self._listeners: list[asyncio.base_events.Server] = []
         #: Clients whose replies wait for this turn's commit.
@@ -80,8 +87,6 @@ class Server:
         self._loop: AbstractEventLoop | None = None
         self._stopped = asyncio.Event()
         self.shutting_down = False
-        #: "master" or "slave" (INFO, ROLE, HELLO); replication changes it.
-        self.role = "master"
         self._sync_running = False
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -102,6 +107,10 @@ class Server:
             self._schedule(lambda: 1.0, self._sync_everysec)
         if self.engine.binlogs:
             self._schedule(lambda: PURGE_INTERVAL, self._purge_cycle)
+        self._schedule(lambda: 1.0, self.replication_master.tick)
+        master = self.config.get_str("slaveof").replace(":", " ").split()
+        if len(master) == 2:
+            self.become_slave(master[0], int(master[1]))
         log.info("Server initialized; pypika-store %s, pid %d", __version__, os.getpid())
         log.info("Ready to accept connections tcp on %s port %d",
                  self.config.get_str("bind"), self.port)
@@ -117,6 +126,8 @@ class Server:
         log.warning("User requested shutdown...")
         for timer in self._timers:
             timer.cancel()
+        if self.replica is not None:
+            self.replica.stop()
         for listener in self._listeners:
             listener.close()
         self.end_turn()
@@ -163,6 +174,70 @@ class Server:
             return
         for client in waiting:
             client.flush()
+        if self.replication_master.sessions:
+            self.replication_master.pump_all()
+
+    # -- replication ---------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> "AbstractEventLoop":
+        assert self._loop is not None
+        return self._loop
+
+    @property
+    def role(self) -> str:
+        """"master" or "slave" (INFO, ROLE, HELLO)."""
+        return "master" if self.replica is None else "slave"
+
+    def _load_replication_id(self) -> str:
+        stored = self.engine.system_value(REPLICATION_ID_KEY)
+        if stored is None:
+            stored = secrets.token_hex(20).encode()
+            self.engine.set_system_value(REPLICATION_ID_KEY, stored)
+        self.engine.end_turn()
+        return stored.decode()
+
+    def repl_offset(self) -> int:
+        """Pika's single-number offset: the sum over DBs of filenum * binlog-file-size + offset."""
+        return sum(binlog.position.filenum * binlog.file_size + binlog.position.offset
+                   for binlog in self.engine.binlogs)
+
+    def become_slave(self, host: str, port: int, force_full: bool = False) -> None:
+        """SLAVEOF host port: follow that master (a no-op if it is the current one)."""
+        if not self.engine.binlogs:
+            log.error("SLAVEOF refused: a slave needs write-binlog yes")
+            return
+        current = self.replica
+        if current is not None and (current.host, current.port) == (host, port) and not force_full:
+            return
+        if current is not None:
+            current.stop()
+        for session in list(self.replication_master.sessions.values()):
+            session.client.close()
+        self.config.set("slaveof", f"{host} {port}")
+        log.warning("Connecting to MASTER %s:%d", host, port)
+        self.replica = SlaveReplication(self, host, port, force_full)
+        self.replica.start()
+
+    def become_master(self) -> None:
+        """SLAVEOF NO ONE: stop following; writes are accepted at once. The binlog term moves
+        on, so a node that kept writes of the old term is told apart when it rejoins."""
+        if self.replica is None:
+            return
+        self.replica.stop()
+        self.replica = None
+        self.config.set("slaveof", "")
+        for binlog in self.engine.binlogs:
+            binlog.term += 1
+        log.warning("MASTER MODE enabled (user request from SLAVEOF NO ONE)")
+
+    def wait_for_slaves(self, client: Client, wanted: int, offset: int, timeout: float) -> object:
+        """WAIT: the number of slaves at ``offset`` now, or park the client until enough are."""
+        count = self.replication_master.slaves_at(offset)
+        if count >= wanted or client.in_transaction:
+            return count
+        self.replication_master.add_waiter(client, wanted, offset, timeout)
+        return Block([], 0, None)
 
     # -- background cycles ---------------------------------------------------------------------
 
@@ -187,7 +262,7 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        for keyspace in self.engine.keyspaces:
+        for keyspace in self.engine.keyspaces if self.replica is None else ():  # slaves expire by the master's DELs
             if not len(keyspace.expiry):
                 continue
             for key in keyspace.due_keys(EXPIRE_BATCH):
@@ -205,8 +280,11 @@ class Server:
         progress may have recorded its position in (from the file current when it started)."""
         binlog = self.engine.binlogs[index]
         config = self.config
-        held = self.bgsave.held_files
-        oldest_needed = held[index] if held is not None else None
+        needed = [self.replication_master.oldest_needed_file(index)]
+        if self.bgsave.held_files is not None:
+            needed.append(self.bgsave.held_files[index])
+        needed = [filenum for filenum in needed if filenum is not None]
+        oldest_needed = min(needed) if needed else None
         deleted = purge(binlog.directory, binlog.position.filenum, config.get_int("expire-logs-nums"),
                         config.get_int("expire-logs-days"), time.time(), target, oldest_needed)
         if deleted:

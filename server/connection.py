@@ -12,12 +12,12 @@ import asyncio
 import itertools
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pypika_store.errors import CommandError
 
 from .blocking import Block, Waiting
-from .registry import NO_AUTH, TABLE, resolve_subcommand
+from .registry import NO_AUTH, TABLE, WRITE, resolve_subcommand
 from .resp.parser import ProtocolError, make_parser
 from .resp.replies import Raw, encode, encode3, error_line
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _client_ids = itertools.count(1)
 _NOAUTH = error_line("NOAUTH Authentication required.")
+_READONLY = error_line("READONLY You can't write against a read only replica.")
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
 #: Replies collected past this size are written before running the client's next command.
@@ -83,6 +84,8 @@ class Client(asyncio.Protocol):
         self.blocked: Waiting | None = None
         #: Inside MULTI: blocking commands answer at once instead of waiting.
         self.in_transaction = False
+        #: Called once when the connection is gone (a slave session forgets its slave).
+        self.on_close: list[Callable[[], None]] = []
         config = server.config
         self._parser = make_parser(config.get_int("proto-max-bulk-len"),
                                    config.get_int("client-query-buffer-limit"),
@@ -98,6 +101,9 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        for callback in self.on_close:
+            callback()
+        self.on_close.clear()
         if self.blocked is not None:
             self.server.blocking.release(self.blocked)
         self.server.client_disconnected(self)
@@ -178,6 +184,8 @@ class Client(asyncio.Protocol):
                     return _wrong_arity(spec.full_name)
             if not self.authenticated and NO_AUTH not in spec.flags:
                 return _NOAUTH
+            if WRITE in spec.flags and self.server.replica is not None and self.kind != MASTER:
+                return _READONLY
             self.last_command = spec.full_name
             self.server.stats.commands_processed += 1
             spec.calls += 1
@@ -242,6 +250,13 @@ class Client(asyncio.Protocol):
             transport.write(payload)
         if self.closing:
             transport.close()
+
+    def push(self, data: bytes) -> None:
+        """Send data the client did not ask for (a master's binlog items to its slave), after
+        any replies still waiting, so it never lands inside or before one."""
+        self._out.append(data)
+        if not self._executing and self not in self.server.waiting_for_commit:
+            self.flush()
 
     def abort_pending(self, reason: str) -> None:
         """Drop replies that must not be sent (their writes were not committed) and disconnect."""

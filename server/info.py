@@ -124,25 +124,74 @@ def _safety_purge(filenum: int) -> str:
     return f"write2file{filenum - 10}" if filenum >= 10 else "none"
 
 
-def repl_offset(server: "Server") -> int:
-    """Pika's single-number offset: the sum over DBs of filenum * binlog-file-size + offset."""
-    return sum(binlog.position.filenum * binlog.file_size + binlog.position.offset
-               for binlog in server.engine.binlogs)
+#: Pika's repl_connect_status value per slave DB state.
+_CONNECT_STATUS = {"kConnected": "connected", "kNoConnect": "no_connect", "kDBNoConnect": "no_connect",
+                   "kWaitDBSync": "syncing_full", "kError": "error", "kWaitReply": "connecting",
+                   "kTryConnect": "try_to_incr_sync", "kTryDBSync": "try_to_full_sync"}
 
 
 def _replication(server: "Server") -> Fields:
-    offset = repl_offset(server)
-    fields: Fields = [
-        ("role", server.role),
-        ("ReplicationID", server.replication_id),
-        ("connected_slaves", 0),
-        ("master_replid", server.replication_id),
-        ("master_repl_offset", offset),
-    ]
+    offset = server.repl_offset()
+    replica = server.replica
+    fields: Fields = [("role", server.role), ("ReplicationID", server.replication_id)]
+    if replica is not None:
+        fields += _slave_fields(server, replica)
+    fields += _master_fields(server, offset)
     for index, binlog in enumerate(server.engine.binlogs):
         filenum, file_offset = binlog.position
         fields.append((f"db{index}", f"binlog_offset={filenum} {file_offset},safety_purge={_safety_purge(filenum)}"))
     fields.append(("slave_repl_offset", offset))
+    if replica is not None:
+        fields.append(("slave_read_repl_offset", offset))
+    return fields
+
+
+def _master_fields(server: "Server", offset: int) -> Fields:
+    sessions = list(server.replication_master.sessions.values())
+    file_size = server.engine.binlogs[0].file_size if server.engine.binlogs else 0
+    fields: Fields = [("connected_slaves", len(sessions))]
+    for number, session in enumerate(sessions):
+        acked = session.acked_offset(file_size)
+        lag = ",".join(f"db{db}:{_bytes_behind(server.engine.binlogs[db], stream.acked)}"
+                       for db, stream in session.streams.items())
+        state = "online" if session.streams else "wait_bgsave"
+        fields.append((f"slave{number}", f"ip={session.host},port={session.port},conn_fd={session.client.id},"
+                                         f"lag=({lag}),state={state},offset={acked}"))
+    fields += [("master_replid", server.replication_id), ("master_repl_offset", offset)]
+    return fields
+
+
+def _bytes_behind(binlog, acked) -> int:
+    """Pika's lag: how far a slave's acknowledged position is behind this binlog's end."""
+    end = binlog.position
+    return max(0, (end.filenum - acked.filenum) * binlog.file_size + end.offset - acked.offset)
+
+
+def _slave_fields(server: "Server", replica) -> Fields:
+    states = replica.states
+    fields: Fields = [
+        ("master_host", replica.host),
+        ("master_port", replica.port),
+        ("master_link_status", "up" if replica.link_up else "down"),
+        ("master_last_io_seconds_ago", int(time.monotonic() - replica.last_io) if replica.link_up else -1),
+        ("master_sync_in_progress", int(replica.sync_in_progress)),
+    ]
+    progress = replica.progress
+    if replica.sync_in_progress and progress is not None:
+        fields += [("master_sync_total_bytes", progress.total_bytes),
+                   ("master_sync_read_bytes", progress.received_bytes),
+                   ("master_sync_left_bytes", max(0, progress.total_bytes - progress.received_bytes)),
+                   ("master_sync_eta_seconds", int(progress.eta_seconds()))]
+    if not replica.link_up:
+        fields.append(("master_link_down_since_seconds", int(time.monotonic() - replica.link_down_since)))
+    fields.append(("repl_connect_status", replica.connect_status))
+    fields += [(f"db{db}", _CONNECT_STATUS[state]) for db, state in states.items()]
+    fields += [("slave_priority", server.config.get_int("slave-priority")), ("slave_read_only", 1)]
+    waiting = [f"db{db}:{state}" for db, state in states.items() if state != "kConnected"]
+    if waiting:
+        fields.append(("db_repl_state", f"({','.join(waiting)})"))
+    fields += [("repl_duplicates_skipped", replica.duplicates_skipped), ("repl_full_syncs", replica.full_syncs),
+               ("is_eligible_for_master_election", "true" if server.config.get_int("slave-priority") else "false")]
     return fields
 
 

@@ -104,6 +104,7 @@ class PikaServer:
             "db-path": os.path.join(self.data_dir, "db"),
             "log-path": os.path.join(self.data_dir, "log"),
             "dump-path": os.path.join(self.data_dir, "dump"),
+            "db-sync-path": os.path.join(self.data_dir, "dbsync"),
             "logfile": self.log_path,
         }
         if self.password:
@@ -114,6 +115,7 @@ class PikaServer:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> "PikaServer":
+        os.makedirs(self.data_dir, exist_ok=True)
         if self.mode == THREAD:
             self._start_thread()
         else:

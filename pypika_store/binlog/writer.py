@@ -8,7 +8,8 @@ import struct
 import threading
 import time
 
-from .format import ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, encode_command, frame
+from .format import (BAD, BLOCK_SIZE, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, _record,
+                     encode_command, frame)
 from .reader import file_numbers, file_path, scan_file
 
 MANIFEST = "manifest"
@@ -18,6 +19,10 @@ _MANIFEST = struct.Struct("<IQQI8s")
 MARKER = b"pypika\x01\x00"
 
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
+
+
+class MisalignedItem(ValueError):
+    """A replicated item does not start where this binlog ends (a gap or a divergence)."""
 
 
 def clamp_file_size(size: int) -> int:
@@ -70,6 +75,31 @@ def read_manifest(directory: str) -> tuple[Position, int, int, bool] | None:
     return Position(filenum, offset), logic_id, term, marker == MARKER
 
 
+def _padding(offset: int) -> bytes:
+    """kBadRecord records filling a new file from 0 to ``offset``, as Pika's AppendPadding: one
+    record per 64 KiB block, never crossing a block boundary, so readers skip them and the
+    next item starts exactly at ``offset``. No item boundary lies 1..7 bytes into a block (a
+    record header takes 8), so such an offset is refused before anything is touched."""
+    records = []
+    for start in range(0, offset, BLOCK_SIZE):
+        size = min(offset - start, BLOCK_SIZE)
+        if size < HEADER_SIZE:
+            raise ValueError(f"binlog offset {offset} cannot be an item boundary")
+        records.append(_record(BAD, b"*" * (size - HEADER_SIZE), checked=True, now=0))
+    return b"".join(records)
+
+
+def _padding_end(data: bytes, end: int) -> int:
+    """``len(data)`` when everything after ``end`` (the last item's end) is kBadRecord padding,
+    as :meth:`BinlogWriter.reset_to` leaves a file: not a torn tail, it must survive a restart.
+    Otherwise ``end``. An empty record appended to the data tells, through the reader's own
+    scan: it is reported to start at ``len(data)`` only if nothing but padding precedes it."""
+    probe = frame(b"", len(data), checked=True, now=0)
+    for start, _stop, _payload in scan_file(data + probe, end, checked=True):
+        return len(data) if start == len(data) else end
+    return end
+
+
 class BinlogWriter:
     """The producer side of one binlog directory.
 
@@ -107,6 +137,7 @@ class BinlogWriter:
         end = 0
         for _start, end, payload in scan_file(data, 0, checked=True):
             self.logic_id = max(self.logic_id, BinlogItem.decode(payload).logic_id)
+        end = _padding_end(data, end)
         if end != len(data):
             with open(path, "r+b") as handle:
                 handle.truncate(end)
@@ -144,6 +175,33 @@ class BinlogWriter:
         self._placed = Position(filenum, offset)
         return batch
 
+    @property
+    def placed_logic_id(self) -> int:
+        """The logic id of the last item placed (written or about to be, this turn)."""
+        return self._logic_id_placed
+
+    def prepare_replicated(self, items: list[tuple[Position, bytes]]) -> "Batch":
+        """Place items received from a master at the positions they have in the master's
+        binlog (a slave keeps its binlog byte-aligned with its master's). Each item must start
+        exactly where the previous one ends here, or at offset 0 of the next file (the master
+        rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed."""
+        batch = Batch()
+        filenum, offset = self._placed
+        logic_id = self._logic_id_placed
+        now = int(time.time())
+        for start, payload in items:
+            if start.filenum == filenum + 1 and start.offset == 0:
+                filenum, offset = start
+            elif start != (filenum, offset):
+                raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
+            logic_id = BinlogItem.decode(payload).logic_id
+            data = frame(payload, offset, checked=True, now=now)
+            batch.add(filenum, offset, offset + len(data), logic_id, data)
+            offset += len(data)
+        self._placed = Position(filenum, offset)
+        self._logic_id_placed = logic_id
+        return batch
+
     def write(self, batch: "Batch") -> None:
         """Write a prepared batch (one ``write`` per file it touches) and advance the position."""
         for filenum, data in batch.chunks():
@@ -172,6 +230,28 @@ class BinlogWriter:
         """
         with self._file_lock:
             os.fsync(self._file.fileno())
+            self._write_manifest()
+            os.fsync(self._manifest)
+
+    def reset_to(self, position: Position, logic_id: int, term: int) -> None:
+        """Start this binlog over at ``position``, its next item numbered ``logic_id + 1``: a
+        slave that loaded its master's snapshot taken at ``position`` keeps its binlog
+        byte-aligned with the master's (Pika's SetProducerStatus). Every file is removed and
+        ``write2file<filenum>`` is recreated holding only kBadRecord padding up to the offset."""
+        padding = _padding(position.offset)
+        with self._file_lock:
+            self._file.close()
+            for number in file_numbers(self.directory):
+                os.unlink(file_path(self.directory, number))
+            path = file_path(self.directory, position.filenum)
+            with open(path, "wb") as handle:
+                handle.write(padding)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._file = open(path, "ab")
+            self.position = self._placed = position
+            self.logic_id = self._logic_id_placed = logic_id
+            self.term = term
             self._write_manifest()
             os.fsync(self._manifest)
 

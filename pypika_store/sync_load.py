@@ -1,0 +1,139 @@
+"""Loading a snapshot fetched from a master into the live engine (the end of a full sync).
+
+All or nothing: every DB's ``meta:<n>`` and ``members:<n>`` tables, its applied position, the
+object-id counter and the reclaim queue are replaced in one LMDB transaction — a nested
+transaction of the engine's turn, aborted on any failure so the live data stays as it was.
+Only after the commit is each DB's binlog reset to start at the snapshot's position, so the
+slave's binlog stays byte-aligned with its master's and it can TrySync from there.
+
+Not covered yet: a crash between that commit and the binlog resets leaves the old binlog
+behind data that says it stands at the snapshot's position; start-up recovery
+(server/recovery.py) replays items past it only when their logic ids are higher, so it should
+also check that the binlog's item ending at the applied position is the one the data names.
+
+This module knows LMDB and the engine, nothing of sockets (see
+:mod:`pypika_store.replication.fullsync` for the transfer).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple, Sequence
+
+import lmdb
+
+from .binlog import Position
+from .engine import _APPLIED, _APPLIED_KEY, _NEXT_OBJECT_ID, _RECLAIM_PREFIX, Engine
+from .storage.records import OBJECT_ID
+
+
+class SnapshotLoadError(ValueError):
+    """A snapshot that cannot be loaded (damaged, or made for another number of DBs)."""
+
+
+class DBTarget(NamedTuple):
+    """Where one DB stands once the snapshot is loaded."""
+
+    db: int
+    position: Position
+    logic_id: int
+    term: int
+
+
+def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]]) -> None:
+    """Replace the engine's data with the snapshot in ``folder`` (``<folder>/lmdb``), whose DBs
+    stand at ``positions`` (``[db, filenum, offset, logic_id, term]`` each, as PIKAREPL
+    SNAPSHOT lists them), and reset each binlog to start there.
+
+    Runs in the engine's thread (the event loop's, in a server). The turn in progress is
+    committed first, so the load commits alone; the load commits itself, so when this returns
+    the data, the applied positions and the binlogs agree. On an exception before the commit
+    nothing changed.
+    """
+    targets = _targets(positions, len(engine.keyspaces))
+    engine.end_turn()
+    source = _open_snapshot(os.path.join(folder, "lmdb"), len(engine.keyspaces))
+    try:
+        _replace_data(engine, source, targets)
+    finally:
+        source.close()
+        engine.end_turn()  # commits the load (or the empty turn it left after a failure)
+    for binlog, target in zip(engine.binlogs, targets):  # no binlogs with write-binlog off
+        binlog.reset_to(target.position, target.logic_id, target.term)
+    engine.reload_state()
+
+
+def _targets(positions: Sequence[Sequence[int]], databases: int) -> list[DBTarget]:
+    """The positions as DBTargets; the snapshot must describe exactly this engine's DBs."""
+    targets = sorted(DBTarget(int(db), Position(int(filenum), int(offset)), int(logic_id), int(term))
+                     for db, filenum, offset, logic_id, term in positions)
+    if [target.db for target in targets] != list(range(databases)):
+        raise SnapshotLoadError(f"the snapshot describes DBs {[target.db for target in targets]}, "
+                                f"this server has {databases}")
+    return targets
+
+
+def _open_snapshot(path: str, databases: int) -> lmdb.Environment:
+    """The snapshot's environment, read-only. A data file shorter than the pages its meta page
+    claims is refused before any page is read: touching a page past the end of a mapped
+    file kills the process (SIGBUS) instead of raising."""
+    source = lmdb.open(path, readonly=True, lock=False, create=False, max_dbs=2 * databases + 4)
+    try:
+        needed = (source.info()["last_pgno"] + 1) * source.stat()["psize"]
+        present = os.path.getsize(os.path.join(path, "data.mdb"))
+        if present < needed:
+            raise SnapshotLoadError(f"{path}/data.mdb is truncated: {present} bytes of {needed}")
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def _replace_data(engine: Engine, source: lmdb.Environment, targets: list[DBTarget]) -> None:
+    """Copy the snapshot into a nested transaction of the engine's turn; the turn's commit
+    makes it durable. A failure aborts the nested transaction only: the turn stays empty."""
+    txn = engine.env.lmdb.begin(write=True, parent=engine.writer())
+    try:
+        with source.begin() as snapshot:
+            def table(name: bytes) -> lmdb._Database:
+                return source.open_db(name, txn=snapshot, create=False)
+
+            for index, handles in enumerate(engine.env.handles):
+                _replace_table(txn, handles.meta, snapshot, table(b"meta:%d" % index))
+                _replace_table(txn, handles.members, snapshot, table(b"members:%d" % index))
+            _replace_system(engine, txn, snapshot, table(b"system"), targets)
+    except BaseException:
+        txn.abort()
+        raise
+    txn.commit()
+
+
+def _replace_table(txn: lmdb.Transaction, table: lmdb._Database, snapshot: lmdb.Transaction,
+                   source_table: lmdb._Database) -> None:
+    """Empty ``table`` and fill it with ``source_table``'s records (in key order: appends)."""
+    txn.drop(table, delete=False)
+    with snapshot.cursor(db=source_table) as source_cursor, txn.cursor(db=table) as cursor:
+        cursor.putmulti(source_cursor.iternext(), append=True)
+
+
+def _replace_system(engine: Engine, txn: lmdb.Transaction, snapshot: lmdb.Transaction,
+                    source_system: lmdb._Database, targets: list[DBTarget]) -> None:
+    """The engine's server-wide records that describe the data: the snapshot's reclaim queue
+    (its members tables hold those collections' members), an object-id counter past both the
+    live one and the snapshot's (ids are never reused), and each DB's applied position.
+    Other records (the replication id...) stay."""
+    system = engine.env.system
+    with txn.cursor(db=system) as cursor:
+        found = cursor.set_range(_RECLAIM_PREFIX)
+        while found and cursor.key().startswith(_RECLAIM_PREFIX):
+            found = cursor.delete()
+    with snapshot.cursor(db=source_system) as cursor:
+        found = cursor.set_range(_RECLAIM_PREFIX)
+        while found and cursor.key().startswith(_RECLAIM_PREFIX):
+            txn.put(cursor.key(), cursor.value(), db=system)
+            found = cursor.next()
+    next_ids = [OBJECT_ID.unpack(raw)[0] for raw in (txn.get(_NEXT_OBJECT_ID, db=system),
+                                                     snapshot.get(_NEXT_OBJECT_ID, db=source_system)) if raw]
+    txn.put(_NEXT_OBJECT_ID, OBJECT_ID.pack(max(next_ids, default=1)), db=system)
+    for target in targets:
+        txn.put(_APPLIED_KEY % target.db, _APPLIED.pack(*target.position, target.logic_id), db=system)

@@ -1,0 +1,602 @@
+"""The full sync's file transfer (docs/replication-protocol.md, step 3): the master serves a
+snapshot in CRC-checked chunks (``PIKAREPL SNAPSHOT`` / ``PIKAREPL FILE``), the slave fetches
+it into ``<db-sync-path>/<uuid>/``, resumably. Loading what was fetched is
+:func:`pypika_store.sync_load.load_snapshot`'s job.
+
+Master side, :class:`SnapshotService`. A snapshot is a bgsave (``server.bgsave.last``), reused
+while it is younger than ``repl-snapshot-reuse-seconds`` and every DB's binlog still has the
+file its position is in (Pika's rule); otherwise a bgsave is started and requests are answered
+``-TRYAGAIN`` until it is done, so concurrent requests share one bgsave.
+
+Keeping a served snapshot alive: a bgsave of the same day replaces its folder, so the folder a
+slave reads is a hard-linked copy, ``<dump-path>/.repl-<uuid>/`` (copied where links fail).
+Linking costs neither space nor time, and a later bgsave's replace cannot touch the linked
+files. Making the copy and computing every file's CRC-32C runs in a worker thread, answering
+``-TRYAGAIN`` meanwhile. Only the newest served copy is kept: once a newer one is ready the
+older folders are deleted, and a slave still reading one gets ``-STALE`` and starts over.
+
+Slave side, :func:`fetch_snapshot`: several ``FILE`` requests pipelined on the one link, each
+chunk checked against its CRC-32C before it is written, each whole file against its listed
+CRC-32C at the end, a progress file so a cut transfer resumes, and an optional rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+import crcmod.predefined
+
+from pypika_store.binlog.reader import file_path
+from pypika_store.errors import CommandError
+from pypika_store.snapshot import Snapshot, read_info
+
+from .link import MasterLink, ReplyError
+
+if TYPE_CHECKING:
+    from pypika_store.server.app import Server
+
+log = logging.getLogger("pypika_store.replication")
+
+crc32c = crcmod.predefined.mkCrcFun("crc-32c")
+
+#: Bytes read at a time when checksumming a whole file.
+_READ_BLOCK = 1 << 20
+#: The served copies' folder names in the dump path: ``.repl-<uuid>``.
+SERVED_PREFIX = ".repl-"
+#: Seconds after a served snapshot's last request during which its binlog start stays held:
+#: enough for a slave to load what it fetched and TrySync from the snapshot's position.
+HOLD_SECONDS = 600.0
+#: The slave's record of what is fetched and verified, in ``<root>/<uuid>/``.
+PROGRESS_FILE = ".progress"
+#: TRYAGAIN backoff: first and longest pause, in seconds.
+_RETRY_FIRST, _RETRY_MAX = 0.1, 2.0
+#: A chunk failing its CRC this many times in a row fails the fetch.
+MAX_CHUNK_ATTEMPTS = 3
+#: Rounds of "fetch what is missing, check every file": a file still wrong after them fails.
+MAX_FILE_ROUNDS = 3
+
+
+def file_crc32c(path: str) -> int:
+    """The CRC-32C of a whole file, read a block at a time."""
+    crc = crc32c(b"")
+    with open(path, "rb") as handle:
+        while block := handle.read(_READ_BLOCK):
+            crc = crc32c(block, crc)
+    return crc
+
+
+def _walk(folder: str) -> Iterator[tuple[str, str]]:
+    """``(name, path)`` of every regular file under ``folder``, sorted, the name relative
+    with ``/`` separators (as the listing and FILE requests spell it)."""
+    for directory, subdirectories, names in os.walk(folder):
+        subdirectories.sort()
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                yield os.path.relpath(path, folder).replace(os.sep, "/"), path
+
+
+# -- master side -------------------------------------------------------------------------------
+
+
+@dataclass
+class ServedSnapshot:
+    """A snapshot offered to slaves: its kept copy and what PIKAREPL SNAPSHOT tells about it."""
+
+    uuid: str
+    folder: str
+    source: Snapshot
+    #: ``[db, filenum, offset, logic_id, term]`` per DB, in DB order.
+    positions: list[list[int]]
+    #: Relative name -> (size, CRC-32C), in listing order.
+    files: dict[str, tuple[int, int]]
+    last_request: float = field(default_factory=time.time)
+
+    def listing(self) -> list:
+        return [self.uuid.encode(), self.positions,
+                [[name.encode("utf-8", "surrogateescape"), size, crc] for name, (size, crc) in self.files.items()]]
+
+
+def snapshot_uuid(snapshot: Snapshot) -> str:
+    """A digest of the snapshot's info files and start time: a new bgsave gets a new uuid."""
+    digest = hashlib.sha1()
+    for index in range(len(snapshot.positions)):
+        with open(os.path.join(snapshot.path, f"db{index}", "info"), "rb") as handle:
+            digest.update(handle.read())
+    digest.update(repr(snapshot.started_at).encode())
+    return digest.hexdigest()
+
+
+def _identity(folder: str) -> dict[str, tuple[int, int, int]]:
+    """Each file's inode, size and mtime: unchanged across a copy means one bgsave's files."""
+    identity = {}
+    for name, path in _walk(folder):
+        status = os.stat(path)
+        identity[name] = (status.st_ino, status.st_size, status.st_mtime_ns)
+    return identity
+
+
+def _link_tree(source: str, target: str) -> None:
+    """Hard-link every file of ``source`` under ``target`` (copy where linking fails)."""
+    for name, path in _walk(source):
+        destination = os.path.join(target, *name.split("/"))
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        try:
+            os.link(path, destination)
+        except OSError:
+            shutil.copy2(path, destination)
+
+
+def make_served_copy(snapshot: Snapshot, dump_path: str) -> ServedSnapshot:
+    """Keep ``snapshot`` as ``<dump_path>/.repl-<uuid>/``, delete older served copies, and list
+    its files (a worker thread's job: it reads every byte). A bgsave replacing the folder
+    meanwhile makes this fail rather than serve a mix of two snapshots; the next request
+    tries again."""
+    before = _identity(snapshot.path)
+    uuid = snapshot_uuid(snapshot)
+    folder = os.path.join(dump_path, SERVED_PREFIX + uuid)
+    if not os.path.isdir(folder):
+        staging = folder + ".tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        _link_tree(snapshot.path, staging)
+        if _identity(snapshot.path) != before:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise RuntimeError(f"{snapshot.path} was replaced while it was being copied")
+        os.replace(staging, folder)
+    _remove_served_copies(dump_path, keep=folder)
+    positions = []
+    for index in range(len(snapshot.positions)):
+        position, term, logic_id = read_info(folder, index)
+        positions.append([index, position.filenum, position.offset, logic_id, term])
+    files = {name: (os.path.getsize(path), file_crc32c(path)) for name, path in _walk(folder)}
+    return ServedSnapshot(uuid, folder, snapshot, positions, files)
+
+
+def _remove_served_copies(dump_path: str, keep: str) -> None:
+    """Delete every served copy (and leftover staging folder) but ``keep``."""
+    for name in os.listdir(dump_path):
+        path = os.path.join(dump_path, name)
+        if name.startswith(SERVED_PREFIX) and path != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class SnapshotService:
+    """The master's side of full syncs: one per server, see :meth:`of`. Runs in the event
+    loop's thread (command handlers and callbacks)."""
+
+    def __init__(self, server: "Server") -> None:
+        self._server = server
+        self._served: ServedSnapshot | None = None
+        #: The bgsave being turned into a served copy in a worker thread.
+        self._preparing: Snapshot | None = None
+        #: When a request first found no usable snapshot: a bgsave started since serves it
+        #: whatever ``repl-snapshot-reuse-seconds`` says (even 0).
+        self._wanted_since: float | None = None
+
+    @classmethod
+    def of(cls, server: "Server") -> "SnapshotService":
+        """The server's service, created on first use (stored as ``server.snapshot_service``)."""
+        service = getattr(server, "snapshot_service", None)
+        if service is None:
+            service = server.snapshot_service = cls(server)  # type: ignore[attr-defined]
+        return service
+
+    @property
+    def served(self) -> ServedSnapshot | None:
+        return self._served
+
+    def describe(self) -> list:
+        """PIKAREPL SNAPSHOT: ``[uuid, [[db, filenum, offset, logic_id, term]...], [[name, size,
+        crc32c]...]]``, or ``-TRYAGAIN`` while a bgsave or the served copy is being made."""
+        bgsave = self._server.bgsave
+        snapshot = None if bgsave.in_progress else self._usable(bgsave.last)
+        if snapshot is None:
+            self._request_bgsave()
+            raise CommandError("TRYAGAIN the master is saving a snapshot")
+        served = self._served
+        if served is not None and served.source is snapshot:
+            served.last_request = time.time()
+            return served.listing()
+        self._prepare(snapshot)
+        raise CommandError("TRYAGAIN the master is preparing its snapshot")
+
+    def read_chunk(self, uuid: str, name: str, offset: int, count: int) -> list:
+        """PIKAREPL FILE: ``[data, crc32c]``, at most ``repl-chunk-size`` bytes of a listed file
+        (only listed names are served: no path leads outside the snapshot)."""
+        served = self._served
+        if served is None or uuid != served.uuid:
+            raise CommandError("STALE snapshot changed")
+        if name not in served.files:
+            raise CommandError("ERR no such file in the snapshot")
+        size = served.files[name][0]
+        if not 0 <= offset <= size or count < 0:
+            raise CommandError("ERR offset or count out of range")
+        count = min(count, self._server.config.get_int("repl-chunk-size"), size - offset)
+        try:
+            with open(os.path.join(served.folder, *name.split("/")), "rb") as handle:
+                handle.seek(offset)
+                data = handle.read(count)
+        except FileNotFoundError:  # the copy was deleted under us: the next SNAPSHOT makes another
+            self._served = None
+            raise CommandError("STALE snapshot changed") from None
+        served.last_request = time.time()
+        return [data, crc32c(data)]
+
+    def held_positions(self) -> list[int] | None:
+        """Per DB, the oldest binlog file a full sync may still need — the file the snapshot
+        being prepared or served starts at — or None: purging must spare it and later files."""
+        held = []
+        if self._preparing is not None:
+            held.append([position.binlog.filenum for position in self._preparing.positions])
+        served = self._served
+        if served is not None and time.time() - served.last_request <= HOLD_SECONDS:
+            held.append([position[1] for position in served.positions])
+        return [min(files) for files in zip(*held)] if held else None
+
+    def _usable(self, snapshot: Snapshot | None) -> Snapshot | None:
+        """``snapshot`` if it may serve a full sync: its folder exists, it is young enough (or
+        was taken for a request), and each DB's binlog still has the file it starts at."""
+        if snapshot is None or not os.path.isdir(snapshot.path):
+            return None
+        age = time.time() - snapshot.started_at
+        requested = self._wanted_since is not None and snapshot.started_at >= self._wanted_since
+        if age > self._server.config.get_int("repl-snapshot-reuse-seconds") and not requested:
+            return None
+        binlogs = self._server.engine.binlogs
+        if binlogs and not all(os.path.exists(file_path(binlogs[position.index].directory, position.binlog.filenum))
+                               for position in snapshot.positions):
+            return None
+        return snapshot
+
+    def _request_bgsave(self) -> None:
+        if self._wanted_since is None:
+            self._wanted_since = time.time()
+        if not self._server.bgsave.in_progress:
+            log.info("full sync requested: starting a bgsave")
+            self._server.bgsave.start()
+
+    def _prepare(self, snapshot: Snapshot) -> None:
+        """Make the served copy of ``snapshot`` in a worker thread (one at a time)."""
+        if self._preparing is not None:
+            return
+        self._preparing = snapshot
+        dump_path = os.path.abspath(self._server.config.get_str("dump-path"))
+        future = asyncio.get_running_loop().run_in_executor(None, make_served_copy, snapshot, dump_path)
+        future.add_done_callback(self._prepared)
+
+    def _prepared(self, future: asyncio.Future) -> None:
+        source, self._preparing = self._preparing, None
+        if future.cancelled() or future.exception() is not None:
+            log.warning("full sync: could not prepare snapshot %s: %s", source.path if source else "?",
+                        "cancelled" if future.cancelled() else future.exception())
+            return
+        served: ServedSnapshot = future.result()
+        self._served = served
+        self._wanted_since = None
+        log.info("full sync: serving snapshot %s (%d files, %d bytes)", served.uuid, len(served.files),
+                 sum(size for size, _crc in served.files.values()))
+
+
+# -- slave side --------------------------------------------------------------------------------
+
+
+class FullSyncError(Exception):
+    """The master's snapshot cannot be fetched as it is (bad listing, chunks failing checks)."""
+
+
+class _Stale(Exception):
+    """The master replaced the snapshot being fetched: start over with the new one."""
+
+
+@dataclass
+class SyncProgress:
+    """A full sync's transfer, as the slave's INFO shows it."""
+
+    total_bytes: int = 0
+    #: Bytes fetched and verified, including those a resumed transfer found on disk.
+    received_bytes: int = 0
+    #: Of those, the ones already on disk when this transfer started.
+    resumed_bytes: int = 0
+    started_at: float = field(default_factory=time.time)
+    last_io_at: float = field(default_factory=time.time)
+
+    def begin(self, total: int, resumed: int) -> None:
+        self.total_bytes, self.received_bytes, self.resumed_bytes = total, resumed, resumed
+        self.started_at = self.last_io_at = time.time()
+
+    def add(self, count: int) -> None:
+        self.received_bytes += count
+        self.last_io_at = time.time()
+
+    @property
+    def left_bytes(self) -> int:
+        return max(0, self.total_bytes - self.received_bytes)
+
+    def last_io_seconds_ago(self) -> int:
+        return int(time.time() - self.last_io_at)
+
+    def eta_seconds(self) -> float:
+        """Seconds left at the rate so far: 0 when done, -1 while no byte came yet."""
+        if not self.left_bytes:
+            return 0.0
+        fetched = self.received_bytes - self.resumed_bytes
+        elapsed = time.time() - self.started_at
+        if fetched <= 0 or elapsed <= 0:
+            return -1.0
+        return self.left_bytes * elapsed / fetched
+
+
+@dataclass(frozen=True)
+class Listing:
+    """PIKAREPL SNAPSHOT's answer."""
+
+    uuid: str
+    positions: list[list[int]]
+    #: Relative name -> (size, CRC-32C).
+    files: dict[str, tuple[int, int]]
+
+
+def _safe_name(name: str) -> str:
+    """A listed name, refused unless it stays inside the download folder."""
+    parts = name.split("/")
+    if name == PROGRESS_FILE or any(part in ("", ".", "..") for part in parts) or "\\" in name or "\0" in name:
+        raise FullSyncError(f"the master lists an unsafe file name {name!r}")
+    return name
+
+
+def parse_listing(reply: object) -> Listing:
+    try:
+        uuid_raw, positions, files = reply  # type: ignore[misc]
+        uuid = uuid_raw.decode("ascii")
+        listing = Listing(uuid, [[int(value) for value in position] for position in positions],
+                          {_safe_name(name.decode("utf-8", "surrogateescape")): (int(size), int(crc))
+                           for name, size, crc in files})
+    except (TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
+        raise FullSyncError(f"bad PIKAREPL SNAPSHOT reply: {exc}") from None
+    if not uuid or any(char not in "0123456789abcdef" for char in uuid):
+        raise FullSyncError(f"bad snapshot uuid {uuid!r}")
+    return listing
+
+
+async def request_listing(link: MasterLink) -> Listing:
+    """PIKAREPL SNAPSHOT until the master has one: TRYAGAIN is retried with a pause doubling
+    from 0.1 s to 2 s, forever (the caller cancels the task to give up)."""
+    pause = _RETRY_FIRST
+    while True:
+        try:
+            return parse_listing(await link.call("PIKAREPL", "SNAPSHOT"))
+        except ReplyError as exc:
+            if not str(exc).startswith("TRYAGAIN"):
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _RETRY_MAX)
+
+
+def _download_folder(root: str, uuid: str) -> str:
+    """``<root>/<uuid>/``, created; other snapshots' folders under root are deleted (a changed
+    uuid starts over)."""
+    os.makedirs(root, exist_ok=True)
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name != uuid and os.path.isdir(path):
+            shutil.rmtree(path)
+    folder = os.path.join(root, uuid)
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+class _Throttle:
+    """Holds a transfer to ``rate`` bytes per second on average since it began (0: no limit)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.began = time.monotonic()
+        self.bytes = 0
+
+    async def consume(self, count: int) -> None:
+        if not self.rate:
+            return
+        self.bytes += count
+        wait = self.began + self.bytes / self.rate - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+class _Journal:
+    """The progress file: per file, how many leading bytes are on disk and verified."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.path = os.path.join(folder, PROGRESS_FILE)
+
+    def load(self, files: dict[str, tuple[int, int]]) -> dict[str, int]:
+        """The verified prefix of each file; 0 where the record or the file disagrees."""
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                saved = json.load(handle)
+        except (OSError, ValueError):
+            saved = {}
+        prefixes = {}
+        for name, (size, _crc) in files.items():
+            done = saved.get(name) if isinstance(saved, dict) else None
+            path = os.path.join(self.folder, *name.split("/"))
+            on_disk = os.path.getsize(path) if os.path.isfile(path) else -1
+            prefixes[name] = done if isinstance(done, int) and 0 <= done <= min(size, on_disk) else 0
+        return prefixes
+
+    def save(self, prefixes: dict[str, int]) -> None:
+        staging = self.path + ".tmp"
+        with open(staging, "w", encoding="utf-8") as handle:
+            json.dump(prefixes, handle)
+        os.replace(staging, self.path)
+
+
+@dataclass
+class _Chunk:
+    name: str
+    offset: int
+    count: int
+    attempts: int = 0
+
+
+def _checked_data(chunk: _Chunk, reply: object) -> bytes | None:
+    """The chunk's bytes when ``reply`` is ``[data, crc32c]`` with a matching CRC and a length
+    the request allows; None otherwise."""
+    if not (isinstance(reply, list) and len(reply) == 2 and isinstance(reply[0], bytes)):
+        return None
+    data, crc = reply
+    return data if 0 < len(data) <= chunk.count and crc32c(data) == crc else None
+
+
+class _Fetch:
+    """One attempt at fetching one listed snapshot into its folder."""
+
+    def __init__(self, link: MasterLink, folder: str, listing: Listing, chunk_size: int, parallel: int,
+                 throttle_bps: int, progress: SyncProgress, reply_timeout: float) -> None:
+        self.link = link
+        self.folder = folder
+        self.listing = listing
+        self.chunk_size = max(1, chunk_size)
+        self.parallel = max(1, parallel)
+        self.throttle = _Throttle(throttle_bps)
+        self.progress = progress
+        self.reply_timeout = reply_timeout
+        self.journal = _Journal(folder)
+        self.verified = self.journal.load(listing.files)
+        #: Verified chunks past a file's prefix (a retried chunk is fetched again later).
+        self.ahead: dict[str, dict[int, int]] = {name: {} for name in listing.files}
+        self.descriptors: dict[str, int] = {}
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.folder, *name.split("/"))
+
+    async def run(self) -> None:
+        """Fetch what is missing, check every whole file, refetch the damaged ones."""
+        self.progress.begin(sum(size for size, _crc in self.listing.files.values()), sum(self.verified.values()))
+        for name in self.listing.files:
+            os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
+            open(self.path(name), "ab").close()
+        try:
+            for _round in range(MAX_FILE_ROUNDS):
+                await self._transfer(self._missing_chunks())
+                damaged = await asyncio.to_thread(self._damaged_files)
+                if not damaged:
+                    return
+                log.warning("full sync: %s failed the whole-file CRC-32C check, fetching again", damaged)
+                for name in damaged:
+                    self._restart_file(name)
+        finally:
+            for descriptor in self.descriptors.values():
+                os.close(descriptor)
+        raise FullSyncError(f"files still damaged after {MAX_FILE_ROUNDS} fetches: {damaged}")
+
+    def _missing_chunks(self) -> deque[_Chunk]:
+        return deque(_Chunk(name, offset, min(self.chunk_size, size - offset))
+                     for name, (size, _crc) in self.listing.files.items()
+                     for offset in range(self.verified[name], size, self.chunk_size))
+
+    async def _transfer(self, queue: deque[_Chunk]) -> None:
+        """Fetch the queued chunks, up to ``parallel`` requests in flight on the link. After an
+        error reply the replies still in flight are read before it is raised, so the link
+        stays usable."""
+        in_flight: deque[_Chunk] = deque()
+        failure: Exception | None = None
+        while in_flight or (queue and failure is None):
+            while queue and failure is None and len(in_flight) < self.parallel:
+                chunk = queue.popleft()
+                self.link.send("PIKAREPL", "FILE", self.listing.uuid, chunk.name, chunk.offset, chunk.count)
+                in_flight.append(chunk)
+            await self.link.drain()
+            chunk = in_flight.popleft()
+            try:
+                reply = await self.link.read(self.reply_timeout)
+                if failure is None:
+                    await self._receive(chunk, reply, queue)
+            except (ReplyError, FullSyncError) as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise _Stale(str(failure)) if str(failure).startswith("STALE") else failure
+
+    async def _receive(self, chunk: _Chunk, reply: object, queue: deque[_Chunk]) -> None:
+        """Write a chunk that passes its CRC check; queue it again otherwise. The master may
+        send fewer bytes than asked (its repl-chunk-size): the rest is queued."""
+        data = _checked_data(chunk, reply)
+        if data is None:
+            chunk.attempts += 1
+            if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
+                raise FullSyncError(f"{chunk.name} at {chunk.offset}: {chunk.attempts} bad chunks in a row")
+            log.warning("full sync: %s at %d failed its CRC-32C check, fetching it again", chunk.name, chunk.offset)
+            queue.appendleft(chunk)
+            return
+        end = chunk.offset + len(data)
+        if end < chunk.offset + chunk.count:
+            queue.appendleft(_Chunk(chunk.name, end, chunk.offset + chunk.count - end))
+        os.pwrite(self._descriptor(chunk.name), data, chunk.offset)
+        self._verified(chunk.name, chunk.offset, end)
+        self.progress.add(len(data))
+        await self.throttle.consume(len(data))
+
+    def _descriptor(self, name: str) -> int:
+        descriptor = self.descriptors.get(name)
+        if descriptor is None:
+            descriptor = self.descriptors[name] = os.open(self.path(name), os.O_WRONLY)
+        return descriptor
+
+    def _verified(self, name: str, start: int, end: int) -> None:
+        """Note a written chunk; when the file's verified prefix grows, record it."""
+        ahead = self.ahead[name]
+        ahead[start] = end
+        prefix = self.verified[name]
+        while prefix in ahead:
+            prefix = ahead.pop(prefix)
+        if prefix != self.verified[name]:
+            self.verified[name] = prefix
+            self.journal.save(self.verified)
+        if prefix == self.listing.files[name][0] and name in self.descriptors:
+            os.close(self.descriptors.pop(name))
+
+    def _damaged_files(self) -> list[str]:
+        """Files whose size or whole CRC-32C differ from the listing (read in a worker thread)."""
+        return [name for name, (size, crc) in self.listing.files.items()
+                if os.path.getsize(self.path(name)) != size or file_crc32c(self.path(name)) != crc]
+
+    def _restart_file(self, name: str) -> None:
+        self.progress.received_bytes -= self.verified[name]
+        self.verified[name] = 0
+        self.ahead[name].clear()
+        os.truncate(self.path(name), 0)
+        self.journal.save(self.verified)
+
+
+async def fetch_snapshot(link: MasterLink, root: str, chunk_size: int, parallel: int, throttle_bps: int,
+                         progress: SyncProgress, *, reply_timeout: float = 60.0) -> tuple[str, list[list[int]]]:
+    """Fetch the master's snapshot into ``<root>/<uuid>/``; returns that folder and the DBs'
+    positions (``[db, filenum, offset, logic_id, term]`` each) for
+    :func:`pypika_store.sync_load.load_snapshot`.
+
+    Waits through TRYAGAIN without giving up (cancel the task to stop). A transfer cut
+    earlier resumes from the progress file, without fetching verified bytes again; when the
+    master's uuid changed, or it answers STALE mid-transfer, it starts over with the new
+    snapshot. Raises FullSyncError when the data keeps failing its checks: nothing unverified
+    is ever returned. A cancelled fetch may leave replies in flight on the link: close it.
+    """
+    while True:
+        listing = await request_listing(link)
+        folder = _download_folder(root, listing.uuid)
+        log.info("full sync: fetching snapshot %s (%d files, %d bytes)", listing.uuid, len(listing.files),
+                 sum(size for size, _crc in listing.files.values()))
+        try:
+            await _Fetch(link, folder, listing, chunk_size, parallel, throttle_bps, progress, reply_timeout).run()
+        except _Stale:
+            log.info("full sync: the master replaced snapshot %s, starting over", listing.uuid)
+            continue
+        return folder, listing.positions

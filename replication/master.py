@@ -1,0 +1,225 @@
+"""The master's side of replication: one session per connected slave, streaming each DB's
+binlog from the slave's position with a bounded window of unacknowledged items, keepalives,
+dead-link detection, and what purging and INFO need to know about slaves."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from pypika_store.binlog import Position
+from pypika_store.binlog.format import BinlogItem
+from pypika_store.binlog.reader import file_path, scan_file
+from pypika_store.binlog.tail import BinlogTail
+
+if TYPE_CHECKING:
+    from pypika_store.server.app import Server
+    from pypika_store.server.connection import Client
+
+log = logging.getLogger("pypika_store.replication")
+
+#: Items sent per pump before yielding to the event loop.
+PUMP_BATCH = 500
+#: Seconds without an item after which the master pings a slave.
+PING_INTERVAL = 1.0
+
+OK, PURGED, LARGER, NOT_BOUNDARY, DIVERGED = "OK", "PURGED", "LARGER", "NOTBOUNDARY", "DIVERGED"
+
+
+def check_sync_point(directory: str, end: Position, position: Position, logic_id: int, term: int) -> str:
+    """Whether a slave may stream from ``position`` (its binlog end, after the item with
+    ``logic_id`` and ``term``): Pika's TrySync checks in Pika's order, plus a check that the
+    item before that position is the same item here (else the slave's history diverged)."""
+    if position > end:
+        return LARGER
+    if not os.path.exists(file_path(directory, position.filenum)):
+        return PURGED if position != Position(0, 0) or end != Position(0, 0) else OK
+    if position.offset == 0:
+        return OK
+    with open(file_path(directory, position.filenum), "rb") as handle:
+        data = handle.read(position.offset)
+    previous = None
+    for _start, item_end, payload in scan_file(data, 0, checked=True):
+        if item_end == position.offset:
+            previous = BinlogItem.decode(payload)
+    if previous is None:
+        return NOT_BOUNDARY
+    if (previous.logic_id, previous.term_id) != (logic_id, term):
+        return DIVERGED
+    return OK
+
+
+def _bulk(data: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+def binlog_frame(db: int, start: Position, logic_id: int, term: int, payload: bytes) -> bytes:
+    """The pushed ``["binlog", db, filenum, offset, logic_id, term, item]`` message."""
+    return (b"*7\r\n$6\r\nbinlog\r\n:%d\r\n:%d\r\n:%d\r\n:%d\r\n:%d\r\n" % (db, start.filenum, start.offset, logic_id, term)
+            + _bulk(payload))
+
+
+PING_FRAME = b"*1\r\n$4\r\nping\r\n"
+
+
+class DbStream:
+    """One DB's binlog streamed to one slave."""
+
+    def __init__(self, db: int, directory: str, start: Position) -> None:
+        self.db = db
+        self.tail = BinlogTail(directory, start)
+        #: End positions of items sent and not acknowledged yet, oldest first.
+        self.in_flight: deque[Position] = deque()
+        self.acked = start
+
+    def acknowledge(self, position: Position) -> None:
+        while self.in_flight and self.in_flight[0] <= position:
+            self.in_flight.popleft()
+        if position > self.acked:
+            self.acked = position
+
+
+class SlaveSession:
+    """A slave connected to this master (its connection is a client of kind ``slave``)."""
+
+    def __init__(self, client: "Client", listening_port: int) -> None:
+        self.client = client
+        self.host = client.address.rsplit(":", 1)[0].strip("[]")
+        self.port = listening_port
+        self.streams: dict[int, DbStream] = {}
+        self.last_heard = self.last_sent = time.monotonic()
+        #: Set while the slave fetches a snapshot (its binlog start must not be purged).
+        self.full_syncing = False
+
+    def acked_offset(self, file_size: int) -> int:
+        """The slave's position as one number, as master_repl_offset counts (summed over DBs)."""
+        return sum(stream.acked.filenum * file_size + stream.acked.offset for stream in self.streams.values())
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.tail.close()
+        self.streams.clear()
+
+
+class ReplicationMaster:
+    """Every slave session of a server, and the clients waiting in WAIT."""
+
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self.sessions: dict[int, SlaveSession] = {}
+        #: WAIT callers: client → (slaves wanted, offset they must reach, timeout timer).
+        self._waiters: dict["Client", tuple[int, int, object]] = {}
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def register(self, client: "Client", listening_port: int) -> SlaveSession:
+        session = self.sessions.get(client.id)
+        if session is None:
+            session = self.sessions[client.id] = SlaveSession(client, listening_port)
+            client.kind = "slave"
+            client.on_close.append(lambda: self.forget(client.id))
+            log.info("Slave %s:%d connected (MetaSync)", session.host, listening_port)
+        return session
+
+    def forget(self, client_id: int) -> None:
+        session = self.sessions.pop(client_id, None)
+        if session is not None:
+            session.close()
+            log.warning("Slave %s:%d disconnected", session.host, session.port)
+
+    def sync_point(self, db: int, position: Position, logic_id: int, term: int) -> str:
+        binlog = self.server.engine.binlogs[db]
+        return check_sync_point(binlog.directory, binlog.position, position, logic_id, term)
+
+    def start_stream(self, session: SlaveSession, db: int, position: Position) -> None:
+        old = session.streams.pop(db, None)
+        if old is not None:
+            old.tail.close()
+        session.streams[db] = DbStream(db, self.server.engine.binlogs[db].directory, position)
+        session.full_syncing = False
+        log.info("Slave %s:%d: db%d streams from %d %d", session.host, session.port, db, *position)
+
+    def acknowledge(self, session: SlaveSession, db: int, position: Position) -> None:
+        session.last_heard = time.monotonic()
+        stream = session.streams.get(db)
+        if stream is not None:
+            stream.acknowledge(position)
+            self.pump(session)
+            self._answer_waiters(only_satisfied=True)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def pump_all(self) -> None:
+        """Send what was written since the last pump (after each committed turn)."""
+        for session in list(self.sessions.values()):
+            self.pump(session)
+
+    def pump(self, session: SlaveSession) -> None:
+        window = self.server.config.get_int("sync-window-size")
+        for stream in list(session.streams.values()):
+            room = window - len(stream.in_flight)
+            if room <= 0:
+                continue
+            items = stream.tail.read(min(room, PUMP_BATCH))
+            if not items:
+                continue
+            frames = []
+            for start, end, payload in items:
+                item = BinlogItem.decode(payload)
+                frames.append(binlog_frame(stream.db, start, item.logic_id, item.term_id, payload))
+                stream.in_flight.append(end)
+            session.client.push(b"".join(frames))
+            session.last_sent = time.monotonic()
+            if len(items) == PUMP_BATCH and len(stream.in_flight) < window:
+                self.server.loop.call_soon(self.pump, session)
+
+    def tick(self) -> None:
+        """Every second: ping idle slaves, drop silent ones."""
+        now = time.monotonic()
+        timeout = self.server.config.get_int("repl-timeout")
+        for session in list(self.sessions.values()):
+            if now - session.last_heard > timeout:
+                log.warning("Slave %s:%d timed out (no ack for %d s)", session.host, session.port, timeout)
+                session.client.close()
+            elif now - session.last_sent >= PING_INTERVAL:
+                session.client.push(PING_FRAME)
+                session.last_sent = now
+
+    # -- what others ask -----------------------------------------------------------------------
+
+    def oldest_needed_file(self, db: int) -> int | None:
+        """The oldest binlog file of ``db`` a slave still needs (purging must spare it)."""
+        needed = [stream.acked.filenum for session in self.sessions.values()
+                  for index, stream in session.streams.items() if index == db]
+        return min(needed) if needed else None
+
+    def add_waiter(self, client: "Client", wanted: int, offset: int, timeout: float) -> None:
+        """Answer ``client`` (parked in WAIT) once ``wanted`` slaves reach ``offset``, or with
+        the count so far after ``timeout`` seconds (0: no timeout)."""
+        timer = self.server.loop.call_later(timeout, self._answer, client) if timeout else None
+        self._waiters[client] = (wanted, offset, timer)
+
+    def _answer_waiters(self, only_satisfied: bool) -> None:
+        for client, (wanted, offset, _timer) in list(self._waiters.items()):
+            if not only_satisfied or self.slaves_at(offset) >= wanted:
+                self._answer(client)
+
+    def _answer(self, client: "Client") -> None:
+        entry = self._waiters.pop(client, None)
+        if entry is None or client.blocked is None:
+            return
+        _wanted, offset, timer = entry
+        if timer is not None:
+            timer.cancel()  # type: ignore[attr-defined]
+        self.server.blocking.release(client.blocked)
+        client.resume(client.encode(self.slaves_at(offset)))
+
+    def slaves_at(self, offset: int) -> int:
+        """How many slaves acknowledged at least ``offset`` (WAIT)."""
+        file_size = self.server.engine.binlogs[0].file_size if self.server.engine.binlogs else 0
+        return sum(1 for session in self.sessions.values() if session.streams
+                   and session.acked_offset(file_size) >= offset)
+

@@ -1,0 +1,265 @@
+"""The slave's side of replication: Pika's per-DB state machine, MetaSync, TrySync, full sync
+through the file service, and the incremental apply with sequence checks (see
+docs/replication-protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from pypika_store.binlog import BinlogReader, Position
+from pypika_store.binlog.format import BinlogItem, decode_command
+from pypika_store.binlog.writer import MisalignedItem
+
+from .link import LinkClosed, MasterLink, ReplyError
+
+if TYPE_CHECKING:
+    from pypika_store.server.app import Server
+    from pypika_store.server.connection import Client
+
+log = logging.getLogger("pypika_store.replication")
+
+# Pika's ReplState names, per DB.
+NO_CONNECT, TRY_CONNECT, TRY_DB_SYNC, WAIT_DB_SYNC = "kNoConnect", "kTryConnect", "kTryDBSync", "kWaitDBSync"
+WAIT_REPLY, CONNECTED, ERROR, DB_NO_CONNECT = "kWaitReply", "kConnected", "kError", "kDBNoConnect"
+
+REPLICATION_ID_KEY = b"replication_id"
+#: Seconds between attempts after a failed connection or a dropped link.
+RETRY_DELAY = 1.0
+
+
+class NeedFullSync(Exception):
+    """The incremental stream cannot continue (a gap, a misaligned item): resync in full."""
+
+
+class FatalSyncError(Exception):
+    """Nothing to retry until the next SLAVEOF (the DB layouts differ)."""
+
+
+class SlaveReplication:
+    """Following one master, from SLAVEOF until SLAVEOF NO ONE (or another SLAVEOF)."""
+
+    def __init__(self, server: "Server", host: str, port: int, force_full: bool = False) -> None:
+        self.server = server
+        self.host = host
+        self.port = port
+        self.force_full = force_full
+        databases = len(server.engine.keyspaces)
+        self.states = {db: NO_CONNECT for db in range(databases)}
+        self.link_up = False
+        self.link_down_since = time.monotonic()
+        self.last_io = time.monotonic()
+        self.connect_status = "connecting"
+        self.sync_in_progress = False
+        self.progress = None
+        self.duplicates_skipped = 0
+        self.full_syncs = 0
+        self.items_applied = 0
+        self._task: asyncio.Task | None = None
+        self._applier: "Client | None" = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self.link_up = False
+
+    def _set_state(self, db: int, state: str) -> None:
+        if self.states[db] != state:
+            log.info("db%d replication state %s -> %s", db, self.states[db], state)
+            self.states[db] = state
+
+    def _set_all(self, state: str) -> None:
+        for db in self.states:
+            self._set_state(db, state)
+
+    async def _run(self) -> None:
+        while True:
+            link = None
+            try:
+                link = await MasterLink.open(self.host, self.port, self.server.config.get_int("repl-timeout"))
+                await self._session(link)
+            except asyncio.CancelledError:
+                if link is not None:
+                    link.close()
+                raise
+            except FatalSyncError as exc:
+                log.error("Replication from %s:%d stopped: %s", self.host, self.port, exc)
+                self._set_all(ERROR)
+                self._link_down(link)
+                return
+            except NeedFullSync as exc:
+                log.warning("Incremental sync from %s:%d stopped (%s): full sync next", self.host, self.port, exc)
+                self.force_full = True
+            except (OSError, LinkClosed, asyncio.TimeoutError, ReplyError, ConnectionError) as exc:
+                log.warning("Link with master %s:%d down: %s", self.host, self.port, exc or type(exc).__name__)
+            self._link_down(link)
+            await asyncio.sleep(RETRY_DELAY)
+
+    def _link_down(self, link: MasterLink | None) -> None:
+        if link is not None:
+            link.close()
+        if self.link_up:
+            self.link_down_since = time.monotonic()
+        self.link_up = False
+        self.sync_in_progress = False
+        for db, state in self.states.items():
+            if state != ERROR:
+                self._set_state(db, DB_NO_CONNECT)
+
+    # -- one connection ------------------------------------------------------------------------
+
+    async def _session(self, link: MasterLink) -> None:
+        config = self.server.config
+        self._set_all(TRY_CONNECT)
+        password = config["masterauth"]
+        if password:
+            try:
+                await link.call("AUTH", password)
+            except ReplyError as exc:
+                self.connect_status = "auth failed"
+                log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
+                raise
+        announce = config.get_int("slave-announce-port") or self.server.port
+        stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
+        replication_id, databases, _run_id = await link.call("PIKAREPL", "META", announce, stored)
+        self.connect_status = "connected"
+        if databases != len(self.states):
+            raise FatalSyncError(f"the master has {databases} databases, this server {len(self.states)}")
+        positions = await self._try_sync(link, replication_id, replication_id != stored or self.force_full)
+        request: list[int] = []
+        for db, (position, _logic_id, _term) in positions.items():
+            request += (db, position.filenum, position.offset)
+        await link.call("PIKAREPL", "STREAM", *request)
+        for db in positions:
+            self._set_state(db, CONNECTED)
+        self.link_up = True
+        self.force_full = False
+        log.info("MASTER <-> SLAVE sync: incremental sync from %s:%d started", self.host, self.port)
+        await self._follow(link)
+
+    def _position(self, db: int) -> tuple[Position, int, int]:
+        """This DB's binlog end and the logic id and term of its last item."""
+        binlog = self.server.engine.binlogs[db]
+        return binlog.position, binlog.logic_id, _last_term(binlog.directory, binlog.position)
+
+    async def _try_sync(self, link: MasterLink, replication_id: bytes,
+                        full: bool) -> dict[int, tuple[Position, int, int]]:
+        """TrySync every DB (after a full sync if needed); the positions to stream from."""
+        if not full:
+            for db in self.states:
+                self._set_state(db, WAIT_REPLY)
+                position, logic_id, term = self._position(db)
+                try:
+                    await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
+                except ReplyError as exc:
+                    log.warning("db%d TrySync at %d %d refused (%s): full sync", db, *position, exc)
+                    full = True
+                    break
+        if full:
+            await self._full_sync(link, replication_id)
+        return {db: self._position(db) for db in self.states}
+
+    async def _full_sync(self, link: MasterLink, replication_id: bytes) -> None:
+        from .fullsync import SyncProgress, fetch_snapshot  # the file service's client
+        from pypika_store.sync_load import load_snapshot
+
+        config = self.server.config
+        self._set_all(TRY_DB_SYNC)
+        self.sync_in_progress = True
+        self.progress = SyncProgress()
+        self._set_all(WAIT_DB_SYNC)
+        log.info("MASTER <-> SLAVE sync: full sync from %s:%d, fetching a snapshot", self.host, self.port)
+        folder, positions = await fetch_snapshot(
+            link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
+            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
+        engine = self.server.engine
+        self.server.end_turn()
+        load_snapshot(engine, folder, positions)
+        engine.set_system_value(REPLICATION_ID_KEY, replication_id)
+        self.server.end_turn()
+        self.server.replication_id = replication_id.decode()
+        self.sync_in_progress = False
+        self.full_syncs += 1
+        log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
+        for db in self.states:
+            position, logic_id, term = self._position(db)
+            await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
+            self._set_state(db, TRY_CONNECT)
+
+    # -- incremental sync ----------------------------------------------------------------------
+
+    async def _follow(self, link: MasterLink) -> None:
+        timeout = self.server.config.get_int("repl-timeout")
+        while True:
+            messages = [await link.read(timeout)]
+            messages += link.read_ready()
+            self.last_io = time.monotonic()
+            touched = self._apply(messages)
+            self.server.end_turn()
+            for db in touched or self.states:
+                position = self.server.engine.binlogs[db].position
+                link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
+            await link.drain()
+
+    def _apply(self, messages: list) -> set[int]:
+        """Apply pushed items in order; the DBs they touched."""
+        engine = self.server.engine
+        touched: set[int] = set()
+        for message in messages:
+            if message[0] != b"binlog":
+                continue  # a ping: acked by the caller
+            _kind, db, filenum, offset, logic_id, _term, payload = message
+            last = self._last_logic(db)
+            if logic_id <= last:
+                self.duplicates_skipped += 1
+                continue
+            if logic_id != last + 1:
+                raise NeedFullSync(f"db{db}: item {logic_id} after {last} (a gap)")
+            try:
+                engine.replicate(db, Position(filenum, offset), payload)
+            except MisalignedItem as exc:
+                raise NeedFullSync(f"db{db}: {exc}") from None
+            self._execute(db, decode_command(BinlogItem.decode(payload).content))
+            self.items_applied += 1
+            touched.add(db)
+        return touched
+
+    def _last_logic(self, db: int) -> int:
+        """The logic id of the last item this DB took (placed, committed or not)."""
+        return self.server.engine.binlogs[db].placed_logic_id
+
+    def _execute(self, db: int, argv: list[bytes]) -> None:
+        if self._applier is None:
+            from pypika_store.server.connection import MASTER, Client
+            self._applier = Client(self.server, internal=True)
+            self._applier.kind = MASTER
+        applier = self._applier
+        if applier.db != db:
+            applier.select(db)
+        engine = self.server.engine
+        engine.recording = False
+        try:
+            reply = applier.execute(argv)
+        finally:
+            engine.recording = True
+        if reply.startswith(b"-"):
+            log.warning("Replicated command %r failed: %s", argv[:2], reply[:200])
+
+
+def _last_term(directory: str, position: Position) -> int:
+    """The term of the item that ends at ``position`` (0 at a file's start)."""
+    if position.offset == 0:
+        return 0
+    term = 0
+    for _start, end, item in BinlogReader(directory).items(Position(position.filenum, 0)):
+        if end == position:
+            term = item.term_id
+    return term

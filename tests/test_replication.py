@@ -1,0 +1,157 @@
+"""Master and slave servers: SLAVEOF, full then incremental sync, read-only slaves, INFO and
+ROLE, convergence checked with Redis' DEBUG DIGEST."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from pypika_store.testing import PikaServer
+
+from .support import wait_until
+
+
+def _digest(client) -> bytes:
+    return client.execute_command("DEBUG", "DIGEST")
+
+
+def converged(master, slave) -> bool:
+    return _digest(master) == _digest(slave)
+
+
+def _write_some(client, start: int, count: int) -> None:
+    for number in range(start, start + count):
+        client.set(f"k{number}", number)
+        client.hset(f"h{number % 7}", f"f{number}", number)
+        client.rpush(f"l{number % 5}", number)
+        client.zadd("z", {f"m{number}": number / 3})
+    client.sadd("s", *range(start, start + count))
+
+
+@pytest.fixture
+def pair(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "master")) as master, \
+            PikaServer(data_dir=str(tmp_path / "slave")) as slave:
+        yield master, slave
+
+
+def test_slave_full_syncs_then_follows_the_binlog(pair):
+    master, slave = pair
+    m, s = master.client(), slave.client()
+    _write_some(m, 0, 300)
+    assert s.slaveof("127.0.0.1", master.port)
+    wait_until(lambda: s.info("replication")["master_link_status"] == "up", timeout=30, what="the link up")
+    wait_until(lambda: converged(m, s), timeout=30, what="the slave to converge after the full sync")
+    _write_some(m, 300, 200)
+    m.delete("h1")
+    m.execute_command("SELECT", 3)
+    m.set("in-db3", "x")
+    wait_until(lambda: converged(m, s), timeout=30, what="the slave to converge incrementally")
+    info = s.info("replication")
+    assert info["role"] == "slave" and info["master_port"] == master.port and info["slave_read_only"] == 1
+    assert info["master_sync_in_progress"] == 0 and info["repl_full_syncs"] == 1
+    assert "master_link_down_since_seconds" not in info
+    master_info = m.info("replication")
+    assert master_info["connected_slaves"] == 1 and master_info["slave0"]["state"] == "online"
+    assert s.execute_command("ROLE")[0] == b"slave"
+    assert m.execute_command("ROLE")[0] == b"master"
+    with pytest.raises(redis.ReadOnlyError):
+        s.set("k", "v")
+    assert s.get("k1") == b"1"
+
+
+def test_slaveof_no_one_promotes_at_once(pair):
+    master, slave = pair
+    s = slave.client()
+    s.slaveof("127.0.0.1", master.port)
+    wait_until(lambda: s.info("replication")["master_link_status"] == "up", timeout=30, what="the link up")
+    assert s.slaveof() is True  # SLAVEOF NO ONE
+    assert s.info("replication")["role"] == "master"
+    s.set("writable", "again")
+
+
+def test_wait_counts_slaves_that_acknowledged(pair):
+    master, slave = pair
+    m, s = master.client(), slave.client()
+    assert m.wait(1, 100) == 0
+    s.slaveof("127.0.0.1", master.port)
+    wait_until(lambda: s.info("replication")["master_link_status"] == "up", timeout=30, what="the link up")
+    m.set("acked", "1")
+    assert m.wait(1, 5000) == 1
+    assert s.get("acked") == b"1"
+
+
+class _Writer:
+    """Writes to the master from a thread until stopped: the load the seeds run under."""
+
+    def __init__(self, server) -> None:
+        import threading
+
+        self.client = server.client()
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pipe = self.client.pipeline(transaction=False)
+            for _ in range(20):
+                self.count += 1
+                pipe.set(f"w{self.count % 500}", self.count)
+                pipe.hincrby("counters", f"c{self.count % 13}", 1)
+                pipe.rpush("log", self.count)
+            pipe.execute()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def test_scale_out_three_slaves_under_writes_each_full_sync(tmp_path):
+    """Seed scenario A: slaves added one right after the other while a writer runs."""
+    with PikaServer(data_dir=str(tmp_path / "m"), mode="process") as master:
+        _write_some(master.client(), 0, 100)
+        writer = _Writer(master)
+        slaves = [PikaServer(data_dir=str(tmp_path / f"s{n}"), mode="process").start() for n in range(3)]
+        try:
+            for slave in slaves:
+                slave.client().slaveof("127.0.0.1", master.port)
+            wait_until(lambda: writer.count > 3000, timeout=60, what="writes during the syncs")
+            writer.stop()
+            m = master.client()
+            for slave in slaves:
+                s = slave.client()
+                wait_until(lambda s=s: converged(m, s), timeout=60, what="each slave to converge")
+                info = s.info("replication")
+                assert info["repl_full_syncs"] == 1 and info["repl_duplicates_skipped"] == 0
+            assert m.llen("log") == writer.count
+            assert m.info("replication")["connected_slaves"] == 3
+        finally:
+            writer.stop()
+            for slave in slaves:
+                slave.stop()
+
+
+def test_killed_slave_resumes_from_its_own_position(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m"), mode="process") as master:
+        config_file = tmp_path / "slave.conf"
+        config_file.write_text("# the slave's pika.conf\n")
+        slave = PikaServer(data_dir=str(tmp_path / "s"), mode="process", config_file=str(config_file)).start()
+        try:
+            m = master.client()
+            _write_some(m, 0, 200)
+            slave.client().slaveof("127.0.0.1", master.port)
+            wait_until(lambda: converged(m, slave.client()), timeout=30, what="first sync")
+            slave.client().config_rewrite()
+            assert "slaveof" in config_file.read_text()
+            slave.kill()
+            _write_some(m, 200, 200)
+            slave.start()
+            s = slave.client()
+            wait_until(lambda: s.info("replication").get("master_link_status") == "up", timeout=30,
+                       what="the restarted slave to reconnect by itself")
+            wait_until(lambda: converged(m, s), timeout=30, what="the restarted slave to converge")
+            assert s.info("replication")["repl_full_syncs"] == 0  # partial: it resumed from its binlog
+        finally:
+            slave.stop()

@@ -212,7 +212,9 @@ class Engine:
         with :attr:`recording` off; the item is written with the turn, before the commit."""
         binlog = self.binlogs[index]
         batch = binlog.prepare_replicated([(start, payload)])
-        self.set_applied_position(index, *batch.last())
+        end, logic_id = batch.last()
+        applied = self.applied_position(index)
+        self.set_applied_position(index, end, max(logic_id, applied[1] if applied else 0))
         self._replicated.append((binlog, batch))
 
     def system_value(self, name: bytes) -> bytes | None:

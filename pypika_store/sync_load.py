@@ -136,4 +136,11 @@ def _replace_system(engine: Engine, txn: lmdb.Transaction, snapshot: lmdb.Transa
                                                      snapshot.get(_NEXT_OBJECT_ID, db=source_system)) if raw]
     txn.put(_NEXT_OBJECT_ID, OBJECT_ID.pack(max(next_ids, default=1)), db=system)
     for target in targets:
-        txn.put(_APPLIED_KEY % target.db, _APPLIED.pack(*target.position, target.logic_id), db=system)
+        # The data's own record wins when it is ahead of the recorded offset: a snapshot taken
+        # with the narrow lock scope (Pika's bug) holds writes past its binlog position, and the
+        # slave must know it so the re-sent items are skipped, not applied twice.
+        logic_id = target.logic_id
+        own = snapshot.get(_APPLIED_KEY % target.db, db=source_system)
+        if own is not None:
+            logic_id = max(logic_id, _APPLIED.unpack(own)[2])
+        txn.put(_APPLIED_KEY % target.db, _APPLIED.pack(*target.position, logic_id), db=system)

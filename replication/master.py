@@ -124,6 +124,14 @@ class ReplicationMaster:
             log.info("Slave %s:%d connected (MetaSync)", session.host, listening_port)
         return session
 
+    def heard_from(self, client: "Client", full_syncing: bool = False) -> None:
+        """A request from a slave's connection: it is alive (file requests during a long full
+        sync count, or the master would time the slave out)."""
+        session = self.sessions.get(client.id)
+        if session is not None:
+            session.last_heard = time.monotonic()
+            session.full_syncing = session.full_syncing or full_syncing
+
     def forget(self, client_id: int) -> None:
         session = self.sessions.pop(client_id, None)
         if session is not None:

@@ -21,6 +21,7 @@ from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.engine import Engine
+from pypika_store.replication.fullsync import SnapshotService
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, SlaveReplication
 from pypika_store.storage.environment import SYNC_EVERYSEC
@@ -283,6 +284,9 @@ class Server:
         needed = [self.replication_master.oldest_needed_file(index)]
         if self.bgsave.held_files is not None:
             needed.append(self.bgsave.held_files[index])
+        held_by_full_syncs = SnapshotService.of(self).held_positions()
+        if held_by_full_syncs is not None:
+            needed.append(held_by_full_syncs[index])
         needed = [filenum for filenum in needed if filenum is not None]
         oldest_needed = min(needed) if needed else None
         deleted = purge(binlog.directory, binlog.position.filenum, config.get_int("expire-logs-nums"),

@@ -30,6 +30,7 @@ def _session(client: Client):
     session = _master(client).sessions.get(client.id)
     if session is None:
         raise CommandError("ERR PIKAREPL META first")
+    _master(client).heard_from(client)
     return session
 
 

@@ -61,7 +61,7 @@ def take_snapshot(engine: Engine, folder: str, host: str, port: int) -> Snapshot
     lock_start = time.perf_counter()
     engine.lock.acquire_exclusive()
     try:
-        binlog_positions = [(binlog.position, binlog.logic_id, binlog.term) for binlog in engine.binlogs]
+        binlog_positions = [(binlog.position, binlog.logic_id, binlog.last_item_term) for binlog in engine.binlogs]
         txn = engine.env.begin_read()
     finally:
         engine.lock.release_exclusive()

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from pypika_store.binlog import BinlogReader, Position
+from pypika_store.binlog import Position
 from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
 
@@ -152,7 +152,7 @@ class SlaveReplication:
     def _position(self, db: int) -> tuple[Position, int, int]:
         """This DB's binlog end and the logic id and term of its last item."""
         binlog = self.server.engine.binlogs[db]
-        return binlog.position, binlog.logic_id, _last_term(binlog.directory, binlog.position, binlog.term)
+        return binlog.position, binlog.logic_id, binlog.last_item_term
 
     async def _try_sync(self, link: MasterLink, replication_id: bytes,
                         full: bool) -> dict[int, tuple[Position, int, int]]:
@@ -262,11 +262,3 @@ class SlaveReplication:
         if reply.startswith(b"-"):
             log.warning("Replicated command %r failed: %s", argv[:2], reply[:200])
 
-
-def _last_term(directory: str, position: Position, current: int) -> int:
-    """The term of the item that ends at ``position``; the binlog's ``current`` term when no
-    item does (a file's start, or the padding a full sync left)."""
-    for _start, end, item in BinlogReader(directory).items(Position(position.filenum, 0)):
-        if end == position:
-            return item.term_id
-    return current

@@ -16,6 +16,10 @@ def _digest(client) -> bytes:
 
 
 def converged(master, slave) -> bool:
+    """The slave's binlog reached the master's end (cheap; positions are aligned), and then
+    the two datasets are identical (Redis' DEBUG DIGEST, costly on big datasets)."""
+    if master.info("replication")["master_repl_offset"] != slave.info("replication")["slave_repl_offset"]:
+        return False
     return _digest(master) == _digest(slave)
 
 
@@ -189,3 +193,73 @@ def test_full_sync_from_a_snapshot_taken_under_writes(tmp_path, scope):
                 break
         if scope == "command":
             assert skipped > 0, "no snapshot ran ahead of its offset in 12 tries"
+
+
+def _link_up(client) -> bool:
+    return client.info("replication").get("master_link_status") == "up"
+
+
+def test_wrong_masterauth_is_reported_and_retried(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m"), password="secret") as master, \
+            PikaServer(data_dir=str(tmp_path / "s"), config={"masterauth": "wrong"}) as slave:
+        s = slave.client()
+        s.slaveof("127.0.0.1", master.port)
+        wait_until(lambda: s.info("replication")["repl_connect_status"] == "auth failed", what="the auth failure")
+        info = s.info("replication")
+        assert info["master_link_status"] == "down" and info["master_link_down_since_seconds"] >= 0
+        s.config_set("masterauth", "secret")
+        wait_until(lambda: _link_up(s), timeout=30, what="the retry with the right password")
+
+
+def test_cut_link_and_master_restart_resume_partially(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m"), mode="process") as master, \
+            PikaServer(data_dir=str(tmp_path / "s"), mode="process") as slave:
+        m, s = master.client(), slave.client()
+        _write_some(m, 0, 200)
+        s.slaveof("127.0.0.1", master.port)
+        wait_until(lambda: converged(m, s), timeout=30, what="the first sync")
+        writer = _Writer(master)
+        try:
+            wait_until(lambda: writer.count > 500, timeout=30, what="writes")
+            assert m.client_kill_filter(_type="slave") == 1  # cut the link mid-stream
+            wait_until(lambda: writer.count > 2000, timeout=30, what="more writes")
+        finally:
+            writer.stop()
+        wait_until(lambda: converged(m, s), timeout=30, what="convergence after the cut")
+        master.restart()
+        m = master.client()
+        _write_some(m, 200, 100)
+        wait_until(lambda: _link_up(s) and converged(m, s), timeout=30, what="convergence after the restart")
+        assert s.info("replication")["repl_full_syncs"] == 1  # both resumed from the slave's position
+
+
+def test_slave_killed_during_full_sync_and_during_writes_converges(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m"), mode="process") as master:
+        m = master.client()
+        pipe = m.pipeline(transaction=False)
+        for number in range(60_000):
+            pipe.set(f"bulk:{number}", "x" * 50)
+        pipe.execute()
+        slave = PikaServer(data_dir=str(tmp_path / "s"), mode="process",
+                           config={"throttle-bytes-per-second": 2_000_000}).start()
+        try:
+            slave.client().slaveof("127.0.0.1", master.port)
+            wait_until(lambda: slave.client().info("replication").get("master_sync_read_bytes", 0) > 0,
+                       timeout=30, what="the full sync to be under way")
+            slave.kill()  # in the middle of the transfer
+            slave.start()
+            s = slave.client()
+            s.slaveof("127.0.0.1", master.port)
+            writer = _Writer(master)
+            try:
+                wait_until(lambda: _link_up(s), timeout=60, what="the resumed full sync")
+                slave.kill()  # now during incremental sync, under writes
+                slave.start()
+                s = slave.client()
+                s.slaveof("127.0.0.1", master.port)
+                wait_until(lambda: writer.count > 3000, timeout=30, what="writes")
+            finally:
+                writer.stop()
+            wait_until(lambda: converged(m, s), timeout=60, what="convergence")
+        finally:
+            slave.stop()

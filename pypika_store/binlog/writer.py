@@ -114,6 +114,9 @@ class BinlogWriter:
         self.file_size = clamp_file_size(file_size)
         manifest = read_manifest(directory)
         self.term = manifest[2] if manifest else term
+        #: The term of the last item placed (a slave's TrySync names it; a promotion moves
+        #: ``term`` on without writing an item).
+        self.last_item_term = self.term
         self.logic_id = manifest[1] if manifest else 0
         numbers = file_numbers(directory)
         filenum = numbers[-1] if numbers else (manifest[0].filenum if manifest else 0)
@@ -136,7 +139,9 @@ class BinlogWriter:
             return 0
         end = 0
         for _start, end, payload in scan_file(data, 0, checked=True):
-            self.logic_id = max(self.logic_id, BinlogItem.decode(payload).logic_id)
+            item = BinlogItem.decode(payload)
+            self.logic_id = max(self.logic_id, item.logic_id)
+            self.last_item_term = item.term_id
         end = _padding_end(data, end)
         if end != len(data):
             with open(path, "r+b") as handle:
@@ -166,6 +171,7 @@ class BinlogWriter:
                 filenum, offset = filenum + 1, 0
             self._logic_id_placed += 1
             content = encode_command(argv)
+            self.last_item_term = self.term
             item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self._logic_id_placed, filenum, offset,
                                     len(content)) + content
             data = frame(item, offset, checked=True, now=now)
@@ -194,7 +200,8 @@ class BinlogWriter:
                 filenum, offset = start
             elif start != (filenum, offset):
                 raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
-            logic_id = BinlogItem.decode(payload).logic_id
+            item = BinlogItem.decode(payload)
+            logic_id, self.last_item_term = item.logic_id, item.term_id
             data = frame(payload, offset, checked=True, now=now)
             batch.add(filenum, offset, offset + len(data), logic_id, data)
             offset += len(data)
@@ -251,7 +258,7 @@ class BinlogWriter:
             self._file = open(path, "ab")
             self.position = self._placed = position
             self.logic_id = self._logic_id_placed = logic_id
-            self.term = term
+            self.term = self.last_item_term = term
             self._write_manifest()
             os.fsync(self._manifest)
 

@@ -9,9 +9,14 @@
     with PikaServer(mode="process") as server:   # a separate `pypika-server` process
         ...
 
+    with PikaGroup(slaves=2) as group:           # a master and two slaves following it
+        group.master.client().set("k", "v")
+        group.wait_synced()
+
 The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 """
 
 from .embedded import PikaServer, free_port
+from .group import PikaGroup
 
-__all__ = ["PikaServer", "free_port"]
+__all__ = ["PikaGroup", "PikaServer", "free_port"]

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from .embedded import PikaServer
+from .group import PikaGroup
 
 
 def _setting(request: pytest.FixtureRequest, name: str, given: Any) -> Any:
@@ -99,3 +100,18 @@ def pika_db(process_fixture_name: str, dbnum: int = 0, decode: bool | None = Non
         client.close()
 
     return pika_db_fixture
+
+
+def pika_group(slaves: int = 2, mode: str | None = None, password: str | None = None,
+               config: dict[str, Any] | None = None, scope: str = "function"):
+    """A fixture for a replication group: a master and ``slaves`` slaves already following it
+    (:class:`~pypika_store.testing.PikaGroup`); stopped after the test (or ``scope``)."""
+
+    @pytest.fixture(scope=scope)
+    def pika_group_fixture(request: pytest.FixtureRequest):
+        group = PikaGroup(slaves=slaves, mode=_setting(request, "mode", mode) or "thread",
+                          config=config, password=_setting(request, "password", password))
+        with group:
+            yield group
+
+    return pika_group_fixture

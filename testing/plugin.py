@@ -1,8 +1,14 @@
-"""The pytest plugin (entry point ``pytest11``): fixtures ``pika_proc``, ``pika_noproc``, ``pika_db``.
+"""The pytest plugin (entry point ``pytest11``): fixtures ``pika_proc``, ``pika_noproc``,
+``pika_db`` and ``pika_group`` (a master and two slaves).
 
     def test_counter(pika_db):
         pika_db.incr("hits")
         assert pika_db.get("hits") == b"1"
+
+    def test_reads_from_a_slave(pika_group):
+        pika_group.master.client().set("k", "v")
+        pika_group.wait_synced()
+        assert pika_group.slaves[0].client().get("k") == b"v"
 
 Options: ``--pika-host``, ``--pika-port``, ``--pika-mode`` (thread|process), ``--pika-password``,
 and the same as ini keys ``pika_host``, ``pika_port``, ``pika_mode``, ``pika_password``, plus
@@ -34,3 +40,4 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 pika_proc = factories.pika_proc()
 pika_noproc = factories.pika_noproc()
 pika_db = factories.pika_db("pika_proc")
+pika_group = factories.pika_group()

@@ -57,3 +57,25 @@ def test_noproc_attaches_to_a_running_server(pytester):
         """)
         pytester.runpytest("--pika-port", str(server.port)).assert_outcomes(passed=1)
         assert server.client().get("from-noproc") == b"1"
+
+
+def test_group_fixture_and_factory(pytester):
+    pytester.makepyfile("""
+        from pypika_store.testing import factories
+
+        pika_trio = factories.pika_group(slaves=3, password="pw")
+
+        def test_default_group(pika_group):
+            pika_group.master.client().rpush("jobs", "a", "b")
+            pika_group.wait_synced()
+            for slave in pika_group.slaves:
+                assert slave.client().lrange("jobs", 0, -1) == [b"a", b"b"]
+            assert len(pika_group.slaves) == 2
+
+        def test_factory_group(pika_trio):
+            pika_trio.master.client().set("k", "v")
+            pika_trio.wait_synced()
+            assert [slave.client().get("k") for slave in pika_trio.slaves] == [b"v"] * 3
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

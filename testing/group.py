@@ -1,0 +1,75 @@
+"""A replication group for tests: one master and N slaves, each a real pypika-store.
+
+    from pypika_store.testing import PikaGroup
+
+    with PikaGroup(slaves=2) as group:
+        group.master.client().set("k", "v")
+        group.wait_synced()                       # every slave caught up, data identical
+        assert group.slaves[0].client().get("k") == b"v"
+
+Slaves follow the master from the start (SLAVEOF); each server has its own free port and
+temporary data folder, and everything is stopped on exit.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .embedded import PikaServer
+
+
+class PikaGroup:
+    """A master and its slaves."""
+
+    def __init__(self, slaves: int = 2, mode: str = "thread", config: dict[str, Any] | None = None,
+                 password: str | None = None) -> None:
+        slave_config = dict(config or {})
+        if password:
+            slave_config.setdefault("masterauth", password)
+        self.master = PikaServer(mode=mode, config=config, password=password)
+        self.slaves = [PikaServer(mode=mode, config=slave_config, password=password) for _ in range(slaves)]
+
+    @property
+    def servers(self) -> list[PikaServer]:
+        return [self.master, *self.slaves]
+
+    def start(self) -> "PikaGroup":
+        try:
+            for server in self.servers:
+                server.start()
+            for slave in self.slaves:
+                slave.client().slaveof(self.master.host, self.master.port)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def wait_synced(self, timeout: float = 60.0) -> None:
+        """Wait until every slave's link is up, its binlog reached the master's end (positions
+        are aligned) and its data equals the master's (Redis' DEBUG DIGEST)."""
+        deadline = time.monotonic() + timeout
+        while not self.synced():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the slaves did not catch up with the master in {timeout} s")
+            time.sleep(0.02)
+
+    def synced(self) -> bool:
+        master = self.master.client()
+        offset = master.info("replication")["master_repl_offset"]
+        for slave in self.slaves:
+            info = slave.client().info("replication")
+            if info.get("master_link_status") != "up" or info["slave_repl_offset"] != offset:
+                return False
+        digest = master.execute_command("DEBUG", "DIGEST")
+        return all(slave.client().execute_command("DEBUG", "DIGEST") == digest for slave in self.slaves)
+
+    def __enter__(self) -> "PikaGroup":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -39,12 +39,12 @@ def run_benchmark(port: int, tests: str, requests: int, clients: int, pipeline: 
 
 
 class RedisServer:
-    def __init__(self, appendfsync: str) -> None:
+    def __init__(self, appendfsync: str, *extra_args: str) -> None:
         self.dir = tempfile.mkdtemp(prefix="bench-redis-")
         self.port = free_port()
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", appendfsync],
+             "--save", "", "--appendonly", "yes", "--appendfsync", appendfsync, *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,

@@ -42,16 +42,6 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands the open issues will add, by issue number.
 PLANNED = {
-    3: """hset hsetnx hget hmset hmget hgetall hdel hexists hlen hstrlen hkeys hvals hincrby hincrbyfloat hrandfield
-          hscan lpush rpush lpushx rpushx lpop rpop llen lindex lrange lset linsert lrem ltrim lpos rpoplpush lmove
-          blpop brpop brpoplpush blmove sadd srem scard sismember smismember smembers spop srandmember smove sinter
-          sintercard sunion sdiff sinterstore sunionstore sdiffstore sscan zadd zincrby zrem zcard zscore zmscore
-          zrank zrevrank zcount zlexcount zrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex zrevrange
-          zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax bzpopmin bzpopmax zrandmember zunionstore
-          zinterstore zunion zinter zdiff zdiffstore zrangestore zscan pfadd pfcount pfmerge geoadd geopos geodist
-          geohash georadius georadiusbymember geosearch geosearchstore xadd xlen xrange xrevrange xread xtrim xdel
-          xinfo pkscanrange pkrscanrange pkhscanrange pkhrscanrange pkpatternmatchdel object dump restore""",
-    5: "slaveof replicaof role wait",
     6: "subscribe unsubscribe psubscribe punsubscribe publish pubsub multi exec discard watch unwatch",
 }
 
@@ -61,10 +51,10 @@ NOTES = {
     "scan": "Cursors are server-side resume points over the sorted keys (as Pika's); never a duplicate key.",
     "randomkey": "Uniform up to 1024 keys; beyond that a random probe plus a random walk.",
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
-    "debug": "SLEEP and HELP only.",
+    "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
     "command": "COMMAND DOCS gives summary and group only.",
-    "info": "Redis' sections plus Pika's Data; Pika's binlog and replication fields arrive with #4 and #5.",
+    "info": "Redis' sections plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
     "config": "Pika and Redis option names; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
     "pksetexat": "Pika's: SET with an absolute expiry in unix seconds (0: none); what the binlog logs.",
@@ -73,6 +63,27 @@ NOTES = {
     "save": "Same snapshot as BGSAVE, taken in the event loop.",
     "purgelogsto": "Pika's: `PURGELOGSTO write2file<N> [db<K>]`.",
     "touch": "Counts existing keys; there is no LRU/LFU access time to update.",
+    "hgetall": "Fields come in byte order (Redis: hash-table order, which clients must not rely on).",
+    "hscan": "Up to 128 fields in one call with cursor 0 (as Redis' listpack); beyond, resume points in byte order.",
+    "sscan": "As HSCAN; SMEMBERS and set algebra reply in byte order.",
+    "zscan": "As HSCAN; scores printed as Redis' d2string.",
+    "spop": "Logged as SREM of the members popped. Exactly uniform up to 1024 members, then a random probe.",
+    "srandmember": "Exactly uniform up to 1024 members, then a random probe and walk (LMDB has no positional access).",
+    "hset": "Fields and set/zset members up to 503 bytes (494 for zsets): LMDB's key limit; values unlimited.",
+    "zadd": "Scores in an order-preserving LMDB index; ranks from an in-memory SortedList per sorted set.",
+    "object": "ENCODING answers what Redis 7.0 would (listpack/hashtable/intset/skiplist/quicklist/stream/int/embstr/raw); REFCOUNT 1, IDLETIME 0.",
+    "dump": "pypika-store's own checksummed payload (not RDB): RESTORE works between pypika-store servers.",
+    "restore": "Takes DUMP payloads of pypika-store; Redis' RDB payloads get the version/checksum error.",
+    "pfadd": "Redis' HYLL encoding byte for byte; logged as the command (smaller than the 12 KiB value).",
+    "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
+    "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
+    "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
+    "pkpatternmatchdel": "Pika's: `pattern [max_count]` (1..100, default 100); replies the number deleted.",
+    "slaveof": "Pika's `SLAVEOF host port [FORCE]`; accepted while the node has slaves (Pika refuses; Sentinel needs it).",
+    "replicaof": "Same as SLAVEOF (Pika has no REPLICAOF).",
+    "role": "Redis' reply shapes (Pika has no ROLE).",
+    "wait": "Counts slaves whose acknowledged binlog position reached the master's at the call.",
+    "pikarepl": "The replication protocol's requests (docs/replication-protocol.md); sent by slaves only.",
 }
 
 

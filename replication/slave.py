@@ -165,11 +165,25 @@ class SlaveReplication:
                     await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
                 except ReplyError as exc:
                     log.warning("db%d TrySync at %d %d refused (%s): full sync", db, *position, exc)
+                    self._log_discarded(db, logic_id, str(exc))
                     full = True
                     break
         if full:
             await self._full_sync(link, replication_id)
         return {db: self._position(db) for db in self.states}
+
+    @staticmethod
+    def _log_discarded(db: int, logic_id: int, refusal: str) -> None:
+        """A node whose history went past or away from its new master's (an old master that
+        came back) loses the writes the new master never saw: say how many, as far as known."""
+        words = refusal.split()
+        if words[0] in ("LARGER", "DIVERGED") and words[-2] == "logic":
+            master_logic = int(words[-1])
+            if words[0] == "LARGER" and logic_id > master_logic:
+                log.warning("db%d: discarding %d local writes the new master never saw", db, logic_id - master_logic)
+            else:
+                log.warning("db%d: local history diverged from the master's (local logic id %d, master's %d); "
+                            "local writes after the split are discarded by the full sync", db, logic_id, master_logic)
 
     async def _full_sync(self, link: MasterLink, replication_id: bytes) -> None:
         from .fullsync import SyncProgress, fetch_snapshot  # the file service's client

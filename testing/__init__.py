@@ -18,5 +18,6 @@ The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 
 from .embedded import PikaServer, free_port
 from .group import PikaGroup
+from .sentinel import SentinelGroup
 
-__all__ = ["PikaGroup", "PikaServer", "free_port"]
+__all__ = ["PikaGroup", "PikaServer", "SentinelGroup", "free_port"]

@@ -28,7 +28,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(condition, timeout: float, what: str, interval: float = 0.01) -> Any:
+def wait_for(condition, timeout: float, what: str, interval: float = 0.01) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -180,7 +180,7 @@ class PikaServer:
                 return None
             return int(match.group(1)) if match else None
 
-        self.port = _wait_for(ready_port, self.startup_timeout, "pypika-server to listen")
+        self.port = wait_for(ready_port, self.startup_timeout, "pypika-server to listen")
 
     def stop(self) -> None:
         """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder."""

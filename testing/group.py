@@ -13,10 +13,9 @@ temporary data folder, and everything is stopped on exit.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from .embedded import PikaServer
+from .embedded import PikaServer, wait_for
 
 
 class PikaGroup:
@@ -52,11 +51,7 @@ class PikaGroup:
     def wait_synced(self, timeout: float = 60.0) -> None:
         """Wait until every slave's link is up, its binlog reached the master's end (positions
         are aligned) and its data equals the master's (Redis' DEBUG DIGEST)."""
-        deadline = time.monotonic() + timeout
-        while not self.synced():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the slaves did not catch up with the master in {timeout} s")
-            time.sleep(0.02)
+        wait_for(self.synced, timeout, "the slaves to catch up with the master", interval=0.02)
 
     def synced(self) -> bool:
         master = self.master.client()

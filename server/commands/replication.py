@@ -48,10 +48,12 @@ def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
 def pikarepl_trysync(client: Client, argv: list[bytes]) -> object:
     """TrySync: may the slave stream this DB from its position? (Pika's checks)."""
     _session(client)
-    verdict = _master(client).sync_point(_db(client, argv[2]), _position(argv, 3), parse_int(argv[5]),
-                                         parse_int(argv[6]))
+    db = _db(client, argv[2])
+    verdict = _master(client).sync_point(db, _position(argv, 3), parse_int(argv[5]), parse_int(argv[6]))
     if verdict != "OK":
-        raise CommandError(verdict)
+        binlog = client.server.engine.binlogs[db]
+        raise CommandError(f"{verdict} master binlog ends at {binlog.position.filenum} {binlog.position.offset} "
+                           f"logic {binlog.logic_id}")
     return OK
 
 

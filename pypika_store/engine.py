@@ -215,7 +215,10 @@ class Engine:
         end, logic_id = batch.last()
         applied = self.applied_position(index)
         self.set_applied_position(index, end, max(logic_id, applied[1] if applied else 0))
-        self._replicated.append((binlog, batch))
+        if self._replicated and self._replicated[-1][0] is binlog:
+            self._replicated[-1][1].extend(batch)  # one write per DB per turn, as for local writes
+        else:
+            self._replicated.append((binlog, batch))
 
     def system_value(self, name: bytes) -> bytes | None:
         """A server-wide value kept in LMDB (the replication id)."""

@@ -41,6 +41,11 @@ class Batch:
         self._items.append((filenum, start, end, logic_id))
         self._data.append((filenum, data))
 
+    def extend(self, other: "Batch") -> None:
+        """Append another batch placed right after this one (one write for both)."""
+        self._items += other._items
+        self._data += other._data
+
     @property
     def placed(self) -> list[tuple[Position, Position, int]]:
         """Each item's ``(start, end, logic_id)``."""

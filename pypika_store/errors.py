@@ -43,3 +43,8 @@ class NoSuchKeyError(CommandError):
 class OverflowErrorReply(CommandError):
     def __init__(self) -> None:
         super().__init__("ERR increment or decrement would overflow")
+
+
+class NotPositiveError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR value is out of range, must be positive")

@@ -33,6 +33,15 @@ def real_redis():
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def private_redis():
+    """A redis-server of this test module alone (its tests may reconfigure or flush it freely)."""
+    require_redis_server()
+    server = RealRedis()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def diff(real_redis, pika_server):
     """Compare raw replies of redis-server and pypika-store, both flushed before and after."""

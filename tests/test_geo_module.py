@@ -10,11 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
-import shutil
 import socket
-import subprocess
-import tempfile
-import time
 
 import pytest
 import redis
@@ -27,41 +23,10 @@ from pypika_store.errors import CommandError
 UNITS = ("m", "km", "ft", "mi")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    """A private redis-server (no persistence) in a temp dir; yields its port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    tmpdir = tempfile.mkdtemp(prefix="geo-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", tmpdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        probe = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if probe.ping():
-                    break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.02)
-        probe.close()
-        yield port
-    finally:
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(tmpdir, ignore_errors=True)
+def server(private_redis):
+    """The port of this module's own redis-server."""
+    return private_redis.port
 
 
 @pytest.fixture

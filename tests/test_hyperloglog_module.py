@@ -9,11 +9,6 @@ MurmurHash64A, so rare cases (register values above 32, the maximum 51) are reac
 from __future__ import annotations
 
 import random
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 
 import pytest
 import redis
@@ -29,45 +24,12 @@ pytestmark = pytest.mark.redis_server
 # Fixtures
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    """A private redis-server (no persistence) for this module, always terminated."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    directory = tempfile.mkdtemp(prefix="hll-redis-")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", directory],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        yield client
-    finally:
-        client.close()
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(directory, ignore_errors=True)
+def server(private_redis):
+    """A client of this module's own redis-server."""
+    client = private_redis.client()
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NoSuchKeyError, NotPositiveError, SyntaxErrorReply
 from pypika_store.types.collection import Collection
 
 from ..blocking import Block
@@ -13,10 +13,6 @@ from .args import parse_int
 from .blocking_args import parse_timeout
 from .collection_replies import wrong_arity
 
-
-class _NotPositive(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is out of range, must be positive")
 
 
 # -- pushing and popping ------------------------------------------------------------------------------
@@ -56,9 +52,9 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
     if len(argv) == 2:
         popped = client.keyspace.lists.pop(argv[1], 1, left)
         return popped[0] if popped else None
-    count = parse_int(argv[2], _NotPositive)
+    count = parse_int(argv[2], NotPositiveError)
     if count < 0:
-        raise _NotPositive()
+        raise NotPositiveError()
     lists = client.keyspace.lists
     if lists.open(argv[1]) is None:
         return NULL_ARRAY

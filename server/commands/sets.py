@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NotPositiveError, SyntaxErrorReply
 from pypika_store.keyspace import Keyspace
 
 from ..connection import Client
@@ -11,10 +11,6 @@ from ..resp.replies import SetReply
 from .args import parse_int
 from .collection_replies import random_count, scan_collection
 
-
-class _NotPositive(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is out of range, must be positive")
 
 
 @command("sadd", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="set")
@@ -60,9 +56,9 @@ def spop(client: Client, argv: list[bytes]) -> object:
         raise SyntaxErrorReply()
     count = None
     if len(argv) == 3:
-        count = parse_int(argv[2], _NotPositive)
+        count = parse_int(argv[2], NotPositiveError)
         if count < 0:
-            raise _NotPositive()
+            raise NotPositiveError()
     sets = client.keyspace.sets
     collection = sets.open(argv[1])
     if collection is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NotPositiveError, SyntaxErrorReply
 from pypika_store.types.collection import Collection
 from pypika_store.types.zsets import ZsetStore, format_score
 
@@ -393,10 +393,6 @@ def zremrangebylex(client: Client, argv: list[bytes]) -> object:
 # -- popping and random members ----------------------------------------------------------------
 
 
-class _NotPositive(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is out of range, must be positive")
-
 
 def pop_extremes(store: ZsetStore, collection: Collection, count: int, highest: bool) -> Pairs:
     """Remove and return the ``count`` lowest (or highest) members."""
@@ -412,9 +408,9 @@ def _pop(client: Client, argv: list[bytes], highest: bool) -> object:
         raise SyntaxErrorReply()
     count = 1
     if len(argv) == 3:
-        count = parse_int(argv[2], _NotPositive)
+        count = parse_int(argv[2], NotPositiveError)
         if count < 0:
-            raise _NotPositive()
+            raise NotPositiveError()
     store = client.keyspace.zsets
     collection = store.open(argv[1])
     if collection is None or not count:

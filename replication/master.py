@@ -185,10 +185,14 @@ class ReplicationMaster:
                 self.server.loop.call_soon(self.pump, session)
 
     def tick(self) -> None:
-        """Every second: ping idle slaves, drop silent ones."""
+        """Every second: ping idle streaming slaves, drop silent ones. A slave still fetching
+        or loading a snapshot is neither pinged (a push would land among its FILE replies)
+        nor timed out (loading a big snapshot sends nothing for a while)."""
         now = time.monotonic()
         timeout = self.server.config.get_int("repl-timeout")
         for session in list(self.sessions.values()):
+            if not session.streams:
+                continue
             if now - session.last_heard > timeout:
                 log.warning("Slave %s:%d timed out (no ack for %d s)", session.host, session.port, timeout)
                 session.client.close()

@@ -104,6 +104,8 @@ class SlaveReplication:
                 self.force_full = True
             except (OSError, LinkClosed, asyncio.TimeoutError, ReplyError, ConnectionError) as exc:
                 log.warning("Link with master %s:%d down: %s", self.host, self.port, exc or type(exc).__name__)
+            except Exception:  # a bug must not end replication for good: log it and start over
+                log.exception("Replication from %s:%d failed; retrying", self.host, self.port)
             self._link_down(link)
             await asyncio.sleep(RETRY_DELAY)
 
@@ -201,6 +203,7 @@ class SlaveReplication:
         engine = self.server.engine
         self.server.end_turn()
         load_snapshot(engine, folder, positions)
+        self.server.watches.break_all()  # the data was replaced as a whole
         self._data_logic = {db: (engine.applied_position(db) or (None, 0))[1] for db in self.states}
         engine.end_turn()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)

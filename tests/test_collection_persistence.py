@@ -34,8 +34,10 @@ def _fill(client, rng: random.Random) -> None:
             client.zpopmin(f"z{key}")
         elif kind == 4:
             client.pfadd(f"p{key}", *[rng.randbytes(4) for _ in range(20)])
+            client.xadd(f"x{key}", {"f": rng.randbytes(3)}, maxlen=20, approximate=False)
+            client.geoadd(f"g{key}", (rng.uniform(-180, 180), rng.uniform(-85, 85), f"m{rng.randrange(9)}"))
         else:
-            victim = rng.choice(["h", "l", "s", "z", "p"]) + key
+            victim = rng.choice(["h", "l", "s", "z", "p", "x", "g"]) + key
             action = rng.randrange(4)
             if action == 0:
                 client.delete(victim)

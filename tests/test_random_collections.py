@@ -54,6 +54,18 @@ BY_TYPE = {
         _t(st.sampled_from(["ZUNIONSTORE", "ZINTERSTORE"]), KEYS, "2", KEYS, KEYS, "AGGREGATE", st.sampled_from(["SUM", "MIN", "MAX"])),
         _t("ZDIFFSTORE", KEYS, "2", KEYS, KEYS), _t("ZRANGESTORE", KEYS, KEYS, INDEXES, INDEXES), _t("ZCARD", KEYS),
     ],
+    "stream": [
+        _t("XADD", KEYS, st.sampled_from(["1-1", "1-2", "2-0", "5-5", "9-0"]),
+           MEMBERS, VALUES),
+        _t("XADD", KEYS, "MAXLEN", st.sampled_from(["=", "~"]), st.sampled_from(["0", "1", "3"]),
+           st.sampled_from(["10-1", "11-0", "12-3"]), MEMBERS, VALUES),
+        _t("XADD", KEYS, "NOMKSTREAM", st.sampled_from(["20-0", "21-0"]), MEMBERS, VALUES),
+        _t("XDEL", KEYS, st.sampled_from(["1-1", "2-0", "9-0", "10-1"])), _t("XLEN", KEYS),
+        _t("XRANGE", KEYS, st.sampled_from(["-", "1", "(1-1", "2-0"]), st.sampled_from(["+", "9", "(10-1"])),
+        _t("XREVRANGE", KEYS, st.sampled_from(["+", "10"]), st.sampled_from(["-", "2"]), "COUNT", COUNTS),
+        _t("XTRIM", KEYS, st.sampled_from(["MAXLEN", "MINID"]), st.sampled_from(["0", "2", "5-0"])),
+        _t("XREAD", "STREAMS", KEYS, st.sampled_from(["0", "1-1", "5-5"])),
+    ],
 }
 
 
@@ -76,3 +88,4 @@ test_random_hash_sequences_match_redis = _sequence_test("hash")
 test_random_list_sequences_match_redis = _sequence_test("list")
 test_random_set_sequences_match_redis = _sequence_test("set")
 test_random_zset_sequences_match_redis = _sequence_test("zset")
+test_random_stream_sequences_match_redis = _sequence_test("stream")

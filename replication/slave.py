@@ -135,7 +135,8 @@ class SlaveReplication:
                 raise
         announce = config.get_int("slave-announce-port") or self.server.port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
-        replication_id, databases, _run_id = await link.call("PIKAREPL", "META", announce, stored)
+        replication_id, databases, _run_id = await link.call("PIKAREPL", "META", announce, stored,
+                                                             config.get_str("slave-announce-ip"))
         self.connect_status = "connected"
         if databases != len(self.states):
             raise FatalSyncError(f"the master has {databases} databases, this server {len(self.states)}")

@@ -263,3 +263,14 @@ def test_slave_killed_during_full_sync_and_during_writes_converges(tmp_path):
             wait_until(lambda: converged(m, s), timeout=60, what="convergence")
         finally:
             slave.stop()
+
+
+def test_master_reports_the_announced_address_and_port(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m")) as master, \
+            PikaServer(data_dir=str(tmp_path / "s"),
+                       config={"slave-announce-ip": "10.1.2.3", "slave-announce-port": 7777}) as slave:
+        slave.client().slaveof("127.0.0.1", master.port)
+        wait_until(lambda: _link_up(slave.client()), timeout=30, what="the link")
+        line = master.client().info("replication")["slave0"]
+        assert line["ip"] == "10.1.2.3" and line["port"] == 7777
+        assert master.client().execute_command("ROLE")[2] == [[b"10.1.2.3", b"7777", b"%d" % line["offset"]]]

@@ -34,12 +34,17 @@ def _session(client: Client):
     return session
 
 
-@command("pikarepl|meta", arity=4, flags="admin noscript", group="server")
+@command("pikarepl|meta", arity=-4, flags="admin noscript", group="server")
 def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
-    """MetaSync: register as a slave; the master's replication id, DB count and run id."""
+    """MetaSync ``port replication-id [announce-ip]``: register as a slave; the master's
+    replication id, DB count and run id."""
     if not client.server.engine.binlogs:
         raise CommandError("ERR this server does not write a binlog (write-binlog no): it cannot be a master")
-    _master(client).register(client, parse_int(argv[2]))
+    if len(argv) > 5:
+        raise SyntaxErrorReply()
+    session = _master(client).register(client, parse_int(argv[2]))
+    if len(argv) == 5 and argv[4]:
+        session.host = argv[4].decode("utf-8", "replace")
     server = client.server
     return [server.replication_id.encode(), len(server.engine.keyspaces), server.run_id.encode()]
 

@@ -18,6 +18,7 @@ import pytest
 
 from .embedded import PikaServer
 from .group import PikaGroup
+from .sentinel import SentinelGroup
 
 
 def _setting(request: pytest.FixtureRequest, name: str, given: Any) -> Any:
@@ -115,3 +116,37 @@ def pika_group(slaves: int = 2, mode: str | None = None, password: str | None = 
             yield group
 
     return pika_group_fixture
+
+
+@dataclass
+class FailoverGroup:
+    """What ``pika_sentinel_group`` yields: the replication group and the sentinels watching it."""
+
+    pika: PikaGroup
+    sentinels: SentinelGroup
+
+    def sentinel_client(self, **kwargs: Any):
+        """A ``redis.sentinel.Sentinel`` on these sentinels (``master_for(MASTER_NAME)``...)."""
+        from redis.sentinel import Sentinel
+
+        return Sentinel(self.sentinels.addresses, **kwargs)
+
+
+def pika_sentinel_group(slaves: int = 2, sentinels: int = 3, quorum: int = 2, down_after_ms: int = 1000,
+                        failover_timeout_ms: int = 5000, config: dict[str, Any] | None = None,
+                        scope: str = "function"):
+    """A fixture for failover tests: a pypika-store master and ``slaves`` slaves as separate
+    processes (so they can be killed), watched by ``sentinels`` real redis-sentinel processes
+    under the name ``mymaster``; everything synced and known to every sentinel before the
+    test starts, everything stopped after it."""
+
+    @pytest.fixture(scope=scope)
+    def pika_sentinel_group_fixture():
+        with PikaGroup(slaves=slaves, mode="process", config=config) as group:
+            group.wait_synced()
+            with SentinelGroup(group.master, count=sentinels, quorum=quorum, down_after_ms=down_after_ms,
+                               failover_timeout_ms=failover_timeout_ms) as watching:
+                watching.wait_for_replicas(slaves)
+                yield FailoverGroup(group, watching)
+
+    return pika_sentinel_group_fixture

@@ -203,7 +203,11 @@ class ReplicationMaster:
     # -- what others ask -----------------------------------------------------------------------
 
     def oldest_needed_file(self, db: int) -> int | None:
-        """The oldest binlog file of ``db`` a slave still needs (purging must spare it)."""
+        """The oldest binlog file of ``db`` a slave still needs (purging must spare it). A slave
+        in the middle of a full sync will stream from its snapshot's position, which may be
+        older than any file this knows of: nothing is purged until it streams."""
+        if any(session.full_syncing and not session.streams for session in self.sessions.values()):
+            return 0
         needed = [stream.acked.filenum for session in self.sessions.values()
                   for index, stream in session.streams.items() if index == db]
         return min(needed) if needed else None

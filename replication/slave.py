@@ -135,8 +135,10 @@ class SlaveReplication:
                 raise
         announce = config.get_int("slave-announce-port") or self.server.port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
-        replication_id, databases, _run_id = await link.call("PIKAREPL", "META", announce, stored,
-                                                             config.get_str("slave-announce-ip"))
+        replication_id, databases, _run_id, file_size = await link.call(
+            "PIKAREPL", "META", announce, stored, config.get_str("slave-announce-ip"))
+        for binlog in self.server.engine.binlogs:
+            binlog.file_size = file_size  # positions follow the master's files: so do offsets
         self.connect_status = "connected"
         if databases != len(self.states):
             raise FatalSyncError(f"the master has {databases} databases, this server {len(self.states)}")

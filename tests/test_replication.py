@@ -3,6 +3,9 @@ ROLE, convergence checked with Redis' DEBUG DIGEST."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 import redis
 
@@ -274,3 +277,32 @@ def test_master_reports_the_announced_address_and_port(tmp_path):
         line = master.client().info("replication")["slave0"]
         assert line["ip"] == "10.1.2.3" and line["port"] == 7777
         assert master.client().execute_command("ROLE")[2] == [[b"10.1.2.3", b"7777", b"%d" % line["offset"]]]
+
+
+def test_binlog_files_a_slave_still_needs_are_never_purged(tmp_path):
+    config = {"binlog-file-size": 1024}
+    with PikaServer(data_dir=str(tmp_path / "m"), mode="process", config=config) as master, \
+            PikaServer(data_dir=str(tmp_path / "s"), mode="process") as slave:
+        m, s = master.client(), slave.client()
+        m.set("first", "write")
+        s.slaveof("127.0.0.1", master.port)
+        wait_until(lambda: _link_up(s) and converged(m, s), timeout=30, what="the first sync")
+        needed = int(_info_db0(s).split()[0])
+        os.kill(slave.pid, signal.SIGSTOP)  # the slave stops acknowledging
+        try:
+            for number in range(600):
+                m.set(f"filler:{number}", "x" * 80)
+            newest = int(_info_db0(m).split()[0])
+            assert newest > needed + 20
+            m.execute_command("PURGELOGSTO", f"write2file{newest}")
+            files = sorted(int(name[len("write2file"):]) for name in os.listdir(tmp_path / "m" / "log" / "log_db0")
+                           if name.startswith("write2file"))
+            assert files[0] <= needed  # the slave's file survived the purge
+        finally:
+            os.kill(slave.pid, signal.SIGCONT)
+        wait_until(lambda: converged(m, s), timeout=30, what="the slave to catch up from the kept files")
+        assert s.info("replication")["repl_full_syncs"] == 1
+
+
+def _info_db0(client) -> str:
+    return client.info("replication")["db0"]["binlog_offset"]

@@ -37,7 +37,8 @@ def _session(client: Client):
 @command("pikarepl|meta", arity=-4, flags="admin noscript", group="server")
 def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
     """MetaSync ``port replication-id [announce-ip]``: register as a slave; the master's
-    replication id, DB count and run id."""
+    replication id, DB count, run id and binlog file size (a slave counts its offsets in the
+    master's file size, so every node's offsets share one scale, as Sentinel compares them)."""
     if not client.server.engine.binlogs:
         raise CommandError("ERR this server does not write a binlog (write-binlog no): it cannot be a master")
     if len(argv) > 5:
@@ -46,7 +47,8 @@ def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
     if len(argv) == 5 and argv[4]:
         session.host = argv[4].decode("utf-8", "replace")
     server = client.server
-    return [server.replication_id.encode(), len(server.engine.keyspaces), server.run_id.encode()]
+    return [server.replication_id.encode(), len(server.engine.keyspaces), server.run_id.encode(),
+            server.engine.binlogs[0].file_size]
 
 
 @command("pikarepl|trysync", arity=7, flags="admin noscript", group="server")

@@ -27,6 +27,9 @@ VALUE = 2
 FLUSH = 3
 #: A change whose record the command gave itself (the change's payload is the argv).
 COMMAND = 4
+#: A key changed by a record logged under another key's change (RENAME's source): no record
+#: of its own, noted so that watchers of the key know it changed.
+COVERED = 5
 
 
 def state_record(key: bytes, kind: int, raw: bytes | None) -> list[bytes]:
@@ -57,6 +60,8 @@ def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
         index = keyspace.index
         if kind == COMMAND:
             records.append((index, payload))  # type: ignore[arg-type]
+        elif kind == COVERED:
+            continue
         elif kind == FLUSH:
             records.append((index, [b"flushdb"]))
         elif kind == VALUE and payload is not None and payload[0] != TAG_STRING:  # type: ignore[index]

@@ -73,6 +73,9 @@ class Engine:
         #: Called with (db index, key) when a list, zset or stream key gets elements (the
         #: server wakes clients blocked on it).
         self.on_key_ready: Callable[[int, bytes], None] | None = None
+        #: Called with each command's changes when they are logged, while set (the server
+        #: sets it while some client WATCHes a key).
+        self.on_changes: Callable[[list[Change]], None] | None = None
         #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
         self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
         self._next_object_id = 0
@@ -184,6 +187,8 @@ class Engine:
 
     def log_changes(self) -> None:
         """Turn the running command's changes into binlog records (call after each write command)."""
+        if self.on_changes is not None and self.changes:
+            self.on_changes(self.changes)
         if self.binlogs and self.changes and self.recording:
             self._records.extend(records_for(self.changes))
         self.changes.clear()

@@ -12,7 +12,7 @@ import os
 import random
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from .changes import COMMAND, EXPIRY, FLUSH, VALUE
+from .changes import COMMAND, COVERED, EXPIRY, FLUSH, VALUE
 from .errors import CommandError, WrongTypeError
 from .expiry import ExpiryIndex
 from .scan import CursorStore
@@ -153,6 +153,16 @@ class Keyspace:
 
     def exists(self, key: bytes) -> bool:
         return self._live_raw(key) is not None
+
+    def is_expired(self, key: bytes) -> bool:
+        """True when ``key`` is stored but its time is up (lazy expiry has not deleted it):
+        WATCH tells such a key from a missing one, as Redis 7.0 does."""
+        stored = stored_key(key)
+        raw = self.engine.reader().get(stored, db=self._meta) if stored is not None else None
+        if raw is None:
+            return False
+        expire_at = _unpack_header(raw)[1]
+        return bool(expire_at) and expire_at <= self.engine.now_ms()
 
     def type_name(self, key: bytes) -> str:
         raw = self._live_raw(key)
@@ -347,6 +357,7 @@ class Keyspace:
         self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
         self.drop_meta(source)
         self.log_command(target, [b"rename", source, target])
+        self.engine.changes.append((self, source, COVERED, None))
         self.signal_ready(target)
 
     def duplicate(self, record: Record, target: "Keyspace") -> Record:

@@ -41,9 +41,7 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 """.split())
 
 #: Commands the open issues will add, by issue number.
-PLANNED = {
-    6: "subscribe unsubscribe psubscribe punsubscribe publish pubsub multi exec discard watch unwatch",
-}
+PLANNED: dict[int, str] = {}
 
 #: Where pypika-store deliberately differs from Redis (and why).
 NOTES = {
@@ -84,6 +82,11 @@ NOTES = {
     "role": "Redis' reply shapes (Pika has no ROLE).",
     "wait": "Counts slaves whose acknowledged binlog position reached the master's at the call.",
     "pikarepl": "The replication protocol's requests (docs/replication-protocol.md); sent by slaves only.",
+    "publish": "Reaches the subscribers of the node it runs on (slaves too); never logged nor replicated, as in Pika (Redis also forwards a master's messages to its replicas).",
+    "pubsub": "CHANNELS, NUMSUB, NUMPAT, HELP; no sharded pub/sub (SSUBSCRIBE...).",
+    "psubscribe": "Patterns matched in linear time (CVE-2022-36021 patterns cannot stall the server); pmessages in subscription order.",
+    "exec": "Runs the queue in one event-loop turn; each command logs its own binlog records. A full sync from the master breaks every WATCH.",
+    "watch": "Redis 7.0's rules: any change breaks it, so do a flush of an existing key and the expiry of a key alive at WATCH.",
 }
 
 

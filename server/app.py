@@ -30,9 +30,11 @@ from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .connection import Client
+from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
 from .stats import Stats
+from .watches import WatchRegistry
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
@@ -70,6 +72,10 @@ class Server:
         #: Clients waiting in blocking commands; list/zset/stream writes wake them.
         self.blocking = BlockingRegistry()
         self.engine.on_key_ready = self.blocking.signal
+        #: Channel and pattern subscriptions (SUBSCRIBE, PSUBSCRIBE) and PUBLISH's fan-out.
+        self.pubsub = PubSub()
+        #: Keys clients WATCH; every write's change notes break the watches on them.
+        self.watches = WatchRegistry(self.engine)
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
         #: Set while this server follows a master (SLAVEOF host port).
@@ -158,6 +164,8 @@ class Server:
 
     def client_disconnected(self, client: Client) -> None:
         self.clients.pop(client.id, None)
+        self.pubsub.forget(client)
+        self.watches.unwatch(client)
 
     def flush_after_commit(self, client: Client) -> None:
         """Hold ``client``'s replies until this turn's commit."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from pypika_store.errors import CommandError
 
 from .blocking import Block, Waiting
-from .registry import NO_AUTH, TABLE, WRITE, resolve_subcommand
+from .registry import NO_AUTH, NO_MULTI, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.parser import ProtocolError, make_parser
 from .resp.replies import Raw, encode, encode3, error_line
 
@@ -25,12 +25,20 @@ if TYPE_CHECKING:
     from pypika_store.keyspace import Keyspace
 
     from .app import Server
+    from .commands.transactions import Transaction
 
 log = logging.getLogger(__name__)
 
 _client_ids = itertools.count(1)
 _NOAUTH = error_line("NOAUTH Authentication required.")
 _READONLY = error_line("READONLY You can't write against a read only replica.")
+_QUEUED = Raw(b"+QUEUED\r\n")
+_NOT_IN_MULTI = error_line("ERR Command not allowed inside a transaction")
+_EXEC_ABORT = "EXECABORT Transaction discarded because of: "
+#: Commands MULTI runs at once instead of queueing them.
+_TRANSACTION_CONTROL = frozenset(("exec", "discard", "multi", "watch", "quit"))
+#: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
 #: Replies collected past this size are written before running the client's next command.
@@ -82,7 +90,9 @@ class Client(asyncio.Protocol):
         self._out: list[bytes] = []
         #: Set while a blocking command (BLPOP...) waits for a key.
         self.blocked: Waiting | None = None
-        #: Inside MULTI: blocking commands answer at once instead of waiting.
+        #: Set by MULTI until EXEC or DISCARD: the commands queued.
+        self.transaction: Transaction | None = None
+        #: While EXEC runs the queue: blocking commands answer at once instead of waiting.
         self.in_transaction = False
         #: Called once when the connection is gone (a slave session forgets its slave).
         self.on_close: list[Callable[[], None]] = []
@@ -171,24 +181,62 @@ class Client(asyncio.Protocol):
     # -- dispatch ------------------------------------------------------------------------------
 
     def execute(self, argv: list[bytes]) -> bytes:
-        """Run one command and return its encoded reply."""
+        """Run one command (or queue it, in MULTI) and return its encoded reply."""
         spec = TABLE.get(argv[0])
         if spec is None:
-            return _unknown_command(argv)
+            return self._refuse(_unknown_command(argv))
         if not spec.arity_ok(len(argv)):
-            return _wrong_arity(spec.name)
-        try:
-            if spec.subcommands:
+            return self._refuse(_wrong_arity(spec.name), spec)
+        if spec.subcommands:
+            try:
                 spec = resolve_subcommand(spec, argv)
-                if not spec.arity_ok(len(argv)):
-                    return _wrong_arity(spec.full_name)
-            if not self.authenticated and NO_AUTH not in spec.flags:
-                return _NOAUTH
-            if WRITE in spec.flags and self.server.replica is not None and self.kind != MASTER:
-                return _READONLY
-            self.last_command = spec.full_name
-            self.server.stats.commands_processed += 1
-            spec.calls += 1
+            except CommandError as exc:
+                return self._refuse(error_line(exc.message))
+            if not spec.arity_ok(len(argv)):
+                return self._refuse(_wrong_arity(spec.full_name))
+        if not self.authenticated and NO_AUTH not in spec.flags:
+            return self._refuse(_NOAUTH, spec)
+        if WRITE in spec.flags and self.server.replica is not None and self.kind != MASTER:
+            return self._refuse(_READONLY)
+        self.last_command = spec.full_name
+        if self.transaction is not None or self.kind is PUBSUB:
+            held = self._hold(spec, argv)
+            if held is not None:
+                return held
+        return self.call(spec, argv)
+
+    def _refuse(self, error: bytes, spec: CommandSpec | None = None) -> bytes:
+        """A command refused before it ran. In MULTI that makes EXEC abort; EXEC refused ends
+        the transaction and gives the reason (Redis' execCommandAbort), in or out of MULTI."""
+        if spec is not None and spec.full_name == "exec":
+            self.end_transaction()
+            reason = error[1:-2].decode("utf-8", "surrogateescape").removeprefix("ERR ")
+            return error_line(_EXEC_ABORT + reason)
+        if self.transaction is not None:
+            self.transaction.failed = True
+        return error
+
+    def _hold(self, spec: CommandSpec, argv: list[bytes]) -> bytes | None:
+        """What MULTI or RESP2's subscribed mode make of a command instead of running it: a
+        refusal, or ``+QUEUED`` in MULTI; None when it runs now."""
+        transaction = self.transaction
+        if transaction is not None and NO_MULTI in spec.flags:
+            return self._refuse(_NOT_IN_MULTI)
+        if self.kind is PUBSUB and self.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
+            return self._refuse(error_line(
+                f"ERR Can't execute '{spec.full_name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                "PING / QUIT / RESET are allowed in this context"), spec)
+        if transaction is not None and spec.full_name not in _TRANSACTION_CONTROL:
+            transaction.queued.append((spec, argv))
+            return _QUEUED
+        return None
+
+    def call(self, spec: CommandSpec, argv: list[bytes]) -> bytes:
+        """Run a command the dispatcher admitted (or EXEC dequeued); its encoded reply."""
+        server = self.server
+        server.stats.commands_processed += 1
+        spec.calls += 1
+        try:
             reply = spec.handler(self, argv)  # type: ignore[misc]
             if type(reply) is Block:
                 return self._block(argv, reply)
@@ -201,10 +249,16 @@ class Client(asyncio.Protocol):
             log.exception("command %s failed", spec.full_name)
             return error_line(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}")
         finally:
-            if self.server.engine.changes:
-                self.server.engine.log_changes()
-            if self.server.blocking.has_ready:
-                self.server.blocking.serve()
+            engine = server.engine
+            if engine.changes:
+                engine.log_changes()
+            if server.blocking.has_ready and not self.in_transaction:  # after EXEC, not inside
+                server.blocking.serve()
+
+    def end_transaction(self) -> None:
+        """Leave MULTI, if in it, and forget the watched keys (EXEC, DISCARD, EXEC refused)."""
+        self.transaction = None
+        self.server.watches.unwatch(self)
 
     # -- blocking commands -----------------------------------------------------------------------
 

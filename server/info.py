@@ -115,6 +115,8 @@ def _stats(server: "Server") -> Fields:
         ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
         ("rejected_connections", stats.rejected_connections),
         ("expired_keys", stats.expired_keys),
+        ("pubsub_channels", len(server.pubsub.channels)),
+        ("pubsub_patterns", len(server.pubsub.patterns)),
         ("is_bgsaving", "Yes" if server.bgsave.in_progress else "No"),
     ]
 

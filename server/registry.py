@@ -24,6 +24,7 @@ WRITE = "write"
 ADMIN = "admin"
 FAST = "fast"
 NO_AUTH = "no_auth"
+NO_MULTI = "no_multi"
 
 
 @dataclass

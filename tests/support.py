@@ -96,6 +96,10 @@ class Map3(list):
     """A RESP3 map (``%``), as a list of pairs."""
 
 
+class Push3(list):
+    """A RESP3 push (``>``): pub/sub messages and confirmations."""
+
+
 class RawConnection:
     """A minimal RESP2 client that keeps every reply exactly as the server sent it.
 
@@ -166,6 +170,8 @@ class RawConnection:
             return Map3([(self.read_reply(), self.read_reply()) for _ in range(int(rest))])
         if kind == b"#":
             return rest == b"t"
+        if kind == b">":
+            return Push3(self.read_reply() for _ in range(int(rest)))
         if kind == b",":
             return float(rest)
         raise AssertionError(f"unexpected reply line {line!r}")

@@ -79,3 +79,24 @@ def test_group_fixture_and_factory(pytester):
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_sentinel_group_factory(pytester):
+    pytester.makepyfile("""
+        from pypika_store.testing import factories
+        from pypika_store.testing.sentinel import MASTER_NAME
+
+        failover = factories.pika_sentinel_group(slaves=2)
+
+        def test_my_app_survives_a_failover(failover):
+            client = failover.sentinel_client(socket_timeout=2).master_for(MASTER_NAME)
+            client.set("k", "v")
+            assert client.wait(2, 5000) == 2  # replication is asynchronous: wait for both slaves
+            old_port = failover.pika.master.port
+            failover.pika.master.kill()
+            host, port = failover.sentinels.wait_for_failover(old=old_port)
+            assert port != old_port
+            assert client.get("k") == b"v"
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

@@ -59,14 +59,25 @@ def describe(client: Client) -> str:
     fd = sock.fileno() if sock is not None else -1
     output = transport.get_write_buffer_size() if transport is not None else 0
     pending = client.pending_input()
+    pubsub = client.server.pubsub
+    queued = len(client.transaction.queued) if client.transaction is not None else -1
     return (
         f"id={client.id} addr={client.address} laddr={client.local_address} fd={fd} "
         f"name={client.name.decode('utf-8', 'replace')} age={int(client.age_seconds())} "
-        f"idle={int(client.idle_seconds())} flags={_FLAGS[client.kind]} db={client.db} sub=0 psub=0 ssub=0 "
-        f"multi=-1 qbuf={pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
+        f"idle={int(client.idle_seconds())} flags={_flags(client)} db={client.db} "
+        f"sub={pubsub.channels.count(client)} psub={pubsub.patterns.count(client)} ssub=0 "
+        f"multi={queued} qbuf={pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
         f"omem={output} tot-mem={pending + output} events=r cmd={client.last_command} user=default "
         f"redir=-1 resp={client.resp}"
     )
+
+
+def _flags(client: Client) -> str:
+    """CLIENT LIST's flags: the kind's letter, ``x`` in MULTI (a normal client in MULTI is
+    just ``x``, as in Redis)."""
+    if client.transaction is None:
+        return _FLAGS[client.kind]
+    return ("" if client.kind == NORMAL else _FLAGS[client.kind]) + "x"
 
 
 def _client_type(arg: bytes) -> str:

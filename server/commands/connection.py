@@ -20,7 +20,7 @@ def ping(client: Client, argv: list[bytes]) -> object:
     """Ping the server."""
     if len(argv) > 2:
         raise CommandError("ERR wrong number of arguments for 'ping' command")
-    if client.kind == PUBSUB:
+    if client.kind == PUBSUB and client.resp == 2:
         return [b"pong", argv[1] if len(argv) == 2 else b""]
     return argv[1] if len(argv) == 2 else PONG
 

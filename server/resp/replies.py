@@ -7,7 +7,7 @@ the client chose with HELLO:
 - ``None`` → null (``$-1`` in RESP2, ``_`` in RESP3);
 - :class:`Map` → flat array in RESP2, map (``%``) in RESP3;
 - :class:`SetReply` → array in RESP2, set (``~``) in RESP3; :class:`Double` → bulk string in
-  RESP2, double (``,``) in RESP3;
+  RESP2, double (``,``) in RESP3; :class:`Push` → array in RESP2, push (``>``) in RESP3;
 - :class:`Status` → simple string (``+OK``); :class:`Raw` → bytes already in RESP, for constants
   that read the same in both protocols (``+OK``, ``:1``);
 - a :class:`~pypika_store.errors.CommandError` inside an array → an error element (EXEC).
@@ -36,6 +36,11 @@ class Map(list):
 
 class SetReply(list):
     """A set reply (SMEMBERS, SINTER...): an array in RESP2, a set (``~``) in RESP3."""
+
+
+class Push(list):
+    """Data the client did not ask for (pub/sub messages, SUBSCRIBE's confirmations): an
+    array in RESP2, a push (``>``) in RESP3, so a RESP3 client can tell it from a reply."""
 
 
 class Double(float):
@@ -100,6 +105,8 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
             return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)
         if kind is SetReply:
             return (b"~%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
+        if kind is Push:
+            return (b">%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
         if kind is Status:
             return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
         if isinstance(reply, CommandError):

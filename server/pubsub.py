@@ -1,0 +1,126 @@
+"""Pub/sub: who is subscribed to which channel and pattern, and PUBLISH's fan-out.
+
+Messages live only in this process: they go to the subscribers connected to this node now,
+master or slave alike, and are never stored, logged to the binlog or replicated. That is
+Pika's behaviour (replication carries the binlog only); Redis also forwards a master's
+PUBLISH to its replicas. Patterns are matched with :func:`pypika_store.glob.compile_glob`,
+which runs in linear time, so a pattern such as CVE-2022-36021's ``a*a*a*...b`` cannot stall
+the server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from pypika_store.glob import compile_glob
+
+from .resp.replies import Push
+
+if TYPE_CHECKING:
+    from .connection import Client
+
+
+class Subscriptions:
+    """One kind of subscription (channels, or patterns): each name's subscribers and each
+    client's names, both in subscription order (the order messages and UNSUBSCRIBE's
+    confirmations follow)."""
+
+    def __init__(self) -> None:
+        self.subscribers: dict[bytes, dict["Client", None]] = {}
+        self._names: dict["Client", dict[bytes, None]] = {}
+
+    def __len__(self) -> int:
+        """How many names have subscribers (INFO's pubsub_channels / pubsub_patterns)."""
+        return len(self.subscribers)
+
+    def add(self, client: "Client", name: bytes) -> bool:
+        """Subscribe ``client`` to ``name``; False when it already was."""
+        names = self._names.setdefault(client, {})
+        if name in names:
+            return False
+        names[name] = None
+        self.subscribers.setdefault(name, {})[client] = None
+        return True
+
+    def remove(self, client: "Client", name: bytes) -> bool:
+        """Unsubscribe ``client`` from ``name``; False when it was not subscribed."""
+        names = self._names.get(client)
+        if names is None or name not in names:
+            return False
+        del names[name]
+        if not names:
+            del self._names[client]
+        clients = self.subscribers[name]
+        del clients[client]
+        if not clients:
+            del self.subscribers[name]
+        return True
+
+    def of(self, client: "Client") -> list[bytes]:
+        """The names ``client`` is subscribed to."""
+        return list(self._names.get(client, ()))
+
+    def count(self, client: "Client") -> int:
+        return len(self._names.get(client, ()))
+
+
+class PubSub:
+    """The server's channel and pattern subscriptions."""
+
+    def __init__(self) -> None:
+        self.channels = Subscriptions()
+        self.patterns = Subscriptions()
+        #: Each subscribed pattern's compiled matcher, built once when first subscribed.
+        self._matchers: dict[bytes, Callable[[bytes], bool]] = {}
+
+    def subscription_count(self, client: "Client") -> int:
+        """Channels plus patterns (the count SUBSCRIBE's confirmations carry)."""
+        return self.channels.count(client) + self.patterns.count(client)
+
+    def add_pattern(self, client: "Client", pattern: bytes) -> None:
+        if self.patterns.add(client, pattern) and pattern not in self._matchers:
+            self._matchers[pattern] = compile_glob(pattern)
+
+    def remove_pattern(self, client: "Client", pattern: bytes) -> None:
+        if self.patterns.remove(client, pattern) and pattern not in self.patterns.subscribers:
+            del self._matchers[pattern]
+
+    def forget(self, client: "Client") -> None:
+        """Drop every subscription of a client that is gone."""
+        for channel in self.channels.of(client):
+            self.channels.remove(client, channel)
+        for pattern in self.patterns.of(client):
+            self.remove_pattern(client, pattern)
+
+    def matching_channels(self, pattern: bytes | None) -> list[bytes]:
+        """Channels with subscribers, all or those matching ``pattern`` (PUBSUB CHANNELS)."""
+        if pattern is None:
+            return list(self.channels.subscribers)
+        matches = compile_glob(pattern)
+        return [channel for channel in self.channels.subscribers if matches(channel)]
+
+    def publish(self, channel: bytes, message: bytes) -> int:
+        """Send ``message`` to the channel's subscribers, then to each subscription of a
+        matching pattern; how many deliveries that made."""
+        receivers = 0
+        subscribers = self.channels.subscribers.get(channel)
+        if subscribers:
+            receivers += _deliver(subscribers, Push([b"message", channel, message]))
+        for pattern, matches in self._matchers.items():
+            if matches(channel):
+                receivers += _deliver(self.patterns.subscribers[pattern],
+                                      Push([b"pmessage", pattern, channel, message]))
+        return receivers
+
+
+def _deliver(clients: Iterable["Client"], message: Push) -> int:
+    """Push ``message`` to each client, encoded once per protocol version in use."""
+    encoded: dict[int, bytes] = {}
+    delivered = 0
+    for client in clients:
+        data = encoded.get(client.resp)
+        if data is None:
+            data = encoded[client.resp] = client.encode(message)
+        client.push(data)
+        delivered += 1
+    return delivered

@@ -10,9 +10,10 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from pypika_store.binlog import Position
+from pypika_store.binlog import BinlogReader, Position
 from pypika_store.binlog.format import BinlogItem
 from pypika_store.binlog.reader import file_path, scan_file
+from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
 if TYPE_CHECKING:
@@ -29,10 +30,15 @@ PING_INTERVAL = 1.0
 OK, PURGED, LARGER, NOT_BOUNDARY, DIVERGED = "OK", "PURGED", "LARGER", "NOTBOUNDARY", "DIVERGED"
 
 
-def check_sync_point(directory: str, end: Position, position: Position, logic_id: int, term: int) -> str:
+def check_sync_point(directory: str, end: Position, end_logic_id: int, position: Position, logic_id: int,
+                     term: int) -> str:
     """Whether a slave may stream from ``position`` (its binlog end, after the item with
     ``logic_id`` and ``term``): Pika's TrySync checks in Pika's order, plus a check that the
-    item before that position is the same item here (else the slave's history diverged)."""
+    item before that position is the same item here (else the slave's history diverged).
+
+    A binlog that started from a snapshot (a former slave, promoted) begins with padding up
+    to the snapshot's position and has no item ending there: that position is a boundary too,
+    when the item after it (or, at the end, the binlog's own count) continues ``logic_id``."""
     if position > end:
         return LARGER
     if not os.path.exists(file_path(directory, position.filenum)):
@@ -46,10 +52,21 @@ def check_sync_point(directory: str, end: Position, position: Position, logic_id
         if item_end == position.offset:
             previous = BinlogItem.decode(payload)
     if previous is None:
-        return NOT_BOUNDARY
+        if padding_end(data, 0) != position.offset:
+            return NOT_BOUNDARY
+        return OK if _next_logic_id(directory, position, end, end_logic_id) == logic_id + 1 else DIVERGED
     if (previous.logic_id, previous.term_id) != (logic_id, term):
         return DIVERGED
     return OK
+
+
+def _next_logic_id(directory: str, position: Position, end: Position, end_logic_id: int) -> int:
+    """The logic id the item at ``position`` has, or would have (the binlog's end)."""
+    if position == end:
+        return end_logic_id + 1
+    for _start, _end, item in BinlogReader(directory).items(position):
+        return item.logic_id
+    return end_logic_id + 1
 
 
 def _bulk(data: bytes) -> bytes:
@@ -140,7 +157,7 @@ class ReplicationMaster:
 
     def sync_point(self, db: int, position: Position, logic_id: int, term: int) -> str:
         binlog = self.server.engine.binlogs[db]
-        return check_sync_point(binlog.directory, binlog.position, position, logic_id, term)
+        return check_sync_point(binlog.directory, binlog.position, binlog.logic_id, position, logic_id, term)
 
     def start_stream(self, session: SlaveSession, db: int, position: Position) -> None:
         old = session.streams.pop(db, None)

@@ -9,7 +9,7 @@ import signal
 import pytest
 import redis
 
-from pypika_store.testing import PikaServer
+from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import wait_until
 
@@ -306,3 +306,18 @@ def test_binlog_files_a_slave_still_needs_are_never_purged(tmp_path):
 
 def _info_db0(client) -> str:
     return client.info("replication")["db0"]["binlog_offset"]
+
+
+def test_slave_repointed_to_a_promoted_slave_syncs_partially(tmp_path):
+    """A promoted slave's binlog starts with its snapshot's padding: the other slave, at the
+    same position, must be able to follow it without a full sync."""
+    with PikaGroup(slaves=2) as group:
+        group.master.client().set("k", "v")
+        group.wait_synced()
+        first, second = (slave.client() for slave in group.slaves)
+        first.slaveof()  # promoted
+        second.slaveof("127.0.0.1", group.slaves[0].port)
+        wait_until(lambda: _link_up(second), timeout=30, what="the re-pointed slave's link")
+        assert second.info("replication")["repl_full_syncs"] == 0
+        first.set("after", "promotion")
+        wait_until(lambda: second.get("after") == b"promotion", timeout=30, what="the new master's writes")

@@ -373,5 +373,6 @@ def test_sentinel_promotion_and_repointing_inside_multi_exec(tmp_path):
         assert caller2.call("PING") == "PONG"
         assert _role(s2)["role"] == "slave" and _role(s2)["master_port"] == s1.port
         assert f"{s1.port}" in configs["s2"].read_text()
+        wait_until(lambda: _link_up(s2, s1), timeout=30, what="s2 to follow the promoted s1")
         for connection in (caller, caller2, on_master):
             connection.close()

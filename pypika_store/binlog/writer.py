@@ -94,7 +94,7 @@ def _padding(offset: int) -> bytes:
     return b"".join(records)
 
 
-def _padding_end(data: bytes, end: int) -> int:
+def padding_end(data: bytes, end: int) -> int:
     """``len(data)`` when everything after ``end`` (the last item's end) is kBadRecord padding,
     as :meth:`BinlogWriter.reset_to` leaves a file: not a torn tail, it must survive a restart.
     Otherwise ``end``. An empty record appended to the data tells, through the reader's own
@@ -147,7 +147,7 @@ class BinlogWriter:
             item = BinlogItem.decode(payload)
             self.logic_id = max(self.logic_id, item.logic_id)
             self.last_item_term = item.term_id
-        end = _padding_end(data, end)
+        end = padding_end(data, end)
         if end != len(data):
             with open(path, "r+b") as handle:
                 handle.truncate(end)

@@ -59,6 +59,7 @@ class SlaveReplication:
         self.items_applied = 0
         self._task: asyncio.Task | None = None
         self._applier: "Client | None" = None
+        self._link: MasterLink | None = None
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
         #: with the narrow lock scope (Pika's bug) holds writes past its binlog offset, and
         #: the stream re-sends them; they are logged but not applied twice.
@@ -68,6 +69,14 @@ class SlaveReplication:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def drop_link(self) -> bool:
+        """Close the connection to the master (CLIENT KILL TYPE master); the slave reconnects
+        and resumes from its position. False when there is no connection."""
+        if self._link is None:
+            return False
+        self._link.close()
+        return True
 
     def stop(self) -> None:
         if self._task is not None:
@@ -88,7 +97,8 @@ class SlaveReplication:
         while True:
             link = None
             try:
-                link = await MasterLink.open(self.host, self.port, self.server.config.get_int("repl-timeout"))
+                link = self._link = await MasterLink.open(self.host, self.port,
+                                                          self.server.config.get_int("repl-timeout"))
                 await self._session(link)
             except asyncio.CancelledError:
                 if link is not None:
@@ -110,6 +120,7 @@ class SlaveReplication:
             await asyncio.sleep(RETRY_DELAY)
 
     def _link_down(self, link: MasterLink | None) -> None:
+        self._link = None
         if link is not None:
             link.close()
         if self.link_up:

@@ -321,3 +321,16 @@ def test_slave_repointed_to_a_promoted_slave_syncs_partially(tmp_path):
         assert second.info("replication")["repl_full_syncs"] == 0
         first.set("after", "promotion")
         wait_until(lambda: second.get("after") == b"promotion", timeout=30, what="the new master's writes")
+
+
+def test_client_kill_type_master_drops_the_link_which_comes_back(pair):
+    master, slave = pair
+    s = slave.client()
+    s.slaveof("127.0.0.1", master.port)
+    wait_until(lambda: _link_up(s), timeout=30, what="the link")
+    assert master.client().client_kill_filter(_type="normal") >= 0
+    assert _link_up(s)  # TYPE normal never cuts a replication link
+    assert s.client_kill_filter(_type="master") == 1
+    master.client().set("after", "reconnect")
+    wait_until(lambda: _link_up(s) and s.get("after") == b"reconnect", timeout=30, what="the link back")
+    assert s.info("replication")["repl_full_syncs"] == 1

@@ -135,10 +135,12 @@ def client_getname(client: Client, argv: list[bytes]) -> object:
     return client.name or None
 
 
-def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Client], bool]], bool]:
-    """CLIENT KILL's new-style filters, and whether to spare the caller (SKIPME, default yes)."""
+def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Client], bool]], bool, str | None]:
+    """CLIENT KILL's new-style filters, whether to spare the caller (SKIPME, default yes), and
+    the TYPE asked for, if any."""
     filters: list[Callable[[Client], bool]] = []
     skip_me = True
+    kind = None
     if len(argv) % 2:
         raise SyntaxErrorReply()
     for option, value in zip(argv[2::2], argv[3::2]):
@@ -167,7 +169,7 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
             skip_me = value.lower() == b"yes"
         else:
             raise SyntaxErrorReply()
-    return filters, skip_me
+    return filters, skip_me, kind
 
 
 @command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection")
@@ -182,11 +184,14 @@ def client_kill(client: Client, argv: list[bytes]) -> object:
         for victim in victims:
             victim.close()
         return OK
-    filters, skip_me = _kill_filters(client, argv)
+    filters, skip_me, kind = _kill_filters(client, argv)
     victims = [each for each in clients
                if all(matches(each) for matches in filters) and not (skip_me and each is client)]
     for victim in victims:
         victim.close()
+    replica = client.server.replica
+    if kind == MASTER and replica is not None and replica.drop_link():  # this slave's link to its master
+        return len(victims) + 1
     return len(victims)
 
 

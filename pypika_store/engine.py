@@ -232,6 +232,9 @@ class Engine:
     def set_system_value(self, name: bytes, value: bytes) -> None:
         self.writer().put(name, value, db=self.env.system)
 
+    def delete_system_value(self, name: bytes) -> None:
+        self.writer().delete(name, db=self.env.system)
+
     def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
         """Place this turn's records, one batch per DB, and note each DB's new applied position
         in the turn's LMDB transaction, so the data says exactly which items it includes."""

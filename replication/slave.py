@@ -26,6 +26,9 @@ NO_CONNECT, TRY_CONNECT, TRY_DB_SYNC, WAIT_DB_SYNC = "kNoConnect", "kTryConnect"
 WAIT_REPLY, CONNECTED, ERROR, DB_NO_CONNECT = "kWaitReply", "kConnected", "kError", "kDBNoConnect"
 
 REPLICATION_ID_KEY = b"replication_id"
+#: In the system table while a fetched snapshot is being loaded (Pika's
+#: internal-used-unfinished-full-sync).
+UNFINISHED_FULL_SYNC_KEY = b"unfinished_full_sync"
 #: Seconds between attempts after a failed connection or a dropped link.
 RETRY_DELAY = 1.0
 
@@ -215,12 +218,16 @@ class SlaveReplication:
             link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
             config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
         engine = self.server.engine
+        # Loading commits the data, then resets the binlogs: a crash in between must not leave
+        # a node that trusts either. The mark makes the next start forget the replication id
+        # (so the next sync is a full one) and skip replaying the stale binlog.
+        engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
         self.server.end_turn()
         load_snapshot(engine, folder, positions)
         self.server.watches.break_all()  # the data was replaced as a whole
         self._data_logic = {db: (engine.applied_position(db) or (None, 0))[1] for db in self.states}
-        engine.end_turn()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)
+        engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
         self.server.end_turn()
         self.server.replication_id = replication_id.decode()
         self.sync_in_progress = False

@@ -23,7 +23,7 @@ from pypika_store.config import Config
 from pypika_store.engine import Engine
 from pypika_store.replication.fullsync import SnapshotService
 from pypika_store.replication.master import ReplicationMaster
-from pypika_store.replication.slave import REPLICATION_ID_KEY, SlaveReplication
+from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
@@ -80,9 +80,16 @@ class Server:
         self.replication_master = ReplicationMaster(self)
         #: Set while this server follows a master (SLAVEOF host port).
         self.replica: SlaveReplication | None = None
-        replayed = replay_binlogs(self.engine, Client(self, internal=True))
-        if replayed:
-            log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
+            log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
+                        "and the next sync from a master will be a full one")
+            self.engine.delete_system_value(REPLICATION_ID_KEY)
+            self.engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
+            self.engine.end_turn()
+        else:
+            replayed = replay_binlogs(self.engine, Client(self, internal=True))
+            if replayed:
+                log.warning("Replayed %d binlog items that the data did not include yet", replayed)
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
         self.replication_id = self._load_replication_id()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 import redis
@@ -92,8 +93,6 @@ class _Writer:
     """Writes to the master from a thread until stopped: the load the seeds run under."""
 
     def __init__(self, server) -> None:
-        import threading
-
         self.client = server.client()
         self.count = 0
         self._stop = threading.Event()
@@ -334,3 +333,31 @@ def test_client_kill_type_master_drops_the_link_which_comes_back(pair):
     master.client().set("after", "reconnect")
     wait_until(lambda: _link_up(s) and s.get("after") == b"reconnect", timeout=30, what="the link back")
     assert s.info("replication")["repl_full_syncs"] == 1
+
+
+def test_a_start_after_a_cut_snapshot_load_forces_a_full_sync(tmp_path):
+    """The mark a full sync leaves while it loads: the next start trusts neither the data nor
+    the binlog, and the next sync is a full one."""
+    from pypika_store.replication.slave import UNFINISHED_FULL_SYNC_KEY
+
+    with PikaServer(data_dir=str(tmp_path / "m")) as master, PikaServer(data_dir=str(tmp_path / "s")) as slave:
+        master.client().set("k", "v")
+        s = slave.client()
+        s.slaveof("127.0.0.1", master.port)
+        wait_until(lambda: _link_up(s), timeout=30, what="the first sync")
+        s.slaveof()
+        engine = slave.server.engine
+        marked = threading.Event()
+
+        def mark() -> None:  # on the server's loop: as a full sync does before loading
+            engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
+            engine.end_turn()
+            marked.set()
+
+        slave.server.loop.call_soon_threadsafe(mark)
+        assert marked.wait(10)
+        slave.restart()
+        s = slave.client()
+        s.slaveof("127.0.0.1", master.port)
+        wait_until(lambda: _link_up(s), timeout=30, what="the resync")
+        assert s.info("replication")["repl_full_syncs"] == 1 and s.get("k") == b"v"

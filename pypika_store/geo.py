@@ -363,34 +363,31 @@ def bounding_box(longitude: float, latitude: float, half_width_m: float,
             longitude + long_delta, latitude + lat_delta)
 
 
-def _move_x(bits: int, step: int, direction: int) -> int:
-    """Step a hash one cell east (+1) or west (-1), wrapping around the antimeridian."""
+def _move(bits: int, step: int, direction: int, axis: int, other: int) -> int:
+    """Step a hash one cell along the axis whose bits are ``axis`` (+1 or -1), as Redis'
+    geohash_move_x/geohash_move_y do: the other axis' bits fill the gaps so the carry crosses
+    them, and the result wraps around (east-west at the antimeridian, pole to pole)."""
     if direction == 0:
         return bits
-    x = bits & _ODD_BITS
-    y = bits & _EVEN_BITS
-    zz = _EVEN_BITS >> (64 - step * 2)
+    moving = bits & axis
+    fixed = bits & other
+    gaps = other >> (64 - step * 2)
     if direction > 0:
-        x = (x + zz + 1) & _U64
+        moving = (moving + gaps + 1) & _U64
     else:
-        x = ((x | zz) - (zz + 1)) & _U64
-    x &= _ODD_BITS >> (64 - step * 2)
-    return x | y
+        moving = ((moving | gaps) - (gaps + 1)) & _U64
+    moving &= axis >> (64 - step * 2)
+    return moving | fixed
+
+
+def _move_x(bits: int, step: int, direction: int) -> int:
+    """Step a hash one cell east (+1) or west (-1), wrapping around the antimeridian."""
+    return _move(bits, step, direction, _ODD_BITS, _EVEN_BITS)
 
 
 def _move_y(bits: int, step: int, direction: int) -> int:
     """Step a hash one cell north (+1) or south (-1); it wraps from pole to pole like Redis'."""
-    if direction == 0:
-        return bits
-    x = bits & _ODD_BITS
-    y = bits & _EVEN_BITS
-    zz = _ODD_BITS >> (64 - step * 2)
-    if direction > 0:
-        y = (y + zz + 1) & _U64
-    else:
-        y = ((y | zz) - (zz + 1)) & _U64
-    y &= _EVEN_BITS >> (64 - step * 2)
-    return x | y
+    return _move(bits, step, direction, _EVEN_BITS, _ODD_BITS)
 
 
 #: Neighbour offsets (east-west, north-south) in the order Redis scans them after the centre.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NotFloatError, NotIntegerError
+from pypika_store.errors import CommandError, NotFloatError, NotIntegerError, NotPositiveError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -69,3 +69,12 @@ def parse_double(arg: bytes, error: type[CommandError] = NotFloatError) -> float
         raise error()  # underflow to zero (strtod's ERANGE)
     return value
 
+
+
+def parse_count(arg: bytes) -> int:
+    """The count of LPOP/SPOP/ZPOPMIN...: a 64-bit integer, not negative ("must be positive"
+    is Redis' text for both a bad number and a negative one)."""
+    count = parse_int(arg, NotPositiveError)
+    if count < 0:
+        raise NotPositiveError()
+    return count

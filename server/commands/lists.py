@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NoSuchKeyError, NotPositiveError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
 from pypika_store.types.collection import Collection
 
 from ..blocking import Block
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, NULL_ARRAY
-from .args import parse_int
+from .args import parse_count, parse_int
 from .blocking_args import parse_timeout
 from .collection_replies import wrong_arity
 
@@ -52,9 +52,7 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
     if len(argv) == 2:
         popped = client.keyspace.lists.pop(argv[1], 1, left)
         return popped[0] if popped else None
-    count = parse_int(argv[2], NotPositiveError)
-    if count < 0:
-        raise NotPositiveError()
+    count = parse_count(argv[2])
     lists = client.keyspace.lists
     if lists.open(argv[1]) is None:
         return NULL_ARRAY

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NotPositiveError, SyntaxErrorReply
+from pypika_store.errors import CommandError, SyntaxErrorReply
 from pypika_store.keyspace import Keyspace
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import SetReply
-from .args import parse_int
+from .args import parse_count, parse_int
 from .collection_replies import random_count, scan_collection
 
 
@@ -56,9 +56,7 @@ def spop(client: Client, argv: list[bytes]) -> object:
         raise SyntaxErrorReply()
     count = None
     if len(argv) == 3:
-        count = parse_int(argv[2], NotPositiveError)
-        if count < 0:
-            raise NotPositiveError()
+        count = parse_count(argv[2])
     sets = client.keyspace.sets
     collection = sets.open(argv[1])
     if collection is None:

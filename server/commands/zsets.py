@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from pypika_store.errors import CommandError, NotPositiveError, SyntaxErrorReply
+from pypika_store.errors import CommandError, SyntaxErrorReply
 from pypika_store.types.collection import Collection
 from pypika_store.types.zsets import ZsetStore, format_score
 
@@ -17,7 +17,7 @@ from ..blocking import Block
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Double
-from .args import parse_double, parse_int
+from .args import parse_count, parse_double, parse_int
 from .blocking_args import parse_timeout
 from .collection_replies import random_count, scan_collection
 from .zset_ranges import LexRange, ScoreRange, rank_bounds
@@ -408,9 +408,7 @@ def _pop(client: Client, argv: list[bytes], highest: bool) -> object:
         raise SyntaxErrorReply()
     count = 1
     if len(argv) == 3:
-        count = parse_int(argv[2], NotPositiveError)
-        if count < 0:
-            raise NotPositiveError()
+        count = parse_count(argv[2])
     store = client.keyspace.zsets
     collection = store.open(argv[1])
     if collection is None or not count:

@@ -188,7 +188,8 @@ def _slave_fields(server: "Server", replica) -> Fields:
         fields.append(("master_link_down_since_seconds", int(time.monotonic() - replica.link_down_since)))
     fields.append(("repl_connect_status", replica.connect_status))
     fields += [(f"db{db}", _CONNECT_STATUS[state]) for db, state in states.items()]
-    fields += [("slave_priority", server.config.get_int("slave-priority")), ("slave_read_only", 1)]
+    fields += [("slave_priority", server.config.get_int("slave-priority")), ("slave_read_only", 1),
+               ("replica_announced", 1)]
     waiting = [f"db{db}:{state}" for db, state in states.items() if state != "kConnected"]
     if waiting:
         fields.append(("db_repl_state", f"({','.join(waiting)})"))

@@ -66,7 +66,7 @@ NOTES = {
     "sscan": "As HSCAN; SMEMBERS and set algebra reply in byte order.",
     "zscan": "As HSCAN; scores printed as Redis' d2string.",
     "spop": "Logged as SREM of the members popped. Exactly uniform up to 1024 members, then a random probe.",
-    "srandmember": "Exactly uniform up to 1024 members, then a random probe and walk (LMDB has no positional access).",
+    "srandmember": "Exactly uniform up to 1024 members, then a random probe and walk (LMDB has no positional access). A negative count past -10,000,000 is refused (as for HRANDFIELD, ZRANDMEMBER): Redis would build the reply.",
     "hset": "Fields and set/zset members up to 503 bytes (494 for zsets): LMDB's key limit; values unlimited.",
     "zadd": "Scores in an order-preserving LMDB index; ranks from an in-memory SortedList per sorted set.",
     "object": "ENCODING answers what Redis 7.0 would (listpack/hashtable/intset/skiplist/quicklist/stream/int/embstr/raw); REFCOUNT 1, IDLETIME 0.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import redis
 
 BINARY = bytes(range(256))
 
@@ -70,3 +71,14 @@ def test_sscan_walks_a_large_set(r):
     members = {f"m{n}".encode() for n in range(1000)}
     r.sadd("big", *members)
     assert set(r.sscan_iter("big", count=37)) == members
+
+
+def test_huge_negative_random_counts_are_refused_not_built(r):
+    r.sadd("s", "a")
+    r.hset("h", "f", "v")
+    r.zadd("z", {"m": 1})
+    for command in (("SRANDMEMBER", "s"), ("HRANDFIELD", "h"), ("ZRANDMEMBER", "z")):
+        with pytest.raises(redis.ResponseError, match="count is too large"):
+            r.execute_command(*command, "-4000000000000")
+    assert r.execute_command("SRANDMEMBER", "missing", "-4000000000000") == []
+    assert len(r.execute_command("SRANDMEMBER", "s", "-1000")) == 1000

@@ -28,6 +28,10 @@ MAX_MEMBER = 511 - 8
 #: Up to this many members, random picks list the whole collection (exactly uniform).
 EXACT_RANDOM_LIMIT = 1024
 
+#: Most members a random pick with repeats may return (SRANDMEMBER key -N...): Redis would
+#: build any size, which in Python would take the server down with it.
+MAX_RANDOM_PICKS = 10_000_000
+
 #: Members per record when a whole collection is written out (MOVE, COPY, RESTORE, *STORE).
 DUMP_CHUNK = 512
 
@@ -193,6 +197,9 @@ class CollectionStore:
         common prefix), then a random walk of a few steps; close to uniform for members
         named alike, and cheap. Distinct picks that keep colliding fall back to listing.
         """
+        if not distinct and count > MAX_RANDOM_PICKS:
+            raise CommandError(f"ERR count is too large (pypika-store returns at most {MAX_RANDOM_PICKS} "
+                               "random members with repeats)")
         cut = len(within)
         if distinct and count >= collection.count:
             return [(suffix[cut:], value) for suffix, value in self.iter_members(collection, prefix=within)]

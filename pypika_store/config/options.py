@@ -118,7 +118,7 @@ _TABLE: tuple[Option, ...] = (
             doc="Largest unparsed input buffered for one client."),
     # Security
     _str("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
-    _str("masterauth", "", doc="Password a slave sends to its master (used by replication, issue #5)."),
+    _str("masterauth", "", doc="Password a slave sends to its master (AUTH before MetaSync); kept by CONFIG REWRITE."),
     # Keyspace and storage
     _memory("hll-sparse-max-bytes", 3000, minimum=0, maximum=2**31 - 1,
             doc="A HyperLogLog stays in the sparse encoding up to this size (then dense, 12 KiB)."),

@@ -113,7 +113,7 @@ class SlaveSession:
 
     def acked_offset(self, file_size: int) -> int:
         """The slave's position as one number, as master_repl_offset counts (summed over DBs)."""
-        return sum(stream.acked.filenum * file_size + stream.acked.offset for stream in self.streams.values())
+        return sum(stream.acked.absolute(file_size) for stream in self.streams.values())
 
     def close(self) -> None:
         for stream in self.streams.values():

@@ -215,8 +215,7 @@ class Server:
 
     def repl_offset(self) -> int:
         """Pika's single-number offset: the sum over DBs of filenum * binlog-file-size + offset."""
-        return sum(binlog.position.filenum * binlog.file_size + binlog.position.offset
-                   for binlog in self.engine.binlogs)
+        return sum(binlog.position.absolute(binlog.file_size) for binlog in self.engine.binlogs)
 
     def become_slave(self, host: str, port: int, force_full: bool = False) -> None:
         """SLAVEOF host port: follow that master (a no-op if it is the current one)."""

@@ -165,8 +165,7 @@ def _master_fields(server: "Server", offset: int) -> Fields:
 
 def _bytes_behind(binlog, acked) -> int:
     """Pika's lag: how far a slave's acknowledged position is behind this binlog's end."""
-    end = binlog.position
-    return max(0, (end.filenum - acked.filenum) * binlog.file_size + end.offset - acked.offset)
+    return max(0, binlog.position.absolute(binlog.file_size) - acked.absolute(binlog.file_size))
 
 
 def _slave_fields(server: "Server", replica) -> Fields:

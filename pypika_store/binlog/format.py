@@ -41,6 +41,10 @@ class Position(NamedTuple):
     filenum: int
     offset: int
 
+    def absolute(self, file_size: int) -> int:
+        """Pika's one-number offset: ``filenum * file_size + offset`` (INFO's repl offsets)."""
+        return self.filenum * file_size + self.offset
+
 
 @dataclass(frozen=True)
 class BinlogItem:

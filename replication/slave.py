@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from pypika_store.binlog import Position
 from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
+from pypika_store.sync_load import load_snapshot
 
+from .fullsync import SyncProgress, fetch_snapshot
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
@@ -147,6 +149,7 @@ class SlaveReplication:
                 self.connect_status = "auth failed"
                 log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
                 raise
+        self._load_data_logic()
         announce = config.get_int("slave-announce-port") or self.server.port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
         replication_id, databases, _run_id, file_size = await link.call(
@@ -167,6 +170,14 @@ class SlaveReplication:
         self.force_full = False
         log.info("MASTER <-> SLAVE sync: incremental sync from %s:%d started", self.host, self.port)
         await self._follow(link)
+
+    def _load_data_logic(self) -> None:
+        """What each DB's data includes, as LMDB records it (kept at its maximum by
+        Engine.replicate): after a restart in the middle of re-sent items the slave still
+        knows which ones its data already holds."""
+        engine = self.server.engine
+        self._data_logic = {db: (engine.applied_position(db) or (None, 0))[1] for db in self.states}
+        engine.end_turn()
 
     def _position(self, db: int) -> tuple[Position, int, int]:
         """This DB's binlog end and the logic id and term of its last item."""
@@ -205,9 +216,6 @@ class SlaveReplication:
                             "local writes after the split are discarded by the full sync", db, logic_id, master_logic)
 
     async def _full_sync(self, link: MasterLink, replication_id: bytes) -> None:
-        from .fullsync import SyncProgress, fetch_snapshot  # the file service's client
-        from pypika_store.sync_load import load_snapshot
-
         config = self.server.config
         self._set_all(TRY_DB_SYNC)
         self.sync_in_progress = True
@@ -225,7 +233,7 @@ class SlaveReplication:
         self.server.end_turn()
         load_snapshot(engine, folder, positions)
         self.server.watches.break_all()  # the data was replaced as a whole
-        self._data_logic = {db: (engine.applied_position(db) or (None, 0))[1] for db in self.states}
+        self._load_data_logic()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)
         engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
         self.server.end_turn()

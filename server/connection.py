@@ -14,7 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Callable
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import CommandError, WrongArityError, unknown_command
 
 from .blocking import Block, Waiting
 from .registry import NO_AUTH, NO_MULTI, TABLE, WRITE, CommandSpec, resolve_subcommand
@@ -49,20 +49,6 @@ NORMAL = "normal"
 PUBSUB = "pubsub"
 MASTER = "master"
 REPLICA = "slave"
-
-
-def _unknown_command(argv: list[bytes]) -> bytes:
-    args = ""
-    for arg in argv[1:]:
-        if len(args) >= 128:
-            break
-        args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
-    name = argv[0].decode("utf-8", "replace")[:128]
-    return error_line(f"ERR unknown command '{name}', with args beginning with: {args}")
-
-
-def _wrong_arity(name: str) -> bytes:
-    return error_line(f"ERR wrong number of arguments for '{name}' command")
 
 
 class Client(asyncio.Protocol):
@@ -184,16 +170,16 @@ class Client(asyncio.Protocol):
         """Run one command (or queue it, in MULTI) and return its encoded reply."""
         spec = TABLE.get(argv[0])
         if spec is None:
-            return self._refuse(_unknown_command(argv))
+            return self._refuse(error_line(unknown_command(argv).message))
         if not spec.arity_ok(len(argv)):
-            return self._refuse(_wrong_arity(spec.name), spec)
+            return self._refuse(error_line(WrongArityError(spec.name).message), spec)
         if spec.subcommands:
             try:
                 spec = resolve_subcommand(spec, argv)
             except CommandError as exc:
                 return self._refuse(error_line(exc.message))
             if not spec.arity_ok(len(argv)):
-                return self._refuse(_wrong_arity(spec.full_name))
+                return self._refuse(error_line(WrongArityError(spec.full_name).message))
         if not self.authenticated and NO_AUTH not in spec.flags:
             return self._refuse(_NOAUTH, spec)
         if WRITE in spec.flags and self.server.replica is not None and self.kind != MASTER:

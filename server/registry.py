@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import unknown_subcommand
 
 if TYPE_CHECKING:
     from .connection import Client
@@ -129,8 +129,5 @@ def resolve_subcommand(spec: CommandSpec, argv: list[bytes]) -> CommandSpec:
     """The subcommand a container call names; Redis' error when there is none such."""
     sub = spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
     if sub is None:
-        raise CommandError(
-            f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')[:128]}'. "
-            f"Try {spec.name.upper()} HELP."
-        )
+        raise unknown_subcommand(spec.name, argv[1])
     return sub

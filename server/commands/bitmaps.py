@@ -7,7 +7,7 @@ from pypika_store.errors import CommandError, SyntaxErrorReply
 
 from ..connection import Client
 from ..registry import command
-from .args import parse_int
+from ..arguments import parse_int
 from .strings import check_string_length
 
 #: Redis allows bit offsets below 2^32 (a 512 MB string).

@@ -9,7 +9,7 @@ from pypika_store.errors import CommandError, SyntaxErrorReply
 from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, Client
 from ..registry import command, container
 from ..resp.replies import OK, Status
-from .args import parse_int
+from ..arguments import parse_int
 
 container("client", arity=-2, flags="", group="connection")
 

@@ -10,7 +10,7 @@ from pypika_store.errors import CommandError
 from ..connection import PUBSUB, Client
 from ..registry import command
 from ..resp.replies import OK, PONG, Map
-from .args import parse_int
+from ..arguments import parse_int
 
 _PONG_SUBSCRIBED = [b"pong", b""]
 

@@ -21,7 +21,7 @@ from pypika_store.types.zsets import ZsetStore, score_key, score_of_key
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Raw
-from .args import c_string, parse_double, parse_int
+from ..arguments import c_string, parse_double, parse_int
 from .zsets import _AddFlags, _zadd, store_result
 
 #: Where a member is: ``(longitude, latitude)`` of a member of the source key.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pypika_store import long_double
-from pypika_store.errors import CommandError, NotFloatError, OverflowErrorReply, SyntaxErrorReply
+from pypika_store.errors import CommandError, NotFloatError, OverflowErrorReply, SyntaxErrorReply, wrong_arity
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, Map
-from .args import INT64_MAX, INT64_MIN, parse_int
-from .collection_replies import random_count, scan_collection, wrong_arity
+from ..arguments import INT64_MAX, INT64_MIN, parse_int, random_count
+from ..scanning import scan_collection
 from .strings import check_string_length
 
 

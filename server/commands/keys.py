@@ -8,8 +8,7 @@ from pypika_store.keyspace import Keyspace
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO, Status
-from .args import INT64_MAX, INT64_MIN, c_string, parse_c_int, parse_int
-from .scanning import ScanOptions, key_matcher, parse_cursor
+from ..arguments import INT64_MAX, INT64_MIN, ScanOptions, c_string, key_matcher, parse_c_int, parse_cursor, parse_int
 
 # -- existence --------------------------------------------------------------------------------------
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply, wrong_arity
 from pypika_store.types.collection import Collection
 
 from ..blocking import Block
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, NULL_ARRAY
-from .args import parse_count, parse_int
-from .blocking_args import parse_timeout
-from .collection_replies import wrong_arity
+from ..arguments import parse_count, parse_int, parse_timeout
 
 
 

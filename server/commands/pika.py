@@ -10,8 +10,7 @@ from pypika_store.storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STRING
 
 from ..connection import Client
 from ..registry import command
-from .args import parse_int
-from .scanning import key_matcher
+from ..arguments import key_matcher, parse_int
 
 #: PKSCANRANGE's type argument → (tag, whether string values are returned too).
 _TYPES = {b"string_with_value": (TAG_STRING, True), b"string": (TAG_STRING, False), b"hash": (TAG_HASH, False),

@@ -8,7 +8,7 @@ from pypika_store.replication.fullsync import SnapshotService
 
 from ..connection import Client
 from ..registry import command
-from .args import parse_int
+from ..arguments import parse_int
 
 
 @command("pikarepl|snapshot", arity=2, flags="admin noscript", group="server")

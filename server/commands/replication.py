@@ -8,7 +8,7 @@ from pypika_store.errors import CommandError, SyntaxErrorReply
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NO_REPLY, OK
-from .args import parse_int
+from ..arguments import parse_int
 
 
 def _master(client: Client):

@@ -10,7 +10,7 @@ from pypika_store.storage.records import TAG_STRING
 from ..connection import Client
 from ..registry import command, container
 from ..resp.replies import OK, Status
-from .args import INT64_MAX, parse_int
+from ..arguments import INT64_MAX, parse_int
 
 
 @command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace")

@@ -8,8 +8,8 @@ from pypika_store.keyspace import Keyspace
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import SetReply
-from .args import parse_count, parse_int
-from .collection_replies import random_count, scan_collection
+from ..arguments import parse_count, parse_int, random_count
+from ..scanning import scan_collection
 
 
 

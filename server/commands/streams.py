@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply, wrong_arity
 from pypika_store.types.collection import Collection
 from pypika_store.types.streams import (
     MAX_ID,
@@ -29,8 +29,7 @@ from ..blocking import Block
 from ..connection import Client
 from ..registry import command, container
 from ..resp.replies import NULL_ARRAY, OK, Map, Status
-from .args import c_string, parse_int
-from .collection_replies import wrong_arity
+from ..arguments import c_string, parse_int
 
 #: Redis reads an ID argument into a 128-byte buffer: longer ones are invalid.
 _ID_TEXT_MAX = 127

@@ -11,7 +11,7 @@ from pypika_store.keyspace import KEEP_TTL, Keyspace
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO
-from .args import INT64_MAX, INT64_MIN, parse_int
+from ..arguments import INT64_MAX, INT64_MIN, parse_int
 
 _EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
 

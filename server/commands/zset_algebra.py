@@ -12,7 +12,7 @@ from pypika_store.storage.records import TAG_SET, TAG_ZSET
 
 from ..connection import Client
 from ..registry import command
-from .args import parse_double, parse_int
+from ..arguments import parse_double, parse_int
 from .zsets import scored, store_result
 
 UNION, INTER, DIFF = "union", "inter", "diff"

@@ -9,7 +9,7 @@ from pypika_store.errors import CommandError
 from pypika_store.types.collection import successor
 from pypika_store.types.zsets import score_key
 
-from .args import parse_double
+from ..arguments import parse_double
 
 
 class _BadScoreRange(CommandError):

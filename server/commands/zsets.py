@@ -17,9 +17,8 @@ from ..blocking import Block
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Double
-from .args import parse_count, parse_double, parse_int
-from .blocking_args import parse_timeout
-from .collection_replies import random_count, scan_collection
+from ..arguments import parse_count, parse_double, parse_int, parse_timeout, random_count
+from ..scanning import scan_collection
 from .zset_ranges import LexRange, ScoreRange, rank_bounds
 
 Pairs = list[tuple[bytes, float]]

@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pypika_store.binlog import BinlogReader, Position
 from pypika_store.binlog.format import BinlogItem
@@ -16,9 +16,12 @@ from pypika_store.binlog.reader import file_path, scan_file
 from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
+from .frames import PING, encode_binlog
+
 if TYPE_CHECKING:
-    from pypika_store.server.app import Server
-    from pypika_store.server.connection import Client
+    from asyncio import TimerHandle
+
+    from .host import ReplicationHost, SlavePeer
 
 log = logging.getLogger("pypika_store.replication")
 
@@ -28,6 +31,8 @@ PUMP_BATCH = 500
 PING_INTERVAL = 1.0
 
 OK, PURGED, LARGER, NOT_BOUNDARY, DIVERGED = "OK", "PURGED", "LARGER", "NOTBOUNDARY", "DIVERGED"
+#: The kind a slave's connection shows in CLIENT LIST (and CLIENT KILL TYPE matches).
+SLAVE_KIND = "slave"
 
 
 def check_sync_point(directory: str, end: Position, end_logic_id: int, position: Position, logic_id: int,
@@ -69,19 +74,6 @@ def _next_logic_id(directory: str, position: Position, end: Position, end_logic_
     return end_logic_id + 1
 
 
-def _bulk(data: bytes) -> bytes:
-    return b"$%d\r\n%s\r\n" % (len(data), data)
-
-
-def binlog_frame(db: int, start: Position, logic_id: int, term: int, payload: bytes) -> bytes:
-    """The pushed ``["binlog", db, filenum, offset, logic_id, term, item]`` message."""
-    return (b"*7\r\n$6\r\nbinlog\r\n:%d\r\n:%d\r\n:%d\r\n:%d\r\n:%d\r\n" % (db, start.filenum, start.offset, logic_id, term)
-            + _bulk(payload))
-
-
-PING_FRAME = b"*1\r\n$4\r\nping\r\n"
-
-
 class DbStream:
     """One DB's binlog streamed to one slave."""
 
@@ -102,7 +94,7 @@ class DbStream:
 class SlaveSession:
     """A slave connected to this master (its connection is a client of kind ``slave``)."""
 
-    def __init__(self, client: "Client", listening_port: int) -> None:
+    def __init__(self, client: "SlavePeer", listening_port: int) -> None:
         self.client = client
         self.host = client.address.rsplit(":", 1)[0].strip("[]")
         self.port = listening_port
@@ -124,24 +116,25 @@ class SlaveSession:
 class ReplicationMaster:
     """Every slave session of a server, and the clients waiting in WAIT."""
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: "ReplicationHost") -> None:
         self.server = server
         self.sessions: dict[int, SlaveSession] = {}
-        #: WAIT callers: client → (slaves wanted, offset they must reach, timeout timer).
-        self._waiters: dict["Client", tuple[int, int, object]] = {}
+        #: WAIT callers, by the callback that answers one: (slaves wanted, offset they must
+        #: reach, timeout timer).
+        self._waiters: dict[Callable[[int], None], tuple[int, int, "TimerHandle | None"]] = {}
 
     # -- requests ----------------------------------------------------------------------------
 
-    def register(self, client: "Client", listening_port: int) -> SlaveSession:
+    def register(self, client: "SlavePeer", listening_port: int) -> SlaveSession:
         session = self.sessions.get(client.id)
         if session is None:
             session = self.sessions[client.id] = SlaveSession(client, listening_port)
-            client.kind = "slave"
+            client.kind = SLAVE_KIND
             client.on_close.append(lambda: self.forget(client.id))
             log.info("Slave %s:%d connected (MetaSync)", session.host, listening_port)
         return session
 
-    def heard_from(self, client: "Client", full_syncing: bool = False) -> None:
+    def heard_from(self, client: "SlavePeer", full_syncing: bool = False) -> None:
         """A request from a slave's connection: it is alive (file requests during a long full
         sync count, or the master would time the slave out)."""
         session = self.sessions.get(client.id)
@@ -194,7 +187,7 @@ class ReplicationMaster:
             frames = []
             for start, end, payload in items:
                 item = BinlogItem.decode(payload)
-                frames.append(binlog_frame(stream.db, start, item.logic_id, item.term_id, payload))
+                frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
             session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()
@@ -214,7 +207,7 @@ class ReplicationMaster:
                 log.warning("Slave %s:%d timed out (no ack for %d s)", session.host, session.port, timeout)
                 session.client.close()
             elif now - session.last_sent >= PING_INTERVAL:
-                session.client.push(PING_FRAME)
+                session.client.push(PING)
                 session.last_sent = now
 
     # -- what others ask -----------------------------------------------------------------------
@@ -229,30 +222,30 @@ class ReplicationMaster:
                   for index, stream in session.streams.items() if index == db]
         return min(needed) if needed else None
 
-    def add_waiter(self, client: "Client", wanted: int, offset: int, timeout: float) -> None:
-        """Answer ``client`` (parked in WAIT) once ``wanted`` slaves reach ``offset``, or with
-        the count so far after ``timeout`` seconds (0: no timeout)."""
-        timer = self.server.loop.call_later(timeout, self._answer, client) if timeout else None
-        self._waiters[client] = (wanted, offset, timer)
+    def add_waiter(self, answer: Callable[[int], None], wanted: int, offset: int, timeout: float) -> None:
+        """Call ``answer`` (a WAIT caller's, the server parked it) with the number of slaves at
+        ``offset`` once ``wanted`` of them are, or after ``timeout`` seconds (0: no timeout)."""
+        timer = self.server.loop.call_later(timeout, self._answer, answer) if timeout else None
+        self._waiters[answer] = (wanted, offset, timer)
 
     def _answer_waiters(self, only_satisfied: bool) -> None:
-        for client, (wanted, offset, _timer) in list(self._waiters.items()):
+        for answer, (wanted, offset, _timer) in list(self._waiters.items()):
             if not only_satisfied or self.slaves_at(offset) >= wanted:
-                self._answer(client)
+                self._answer(answer)
 
-    def _answer(self, client: "Client") -> None:
-        entry = self._waiters.pop(client, None)
-        if entry is None or client.blocked is None:
+    def _answer(self, answer: Callable[[int], None]) -> None:
+        entry = self._waiters.pop(answer, None)
+        if entry is None:
             return
         _wanted, offset, timer = entry
         if timer is not None:
-            timer.cancel()  # type: ignore[attr-defined]
-        self.server.blocking.release(client.blocked)
-        client.resume(client.encode(self.slaves_at(offset)))
+            timer.cancel()
+        answer(self.slaves_at(offset))
 
     def slaves_at(self, offset: int) -> int:
         """How many slaves acknowledged at least ``offset`` (WAIT)."""
-        file_size = self.server.engine.binlogs[0].file_size if self.server.engine.binlogs else 0
+        binlogs = self.server.engine.binlogs
+        file_size = binlogs[0].file_size if binlogs else 0
         return sum(1 for session in self.sessions.values() if session.streams
                    and session.acked_offset(file_size) >= offset)
 

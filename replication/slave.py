@@ -14,12 +14,12 @@ from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.sync_load import load_snapshot
 
-from .fullsync import SyncProgress, fetch_snapshot
+from .fetcher import SyncProgress, fetch_snapshot
+from .frames import decode_pushed
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
-    from pypika_store.server.app import Server
-    from pypika_store.server.connection import Client
+    from .host import ReplicationHost
 
 log = logging.getLogger("pypika_store.replication")
 
@@ -46,7 +46,7 @@ class FatalSyncError(Exception):
 class SlaveReplication:
     """Following one master, from SLAVEOF until SLAVEOF NO ONE (or another SLAVEOF)."""
 
-    def __init__(self, server: "Server", host: str, port: int, force_full: bool = False) -> None:
+    def __init__(self, server: "ReplicationHost", host: str, port: int, force_full: bool = False) -> None:
         self.server = server
         self.host = host
         self.port = port
@@ -58,12 +58,11 @@ class SlaveReplication:
         self.last_io = time.monotonic()
         self.connect_status = "connecting"
         self.sync_in_progress = False
-        self.progress = None
+        self.progress: SyncProgress | None = None
         self.duplicates_skipped = 0
         self.full_syncs = 0
         self.items_applied = 0
         self._task: asyncio.Task | None = None
-        self._applier: "Client | None" = None
         self._link: MasterLink | None = None
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
         #: with the narrow lock scope (Pika's bug) holds writes past its binlog offset, and
@@ -232,7 +231,7 @@ class SlaveReplication:
         engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
         self.server.end_turn()
         load_snapshot(engine, folder, positions)
-        self.server.watches.break_all()  # the data was replaced as a whole
+        self.server.data_replaced()
         self._load_data_logic()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)
         engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
@@ -266,9 +265,10 @@ class SlaveReplication:
         engine = self.server.engine
         touched: set[int] = set()
         for message in messages:
-            if message[0] != b"binlog":
+            item = decode_pushed(message)
+            if item is None:
                 continue  # a ping: acked by the caller
-            _kind, db, filenum, offset, logic_id, _term, payload = message
+            db, logic_id = item.db, item.logic_id
             last = self._last_logic(db)
             if logic_id <= last:
                 self.duplicates_skipped += 1
@@ -276,14 +276,14 @@ class SlaveReplication:
             if logic_id != last + 1:
                 raise NeedFullSync(f"db{db}: item {logic_id} after {last} (a gap)")
             try:
-                engine.replicate(db, Position(filenum, offset), payload)
+                engine.replicate(db, item.start, item.payload)
             except MisalignedItem as exc:
                 raise NeedFullSync(f"db{db}: {exc}") from None
             touched.add(db)
             if logic_id <= self._data_logic.get(db, 0):
                 self.duplicates_skipped += 1  # in the data already (a narrow-scope snapshot)
                 continue
-            self._execute(db, decode_command(BinlogItem.decode(payload).content))
+            self._execute(db, decode_command(BinlogItem.decode(item.payload).content))
             self.items_applied += 1
         return touched
 
@@ -292,19 +292,7 @@ class SlaveReplication:
         return self.server.engine.binlogs[db].placed_logic_id
 
     def _execute(self, db: int, argv: list[bytes]) -> None:
-        if self._applier is None:
-            from pypika_store.server.connection import MASTER, Client
-            self._applier = Client(self.server, internal=True)
-            self._applier.kind = MASTER
-        applier = self._applier
-        if applier.db != db:
-            applier.select(db)
-        engine = self.server.engine
-        engine.recording = False
-        try:
-            reply = applier.execute(argv)
-        finally:
-            engine.recording = True
+        reply = self.server.apply_replicated(db, argv)
         if reply.startswith(b"-"):
             log.warning("Replicated command %r failed: %s", argv[:2], reply[:200])
 

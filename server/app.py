@@ -21,15 +21,15 @@ from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.engine import Engine
-from pypika_store.replication.fullsync import SnapshotService
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
+from pypika_store.replication.snapshot_service import SnapshotService
 from pypika_store.storage.environment import SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
-from .connection import Client
+from .connection import MASTER, Client
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -51,7 +51,8 @@ RECLAIM_BATCH = 20_000
 
 
 class Server:
-    """A pypika-store server: one engine served over TCP."""
+    """A pypika-store server: one engine served over TCP. It is the host replication runs in
+    (:class:`pypika_store.replication.host.ReplicationHost`)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -78,8 +79,12 @@ class Server:
         self.watches = WatchRegistry(self.engine)
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
+        #: The snapshots this server serves its slaves' full syncs from.
+        self.snapshot_service = SnapshotService(self)
         #: Set while this server follows a master (SLAVEOF host port).
         self.replica: SlaveReplication | None = None
+        #: The internal client of kind master that runs replicated commands (made on first use).
+        self._replication_applier: Client | None = None
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -251,8 +256,35 @@ class Server:
         count = self.replication_master.slaves_at(offset)
         if count >= wanted or client.in_transaction:
             return count
-        self.replication_master.add_waiter(client, wanted, offset, timeout)
+
+        def answer(reached: int) -> None:
+            if client.blocked is not None:  # still parked (not disconnected meanwhile)
+                self.blocking.release(client.blocked)
+                client.resume(client.encode(reached))
+
+        self.replication_master.add_waiter(answer, wanted, offset, timeout)
         return Block([], 0, None)
+
+    def apply_replicated(self, db: int, argv: list[bytes]) -> bytes:
+        """Run a command a master sent (the slave placed its binlog item already, so it is not
+        binlogged again) through an internal client of kind master, which a read-only slave
+        lets write; the encoded reply."""
+        applier = self._replication_applier
+        if applier is None:
+            applier = self._replication_applier = Client(self, internal=True)
+            applier.kind = MASTER
+        if applier.db != db:
+            applier.select(db)
+        engine = self.engine
+        engine.recording = False
+        try:
+            return applier.execute(argv)
+        finally:
+            engine.recording = True
+
+    def data_replaced(self) -> None:
+        """A full sync replaced the data as a whole: every WATCH breaks."""
+        self.watches.break_all()
 
     # -- background cycles ---------------------------------------------------------------------
 
@@ -298,7 +330,7 @@ class Server:
         needed = [self.replication_master.oldest_needed_file(index)]
         if self.bgsave.held_files is not None:
             needed.append(self.bgsave.held_files[index])
-        held_by_full_syncs = SnapshotService.of(self).held_positions()
+        held_by_full_syncs = self.snapshot_service.held_positions()
         if held_by_full_syncs is not None:
             needed.append(held_by_full_syncs[index])
         needed = [filenum for filenum in needed if filenum is not None]

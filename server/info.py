@@ -181,7 +181,7 @@ def _slave_fields(server: "Server", replica) -> Fields:
     if replica.sync_in_progress and progress is not None:
         fields += [("master_sync_total_bytes", progress.total_bytes),
                    ("master_sync_read_bytes", progress.received_bytes),
-                   ("master_sync_left_bytes", max(0, progress.total_bytes - progress.received_bytes)),
+                   ("master_sync_left_bytes", progress.left_bytes),
                    ("master_sync_eta_seconds", int(progress.eta_seconds()))]
     if not replica.link_up:
         fields.append(("master_link_down_since_seconds", int(time.monotonic() - replica.link_down_since)))

@@ -21,9 +21,10 @@ from pypika_store.binlog.reader import file_numbers
 from pypika_store.binlog.writer import read_manifest
 from pypika_store.digest import dataset_digest
 from pypika_store.engine import Engine
-from pypika_store.replication.fullsync import (SERVED_PREFIX, FullSyncError, SnapshotService, SyncProgress, crc32c,
-                                               fetch_snapshot, file_crc32c)
+from pypika_store.replication.checksums import crc32c, file_crc32c
+from pypika_store.replication.fetcher import FullSyncError, SyncProgress, fetch_snapshot
 from pypika_store.replication.link import MasterLink
+from pypika_store.replication.snapshot_service import SERVED_PREFIX, SnapshotService
 from pypika_store.sync_load import SnapshotLoadError, load_snapshot
 from pypika_store.testing import PikaServer
 
@@ -151,8 +152,8 @@ def test_snapshot_answers_tryagain_then_a_listing(tmp_path):
         folder = os.path.join(server.data_dir, "dump", SERVED_PREFIX + uuid.decode())
         assert _files_match_listing(folder, names)
         assert client.execute_command("PIKAREPL", "SNAPSHOT")[0] == uuid  # served again, no new bgsave
-        service = SnapshotService.of(server.server)
-        assert service is server.server.snapshot_service
+        service = server.server.snapshot_service
+        assert isinstance(service, SnapshotService)
         assert service.held_positions() == [0, 0]
 
 
@@ -207,7 +208,7 @@ def test_file_refuses_bad_requests(master, args, error):
 
 def test_fetch_downloads_a_verified_snapshot(master, fetched):
     folder, positions, progress, _digest = fetched
-    listing = SnapshotService.of(master.server).served
+    listing = master.server.snapshot_service.served
     assert os.path.basename(folder) == listing.uuid and positions == listing.positions
     assert _files_match_listing(folder, listing.files)
     assert progress.received_bytes == progress.total_bytes == sum(size for size, _crc in listing.files.values())
@@ -222,7 +223,7 @@ def test_cut_transfer_resumes_without_refetching(master, tmp_path):
     folder, _positions, progress, received = _fetch(master, root)
     assert progress.resumed_bytes >= CHUNK and progress.received_bytes == total
     assert received < total - progress.resumed_bytes + CHUNK  # only the missing part came again
-    assert _files_match_listing(folder, SnapshotService.of(master.server).served.files)
+    assert _files_match_listing(folder, master.server.snapshot_service.served.files)
 
 
 def test_changed_uuid_starts_over(master, tmp_path):
@@ -256,7 +257,7 @@ def test_snapshot_replaced_mid_transfer_restarts_with_the_new_one(master, tmp_pa
         return result
 
     folder, _positions = asyncio.run(run())
-    served = SnapshotService.of(master.server).served
+    served = master.server.snapshot_service.served
     assert os.path.basename(folder) == served.uuid != first_uuid
     assert f"full sync: the master replaced snapshot {first_uuid}, starting over" in caplog.messages
     assert _files_match_listing(folder, served.files)
@@ -293,7 +294,7 @@ def test_corrupted_chunk_is_fetched_again(master, tmp_path):
 
     folder, _positions, progress, _received = _fetch(master, str(tmp_path), link_factory=corrupt_once)
     assert links[0].corrupted == 1
-    assert _files_match_listing(folder, SnapshotService.of(master.server).served.files)
+    assert _files_match_listing(folder, master.server.snapshot_service.served.files)
     assert progress.received_bytes == progress.total_bytes
 
 

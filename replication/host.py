@@ -1,0 +1,92 @@
+"""What replication needs from the server it runs in, and from a slave's connection.
+
+Replication imports the engine, never the server (docs/replication-protocol.md): the server
+hands the master, the slave and the snapshot service a :class:`ReplicationHost` (the server
+implements it), and a master's session talks to its slave through a :class:`SlavePeer`
+(the server's client connection). Both are structural: nothing here is subclassed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+
+    from pypika_store.config import Config
+    from pypika_store.engine import Engine
+    from pypika_store.snapshot import Snapshot
+
+
+class BackgroundSaves(Protocol):
+    """The bgsaves a master serves full syncs from (one at a time, shared by every asker)."""
+
+    @property
+    def in_progress(self) -> bool:
+        """A bgsave is running."""
+
+    @property
+    def last(self) -> "Snapshot | None":
+        """The newest snapshot taken, or None."""
+
+    def start(self) -> None:
+        """Start a bgsave unless one is running."""
+
+
+class ReplicationHost(Protocol):
+    """The server, as the master, the slave and the snapshot service use it."""
+
+    #: Redis' master_replid (Pika's ReplicationID); a slave adopts its master's after a full sync.
+    replication_id: str
+
+    @property
+    def engine(self) -> "Engine":
+        """The data and the binlogs replication reads and writes."""
+
+    @property
+    def config(self) -> "Config":
+        """The replication settings (sync-window-size, repl-timeout, masterauth, db-sync-path...),
+        read when used: CONFIG SET applies at once."""
+
+    @property
+    def port(self) -> int:
+        """The port this server listens on: what a slave announces unless slave-announce-port
+        is set."""
+
+    @property
+    def loop(self) -> "AbstractEventLoop":
+        """The event loop the server runs in (replication schedules its callbacks there)."""
+
+    @property
+    def bgsave(self) -> BackgroundSaves:
+        """The bgsaves a master's full syncs are served from."""
+
+    def apply_replicated(self, db: int, argv: list[bytes]) -> bytes:
+        """Run a command received from the master in DB ``db``, past a slave's read-only
+        guard and without binlogging it again (the slave placed the master's item itself);
+        its encoded reply (an error starts with ``-``)."""
+
+    def end_turn(self) -> None:
+        """Commit what this turn wrote (and send the replies waiting for that commit)."""
+
+    def data_replaced(self) -> None:
+        """A full sync replaced every DB's data as a whole (every WATCH breaks)."""
+
+
+class SlavePeer(Protocol):
+    """A slave's connection to this master, as its session uses it."""
+
+    #: Unique among the server's connections.
+    id: int
+    #: ``host:port`` of the slave's end (``[host]:port`` for IPv6).
+    address: str
+    #: The connection's kind (CLIENT LIST, CLIENT KILL TYPE): a session marks it ``slave``.
+    kind: str
+    #: Called once when the connection is gone.
+    on_close: list[Callable[[], None]]
+
+    def push(self, data: bytes) -> None:
+        """Send data the slave did not ask for (pushed items), never inside a reply."""
+
+    def close(self) -> None:
+        """Disconnect (once the replies already collected are written)."""

@@ -203,6 +203,8 @@ def container(name: str, arity: int, flags: str = "", group: str = "server", sum
     TABLE.declare(spec)
 
     def answer_without_subcommand(handler: Handler) -> Handler:
+        if not lists_subcommands:
+            raise ValueError(f"{name!r} runs its subcommands: it has no call without subcommand")
         spec.handler = handler
         spec.summary = spec.summary or _summary(handler)
         return handler

@@ -16,7 +16,17 @@ from pypika_store.errors import (
 )
 from pypika_store.keyspace import Keyspace
 
-from ..arguments import INT64_MAX, INT64_MIN, Arguments, ScanOptions, c_string, key_matcher, parse_c_int, parse_cursor, parse_int
+from ..arguments import (
+    INT64_MAX,
+    INT64_MIN,
+    Arguments,
+    ScanOptions,
+    c_string,
+    key_matcher,
+    parse_c_int,
+    parse_cursor,
+    parse_int,
+)
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO, Status
@@ -107,6 +117,7 @@ def _expire(client: Client, argv: list[bytes], in_seconds: bool, relative: bool)
     return ONE
 
 
+# The four differ only in the unit of the time and whether it is relative to now.
 for _name, _summary, _in_seconds, _relative in (
     ("expire", "Set a key's time to live in seconds.", True, True),
     ("pexpire", "Set a key's time to live in milliseconds.", False, True),
@@ -128,6 +139,7 @@ def _ttl(client: Client, argv: list[bytes], in_ms: bool, absolute: bool) -> int:
     return value if in_ms else (value + 500) // 1000
 
 
+# The four differ only in the unit of the answer and whether it is the time left or the deadline.
 for _name, _summary, _in_ms, _absolute in (
     ("ttl", "Get the time to live for a key in seconds.", False, False),
     ("pttl", "Get the time to live for a key in milliseconds.", True, False),

@@ -100,3 +100,257 @@ def unknown_command(argv: list[bytes]) -> CommandError:
         args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
     name = argv[0].decode("utf-8", "replace")[:128]
     return CommandError(f"ERR unknown command '{name}', with args beginning with: {args}")
+
+
+def subcommand_syntax_error(argv: list[bytes]) -> CommandError:
+    """Redis' addReplySubcommandSyntaxError: a container's subcommand (PUBSUB CHANNELS, XINFO
+    STREAM...) called with arguments it does not take."""
+    return CommandError(f"ERR unknown subcommand or wrong number of arguments for "
+                        f"'{argv[1][:128].decode('utf-8', 'surrogateescape')}'. "
+                        f"Try {argv[0].decode('utf-8', 'replace').upper()} HELP.")
+
+
+def debug_subcommand_error(argv: list[bytes]) -> CommandError:
+    """DEBUG's error for a subcommand it lacks or one given the wrong number of arguments."""
+    return CommandError(f"ERR Unknown subcommand or wrong number of arguments for "
+                        f"'{argv[1].decode('utf-8', 'replace')}'. Try DEBUG HELP.")
+
+
+# -- connection and server commands ------------------------------------------------------------------
+
+
+class DbIndexOutOfRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR DB index is out of range")
+
+
+class NoPasswordConfiguredError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR AUTH <password> called without any password configured for the default user. "
+                         "Are you sure your configuration is correct?")
+
+
+class WrongPassError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("WRONGPASS invalid username-password pair or user is disabled.")
+
+
+class ProtocolVersionError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Protocol version is not an integer or out of range")
+
+
+class NoProtocolError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("NOPROTO unsupported protocol version")
+
+
+class HelloNoAuthError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                         "select the RESP protocol version at the same time")
+
+
+def hello_option_error(option: bytes) -> CommandError:
+    return CommandError(f"ERR Syntax error in HELLO option '{option.decode('utf-8', 'replace')}'")
+
+
+class NoShutdownInProgressError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR No shutdown in progress.")
+
+
+class BackgroundSaveInProgressError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Background save already in progress")
+
+
+class InvalidArgumentError(CommandError):
+    """Pika's reply to a malformed argument (PURGELOGSTO)."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid Argument")
+
+
+def unknown_config_option(name: str) -> CommandError:
+    return CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+
+
+def config_set_failed(name: str, reason: str) -> CommandError:
+    """CONFIG SET refused ``name``: duplicated, immutable, or a bad value (``reason``)."""
+    return CommandError(f"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}")
+
+
+class NoConfigFileError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The server is running without a config file")
+
+
+def config_rewrite_failed(reason: str) -> CommandError:
+    return CommandError(f"ERR Rewriting config file: {reason}")
+
+
+def unknown_client_type(name: bytes) -> CommandError:
+    return CommandError(f"ERR Unknown client type '{name.decode('utf-8', 'replace')}'")
+
+
+class InvalidClientIdError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid client ID")
+
+
+class ClientIdNotPositiveError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR client-id should be greater than 0")
+
+
+class ClientNameError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Client names cannot contain spaces, newlines or special characters.")
+
+
+class NoSuchClientError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR No such client")
+
+
+class InvalidCommandError(CommandError):
+    """COMMAND GETKEYS of a command that does not exist."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid command specified")
+
+
+class NoKeyArgumentsError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The command has no key arguments")
+
+
+class InvalidArgumentCountError(CommandError):
+    """COMMAND GETKEYS of a call whose arity its command refuses."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid number of arguments specified for command")
+
+
+# -- keys and strings ------------------------------------------------------------------------------
+
+
+def invalid_expire_time(command_name: str) -> CommandError:
+    return CommandError(f"ERR invalid expire time in '{command_name}' command")
+
+
+def unsupported_option(option: bytes) -> CommandError:
+    return CommandError(f"ERR Unsupported option {option.decode('utf-8', 'surrogateescape')}")
+
+
+class NxWithOtherConditionsError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR NX and XX, GT or LT options at the same time are not compatible")
+
+
+class GtWithLtError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR GT and LT options at the same time are not compatible")
+
+
+class SameObjectError(CommandError):
+    """MOVE or COPY onto the key itself."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR source and destination objects are the same")
+
+
+class BusyKeyError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("BUSYKEY Target key name already exists.")
+
+
+class InvalidTtlError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid TTL value, must be >= 0")
+
+
+class InvalidIdleTimeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid IDLETIME value, must be >= 0")
+
+
+class InvalidFreqError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid FREQ value, must be >= 0 and <= 255")
+
+
+class NoLfuPolicyError(CommandError):
+    """OBJECT FREQ without an LFU maxmemory policy (pypika-store never has one)."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+                         "that when switching between policies at runtime LRU and LFU data will take some time "
+                         "to adjust.")
+
+
+class StringTooLongError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+
+
+class OffsetOutOfRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR offset is out of range")
+
+
+class DecrementOverflowError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR decrement would overflow")
+
+
+class NanOrInfinityError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR increment would produce NaN or Infinity")
+
+
+class BitOffsetError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR bit offset is not an integer or out of range")
+
+
+class BitValueError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR bit is not an integer or out of range")
+
+
+class BitArgumentError(CommandError):
+    """BITPOS' bit other than 0 or 1."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR The bit argument must be 1 or 0.")
+
+
+class BitopNotArityError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR BITOP NOT must be called with a single source key.")
+
+
+class NoSuchHllKeyError(CommandError):
+    """PFDEBUG of a missing key."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR The specified key does not exist")
+
+
+def unknown_pfdebug_subcommand(subcommand: bytes) -> CommandError:
+    return CommandError(f"ERR Unknown PFDEBUG subcommand '{subcommand.decode('utf-8', 'replace')}'")
+
+
+def invalid_db_type(argv: list[bytes]) -> CommandError:
+    """Pika's PKSCANRANGE with an unknown type argument."""
+    return CommandError(f"ERR invalid DB for '{argv[0].decode('utf-8', 'replace').lower()}'")
+
+
+class InvalidRangeError(CommandError):
+    """Pika's PKHSCANRANGE with start past end."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid argument: error in given range")

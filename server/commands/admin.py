@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import time
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
-
 from pypika_store.digest import dataset_digest, value_digest
+from pypika_store.errors import NoShutdownInProgressError, SyntaxErrorReply, debug_subcommand_error
 
+from ..arguments import Arguments
 from ..connection import Client
 from ..info import render
-from ..registry import command
+from ..registry import command, container, help_reply
 from ..resp.replies import NO_REPLY, OK, Status
 
 
 def _flush_mode(argv: list[bytes]) -> None:
     """FLUSHDB/FLUSHALL accept ASYNC or SYNC; both empty the DB before replying here."""
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].upper() not in (b"ASYNC", b"SYNC")):
-        raise SyntaxErrorReply()
+    args = Arguments(argv, 1)
+    args.one_of(b"ASYNC", b"SYNC")
+    args.expect_end()
 
 
 @command("flushdb", arity=-1, flags="write", group="server")
@@ -50,11 +51,15 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
     Every write is already in LMDB, so SAVE and NOSAVE both stop cleanly with nothing lost;
     NOW, FORCE and ABORT are accepted as Redis 7 accepts them.
     """
-    for arg in argv[1:]:
-        if arg.upper() not in (b"SAVE", b"NOSAVE", b"NOW", b"FORCE", b"ABORT"):
+    args = Arguments(argv, 1)
+    options = set()
+    while args:
+        option = args.one_of(b"SAVE", b"NOSAVE", b"NOW", b"FORCE", b"ABORT")
+        if option is None:
             raise SyntaxErrorReply()
-    if any(arg.upper() == b"ABORT" for arg in argv[1:]):
-        raise CommandError("ERR No shutdown in progress.")
+        options.add(option)
+    if b"ABORT" in options:
+        raise NoShutdownInProgressError()
     client.server.request_shutdown()
     return NO_REPLY
 
@@ -72,40 +77,49 @@ def time_(client: Client, argv: list[bytes]) -> object:
     return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
 
 
-_DEBUG_HELP = [
-    "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+container("debug", arity=-2, flags="admin noscript loading stale", group="server",
+          summary="A container for debugging commands (DIGEST, DIGEST-VALUE, SLEEP).",
+          lists_subcommands=False, subcommand_error=debug_subcommand_error)
+
+_DEBUG_FLAGS = "admin noscript loading stale"
+
+
+@command("debug|digest", arity=2, flags=_DEBUG_FLAGS, group="server", help=(
     "DIGEST",
     "    Output a hex signature representing the current DB content (Redis' algorithm).",
+))
+def debug_digest(client: Client, argv: list[bytes]) -> object:
+    """The digest of the whole dataset, as redis-server computes it for the same data."""
+    return Status(dataset_digest(client.server.engine.keyspaces).hex())
+
+
+@command("debug|digest-value", arity=-2, flags=_DEBUG_FLAGS, group="server", help=(
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
-    "SLEEP <seconds>",
-    "    Stop the server for <seconds>. Decimals allowed.",
-    "HELP",
-    "    Print this help.",
-]
+))
+def debug_digest_value(client: Client, argv: list[bytes]) -> object:
+    """The digest of each key's value (zeros for a missing key)."""
+    keyspace = client.keyspace
+    digests = []
+    for key in argv[2:]:
+        record = keyspace.get_record(key)
+        digests.append(Status((bytes(20) if record is None else value_digest(keyspace, key, record)).hex()))
+    return digests
 
 
-@command("debug", arity=-2, flags="admin noscript loading stale", group="server")
-def debug(client: Client, argv: list[bytes]) -> object:
-    """A container for debugging commands (DIGEST, DIGEST-VALUE, SLEEP)."""
-    sub = argv[1].upper()
-    if sub == b"HELP" and len(argv) == 2:
-        return [Status(line) for line in _DEBUG_HELP]
-    if sub == b"DIGEST" and len(argv) == 2:
-        return Status(dataset_digest(client.server.engine.keyspaces).hex())
-    if sub == b"DIGEST-VALUE":
-        keyspace = client.keyspace
-        digests = []
-        for key in argv[2:]:
-            record = keyspace.get_record(key)
-            digests.append(Status((bytes(20) if record is None else value_digest(keyspace, key, record)).hex()))
-        return digests
-    if sub == b"SLEEP" and len(argv) == 3:
-        try:
-            seconds = float(argv[2])
-        except ValueError:
-            seconds = 0.0
-        time.sleep(max(seconds, 0.0))  # blocks the whole server, as Redis' DEBUG SLEEP does
-        return OK
-    raise CommandError(f"ERR Unknown subcommand or wrong number of arguments for "
-                       f"'{argv[1].decode('utf-8', 'replace')}'. Try DEBUG HELP.")
+@command("debug|sleep", arity=3, flags=_DEBUG_FLAGS, group="server",
+         help=("SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."))
+def debug_sleep(client: Client, argv: list[bytes]) -> object:
+    """Block the whole server for a while, as Redis' DEBUG SLEEP does (a bad number is 0)."""
+    try:
+        seconds = float(argv[2])
+    except ValueError:
+        seconds = 0.0
+    time.sleep(max(seconds, 0.0))
+    return OK
+
+
+@command("debug|help", arity=2, flags=_DEBUG_FLAGS, group="server", help=("HELP", "    Print this help."))
+def debug_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return help_reply(argv)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pypika_store import bitops
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import BitArgumentError, BitOffsetError, BitopNotArityError, BitValueError, SyntaxErrorReply
 
 from ..connection import Client
 from ..registry import command
@@ -14,15 +14,10 @@ from .strings import check_string_length
 _MAX_BIT_OFFSET = 2**32 - 1
 
 
-class _BitOffsetError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR bit offset is not an integer or out of range")
-
-
 def _bit_offset(client: Client, arg: bytes) -> int:
-    offset = parse_int(arg, _BitOffsetError)
+    offset = parse_int(arg, BitOffsetError)
     if offset < 0 or offset > _MAX_BIT_OFFSET:
-        raise _BitOffsetError()
+        raise BitOffsetError()
     check_string_length(client, (offset >> 3) + 1)
     return offset
 
@@ -32,7 +27,7 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     """Sets or clears the bit at offset in the string value stored at key."""
     offset = _bit_offset(client, argv[2])
     if argv[3] not in (b"0", b"1"):
-        raise CommandError("ERR bit is not an integer or out of range")
+        raise BitValueError()
     keyspace = client.keyspace
     old_value, expire_at = keyspace.get_string_entry(argv[1]) or (b"", 0)
     value, old_bit = bitops.set_bit(old_value, offset, argv[3] == b"1")
@@ -98,7 +93,7 @@ def bitpos(client: Client, argv: list[bytes]) -> object:
     """Find first bit set or clear in a string."""
     bit = parse_int(argv[2])
     if bit not in (0, 1):
-        raise CommandError("ERR The bit argument must be 1 or 0.")
+        raise BitArgumentError()
     value = client.keyspace.get_string(argv[1])
     if value is None:
         return -1 if bit else 0
@@ -121,7 +116,7 @@ def bitop(client: Client, argv: list[bytes]) -> object:
         raise SyntaxErrorReply()
     sources = argv[3:]
     if operation == b"NOT" and len(sources) != 1:
-        raise CommandError("ERR BITOP NOT must be called with a single source key.")
+        raise BitopNotArityError()
     keyspace = client.keyspace
     values = [keyspace.get_string(key) or b"" for key in sources]
     result = bitops.bit_operation(operation, values)

@@ -4,52 +4,25 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import (
+    ClientIdNotPositiveError,
+    ClientNameError,
+    InvalidClientIdError,
+    NoSuchClientError,
+    SyntaxErrorReply,
+    unknown_client_type,
+)
 
+from ..arguments import Arguments, parse_int
 from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, Client
-from ..registry import command, container
-from ..resp.replies import OK, Status
-from ..arguments import parse_int
+from ..registry import command, container, help_reply
+from ..resp.replies import OK
 
 container("client", arity=-2, flags="", group="connection")
 
 #: CLIENT KILL TYPE / CLIENT LIST TYPE names and the connection kind each selects.
 _TYPES = {"normal": NORMAL, "master": MASTER, "replica": REPLICA, "slave": REPLICA, "pubsub": PUBSUB}
 _FLAGS = {NORMAL: "N", MASTER: "M", REPLICA: "S", PUBSUB: "P"}
-
-_HELP = [
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "GETNAME",
-    "    Return the name of the current connection.",
-    "ID",
-    "    Return the ID of the current connection.",
-    "INFO",
-    "    Return information about the current client connection.",
-    "KILL <ip:port>",
-    "    Kill connection made from <ip:port>.",
-    "KILL <option> <value> [<option> <value> [...]]",
-    "    Kill connections. Options are:",
-    "    * ADDR (<ip:port>|<unixsocket>:0)",
-    "      Kill connections made from the specified address",
-    "    * LADDR (<ip:port>|<unixsocket>:0)",
-    "      Kill connections made to specified local address",
-    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-    "      Kill connections by type.",
-    "    * USER <username>",
-    "      Kill connections authenticated by <username>.",
-    "    * SKIPME (YES|NO)",
-    "      Skip killing current connection (default: yes).",
-    "    * ID <client-id>",
-    "      Kill connections by client id.",
-    "LIST [options ...]",
-    "    Return information about client connections. Options:",
-    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-    "      Return clients of specified type.",
-    "SETNAME <name>",
-    "    Assign the name <name> to the current connection.",
-    "HELP",
-    "    Print this help.",
-]
 
 
 def describe(client: Client) -> str:
@@ -83,56 +56,32 @@ def _flags(client: Client) -> str:
 def _client_type(arg: bytes) -> str:
     name = arg.decode("utf-8", "replace").lower()
     if name not in _TYPES:
-        raise CommandError(f"ERR Unknown client type '{arg.decode('utf-8', 'replace')}'")
+        raise unknown_client_type(arg)
     return _TYPES[name]
 
 
-@command("client|list", arity=-2, flags="admin noscript loading stale", group="connection")
-def client_list(client: Client, argv: list[bytes]) -> object:
-    """Get the list of client connections."""
-    clients: Iterable[Client] = client.server.clients.values()
-    if len(argv) == 4 and argv[2].upper() == b"TYPE":
-        kind = _client_type(argv[3])
-        clients = [each for each in clients if each.kind == kind]
-    elif len(argv) >= 4 and argv[2].upper() == b"ID":
-        ids = set()
-        for arg in argv[3:]:
-            try:
-                ids.add(parse_int(arg))
-            except CommandError:
-                raise CommandError("ERR Invalid client ID") from None
-        clients = [each for each in clients if each.id in ids]
-    elif len(argv) != 2:
-        raise SyntaxErrorReply()
-    return "".join(describe(each) + "\n" for each in clients)
+# The subcommands in the order of CLIENT HELP.
 
 
-@command("client|info", arity=2, flags="loading stale", group="connection")
-def client_info(client: Client, argv: list[bytes]) -> object:
-    """Get information about the current connection."""
-    return describe(client) + "\n"
+@command("client|getname", arity=2, flags="loading stale", group="connection",
+         help=("GETNAME", "    Return the name of the current connection."))
+def client_getname(client: Client, argv: list[bytes]) -> object:
+    """Get the current connection name."""
+    return client.name or None
 
 
-@command("client|id", arity=2, flags="loading stale", group="connection")
+@command("client|id", arity=2, flags="loading stale", group="connection",
+         help=("ID", "    Return the ID of the current connection."))
 def client_id(client: Client, argv: list[bytes]) -> object:
     """Get the current connection ID."""
     return client.id
 
 
-@command("client|setname", arity=3, flags="loading stale", group="connection")
-def client_setname(client: Client, argv: list[bytes]) -> object:
-    """Set the current connection name."""
-    name = argv[2]
-    if any(byte < 0x21 or byte > 0x7E for byte in name):
-        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
-    client.name = name
-    return OK
-
-
-@command("client|getname", arity=2, flags="loading stale", group="connection")
-def client_getname(client: Client, argv: list[bytes]) -> object:
-    """Get the current connection name."""
-    return client.name or None
+@command("client|info", arity=2, flags="loading stale", group="connection",
+         help=("INFO", "    Return information about the current client connection."))
+def client_info(client: Client, argv: list[bytes]) -> object:
+    """Get information about the current connection."""
+    return describe(client) + "\n"
 
 
 def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Client], bool]], bool, str | None]:
@@ -143,16 +92,15 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
     kind = None
     if len(argv) % 2:
         raise SyntaxErrorReply()
-    for option, value in zip(argv[2::2], argv[3::2]):
-        option = option.upper()
+    args = Arguments(argv, 2)
+    while args:
+        option = args.keyword()
+        value = args.take()
         text = value.decode("utf-8", "replace")
         if option == b"ID":
-            try:
-                wanted_id = parse_int(value)
-            except CommandError:
-                wanted_id = 0
+            wanted_id = parse_int(value, ClientIdNotPositiveError)
             if wanted_id <= 0:
-                raise CommandError("ERR client-id should be greater than 0")
+                raise ClientIdNotPositiveError()
             filters.append(lambda each, wanted=wanted_id: each.id == wanted)
         elif option == b"TYPE":
             kind = _client_type(value)
@@ -172,7 +120,24 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
     return filters, skip_me, kind
 
 
-@command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection")
+@command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection", help=(
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "    * ID <client-id>",
+    "      Kill connections by client id.",
+))
 def client_kill(client: Client, argv: list[bytes]) -> object:
     """Kill connections: by address (old form) or by filters (returns how many)."""
     clients = list(client.server.clients.values())
@@ -180,7 +145,7 @@ def client_kill(client: Client, argv: list[bytes]) -> object:
         address = argv[2].decode("utf-8", "replace")
         victims = [each for each in clients if each.address == address]
         if not victims:
-            raise CommandError("ERR No such client")
+            raise NoSuchClientError()
         for victim in victims:
             victim.close()
         return OK
@@ -195,7 +160,39 @@ def client_kill(client: Client, argv: list[bytes]) -> object:
     return len(victims)
 
 
-@command("client|help", arity=2, flags="loading stale", group="connection")
+@command("client|list", arity=-2, flags="admin noscript loading stale", group="connection", help=(
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+))
+def client_list(client: Client, argv: list[bytes]) -> object:
+    """Get the list of client connections."""
+    clients: Iterable[Client] = client.server.clients.values()
+    args = Arguments(argv, 2)
+    if len(argv) == 4 and args.flag(b"TYPE"):
+        kind = _client_type(args.take())
+        clients = [each for each in clients if each.kind == kind]
+    elif len(argv) >= 4 and args.flag(b"ID"):
+        ids = {parse_int(arg, InvalidClientIdError) for arg in args.rest()}
+        clients = [each for each in clients if each.id in ids]
+    elif len(argv) != 2:
+        raise SyntaxErrorReply()
+    return "".join(describe(each) + "\n" for each in clients)
+
+
+@command("client|setname", arity=3, flags="loading stale", group="connection",
+         help=("SETNAME <name>", "    Assign the name <name> to the current connection."))
+def client_setname(client: Client, argv: list[bytes]) -> object:
+    """Set the current connection name."""
+    name = argv[2]
+    if any(byte < 0x21 or byte > 0x7E for byte in name):
+        raise ClientNameError()
+    client.name = name
+    return OK
+
+
+@command("client|help", arity=2, flags="loading stale", group="connection", help=("HELP", "    Print this help."))
 def client_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
-    return [Status(line) for line in _HELP]
+    return help_reply(argv)

@@ -5,32 +5,25 @@ from __future__ import annotations
 import logging
 
 from pypika_store.config import OPTIONS, ConfigError
-from pypika_store.errors import CommandError
+from pypika_store.errors import (
+    NoConfigFileError,
+    WrongArityError,
+    config_rewrite_failed,
+    config_set_failed,
+    unknown_config_option,
+)
 from pypika_store.glob import compile_glob
 
 from ..connection import Client
 from ..log_format import LEVELS
-from ..registry import command, container
-from ..resp.replies import OK, Map, Status
+from ..registry import command, container, help_reply
+from ..resp.replies import OK, Map
 
 container("config", arity=-2, flags="", group="server")
 
-_HELP = [
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "GET <pattern>",
-    "    Return parameters matching the glob-like <pattern> and their values.",
-    "SET <directive> <value>",
-    "    Set the configuration <directive> to <value>.",
-    "RESETSTAT",
-    "    Reset statistics reported by the INFO command.",
-    "REWRITE",
-    "    Rewrite the configuration file.",
-    "HELP",
-    "    Print this help.",
-]
 
-
-@command("config|get", arity=-3, flags="admin noscript loading stale", group="server")
+@command("config|get", arity=-3, flags="admin noscript loading stale", group="server",
+         help=("GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values."))
 def config_get(client: Client, argv: list[bytes]) -> object:
     """Get the values of configuration parameters matching glob patterns."""
     config = client.server.config
@@ -51,11 +44,12 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
 
 
-@command("config|set", arity=-4, flags="admin noscript loading stale", group="server")
+@command("config|set", arity=-4, flags="admin noscript loading stale", group="server",
+         help=("SET <directive> <value>", "    Set the configuration <directive> to <value>."))
 def config_set(client: Client, argv: list[bytes]) -> object:
     """Set configuration parameters (all or none)."""
     if len(argv) % 2:
-        raise CommandError("ERR wrong number of arguments for 'config|set' command")
+        raise WrongArityError("config|set")
     config = client.server.config
     pairs = [(name.decode("utf-8", "replace").lower(), value.decode("utf-8", "surrogateescape"))
              for name, value in zip(argv[2::2], argv[3::2])]
@@ -63,44 +57,45 @@ def config_set(client: Client, argv: list[bytes]) -> object:
     for name, value in pairs:
         option = OPTIONS.get(name)
         if option is None:
-            raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
-        failed = f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+            raise unknown_config_option(name)
         if option.name in seen:
-            raise CommandError(failed + "duplicate parameter")
+            raise config_set_failed(name, "duplicate parameter")
         seen.add(option.name)
         if not option.mutable:
-            raise CommandError(failed + "can't set immutable config")
+            raise config_set_failed(name, "can't set immutable config")
         try:
             option.convert(value)
         except ConfigError as exc:
-            raise CommandError(failed + str(exc)) from None
+            raise config_set_failed(name, str(exc)) from None
     for name, value in pairs:
         config.set(name, value)
         _apply_side_effects(client, OPTIONS[name].name)
     return OK
 
 
-@command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server")
+@command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server",
+         help=("RESETSTAT", "    Reset statistics reported by the INFO command."))
 def config_resetstat(client: Client, argv: list[bytes]) -> object:
     """Reset the statistics reported by INFO."""
     client.server.reset_stats()
     return OK
 
 
-@command("config|rewrite", arity=2, flags="admin noscript loading stale", group="server")
+@command("config|rewrite", arity=2, flags="admin noscript loading stale", group="server",
+         help=("REWRITE", "    Rewrite the configuration file."))
 def config_rewrite(client: Client, argv: list[bytes]) -> object:
     """Rewrite the configuration file with the in-memory configuration."""
     config = client.server.config
     if not config.path:
-        raise CommandError("ERR The server is running without a config file")
+        raise NoConfigFileError()
     try:
         config.rewrite()
     except OSError as exc:
-        raise CommandError(f"ERR Rewriting config file: {exc.strerror}") from None
+        raise config_rewrite_failed(exc.strerror) from None
     return OK
 
 
-@command("config|help", arity=2, flags="loading stale", group="server")
+@command("config|help", arity=2, flags="loading stale", group="server", help=("HELP", "    Print this help."))
 def config_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
-    return [Status(line) for line in _HELP]
+    return help_reply(argv)

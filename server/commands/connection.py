@@ -5,12 +5,22 @@ from __future__ import annotations
 import hmac
 
 from pypika_store import REDIS_VERSION
-from pypika_store.errors import CommandError
+from pypika_store.errors import (
+    DbIndexOutOfRangeError,
+    HelloNoAuthError,
+    NoPasswordConfiguredError,
+    NoProtocolError,
+    ProtocolVersionError,
+    SyntaxErrorReply,
+    WrongPassError,
+    hello_option_error,
+    wrong_arity,
+)
 
 from ..connection import PUBSUB, Client
+from ..arguments import Arguments, c_string, parse_int
 from ..registry import command
 from ..resp.replies import OK, PONG, Map
-from ..arguments import parse_int
 
 _PONG_SUBSCRIBED = [b"pong", b""]
 
@@ -19,7 +29,7 @@ _PONG_SUBSCRIBED = [b"pong", b""]
 def ping(client: Client, argv: list[bytes]) -> object:
     """Ping the server."""
     if len(argv) > 2:
-        raise CommandError("ERR wrong number of arguments for 'ping' command")
+        raise wrong_arity(argv)
     if client.kind == PUBSUB and client.resp == 2:
         return [b"pong", argv[1] if len(argv) == 2 else b""]
     return argv[1] if len(argv) == 2 else PONG
@@ -42,12 +52,9 @@ def _check_password(client: Client, username: bytes | None, password: bytes) -> 
     """AUTH's check; ``username`` is None for the one-argument (password only) form."""
     required = client.server.config.get_str("requirepass")
     if not required and username is None:
-        raise CommandError(
-            "ERR AUTH <password> called without any password configured for the default user. "
-            "Are you sure your configuration is correct?"
-        )
+        raise NoPasswordConfiguredError()
     if username not in (None, b"default") or not hmac.compare_digest(password, required.encode()):
-        raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
+        raise WrongPassError()
     client.authenticated = True
 
 
@@ -55,7 +62,7 @@ def _check_password(client: Client, username: bytes | None, password: bytes) -> 
 def auth(client: Client, argv: list[bytes]) -> object:
     """Authenticate to the server."""
     if len(argv) > 3:
-        raise CommandError("ERR syntax error")
+        raise SyntaxErrorReply()
     username = argv[1] if len(argv) == 3 else None
     _check_password(client, username, argv[-1])
     return OK
@@ -66,7 +73,7 @@ def select(client: Client, argv: list[bytes]) -> object:
     """Change the selected database for the current connection."""
     index = parse_int(argv[1])
     if not 0 <= index < len(client.server.engine.keyspaces):
-        raise CommandError("ERR DB index is out of range")
+        raise DbIndexOutOfRangeError()
     client.select(index)
     return OK
 
@@ -74,31 +81,21 @@ def select(client: Client, argv: list[bytes]) -> object:
 @command("hello", arity=-1, flags="no_auth fast stale loading noscript", group="connection")
 def hello(client: Client, argv: list[bytes]) -> object:
     """Handshake with the server and choose RESP2 or RESP3."""
-    args = argv[1:]
-    if args:
-        try:
-            version = parse_int(args[0])
-        except CommandError:
-            raise CommandError("ERR Protocol version is not an integer or out of range") from None
-        if version not in (2, 3):
-            raise CommandError("NOPROTO unsupported protocol version")
-        args = args[1:]
-    else:
-        version = client.resp
+    args = Arguments(argv, 1)
+    version = args.take_int(ProtocolVersionError) if args else client.resp
+    if version not in (2, 3):
+        raise NoProtocolError()
     while args:
-        option = args[0].upper()
-        if option == b"AUTH" and len(args) >= 3:
-            _check_password(client, args[1], args[2])
-            args = args[3:]
-        elif option == b"SETNAME" and len(args) >= 2:
-            client.name = args[1]
-            args = args[2:]
+        option = args.take()
+        name = c_string(option).upper()
+        if name == b"AUTH" and args.remaining() >= 2:
+            _check_password(client, args.take(), args.take())
+        elif name == b"SETNAME" and args:
+            client.name = args.take()
         else:
-            raise CommandError(f"ERR Syntax error in HELLO option '{args[0].decode('utf-8', 'replace')}'")
+            raise hello_option_error(option)
     if not client.authenticated:
-        raise CommandError("NOAUTH HELLO must be called with the client already authenticated, "
-                           "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
-                           "authenticate the client and select the RESP protocol version at the same time")
+        raise HelloNoAuthError()
     client.set_protocol(version)
     return Map([
         (b"server", b"redis"),

@@ -8,7 +8,7 @@ elements``): replaying them gives the same bytes, and they are far smaller than 
 from __future__ import annotations
 
 from pypika_store import hyperloglog
-from pypika_store.errors import CommandError
+from pypika_store.errors import CommandError, NoSuchHllKeyError, unknown_pfdebug_subcommand
 from pypika_store.keyspace import KEEP_TTL
 
 from ..connection import Client
@@ -63,7 +63,7 @@ def pfdebug(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     value = keyspace.get_string(argv[2])
     if value is None:
-        raise CommandError("ERR The specified key does not exist")
+        raise NoSuchHllKeyError()
     if not hyperloglog.is_hll(value):
         raise CommandError(hyperloglog.INVALID_HLL_ERROR)
     subcommand = argv[1].lower()
@@ -77,4 +77,4 @@ def pfdebug(client: Client, argv: list[bytes]) -> object:
         if subcommand == b"todense":
             return int(converted)
         return hyperloglog.registers(dense)
-    raise CommandError(f"ERR Unknown PFDEBUG subcommand '{argv[1].decode('utf-8', 'replace')}'")
+    raise unknown_pfdebug_subcommand(argv[1])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import InvalidArgumentCountError, InvalidCommandError, NoKeyArgumentsError, SyntaxErrorReply
 from pypika_store.glob import compile_glob
 
+from ..arguments import Arguments
 from ..connection import Client
-from ..registry import ADMIN, FAST, TABLE, WRITE, CommandSpec, command
+from ..registry import ADMIN, FAST, TABLE, WRITE, CommandSpec, command, container, help_reply
 from ..resp.replies import Map, Status
 
 
@@ -32,7 +33,7 @@ def describe(spec: CommandSpec) -> list:
         _acl_categories(spec),
         [],
         [],
-        [describe(sub) for sub in spec.subcommands.values()],
+        [describe(sub) for sub in spec.shown_subcommands()],
     ]
 
 
@@ -40,88 +41,81 @@ def _lookup(name: bytes) -> CommandSpec | None:
     parent, _, sub = name.decode("utf-8", "replace").lower().partition("|")
     spec = TABLE.get(parent.encode())
     if spec is not None and sub:
-        return spec.subcommands.get(sub)
+        return next((each for each in spec.shown_subcommands() if each.name == sub), None)
     return spec
 
 
-@command("command", arity=-1, flags="loading stale", group="server")
+_FLAGS = "loading stale"
+
+
+@container("command", arity=-1, flags=_FLAGS, group="server",
+           help=("(no subcommand)", "    Return details about all Redis commands."))
 def command_(client: Client, argv: list[bytes]) -> object:
     """Get array of command details (COUNT, INFO, DOCS, LIST, GETKEYS as subcommands)."""
-    if len(argv) == 1:
-        return [describe(spec) for spec in TABLE]
-    sub = argv[1].upper()
-    handler = _SUBCOMMANDS.get(sub)
-    if handler is None:
-        raise CommandError(f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')}'. Try COMMAND HELP.")
-    return handler(argv[2:])
+    return [describe(spec) for spec in TABLE]
 
 
-def _count(args: list[bytes]) -> object:
-    if args:
-        raise CommandError("ERR wrong number of arguments for 'command|count' command")
+# The subcommands in the order of COMMAND HELP.
+
+
+@command("command|count", arity=2, flags=_FLAGS, group="server",
+         help=("COUNT", "    Return the total number of commands in this Redis server."))
+def command_count(client: Client, argv: list[bytes]) -> object:
+    """Get total number of commands (subcommands are not counted, as in Redis)."""
     return len(TABLE)
 
 
-def _info(args: list[bytes]) -> object:
+@command("command|list", arity=-2, flags=_FLAGS, group="server",
+         help=("LIST", "    Return a list of all commands in this Redis server."))
+def command_list(client: Client, argv: list[bytes]) -> object:
+    """Get an array of command names (and subcommands, as parent|sub)."""
+    names = [spec.full_name.encode() for spec in TABLE.all_specs()]
+    args = Arguments(argv, 2)
     if not args:
+        return names
+    if len(argv) == 5 and args.flag(b"FILTERBY") and args.flag(b"PATTERN"):
+        matches = compile_glob(args.take(), nocase=True)
+        return [name for name in names if matches(name)]
+    raise SyntaxErrorReply()
+
+
+@command("command|info", arity=-2, flags=_FLAGS, group="server",
+         help=("INFO [<command-name> ...]", "    Return details about multiple Redis commands."))
+def command_info(client: Client, argv: list[bytes]) -> object:
+    """Get array of specific command details (all commands without names)."""
+    if len(argv) == 2:
         return [describe(spec) for spec in TABLE]
-    return [None if (spec := _lookup(name)) is None else describe(spec) for name in args]
+    return [None if (spec := _lookup(name)) is None else describe(spec) for name in argv[2:]]
 
 
-def _docs(args: list[bytes]) -> object:
-    specs = [spec for spec in (_lookup(name) for name in args) if spec] if args else list(TABLE)
+@command("command|docs", arity=-2, flags=_FLAGS, group="server",
+         help=("DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands."))
+def command_docs(client: Client, argv: list[bytes]) -> object:
+    """Get array of specific command documentation (all commands without names)."""
+    names = argv[2:]
+    specs = [spec for spec in (_lookup(name) for name in names) if spec] if names else list(TABLE)
     return Map(
         (spec.full_name.encode(), Map([(b"summary", spec.summary.encode()), (b"group", spec.group.encode())]))
         for spec in specs
     )
 
 
-def _list(args: list[bytes]) -> object:
-    names = [spec.full_name.encode() for spec in TABLE.all_specs()]
-    if not args:
-        return names
-    if len(args) == 3 and args[0].upper() == b"FILTERBY" and args[1].upper() == b"PATTERN":
-        matches = compile_glob(args[2], nocase=True)
-        return [name for name in names if matches(name)]
-    raise SyntaxErrorReply()
-
-
-def _getkeys(args: list[bytes]) -> object:
-    if len(args) < 2:
-        raise CommandError("ERR wrong number of arguments for 'command|getkeys' command")
-    spec = TABLE.get(args[0])
+@command("command|getkeys", arity=-4, flags=_FLAGS, group="server",
+         help=("GETKEYS <full-command>", "    Return the keys from a full Redis command."))
+def command_getkeys(client: Client, argv: list[bytes]) -> object:
+    """Extract keys given a full Redis command."""
+    call = argv[2:]
+    spec = TABLE.get(call[0])
     if spec is None:
-        raise CommandError("ERR Invalid command specified")
+        raise InvalidCommandError()
     if not spec.first_key:
-        raise CommandError("ERR The command has no key arguments")
-    if not spec.arity_ok(len(args)):
-        raise CommandError("ERR Invalid number of arguments specified for command")
-    return spec.keys(args)
+        raise NoKeyArgumentsError()
+    if not spec.arity_ok(len(call)):
+        raise InvalidArgumentCountError()
+    return spec.keys(call)
 
 
-_HELP = [
-    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "(no subcommand)",
-    "    Return details about all Redis commands.",
-    "COUNT",
-    "    Return the total number of commands in this Redis server.",
-    "LIST",
-    "    Return a list of all commands in this Redis server.",
-    "INFO [<command-name> ...]",
-    "    Return details about multiple Redis commands.",
-    "DOCS [<command-name> ...]",
-    "    Return documentation details about multiple Redis commands.",
-    "GETKEYS <full-command>",
-    "    Return the keys from a full Redis command.",
-    "HELP",
-    "    Print this help.",
-]
-
-_SUBCOMMANDS = {
-    b"COUNT": _count,
-    b"INFO": _info,
-    b"DOCS": _docs,
-    b"LIST": _list,
-    b"GETKEYS": _getkeys,
-    b"HELP": lambda args: [Status(line) for line in _HELP],
-}
+@command("command|help", arity=2, flags=_FLAGS, group="server", help=("HELP", "    Print this help."))
+def command_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return help_reply(argv)

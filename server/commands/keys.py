@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply
+from functools import partial
+
+from pypika_store.errors import (
+    DbIndexOutOfRangeError,
+    GtWithLtError,
+    NoSuchKeyError,
+    NxWithOtherConditionsError,
+    SameObjectError,
+    SyntaxErrorReply,
+    invalid_expire_time,
+    unsupported_option,
+)
 from pypika_store.keyspace import Keyspace
 
+from ..arguments import (
+    INT64_MAX,
+    INT64_MIN,
+    Arguments,
+    ScanOptions,
+    c_string,
+    key_matcher,
+    parse_c_int,
+    parse_cursor,
+    parse_int,
+)
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO, Status
-from ..arguments import INT64_MAX, INT64_MIN, ScanOptions, c_string, key_matcher, parse_c_int, parse_cursor, parse_int
 
 # -- existence --------------------------------------------------------------------------------------
 
@@ -26,17 +47,14 @@ def unlink(client: Client, argv: list[bytes]) -> object:
     return del_(client, argv)
 
 
-@command("exists", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace")
+@command("exists", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace", aliases=("touch",))
 def exists(client: Client, argv: list[bytes]) -> object:
-    """Count how many of the given keys exist (a key named twice counts twice)."""
+    """Count how many of the given keys exist (a key named twice counts twice).
+
+    TOUCH is the same command: no access time is kept, so there is nothing else to update.
+    """
     keyspace = client.keyspace
     return sum(keyspace.exists(key) for key in argv[1:])
-
-
-@command("touch", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace")
-def touch(client: Client, argv: list[bytes]) -> object:
-    """Count the given keys that exist (no access time is kept, so nothing else changes)."""
-    return exists(client, argv)
 
 
 @command("type", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
@@ -51,16 +69,18 @@ _EXPIRE_FLAGS = (b"NX", b"XX", b"GT", b"LT")
 
 
 def _expire_flags(argv: list[bytes]) -> set[bytes]:
+    args = Arguments(argv, 3)
     flags = set()
-    for arg in argv[3:]:
+    while args:
+        arg = args.take()
         flag = c_string(arg).upper()
         if flag not in _EXPIRE_FLAGS:
-            raise CommandError(f"ERR Unsupported option {c_string(arg).decode('utf-8', 'surrogateescape')}")
+            raise unsupported_option(c_string(arg))
         flags.add(flag)
     if b"NX" in flags and flags & {b"XX", b"GT", b"LT"}:
-        raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
+        raise NxWithOtherConditionsError()
     if b"GT" in flags and b"LT" in flags:
-        raise CommandError("ERR GT and LT options at the same time are not compatible")
+        raise GtWithLtError()
     return flags
 
 
@@ -68,8 +88,7 @@ def _expire(client: Client, argv: list[bytes], in_seconds: bool, relative: bool)
     """EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: Redis 7's rules, option by option."""
     flags = _expire_flags(argv)
     when = parse_int(argv[2])
-    name = argv[0].decode("utf-8", "replace").lower()
-    invalid = CommandError(f"ERR invalid expire time in '{name}' command")
+    invalid = invalid_expire_time(argv[0].decode("utf-8", "replace").lower())
     if in_seconds:
         if when > INT64_MAX // 1000 or when < -(-INT64_MIN // 1000):
             raise invalid
@@ -98,32 +117,20 @@ def _expire(client: Client, argv: list[bytes], in_seconds: bool, relative: bool)
     return ONE
 
 
-@command("expire", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
-def expire(client: Client, argv: list[bytes]) -> object:
-    """Set a key's time to live in seconds."""
-    return _expire(client, argv, in_seconds=True, relative=True)
+# The four differ only in the unit of the time and whether it is relative to now.
+for _name, _summary, _in_seconds, _relative in (
+    ("expire", "Set a key's time to live in seconds.", True, True),
+    ("pexpire", "Set a key's time to live in milliseconds.", False, True),
+    ("expireat", "Set the expiration for a key as a UNIX timestamp in seconds.", True, False),
+    ("pexpireat", "Set the expiration for a key as a UNIX timestamp in milliseconds.", False, False),
+):
+    command(_name, arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace", summary=_summary)(
+        partial(_expire, in_seconds=_in_seconds, relative=_relative))
 
 
-@command("pexpire", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
-def pexpire(client: Client, argv: list[bytes]) -> object:
-    """Set a key's time to live in milliseconds."""
-    return _expire(client, argv, in_seconds=False, relative=True)
-
-
-@command("expireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
-def expireat(client: Client, argv: list[bytes]) -> object:
-    """Set the expiration for a key as a UNIX timestamp in seconds."""
-    return _expire(client, argv, in_seconds=True, relative=False)
-
-
-@command("pexpireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace")
-def pexpireat(client: Client, argv: list[bytes]) -> object:
-    """Set the expiration for a key as a UNIX timestamp in milliseconds."""
-    return _expire(client, argv, in_seconds=False, relative=False)
-
-
-def _ttl(client: Client, key: bytes, in_ms: bool, absolute: bool) -> int:
-    expire_at = client.keyspace.expire_at(key)
+def _ttl(client: Client, argv: list[bytes], in_ms: bool, absolute: bool) -> int:
+    """TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a missing key, -1 without expiry."""
+    expire_at = client.keyspace.expire_at(argv[1])
     if expire_at is None:
         return -2
     if expire_at == 0:
@@ -132,28 +139,15 @@ def _ttl(client: Client, key: bytes, in_ms: bool, absolute: bool) -> int:
     return value if in_ms else (value + 500) // 1000
 
 
-@command("ttl", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
-def ttl(client: Client, argv: list[bytes]) -> object:
-    """Get the time to live for a key in seconds."""
-    return _ttl(client, argv[1], in_ms=False, absolute=False)
-
-
-@command("pttl", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
-def pttl(client: Client, argv: list[bytes]) -> object:
-    """Get the time to live for a key in milliseconds."""
-    return _ttl(client, argv[1], in_ms=True, absolute=False)
-
-
-@command("expiretime", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
-def expiretime(client: Client, argv: list[bytes]) -> object:
-    """Get the expiration Unix timestamp for a key in seconds."""
-    return _ttl(client, argv[1], in_ms=False, absolute=True)
-
-
-@command("pexpiretime", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
-def pexpiretime(client: Client, argv: list[bytes]) -> object:
-    """Get the expiration Unix timestamp for a key in milliseconds."""
-    return _ttl(client, argv[1], in_ms=True, absolute=True)
+# The four differ only in the unit of the answer and whether it is the time left or the deadline.
+for _name, _summary, _in_ms, _absolute in (
+    ("ttl", "Get the time to live for a key in seconds.", False, False),
+    ("pttl", "Get the time to live for a key in milliseconds.", True, False),
+    ("expiretime", "Get the expiration Unix timestamp for a key in seconds.", False, True),
+    ("pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds.", True, True),
+):
+    command(_name, arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace", summary=_summary)(
+        partial(_ttl, in_ms=_in_ms, absolute=_absolute))
 
 
 @command("persist", arity=2, flags="write fast", keys=(1, 1, 1), group="keyspace")
@@ -231,7 +225,7 @@ def _database(client: Client, arg: bytes) -> Keyspace:
     index = parse_c_int(arg)
     keyspaces = client.server.engine.keyspaces
     if not 0 <= index < len(keyspaces):
-        raise CommandError("ERR DB index is out of range")
+        raise DbIndexOutOfRangeError()
     return keyspaces[index]
 
 
@@ -246,7 +240,7 @@ def move(client: Client, argv: list[bytes]) -> object:
     target = _database(client, argv[2])
     source = client.keyspace
     if target is source:
-        raise CommandError("ERR source and destination objects are the same")
+        raise SameObjectError()
     record = source.get_record(argv[1])
     if record is None or target.exists(argv[1]):
         return ZERO
@@ -263,20 +257,18 @@ def copy(client: Client, argv: list[bytes]) -> object:
     """
     target = client.keyspace
     replace = False
-    index = 3
-    while index < len(argv):
-        option = c_string(argv[index]).upper()
+    args = Arguments(argv, 3)
+    while args:
+        option = args.keyword()
         if option == b"REPLACE":
             replace = True
-        elif option == b"DB" and index + 1 < len(argv):
-            index += 1
-            target = _database(client, argv[index])
+        elif option == b"DB" and args:
+            target = _database(client, args.take())
         else:
             raise SyntaxErrorReply()
-        index += 1
     source = client.keyspace
     if target is source and argv[1] == argv[2]:
-        raise CommandError("ERR source and destination objects are the same")
+        raise SameObjectError()
     record = source.get_record(argv[1])
     if record is None or (not replace and target.exists(argv[2])):
         return ZERO

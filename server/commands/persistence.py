@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import BackgroundSaveInProgressError, InvalidArgumentError
 
 from ..connection import Client
 from ..registry import command
@@ -20,7 +20,7 @@ def bgsave(client: Client, argv: list[bytes]) -> object:
 def save(client: Client, argv: list[bytes]) -> object:
     """Save a snapshot now, blocking the server while it is copied."""
     if client.server.bgsave.in_progress:
-        raise CommandError("ERR Background save already in progress")
+        raise BackgroundSaveInProgressError()
     client.server.bgsave.save()
     return OK
 
@@ -41,6 +41,6 @@ def purgelogsto(client: Client, argv: list[bytes]) -> object:
     binlogs = client.server.engine.binlogs
     if (len(argv) > 3 or not name.startswith("write2file") or not number.isdigit() or not db.startswith("db")
             or not db[2:].isdigit() or int(db[2:]) >= len(binlogs)):
-        raise CommandError("ERR Invalid Argument")
+        raise InvalidArgumentError()
     client.server.purge_binlogs(int(db[2:]), target=int(number))
     return OK

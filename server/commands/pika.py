@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pypika_store.errors import CommandError, NotIntegerError, SyntaxErrorReply, WrongTypeError
+from pypika_store.errors import InvalidRangeError, NotIntegerError, SyntaxErrorReply, WrongTypeError, invalid_db_type
 from pypika_store.storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STRING, TAG_ZSET
 
 from ..connection import Client
 from ..registry import command
-from ..arguments import key_matcher, parse_int
+from ..arguments import Arguments, key_matcher, parse_int
 
 #: PKSCANRANGE's type argument → (tag, whether string values are returned too).
 _TYPES = {b"string_with_value": (TAG_STRING, True), b"string": (TAG_STRING, False), b"hash": (TAG_HASH, False),
           b"set": (TAG_SET, False), b"zset": (TAG_ZSET, False), b"list": (TAG_LIST, False)}
 #: Pika's limit on PKPATTERNMATCHDEL's count (storage::BATCH_DELETE_LIMIT).
 BATCH_DELETE_LIMIT = 100
-_RANGE_ERROR = "ERR Invalid argument: error in given range"
 
 
 class _RangeOptions:
@@ -26,18 +25,17 @@ class _RangeOptions:
     def __init__(self, argv: list[bytes]) -> None:
         self.pattern = b"*"
         self.limit = 10
-        index = 4
-        while index < len(argv):
-            option = argv[index].lower()
-            if option not in (b"match", b"limit") or index + 1 >= len(argv):
+        args = Arguments(argv, 4)
+        while args:
+            option = args.keyword()
+            if option not in (b"MATCH", b"LIMIT") or not args:
                 raise SyntaxErrorReply()
-            if option == b"match":
-                self.pattern = argv[index + 1]
+            if option == b"MATCH":
+                self.pattern = args.take()
             else:
-                self.limit = parse_int(argv[index + 1])
+                self.limit = args.take_int()
                 if self.limit <= 0:
                     raise NotIntegerError()
-            index += 2
         self.matches = key_matcher(self.pattern)
 
     def match(self, name: bytes) -> bool:
@@ -56,7 +54,7 @@ def _within(name: bytes, end: bytes, reverse: bool) -> bool:
 def _key_range(client: Client, argv: list[bytes], reverse: bool) -> object:
     kind = _TYPES.get(argv[1].lower())
     if kind is None:
-        raise CommandError(f"ERR invalid DB for '{argv[0].decode('utf-8', 'replace').lower()}'")
+        raise invalid_db_type(argv)
     tag, with_values = kind
     start, end = argv[2], argv[3]
     options = _RangeOptions(argv)
@@ -102,7 +100,7 @@ def _field_range(client: Client, argv: list[bytes], reverse: bool) -> object:
     start, end = argv[2], argv[3]
     options = _RangeOptions(argv)
     if not _in_order(start, end, reverse):
-        raise CommandError(_RANGE_ERROR)
+        raise InvalidRangeError()
     found: list[bytes] = []
     next_field = b""
     scanned = 0

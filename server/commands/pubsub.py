@@ -9,26 +9,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import subcommand_syntax_error
 
 from ..connection import NORMAL, PUBSUB, Client
-from ..registry import command, container
-from ..resp.replies import Push, Raw, Status
+from ..registry import command, container, help_reply
+from ..resp.replies import Push, Raw
 
 container("pubsub", arity=-2, flags="", group="pubsub")
-
-_HELP = [
-    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "CHANNELS [<pattern>]",
-    "    Return the currently active channels matching a <pattern> (default: '*').",
-    "NUMPAT",
-    "    Return number of subscriptions to patterns.",
-    "NUMSUB [<channel> ...]",
-    "    Return the number of subscribers for the specified channels, excluding",
-    "    pattern subscriptions(default: no channels).",
-    "HELP",
-    "    Prints this help.",
-]
 
 
 def _confirm(client: Client, kind: bytes, names: list[bytes] | list[None],
@@ -83,16 +70,32 @@ def publish(client: Client, argv: list[bytes]) -> object:
     return client.server.pubsub.publish(argv[1], argv[2])
 
 
-@command("pubsub|channels", arity=-2, flags="pubsub loading stale", group="pubsub")
+# The subcommands in the order of PUBSUB HELP.
+
+
+@command("pubsub|channels", arity=-2, flags="pubsub loading stale", group="pubsub", help=(
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+))
 def pubsub_channels(client: Client, argv: list[bytes]) -> object:
     """List active channels."""
     if len(argv) > 3:
-        raise CommandError("ERR unknown subcommand or wrong number of arguments for "
-                           f"'{argv[1].decode('utf-8', 'replace')[:128]}'. Try PUBSUB HELP.")
+        raise subcommand_syntax_error(argv)
     return client.server.pubsub.matching_channels(argv[2] if len(argv) == 3 else None)
 
 
-@command("pubsub|numsub", arity=-2, flags="pubsub loading stale", group="pubsub")
+@command("pubsub|numpat", arity=2, flags="pubsub loading stale", group="pubsub",
+         help=("NUMPAT", "    Return number of subscriptions to patterns."))
+def pubsub_numpat(client: Client, argv: list[bytes]) -> object:
+    """Get the count of unique patterns pattern subscriptions."""
+    return len(client.server.pubsub.patterns)
+
+
+@command("pubsub|numsub", arity=-2, flags="pubsub loading stale", group="pubsub", help=(
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+))
 def pubsub_numsub(client: Client, argv: list[bytes]) -> object:
     """Get the count of subscribers for channels."""
     subscribers = client.server.pubsub.channels.subscribers
@@ -102,13 +105,7 @@ def pubsub_numsub(client: Client, argv: list[bytes]) -> object:
     return reply
 
 
-@command("pubsub|numpat", arity=2, flags="pubsub loading stale", group="pubsub")
-def pubsub_numpat(client: Client, argv: list[bytes]) -> object:
-    """Get the count of unique patterns pattern subscriptions."""
-    return len(client.server.pubsub.patterns)
-
-
-@command("pubsub|help", arity=2, flags="loading stale", group="pubsub")
+@command("pubsub|help", arity=2, flags="loading stale", group="pubsub", help=("HELP", "    Prints this help."))
 def pubsub_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
-    return [Status(line) for line in _HELP]
+    return help_reply(argv)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pypika_store import dump_payload
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import (
+    BusyKeyError,
+    InvalidFreqError,
+    InvalidIdleTimeError,
+    InvalidTtlError,
+    NoLfuPolicyError,
+    SyntaxErrorReply,
+)
 from pypika_store.keyspace import Record
 from pypika_store.storage.records import TAG_STRING
 
 from ..connection import Client
-from ..registry import command, container
-from ..resp.replies import OK, Status
-from ..arguments import INT64_MAX, parse_int
+from ..arguments import INT64_MAX, Arguments, parse_int
+from ..registry import command, container, help_reply
+from ..resp.replies import OK
 
 
 @command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace")
@@ -26,32 +33,28 @@ def dump(client: Client, argv: list[bytes]) -> object:
 
 class _RestoreOptions:
     """RESTORE's REPLACE, ABSTTL, IDLETIME and FREQ (the last two are accepted and checked,
-    as pypika-store keeps no LRU/LFU data)."""
+    as pypika-store keeps no LRU/LFU data; only one of them may be given)."""
 
     def __init__(self, argv: list[bytes]) -> None:
         self.replace = self.absolute = False
         idle = freq = None
-        index = 4
-        while index < len(argv):
-            option = argv[index].upper()
-            more = len(argv) - index - 1
+        args = Arguments(argv, 4)
+        while args:
+            option = args.keyword()
             if option == b"REPLACE":
                 self.replace = True
             elif option == b"ABSTTL":
                 self.absolute = True
-            elif option == b"IDLETIME" and more >= 1 and freq is None:
-                idle = parse_int(argv[index + 1])
+            elif option == b"IDLETIME" and args and freq is None:
+                idle = args.take_int()
                 if idle < 0:
-                    raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
-                index += 1
-            elif option == b"FREQ" and more >= 1 and idle is None:
-                freq = parse_int(argv[index + 1])
+                    raise InvalidIdleTimeError()
+            elif option == b"FREQ" and args and idle is None:
+                freq = args.take_int()
                 if not 0 <= freq <= 255:
-                    raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
-                index += 1
+                    raise InvalidFreqError()
             else:
                 raise SyntaxErrorReply()
-            index += 1
 
 
 @command("restore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="keyspace")
@@ -61,10 +64,10 @@ def restore(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     key = argv[1]
     if not options.replace and keyspace.exists(key):
-        raise CommandError("BUSYKEY Target key name already exists.")
+        raise BusyKeyError()
     ttl = parse_int(argv[2])
     if ttl < 0:
-        raise CommandError("ERR Invalid TTL value, must be >= 0")
+        raise InvalidTtlError()
     record, members = dump_payload.decode(argv[3])
     expire_at = 0
     if ttl:
@@ -83,59 +86,57 @@ def restore(client: Client, argv: list[bytes]) -> object:
 
 container("object", arity=-2, group="keyspace")
 
-_OBJECT_HELP = [
-    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "ENCODING <key>",
-    "    Return the kind of internal representation used in order to store the value",
-    "    associated with a <key>.",
-    "FREQ <key>",
-    "    Return the access frequency index of the <key>. The returned integer is",
-    "    proportional to the logarithm of the recent access frequency of the key.",
-    "IDLETIME <key>",
-    "    Return the idle time of the <key>, that is the approximated number of",
-    "    seconds elapsed since the last access to the key.",
-    "REFCOUNT <key>",
-    "    Return the number of references of the value associated with the specified",
-    "    <key>.",
-    "HELP",
-    "    Prints this help.",
-]
-
-
 def _record(client: Client, key: bytes) -> Record | None:
     return client.keyspace.get_record(key)
 
 
-@command("object|encoding", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+# The subcommands in the order of OBJECT HELP.
+
+
+@command("object|encoding", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+))
 def object_encoding(client: Client, argv: list[bytes]) -> object:
     """The encoding Redis 7.0 would use for the value (pypika-store's own is LMDB records)."""
     record = _record(client, argv[2])
     return None if record is None else client.keyspace.redis_encoding(argv[2], record).encode()
 
 
-@command("object|refcount", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
-def object_refcount(client: Client, argv: list[bytes]) -> object:
-    """Values are never shared in pypika-store: 1 for an existing key."""
-    return None if _record(client, argv[2]) is None else 1
+@command("object|freq", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+))
+def object_freq(client: Client, argv: list[bytes]) -> object:
+    """Redis' answer when no LFU policy is set (pypika-store never evicts)."""
+    if _record(client, argv[2]) is None:
+        return None
+    raise NoLfuPolicyError()
 
 
-@command("object|idletime", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
+@command("object|idletime", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+))
 def object_idletime(client: Client, argv: list[bytes]) -> object:
     """No access times are kept (no LRU eviction): 0 for an existing key."""
     return None if _record(client, argv[2]) is None else 0
 
 
-@command("object|freq", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace")
-def object_freq(client: Client, argv: list[bytes]) -> object:
-    """Redis' answer when no LFU policy is set (pypika-store never evicts)."""
-    if _record(client, argv[2]) is None:
-        return None
-    raise CommandError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
-                       "Please note that when switching between policies at runtime LRU and LFU data "
-                       "will take some time to adjust.")
+@command("object|refcount", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+))
+def object_refcount(client: Client, argv: list[bytes]) -> object:
+    """Values are never shared in pypika-store: 1 for an existing key."""
+    return None if _record(client, argv[2]) is None else 1
 
 
-@command("object|help", arity=2, flags="readonly", group="keyspace")
+@command("object|help", arity=2, flags="readonly", group="keyspace", help=("HELP", "    Prints this help."))
 def object_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
-    return [Status(line) for line in _OBJECT_HELP]
+    return help_reply(argv)

@@ -5,41 +5,47 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pypika_store import long_double
-from pypika_store.errors import CommandError, NotFloatError, OverflowErrorReply, SyntaxErrorReply
+from pypika_store.errors import (
+    DecrementOverflowError,
+    NanOrInfinityError,
+    NotFloatError,
+    OffsetOutOfRangeError,
+    OverflowErrorReply,
+    StringTooLongError,
+    SyntaxErrorReply,
+    invalid_expire_time,
+    wrong_arity,
+)
 from pypika_store.keyspace import KEEP_TTL, Keyspace
 
 from ..connection import Client
+from ..arguments import INT64_MAX, INT64_MIN, Arguments, parse_int
 from ..registry import command
 from ..resp.replies import OK, ONE, ZERO
-from ..arguments import INT64_MAX, INT64_MIN, parse_int
 
 _EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
-
-
-def _invalid_expire(command_name: str) -> CommandError:
-    return CommandError(f"ERR invalid expire time in '{command_name}' command")
 
 
 def absolute_expiry_ms(client: Client, unit: bytes, arg: bytes, command_name: str) -> int:
     """The absolute expiry in unix ms for an EX/PX/EXAT/PXAT argument (must be positive)."""
     value = parse_int(arg)
     if value <= 0:
-        raise _invalid_expire(command_name)
+        raise invalid_expire_time(command_name)
     if unit in (b"EX", b"EXAT"):
         if value > INT64_MAX // 1000:
-            raise _invalid_expire(command_name)
+            raise invalid_expire_time(command_name)
         value *= 1000
     if unit in (b"EX", b"PX"):
         value += client.server.engine.now_ms()
         if value > INT64_MAX:
-            raise _invalid_expire(command_name)
+            raise invalid_expire_time(command_name)
     return value
 
 
 def check_string_length(client: Client, size: int) -> None:
     """Refuse values longer than proto-max-bulk-len, as Redis' checkStringLength does."""
     if size > client.server.config.get_int("proto-max-bulk-len"):
-        raise CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+        raise StringTooLongError()
 
 
 def _store(keyspace: Keyspace, key: bytes, value: bytes, expire_at_ms: int, now_ms: int) -> None:
@@ -69,9 +75,9 @@ class _ExtendedOptions:
         self.condition = b""
         self.want_old = self.keep_ttl = self.persist = False
         self.unit = self.amount = b""
-        index = 3 if for_set else 2
-        while index < len(argv):
-            option = argv[index].upper()
+        args = Arguments(argv, 3 if for_set else 2)
+        while args:
+            option = args.keyword()
             if for_set and option in (b"NX", b"XX") and self.condition in (b"", option):
                 self.condition = option
             elif for_set and option == b"GET":
@@ -81,13 +87,11 @@ class _ExtendedOptions:
             elif not for_set and option == b"PERSIST" and not self.unit:
                 self.persist = True
             elif (option in _EXPIRY_UNITS and self.unit in (b"", option) and not self.keep_ttl
-                  and not self.persist and index + 1 < len(argv)):
+                  and not self.persist and args):
                 self.unit = option
-                index += 1
-                self.amount = argv[index]
+                self.amount = args.take()
             else:
                 raise SyntaxErrorReply()
-            index += 1
 
     def expire_at(self, client: Client, command_name: str) -> int:
         """The absolute expiry asked for (0: none; KEEP_TTL for SET ... KEEPTTL)."""
@@ -154,7 +158,7 @@ def pksetexat(client: Client, argv: list[bytes]) -> object:
     now = client.server.engine.now_ms()
     expire_at = timestamp * 1000 if timestamp > 0 else 0
     if expire_at > INT64_MAX:
-        raise _invalid_expire("pksetexat")
+        raise invalid_expire_time("pksetexat")
     _store(client.keyspace, argv[1], argv[3], expire_at, now)
     return OK
 
@@ -208,9 +212,9 @@ def mget(client: Client, argv: list[bytes]) -> object:
     return values
 
 
-def _pairs(argv: list[bytes], command_name: str) -> list[tuple[bytes, bytes]]:
+def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
     if len(argv) % 2 == 0:
-        raise CommandError(f"ERR wrong number of arguments for '{command_name}' command")
+        raise wrong_arity(argv)
     return list(zip(argv[1::2], argv[2::2]))
 
 
@@ -218,7 +222,7 @@ def _pairs(argv: list[bytes], command_name: str) -> list[tuple[bytes, bytes]]:
 def mset(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values."""
     keyspace = client.keyspace
-    for key, value in _pairs(argv, "mset"):
+    for key, value in _pairs(argv):
         keyspace.set_string(key, value)
     return OK
 
@@ -226,7 +230,7 @@ def mset(client: Client, argv: list[bytes]) -> object:
 @command("msetnx", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string")
 def msetnx(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values, only if none of the keys exist."""
-    pairs = _pairs(argv, "msetnx")
+    pairs = _pairs(argv)
     keyspace = client.keyspace
     if any(keyspace.exists(key) for key, _value in pairs):
         return ZERO
@@ -274,9 +278,9 @@ def byte_range(start: int, end: int, length: int) -> tuple[int, int] | None:
     return start, end
 
 
-@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string")
+@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string", aliases=("substr",))
 def getrange(client: Client, argv: list[bytes]) -> object:
-    """Get a substring of the string stored at a key."""
+    """Get a substring of the string stored at a key (SUBSTR is its old name)."""
     start, end = parse_int(argv[2]), parse_int(argv[3])
     value = client.keyspace.get_string(argv[1])
     if value is None:
@@ -285,18 +289,12 @@ def getrange(client: Client, argv: list[bytes]) -> object:
     return b"" if bounds is None else value[bounds[0] : bounds[1] + 1]
 
 
-@command("substr", arity=4, flags="readonly", keys=(1, 1, 1), group="string")
-def substr(client: Client, argv: list[bytes]) -> object:
-    """Get a substring of the string stored at a key (the old name of GETRANGE)."""
-    return getrange(client, argv)
-
-
 @command("setrange", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
 def setrange(client: Client, argv: list[bytes]) -> object:
     """Overwrite part of a string at key starting at the specified offset."""
     offset = parse_int(argv[2])
     if offset < 0:
-        raise CommandError("ERR offset is out of range")
+        raise OffsetOutOfRangeError()
     patch = argv[3]
     keyspace = client.keyspace
     current, expire_at = keyspace.get_string_entry(argv[1]) or (None, 0)
@@ -347,7 +345,7 @@ def decrby(client: Client, argv: list[bytes]) -> object:
     """Decrement the integer value of a key by the given number."""
     delta = parse_int(argv[2])
     if delta == INT64_MIN:
-        raise CommandError("ERR decrement would overflow")
+        raise DecrementOverflowError()
     return _increment(client, argv[1], -delta)
 
 
@@ -361,10 +359,10 @@ def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     if base is None or delta is None:
         raise NotFloatError()
     if isinstance(base, float) or isinstance(delta, float):
-        raise CommandError("ERR increment would produce NaN or Infinity")
+        raise NanOrInfinityError()
     result = long_double.to_long_double(base + delta)
     if not long_double.is_finite(result):
-        raise CommandError("ERR increment would produce NaN or Infinity")
+        raise NanOrInfinityError()
     text = long_double.format_human(result)
     keyspace.set_string(argv[1], text, expire_at)
     return text

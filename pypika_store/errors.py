@@ -100,3 +100,46 @@ def unknown_command(argv: list[bytes]) -> CommandError:
         args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
     name = argv[0].decode("utf-8", "replace")[:128]
     return CommandError(f"ERR unknown command '{name}', with args beginning with: {args}")
+
+
+# -- the data-type commands (sorted sets, lists, sets, hashes, streams) ---------------------------
+
+
+class ScoreNaNError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR resulting score is not a number (NaN)")
+
+
+class ScoreRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR min or max is not a float")
+
+
+class LexRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR min or max not valid string range item")
+
+
+class WeightNotFloatError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR weight value is not a float")
+
+
+def incompatible_options(what: str) -> CommandError:
+    """``ERR <what> options at the same time are not compatible`` (ZADD's XX and NX, ...)."""
+    return CommandError(f"ERR {what} options at the same time are not compatible")
+
+
+def cant_be_negative(name: str) -> CommandError:
+    """``ERR <name> can't be negative`` (LPOS' COUNT and MAXLEN, the LIMIT of *INTERCARD)."""
+    return CommandError(f"ERR {name} can't be negative")
+
+
+class IncrPairError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR INCR option supports a single increment-element pair")
+
+
+def syntax_error(detail: str) -> CommandError:
+    """``ERR syntax error, <detail>``: Redis' syntax error that says what is wrong."""
+    return CommandError(f"ERR syntax error, {detail}")

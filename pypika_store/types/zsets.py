@@ -17,15 +17,20 @@ commit fails, a key is deleted or its DB flushed.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections import OrderedDict
-from typing import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sortedcontainers import SortedList
 
-from ..errors import CommandError
+from ..errors import CommandError, ScoreNaNError
 from ..storage.records import TAG_ZSET
 from .collection import MAX_MEMBER, Collection, CollectionStore, chunked
+
+if TYPE_CHECKING:
+    from .zset_ranges import ZsetRange
 
 _DOUBLE = struct.Struct(">d")
 _BITS = struct.Struct(">Q")
@@ -55,6 +60,31 @@ def score_of_key(key: bytes) -> float:
 def format_score(score: float) -> bytes:
     """A score as the binlog records it (Python's shortest round-trip form)."""
     return repr(score).encode()
+
+
+#: ``(member, score)`` pairs, as ranges and pops return them.
+Pairs = list[tuple[bytes, float]]
+
+
+@dataclass(frozen=True)
+class ZaddFlags:
+    """ZADD's NX XX GT LT CH INCR (GEOADD's NX XX CH); ZINCRBY is ZADD INCR. Their
+    compatibility is checked by the commands, each with its own error."""
+
+    nx: bool = False
+    xx: bool = False
+    gt: bool = False
+    lt: bool = False
+    ch: bool = False
+    incr: bool = False
+
+    NAMES = (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR")
+
+    @classmethod
+    def named(cls, names: Iterable[bytes]) -> "ZaddFlags":
+        """The flags of option names (upper case, among :attr:`NAMES`)."""
+        given = set(names)
+        return cls(*(name in given for name in cls.NAMES))
 
 
 class ZsetStore(CollectionStore):
@@ -102,6 +132,107 @@ class ZsetStore(CollectionStore):
         """The score stored in a member entry's value."""
         return _DOUBLE.unpack(raw)[0]
 
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
+
+    def add(self, key: bytes, pairs: list[tuple[float, bytes]], flags: ZaddFlags) -> int | float | None:
+        """ZADD (and ZINCRBY, GEOADD): set or increment the scores of ``(score, member)``
+        pairs as ``flags`` allow. Returns the new score with INCR (None when the flags kept
+        it from changing), else how many members were added (CH: added or changed). Logged
+        as one ``zadd`` of the final scores written; wakes BZPOP clients when members came."""
+        collection = self.open(key)
+        if collection is None:
+            if flags.xx:
+                return None if flags.incr else 0
+            collection = self.new(key)
+        added = changed = 0
+        written: list[bytes] = [b"zadd", key]
+        result: float | None = None
+        for score, member in pairs:
+            current = self.score(collection, member)
+            if current is None:
+                if flags.xx:
+                    continue
+                new = score
+            else:
+                if flags.nx:
+                    continue
+                new = current + score if flags.incr else score
+                if math.isnan(new):
+                    raise ScoreNaNError()
+                if (flags.lt and new >= current) or (flags.gt and new <= current):
+                    continue
+            result = new
+            if current is None or new != current:
+                self.put(collection, member, new, current)
+                written += (format_score(new), member)
+                if current is None:
+                    added += 1
+                else:
+                    changed += 1
+        if len(written) > 2:
+            self.save(collection)
+            self.log(collection, written)
+            if added:
+                self.keyspace.signal_ready(key)
+        if flags.incr:
+            return result
+        return added + changed if flags.ch else added
+
+    def remove(self, key: bytes, members: list[bytes]) -> int:
+        """ZREM: remove the members there are; how many. Logged as one ``zrem``."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        pairs = []
+        for member in dict.fromkeys(members):
+            score = self.score(collection, member)
+            if score is not None:
+                pairs.append((member, score))
+        self._remove_pairs(collection, pairs)
+        return len(pairs)
+
+    def remove_range(self, key: bytes, within: "ZsetRange") -> int:
+        """ZREMRANGEBYRANK/SCORE/LEX: remove the members in the range; how many."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        pairs = self.select(collection, within)
+        self._remove_pairs(collection, pairs)
+        return len(pairs)
+
+    def pop(self, key: bytes, count: int, highest: bool) -> Pairs:
+        """ZPOPMIN/ZPOPMAX, BZPOP*: remove and return the ``count`` lowest (or highest)
+        members, first popped first; none for a missing key."""
+        collection = self.open(key)
+        if collection is None:
+            return []
+        entries = self.ranks(collection)
+        chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]
+        pairs = self.decode(chosen)
+        self._remove_pairs(collection, pairs)
+        return pairs
+
+    def replace(self, key: bytes, pairs: Pairs) -> int:
+        """Make ``key`` the sorted set of ``pairs`` whatever it held (ZRANGESTORE,
+        ZUNIONSTORE, GEORADIUS STORE...): a new collection under a new id, logged as a whole
+        (DEL then ZADDs); an empty result deletes the key. Returns the size."""
+        collection = self.new(key)
+        for member, score in pairs:
+            self.put(collection, member, score, None)
+        self.store_whole(collection)
+        return collection.count
+
+    def _remove_pairs(self, collection: Collection, pairs: Pairs) -> None:
+        """Remove ``pairs`` (members with their scores), save, and log one ``zrem``."""
+        if not pairs:
+            return
+        for member, score in pairs:
+            self.delete(collection, member, score)
+        self.save(collection)
+        self.log(collection, [b"zrem", collection.key, *(member for member, _ in pairs)])
+
+    # -- one member's two entries and its rank-cache entry, kept in step ----------------------
+
     def put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
         """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
         of -0 is stored as 0, as Redis replies it."""
@@ -145,6 +276,28 @@ class ZsetStore(CollectionStore):
         if score is None:
             return None
         return self.ranks(collection).index(score_key(score) + member), score
+
+    def select(self, collection: Collection, within: "ZsetRange", reverse: bool = False,
+               offset: int = 0, limit: int = -1) -> Pairs:
+        """The members (with scores) of ``within`` in reply order (highest first when
+        ``reverse``), skipping ``offset`` and keeping at most ``limit`` (negative: all), as
+        ZRANGE's LIMIT does."""
+        entries = self.ranks(collection)
+        start, stop = within.bounds(entries)
+        if offset < 0:
+            return []
+        if reverse:
+            stop -= offset
+            first = stop - limit if limit >= 0 else start
+            return self.decode(entries[max(start, first):max(stop, start)][::-1])
+        start += offset
+        last = start + limit if limit >= 0 else stop
+        return self.decode(entries[min(start, stop):min(stop, last)])
+
+    def count_range(self, collection: Collection, within: "ZsetRange") -> int:
+        """How many members ``within`` covers (ZCOUNT, ZLEXCOUNT)."""
+        start, stop = within.bounds(self.ranks(collection))
+        return stop - start
 
     def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
         """Every ``(member, score)`` in order."""

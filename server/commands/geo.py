@@ -16,13 +16,13 @@ from typing import Callable, Iterator
 from pypika_store import geo
 from pypika_store.errors import CommandError, SyntaxErrorReply
 from pypika_store.types.collection import Collection
-from pypika_store.types.zsets import ZsetStore, score_key, score_of_key
+from pypika_store.types.zsets import ZaddFlags, ZsetStore, score_key, score_of_key
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Raw
-from ..arguments import c_string, parse_double, parse_int
-from .zsets import _AddFlags, _zadd, store_result
+from ..arguments import Arguments, c_string, parse_double, parse_int
+from .zsets import added_reply
 
 #: Where a member is: ``(longitude, latitude)`` of a member of the source key.
 Locate = Callable[[bytes], tuple[float, float]]
@@ -89,24 +89,21 @@ def _position(client: Client, score: float) -> list[object]:
 # -- GEOADD, GEOPOS, GEOHASH, GEODIST ---------------------------------------------------------
 
 
-_GEOADD_OPTIONS = (b"NX", b"XX", b"CH")
-
-
 @command("geoadd", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
 def geoadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more geospatial items in the geospatial index represented using a sorted set."""
-    first = 2
-    while first < len(argv) and c_string(argv[first]).upper() in _GEOADD_OPTIONS:
-        first += 1
-    options = [c_string(option).upper() for option in argv[2:first]]
-    triples = argv[first:]
+    args = Arguments(argv, 2)
+    options = []
+    while (option := args.one_of(b"NX", b"XX", b"CH")) is not None:
+        options.append(option)
+    triples = args.rest()
     if len(triples) % 3 or (b"NX" in options and b"XX" in options):
         raise SyntaxErrorReply()
     pairs = [(float(geo.encode(*_parse_lonlat(triples[index:index + 2]))), triples[index + 2])
              for index in range(0, len(triples), 3)]
     if not pairs:
         raise SyntaxErrorReply()  # ZADD's own check, reached with options but no members
-    return _zadd(client, argv[1], _AddFlags([argv[0], argv[1], *options]), pairs)
+    return added_reply(client.keyspace.zsets.add(argv[1], pairs, ZaddFlags.named(options)))
 
 
 @command("geopos", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
@@ -367,8 +364,7 @@ def _search(client: Client, argv: list[bytes], variant: _Variant) -> object:
     request.parse(argv)
     points = [] if collection is None else request.find(_scanner(store, collection))
     if request.store_key is not None:
-        return store_result(client, request.store_key,
-                            [(point.member, request.stored_score(point)) for point in points])
+        return store.replace(request.store_key, [(point.member, request.stored_score(point)) for point in points])
     return [request.hit(client, point) for point in points]
 
 

@@ -13,7 +13,7 @@ from pypika_store.storage.records import TAG_SET, TAG_ZSET
 from ..connection import Client
 from ..registry import command
 from ..arguments import parse_double, parse_int
-from .zsets import scored, store_result
+from .zsets import scored
 
 UNION, INTER, DIFF = "union", "inter", "diff"
 
@@ -112,7 +112,7 @@ def _algebra(client: Client, argv: list[bytes], kind: str, store_into: bytes | N
         index += 1
     pairs = _combine(kind, inputs, weights, aggregate)
     if store_into is not None:
-        return store_result(client, store_into, pairs)
+        return client.keyspace.zsets.replace(store_into, pairs)
     return scored(client, pairs, with_scores)
 
 

@@ -143,3 +143,14 @@ class IncrPairError(CommandError):
 def syntax_error(detail: str) -> CommandError:
     """``ERR syntax error, <detail>``: Redis' syntax error that says what is wrong."""
     return CommandError(f"ERR syntax error, {detail}")
+
+
+class IndexOutOfRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR index out of range")
+
+
+def rank_zero() -> CommandError:
+    """LPOS' RANK 0."""
+    return CommandError("ERR RANK can't be zero: use 1 to start from the first match, "
+                        "2 from the second ... or use negative to start from the end of the list")

@@ -131,3 +131,12 @@ def resolve_subcommand(spec: CommandSpec, argv: list[bytes]) -> CommandSpec:
     if sub is None:
         raise unknown_subcommand(spec.name, argv[1])
     return sub
+
+
+def variant(name: str, handler: Callable[..., object], arity: int, flags: str, summary: str,
+            keys: tuple[int, int, int] = (0, 0, 0), group: str = "generic") -> None:
+    """Register ``handler``, a shared handler with some arguments fixed (a ``partial``:
+    ZREVRANGEBYSCORE is ZRANGE's handler with BYSCORE and REV), as command ``name``;
+    ``summary`` is its COMMAND DOCS summary, as a handler's docstring is for :func:`command`."""
+    handler.__doc__ = summary
+    command(name, arity, flags, keys, group)(handler)  # type: ignore[arg-type]

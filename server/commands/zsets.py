@@ -25,7 +25,7 @@ from pypika_store.types.zsets import Pairs, ZaddFlags, ZsetStore
 from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_timeout, random_count
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command
+from ..registry import command, variant
 from ..resp.replies import NULL_ARRAY, Double
 from ..scanning import scan_collection
 
@@ -41,9 +41,7 @@ def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
               keys: tuple[int, int, int] = (1, 1, 1)) -> None:
-    """Register a command that is a shared handler with fixed arguments."""
-    handler.__doc__ = summary
-    command(name, arity=arity, flags=flags, keys=keys, group="sorted-set")(handler)
+    variant(name, handler, arity, flags, summary, keys, group="sorted-set")
 
 
 # -- adding ---------------------------------------------------------------------------------------

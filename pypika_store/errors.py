@@ -154,3 +154,23 @@ def rank_zero() -> CommandError:
     """LPOS' RANK 0."""
     return CommandError("ERR RANK can't be zero: use 1 to start from the first match, "
                         "2 from the second ... or use negative to start from the end of the list")
+
+
+class NumkeysError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR numkeys should be greater than 0")
+
+
+class TooManyKeysError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Number of keys can't be greater than number of args")
+
+
+class LimitNegativeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR LIMIT can't be negative")
+
+
+def no_input_key(argv: list[bytes]) -> CommandError:
+    """ZUNION, ZINTER... with numkeys 0, naming the command as the client typed it."""
+    return CommandError(f"ERR at least 1 input key is needed for '{argv[0].decode('utf-8', 'replace').lower()}' command")

@@ -174,3 +174,23 @@ class LimitNegativeError(CommandError):
 def no_input_key(argv: list[bytes]) -> CommandError:
     """ZUNION, ZINTER... with numkeys 0, naming the command as the client typed it."""
     return CommandError(f"ERR at least 1 input key is needed for '{argv[0].decode('utf-8', 'replace').lower()}' command")
+
+
+class HashNotIntegerError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR hash value is not an integer")
+
+
+class HashNotFloatError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR hash value is not a float")
+
+
+class NotFiniteError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR value is NaN or Infinity")
+
+
+class IncrementNotFiniteError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR increment would produce NaN or Infinity")

@@ -194,3 +194,93 @@ class NotFiniteError(CommandError):
 class IncrementNotFiniteError(CommandError):
     def __init__(self) -> None:
         super().__init__("ERR increment would produce NaN or Infinity")
+
+
+class InvalidStreamIdError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid stream ID specified as stream command argument")
+
+
+class StreamExhaustedError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The stream has exhausted the last possible ID, unable to add more items")
+
+
+class ElementsTooLargeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Elements are too large to be stored")
+
+
+class XaddIdTooSmallError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The ID specified in XADD is equal or smaller than the target stream top item")
+
+
+class XaddIdZeroError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The ID specified in XADD must be greater than 0-0")
+
+
+class XsetidIdTooSmallError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The ID specified in XSETID is smaller than the target stream top item")
+
+
+class XsetidEntriesAddedTooSmallError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The entries_added specified in XSETID is smaller than the target stream length")
+
+
+class XsetidMaxDeletedTooLargeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")
+
+
+class TimeoutNotIntegerError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR timeout is not an integer or out of range")
+
+
+def invalid_interval_id(end: str) -> CommandError:
+    """XRANGE's exclusive ``end`` ("start" or "end") that has no ID next to it."""
+    return CommandError(f"ERR invalid {end} ID for the interval")
+
+
+def must_be_non_negative(argument: str) -> CommandError:
+    """XADD's and XTRIM's negative MAXLEN or LIMIT."""
+    return CommandError(f"ERR The {argument} argument must be >= 0.")
+
+
+def must_be_positive(argument: str) -> CommandError:
+    """XSETID's negative ENTRIESADDED."""
+    return CommandError(f"ERR {argument} must be positive")
+
+
+def xreadgroup_only(option: str) -> CommandError:
+    """An XREADGROUP option given to XREAD."""
+    return CommandError(f"ERR The {option} option is only supported by XREADGROUP. You called XREAD instead.")
+
+
+class UnbalancedStreamsError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+
+
+class GreaterIdOutsideGroupError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
+                         "<group> <consumer> option.")
+
+
+def unknown_subcommand_or_arity(container: bytes, subcommand: bytes) -> CommandError:
+    """A subcommand called with arguments it does not take (XINFO STREAM key junk), quoting
+    both names as the client typed them."""
+    return CommandError(f"ERR unknown subcommand or wrong number of arguments for "
+                        f"'{subcommand[:128].decode('utf-8', 'surrogateescape')}'. "
+                        f"Try {container.decode('utf-8', 'replace').upper()} HELP.")
+
+
+def no_such_group(key: bytes, group: bytes) -> CommandError:
+    """NOGROUP for a consumer group that does not exist."""
+    return CommandError(f"NOGROUP No such consumer group '{group.decode('utf-8', 'surrogateescape')}' "
+                        f"for key name '{key.decode('utf-8', 'surrogateescape')}'")

@@ -284,3 +284,13 @@ def no_such_group(key: bytes, group: bytes) -> CommandError:
     """NOGROUP for a consumer group that does not exist."""
     return CommandError(f"NOGROUP No such consumer group '{group.decode('utf-8', 'surrogateescape')}' "
                         f"for key name '{key.decode('utf-8', 'surrogateescape')}'")
+
+
+def store_with_extras(what: str) -> CommandError:
+    """GEORADIUS' STORE (``what``) given with WITHDIST, WITHHASH or WITHCOORD."""
+    return CommandError(f"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+
+
+def exactly_one_of(options: str, name: bytes) -> CommandError:
+    """GEOSEARCH without (or with both of) ``options``, quoting the command as typed."""
+    return CommandError(f"ERR exactly one of {options} can be specified for {name.decode()}")

@@ -133,7 +133,7 @@ def resolve_subcommand(spec: CommandSpec, argv: list[bytes]) -> CommandSpec:
     return sub
 
 
-def variant(name: str, handler: Callable[..., object], arity: int, flags: str, summary: str,
+def register_variant(name: str, handler: Callable[..., object], arity: int, flags: str, summary: str,
             keys: tuple[int, int, int] = (0, 0, 0), group: str = "generic") -> None:
     """Register ``handler``, a shared handler with some arguments fixed (a ``partial``:
     ZREVRANGEBYSCORE is ZRANGE's handler with BYSCORE and REV), as command ``name``;

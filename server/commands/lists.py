@@ -13,13 +13,13 @@ from pypika_store.types.lists import clamped_range, normalize
 from ..arguments import Arguments, parse_count, parse_int, parse_timeout
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, variant
+from ..registry import command, register_variant
 from ..resp.replies import OK, NULL_ARRAY
 
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
               keys: tuple[int, int, int] = (1, 1, 1)) -> None:
-    variant(name, handler, arity, flags, summary, keys, group="list")
+    register_variant(name, handler, arity, flags, summary, keys, group="list")
 
 
 # -- pushing and popping ------------------------------------------------------------------------------

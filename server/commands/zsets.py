@@ -25,7 +25,7 @@ from pypika_store.types.zsets import Pairs, ZaddFlags, ZsetStore
 from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_timeout, random_count
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, variant
+from ..registry import command, register_variant
 from ..resp.replies import NULL_ARRAY, Double
 from ..scanning import scan_collection
 
@@ -41,7 +41,7 @@ def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
               keys: tuple[int, int, int] = (1, 1, 1)) -> None:
-    variant(name, handler, arity, flags, summary, keys, group="sorted-set")
+    register_variant(name, handler, arity, flags, summary, keys, group="sorted-set")
 
 
 # -- adding ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a stream here never has a group, which is what XINFO reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from pypika_store.errors import (
     GreaterIdOutsideGroupError,
@@ -46,7 +47,7 @@ from pypika_store.types.streams import (
 
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, container
+from ..registry import command, container, register_variant
 from ..resp.replies import NULL_ARRAY, OK, Map, Status
 from ..arguments import Arguments, c_string, parse_int
 
@@ -269,16 +270,10 @@ def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
     return _entries_reply(streams.range(collection, start, end, count or 0, reverse))
 
 
-@command("xrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
-def xrange(client: Client, argv: list[bytes]) -> object:
-    """Return the entries with IDs in a range, oldest first."""
-    return _range(client, argv, reverse=False)
-
-
-@command("xrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
-def xrevrange(client: Client, argv: list[bytes]) -> object:
-    """Return the entries with IDs in a range (end first), newest first."""
-    return _range(client, argv, reverse=True)
+register_variant("xrange", partial(_range, reverse=False), -4, "readonly",
+                 "Return the entries with IDs in a range, oldest first.", keys=(1, 1, 1), group="stream")
+register_variant("xrevrange", partial(_range, reverse=True), -4, "readonly",
+                 "Return the entries with IDs in a range (end first), newest first.", keys=(1, 1, 1), group="stream")
 
 
 @command("xdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="stream")

@@ -13,6 +13,11 @@ byte strings per sorted set, built from the ``s`` entries (already in order) on 
 kept up to date by every write; ZRANK, ZRANGE by index or by score, ZCOUNT are O(log n) (plus
 the reply). The caches are bounded (least recently used dropped first) and dropped when a
 commit fails, a key is deleted or its DB flushed.
+
+Every write is one method of :class:`ZsetStore` (:meth:`~ZsetStore.add` for ZADD, ZINCRBY and
+GEOADD, :meth:`~ZsetStore.remove`, :meth:`~ZsetStore.remove_range`, :meth:`~ZsetStore.pop`,
+:meth:`~ZsetStore.replace` for the *STORE forms), which logs ``zadd`` records of the final
+scores or ``zrem`` records of the members removed, whatever the command was.
 """
 
 from __future__ import annotations
@@ -20,8 +25,7 @@ from __future__ import annotations
 import math
 import struct
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
@@ -66,10 +70,10 @@ def format_score(score: float) -> bytes:
 Pairs = list[tuple[bytes, float]]
 
 
-@dataclass(frozen=True)
-class ZaddFlags:
+class ZaddFlags(NamedTuple):
     """ZADD's NX XX GT LT CH INCR (GEOADD's NX XX CH); ZINCRBY is ZADD INCR. Their
-    compatibility is checked by the commands, each with its own error."""
+    compatibility is checked by the commands, each with its own error. (A named tuple: ZADD
+    builds one per call.)"""
 
     nx: bool = False
     xx: bool = False
@@ -81,10 +85,14 @@ class ZaddFlags:
     NAMES = (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR")
 
     @classmethod
-    def named(cls, names: Iterable[bytes]) -> "ZaddFlags":
+    def named(cls, names: Sequence[bytes]) -> "ZaddFlags":
         """The flags of option names (upper case, among :attr:`NAMES`)."""
-        given = set(names)
-        return cls(*(name in given for name in cls.NAMES))
+        if not names:
+            return _NO_FLAGS
+        return cls(*(name in names for name in cls.NAMES))
+
+
+_NO_FLAGS = ZaddFlags()
 
 
 class ZsetStore(CollectionStore):
@@ -202,9 +210,9 @@ class ZsetStore(CollectionStore):
 
     def pop(self, key: bytes, count: int, highest: bool) -> Pairs:
         """ZPOPMIN/ZPOPMAX, BZPOP*: remove and return the ``count`` lowest (or highest)
-        members, first popped first; none for a missing key."""
+        members, first popped first; none for a missing key (or a count of 0)."""
         collection = self.open(key)
-        if collection is None:
+        if collection is None or not count:
             return []
         entries = self.ranks(collection)
         chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]

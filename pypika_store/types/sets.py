@@ -75,7 +75,7 @@ class SetStore(CollectionStore):
         self.add(target, [member])
         return True
 
-    def replace_all(self, key: bytes, members: Iterable[bytes]) -> int:
+    def replace(self, key: bytes, members: Iterable[bytes]) -> int:
         """Make ``key`` the set of ``members`` whatever it held (the *STORE commands): a new
         collection under a new id, logged as DEL plus SADDs; an empty result deletes the key."""
         collection = self.new(key)

@@ -302,7 +302,7 @@ class StreamStore(CollectionStore):
             self._trim(collection, trim)
         return entry_id
 
-    def delete(self, key: bytes, ids: list[StreamId]) -> int:
+    def delete_entries(self, key: bytes, ids: list[StreamId]) -> int:
         """XDEL: remove the entries with these IDs; how many there were."""
         collection = self.open(key)
         if collection is None:

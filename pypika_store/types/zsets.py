@@ -129,7 +129,7 @@ class ZsetStore(CollectionStore):
         self._caches.clear()
         self._cached_entries = 0
 
-    # -- members -----------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------
 
     def score(self, collection: Collection, member: bytes) -> float | None:
         raw = self.read_member(collection, MEMBER + member)
@@ -139,6 +139,45 @@ class ZsetStore(CollectionStore):
     def unpack_score(raw: bytes) -> float:
         """The score stored in a member entry's value."""
         return _DOUBLE.unpack(raw)[0]
+
+    @staticmethod
+    def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
+        """``(member, score)`` of rank-cache entries."""
+        return [(entry[8:], score_of_key(entry)) for entry in entries]
+
+    def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
+        """The 0-based rank (ascending) and score of ``member``; None when absent."""
+        score = self.score(collection, member)
+        if score is None:
+            return None
+        return self.ranks(collection).index(score_key(score) + member), score
+
+    def select(self, collection: Collection, within: "ZsetRange", reverse: bool = False,
+               offset: int = 0, limit: int = -1) -> Pairs:
+        """The members (with scores) of ``within`` in reply order (highest first when
+        ``reverse``), skipping ``offset`` and keeping at most ``limit`` (negative: all), as
+        ZRANGE's LIMIT does."""
+        entries = self.ranks(collection)
+        start, stop = within.bounds(entries)
+        if offset < 0:
+            return []
+        if reverse:
+            stop -= offset
+            first = stop - limit if limit >= 0 else start
+            return self.decode(entries[max(start, first):max(stop, start)][::-1])
+        start += offset
+        last = start + limit if limit >= 0 else stop
+        return self.decode(entries[min(start, stop):min(stop, last)])
+
+    def count_range(self, collection: Collection, within: "ZsetRange") -> int:
+        """How many members ``within`` covers (ZCOUNT, ZLEXCOUNT)."""
+        start, stop = within.bounds(self.ranks(collection))
+        return stop - start
+
+    def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
+        """Every ``(member, score)`` in order."""
+        for suffix, _ in self.iter_members(collection, prefix=INDEX):
+            yield suffix[9:], score_of_key(suffix[1:])
 
     # -- writes: each opens the key, saves the meta and logs its records --------------------
 
@@ -171,7 +210,7 @@ class ZsetStore(CollectionStore):
                     continue
             result = new
             if current is None or new != current:
-                self.put(collection, member, new, current)
+                self._put(collection, member, new, current)
                 written += (format_score(new), member)
                 if current is None:
                     added += 1
@@ -226,7 +265,7 @@ class ZsetStore(CollectionStore):
         (DEL then ZADDs); an empty result deletes the key. Returns the size."""
         collection = self.new(key)
         for member, score in pairs:
-            self.put(collection, member, score, None)
+            self._put(collection, member, score, None)
         self.store_whole(collection)
         return collection.count
 
@@ -235,13 +274,13 @@ class ZsetStore(CollectionStore):
         if not pairs:
             return
         for member, score in pairs:
-            self.delete(collection, member, score)
+            self._delete(collection, member, score)
         self.save(collection)
         self.log(collection, [b"zrem", collection.key, *(member for member, _ in pairs)])
 
     # -- one member's two entries and its rank-cache entry, kept in step ----------------------
 
-    def put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
+    def _put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
         """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
         of -0 is stored as 0, as Redis replies it."""
         score += 0.0
@@ -263,7 +302,7 @@ class ZsetStore(CollectionStore):
         if cache is not None:
             cache.add(entry)
 
-    def delete(self, collection: Collection, member: bytes, score: float) -> None:
+    def _delete(self, collection: Collection, member: bytes, score: float) -> None:
         entry = score_key(score) + member
         self.remove_member(collection, MEMBER + member)
         self.remove_member(collection, INDEX + entry)
@@ -273,44 +312,7 @@ class ZsetStore(CollectionStore):
             cache.remove(entry)
             self._cached_entries -= 1
 
-    @staticmethod
-    def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
-        """``(member, score)`` of rank-cache entries."""
-        return [(entry[8:], score_of_key(entry)) for entry in entries]
-
-    def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
-        """The 0-based rank (ascending) and score of ``member``; None when absent."""
-        score = self.score(collection, member)
-        if score is None:
-            return None
-        return self.ranks(collection).index(score_key(score) + member), score
-
-    def select(self, collection: Collection, within: "ZsetRange", reverse: bool = False,
-               offset: int = 0, limit: int = -1) -> Pairs:
-        """The members (with scores) of ``within`` in reply order (highest first when
-        ``reverse``), skipping ``offset`` and keeping at most ``limit`` (negative: all), as
-        ZRANGE's LIMIT does."""
-        entries = self.ranks(collection)
-        start, stop = within.bounds(entries)
-        if offset < 0:
-            return []
-        if reverse:
-            stop -= offset
-            first = stop - limit if limit >= 0 else start
-            return self.decode(entries[max(start, first):max(stop, start)][::-1])
-        start += offset
-        last = start + limit if limit >= 0 else stop
-        return self.decode(entries[min(start, stop):min(stop, last)])
-
-    def count_range(self, collection: Collection, within: "ZsetRange") -> int:
-        """How many members ``within`` covers (ZCOUNT, ZLEXCOUNT)."""
-        start, stop = within.bounds(self.ranks(collection))
-        return stop - start
-
-    def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
-        """Every ``(member, score)`` in order."""
-        for suffix, _ in self.iter_members(collection, prefix=INDEX):
-            yield suffix[9:], score_of_key(suffix[1:])
+    # -- OBJECT ENCODING and writing the whole set out ----------------------------------------
 
     def encoded_elements(self, collection: Collection) -> Iterator[bytes]:
         return (suffix[1:] for suffix, _ in self.iter_members(collection, prefix=MEMBER))

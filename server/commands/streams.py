@@ -282,7 +282,7 @@ def xdel(client: Client, argv: list[bytes]) -> object:
     streams: StreamStore = client.keyspace.streams
     if streams.open(argv[1]) is None:  # a missing key answers 0 before its IDs are read
         return 0
-    return streams.delete(argv[1], [parse_id(arg, strict=True) for arg in argv[2:]])
+    return streams.delete_entries(argv[1], [parse_id(arg, strict=True) for arg in argv[2:]])
 
 
 # -- XREAD --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..storage.records import TAG_HASH
 from .collection import Collection, CollectionStore, chunked
@@ -21,23 +21,29 @@ class HashStore(CollectionStore):
             return [None] * len(fields)
         return [self.read_member(collection, field) for field in fields]
 
+    def length(self, key: bytes) -> int:
+        collection = self.open(key)
+        return 0 if collection is None else collection.count
+
+    def entries(self, key: bytes) -> list[tuple[bytes, bytes]]:
+        collection = self.open(key)
+        return [] if collection is None else list(self.iter_members(collection))
+
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
+
     def set_fields(self, key: bytes, pairs: list[tuple[bytes, bytes]], only_new: bool = False) -> int:
         """Set fields (``only_new``: only those not there yet, HSETNX); how many were added.
         Logged as one ``hset`` of the fields actually written."""
-        collection = self.open_or_new(key)
-        added = 0
-        written: list[bytes] = [b"hset", key]
-        for field, value in pairs:
-            if only_new and self.read_member(collection, field) is not None:
-                continue
-            if self.write_member(collection, field, value) is None:
-                added += 1
-            written += (field, value)
-        if len(written) > 2:
-            collection.count += added
-            self.save(collection)
-            self.log(collection, written)
-        return added
+        return self._write(self.open_or_new(key), pairs, only_new)
+
+    def update(self, key: bytes, field: bytes, new_value: Callable[[bytes | None], bytes]) -> bytes:
+        """HINCRBY, HINCRBYFLOAT: give ``field`` the value ``new_value(current)`` computes
+        (``current`` None when absent; it raises the command's errors); the new value.
+        Logged as ``hset`` of it."""
+        collection = self.open(key)
+        value = new_value(None if collection is None else self.read_member(collection, field))
+        self._write(self.new(key) if collection is None else collection, [(field, value)], only_new=False)
+        return value
 
     def delete_fields(self, key: bytes, fields: list[bytes]) -> int:
         collection = self.open(key)
@@ -50,13 +56,20 @@ class HashStore(CollectionStore):
             self.log(collection, [b"hdel", key, *removed])
         return len(removed)
 
-    def length(self, key: bytes) -> int:
-        collection = self.open(key)
-        return 0 if collection is None else collection.count
-
-    def entries(self, key: bytes) -> list[tuple[bytes, bytes]]:
-        collection = self.open(key)
-        return [] if collection is None else list(self.iter_members(collection))
+    def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], only_new: bool) -> int:
+        added = 0
+        written: list[bytes] = [b"hset", collection.key]
+        for field, value in pairs:
+            if only_new and self.read_member(collection, field) is not None:
+                continue
+            if self.write_member(collection, field, value) is None:
+                added += 1
+            written += (field, value)
+        if len(written) > 2:
+            collection.count += added
+            self.save(collection)
+            self.log(collection, written)
+        return added
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         pairs = (part for field, value in self.iter_members(collection) for part in (field, value))

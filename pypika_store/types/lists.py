@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
+from ..errors import IndexOutOfRangeError, NoSuchKeyError
 from ..storage.records import TAG_LIST
 from .collection import Collection, CollectionStore, chunked
 
@@ -23,6 +24,17 @@ _MIDDLE = 0
 
 def position_key(position: int) -> bytes:
     return _POSITION.pack(position + _BIAS)
+
+
+def normalize(index: int, length: int) -> int:
+    """An index as LINDEX and LSET read it: negatives count from the end."""
+    return index + length if index < 0 else index
+
+
+def clamped_range(length: int, start: int, stop: int) -> tuple[int, int]:
+    """LRANGE's and LTRIM's index rules: negatives from the end, clamped to the list (empty
+    when start > stop)."""
+    return max(normalize(start, length), 0), min(normalize(stop, length), length - 1)
 
 
 class ListStore(CollectionStore):
@@ -43,6 +55,20 @@ class ListStore(CollectionStore):
     def element(self, collection: Collection, index: int) -> bytes | None:
         """The element at a non-negative ``index``."""
         return self.read_member(collection, position_key(self.head(collection) + index))
+
+    def range(self, collection: Collection, start: int, stop: int) -> list[bytes]:
+        """Elements ``start..stop`` (inclusive, already clamped to the list)."""
+        if start > stop:
+            return []
+        head = self.head(collection)
+        members = self.iter_members(collection, start=position_key(head + start))
+        return [value for _, (_, value) in zip(range(stop - start + 1), members)]
+
+    def iter_elements(self, collection: Collection, reverse: bool = False) -> Iterator[bytes]:
+        for _, value in self.iter_members(collection, reverse=reverse):
+            yield value
+
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
 
     def push(self, key: bytes, values: list[bytes], left: bool, only_existing: bool = False) -> int:
         """LPUSH/RPUSH (``only_existing``: LPUSHX/RPUSHX); the new length (0: no such list)."""
@@ -84,26 +110,41 @@ class ListStore(CollectionStore):
             self.log(collection, [b"lpop" if left else b"rpop", key, b"%d" % len(popped)])
         return popped  # type: ignore[return-value]
 
-    def range(self, collection: Collection, start: int, stop: int) -> list[bytes]:
-        """Elements ``start..stop`` (inclusive, already clamped to the list)."""
-        if start > stop:
-            return []
-        head = self.head(collection)
-        members = self.iter_members(collection, start=position_key(head + start))
-        return [value for _, (_, value) in zip(range(stop - start + 1), members)]
+    def move(self, source: bytes, target: bytes, from_left: bool, to_left: bool) -> bytes | None:
+        """LMOVE, RPOPLPUSH and their blocking forms: pop from ``source``, push onto
+        ``target`` (both checked for WRONGTYPE first); the element, None when ``source`` is
+        missing. Logged as the pop, then the push."""
+        if self.open(source) is None:
+            return None
+        self.open(target)
+        element = self.pop(source, 1, from_left)[0]  # type: ignore[index]
+        self.push(target, [element], to_left)
+        return element
 
-    def iter_elements(self, collection: Collection, reverse: bool = False) -> Iterator[bytes]:
-        for _, value in self.iter_members(collection, reverse=reverse):
-            yield value
-
-    def set_element(self, collection: Collection, index: int, value: bytes) -> None:
-        """LSET at a valid non-negative ``index``; logged with that index."""
+    def set(self, key: bytes, index: int, value: bytes) -> None:
+        """LSET (``index`` negative from the end); logged with the index made non-negative."""
+        collection = self.open(key)
+        if collection is None:
+            raise NoSuchKeyError()
+        index = normalize(index, collection.count)
+        if not 0 <= index < collection.count:
+            raise IndexOutOfRangeError()
         self.write_member(collection, position_key(self.head(collection) + index), value)
-        self.log(collection, [b"lset", collection.key, b"%d" % index, value])
+        self.log(collection, [b"lset", key, b"%d" % index, value])
 
-    def insert(self, collection: Collection, index: int, value: bytes) -> int:
-        """Put ``value`` at ``index`` (0..count), shifting the shorter side; the new length.
-        Logs nothing: LINSERT logs itself (it is deterministic)."""
+    def insert(self, key: bytes, pivot: bytes, value: bytes, after: bool) -> int:
+        """LINSERT: put ``value`` before (or after) the first ``pivot``, shifting the shorter
+        side; the new length, 0 when the list is missing, -1 without ``pivot``. Logged as
+        sent (it replays deterministically)."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        for position, element in enumerate(self.iter_elements(collection)):
+            if element == pivot:
+                break
+        else:
+            return -1
+        index = position + after
         head = self.head(collection)
         if index < collection.count - index:  # shift the left part one step left
             moved = self.range(collection, 0, index - 1)
@@ -118,19 +159,43 @@ class ListStore(CollectionStore):
         collection.count += 1
         collection.fields = (head,)
         self.save(collection)
+        self.log(collection, [b"linsert", key, b"after" if after else b"before", pivot, value])
         return collection.count
 
-    def rewrite(self, collection: Collection, elements: list[bytes]) -> None:
-        """Replace every element (LREM's compaction); an empty result deletes the list."""
-        self.clear_members(collection)
-        head = self.head(collection)
-        for offset, element in enumerate(elements):
-            self.write_member(collection, position_key(head + offset), element)
-        collection.count = len(elements)
-        self.save(collection)
+    def remove(self, key: bytes, count: int, element: bytes) -> int:
+        """LREM: remove ``count`` occurrences of ``element`` from the head (negative: from
+        the tail, 0: all) by rewriting the list compacted; how many went. Logged as sent."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        elements = list(self.iter_elements(collection))
+        order = range(len(elements) - 1, -1, -1) if count < 0 else range(len(elements))
+        doomed: set[int] = set()
+        for position in order:
+            if elements[position] == element:
+                doomed.add(position)
+                if count and len(doomed) == abs(count):
+                    break
+        if doomed:
+            self.clear_members(collection)
+            head = self.head(collection)
+            kept = [value for position, value in enumerate(elements) if position not in doomed]
+            for offset, value in enumerate(kept):
+                self.write_member(collection, position_key(head + offset), value)
+            collection.count = len(kept)
+            self.save(collection)
+            self.log(collection, [b"lrem", key, b"%d" % count, element])
+        return len(doomed)
 
-    def trim(self, collection: Collection, start: int, stop: int) -> None:
-        """Keep elements ``start..stop`` (clamped; empty when start > stop); LTRIM logs itself."""
+    def trim(self, key: bytes, start: int, stop: int) -> None:
+        """LTRIM: keep elements ``start..stop`` (negatives from the end, clamped); logged
+        with the clamped indexes, or as DEL when nothing is kept."""
+        collection = self.open(key)
+        if collection is None:
+            return
+        start, stop = clamped_range(collection.count, start, stop)
+        if start == 0 and stop == collection.count - 1:
+            return
         head = self.head(collection)
         keep_from, keep_to = (start, stop) if start <= stop else (collection.count, collection.count - 1)
         for index in [*range(0, min(keep_from, collection.count)), *range(keep_to + 1, collection.count)]:
@@ -139,6 +204,7 @@ class ListStore(CollectionStore):
         collection.fields = (head + keep_from if kept else head,)
         collection.count = kept
         self.save(collection)
+        self.log(collection, [b"ltrim", key, b"%d" % start, b"%d" % stop] if start <= stop else [b"del", key])
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         return chunked(collection.key, b"rpush", self.iter_elements(collection), per_member=1)

@@ -32,6 +32,12 @@ class SetStore(CollectionStore):
             return [False] * len(members)
         return [self.read_member(collection, member) is not None for member in members]
 
+    def cardinality(self, key: bytes) -> int:
+        collection = self.open(key)
+        return 0 if collection is None else collection.count
+
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
+
     def add(self, key: bytes, members: Iterable[bytes]) -> int:
         """Add members; how many were new. Logged as ``sadd`` of the new ones."""
         collection = self.open_or_new(key)
@@ -45,20 +51,31 @@ class SetStore(CollectionStore):
     def remove(self, key: bytes, members: Iterable[bytes]) -> list[bytes]:
         """Remove members; the ones that were there. Logged as ``srem`` of those."""
         collection = self.open(key)
-        if collection is None:
-            return []
-        removed = [member for member in dict.fromkeys(members) if self.remove_member(collection, member) is not None]
-        if removed:
-            collection.count -= len(removed)
-            self.save(collection)
-            self.log(collection, [b"srem", key, *removed])
-        return removed
+        return [] if collection is None else self._remove(collection, members)
 
-    def cardinality(self, key: bytes) -> int:
+    def pop(self, key: bytes, count: int) -> list[bytes] | None:
+        """SPOP: remove ``count`` members picked at random (logged as ``srem`` of them); None
+        when the set is missing."""
         collection = self.open(key)
-        return 0 if collection is None else collection.count
+        if collection is None:
+            return None
+        picked = [member for member, _ in self.random_members(collection, count, distinct=True)]
+        return self._remove(collection, picked)
 
-    def replace_all(self, key: bytes, members: Iterable[bytes]) -> int:
+    def move(self, source: bytes, target: bytes, member: bytes) -> bool:
+        """SMOVE: whether ``member`` was in ``source``, moved to ``target`` (logged as the
+        ``srem``, then the ``sadd``; nothing when both are the same set)."""
+        if self.open(source) is None:  # before the target's type is checked, as in Redis
+            return False
+        self.open(target)  # WRONGTYPE before any change
+        if source == target:
+            return self.contains(source, [member])[0]
+        if not self.remove(source, [member]):
+            return False
+        self.add(target, [member])
+        return True
+
+    def replace(self, key: bytes, members: Iterable[bytes]) -> int:
         """Make ``key`` the set of ``members`` whatever it held (the *STORE commands): a new
         collection under a new id, logged as DEL plus SADDs; an empty result deletes the key."""
         collection = self.new(key)
@@ -67,6 +84,14 @@ class SetStore(CollectionStore):
             collection.count += 1
         self.store_whole(collection)
         return collection.count
+
+    def _remove(self, collection: Collection, members: Iterable[bytes]) -> list[bytes]:
+        removed = [member for member in dict.fromkeys(members) if self.remove_member(collection, member) is not None]
+        if removed:
+            collection.count -= len(removed)
+            self.save(collection)
+            self.log(collection, [b"srem", collection.key, *removed])
+        return removed
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         return chunked(collection.key, b"sadd", (member for member, _ in self.iter_members(collection)), per_member=1)

@@ -38,6 +38,14 @@ import struct
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
+from ..errors import (
+    ElementsTooLargeError,
+    NoSuchKeyError,
+    StreamExhaustedError,
+    XaddIdTooSmallError,
+    XsetidEntriesAddedTooSmallError,
+    XsetidIdTooSmallError,
+)
 from ..storage.records import TAG_STREAM
 from .collection import Collection, CollectionStore
 
@@ -151,6 +159,25 @@ def previous_id(entry_id: StreamId) -> StreamId | None:
     return (ms - 1, U64_MAX) if ms else None
 
 
+def new_entry_id(last: StreamId, requested: StreamId | None, seq_given: bool, now_ms: int) -> StreamId:
+    """The ID XADD gives its entry: ``*`` (``requested`` None) from the clock, never going
+    back; ``<ms>-*`` (``seq_given`` False) the next sequence of that millisecond; else the ID
+    given. Always above the stream's ``last`` ID, or Redis' error."""
+    if last == MAX_ID:
+        raise StreamExhaustedError()
+    if requested is None:
+        new_id = (now_ms, 0) if now_ms > last[0] else next_id(last)
+    elif not seq_given and requested[0] == last[0]:
+        if last[1] == U64_MAX:  # Redis fails here without its "too small" errno
+            raise ElementsTooLargeError()
+        new_id = (last[0], last[1] + 1)
+    else:
+        new_id = requested
+    if new_id <= last:  # type: ignore[operator]
+        raise XaddIdTooSmallError()
+    return new_id  # type: ignore[return-value]
+
+
 def _header(node: int, edge: StreamId | None) -> bytes:
     if edge is None:
         return _NODE.pack(node)
@@ -257,12 +284,70 @@ class StreamStore(CollectionStore):
         entry = self.edge_entry(collection, last)
         return MIN_ID if entry is None else entry.id
 
-    # -- writing -----------------------------------------------------------------------------
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
 
-    def append(self, collection: Collection, entry_id: StreamId, fields: list[bytes]) -> None:
+    def add(self, key: bytes, fields: list[bytes], requested: StreamId | None, seq_given: bool,
+            now_ms: int, trim: Trim | None = None, create: bool = True) -> StreamId | None:
+        """XADD: append an entry with the ID :func:`new_entry_id` gives, then trim as asked;
+        its ID, None when the stream is missing and not to be created (NOMKSTREAM). Wakes
+        XREAD clients waiting for the key."""
+        collection = self.open(key)
+        if collection is None:
+            if not create:
+                return None
+            collection = self.new(key)
+        entry_id = new_entry_id(self.state(collection).last_id, requested, seq_given, now_ms)
+        self._append(collection, entry_id, fields)
+        if trim is not None:
+            self._trim(collection, trim)
+        return entry_id
+
+    def delete_entries(self, key: bytes, ids: list[StreamId]) -> int:
+        """XDEL: remove the entries with these IDs; how many there were."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        removed = [entry_id for entry_id in ids if self._delete_entry(collection, id_key(entry_id))]
+        if not removed:
+            return 0
+        state = self.state(collection)
+        deleted = max(state.max_deleted_id, *removed)
+        collection.fields = state._replace(deleted_ms=deleted[0], deleted_seq=deleted[1])
+        self.save(collection)
+        self.log(collection, [b"xdel", key, *map(format_id, removed)])
+        return len(removed)
+
+    def trim(self, key: bytes, trim: Trim) -> int:
+        """XTRIM: remove entries from the head as ``trim`` asks; how many went."""
+        collection = self.open(key)
+        return 0 if collection is None else self._trim(collection, trim)
+
+    def set_id(self, key: bytes, last: StreamId, entries_added: int | None, max_deleted: StreamId | None) -> None:
+        """XSETID: set the last ID and, when given, the counters (a max deleted ID of 0-0
+        leaves it as it is), refusing to go below what the stream holds."""
+        collection = self.open(key)
+        if collection is None:
+            raise NoSuchKeyError()
+        if collection.count:
+            if last < self.edge_id(collection, last=True):
+                raise XsetidIdTooSmallError()
+            if entries_added is not None and collection.count > entries_added:
+                raise XsetidEntriesAddedTooSmallError()
+        state = self.state(collection)._replace(last_ms=last[0], last_seq=last[1])
+        argv = [b"xsetid", key, format_id(last)]
+        if entries_added is not None:
+            state = state._replace(entries_added=entries_added)
+            argv += (b"entriesadded", b"%d" % entries_added)
+        if max_deleted is not None and max_deleted != MIN_ID:
+            state = state._replace(deleted_ms=max_deleted[0], deleted_seq=max_deleted[1])
+            argv += (b"maxdeletedid", format_id(max_deleted))
+        collection.fields = state
+        self.save(collection)
+        self.log(collection, argv)
+
+    def _append(self, collection: Collection, entry_id: StreamId, fields: list[bytes]) -> None:
         """Add an entry with a (checked) new ID greater than the last one, opening a new node
-        when the tail node is full or gone (a hollow tail node fills up again); wakes XREAD
-        clients waiting for the key."""
+        when the tail node is full or gone (a hollow tail node fills up again)."""
         state = self.state(collection)
         if not state.tail_fill or state.tail_fill >= NODE_MAX_ENTRIES:
             state = state._replace(tail_node=state.tail_node + 1, tail_fill=0, nodes=state.nodes + 1)
@@ -277,19 +362,7 @@ class StreamStore(CollectionStore):
         self.log(collection, [b"xadd", collection.key, format_id(entry_id), *fields])
         self.keyspace.signal_ready(collection.key)
 
-    def delete(self, collection: Collection, ids: list[StreamId]) -> int:
-        """XDEL: remove the entries with these IDs; how many there were."""
-        removed = [entry_id for entry_id in ids if self._delete_entry(collection, id_key(entry_id))]
-        if not removed:
-            return 0
-        state = self.state(collection)
-        deleted = max(state.max_deleted_id, *removed)
-        collection.fields = state._replace(deleted_ms=deleted[0], deleted_seq=deleted[1])
-        self.save(collection)
-        self.log(collection, [b"xdel", collection.key, *map(format_id, removed)])
-        return len(removed)
-
-    def trim(self, collection: Collection, trim: Trim) -> int:
+    def _trim(self, collection: Collection, trim: Trim) -> int:
         """Remove entries from the head as ``trim`` asks (as Redis' streamTrim walks its
         nodes); how many went. Logged as the exact trim it came to."""
         plan = self._plan(collection, trim)
@@ -309,21 +382,6 @@ class StreamStore(CollectionStore):
             self.log(collection, [b"xtrim", collection.key, b"maxlen", b"=", b"0"] if first is None
                      else [b"xtrim", collection.key, b"minid", b"=", format_id(first.id)])
         return len(plan.doomed)
-
-    def set_id(self, collection: Collection, last: StreamId, entries_added: int | None,
-               max_deleted: StreamId | None) -> None:
-        """XSETID, its arguments checked: set the last ID and, when given, the counters."""
-        state = self.state(collection)._replace(last_ms=last[0], last_seq=last[1])
-        argv = [b"xsetid", collection.key, format_id(last)]
-        if entries_added is not None:
-            state = state._replace(entries_added=entries_added)
-            argv += (b"entriesadded", b"%d" % entries_added)
-        if max_deleted is not None:
-            state = state._replace(deleted_ms=max_deleted[0], deleted_seq=max_deleted[1])
-            argv += (b"maxdeletedid", format_id(max_deleted))
-        collection.fields = state
-        self.save(collection)
-        self.log(collection, argv)
 
     # -- nodes -------------------------------------------------------------------------------
 

@@ -13,19 +13,28 @@ byte strings per sorted set, built from the ``s`` entries (already in order) on 
 kept up to date by every write; ZRANK, ZRANGE by index or by score, ZCOUNT are O(log n) (plus
 the reply). The caches are bounded (least recently used dropped first) and dropped when a
 commit fails, a key is deleted or its DB flushed.
+
+Every write is one method of :class:`ZsetStore` (:meth:`~ZsetStore.add` for ZADD, ZINCRBY and
+GEOADD, :meth:`~ZsetStore.remove`, :meth:`~ZsetStore.remove_range`, :meth:`~ZsetStore.pop`,
+:meth:`~ZsetStore.replace` for the *STORE forms), which logs ``zadd`` records of the final
+scores or ``zrem`` records of the members removed, whatever the command was.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from collections import OrderedDict
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
-from ..errors import CommandError
+from ..errors import CommandError, ScoreNaNError
 from ..storage.records import TAG_ZSET
 from .collection import MAX_MEMBER, Collection, CollectionStore, chunked
+
+if TYPE_CHECKING:
+    from .zset_ranges import ZsetRange
 
 _DOUBLE = struct.Struct(">d")
 _BITS = struct.Struct(">Q")
@@ -55,6 +64,35 @@ def score_of_key(key: bytes) -> float:
 def format_score(score: float) -> bytes:
     """A score as the binlog records it (Python's shortest round-trip form)."""
     return repr(score).encode()
+
+
+#: ``(member, score)`` pairs, as ranges and pops return them.
+Pairs = list[tuple[bytes, float]]
+
+
+class ZaddFlags(NamedTuple):
+    """ZADD's NX XX GT LT CH INCR (GEOADD's NX XX CH); ZINCRBY is ZADD INCR. Their
+    compatibility is checked by the commands, each with its own error. (A named tuple: ZADD
+    builds one per call.)"""
+
+    nx: bool = False
+    xx: bool = False
+    gt: bool = False
+    lt: bool = False
+    ch: bool = False
+    incr: bool = False
+
+    NAMES = (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR")
+
+    @classmethod
+    def named(cls, names: Sequence[bytes]) -> "ZaddFlags":
+        """The flags of option names (upper case, among :attr:`NAMES`)."""
+        if not names:
+            return _NO_FLAGS
+        return cls(*(name in names for name in cls.NAMES))
+
+
+_NO_FLAGS = ZaddFlags()
 
 
 class ZsetStore(CollectionStore):
@@ -91,7 +129,7 @@ class ZsetStore(CollectionStore):
         self._caches.clear()
         self._cached_entries = 0
 
-    # -- members -----------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------
 
     def score(self, collection: Collection, member: bytes) -> float | None:
         raw = self.read_member(collection, MEMBER + member)
@@ -102,7 +140,147 @@ class ZsetStore(CollectionStore):
         """The score stored in a member entry's value."""
         return _DOUBLE.unpack(raw)[0]
 
-    def put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
+    @staticmethod
+    def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
+        """``(member, score)`` of rank-cache entries."""
+        return [(entry[8:], score_of_key(entry)) for entry in entries]
+
+    def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
+        """The 0-based rank (ascending) and score of ``member``; None when absent."""
+        score = self.score(collection, member)
+        if score is None:
+            return None
+        return self.ranks(collection).index(score_key(score) + member), score
+
+    def select(self, collection: Collection, within: "ZsetRange", reverse: bool = False,
+               offset: int = 0, limit: int = -1) -> Pairs:
+        """The members (with scores) of ``within`` in reply order (highest first when
+        ``reverse``), skipping ``offset`` and keeping at most ``limit`` (negative: all), as
+        ZRANGE's LIMIT does."""
+        entries = self.ranks(collection)
+        start, stop = within.bounds(entries)
+        if offset < 0:
+            return []
+        if reverse:
+            stop -= offset
+            first = stop - limit if limit >= 0 else start
+            return self.decode(entries[max(start, first):max(stop, start)][::-1])
+        start += offset
+        last = start + limit if limit >= 0 else stop
+        return self.decode(entries[min(start, stop):min(stop, last)])
+
+    def count_range(self, collection: Collection, within: "ZsetRange") -> int:
+        """How many members ``within`` covers (ZCOUNT, ZLEXCOUNT)."""
+        start, stop = within.bounds(self.ranks(collection))
+        return stop - start
+
+    def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
+        """Every ``(member, score)`` in order."""
+        for suffix, _ in self.iter_members(collection, prefix=INDEX):
+            yield suffix[9:], score_of_key(suffix[1:])
+
+    # -- writes: each opens the key, saves the meta and logs its records --------------------
+
+    def add(self, key: bytes, pairs: list[tuple[float, bytes]], flags: ZaddFlags) -> int | float | None:
+        """ZADD (and ZINCRBY, GEOADD): set or increment the scores of ``(score, member)``
+        pairs as ``flags`` allow. Returns the new score with INCR (None when the flags kept
+        it from changing), else how many members were added (CH: added or changed). Logged
+        as one ``zadd`` of the final scores written; wakes BZPOP clients when members came."""
+        collection = self.open(key)
+        if collection is None:
+            if flags.xx:
+                return None if flags.incr else 0
+            collection = self.new(key)
+        added = changed = 0
+        written: list[bytes] = [b"zadd", key]
+        result: float | None = None
+        for score, member in pairs:
+            current = self.score(collection, member)
+            if current is None:
+                if flags.xx:
+                    continue
+                new = score
+            else:
+                if flags.nx:
+                    continue
+                new = current + score if flags.incr else score
+                if math.isnan(new):
+                    raise ScoreNaNError()
+                if (flags.lt and new >= current) or (flags.gt and new <= current):
+                    continue
+            result = new
+            if current is None or new != current:
+                self._put(collection, member, new, current)
+                written += (format_score(new), member)
+                if current is None:
+                    added += 1
+                else:
+                    changed += 1
+        if len(written) > 2:
+            self.save(collection)
+            self.log(collection, written)
+            if added:
+                self.keyspace.signal_ready(key)
+        if flags.incr:
+            return result
+        return added + changed if flags.ch else added
+
+    def remove(self, key: bytes, members: list[bytes]) -> int:
+        """ZREM: remove the members there are; how many. Logged as one ``zrem``."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        pairs = []
+        for member in dict.fromkeys(members):
+            score = self.score(collection, member)
+            if score is not None:
+                pairs.append((member, score))
+        self._remove_pairs(collection, pairs)
+        return len(pairs)
+
+    def remove_range(self, key: bytes, within: "ZsetRange") -> int:
+        """ZREMRANGEBYRANK/SCORE/LEX: remove the members in the range; how many."""
+        collection = self.open(key)
+        if collection is None:
+            return 0
+        pairs = self.select(collection, within)
+        self._remove_pairs(collection, pairs)
+        return len(pairs)
+
+    def pop(self, key: bytes, count: int, highest: bool) -> Pairs:
+        """ZPOPMIN/ZPOPMAX, BZPOP*: remove and return the ``count`` lowest (or highest)
+        members, first popped first; none for a missing key (or a count of 0)."""
+        collection = self.open(key)
+        if collection is None or not count:
+            return []
+        entries = self.ranks(collection)
+        chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]
+        pairs = self.decode(chosen)
+        self._remove_pairs(collection, pairs)
+        return pairs
+
+    def replace(self, key: bytes, pairs: Pairs) -> int:
+        """Make ``key`` the sorted set of ``pairs`` whatever it held (ZRANGESTORE,
+        ZUNIONSTORE, GEORADIUS STORE...): a new collection under a new id, logged as a whole
+        (DEL then ZADDs); an empty result deletes the key. Returns the size."""
+        collection = self.new(key)
+        for member, score in pairs:
+            self._put(collection, member, score, None)
+        self.store_whole(collection)
+        return collection.count
+
+    def _remove_pairs(self, collection: Collection, pairs: Pairs) -> None:
+        """Remove ``pairs`` (members with their scores), save, and log one ``zrem``."""
+        if not pairs:
+            return
+        for member, score in pairs:
+            self._delete(collection, member, score)
+        self.save(collection)
+        self.log(collection, [b"zrem", collection.key, *(member for member, _ in pairs)])
+
+    # -- one member's two entries and its rank-cache entry, kept in step ----------------------
+
+    def _put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
         """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
         of -0 is stored as 0, as Redis replies it."""
         score += 0.0
@@ -124,7 +302,7 @@ class ZsetStore(CollectionStore):
         if cache is not None:
             cache.add(entry)
 
-    def delete(self, collection: Collection, member: bytes, score: float) -> None:
+    def _delete(self, collection: Collection, member: bytes, score: float) -> None:
         entry = score_key(score) + member
         self.remove_member(collection, MEMBER + member)
         self.remove_member(collection, INDEX + entry)
@@ -134,22 +312,7 @@ class ZsetStore(CollectionStore):
             cache.remove(entry)
             self._cached_entries -= 1
 
-    @staticmethod
-    def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
-        """``(member, score)`` of rank-cache entries."""
-        return [(entry[8:], score_of_key(entry)) for entry in entries]
-
-    def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
-        """The 0-based rank (ascending) and score of ``member``; None when absent."""
-        score = self.score(collection, member)
-        if score is None:
-            return None
-        return self.ranks(collection).index(score_key(score) + member), score
-
-    def iter_scores(self, collection: Collection) -> Iterator[tuple[bytes, float]]:
-        """Every ``(member, score)`` in order."""
-        for suffix, _ in self.iter_members(collection, prefix=INDEX):
-            yield suffix[9:], score_of_key(suffix[1:])
+    # -- OBJECT ENCODING and writing the whole set out ----------------------------------------
 
     def encoded_elements(self, collection: Collection) -> Iterator[bytes]:
         return (suffix[1:] for suffix, _ in self.iter_members(collection, prefix=MEMBER))

@@ -11,18 +11,19 @@ from the rank cache, so a search costs O(log n) per cell plus the members in tho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterator
 
 from pypika_store import geo
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import CommandError, SyntaxErrorReply, exactly_one_of, store_with_extras
 from pypika_store.types.collection import Collection
-from pypika_store.types.zsets import ZsetStore, score_key, score_of_key
+from pypika_store.types.zsets import ZaddFlags, ZsetStore, score_key, score_of_key
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Raw
-from ..arguments import c_string, parse_double, parse_int
-from .zsets import _AddFlags, _zadd, store_result
+from ..arguments import Arguments, c_string, parse_double
+from .zsets import added_reply
 
 #: Where a member is: ``(longitude, latitude)`` of a member of the source key.
 Locate = Callable[[bytes], tuple[float, float]]
@@ -89,24 +90,21 @@ def _position(client: Client, score: float) -> list[object]:
 # -- GEOADD, GEOPOS, GEOHASH, GEODIST ---------------------------------------------------------
 
 
-_GEOADD_OPTIONS = (b"NX", b"XX", b"CH")
-
-
 @command("geoadd", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
 def geoadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more geospatial items in the geospatial index represented using a sorted set."""
-    first = 2
-    while first < len(argv) and c_string(argv[first]).upper() in _GEOADD_OPTIONS:
-        first += 1
-    options = [c_string(option).upper() for option in argv[2:first]]
-    triples = argv[first:]
+    args = Arguments(argv, 2)
+    options = []
+    while (option := args.one_of(b"NX", b"XX", b"CH")) is not None:
+        options.append(option)
+    triples = args.rest()
     if len(triples) % 3 or (b"NX" in options and b"XX" in options):
         raise SyntaxErrorReply()
     pairs = [(float(geo.encode(*_parse_lonlat(triples[index:index + 2]))), triples[index + 2])
              for index in range(0, len(triples), 3)]
     if not pairs:
         raise SyntaxErrorReply()  # ZADD's own check, reached with options but no members
-    return _zadd(client, argv[1], _AddFlags([argv[0], argv[1], *options]), pairs)
+    return added_reply(client.keyspace.zsets.add(argv[1], pairs, ZaddFlags.named(options)))
 
 
 @command("geopos", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
@@ -192,7 +190,7 @@ class _Search:
 
     def parse(self, argv: list[bytes]) -> None:
         """Read the fixed arguments, then the options; the first problem found is the error."""
-        self._parse_options(argv[self._parse_fixed(argv):])
+        self._parse_options(Arguments(argv, self._parse_fixed(argv)))
         self._check(argv[0])
 
     def _parse_fixed(self, argv: list[bytes]) -> int:
@@ -210,80 +208,76 @@ class _Search:
             self.store_key = argv[1]
         return self.variant.source + 1
 
-    def _parse_options(self, args: list[bytes]) -> None:
+    def _parse_options(self, args: Arguments) -> None:
         """Each option is recognised only where Redis accepts it (right command, enough
         arguments left, no conflicting option seen); anything else is a syntax error."""
-        index = 0
-        while index < len(args):
-            option = c_string(args[index]).upper()
-            rest = args[index + 1:]
-            used = self._flag(option)
-            if used is None:
+        while args:
+            option = args.keyword()
+            if not self._flag(option):
                 handler = self._VALUED.get(option)
-                used = None if handler is None else handler(self, rest)
-            if used is None:
-                raise SyntaxErrorReply()
-            index += 1 + used
+                if handler is None or not handler(self, args):
+                    raise SyntaxErrorReply()
 
-    def _flag(self, option: bytes) -> int | None:
+    def _flag(self, option: bytes) -> bool:
         found = self._FLAGS.get(option)
         if found is None:
-            return None
+            return False
         setattr(self, *found)
-        return 0
+        return True
 
-    def _count(self, rest: list[bytes]) -> int | None:
-        if not rest:
-            return None
-        count = parse_int(rest[0])
+    def _count(self, args: Arguments) -> bool:
+        if not args:
+            return False
+        count = args.take_int()
         if count <= 0:
             raise CommandError(geo.ERR_COUNT_POSITIVE)
         self.count = count
-        return 1
+        return True
 
-    def _store(self, rest: list[bytes], dist: bool) -> int | None:
-        if self.variant.store_option and rest:
-            self.store_key, self.store_dist = rest[0], dist
-            return 1
+    def _store(self, args: Arguments, dist: bool) -> bool:
+        if self.variant.store_option and args:
+            self.store_key, self.store_dist = args.take(), dist
+            return True
         if dist and self.variant.store_command:
             self.store_dist = True
-            return 0
-        return None
+            return True
+        return False
 
-    def _from_member(self, rest: list[bytes]) -> int | None:
-        if not (self.variant.search_syntax and rest and not self.from_lonlat):
-            return None
+    def _from_member(self, args: Arguments) -> bool:
+        if not (self.variant.search_syntax and args and not self.from_lonlat):
+            return False
+        member = args.take()
         if self.locate is not None:
-            self.center = self.locate(rest[0])
+            self.center = self.locate(member)
         self.from_member = True
-        return 1
+        return True
 
-    def _from_lonlat(self, rest: list[bytes]) -> int | None:
-        if not (self.variant.search_syntax and len(rest) >= 2 and not self.from_member):
-            return None
-        self.center = _parse_lonlat(rest)
+    def _from_lonlat(self, args: Arguments) -> bool:
+        if not (self.variant.search_syntax and args.remaining() >= 2 and not self.from_member):
+            return False
+        self.center = _parse_lonlat([args.take(), args.take()])
         self.from_lonlat = True
-        return 2
+        return True
 
-    def _by_radius(self, rest: list[bytes]) -> int | None:
-        if not (self.variant.search_syntax and len(rest) >= 2 and self.box is None):
-            return None
-        self.radius, self.conversion = _parse_radius(rest)
-        return 2
+    def _by_radius(self, args: Arguments) -> bool:
+        if not (self.variant.search_syntax and args.remaining() >= 2 and self.box is None):
+            return False
+        self.radius, self.conversion = _parse_radius([args.take(), args.take()])
+        return True
 
-    def _by_box(self, rest: list[bytes]) -> int | None:
-        if not (self.variant.search_syntax and len(rest) >= 3 and self.radius is None):
-            return None
-        width, height, self.conversion = _parse_box(rest)
+    def _by_box(self, args: Arguments) -> bool:
+        if not (self.variant.search_syntax and args.remaining() >= 3 and self.radius is None):
+            return False
+        width, height, self.conversion = _parse_box([args.take(), args.take(), args.take()])
         self.box = (width, height)
-        return 3
+        return True
 
-    #: Options with values: each handler returns how many values it took, None if the
-    #: option is not valid here.
-    _VALUED: dict[bytes, Callable[["_Search", list[bytes]], int | None]] = {
+    #: Options with values: each handler reads its values and says whether the option is
+    #: valid here (False: a syntax error).
+    _VALUED: dict[bytes, Callable[["_Search", Arguments], bool]] = {
         b"COUNT": _count,
-        b"STORE": lambda self, rest: self._store(rest, dist=False),
-        b"STOREDIST": lambda self, rest: self._store(rest, dist=True),
+        b"STORE": lambda self, args: self._store(args, dist=False),
+        b"STOREDIST": lambda self, args: self._store(args, dist=True),
         b"FROMMEMBER": _from_member, b"FROMLONLAT": _from_lonlat,
         b"BYRADIUS": _by_radius, b"BYBOX": _by_box,
     }
@@ -292,12 +286,11 @@ class _Search:
         """The checks Redis makes once all options are read, in its order. The GEOSEARCH
         errors quote the command name as the client typed it."""
         if self.store_key is not None and (self.with_dist or self.with_hash or self.with_coord):
-            what = "GEOSEARCHSTORE" if self.variant.store_command else "STORE option in GEORADIUS"
-            raise CommandError(f"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options")
+            raise store_with_extras("GEOSEARCHSTORE" if self.variant.store_command else "STORE option in GEORADIUS")
         if self.variant.search_syntax and not (self.from_member or self.from_lonlat):
-            raise CommandError(f"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name.decode()}")
+            raise exactly_one_of("FROMMEMBER or FROMLONLAT", name)
         if self.variant.search_syntax and self.radius is None and self.box is None:
-            raise CommandError(f"ERR exactly one of BYRADIUS and BYBOX can be specified for {name.decode()}")
+            raise exactly_one_of("BYRADIUS and BYBOX", name)
         if self.any and not self.count:
             raise CommandError(geo.ERR_ANY_NEEDS_COUNT)
 
@@ -367,8 +360,7 @@ def _search(client: Client, argv: list[bytes], variant: _Variant) -> object:
     request.parse(argv)
     points = [] if collection is None else request.find(_scanner(store, collection))
     if request.store_key is not None:
-        return store_result(client, request.store_key,
-                            [(point.member, request.stored_score(point)) for point in points])
+        return store.replace(request.store_key, [(point.member, request.stored_score(point)) for point in points])
     return [request.hit(client, point) for point in points]
 
 
@@ -380,37 +372,19 @@ _GEOSEARCH = _Variant(OPTIONS)
 _GEOSEARCHSTORE = _Variant(OPTIONS, store_command=True)
 
 
-@command("georadius", arity=-6, flags="write denyoom", keys=(1, 1, 1), group="geo")
-def georadius(client: Client, argv: list[bytes]) -> object:
-    """Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point."""
-    return _search(client, argv, _GEORADIUS)
+def _register(name: str, request: _Variant, arity: int, flags: str, summary: str,
+              keys: tuple[int, int, int] = (1, 1, 1)) -> None:
+    command(name, arity, flags, keys, group="geo", summary=summary)(partial(_search, variant=request))
 
 
-@command("georadius_ro", arity=-6, flags="readonly", keys=(1, 1, 1), group="geo")
-def georadius_ro(client: Client, argv: list[bytes]) -> object:
-    """A read-only variant for GEORADIUS."""
-    return _search(client, argv, _GEORADIUS_RO)
-
-
-@command("georadiusbymember", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
-def georadiusbymember(client: Client, argv: list[bytes]) -> object:
-    """Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member."""
-    return _search(client, argv, _BYMEMBER)
-
-
-@command("georadiusbymember_ro", arity=-5, flags="readonly", keys=(1, 1, 1), group="geo")
-def georadiusbymember_ro(client: Client, argv: list[bytes]) -> object:
-    """A read-only variant for GEORADIUSBYMEMBER."""
-    return _search(client, argv, _BYMEMBER_RO)
-
-
-@command("geosearch", arity=-7, flags="readonly", keys=(1, 1, 1), group="geo")
-def geosearch(client: Client, argv: list[bytes]) -> object:
-    """Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle."""
-    return _search(client, argv, _GEOSEARCH)
-
-
-@command("geosearchstore", arity=-8, flags="write denyoom", keys=(1, 2, 1), group="geo")
-def geosearchstore(client: Client, argv: list[bytes]) -> object:
-    """Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key."""
-    return _search(client, argv, _GEOSEARCHSTORE)
+_register("georadius", _GEORADIUS, -6, "write denyoom", "Query a sorted set representing a geospatial index to "
+          "fetch members matching a given maximum distance from a point.")
+_register("georadius_ro", _GEORADIUS_RO, -6, "readonly", "A read-only variant for GEORADIUS.")
+_register("georadiusbymember", _BYMEMBER, -5, "write denyoom", "Query a sorted set representing a geospatial "
+          "index to fetch members matching a given maximum distance from a member.")
+_register("georadiusbymember_ro", _BYMEMBER_RO, -5, "readonly", "A read-only variant for GEORADIUSBYMEMBER.")
+_register("geosearch", _GEOSEARCH, -7, "readonly", "Query a sorted set representing a geospatial index to fetch "
+          "members inside an area of a box or a circle.")
+_register("geosearchstore", _GEOSEARCHSTORE, -8, "write denyoom", "Query a sorted set representing a geospatial "
+          "index to fetch members inside an area of a box or a circle, and store the result in another key.",
+          keys=(1, 2, 1))

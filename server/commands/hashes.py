@@ -5,7 +5,16 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pypika_store import long_double
-from pypika_store.errors import CommandError, NotFloatError, OverflowErrorReply, SyntaxErrorReply, wrong_arity
+from pypika_store.errors import (
+    HashNotFloatError,
+    HashNotIntegerError,
+    NanOrInfinityError,
+    NotFiniteError,
+    NotFloatError,
+    OverflowErrorReply,
+    SyntaxErrorReply,
+    wrong_arity,
+)
 
 from ..connection import Client
 from ..registry import command
@@ -98,42 +107,41 @@ def hvals(client: Client, argv: list[bytes]) -> object:
 @command("hincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
 def hincrby(client: Client, argv: list[bytes]) -> object:
     """Increment the integer value of a hash field by the given number."""
-    hashes = client.keyspace.hashes
     delta = parse_int(argv[3])
-    current = hashes.get_field(argv[1], argv[2])
-    try:
-        base = 0 if current is None else parse_int(current)
-    except CommandError:
-        raise CommandError("ERR hash value is not an integer") from None
-    result = base + delta
-    if not INT64_MIN <= result <= INT64_MAX:
-        raise OverflowErrorReply()
-    hashes.set_fields(argv[1], [(argv[2], b"%d" % result)])
-    return result
+
+    def incremented(current: bytes | None) -> bytes:
+        base = 0 if current is None else parse_int(current, HashNotIntegerError)
+        result = base + delta
+        if not INT64_MIN <= result <= INT64_MAX:
+            raise OverflowErrorReply()
+        return b"%d" % result
+
+    return int(client.keyspace.hashes.update(argv[1], argv[2], incremented))
 
 
 @command("hincrbyfloat", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
 def hincrbyfloat(client: Client, argv: list[bytes]) -> object:
     """Increment the float value of a hash field (in long double, as Redis)."""
-    hashes = client.keyspace.hashes
     delta = long_double.parse(argv[3])
     if delta is None:
         raise NotFloatError()
     if isinstance(delta, float):
-        raise CommandError("ERR value is NaN or Infinity")
-    current = hashes.get_field(argv[1], argv[2])
-    base = Fraction(0) if current is None else long_double.parse(current)
-    if base is None:
-        raise CommandError("ERR hash value is not a float")
-    if isinstance(base, float):
-        raise CommandError("ERR increment would produce NaN or Infinity")
-    result = long_double.to_long_double(base + delta)
-    if not long_double.is_finite(result):
-        raise CommandError("ERR increment would produce NaN or Infinity")
-    text = long_double.format_human(result)
-    check_string_length(client, len(text))
-    hashes.set_fields(argv[1], [(argv[2], text)])
-    return text
+        raise NotFiniteError()
+
+    def incremented(current: bytes | None) -> bytes:
+        base = Fraction(0) if current is None else long_double.parse(current)
+        if base is None:
+            raise HashNotFloatError()
+        if isinstance(base, float):
+            raise NanOrInfinityError()
+        result = long_double.to_long_double(base + delta)
+        if not long_double.is_finite(result):
+            raise NanOrInfinityError()
+        text = long_double.format_human(result)
+        check_string_length(client, len(text))
+        return text
+
+    return client.keyspace.hashes.update(argv[1], argv[2], incremented)
 
 
 @command("hrandfield", arity=-2, flags="readonly", keys=(1, 1, 1), group="hash")

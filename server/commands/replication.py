@@ -11,7 +11,9 @@ from ..registry import command
 from ..resp.replies import OK
 
 
-def _slaveof(client: Client, argv: list[bytes]) -> object:
+@command("replicaof", arity=-3, flags="admin noscript stale", group="server", aliases=("slaveof",))
+def replicaof(client: Client, argv: list[bytes]) -> object:
+    """Make the server a replica (slave) of another instance, or promote it as master (NO ONE)."""
     server = client.server
     if len(argv) == 3 and argv[1].lower() == b"no" and argv[2].lower() == b"one":
         server.become_master()
@@ -26,18 +28,6 @@ def _slaveof(client: Client, argv: list[bytes]) -> object:
         raise CommandError("ERR The master ip:port and the slave ip:port are the same")
     server.become_slave(host, port, force_full=len(argv) == 4)
     return OK
-
-
-@command("slaveof", arity=-3, flags="admin noscript stale", group="server")
-def slaveof(client: Client, argv: list[bytes]) -> object:
-    """Make the server a slave of another instance, or promote it as master (NO ONE)."""
-    return _slaveof(client, argv)
-
-
-@command("replicaof", arity=-3, flags="admin noscript stale", group="server")
-def replicaof(client: Client, argv: list[bytes]) -> object:
-    """Make the server a replica of another instance, or promote it as master (NO ONE)."""
-    return _slaveof(client, argv)
 
 
 @command("role", arity=1, flags="noscript loading stale fast", group="server")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import LimitNegativeError, NumkeysError, SyntaxErrorReply, TooManyKeysError
 from pypika_store.keyspace import Keyspace
 
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import SetReply
-from ..arguments import parse_count, parse_int, random_count
+from ..arguments import Arguments, parse_count, parse_int, random_count
 from ..scanning import scan_collection
 
 
@@ -54,15 +54,10 @@ def spop(client: Client, argv: list[bytes]) -> object:
     """Remove and return one or multiple random members from a set (logged as SREM)."""
     if len(argv) > 3:
         raise SyntaxErrorReply()
-    count = None
-    if len(argv) == 3:
-        count = parse_count(argv[2])
-    sets = client.keyspace.sets
-    collection = sets.open(argv[1])
-    if collection is None:
+    count = parse_count(argv[2]) if len(argv) == 3 else None
+    picked = client.keyspace.sets.pop(argv[1], 1 if count is None else count)
+    if picked is None:
         return None if count is None else SetReply()
-    picked = [member for member, _ in sets.random_members(collection, 1 if count is None else count, distinct=True)]
-    sets.remove(argv[1], picked)
     return picked[0] if count is None else SetReply(picked)
 
 
@@ -87,17 +82,7 @@ def srandmember(client: Client, argv: list[bytes]) -> object:
 @command("smove", arity=4, flags="write fast", keys=(1, 2, 1), group="set")
 def smove(client: Client, argv: list[bytes]) -> object:
     """Move a member from one set to another."""
-    sets = client.keyspace.sets
-    source, target, member = argv[1], argv[2], argv[3]
-    if sets.open(source) is None:  # before the target's type is checked, as in Redis
-        return 0
-    sets.open(target)  # WRONGTYPE before any change
-    if source == target:
-        return int(sets.contains(source, [member])[0])
-    if not sets.remove(source, [member]):
-        return 0
-    sets.add(target, [member])
-    return 1
+    return int(client.keyspace.sets.move(argv[1], argv[2], argv[3]))
 
 
 def _sets_of(keyspace: Keyspace, keys: list[bytes]) -> list[set[bytes] | None]:
@@ -132,7 +117,7 @@ def _algebra(client: Client, keys: list[bytes], kind: str) -> object:
 
 def _algebra_store(client: Client, argv: list[bytes], kind: str) -> object:
     result = _combine(kind, _sets_of(client.keyspace, argv[2:]))
-    return client.keyspace.sets.replace_all(argv[1], sorted(result))
+    return client.keyspace.sets.replace(argv[1], sorted(result))
 
 
 @command("sinter", arity=-2, flags="readonly", keys=(1, -1, 1), group="set")
@@ -174,27 +159,19 @@ def sdiffstore(client: Client, argv: list[bytes]) -> object:
 @command("sintercard", arity=-3, flags="readonly", keys=(0, 0, 0), group="set")
 def sintercard(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets and return the cardinality of the result."""
-    try:
-        numkeys = parse_int(argv[1])
-    except CommandError:
-        raise CommandError("ERR numkeys should be greater than 0") from None
+    numkeys = parse_int(argv[1], NumkeysError)
     if numkeys <= 0:
-        raise CommandError("ERR numkeys should be greater than 0")
+        raise NumkeysError()
     if numkeys > len(argv) - 2:
-        raise CommandError("ERR Number of keys can't be greater than number of args")
+        raise TooManyKeysError()
     limit = 0
-    rest = argv[2 + numkeys:]
-    while rest:
-        if rest[0].upper() == b"LIMIT" and len(rest) >= 2:
-            try:
-                limit = parse_int(rest[1])
-            except CommandError:
-                raise CommandError("ERR LIMIT can't be negative") from None
-            if limit < 0:
-                raise CommandError("ERR LIMIT can't be negative")
-            rest = rest[2:]
-        else:
+    args = Arguments(argv, 2 + numkeys)
+    while args:
+        if args.keyword() != b"LIMIT" or args.peek() is None:
             raise SyntaxErrorReply()
+        limit = args.take_int(LimitNegativeError)
+        if limit < 0:
+            raise LimitNegativeError()
     size = len(_combine("inter", _sets_of(client.keyspace, argv[2:2 + numkeys])))
     return min(size, limit) if limit else size
 

@@ -8,8 +8,28 @@ a stream here never has a group, which is what XINFO reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
-from pypika_store.errors import CommandError, NoSuchKeyError, SyntaxErrorReply, wrong_arity
+from pypika_store.errors import (
+    GreaterIdOutsideGroupError,
+    InvalidStreamIdError,
+    NoSuchKeyError,
+    NotIntegerError,
+    SyntaxErrorReply,
+    TimeoutNegativeError,
+    TimeoutNotIntegerError,
+    UnbalancedStreamsError,
+    XaddIdZeroError,
+    XsetidMaxDeletedTooLargeError,
+    invalid_interval_id,
+    must_be_non_negative,
+    must_be_positive,
+    no_such_group,
+    syntax_error,
+    subcommand_syntax_error,
+    wrong_arity,
+    xreadgroup_only,
+)
 from pypika_store.types.collection import Collection
 from pypika_store.types.streams import (
     MAX_ID,
@@ -27,9 +47,9 @@ from pypika_store.types.streams import (
 
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, container
-from ..resp.replies import NULL_ARRAY, OK, Map, Status
-from ..arguments import c_string, parse_int
+from ..registry import command, container, help_reply
+from ..resp.replies import NULL_ARRAY, OK, Map
+from ..arguments import Arguments, c_string, parse_int
 
 #: Redis reads an ID argument into a 128-byte buffer: longer ones are invalid.
 _ID_TEXT_MAX = 127
@@ -41,16 +61,6 @@ _APPROX_LIMIT = 100 * NODE_MAX_ENTRIES
 _BLOCKED_DEFAULT_COUNT = 1000
 
 
-class InvalidStreamId(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid stream ID specified as stream command argument")
-
-
-class _TimeoutNotInteger(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR timeout is not an integer or out of range")
-
-
 # -- IDs ----------------------------------------------------------------------------------------------
 
 
@@ -59,7 +69,7 @@ def _string2ull(text: bytes) -> int | None:
     first, else as strtoull does (leading spaces, a sign, leading zeros; '-' wraps around)."""
     try:
         value = parse_int(text)
-    except CommandError:
+    except NotIntegerError:
         pass
     else:
         return value if value >= 0 else None
@@ -74,18 +84,18 @@ def _parse_id(arg: bytes, missing_seq: int, strict: bool, auto_seq: bool) -> tup
     """``<ms>-<seq>``, ``<ms>`` (the sequence is ``missing_seq``), ``-`` and ``+`` (refused
     when ``strict``), ``<ms>-*`` when ``auto_seq``; with whether the sequence was given."""
     if len(arg) > _ID_TEXT_MAX:
-        raise InvalidStreamId()
+        raise InvalidStreamIdError()
     text = c_string(arg)
     if text in (b"-", b"+"):
         if strict:
-            raise InvalidStreamId()
+            raise InvalidStreamIdError()
         return (MIN_ID if text == b"-" else MAX_ID), True
     ms_text, dash, seq_text = text.partition(b"-")
     ms = _string2ull(ms_text)
     seq_given = not (auto_seq and dash and seq_text == b"*")
     seq = (_string2ull(seq_text) if seq_given else 0) if dash else missing_seq
     if ms is None or seq is None:
-        raise InvalidStreamId()
+        raise InvalidStreamIdError()
     return (ms, seq), seq_given
 
 
@@ -107,12 +117,12 @@ def _interval(start_arg: bytes, end_arg: bytes) -> tuple[StreamId, StreamId]:
     if exclusive:
         start = next_id(start)  # type: ignore[assignment]
         if start is None:
-            raise CommandError("ERR invalid start ID for the interval")
+            raise invalid_interval_id("start")
     end, exclusive = _interval_bound(end_arg, U64_MAX)
     if exclusive:
         end = previous_id(end)  # type: ignore[assignment]
         if end is None:
-            raise CommandError("ERR invalid end ID for the interval")
+            raise invalid_interval_id("end")
     return start, end
 
 
@@ -150,21 +160,20 @@ class _AddOptions:
     seq_given: bool
 
 
-def _parse_strategy(argv: list[bytes], index: int, more: int) -> tuple[int, Trim]:
-    """``MAXLEN [=|~] n`` or ``MINID [=|~] id`` at ``index``: where it ends, and the trim."""
-    option = c_string(argv[index]).upper()
-    marker = c_string(argv[index + 1])
+def _parse_strategy(option: bytes, args: Arguments) -> Trim:
+    """The rest of ``MAXLEN [=|~] n`` or ``MINID [=|~] id`` once ``option`` was read (at
+    least one argument follows it)."""
     approx = False
-    if more >= 2 and marker in (b"~", b"="):
+    marker = c_string(args.peek())  # type: ignore[arg-type]
+    if args.remaining() >= 2 and marker in (b"~", b"="):
         approx = marker == b"~"
-        index += 1
-    index += 1
+        args.take()
     if option == b"MINID":
-        return index, Trim(minid=parse_id(argv[index], strict=True), approx=approx)
-    maxlen = parse_int(argv[index])
+        return Trim(minid=parse_id(args.take(), strict=True), approx=approx)
+    maxlen = args.take_int()
     if maxlen < 0:
-        raise CommandError("ERR The MAXLEN argument must be >= 0.")
-    return index, Trim(maxlen=maxlen, approx=approx)
+        raise must_be_non_negative("MAXLEN")
+    return Trim(maxlen=maxlen, approx=approx)
 
 
 def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
@@ -172,60 +181,40 @@ def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
     trim: Trim | None = None
     limit: int | None = None
     options = _AddOptions(trim=None, no_create=False, id_position=len(argv), new_id=None, seq_given=True)
-    index = 2
-    while index < len(argv):
-        more = len(argv) - 1 - index
-        option = c_string(argv[index]).upper()
+    args = Arguments(argv, 2)
+    while args:
+        position = args.index
+        option = args.keyword()
+        more = args.remaining()
         if xadd and option == b"*":
-            options.id_position = index
+            options.id_position = position
             break
         if option in (b"MAXLEN", b"MINID") and more:
             if trim is not None:
-                raise CommandError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-            index, trim = _parse_strategy(argv, index, more)
+                raise syntax_error("MAXLEN and MINID options at the same time are not compatible")
+            trim = _parse_strategy(option, args)
         elif option == b"LIMIT" and more:
-            index += 1
-            limit = parse_int(argv[index])
+            limit = args.take_int()
             if limit < 0:
-                raise CommandError("ERR The LIMIT argument must be >= 0.")
+                raise must_be_non_negative("LIMIT")
         elif xadd and option == b"NOMKSTREAM":
             options.no_create = True
         elif xadd:
-            options.new_id, options.seq_given = _parse_id(argv[index], 0, strict=True, auto_seq=True)
-            options.id_position = index
+            options.new_id, options.seq_given = _parse_id(argv[position], 0, strict=True, auto_seq=True)
+            options.id_position = position
             break
         else:
             raise SyntaxErrorReply()
-        index += 1
     if limit and trim is None:
-        raise CommandError("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")
+        raise syntax_error("LIMIT cannot be used without specifying a trimming strategy")
     if not xadd and trim is None:
-        raise CommandError("ERR syntax error, XTRIM must be called with a trimming strategy")
+        raise syntax_error("XTRIM must be called with a trimming strategy")
     if limit is not None and (trim is None or not trim.approx):
-        raise CommandError("ERR syntax error, LIMIT cannot be used without the special ~ option")
+        raise syntax_error("LIMIT cannot be used without the special ~ option")
     if trim is not None:
         trim.limit = limit if limit is not None else (_APPROX_LIMIT if trim.approx else 0)
     options.trim = trim
     return options
-
-
-def _new_entry_id(last: StreamId, options: _AddOptions, now_ms: int) -> StreamId:
-    """The ID XADD gives its entry: ``*`` from the clock (never going back), ``<ms>-*`` the
-    next sequence of that millisecond, or the ID given; always above the last ID."""
-    if last == MAX_ID:
-        raise CommandError("ERR The stream has exhausted the last possible ID, unable to add more items")
-    requested = options.new_id
-    if requested is None:
-        new_id = (now_ms, 0) if now_ms > last[0] else next_id(last)
-    elif not options.seq_given and requested[0] == last[0]:
-        if last[1] == U64_MAX:  # Redis fails here without its "too small" errno
-            raise CommandError("ERR Elements are too large to be stored")
-        new_id = (last[0], last[1] + 1)
-    else:
-        new_id = requested
-    if new_id <= last:  # type: ignore[operator]
-        raise CommandError("ERR The ID specified in XADD is equal or smaller than the target stream top item")
-    return new_id  # type: ignore[return-value]
 
 
 @command("xadd", arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream")
@@ -236,29 +225,17 @@ def xadd(client: Client, argv: list[bytes]) -> object:
     if len(fields) < 2 or len(fields) % 2:
         raise wrong_arity(argv)
     if options.new_id == MIN_ID and options.seq_given:
-        raise CommandError("ERR The ID specified in XADD must be greater than 0-0")
-    streams: StreamStore = client.keyspace.streams
-    collection = streams.open(argv[1])
-    if collection is None:
-        if options.no_create:
-            return None
-        collection = streams.new(argv[1])
-    new_id = _new_entry_id(streams.state(collection).last_id, options, client.server.engine.now_ms())
-    streams.append(collection, new_id, fields)
-    if options.trim is not None:
-        streams.trim(collection, options.trim)
-    return format_id(new_id)
+        raise XaddIdZeroError()
+    new_id = client.keyspace.streams.add(argv[1], fields, options.new_id, options.seq_given,
+                                         client.server.engine.now_ms(), options.trim, not options.no_create)
+    return None if new_id is None else format_id(new_id)
 
 
 @command("xtrim", arity=-4, flags="write", keys=(1, 1, 1), group="stream")
 def xtrim(client: Client, argv: list[bytes]) -> object:
     """Trim a stream to a length (MAXLEN) or a lowest ID (MINID); how many entries went."""
     options = _parse_trim_options(argv, xadd=False)
-    streams: StreamStore = client.keyspace.streams
-    collection = streams.open(argv[1])
-    if collection is None:
-        return 0
-    return streams.trim(collection, options.trim)  # type: ignore[arg-type]
+    return client.keyspace.streams.trim(argv[1], options.trim)  # type: ignore[arg-type]
 
 
 # -- reading and deleting -----------------------------------------------------------------------------
@@ -273,12 +250,11 @@ def xlen(client: Client, argv: list[bytes]) -> object:
 def _range_count(argv: list[bytes]) -> int | None:
     """XRANGE's ``COUNT n`` options (the last one counts; negative is 0); None without."""
     count = None
-    index = 4
-    while index < len(argv):
-        if c_string(argv[index]).upper() != b"COUNT" or index + 1 == len(argv):
+    args = Arguments(argv, 4)
+    while args:
+        if args.keyword() != b"COUNT" or not args:
             raise SyntaxErrorReply()
-        count = max(parse_int(argv[index + 1]), 0)
-        index += 2
+        count = max(args.take_int(), 0)
     return count
 
 
@@ -294,26 +270,19 @@ def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
     return _entries_reply(streams.range(collection, start, end, count or 0, reverse))
 
 
-@command("xrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
-def xrange(client: Client, argv: list[bytes]) -> object:
-    """Return the entries with IDs in a range, oldest first."""
-    return _range(client, argv, reverse=False)
-
-
-@command("xrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream")
-def xrevrange(client: Client, argv: list[bytes]) -> object:
-    """Return the entries with IDs in a range (end first), newest first."""
-    return _range(client, argv, reverse=True)
+command("xrange", -4, "readonly", (1, 1, 1), group="stream",
+        summary="Return the entries with IDs in a range, oldest first.")(partial(_range, reverse=False))
+command("xrevrange", -4, "readonly", (1, 1, 1), group="stream",
+        summary="Return the entries with IDs in a range (end first), newest first.")(partial(_range, reverse=True))
 
 
 @command("xdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="stream")
 def xdel(client: Client, argv: list[bytes]) -> object:
     """Remove entries by ID; how many existed."""
     streams: StreamStore = client.keyspace.streams
-    collection = streams.open(argv[1])
-    if collection is None:
+    if streams.open(argv[1]) is None:  # a missing key answers 0 before its IDs are read
         return 0
-    return streams.delete(collection, [parse_id(arg, strict=True) for arg in argv[2:]])
+    return streams.delete_entries(argv[1], [parse_id(arg, strict=True) for arg in argv[2:]])
 
 
 # -- XREAD --------------------------------------------------------------------------------------------
@@ -324,30 +293,26 @@ def _parse_xread(argv: list[bytes]) -> tuple[int | None, int, int]:
     the first key after STREAMS."""
     timeout: int | None = None
     count = 0
-    index = 1
-    while index < len(argv):
-        more = len(argv) - 1 - index
-        option = c_string(argv[index]).upper()
+    args = Arguments(argv, 1)
+    while args:
+        option = args.keyword()
+        more = args.remaining()
         if option == b"BLOCK" and more:
-            index += 1
-            timeout = parse_int(argv[index], _TimeoutNotInteger)
+            timeout = args.take_int(TimeoutNotIntegerError)
             if timeout < 0:
-                raise CommandError("ERR timeout is negative")
+                raise TimeoutNegativeError()
         elif option == b"COUNT" and more:
-            index += 1
-            count = max(parse_int(argv[index]), 0)
+            count = max(args.take_int(), 0)
         elif option == b"STREAMS" and more:
             if more % 2:
-                raise CommandError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' "
-                                   "must be specified.")
-            return timeout, count, index + 1
+                raise UnbalancedStreamsError()
+            return timeout, count, args.index
         elif option == b"GROUP" and more >= 2:
-            raise CommandError("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+            raise xreadgroup_only("GROUP")
         elif option == b"NOACK":
-            raise CommandError("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+            raise xreadgroup_only("NOACK")
         else:
             raise SyntaxErrorReply()
-        index += 1
     raise SyntaxErrorReply()  # no STREAMS
 
 
@@ -361,8 +326,7 @@ def _read_positions(streams: StreamStore, keys: list[bytes], id_args: list[bytes
         if text == b"$":
             positions.append(MIN_ID if collection is None else streams.state(collection).last_id)
         elif text == b">":
-            raise CommandError("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
-                               "<group> <consumer> option.")
+            raise GreaterIdOutsideGroupError()
         else:
             positions.append(parse_id(arg, strict=True))
     return positions
@@ -410,28 +374,20 @@ def xsetid(client: Client, argv: list[bytes]) -> object:
     last = parse_id(argv[2], strict=True)
     entries_added: int | None = None
     max_deleted: StreamId | None = None
-    index = 3
-    while index < len(argv):
-        option = c_string(argv[index]).upper()
-        if index + 1 == len(argv) or option not in (b"ENTRIESADDED", b"MAXDELETEDID"):
+    args = Arguments(argv, 3)
+    while args:
+        option = args.keyword()
+        if not args or option not in (b"ENTRIESADDED", b"MAXDELETEDID"):
             raise SyntaxErrorReply()
         if option == b"ENTRIESADDED":
-            entries_added = parse_int(argv[index + 1])
+            entries_added = args.take_int()
             if entries_added < 0:
-                raise CommandError("ERR entries_added must be positive")
+                raise must_be_positive("entries_added")
         else:
-            max_deleted = parse_id(argv[index + 1], strict=True)
+            max_deleted = parse_id(args.take(), strict=True)
             if last < max_deleted:
-                raise CommandError("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")
-        index += 2
-    streams: StreamStore = client.keyspace.streams
-    collection = _existing(streams, argv[1])
-    if collection.count:
-        if last < streams.edge_id(collection, last=True):
-            raise CommandError("ERR The ID specified in XSETID is smaller than the target stream top item")
-        if entries_added is not None and collection.count > entries_added:
-            raise CommandError("ERR The entries_added specified in XSETID is smaller than the target stream length")
-    streams.set_id(collection, last, entries_added, None if max_deleted == MIN_ID else max_deleted)
+                raise XsetidMaxDeletedTooLargeError()
+    client.keyspace.streams.set_id(argv[1], last, entries_added, max_deleted)
     return OK
 
 
@@ -439,24 +395,21 @@ def xsetid(client: Client, argv: list[bytes]) -> object:
 
 container("xinfo", arity=-2, flags="", group="stream")
 
-_XINFO_HELP = [
-    "CONSUMERS <key> <groupname>",
-    "    Show consumers of <groupname>.",
-    "GROUPS <key>",
-    "    Show the stream consumer groups.",
-    "STREAM <key> [FULL [COUNT <count>]",
-    "    Show information about the stream.",
-    "HELP",
-    "    Prints this help.",
-]
+
+@command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
+         help=("CONSUMERS <key> <groupname>", "    Show consumers of <groupname>."))
+def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
+    """List the consumers of a consumer group (no group exists: groups are not implemented)."""
+    _existing(client.keyspace.streams, argv[2])
+    raise no_such_group(c_string(argv[2]), c_string(argv[3]))
 
 
-@command("xinfo|help", arity=2, flags="loading stale", group="stream")
-def xinfo_help(client: Client, argv: list[bytes]) -> object:
-    """Show helpful text about the different subcommands."""
-    name = argv[0].decode("utf-8", "replace").upper()
-    return [Status(line) for line in [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                                      *_XINFO_HELP]]
+@command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
+         help=("GROUPS <key>", "    Show the stream consumer groups."))
+def xinfo_groups(client: Client, argv: list[bytes]) -> object:
+    """List the consumer groups of a stream (there are none: groups are not implemented)."""
+    _existing(client.keyspace.streams, argv[2])
+    return []
 
 
 def _xinfo_stream_options(argv: list[bytes]) -> tuple[bool, int]:
@@ -465,9 +418,7 @@ def _xinfo_stream_options(argv: list[bytes]) -> tuple[bool, int]:
     if not options:
         return False, 0
     if len(options) not in (1, 3) or options[0] != b"FULL" or (len(options) == 3 and options[1] != b"COUNT"):
-        subcommand = argv[1][:128].decode("utf-8", "surrogateescape")
-        raise CommandError(f"ERR unknown subcommand or wrong number of arguments for '{subcommand}'. "
-                           f"Try {argv[0].decode('utf-8', 'replace').upper()} HELP.")
+        raise subcommand_syntax_error(argv)
     count = parse_int(argv[5]) if len(options) == 3 else 10
     return True, 10 if count < 0 else count
 
@@ -476,7 +427,8 @@ def _edge_reply(entry: Entry | None) -> list | None:
     return None if entry is None else _entry_reply(entry)
 
 
-@command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream")
+@command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
+         help=("STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."))
 def xinfo_stream(client: Client, argv: list[bytes]) -> object:
     """Get information about a stream (FULL: with its entries).
 
@@ -505,16 +457,7 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> object:
     return Map(fields)
 
 
-@command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream")
-def xinfo_groups(client: Client, argv: list[bytes]) -> object:
-    """List the consumer groups of a stream (there are none: groups are not implemented)."""
-    _existing(client.keyspace.streams, argv[2])
-    return []
-
-
-@command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream")
-def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
-    """List the consumers of a consumer group (no group exists: groups are not implemented)."""
-    _existing(client.keyspace.streams, argv[2])
-    group, key = (c_string(arg).decode("utf-8", "surrogateescape") for arg in (argv[3], argv[2]))
-    raise CommandError(f"NOGROUP No such consumer group '{group}' for key name '{key}'")
+@command("xinfo|help", arity=2, flags="loading stale", group="stream", help=("HELP", "    Prints this help."))
+def xinfo_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return help_reply(argv)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from pypika_store.errors import CommandError, SyntaxErrorReply, WrongTypeError
+from pypika_store.errors import LimitNegativeError, SyntaxErrorReply, WeightNotFloatError, WrongTypeError, no_input_key
 from pypika_store.keyspace import Keyspace
 from pypika_store.storage.records import TAG_SET, TAG_ZSET
 
 from ..connection import Client
 from ..registry import command
-from ..arguments import parse_double, parse_int
-from .zsets import scored, store_result
+from ..arguments import Arguments, parse_int
+from .zsets import scored
 
 UNION, INTER, DIFF = "union", "inter", "diff"
 
@@ -22,11 +22,6 @@ _AGGREGATES: dict[bytes, Callable[[float, float], float]] = {
     b"MIN": min,
     b"MAX": max,
 }
-
-
-class _BadWeight(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR weight value is not a float")
 
 
 def _scores_of(keyspace: Keyspace, key: bytes) -> dict[bytes, float] | None:
@@ -45,7 +40,7 @@ def _scores_of(keyspace: Keyspace, key: bytes) -> dict[bytes, float] | None:
 def _numkeys(argv: list[bytes], index: int) -> int:
     numkeys = parse_int(argv[index])
     if numkeys < 1:
-        raise CommandError(f"ERR at least 1 input key is needed for '{argv[0].decode('utf-8', 'replace').lower()}' command")
+        raise no_input_key(argv)
     if numkeys > len(argv) - index - 1:
         raise SyntaxErrorReply()
     return numkeys
@@ -93,26 +88,22 @@ def _algebra(client: Client, argv: list[bytes], kind: str, store_into: bytes | N
     weights = [1.0] * numkeys
     aggregate = _AGGREGATES[b"SUM"]
     with_scores = False
-    index = numkeys_index + 1 + numkeys
-    while index < len(argv):
-        option = argv[index].upper()
-        left = len(argv) - index - 1
-        if kind != DIFF and option == b"WEIGHTS" and left >= numkeys:
-            weights = [parse_double(arg, _BadWeight) for arg in argv[index + 1:index + 1 + numkeys]]
-            index += numkeys
-        elif kind != DIFF and option == b"AGGREGATE" and left >= 1:
-            aggregate = _AGGREGATES.get(argv[index + 1].upper())  # type: ignore[assignment]
+    args = Arguments(argv, numkeys_index + 1 + numkeys)
+    while args:
+        option = args.keyword()
+        if kind != DIFF and option == b"WEIGHTS" and args.remaining() >= numkeys:
+            weights = [args.take_double(WeightNotFloatError) for _ in range(numkeys)]
+        elif kind != DIFF and option == b"AGGREGATE" and args:
+            aggregate = _AGGREGATES.get(args.keyword())  # type: ignore[assignment]
             if aggregate is None:
                 raise SyntaxErrorReply()
-            index += 1
         elif store_into is None and option == b"WITHSCORES":
             with_scores = True
         else:
             raise SyntaxErrorReply()
-        index += 1
     pairs = _combine(kind, inputs, weights, aggregate)
     if store_into is not None:
-        return store_result(client, store_into, pairs)
+        return client.keyspace.zsets.replace(store_into, pairs)
     return scored(client, pairs, with_scores)
 
 
@@ -161,12 +152,9 @@ def zintercard(client: Client, argv: list[bytes]) -> object:
     if rest:
         if len(rest) != 2 or rest[0].upper() != b"LIMIT":
             raise SyntaxErrorReply()
-        try:
-            limit = parse_int(rest[1])
-        except CommandError:
-            limit = -1
+        limit = parse_int(rest[1], LimitNegativeError)
         if limit < 0:
-            raise CommandError("ERR LIMIT can't be negative")
+            raise LimitNegativeError()
     inputs = [_scores_of(client.keyspace, key) for key in argv[2:2 + numkeys]]
     size = len(_combine(INTER, inputs, [1.0] * numkeys, _AGGREGATES[b"SUM"]))
     return min(size, limit) if limit else size

@@ -1,27 +1,33 @@
 """Sorted-set commands: ZADD, scores, ranks, ranges (by rank, score or lex), removal, pops.
 
-Ranges and ranks come from the store's rank cache (see pypika_store/types/zsets.py), so they
-cost O(log n) plus the reply. Every write logs ``zadd`` (with the final scores) or ``zrem``
-records, whatever the command was (ZINCRBY, ZPOPMIN, ZREMRANGEBYSCORE...).
+Each write is one call of the sorted-set store (pypika_store/types/zsets.py), which logs
+``zadd`` (with the final scores) or ``zrem`` records whatever the command was (ZINCRBY,
+ZPOPMIN, ZREMRANGEBYSCORE...). Ranges come from the store's rank cache, so they cost
+O(log n) plus the reply; this module reads the bounds (``(1.5``, ``[a``, ``-inf``...) as
+Redis' zslParseRange and zslParseLexRange do.
 """
 
 from __future__ import annotations
 
-import math
+from functools import partial
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
-from pypika_store.types.collection import Collection
-from pypika_store.types.zsets import ZsetStore, format_score
+from pypika_store.errors import (
+    IncrPairError,
+    LexRangeError,
+    ScoreRangeError,
+    SyntaxErrorReply,
+    incompatible_options,
+    syntax_error,
+)
+from pypika_store.types.zset_ranges import LexBound, LexRange, RankRange, ScoreRange, ZsetRange
+from pypika_store.types.zsets import Pairs, ZaddFlags, ZsetStore
 
+from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_timeout, random_count
 from ..blocking import Block
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Double
-from ..arguments import parse_count, parse_double, parse_int, parse_timeout, random_count
 from ..scanning import scan_collection
-from .zset_ranges import LexRange, ScoreRange, rank_bounds
-
-Pairs = list[tuple[bytes, float]]
 
 
 def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
@@ -33,125 +39,50 @@ def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
     return [part for member, score in pairs for part in (member, Double(score))]
 
 
-def remove_members(store: ZsetStore, collection: Collection, pairs: Pairs) -> None:
-    """Remove ``pairs`` (members with their scores), save, and log one ``zrem``."""
-    if not pairs:
-        return
-    for member, score in pairs:
-        store.delete(collection, member, score)
-    store.save(collection)
-    store.log(collection, [b"zrem", collection.key, *(member for member, _ in pairs)])
-
-
-def store_result(client: Client, key: bytes, pairs: Pairs) -> int:
-    """Make ``key`` a sorted set of ``pairs`` whatever it held (ZRANGESTORE, ZUNIONSTORE...)."""
-    store = client.keyspace.zsets
-    collection = store.new(key)
-    for member, score in pairs:
-        store.put(collection, member, score, None)
-    store.store_whole(collection)
-    return collection.count
+def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
+              keys: tuple[int, int, int] = (1, 1, 1)) -> None:
+    command(name, arity, flags, keys, group="sorted-set", summary=summary)(handler)
 
 
 # -- adding ---------------------------------------------------------------------------------------
 
 
-class _AddFlags:
-    """ZADD's NX XX GT LT CH INCR, before the score/member pairs."""
-
-    NAMES = (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR")
-
-    def __init__(self, argv: list[bytes]) -> None:
-        index = 2
-        found: set[bytes] = set()
-        while index < len(argv) and argv[index].upper() in self.NAMES:
-            found.add(argv[index].upper())
-            index += 1
-        self.first_pair = index
-        self.nx, self.xx, self.gt, self.lt = (name in found for name in (b"NX", b"XX", b"GT", b"LT"))
-        self.ch, self.incr = b"CH" in found, b"INCR" in found
-
-
-def _zadd(client: Client, key: bytes, flags: _AddFlags, pairs: list[tuple[float, bytes]]) -> object:
-    store = client.keyspace.zsets
-    collection = store.open(key)
-    if collection is None:
-        if flags.xx:
-            return None if flags.incr else 0
-        collection = store.new(key)
-    added = changed = 0
-    written: list[bytes] = [b"zadd", key]
-    result: float | None = None
-    for score, member in pairs:
-        current = store.score(collection, member)
-        if current is None:
-            if flags.xx:
-                continue
-            new = score
-        else:
-            if flags.nx:
-                continue
-            new = current + score if flags.incr else score
-            if math.isnan(new):
-                raise CommandError("ERR resulting score is not a number (NaN)")
-            if (flags.lt and new >= current) or (flags.gt and new <= current):
-                continue
-        result = new
-        if current is None or new != current:
-            store.put(collection, member, new, current)
-            written += (format_score(new), member)
-            if current is None:
-                added += 1
-            else:
-                changed += 1
-    if len(written) > 2:
-        store.save(collection)
-        store.log(collection, written)
-        if added:
-            store.keyspace.signal_ready(key)
-    if flags.incr:
-        return None if result is None else Double(result)
-    return added + changed if flags.ch else added
+def added_reply(result: int | float | None) -> object:
+    """ZADD's reply: the count, or with INCR the new score (nil when it did not change)."""
+    return Double(result) if isinstance(result, float) else result
 
 
 @command("zadd", arity=-4, flags="write denyoom fast", keys=(1, 1, 1), group="sorted-set")
 def zadd(client: Client, argv: list[bytes]) -> object:
     """Add members to a sorted set, or update their scores."""
-    flags = _AddFlags(argv)
-    rest = argv[flags.first_pair:]
+    args = Arguments(argv, 2)
+    names = []
+    while (name := args.one_of(*ZaddFlags.NAMES)) is not None:
+        names.append(name)
+    flags = ZaddFlags.named(names)
+    rest = args.rest()
     if not rest or len(rest) % 2:
         raise SyntaxErrorReply()
     if flags.nx and flags.xx:
-        raise CommandError("ERR XX and NX options at the same time are not compatible")
+        raise incompatible_options("XX and NX")
     if (flags.gt and flags.nx) or (flags.lt and flags.nx) or (flags.gt and flags.lt):
-        raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
+        raise incompatible_options("GT, LT, and/or NX")
     if flags.incr and len(rest) > 2:
-        raise CommandError("ERR INCR option supports a single increment-element pair")
+        raise IncrPairError()
     pairs = [(parse_double(score), member) for score, member in zip(rest[::2], rest[1::2])]
-    return _zadd(client, argv[1], flags, pairs)
+    return added_reply(client.keyspace.zsets.add(argv[1], pairs, flags))
 
 
 @command("zincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="sorted-set")
 def zincrby(client: Client, argv: list[bytes]) -> object:
     """Increment the score of a member in a sorted set."""
-    flags = _AddFlags([b"zincrby", argv[1], b"INCR"])
-    return _zadd(client, argv[1], flags, [(parse_double(argv[2]), argv[3])])
+    return added_reply(client.keyspace.zsets.add(argv[1], [(parse_double(argv[2]), argv[3])], ZaddFlags(incr=True)))
 
 
 @command("zrem", arity=-3, flags="write fast", keys=(1, 1, 1), group="sorted-set")
 def zrem(client: Client, argv: list[bytes]) -> object:
     """Remove one or more members from a sorted set."""
-    store = client.keyspace.zsets
-    collection = store.open(argv[1])
-    if collection is None:
-        return 0
-    pairs = []
-    for member in dict.fromkeys(argv[2:]):
-        score = store.score(collection, member)
-        if score is not None:
-            pairs.append((member, score))
-    remove_members(store, collection, pairs)
-    return len(pairs)
+    return client.keyspace.zsets.remove(argv[1], argv[2:])
 
 
 # -- single members ---------------------------------------------------------------------------
@@ -191,16 +122,10 @@ def _rank(client: Client, argv: list[bytes], reverse: bool) -> object:
     return collection.count - 1 - found[0] if reverse else found[0]  # type: ignore[union-attr]
 
 
-@command("zrank", arity=3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
-def zrank(client: Client, argv: list[bytes]) -> object:
-    """Determine the index of a member in a sorted set."""
-    return _rank(client, argv, reverse=False)
-
-
-@command("zrevrank", arity=3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
-def zrevrank(client: Client, argv: list[bytes]) -> object:
-    """Determine the index of a member, with scores ordered from high to low."""
-    return _rank(client, argv, reverse=True)
+_register("zrank", partial(_rank, reverse=False), 3, "readonly fast",
+          "Determine the index of a member in a sorted set.")
+_register("zrevrank", partial(_rank, reverse=True), 3, "readonly fast",
+          "Determine the index of a member, with scores ordered from high to low.")
 
 
 # -- ranges -------------------------------------------------------------------------------------
@@ -209,78 +134,63 @@ def zrevrank(client: Client, argv: list[bytes]) -> object:
 RANK, SCORE, LEX = "rank", "score", "lex"
 
 
-class RangeQuery:
-    """One ZRANGE-family request: what kind of range, its bounds, direction and LIMIT."""
-
-    def __init__(self, kind: str, low: bytes, high: bytes, reverse: bool,
-                 offset: int = 0, limit: int = -1) -> None:
-        if reverse and kind != RANK:
-            low, high = high, low  # given as max min
-        self.kind = kind
-        self.reverse = reverse
-        self.offset, self.limit = offset, limit
-        if kind == RANK:
-            self.bounds = (parse_int(low), parse_int(high))
-        else:
-            self.range = ScoreRange(low, high) if kind == SCORE else LexRange(low, high)
-
-    def select(self, store: ZsetStore, collection: Collection) -> Pairs:
-        """The members (with scores) the request covers, in reply order."""
-        entries = store.ranks(collection)
-        length = len(entries)
-        if self.kind == RANK:
-            start, stop = rank_bounds(*self.bounds, length)
-            if self.reverse:
-                start, stop = length - stop, length - start
-            chosen = entries[start:stop]
-            return store.decode(chosen[::-1] if self.reverse else chosen)
-        start, stop = self.range.bounds(entries)
-        if self.offset < 0:
-            return []
-        if self.reverse:
-            stop -= self.offset
-            first = stop - self.limit if self.limit >= 0 else start
-            chosen = entries[max(start, first):max(stop, start)][::-1]
-        else:
-            start += self.offset
-            last = start + self.limit if self.limit >= 0 else stop
-            chosen = entries[min(start, stop):min(stop, last)]
-        return store.decode(chosen)
-
-    def count(self, store: ZsetStore, collection: Collection) -> int:
-        start, stop = self.range.bounds(store.ranks(collection))
-        return stop - start
+def _score_bound(arg: bytes) -> tuple[float, bool]:
+    """A score bound and whether ``(`` makes it exclusive."""
+    exclusive = arg[:1] == b"("
+    return parse_double(arg[1:] if exclusive else arg, ScoreRangeError), exclusive
 
 
-def _parse_range_options(argv: list[bytes], first: int, kind: str | None, reverse: bool | None,
-                         allow_scores: bool) -> tuple[str, bool, bool, int, int]:
-    """ZRANGE's trailing options as Redis' zrangeGenericCommand reads them."""
-    with_scores = False
-    offset, limit, has_limit = 0, -1, False
-    index = first
-    while index < len(argv):
-        option = argv[index].upper()
-        left = len(argv) - index - 1
-        if option == b"WITHSCORES" and allow_scores:
-            with_scores = True
-        elif option == b"LIMIT" and left >= 2:
-            offset, limit, has_limit = parse_int(argv[index + 1]), parse_int(argv[index + 2]), True
-            index += 2
-        elif reverse is None and option == b"REV":
-            reverse = True
-        elif kind is None and option == b"BYLEX":
-            kind = LEX
-        elif kind is None and option == b"BYSCORE":
-            kind = SCORE
-        else:
-            raise SyntaxErrorReply()
-        index += 1
-    kind = kind or RANK
-    if has_limit and kind == RANK:
-        raise CommandError("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
-    if with_scores and kind == LEX:
-        raise CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
-    return kind, bool(reverse), with_scores, offset, limit
+def _lex_bound(arg: bytes) -> LexBound:
+    """``-``, ``+``, ``[member`` or ``(member``."""
+    if arg in (b"-", b"+"):
+        return arg.decode(), b""
+    if arg[:1] not in (b"(", b"["):
+        raise LexRangeError()
+    return arg[:1].decode(), arg[1:]
+
+
+def parse_range(kind: str, low: bytes, high: bytes, reverse: bool = False) -> ZsetRange:
+    """The range ``low high`` of a kind (given as ``max min`` for the reversed score and lex
+    forms), low bound parsed first."""
+    if kind == RANK:
+        return RankRange(parse_int(low), parse_int(high), reverse)
+    if reverse:
+        low, high = high, low
+    if kind == SCORE:
+        return ScoreRange(*_score_bound(low), *_score_bound(high))
+    return LexRange(_lex_bound(low), _lex_bound(high))
+
+
+class _RangeOptions:
+    """ZRANGE's trailing options as Redis' zrangeGenericCommand reads them; BYSCORE, BYLEX
+    and REV only where the command does not fix them already."""
+
+    def __init__(self, argv: list[bytes], first: int, kind: str | None, reverse: bool | None,
+                 allow_scores: bool) -> None:
+        self.with_scores = False
+        self.offset, self.limit = 0, -1
+        has_limit = False
+        args = Arguments(argv, first)
+        while args:
+            option = args.keyword()
+            if option == b"WITHSCORES" and allow_scores:
+                self.with_scores = True
+            elif option == b"LIMIT" and args.remaining() >= 2:
+                self.offset, self.limit, has_limit = args.take_int(), args.take_int(), True
+            elif reverse is None and option == b"REV":
+                reverse = True
+            elif kind is None and option == b"BYLEX":
+                kind = LEX
+            elif kind is None and option == b"BYSCORE":
+                kind = SCORE
+            else:
+                raise SyntaxErrorReply()
+        self.kind = kind or RANK
+        self.reverse = bool(reverse)
+        if has_limit and self.kind == RANK:
+            raise syntax_error("LIMIT is only supported in combination with either BYSCORE or BYLEX")
+        if self.with_scores and self.kind == LEX:
+            raise syntax_error("WITHSCORES not supported in combination with BYLEX")
 
 
 def _range(client: Client, argv: list[bytes], kind: str | None, reverse: bool | None,
@@ -288,15 +198,15 @@ def _range(client: Client, argv: list[bytes], kind: str | None, reverse: bool | 
     """The ZRANGE family: ``[dst] key min max [options]``."""
     first = 2 if store_into is not None else 1
     key, low, high = argv[first], argv[first + 1], argv[first + 2]
-    kind, reverse, with_scores, offset, limit = _parse_range_options(
-        argv, first + 3, kind, reverse, allow_scores=store_into is None)
-    query = RangeQuery(kind, low, high, reverse, offset, limit)
+    options = _RangeOptions(argv, first + 3, kind, reverse, allow_scores=store_into is None)
+    within = parse_range(options.kind, low, high, options.reverse)
     store = client.keyspace.zsets
     collection = store.open(key)
-    pairs = [] if collection is None else query.select(store, collection)
+    pairs = [] if collection is None else store.select(
+        collection, within, options.reverse, options.offset, options.limit)
     if store_into is not None:
-        return store_result(client, store_into, pairs)
-    return scored(client, pairs, with_scores)
+        return store.replace(store_into, pairs)
+    return scored(client, pairs, options.with_scores)
 
 
 @command("zrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
@@ -311,95 +221,42 @@ def zrangestore(client: Client, argv: list[bytes]) -> object:
     return _range(client, argv, None, None, store_into=argv[1])
 
 
-@command("zrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
-def zrevrange(client: Client, argv: list[bytes]) -> object:
-    """Return a range of members by index, with scores ordered from high to low."""
-    return _range(client, argv, RANK, True)
-
-
-@command("zrangebyscore", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
-def zrangebyscore(client: Client, argv: list[bytes]) -> object:
-    """Return a range of members in a sorted set, by score."""
-    return _range(client, argv, SCORE, False)
-
-
-@command("zrevrangebyscore", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
-def zrevrangebyscore(client: Client, argv: list[bytes]) -> object:
-    """Return a range of members by score, with scores ordered from high to low."""
-    return _range(client, argv, SCORE, True)
-
-
-@command("zrangebylex", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
-def zrangebylex(client: Client, argv: list[bytes]) -> object:
-    """Return a range of members in a sorted set, by lexicographical range."""
-    return _range(client, argv, LEX, False)
-
-
-@command("zrevrangebylex", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
-def zrevrangebylex(client: Client, argv: list[bytes]) -> object:
-    """Return a range of members by lexicographical range, ordered from higher to lower."""
-    return _range(client, argv, LEX, True)
+_register("zrevrange", partial(_range, kind=RANK, reverse=True), -4, "readonly",
+          "Return a range of members by index, with scores ordered from high to low.")
+_register("zrangebyscore", partial(_range, kind=SCORE, reverse=False), -4, "readonly",
+          "Return a range of members in a sorted set, by score.")
+_register("zrevrangebyscore", partial(_range, kind=SCORE, reverse=True), -4, "readonly",
+          "Return a range of members by score, with scores ordered from high to low.")
+_register("zrangebylex", partial(_range, kind=LEX, reverse=False), -4, "readonly",
+          "Return a range of members in a sorted set, by lexicographical range.")
+_register("zrevrangebylex", partial(_range, kind=LEX, reverse=True), -4, "readonly",
+          "Return a range of members by lexicographical range, ordered from higher to lower.")
 
 
 def _count(client: Client, argv: list[bytes], kind: str) -> object:
-    query = RangeQuery(kind, argv[2], argv[3], reverse=False)
+    within = parse_range(kind, argv[2], argv[3])
     store = client.keyspace.zsets
     collection = store.open(argv[1])
-    return 0 if collection is None else query.count(store, collection)
-
-
-@command("zcount", arity=4, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
-def zcount(client: Client, argv: list[bytes]) -> object:
-    """Count the members in a sorted set with scores within the given values."""
-    return _count(client, argv, SCORE)
-
-
-@command("zlexcount", arity=4, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
-def zlexcount(client: Client, argv: list[bytes]) -> object:
-    """Count the members in a sorted set between a given lexicographical range."""
-    return _count(client, argv, LEX)
+    return 0 if collection is None else store.count_range(collection, within)
 
 
 def _remove_range(client: Client, argv: list[bytes], kind: str) -> object:
-    query = RangeQuery(kind, argv[2], argv[3], reverse=False)
-    store = client.keyspace.zsets
-    collection = store.open(argv[1])
-    if collection is None:
-        return 0
-    pairs = query.select(store, collection)
-    remove_members(store, collection, pairs)
-    return len(pairs)
+    return client.keyspace.zsets.remove_range(argv[1], parse_range(kind, argv[2], argv[3]))
 
 
-@command("zremrangebyrank", arity=4, flags="write", keys=(1, 1, 1), group="sorted-set")
-def zremrangebyrank(client: Client, argv: list[bytes]) -> object:
-    """Remove all members in a sorted set within the given indexes."""
-    return _remove_range(client, argv, RANK)
-
-
-@command("zremrangebyscore", arity=4, flags="write", keys=(1, 1, 1), group="sorted-set")
-def zremrangebyscore(client: Client, argv: list[bytes]) -> object:
-    """Remove all members in a sorted set within the given scores."""
-    return _remove_range(client, argv, SCORE)
-
-
-@command("zremrangebylex", arity=4, flags="write", keys=(1, 1, 1), group="sorted-set")
-def zremrangebylex(client: Client, argv: list[bytes]) -> object:
-    """Remove all members in a sorted set between the given lexicographical range."""
-    return _remove_range(client, argv, LEX)
+_register("zcount", partial(_count, kind=SCORE), 4, "readonly fast",
+          "Count the members in a sorted set with scores within the given values.")
+_register("zlexcount", partial(_count, kind=LEX), 4, "readonly fast",
+          "Count the members in a sorted set between a given lexicographical range.")
+_register("zremrangebyrank", partial(_remove_range, kind=RANK), 4, "write",
+          "Remove all members in a sorted set within the given indexes.")
+_register("zremrangebyscore", partial(_remove_range, kind=SCORE), 4, "write",
+          "Remove all members in a sorted set within the given scores.")
+_register("zremrangebylex", partial(_remove_range, kind=LEX), 4, "write",
+          "Remove all members in a sorted set between the given lexicographical range.")
 
 
 # -- popping and random members ----------------------------------------------------------------
-
-
-
-def pop_extremes(store: ZsetStore, collection: Collection, count: int, highest: bool) -> Pairs:
-    """Remove and return the ``count`` lowest (or highest) members."""
-    entries = store.ranks(collection)
-    chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]
-    pairs = store.decode(chosen)
-    remove_members(store, collection, pairs)
-    return pairs
 
 
 def _pop(client: Client, argv: list[bytes], highest: bool) -> object:
@@ -408,50 +265,33 @@ def _pop(client: Client, argv: list[bytes], highest: bool) -> object:
     count = 1
     if len(argv) == 3:
         count = parse_count(argv[2])
-    store = client.keyspace.zsets
-    collection = store.open(argv[1])
-    if collection is None or not count:
-        return []
-    pairs = pop_extremes(store, collection, count, highest)
+    pairs = client.keyspace.zsets.pop(argv[1], count, highest)
     if client.resp == 3 and len(argv) == 3:
         return scored(client, pairs, True)
     return [part for member, score in pairs for part in (member, Double(score))]
 
 
-@command("zpopmin", arity=-2, flags="write fast", keys=(1, 1, 1), group="sorted-set")
-def zpopmin(client: Client, argv: list[bytes]) -> object:
-    """Remove and return members with the lowest scores in a sorted set."""
-    return _pop(client, argv, highest=False)
-
-
-@command("zpopmax", arity=-2, flags="write fast", keys=(1, 1, 1), group="sorted-set")
-def zpopmax(client: Client, argv: list[bytes]) -> object:
-    """Remove and return members with the highest scores in a sorted set."""
-    return _pop(client, argv, highest=True)
-
-
 def _blocking_pop(client: Client, argv: list[bytes], highest: bool) -> object:
     timeout = parse_timeout(argv[-1])
-    store = client.keyspace.zsets
     keys = argv[1:-1]
     for key in keys:
-        collection = store.open(key)
-        if collection is not None:
-            member, score = pop_extremes(store, collection, 1, highest)[0]
+        popped = client.keyspace.zsets.pop(key, 1, highest)
+        if popped:
+            member, score = popped[0]
             return [key, member, Double(score)]
     return Block(keys, timeout, NULL_ARRAY)
 
 
-@command("bzpopmin", arity=-3, flags="write fast blocking", keys=(1, -2, 1), group="sorted-set")
-def bzpopmin(client: Client, argv: list[bytes]) -> object:
-    """Remove and return the member with the lowest score, or block until one is available."""
-    return _blocking_pop(client, argv, highest=False)
-
-
-@command("bzpopmax", arity=-3, flags="write fast blocking", keys=(1, -2, 1), group="sorted-set")
-def bzpopmax(client: Client, argv: list[bytes]) -> object:
-    """Remove and return the member with the highest score, or block until one is available."""
-    return _blocking_pop(client, argv, highest=True)
+_register("zpopmin", partial(_pop, highest=False), -2, "write fast",
+          "Remove and return members with the lowest scores in a sorted set.")
+_register("zpopmax", partial(_pop, highest=True), -2, "write fast",
+          "Remove and return members with the highest scores in a sorted set.")
+_register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast blocking",
+          "Remove and return the member with the lowest score, or block until one is available.",
+          keys=(1, -2, 1))
+_register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast blocking",
+          "Remove and return the member with the highest score, or block until one is available.",
+          keys=(1, -2, 1))
 
 
 @command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set")

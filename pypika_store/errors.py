@@ -535,3 +535,71 @@ def store_with_extras(what: str) -> CommandError:
 def exactly_one_of(options: str, name: bytes) -> CommandError:
     """GEOSEARCH without (or with both of) ``options``, quoting the command as typed."""
     return CommandError(f"ERR exactly one of {options} can be specified for {name.decode()}")
+
+
+# -- replication (SLAVEOF, WAIT, and the PIKAREPL requests of docs/replication-protocol.md) -------
+
+
+class InvalidMasterPortError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR Invalid master port")
+
+
+class SlaveOfItselfError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR The master ip:port and the slave ip:port are the same")
+
+
+class WaitOnReplicaError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR WAIT cannot be used with replica instances. Please also note that since "
+                         "Redis 4.0 if a replica is configured to be writable (which is not the default) "
+                         "writes to replicas are just local and are not propagated.")
+
+
+class MetaSyncFirstError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR PIKAREPL META first")
+
+
+class NoBinlogMasterError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR this server does not write a binlog (write-binlog no): it cannot be a master")
+
+
+def sync_refused(verdict: str, end_filenum: int, end_offset: int, end_logic_id: int) -> CommandError:
+    """A TrySync refusal: its verdict (PURGED, LARGER, NOTBOUNDARY, DIVERGED) as the error code,
+    then where the master's binlog ends, which the slave logs and reads."""
+    return CommandError(f"{verdict} master binlog ends at {end_filenum} {end_offset} logic {end_logic_id}")
+
+
+class StreamAheadError(CommandError):
+    """PIKAREPL STREAM from a position past the master's binlog end."""
+
+    def __init__(self) -> None:
+        super().__init__("LARGER")
+
+
+class SnapshotSavingError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("TRYAGAIN the master is saving a snapshot")
+
+
+class SnapshotPreparingError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("TRYAGAIN the master is preparing its snapshot")
+
+
+class SnapshotChangedError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("STALE snapshot changed")
+
+
+class NoSuchSnapshotFileError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR no such file in the snapshot")
+
+
+class ChunkOutOfRangeError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR offset or count out of range")

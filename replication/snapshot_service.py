@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from pypika_store.binlog.reader import file_path
-from pypika_store.errors import CommandError
+from pypika_store.errors import (
+    ChunkOutOfRangeError,
+    NoSuchSnapshotFileError,
+    SnapshotChangedError,
+    SnapshotPreparingError,
+    SnapshotSavingError,
+)
 from pypika_store.snapshot import Snapshot, read_info
 
 from .checksums import crc32c, file_crc32c
@@ -160,25 +166,25 @@ class SnapshotService:
         snapshot = None if bgsave.in_progress else self._usable(bgsave.last)
         if snapshot is None:
             self._request_bgsave()
-            raise CommandError("TRYAGAIN the master is saving a snapshot")
+            raise SnapshotSavingError()
         served = self._served
         if served is not None and served.source is snapshot:
             served.last_request = time.time()
             return served.listing()
         self._prepare(snapshot)
-        raise CommandError("TRYAGAIN the master is preparing its snapshot")
+        raise SnapshotPreparingError()
 
     def read_chunk(self, uuid: str, name: str, offset: int, count: int) -> list:
         """PIKAREPL FILE: ``[data, crc32c]``, at most ``repl-chunk-size`` bytes of a listed file
         (only listed names are served: no path leads outside the snapshot)."""
         served = self._served
         if served is None or uuid != served.uuid:
-            raise CommandError("STALE snapshot changed")
+            raise SnapshotChangedError()
         if name not in served.files:
-            raise CommandError("ERR no such file in the snapshot")
+            raise NoSuchSnapshotFileError()
         size = served.files[name][0]
         if not 0 <= offset <= size or count < 0:
-            raise CommandError("ERR offset or count out of range")
+            raise ChunkOutOfRangeError()
         count = min(count, self._server.config.get_int("repl-chunk-size"), size - offset)
         try:
             with open(os.path.join(served.folder, *name.split("/")), "rb") as handle:
@@ -186,7 +192,7 @@ class SnapshotService:
                 data = handle.read(count)
         except FileNotFoundError:  # the copy was deleted under us: the next SNAPSHOT makes another
             self._served = None
-            raise CommandError("STALE snapshot changed") from None
+            raise SnapshotChangedError() from None
         served.last_request = time.time()
         return [data, crc32c(data)]
 

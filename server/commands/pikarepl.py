@@ -7,7 +7,14 @@ FILE), and the incremental stream (STREAM, ACK). The work is done by the server'
 from __future__ import annotations
 
 from pypika_store.binlog import Position
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import (
+    DbIndexOutOfRangeError,
+    MetaSyncFirstError,
+    NoBinlogMasterError,
+    StreamAheadError,
+    SyntaxErrorReply,
+    sync_refused,
+)
 from pypika_store.replication.master import ReplicationMaster, SlaveSession
 
 from ..arguments import parse_int
@@ -25,7 +32,7 @@ def _master(client: Client) -> ReplicationMaster:
 def _db(client: Client, arg: bytes) -> int:
     db = parse_int(arg)
     if not 0 <= db < len(client.server.engine.binlogs):
-        raise CommandError("ERR DB index is out of range")
+        raise DbIndexOutOfRangeError()
     return db
 
 
@@ -36,7 +43,7 @@ def _position(argv: list[bytes], first: int) -> Position:
 def _session(client: Client) -> SlaveSession:
     session = _master(client).sessions.get(client.id)
     if session is None:
-        raise CommandError("ERR PIKAREPL META first")
+        raise MetaSyncFirstError()
     _master(client).heard_from(client)
     return session
 
@@ -68,7 +75,7 @@ def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
     replication id, DB count, run id and binlog file size (a slave counts its offsets in the
     master's file size, so every node's offsets share one scale, as Sentinel compares them)."""
     if not client.server.engine.binlogs:
-        raise CommandError("ERR this server does not write a binlog (write-binlog no): it cannot be a master")
+        raise NoBinlogMasterError()
     if len(argv) > 5:
         raise SyntaxErrorReply()
     session = _master(client).register(client, parse_int(argv[2]))
@@ -87,8 +94,7 @@ def pikarepl_trysync(client: Client, argv: list[bytes]) -> object:
     verdict = _master(client).sync_point(db, _position(argv, 3), parse_int(argv[5]), parse_int(argv[6]))
     if verdict != "OK":
         binlog = client.server.engine.binlogs[db]
-        raise CommandError(f"{verdict} master binlog ends at {binlog.position.filenum} {binlog.position.offset} "
-                           f"logic {binlog.logic_id}")
+        raise sync_refused(verdict, binlog.position.filenum, binlog.position.offset, binlog.logic_id)
     return OK
 
 
@@ -102,7 +108,7 @@ def pikarepl_stream(client: Client, argv: list[bytes]) -> object:
     requests = [(_db(client, argv[index]), _position(argv, index + 1)) for index in range(2, len(argv), 3)]
     for db, position in requests:
         if position > client.server.engine.binlogs[db].position:
-            raise CommandError("LARGER")
+            raise StreamAheadError()
     for db, position in requests:
         _master(client).start_stream(session, db, position)
     client.server.loop.call_soon(_master(client).pump, session)

@@ -3,7 +3,13 @@ slave sends its master are PIKAREPL's, in :mod:`.pikarepl`)."""
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, SyntaxErrorReply
+from pypika_store.errors import (
+    InvalidMasterPortError,
+    SlaveOfItselfError,
+    SyntaxErrorReply,
+    TimeoutNegativeError,
+    WaitOnReplicaError,
+)
 
 from ..arguments import parse_int
 from ..connection import Client
@@ -23,9 +29,9 @@ def replicaof(client: Client, argv: list[bytes]) -> object:
     host = argv[1].decode("utf-8", "replace")
     port = parse_int(argv[2])
     if not 0 < port < 65536:
-        raise CommandError("ERR Invalid master port")
+        raise InvalidMasterPortError()
     if port == server.port and host in ("127.0.0.1", "localhost", *server.config.get_str("bind").split()):
-        raise CommandError("ERR The master ip:port and the slave ip:port are the same")
+        raise SlaveOfItselfError()
     server.become_slave(host, port, force_full=len(argv) == 4)
     return OK
 
@@ -51,10 +57,8 @@ def wait(client: Client, argv: list[bytes]) -> object:
     wanted = parse_int(argv[1])
     timeout = parse_int(argv[2])
     if timeout < 0:
-        raise CommandError("ERR timeout is negative")
+        raise TimeoutNegativeError()
     server = client.server
     if server.replica is not None:
-        raise CommandError("ERR WAIT cannot be used with replica instances. Please also note that since "
-                           "Redis 4.0 if a replica is configured to be writable (which is not the default) "
-                           "writes to replicas are just local and are not propagated.")
+        raise WaitOnReplicaError()
     return server.wait_for_slaves(client, wanted, server.repl_offset(), timeout / 1000)

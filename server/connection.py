@@ -165,6 +165,8 @@ class Client(asyncio.Protocol):
         """Run the blocked command again (a key it waits for got elements); True if served."""
         return self.server.dispatcher.retry_blocked(self, argv)
 
+    # -- output --------------------------------------------------------------------------------
+
     def resume(self, reply: bytes) -> None:
         """Send a blocked command's reply and go on with the client's pipeline."""
         self._out.append(reply)
@@ -173,8 +175,6 @@ class Client(asyncio.Protocol):
         else:
             self.flush()
         asyncio.get_running_loop().call_soon(self._run_commands)
-
-    # -- output --------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Write the collected replies (and close, if the client is closing)."""

@@ -71,6 +71,7 @@ class Dispatcher:
                 return refuse(client, exc)
             if not spec.arity_ok(len(argv)):
                 return refuse(client, WrongArityError(spec.full_name))
+        # The admission rules, in Redis' order: a new rule is one more check among these.
         if not client.authenticated and NO_AUTH not in spec.flags:
             return refuse(client, _NOAUTH, spec)
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:

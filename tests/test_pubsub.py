@@ -240,6 +240,7 @@ def test_publish_on_a_read_only_slave_reaches_its_own_subscribers_only():
     Pika, unlike Redis) a master's messages are not replicated to the slaves' subscribers."""
     with PikaGroup(slaves=1) as group:
         master, slave = group.master, group.slaves[0]
+        group.wait_synced()  # the first (full) sync is done: "before" reaches the slave's binlog
         master.client().set("before", "1")
         group.wait_synced()
         on_slave, on_master = RawConnection(slave.port), RawConnection(master.port)

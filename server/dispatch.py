@@ -13,8 +13,12 @@ order:
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
 abort). A new rule (ACL, CLIENT PAUSE, fault injection) is one more check in step 2; the
-state it needs lives on the :class:`Dispatcher`, one per server. The connection
-(:class:`.connection.Client`) only feeds its parser, hands each command here, and writes.
+state it needs lives on the :class:`Dispatcher`, one per server (``server.dispatcher``). The
+connection (:class:`.connection.Client`) only feeds its parser, hands each command here, and
+writes; it reaches the dispatcher through its server rather than by importing this module,
+because the command modules import the connection and this module imports MULTI's rules from
+one of them: the commands' package must be loaded first, so the command table keeps the
+order COMMAND and INFO commandstats list it in.
 
 This is the hottest path of the server: the plain command's way through :meth:`execute` and
 :meth:`call` is kept to a few attribute tests and the handler's call.

@@ -603,3 +603,53 @@ class NoSuchSnapshotFileError(CommandError):
 class ChunkOutOfRangeError(CommandError):
     def __init__(self) -> None:
         super().__init__("ERR offset or count out of range")
+
+
+class NoAuthError(CommandError):
+    """A command other than AUTH, HELLO or QUIT from a client that has not authenticated."""
+
+    def __init__(self) -> None:
+        super().__init__("NOAUTH Authentication required.")
+
+
+class ReadOnlyReplicaError(CommandError):
+    """A write sent to a slave by anyone but its master."""
+
+    def __init__(self) -> None:
+        super().__init__("READONLY You can't write against a read only replica.")
+
+
+class NotAllowedInMultiError(CommandError):
+    """A command flagged ``no_multi`` (SAVE, SHUTDOWN) sent inside MULTI."""
+
+    def __init__(self) -> None:
+        super().__init__("ERR Command not allowed inside a transaction")
+
+
+class ExecAbortedError(CommandError):
+    """EXEC of a transaction in which a command was refused while queueing."""
+
+    def __init__(self) -> None:
+        super().__init__("EXECABORT Transaction discarded because of previous errors.")
+
+
+def exec_refused(reason: CommandError) -> CommandError:
+    """EXEC itself refused (NOAUTH, wrong arity, READONLY...): Redis' execCommandAbort
+    quotes the reason, without its ``ERR`` code."""
+    return CommandError("EXECABORT Transaction discarded because of: " + reason.message.removeprefix("ERR "))
+
+
+def not_in_subscribed_mode(command: str) -> CommandError:
+    """A command a RESP2 client may not send while it has subscriptions."""
+    return CommandError(f"ERR Can't execute '{command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                        "PING / QUIT / RESET are allowed in this context")
+
+
+def internal_error(command: str, exc: Exception) -> CommandError:
+    """A command that failed on a bug: the client learns which command and the exception's type."""
+    return CommandError(f"ERR internal error in '{command}': {type(exc).__name__}")
+
+
+def protocol_error(detail: object) -> CommandError:
+    """Input that is not RESP (the connection is closed after this reply)."""
+    return CommandError(f"ERR Protocol error: {detail}")

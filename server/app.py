@@ -30,6 +30,7 @@ from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .connection import MASTER, Client
+from .dispatch import Dispatcher
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -85,6 +86,8 @@ class Server:
         self.replica: SlaveReplication | None = None
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
+        #: The dispatch rules every client's commands pass (the binlog replay's below too).
+        self.dispatcher = Dispatcher(self)
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")

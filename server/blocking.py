@@ -1,12 +1,13 @@
 """Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, ...): clients waiting for keys.
 
 A blocking command's handler first tries to serve itself at once; when it cannot, it returns a
-:class:`Block`, and the connection parks the client here: it stops reading that client's
+:class:`Block`, and the dispatcher parks the client here: its connection stops reading its
 further commands, and the client waits in a FIFO queue for each key it named. A write that
 gives a key elements (a push, an add, a RENAME onto it) marks the key ready; after the
-command that did it, every client waiting on a ready key runs its command again, oldest first
-(as Redis' handleClientsBlockedOnKeys does), until the key runs out again. A client that is
-served or times out resumes its pipeline.
+command that did it, the dispatcher has every client waiting on a ready key run its command
+again, oldest first (as Redis' handleClientsBlockedOnKeys does), until the key runs out again.
+A client that is served or times out resumes its pipeline. Clients are seen through the
+:class:`~.session.Session` interface.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .connection import Client
+    from .session import Session
 
 
 class Block:
@@ -45,7 +46,7 @@ class Waiting:
 
     __slots__ = ("client", "argv", "keys", "timer", "timeout_reply", "consumes")
 
-    def __init__(self, client: "Client", argv: list[bytes], keys: list[tuple[int, bytes]],
+    def __init__(self, client: "Session", argv: list[bytes], keys: list[tuple[int, bytes]],
                  timeout_reply: object, consumes: bool = True) -> None:
         self.client = client
         self.argv = argv
@@ -67,7 +68,7 @@ class BlockingRegistry:
         """How many clients are blocked (INFO's blocked_clients)."""
         return len({id(entry) for queue in self.waiting.values() for entry in queue})
 
-    def park(self, client: "Client", argv: list[bytes], block: Block) -> None:
+    def park(self, client: "Session", argv: list[bytes], block: Block) -> None:
         keys = [(client.db, key) for key in dict.fromkeys(block.keys)]
         entry = Waiting(client, block.retry_argv or argv, keys, block.timeout_reply, block.consumes)
         for key in keys:

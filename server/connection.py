@@ -1,9 +1,10 @@
-"""One client connection: read, parse, dispatch, reply.
+"""One client connection: read, parse, hand each command to the dispatcher, reply.
 
-Each ``data_received`` parses every complete command in the input and runs them in order,
-collecting the encoded replies. If the turn has uncommitted writes (this client's or another's
-that a read here may have seen), the replies wait for the turn's commit; otherwise they are
-written at once. Either way one ``transport.write`` carries all replies of one read.
+Each ``data_received`` parses every complete command in the input and has the dispatcher
+(:mod:`.dispatch`, where every rule of what a command may do lives) run them in order,
+collecting the encoded replies. If the turn has uncommitted writes (this client's or
+another's that a read here may have seen), the replies wait for the turn's commit; otherwise
+they are written at once. Either way one ``transport.write`` carries all replies of one read.
 """
 
 from __future__ import annotations
@@ -14,33 +15,21 @@ import logging
 import time
 from typing import TYPE_CHECKING, Callable
 
-from pypika_store.errors import CommandError, WrongArityError, unknown_command
+from pypika_store.errors import protocol_error
 
-from .blocking import Block, Waiting
-from .registry import NO_AUTH, NO_MULTI, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.parser import ProtocolError, make_parser
-from .resp.replies import Raw, encode, encode3, error_line
+from .resp.replies import encode, encode3, error_line
 
 if TYPE_CHECKING:
     from pypika_store.keyspace import Keyspace
 
     from .app import Server
+    from .blocking import Waiting
     from .commands.transactions import Transaction
 
 log = logging.getLogger(__name__)
 
 _client_ids = itertools.count(1)
-_NOAUTH = error_line("NOAUTH Authentication required.")
-_READONLY = error_line("READONLY You can't write against a read only replica.")
-_QUEUED = Raw(b"+QUEUED\r\n")
-_NOT_IN_MULTI = error_line("ERR Command not allowed inside a transaction")
-_EXEC_ABORT = "EXECABORT Transaction discarded because of: "
-#: Commands MULTI runs at once instead of queueing them.
-_TRANSACTION_CONTROL = frozenset(("exec", "discard", "multi", "watch", "quit"))
-#: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"))
-#: What a retried blocking command returns when it still cannot be served.
-_STILL_BLOCKED = Raw(b"")
 #: Replies collected past this size are written before running the client's next command.
 OUTPUT_CHUNK = 1024 * 1024
 
@@ -126,7 +115,7 @@ class Client(asyncio.Protocol):
         self._run_commands()
 
     def _protocol_error(self, exc: ProtocolError) -> None:
-        self._out.append(error_line(f"ERR Protocol error: {exc}"))
+        self._out.append(error_line(protocol_error(exc).message))
         log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
@@ -138,6 +127,7 @@ class Client(asyncio.Protocol):
         transport asked us to pause) the rest of its input waits until it does.
         """
         parser = self._parser
+        execute = self.server.dispatcher.execute
         out = self._out
         out_size = 0
         self._executing = True
@@ -146,7 +136,7 @@ class Client(asyncio.Protocol):
                 argv = parser.gets()
                 if argv is False:
                     break
-                reply = self.execute(argv)
+                reply = execute(self, argv)
                 out.append(reply)
                 out_size += len(reply)
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
@@ -167,104 +157,15 @@ class Client(asyncio.Protocol):
     # -- dispatch ------------------------------------------------------------------------------
 
     def execute(self, argv: list[bytes]) -> bytes:
-        """Run one command (or queue it, in MULTI) and return its encoded reply."""
-        spec = TABLE.get(argv[0])
-        if spec is None:
-            return self._refuse(error_line(unknown_command(argv).message))
-        if not spec.arity_ok(len(argv)):
-            return self._refuse(error_line(WrongArityError(spec.name).message), spec)
-        if spec.subcommands:
-            try:
-                spec = resolve_subcommand(spec, argv)
-            except CommandError as exc:
-                return self._refuse(error_line(exc.message))
-            if not spec.arity_ok(len(argv)):
-                return self._refuse(error_line(WrongArityError(spec.full_name).message))
-        if not self.authenticated and NO_AUTH not in spec.flags:
-            return self._refuse(_NOAUTH, spec)
-        if WRITE in spec.flags and self.server.replica is not None and self.kind != MASTER:
-            return self._refuse(_READONLY)
-        self.last_command = spec.full_name
-        if self.transaction is not None or self.kind is PUBSUB:
-            held = self._hold(spec, argv)
-            if held is not None:
-                return held
-        return self.call(spec, argv)
-
-    def _refuse(self, error: bytes, spec: CommandSpec | None = None) -> bytes:
-        """A command refused before it ran. In MULTI that makes EXEC abort; EXEC refused ends
-        the transaction and gives the reason (Redis' execCommandAbort), in or out of MULTI."""
-        if spec is not None and spec.full_name == "exec":
-            self.end_transaction()
-            reason = error[1:-2].decode("utf-8", "surrogateescape").removeprefix("ERR ")
-            return error_line(_EXEC_ABORT + reason)
-        if self.transaction is not None:
-            self.transaction.failed = True
-        return error
-
-    def _hold(self, spec: CommandSpec, argv: list[bytes]) -> bytes | None:
-        """What MULTI or RESP2's subscribed mode make of a command instead of running it: a
-        refusal, or ``+QUEUED`` in MULTI; None when it runs now."""
-        transaction = self.transaction
-        if transaction is not None and NO_MULTI in spec.flags:
-            return self._refuse(_NOT_IN_MULTI)
-        if self.kind is PUBSUB and self.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
-            return self._refuse(error_line(
-                f"ERR Can't execute '{spec.full_name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
-                "PING / QUIT / RESET are allowed in this context"), spec)
-        if transaction is not None and spec.full_name not in _TRANSACTION_CONTROL:
-            transaction.queued.append((spec, argv))
-            return _QUEUED
-        return None
-
-    def call(self, spec: CommandSpec, argv: list[bytes]) -> bytes:
-        """Run a command the dispatcher admitted (or EXEC dequeued); its encoded reply."""
-        server = self.server
-        server.stats.commands_processed += 1
-        spec.calls += 1
-        try:
-            reply = spec.handler(self, argv)  # type: ignore[misc]
-            if type(reply) is Block:
-                return self._block(argv, reply)
-            return self.encode(reply)  # after the call: HELLO may switch the protocol
-        except CommandError as exc:
-            spec.failed_calls += 1
-            return error_line(exc.message)
-        except Exception as exc:  # a bug must cost one error reply, never the connection or server
-            spec.failed_calls += 1
-            log.exception("command %s failed", spec.full_name)
-            return error_line(f"ERR internal error in '{spec.full_name}': {type(exc).__name__}")
-        finally:
-            engine = server.engine
-            if engine.changes:
-                engine.log_changes()
-            if server.blocking.has_ready and not self.in_transaction:  # after EXEC, not inside
-                server.blocking.serve()
-
-    def end_transaction(self) -> None:
-        """Leave MULTI, if in it, and forget the watched keys (EXEC, DISCARD, EXEC refused)."""
-        self.transaction = None
-        self.server.watches.unwatch(self)
-
-    # -- blocking commands -----------------------------------------------------------------------
-
-    def _block(self, argv: list[bytes], block: Block) -> bytes:
-        """Park this client until a key it waits for is ready (or answer at once in MULTI)."""
-        if self.blocked is not None:
-            return _STILL_BLOCKED
-        if self.in_transaction:
-            return self.encode(block.timeout_reply)
-        self.server.blocking.park(self, argv, block)
-        return b""
+        """Run one command through the dispatcher; its encoded reply (the binlog replay and a
+        slave's applier run their commands this way)."""
+        return self.server.dispatcher.execute(self, argv)
 
     def retry_blocked(self, argv: list[bytes]) -> bool:
         """Run the blocked command again (a key it waits for got elements); True if served."""
-        reply = self.execute(argv)
-        if reply is _STILL_BLOCKED:
-            return False
-        self.server.blocking.release(self.blocked)  # type: ignore[arg-type]
-        self.resume(reply)
-        return True
+        return self.server.dispatcher.retry_blocked(self, argv)
+
+    # -- output --------------------------------------------------------------------------------
 
     def resume(self, reply: bytes) -> None:
         """Send a blocked command's reply and go on with the client's pipeline."""
@@ -274,8 +175,6 @@ class Client(asyncio.Protocol):
         else:
             self.flush()
         asyncio.get_running_loop().call_soon(self._run_commands)
-
-    # -- output --------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Write the collected replies (and close, if the client is closing)."""

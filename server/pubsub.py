@@ -17,7 +17,7 @@ from pypika_store.glob import compile_glob
 from .resp.replies import Push
 
 if TYPE_CHECKING:
-    from .connection import Client
+    from .session import Session
 
 
 class Subscriptions:
@@ -26,14 +26,14 @@ class Subscriptions:
     confirmations follow)."""
 
     def __init__(self) -> None:
-        self.subscribers: dict[bytes, dict["Client", None]] = {}
-        self._names: dict["Client", dict[bytes, None]] = {}
+        self.subscribers: dict[bytes, dict["Session", None]] = {}
+        self._names: dict["Session", dict[bytes, None]] = {}
 
     def __len__(self) -> int:
         """How many names have subscribers (INFO's pubsub_channels / pubsub_patterns)."""
         return len(self.subscribers)
 
-    def add(self, client: "Client", name: bytes) -> bool:
+    def add(self, client: "Session", name: bytes) -> bool:
         """Subscribe ``client`` to ``name``; False when it already was."""
         names = self._names.setdefault(client, {})
         if name in names:
@@ -42,7 +42,7 @@ class Subscriptions:
         self.subscribers.setdefault(name, {})[client] = None
         return True
 
-    def remove(self, client: "Client", name: bytes) -> bool:
+    def remove(self, client: "Session", name: bytes) -> bool:
         """Unsubscribe ``client`` from ``name``; False when it was not subscribed."""
         names = self._names.get(client)
         if names is None or name not in names:
@@ -56,11 +56,11 @@ class Subscriptions:
             del self.subscribers[name]
         return True
 
-    def of(self, client: "Client") -> list[bytes]:
+    def of(self, client: "Session") -> list[bytes]:
         """The names ``client`` is subscribed to."""
         return list(self._names.get(client, ()))
 
-    def count(self, client: "Client") -> int:
+    def count(self, client: "Session") -> int:
         return len(self._names.get(client, ()))
 
 
@@ -73,19 +73,19 @@ class PubSub:
         #: Each subscribed pattern's compiled matcher, built once when first subscribed.
         self._matchers: dict[bytes, Callable[[bytes], bool]] = {}
 
-    def subscription_count(self, client: "Client") -> int:
+    def subscription_count(self, client: "Session") -> int:
         """Channels plus patterns (the count SUBSCRIBE's confirmations carry)."""
         return self.channels.count(client) + self.patterns.count(client)
 
-    def add_pattern(self, client: "Client", pattern: bytes) -> None:
+    def add_pattern(self, client: "Session", pattern: bytes) -> None:
         if self.patterns.add(client, pattern) and pattern not in self._matchers:
             self._matchers[pattern] = compile_glob(pattern)
 
-    def remove_pattern(self, client: "Client", pattern: bytes) -> None:
+    def remove_pattern(self, client: "Session", pattern: bytes) -> None:
         if self.patterns.remove(client, pattern) and pattern not in self.patterns.subscribers:
             del self._matchers[pattern]
 
-    def forget(self, client: "Client") -> None:
+    def forget(self, client: "Session") -> None:
         """Drop every subscription of a client that is gone."""
         for channel in self.channels.of(client):
             self.channels.remove(client, channel)
@@ -113,7 +113,7 @@ class PubSub:
         return receivers
 
 
-def _deliver(clients: Iterable["Client"], message: Push) -> int:
+def _deliver(clients: Iterable["Session"], message: Push) -> int:
     """Push ``message`` to each client, encoded once per protocol version in use."""
     encoded: dict[int, bytes] = {}
     delivered = 0

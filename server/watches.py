@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pypika_store.engine import Engine
     from pypika_store.keyspace import Keyspace
 
-    from .connection import Client
+    from .session import Session
 
 WatchedKey = tuple[int, bytes]
 
@@ -45,13 +45,13 @@ class WatchRegistry:
     def __init__(self, engine: "Engine") -> None:
         self._engine = engine
         #: (db index, key) → the clients watching it.
-        self._watchers: dict[WatchedKey, dict["Client", None]] = {}
+        self._watchers: dict[WatchedKey, dict["Session", None]] = {}
         #: client → its watched keys and what each was when watched.
-        self._watched: dict["Client", dict[WatchedKey, Seen]] = {}
+        self._watched: dict["Session", dict[WatchedKey, Seen]] = {}
         #: Clients whose watch a change broke (their keys are no longer tracked).
-        self._broken: set["Client"] = set()
+        self._broken: set["Session"] = set()
 
-    def watch(self, client: "Client", keyspace: "Keyspace", keys: list[bytes]) -> None:
+    def watch(self, client: "Session", keyspace: "Keyspace", keys: list[bytes]) -> None:
         """WATCH ``keys`` of ``keyspace`` for ``client`` (nothing to do once broken)."""
         if client in self._broken:
             return
@@ -63,7 +63,7 @@ class WatchRegistry:
                 self._watchers.setdefault(entry, {})[client] = None
         self._follow_changes()
 
-    def broken(self, client: "Client") -> bool:
+    def broken(self, client: "Session") -> bool:
         """True when a change broke ``client``'s watch or a key it saw alive has expired."""
         if client in self._broken:
             return True
@@ -71,7 +71,7 @@ class WatchRegistry:
         return any(keyspaces[db].is_expired(key)
                    for (db, key), seen in self._watched.get(client, {}).items() if seen is Seen.LIVE)
 
-    def unwatch(self, client: "Client") -> None:
+    def unwatch(self, client: "Session") -> None:
         """Forget ``client``'s watch (EXEC, DISCARD, UNWATCH, disconnection)."""
         self._broken.discard(client)
         self._drop_keys(client)
@@ -112,11 +112,11 @@ class WatchRegistry:
                 else:
                     seen[entry] = Seen.ABSENT
 
-    def _break(self, client: "Client") -> None:
+    def _break(self, client: "Session") -> None:
         self._broken.add(client)
         self._drop_keys(client)
 
-    def _drop_keys(self, client: "Client") -> None:
+    def _drop_keys(self, client: "Session") -> None:
         for entry in self._watched.pop(client, ()):
             watchers = self._watchers[entry]
             del watchers[client]

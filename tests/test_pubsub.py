@@ -12,6 +12,8 @@ import pytest
 
 from pypika_store.binlog import BinlogReader
 from pypika_store.binlog.format import decode_command
+from pypika_store.server.pubsub import PubSub
+from pypika_store.server.resp.replies import encode, encode3
 from pypika_store.testing import PikaGroup
 
 from .support import Differential, Err, Null3, Push3, RawConnection, Stat, wait_until
@@ -238,6 +240,7 @@ def test_publish_on_a_read_only_slave_reaches_its_own_subscribers_only():
     Pika, unlike Redis) a master's messages are not replicated to the slaves' subscribers."""
     with PikaGroup(slaves=1) as group:
         master, slave = group.master, group.slaves[0]
+        group.wait_synced()  # the first (full) sync is done: "before" reaches the slave's binlog
         master.client().set("before", "1")
         group.wait_synced()
         on_slave, on_master = RawConnection(slave.port), RawConnection(master.port)
@@ -253,3 +256,28 @@ def test_publish_on_a_read_only_slave_reaches_its_own_subscribers_only():
         assert on_slave.call("PING") == [b"pong", b""]  # nothing else was queued for it
         on_slave.close()
         on_master.close()
+
+
+class _StandInSession:
+    """What pub/sub uses of a client (the Session interface): its protocol, encoder and push."""
+
+    def __init__(self, resp: int) -> None:
+        self.resp = resp
+        self.encode = encode3 if resp == 3 else encode
+        self.pushed: list[bytes] = []
+
+    def push(self, data: bytes) -> None:
+        self.pushed.append(data)
+
+
+def test_the_registry_delivers_to_any_session_in_its_protocol():
+    """PUBLISH's fan-out needs no connection: channel subscribers first, then patterns."""
+    pubsub = PubSub()
+    resp2, resp3 = _StandInSession(2), _StandInSession(3)
+    pubsub.channels.add(resp2, b"news")
+    pubsub.add_pattern(resp3, b"n*")
+    assert pubsub.publish(b"news", b"hi") == 2
+    assert resp2.pushed == [b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"]
+    assert resp3.pushed == [b">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n"]
+    pubsub.forget(resp3)
+    assert pubsub.publish(b"news", b"again") == 1 and len(resp3.pushed) == 1

@@ -1,24 +1,26 @@
-"""MULTI / EXEC / DISCARD / WATCH / UNWATCH.
+"""MULTI / EXEC / DISCARD / WATCH / UNWATCH, and the rules of a transaction in progress.
 
-After MULTI the dispatcher (:meth:`Client.execute`) queues each command it would have run,
-answering ``+QUEUED``, and marks the transaction failed when it refuses one (unknown command,
-arity, a write on a read-only slave...). EXEC runs the queue back to back in one call, so
-nothing else runs in between; each command logs its own binlog records as it would alone.
-Which keys are watched, and what broke a watch, is :mod:`pypika_store.server.watches`' job.
+After MULTI the dispatcher hands every command it admits to :func:`queue`, which answers
+``+QUEUED`` (or refuses a ``no_multi`` command) instead of running it; every refusal goes
+through :func:`refuse`, which marks the transaction failed, so EXEC aborts. EXEC runs the
+queue back to back in one call, so nothing else runs in between; each command logs its own
+binlog records as it would alone. Which keys are watched, and what broke a watch, is
+:mod:`pypika_store.server.watches`' job.
 """
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import (CommandError, ExecAbortedError, NotAllowedInMultiError, ReadOnlyReplicaError,
+                                 exec_refused)
 
 from ..connection import MASTER, Client
-from ..registry import WRITE, CommandSpec, command
-from ..resp.replies import NULL_ARRAY, OK, Raw
+from ..registry import NO_MULTI, WRITE, CommandSpec, command
+from ..resp.replies import NULL_ARRAY, OK, Raw, error_line
 
-_EXEC_ABORTED = "EXECABORT Transaction discarded because of previous errors."
-#: Redis 7.0 refuses EXEC itself when its queue writes and the node became a read-only slave.
-_EXEC_READONLY = ("EXECABORT Transaction discarded because of: "
-                  "READONLY You can't write against a read only replica.")
+_QUEUED = Raw(b"+QUEUED\r\n")
+#: Commands MULTI runs at once instead of queueing them.
+_TRANSACTION_CONTROL = frozenset(("exec", "discard", "multi", "watch", "quit"))
+_NOT_ALLOWED_IN_MULTI = NotAllowedInMultiError()
 
 
 class Transaction:
@@ -29,6 +31,36 @@ class Transaction:
     def __init__(self) -> None:
         self.queued: list[tuple[CommandSpec, list[bytes]]] = []
         self.failed = False
+
+
+def queue(client: Client, transaction: Transaction, spec: CommandSpec, argv: list[bytes]) -> bytes | None:
+    """What the client's MULTI, ``transaction``, makes of an admitted command instead of
+    running it: ``+QUEUED``, or a refusal; None for the commands that run at once (EXEC,
+    DISCARD...)."""
+    if NO_MULTI in spec.flags:
+        return refuse(client, _NOT_ALLOWED_IN_MULTI)
+    if spec.full_name in _TRANSACTION_CONTROL:
+        return None
+    transaction.queued.append((spec, argv))
+    return _QUEUED
+
+
+def refuse(client: Client, error: CommandError, spec: CommandSpec | None = None) -> bytes:
+    """The reply to a command refused before it ran. In MULTI that makes EXEC abort; EXEC
+    refused (``spec``, when the refusal may concern EXEC) ends the transaction and gives the
+    reason (Redis' execCommandAbort), in or out of MULTI."""
+    if spec is not None and spec.full_name == "exec":
+        end_transaction(client)
+        return error_line(exec_refused(error).message)
+    if client.transaction is not None:
+        client.transaction.failed = True
+    return error_line(error.message)
+
+
+def end_transaction(client: Client) -> None:
+    """Leave MULTI, if in it, and forget the watched keys (EXEC, DISCARD, EXEC refused)."""
+    client.transaction = None
+    client.server.watches.unwatch(client)
 
 
 @command("multi", arity=1, flags="noscript loading stale fast allow_busy", group="transactions")
@@ -45,7 +77,7 @@ def discard(client: Client, argv: list[bytes]) -> object:
     """Discard all commands issued after MULTI."""
     if client.transaction is None:
         raise CommandError("ERR DISCARD without MULTI")
-    client.end_transaction()
+    end_transaction(client)
     return OK
 
 
@@ -56,11 +88,11 @@ def exec_(client: Client, argv: list[bytes]) -> object:
     if transaction is None:
         raise CommandError("ERR EXEC without MULTI")
     broken = client.server.watches.broken(client)
-    client.end_transaction()
+    end_transaction(client)
     if _writes_on_read_only_slave(client, transaction):
-        raise CommandError(_EXEC_READONLY)
+        raise exec_refused(ReadOnlyReplicaError())  # Redis 7.0 refuses EXEC itself then
     if transaction.failed:
-        raise CommandError(_EXEC_ABORTED)
+        raise ExecAbortedError()
     if broken:
         return NULL_ARRAY
     return Raw(b"*%d\r\n" % len(transaction.queued) + _run(client, transaction))
@@ -74,9 +106,10 @@ def _writes_on_read_only_slave(client: Client, transaction: Transaction) -> bool
 
 def _run(client: Client, transaction: Transaction) -> bytes:
     """The queued commands' replies, run back to back; blocking commands answer at once."""
+    call = client.server.dispatcher.call
     client.in_transaction = True
     try:
-        return b"".join([client.call(spec, queued_argv) for spec, queued_argv in transaction.queued])
+        return b"".join([call(client, spec, queued_argv) for spec, queued_argv in transaction.queued])
     finally:
         client.in_transaction = False
 

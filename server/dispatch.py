@@ -1,0 +1,134 @@
+"""The dispatch rules: what happens to one command between the parser and its reply.
+
+:meth:`Dispatcher.execute` is the one place a command is admitted, in Redis' processCommand
+order:
+
+1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
+2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
+   write on a slave (but from its master), RESP2's subscribed mode;
+3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
+4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
+   :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
+   command's changes logged and the blocked clients its writes made ready served.
+
+Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
+abort). A new rule (ACL, CLIENT PAUSE, fault injection) is one more check in step 2; the
+state it needs lives on the :class:`Dispatcher`, one per server (``server.dispatcher``). The
+connection (:class:`.connection.Client`) only feeds its parser, hands each command here, and
+writes; it reaches the dispatcher through its server rather than by importing this module,
+because the command modules import the connection and this module imports MULTI's rules from
+one of them: the commands' package must be loaded first, so the command table keeps the
+order COMMAND and INFO commandstats list it in.
+
+This is the hottest path of the server: the plain command's way through :meth:`execute` and
+:meth:`call` is kept to a few attribute tests and the handler's call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
+                                 not_in_subscribed_mode, unknown_command)
+
+from .blocking import Block
+from .commands.transactions import queue, refuse
+from .connection import MASTER, PUBSUB
+from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
+from .resp.replies import Raw, error_line
+
+if TYPE_CHECKING:
+    from .app import Server
+    from .connection import Client
+
+log = logging.getLogger(__name__)
+
+_NOAUTH = NoAuthError()
+_READONLY = ReadOnlyReplicaError()
+#: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"))
+#: What a retried blocking command returns when it still cannot be served.
+_STILL_BLOCKED = Raw(b"")
+
+
+class Dispatcher:
+    """The server's dispatch rules (see the module's docstring)."""
+
+    def __init__(self, server: "Server") -> None:
+        self._server = server
+        self._stats = server.stats
+        self._engine = server.engine
+        self._blocking = server.blocking
+
+    def execute(self, client: "Client", argv: list[bytes]) -> bytes:
+        """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
+        spec = TABLE.get(argv[0])
+        if spec is None:
+            return refuse(client, unknown_command(argv))
+        if not spec.arity_ok(len(argv)):
+            return refuse(client, WrongArityError(spec.name), spec)
+        if spec.subcommands:
+            try:
+                spec = resolve_subcommand(spec, argv)
+            except CommandError as exc:
+                return refuse(client, exc)
+            if not spec.arity_ok(len(argv)):
+                return refuse(client, WrongArityError(spec.full_name))
+        # The admission rules, in Redis' order: a new rule is one more check among these.
+        if not client.authenticated and NO_AUTH not in spec.flags:
+            return refuse(client, _NOAUTH, spec)
+        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
+            return refuse(client, _READONLY)
+        client.last_command = spec.full_name
+        if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
+            return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+        transaction = client.transaction
+        if transaction is not None:
+            queued = queue(client, transaction, spec, argv)
+            if queued is not None:
+                return queued
+        return self.call(client, spec, argv)
+
+    def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
+        """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
+        self._stats.commands_processed += 1
+        spec.calls += 1
+        try:
+            reply = spec.handler(client, argv)  # type: ignore[misc]
+            if type(reply) is Block:
+                return self._block(client, argv, reply)
+            return client.encode(reply)  # after the call: HELLO may switch the protocol
+        except CommandError as exc:
+            spec.failed_calls += 1
+            return error_line(exc.message)
+        except Exception as exc:  # a bug must cost one error reply, never the connection or server
+            spec.failed_calls += 1
+            log.exception("command %s failed", spec.full_name)
+            return error_line(internal_error(spec.full_name, exc).message)
+        finally:
+            engine = self._engine
+            if engine.changes:
+                engine.log_changes()
+            blocking = self._blocking
+            if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
+                blocking.serve()
+
+    def _block(self, client: "Client", argv: list[bytes], block: Block) -> bytes:
+        """Park the client until a key it waits for is ready (or answer at once in MULTI)."""
+        if client.blocked is not None:
+            return _STILL_BLOCKED
+        if client.in_transaction:
+            return client.encode(block.timeout_reply)
+        self._blocking.park(client, argv, block)
+        return b""
+
+    def retry_blocked(self, client: "Client", argv: list[bytes]) -> bool:
+        """Run a parked client's command again (a key it waits for got elements); True if
+        served: then it leaves the waiting queues and gets its reply."""
+        reply = self.execute(client, argv)
+        if reply is _STILL_BLOCKED:
+            return False
+        self._blocking.release(client.blocked)  # type: ignore[arg-type]
+        client.resume(reply)
+        return True

@@ -653,3 +653,18 @@ def internal_error(command: str, exc: Exception) -> CommandError:
 def protocol_error(detail: object) -> CommandError:
     """Input that is not RESP (the connection is closed after this reply)."""
     return CommandError(f"ERR Protocol error: {detail}")
+
+
+class NestedMultiError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR MULTI calls can not be nested")
+
+
+def without_multi(command: str) -> CommandError:
+    """EXEC or DISCARD outside a transaction."""
+    return CommandError(f"ERR {command} without MULTI")
+
+
+class WatchInMultiError(CommandError):
+    def __init__(self) -> None:
+        super().__init__("ERR WATCH inside MULTI is not allowed")

@@ -10,8 +10,16 @@ binlog records as it would alone. Which keys are watched, and what broke a watch
 
 from __future__ import annotations
 
-from pypika_store.errors import (CommandError, ExecAbortedError, NotAllowedInMultiError, ReadOnlyReplicaError,
-                                 exec_refused)
+from pypika_store.errors import (
+    CommandError,
+    ExecAbortedError,
+    NestedMultiError,
+    NotAllowedInMultiError,
+    ReadOnlyReplicaError,
+    WatchInMultiError,
+    exec_refused,
+    without_multi,
+)
 
 from ..connection import MASTER, Client
 from ..registry import NO_MULTI, WRITE, CommandSpec, command
@@ -67,7 +75,7 @@ def end_transaction(client: Client) -> None:
 def multi(client: Client, argv: list[bytes]) -> object:
     """Start a transaction block."""
     if client.transaction is not None:
-        raise CommandError("ERR MULTI calls can not be nested")
+        raise NestedMultiError()
     client.transaction = Transaction()
     return OK
 
@@ -76,7 +84,7 @@ def multi(client: Client, argv: list[bytes]) -> object:
 def discard(client: Client, argv: list[bytes]) -> object:
     """Discard all commands issued after MULTI."""
     if client.transaction is None:
-        raise CommandError("ERR DISCARD without MULTI")
+        raise without_multi("DISCARD")
     end_transaction(client)
     return OK
 
@@ -86,7 +94,7 @@ def exec_(client: Client, argv: list[bytes]) -> object:
     """Execute all commands issued after MULTI."""
     transaction = client.transaction
     if transaction is None:
-        raise CommandError("ERR EXEC without MULTI")
+        raise without_multi("EXEC")
     broken = client.server.watches.broken(client)
     end_transaction(client)
     if _writes_on_read_only_slave(client, transaction):
@@ -119,7 +127,7 @@ def _run(client: Client, transaction: Transaction) -> bytes:
 def watch(client: Client, argv: list[bytes]) -> object:
     """Monitor changes to keys to conditionally execute a transaction."""
     if client.transaction is not None:
-        raise CommandError("ERR WATCH inside MULTI is not allowed")
+        raise WatchInMultiError()
     client.server.watches.watch(client, client.keyspace, argv[1:])
     return OK
 

@@ -100,3 +100,8 @@ def unknown_command(argv: list[bytes]) -> CommandError:
         args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
     name = argv[0].decode("utf-8", "replace")[:128]
     return CommandError(f"ERR unknown command '{name}', with args beginning with: {args}")
+
+
+class CommitFailed(Exception):
+    """LMDB refused to commit a turn's writes (a full map, a failing disk...): they are lost.
+    The text is LMDB's own; the server fails the clients whose replies waited for the commit."""

@@ -275,7 +275,7 @@ class StreamStore(CollectionStore):
                                            tail_fill=state.tail_fill + 1)
         self.save(collection)
         self.log(collection, [b"xadd", collection.key, format_id(entry_id), *fields])
-        self.keyspace.signal_ready(collection.key)
+        self.signal_ready(collection.key)
 
     def delete(self, collection: Collection, ids: list[StreamId]) -> int:
         """XDEL: remove the entries with these IDs; how many there were."""

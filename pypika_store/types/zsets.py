@@ -24,8 +24,10 @@ from typing import Iterator
 from sortedcontainers import SortedList
 
 from ..errors import CommandError
+from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
-from .collection import MAX_MEMBER, Collection, CollectionStore, chunked
+from ..turn import Turn
+from .collection import MAX_MEMBER, Collection, CollectionStore, KeyRecords, chunked
 
 _DOUBLE = struct.Struct(">d")
 _BITS = struct.Struct(">Q")
@@ -61,8 +63,8 @@ class ZsetStore(CollectionStore):
     tag = TAG_ZSET
     large_encoding = "skiplist"
 
-    def __init__(self, keyspace) -> None:
-        super().__init__(keyspace)
+    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
+        super().__init__(keyspace, turn, object_ids)
         self._caches: OrderedDict[int, SortedList] = OrderedDict()
         self._cached_entries = 0
 
@@ -82,12 +84,15 @@ class ZsetStore(CollectionStore):
             self._cached_entries -= len(dropped)
         return cache
 
-    def forget(self, object_id: int) -> None:
+    def collection_reclaimed(self, object_id: int) -> None:
+        """A deleted collection's cache goes with it (the reclaim queue tells this store)."""
         dropped = self._caches.pop(object_id, None)
         if dropped is not None:
             self._cached_entries -= len(dropped)
 
-    def forget_all(self) -> None:
+    def members_table_replaced(self) -> None:
+        """Every cache goes when the members table changed under them (a flush, a failed
+        commit, a full sync: the reclaim queue tells this store)."""
         self._caches.clear()
         self._cached_entries = 0
 

@@ -216,8 +216,9 @@ class Engine:
         reclaim queue, expiry indexes, zset caches) is re-read from what LMDB really holds and
         CommitFailed propagates so the server can fail the clients that were waiting on it.
         """
-        self.turn.drop_snapshot()
-        if not self.turn.dirty:
+        turn = self.turn
+        turn.drop_snapshot()
+        if not turn.dirty:
             return
         batches = self._prepare_binlog() if self._records else []
         if self._replicated:
@@ -225,7 +226,7 @@ class Engine:
             self._replicated = []
         deferred = self.lock_scope == SCOPE_COMMAND
         try:
-            self.turn.commit(None if deferred else lambda: self._write_batches(batches))
+            turn.commit(None if deferred or not batches else lambda: self._write_batches(batches))
         except CommitFailed:
             log.exception("commit failed; this turn's writes are lost")
             self._load_counters()

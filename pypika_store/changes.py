@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple, Union
 
-from .storage.records import HEADER_SIZE, decode_header
+from .storage.records import HEADER, HEADER_SIZE
 
 
 class ValueWritten(NamedTuple):
@@ -112,10 +112,13 @@ class ChangeLog(list[Change]):
         self.append(_new(Flushed, (db,)))
 
 
+_unpack_header = HEADER.unpack_from
+
+
 def string_state_record(key: bytes, record: bytes) -> list[bytes]:
     """The record that makes ``key`` the string its meta record ``record`` holds, expiry
     included (an absolute one, so that replaying it later expires the key at the same time)."""
-    expire_at = decode_header(record)[1]
+    expire_at = _unpack_header(record)[1]
     value = record[HEADER_SIZE:]
     if not expire_at:
         return [b"set", key, value]

@@ -131,7 +131,7 @@ def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
     """Binlog records ``(db index, argv)`` for one command's changes, in the order the changes
     happened (so each replays onto the state the one before it left)."""
     records: list[tuple[int, list[bytes]]] = []
-    for change in changes:
+    for change in changes:  # the kinds most commands log come first
         if isinstance(change, ValueWritten):
             records.append((change.db, string_state_record(change.key, change.record)))
         elif isinstance(change, CommandLogged):

@@ -1,46 +1,125 @@
 """What a write command changed, and the binlog records that reproduce it.
 
-The keyspace notes every key a command changes; after the command the engine turns those notes
-into binlog records, so a record replays to the same effect whenever it is replayed (Pika's
-rule: SET EX is logged with an absolute expiry, INCR as the value it produced, a multi-key DEL
-as one DEL per key, FLUSHALL as one FLUSHDB per DB).
+The keyspace and the collection stores note every key a command changes in the turn's
+:class:`ChangeLog`, one typed entry per change; after the command the engine hands the entries to
+the watches and turns them into binlog records here, so a record replays to the same effect
+whenever it is replayed (Pika's rule: SET EX is logged with an absolute expiry, INCR as the value
+it produced, a multi-key DEL as one DEL per key, FLUSHALL as one FLUSHDB per DB).
 
 - A string key's change is logged as the key's resulting state (``set``, ``pksetexat``...).
 - A collection's member change is logged as the member-level command its store chose
   (``hset key f v``, ``lpop key 2``): the collection may be huge, its state is not logged.
 - A collection written as a whole (MOVE, COPY, RESTORE, a *STORE command) is logged as a DEL
-  followed by the commands that add its members.
+  followed by the commands that add its members, which its store hands over with the change.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Iterator, NamedTuple, Union
 
-from .storage.records import HEADER_SIZE, TAG_STRING, decode_header
-
-if TYPE_CHECKING:
-    from .keyspace import Keyspace
-
-#: Kinds of change.
-EXPIRY = 1
-VALUE = 2
-FLUSH = 3
-#: A change whose record the command gave itself (the change's payload is the argv).
-COMMAND = 4
-#: A key changed by a record logged under another key's change (RENAME's source): no record
-#: of its own, noted so that watchers of the key know it changed.
-COVERED = 5
+from .storage.records import HEADER, HEADER_SIZE
 
 
-def state_record(key: bytes, kind: int, raw: bytes | None) -> list[bytes]:
-    """The record that brings a string ``key`` to the state ``raw`` (its meta record after the
-    command; None when it no longer exists), or sets its expiry (``kind`` EXPIRY)."""
-    if raw is None:
-        return [b"del", key]
-    expire_at = decode_header(raw)[1]
-    if kind == EXPIRY:
-        return [b"pexpireat", key, b"%d" % expire_at] if expire_at else [b"persist", key]
-    value = raw[HEADER_SIZE:]
+class ValueWritten(NamedTuple):
+    """A string key got a new record (value and expiry): logged as the state it leaves."""
+
+    db: int
+    key: bytes
+    record: bytes
+
+
+class CollectionWritten(NamedTuple):
+    """A collection key was stored as a whole (MOVE, COPY, RESTORE, *STORE). ``records``, from
+    its store, are the commands that recreate it; they are produced when the change is logged,
+    after the command (so a collection nobody logs is never walked)."""
+
+    db: int
+    key: bytes
+    records: Iterator[list[bytes]]
+
+
+class KeyDeleted(NamedTuple):
+    """A key was removed (DEL, an expiry, a command that emptied it...)."""
+
+    db: int
+    key: bytes
+
+
+class ExpiryChanged(NamedTuple):
+    """A live key got a new absolute expiry (0: none)."""
+
+    db: int
+    key: bytes
+    expire_at_ms: int
+
+
+class CommandLogged(NamedTuple):
+    """A change whose binlog record the command chose itself (a collection's member-level
+    command, PFADD's arguments, RENAME of a collection)."""
+
+    db: int
+    key: bytes
+    argv: list[bytes]
+
+
+class KeyCovered(NamedTuple):
+    """A key changed by a record logged under another key's change (RENAME's source): no
+    record of its own, noted so that watchers of the key know it changed."""
+
+    db: int
+    key: bytes
+
+
+class Flushed(NamedTuple):
+    """Every key of DB ``db`` was removed (FLUSHDB, FLUSHALL)."""
+
+    db: int
+
+
+Change = Union[ValueWritten, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, KeyCovered, Flushed]
+
+
+#: Builds an entry without the Python-level ``__new__`` a NamedTuple class adds: every SET notes
+#: one entry, and this takes about half of what noting it costs.
+_new = tuple.__new__
+
+
+class ChangeLog(list[Change]):
+    """The running command's changes, in the order they happened; one method per kind of
+    change. The engine reads and clears it after every write command."""
+
+    __slots__ = ()
+
+    def value_written(self, db: int, key: bytes, record: bytes) -> None:
+        self.append(_new(ValueWritten, (db, key, record)))
+
+    def collection_written(self, db: int, key: bytes, records: Iterator[list[bytes]]) -> None:
+        self.append(_new(CollectionWritten, (db, key, records)))
+
+    def key_deleted(self, db: int, key: bytes) -> None:
+        self.append(_new(KeyDeleted, (db, key)))
+
+    def expiry_changed(self, db: int, key: bytes, expire_at_ms: int) -> None:
+        self.append(_new(ExpiryChanged, (db, key, expire_at_ms)))
+
+    def command_logged(self, db: int, key: bytes, argv: list[bytes]) -> None:
+        self.append(_new(CommandLogged, (db, key, argv)))
+
+    def key_covered(self, db: int, key: bytes) -> None:
+        self.append(_new(KeyCovered, (db, key)))
+
+    def flushed(self, db: int) -> None:
+        self.append(_new(Flushed, (db,)))
+
+
+_unpack_header = HEADER.unpack_from
+
+
+def string_state_record(key: bytes, record: bytes) -> list[bytes]:
+    """The record that makes ``key`` the string its meta record ``record`` holds, expiry
+    included (an absolute one, so that replaying it later expires the key at the same time)."""
+    expire_at = _unpack_header(record)[1]
+    value = record[HEADER_SIZE:]
     if not expire_at:
         return [b"set", key, value]
     if expire_at % 1000 == 0:
@@ -48,24 +127,23 @@ def state_record(key: bytes, kind: int, raw: bytes | None) -> list[bytes]:
     return [b"set", key, value, b"pxat", b"%d" % expire_at]
 
 
-Change = tuple["Keyspace", "bytes | None", int, "bytes | list[bytes] | None"]
-
-
 def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
-    """Binlog records ``(db index, argv)`` for one command's changes ``(keyspace, key, kind,
-    payload)``, in the order the changes happened (so each replays onto the state the one
-    before it left)."""
+    """Binlog records ``(db index, argv)`` for one command's changes, in the order the changes
+    happened (so each replays onto the state the one before it left)."""
     records: list[tuple[int, list[bytes]]] = []
-    for keyspace, key, kind, payload in changes:
-        index = keyspace.index
-        if kind == COMMAND:
-            records.append((index, payload))  # type: ignore[arg-type]
-        elif kind == COVERED:
-            continue
-        elif kind == FLUSH:
-            records.append((index, [b"flushdb"]))
-        elif kind == VALUE and payload is not None and payload[0] != TAG_STRING:  # type: ignore[index]
-            records.extend((index, argv) for argv in keyspace.state_records(key, payload))  # type: ignore[arg-type]
-        else:
-            records.append((index, state_record(key, kind, payload)))  # type: ignore[arg-type]
+    for change in changes:  # the kinds most commands log come first
+        if isinstance(change, ValueWritten):
+            records.append((change.db, string_state_record(change.key, change.record)))
+        elif isinstance(change, CommandLogged):
+            records.append((change.db, change.argv))
+        elif isinstance(change, KeyDeleted):
+            records.append((change.db, [b"del", change.key]))
+        elif isinstance(change, ExpiryChanged):
+            key, expire_at = change.key, change.expire_at_ms
+            records.append((change.db, [b"pexpireat", key, b"%d" % expire_at] if expire_at else [b"persist", key]))
+        elif isinstance(change, CollectionWritten):
+            records.extend((change.db, argv) for argv in change.records)
+        elif isinstance(change, Flushed):
+            records.append((change.db, [b"flushdb"]))
+        # KeyCovered: no record of its own (the other key's record covers it)
     return records

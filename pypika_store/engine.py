@@ -1,9 +1,12 @@
-"""The engine: one LMDB environment, its logical DBs, and the per-turn transactions.
+"""The engine: one LMDB environment, its logical DBs, the binlogs, and the end of every turn.
 
-The server runs every command of one event-loop turn against the same transactions: all writes
-of the turn share one LMDB write transaction that :meth:`Engine.end_turn` commits once (group
-commit), and reads use that write transaction when the turn has one (read-your-writes inside a
-pipeline) or one shared read snapshot otherwise. Readers never wait for writers (LMDB MVCC).
+The engine builds its parts in dependency order: the storage (:mod:`.storage`), the turn
+(:mod:`.turn`: the transactions and the change log every command of an event-loop turn
+shares), the object-id services (:mod:`.object_ids`), and one :class:`~.keyspace.Keyspace` per
+logical DB with its collection stores (:mod:`.types`). None of them knows the engine. The engine
+turns each command's changes into binlog records (:meth:`Engine.log_changes`), and at the end of
+the turn writes them and commits the turn's one LMDB write transaction (:meth:`Engine.end_turn`:
+group commit).
 
 The engine does not know about event loops: whoever drives it sets :attr:`Engine.on_turn_start`
 to be told when a turn opens a transaction, and calls :meth:`end_turn` when the turn is over.
@@ -15,30 +18,23 @@ import logging
 import os
 import struct
 import threading
-import time
 from typing import Callable
-
-import lmdb
 
 from .binlog import BinlogWriter, Position
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch
 from .changes import Change, records_for
+from .errors import CommitFailed
 from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
-from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment
-from .storage.records import OBJECT_ID
+from .object_ids import ObjectIdCounter, ReclaimQueue
+from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment, Transaction
+from .turn import Turn
 
 log = logging.getLogger(__name__)
 
 #: In the system table: per DB, the binlog end position and logic_id the data includes.
-_APPLIED_KEY = b"applied:%d"
-_APPLIED = struct.Struct(">IQQ")
-#: In the system table: the next collection object id to hand out.
-_NEXT_OBJECT_ID = b"next_object_id"
-#: In the system table: ``reclaim: | db u8 | object_id u64`` for each deleted collection whose
-#: members are still to be deleted.
-_RECLAIM_PREFIX = b"reclaim:"
-_RECLAIM = struct.Struct(">BQ")
+APPLIED_KEY = b"applied:%d"
+APPLIED = struct.Struct(">IQQ")
 
 
 class Engine:
@@ -48,16 +44,21 @@ class Engine:
                  sync_policy: str = SYNC_EVERYSEC, binlog_path: str | None = None,
                  binlog_file_size: int = DEFAULT_FILE_SIZE, lock_scope: str = SCOPE_COMMAND_AND_BINLOG) -> None:
         self.env = Environment(path, databases, map_size, sync_policy)
-        self.keyspaces = [Keyspace(self, index, handles) for index, handles in enumerate(self.env.handles)]
+        #: Held shared by a turn that writes, exclusively by a bgsave taking its snapshot.
+        self.lock = DBLock()
+        self.turn = Turn(self.env, self.lock)
+        #: What the running command changed (the turn's change log, read by :meth:`log_changes`).
+        self.changes = self.turn.changes
+        self.object_ids = ObjectIdCounter(self.turn, self.env.system)
+        #: Deleted collections whose members the background reclaimer has yet to delete.
+        self.reclaims = ReclaimQueue(self.turn, self.env.system, [handles.members for handles in self.env.handles])
+        self.keyspaces = [Keyspace(index, handles, self.turn, self.object_ids, self.reclaims)
+                          for index, handles in enumerate(self.env.handles)]
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
         self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)
                         for index in range(databases)] if binlog_path else []
-        #: What the running command changed: (keyspace, key or None for a flush, kind, record after).
-        self.changes: list[Change] = []
         self._sync_lock = threading.Lock()
         self._closed = False
-        #: Held shared by a turn that writes, exclusively by a bgsave taking its snapshot.
-        self.lock = DBLock()
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
         self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
@@ -66,92 +67,62 @@ class Engine:
         self._records: list[tuple[int, list[bytes]]] = []
         #: Items received from a master this turn, placed and waiting for the binlog write.
         self._replicated: list[tuple[BinlogWriter, Batch]] = []
-        self._write_txn: lmdb.Transaction | None = None
-        self._read_txn: lmdb.Transaction | None = None
-        #: Called once when a turn opens its first transaction (the server schedules end_turn).
-        self.on_turn_start: Callable[[], None] | None = None
-        #: Called with (db index, key) when a list, zset or stream key gets elements (the
-        #: server wakes clients blocked on it).
-        self.on_key_ready: Callable[[int, bytes], None] | None = None
         #: Called with each command's changes when they are logged, while set (the server
         #: sets it while some client WATCHes a key).
         self.on_changes: Callable[[list[Change]], None] | None = None
-        #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
-        self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
-        self._next_object_id = 0
-        #: Deleted collections whose members the background reclaimer has yet to delete.
-        self.pending_reclaims = 0
         self._load_counters()
         self.end_turn()
 
     def _load_counters(self) -> None:
         """Read what the in-memory state mirrors from LMDB (at start, after a failed commit)."""
-        txn = self.reader()
-        raw = txn.get(_NEXT_OBJECT_ID, db=self.env.system)
-        self._next_object_id = OBJECT_ID.unpack(raw)[0] if raw else 1
-        with txn.cursor(db=self.env.system) as cursor:
-            cursor.set_range(_RECLAIM_PREFIX)
-            self.pending_reclaims = sum(1 for key in cursor.iternext(values=False)
-                                        if key.startswith(_RECLAIM_PREFIX))
+        self.object_ids.load()
+        self.reclaims.load()
         for keyspace in self.keyspaces:
             keyspace.rebuild_expiry_index()
-            keyspace.zsets.forget_all()
 
     def reload_state(self) -> None:
         """Re-read the in-memory state (object-id counter, reclaim count, expiry indexes, zset
         caches) after LMDB's tables were replaced under it: a full sync loaded a snapshot."""
         self._load_counters()
 
-    # -- collections' object ids ------------------------------------------------------------
-
-    def allocate_object_id(self) -> int:
-        """A fresh object id for a new collection, never reused (the counter is stored in
-        the same transaction as the collection)."""
-        object_id = self._next_object_id
-        self._next_object_id += 1
-        self.writer().put(_NEXT_OBJECT_ID, OBJECT_ID.pack(self._next_object_id), db=self.env.system)
-        return object_id
-
-    def reclaim(self, keyspace: Keyspace, object_id: int) -> None:
-        """Queue a deleted collection's members for deletion in the background, so DEL of a
-        key with millions of members costs one record now."""
-        keyspace.zsets.forget(object_id)
-        self.writer().put(_RECLAIM_PREFIX + _RECLAIM.pack(keyspace.index, object_id), b"", db=self.env.system)
-        self.pending_reclaims += 1
-
-    def forget_reclaims(self, keyspace: Keyspace) -> None:
-        """Drop the queue entries of a DB whose members table was emptied (FLUSHDB)."""
-        keyspace.zsets.forget_all()
-        txn = self.writer()
-        head = _RECLAIM_PREFIX + bytes([keyspace.index])
-        with txn.cursor(db=self.env.system) as cursor:
-            found = cursor.set_range(head)
-            while found and cursor.key().startswith(head):
-                found = cursor.delete()
-                self.pending_reclaims -= 1
+    # -- what the turn's parts expose to the server ------------------------------------------
 
     def reclaim_step(self, budget: int) -> int:
-        """Delete up to ``budget`` members of queued collections; how many were deleted."""
-        if not self.pending_reclaims:
-            return 0
-        txn = self.writer()
-        deleted = 0
-        with txn.cursor(db=self.env.system) as queue:
-            found = queue.set_range(_RECLAIM_PREFIX)
-            while found and deleted < budget and queue.key().startswith(_RECLAIM_PREFIX):
-                index, object_id = _RECLAIM.unpack_from(queue.key(), len(_RECLAIM_PREFIX))
-                prefix = OBJECT_ID.pack(object_id)
-                with txn.cursor(db=self.keyspaces[index].members_table) as members:
-                    more = members.set_range(prefix)
-                    while more and deleted < budget and members.key().startswith(prefix):
-                        more = members.delete()
-                        deleted += 1
-                    finished = not more or not members.key().startswith(prefix)
-                if not finished:
-                    break
-                found = queue.delete()
-                self.pending_reclaims -= 1
-        return deleted
+        """Delete up to ``budget`` members of deleted collections; how many were deleted."""
+        return self.reclaims.step(budget)
+
+    @property
+    def pending_reclaims(self) -> int:
+        """Deleted collections whose members the background reclaimer has yet to delete."""
+        return self.reclaims.pending
+
+    @property
+    def on_turn_start(self) -> Callable[[], None] | None:
+        """Called once when a turn opens its first transaction (the server schedules end_turn)."""
+        return self.turn.on_start
+
+    @on_turn_start.setter
+    def on_turn_start(self, hook: Callable[[], None] | None) -> None:
+        self.turn.on_start = hook
+
+    @property
+    def on_key_ready(self) -> Callable[[int, bytes], None] | None:
+        """Called with (db index, key) when a list, zset or stream key gets elements (the
+        server wakes clients blocked on it)."""
+        return self.turn.on_key_ready
+
+    @on_key_ready.setter
+    def on_key_ready(self, hook: Callable[[int, bytes], None] | None) -> None:
+        self.turn.on_key_ready = hook
+
+    @property
+    def now_ms(self) -> Callable[[], int]:
+        """The clock behind every expiry decision, in unix milliseconds; tests may replace it."""
+        return self.turn.now_ms
+
+    @now_ms.setter
+    def now_ms(self, clock: Callable[[], int]) -> None:
+        self.turn.now_ms = clock
 
     @property
     def sync_policy(self) -> str:
@@ -160,30 +131,7 @@ class Engine:
     @property
     def dirty(self) -> bool:
         """True while this turn holds uncommitted writes."""
-        return self._write_txn is not None
-
-    def reader(self) -> lmdb.Transaction:
-        """The transaction reads of this turn use."""
-        txn = self._write_txn or self._read_txn
-        if txn is None:
-            txn = self._read_txn = self.env.begin_read()
-            if self.on_turn_start is not None:
-                self.on_turn_start()
-        return txn
-
-    def writer(self) -> lmdb.Transaction:
-        """This turn's write transaction, opened on first use."""
-        txn = self._write_txn
-        if txn is None:
-            started = self._read_txn is not None
-            if started:
-                self._read_txn.abort()  # type: ignore[union-attr]
-                self._read_txn = None
-            self.lock.acquire_shared()
-            txn = self._write_txn = self.env.begin_write()
-            if not started and self.on_turn_start is not None:
-                self.on_turn_start()
-        return txn
+        return self.turn.dirty
 
     def log_changes(self) -> None:
         """Turn the running command's changes into binlog records (call after each write command)."""
@@ -195,20 +143,20 @@ class Engine:
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
-        return self.applied_position_in(self.reader(), index)
+        return self.applied_position_in(self.turn.reader(), index)
 
-    def applied_position_in(self, txn: lmdb.Transaction, index: int) -> tuple[Position, int] | None:
+    def applied_position_in(self, txn: Transaction, index: int) -> tuple[Position, int] | None:
         """The same, as a given transaction (a bgsave's snapshot) sees it."""
-        raw = txn.get(_APPLIED_KEY % index, db=self.env.system)
+        raw = txn.get(APPLIED_KEY % index, db=self.env.system)
         if raw is None:
             return None
-        filenum, offset, logic_id = _APPLIED.unpack(raw)
+        filenum, offset, logic_id = APPLIED.unpack(raw)
         return Position(filenum, offset), logic_id
 
     def set_applied_position(self, index: int, position: Position, logic_id: int) -> None:
         """Record, in this turn's transaction, that the data includes the binlog up to here."""
-        self.writer().put(_APPLIED_KEY % index, _APPLIED.pack(position.filenum, position.offset, logic_id),
-                          db=self.env.system)
+        self.turn.writer().put(APPLIED_KEY % index, APPLIED.pack(position.filenum, position.offset, logic_id),
+                               db=self.env.system)
 
     def replicate(self, index: int, start: Position, payload: bytes) -> None:
         """Take a master's binlog item for DB ``index``: place it at the same position in this
@@ -227,13 +175,13 @@ class Engine:
 
     def system_value(self, name: bytes) -> bytes | None:
         """A server-wide value kept in LMDB (the replication id)."""
-        return self.reader().get(name, db=self.env.system)
+        return self.turn.reader().get(name, db=self.env.system)
 
     def set_system_value(self, name: bytes, value: bytes) -> None:
-        self.writer().put(name, value, db=self.env.system)
+        self.turn.writer().put(name, value, db=self.env.system)
 
     def delete_system_value(self, name: bytes) -> None:
-        self.writer().delete(name, db=self.env.system)
+        self.turn.writer().delete(name, db=self.env.system)
 
     def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
         """Place this turn's records, one batch per DB, and note each DB's new applied position
@@ -264,32 +212,26 @@ class Engine:
         is never behind the data. With ``SCOPE_COMMAND`` (Pika's old bug) the lock is released
         after the commit and only then is the binlog written.
 
-        If the commit fails, the turn's writes are gone; the in-memory expiry index is rebuilt
-        from what LMDB really holds and the error propagates so the server can fail the clients
-        that were waiting on it.
+        If the commit fails, the turn's writes are gone; the in-memory state (object-id counter,
+        reclaim queue, expiry indexes, zset caches) is re-read from what LMDB really holds and
+        CommitFailed propagates so the server can fail the clients that were waiting on it.
         """
-        read_txn, self._read_txn = self._read_txn, None
-        if read_txn is not None:
-            read_txn.abort()
-        if self._write_txn is None:
+        turn = self.turn
+        turn.drop_snapshot()
+        if not turn.dirty:
             return
         batches = self._prepare_binlog() if self._records else []
         if self._replicated:
             batches += self._replicated
             self._replicated = []
-        write_txn, self._write_txn = self._write_txn, None
         deferred = self.lock_scope == SCOPE_COMMAND
         try:
-            if not deferred:
-                self._write_batches(batches)
-            write_txn.commit()
-        except lmdb.Error:
+            turn.commit(None if deferred or not batches else lambda: self._write_batches(batches))
+        except CommitFailed:
             log.exception("commit failed; this turn's writes are lost")
             self._load_counters()
             self.end_turn()
             raise
-        finally:
-            self.lock.release_shared()
         if deferred:
             self._write_batches(batches)
 

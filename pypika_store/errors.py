@@ -668,3 +668,8 @@ def without_multi(command: str) -> CommandError:
 class WatchInMultiError(CommandError):
     def __init__(self) -> None:
         super().__init__("ERR WATCH inside MULTI is not allowed")
+
+
+class CommitFailed(Exception):
+    """LMDB refused to commit a turn's writes (a full map, a failing disk...): they are lost.
+    The text is LMDB's own; the server fails the clients whose replies waited for the commit."""

@@ -1,8 +1,9 @@
 """One logical DB (a SELECT index): key lookup with lazy expiry, typed records, deletion.
 
-Commands call these methods; they never see LMDB. Reads go through the engine's current
-transaction for this event-loop turn (the open write transaction if the turn has written, so a
-pipeline reads its own writes), writes through the turn's shared write transaction.
+Commands call these methods; they never see LMDB. Reads go through the turn's current
+transaction (the open write transaction if the turn has written, so a pipeline reads its own
+writes), writes through the turn's shared write transaction, and every change is noted in the
+turn's change log. A keyspace knows the turn and the object-id services, not the engine.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import itertools
 import os
 import random
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import Iterator
 
-from .changes import COMMAND, COVERED, EXPIRY, FLUSH, VALUE
 from .errors import CommandError, WrongTypeError
 from .expiry import ExpiryIndex
+from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
+from .storage.environment import DatabaseHandles
 from .storage.records import (
+    COLLECTION,
     HEADER,
     HEADER_SIZE,
+    OBJECT_ID,
     TAG_HASH,
     TAG_LIST,
     TAG_SET,
@@ -26,19 +30,15 @@ from .storage.records import (
     TAG_STRING,
     TAG_ZSET,
     TYPE_NAMES,
+    Record,
     decode_header,
-    COLLECTION,
-    OBJECT_ID,
     encode_string,
     object_id_of,
     with_expiry,
 )
+from .turn import Turn
 from .types import make_stores
 from .types.collection import is_long_long
-
-if TYPE_CHECKING:
-    from .engine import Engine
-    from .storage.environment import DatabaseHandles
 
 #: ``set_string(..., expire_at_ms=KEEP_TTL)`` keeps the key's current expiry (SET KEEPTTL, INCR...).
 KEEP_TTL = -1
@@ -80,34 +80,27 @@ def _writable(key: bytes) -> bytes:
     return stored
 
 
-class Record(NamedTuple):
-    """A key's decoded metadata record."""
-
-    tag: int
-    expire_at_ms: int
-    body: bytes
-
-    @property
-    def type_name(self) -> str:
-        return TYPE_NAMES[self.tag]
-
-
 class Keyspace:
     """The keys of one logical DB."""
 
-    def __init__(self, engine: "Engine", index: int, handles: "DatabaseHandles") -> None:
+    def __init__(self, index: int, handles: DatabaseHandles, turn: Turn, object_ids: ObjectIdCounter,
+                 reclaims: ReclaimQueue) -> None:
         self.index = index
-        self.engine = engine
+        self._turn = turn
+        self._changes = turn.changes
+        self._object_ids = object_ids
+        self._reclaims = reclaims
         self._meta = handles.meta
         #: The members of this DB's collections (the type stores read and write it).
         self.members_table = handles.members
         self.expiry = ExpiryIndex()
         self.cursors = CursorStore()
         #: One store per collection type, by tag; also as attributes (``keyspace.hashes``...).
-        self.stores = make_stores(self)
+        self.stores = make_stores(self, turn, object_ids)
         self.hashes, self.sets, self.lists, self.zsets = (
             self.stores[tag] for tag in (TAG_HASH, TAG_SET, TAG_LIST, TAG_ZSET))
         self.streams = self.stores[TAG_STREAM]
+        reclaims.listen(index, self.zsets)  # its rank caches follow the collections that go
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -116,11 +109,11 @@ class Keyspace:
         stored = stored_key(key)
         if stored is None:
             return None
-        raw = self.engine.reader().get(stored, db=self._meta)
+        raw = self._turn.reader().get(stored, db=self._meta)
         if raw is None:
             return None
         expire_at = _unpack_header(raw)[1]
-        if expire_at and expire_at <= self.engine.now_ms():
+        if expire_at and expire_at <= self._turn.now_ms():
             return None
         return raw
 
@@ -158,11 +151,11 @@ class Keyspace:
         """True when ``key`` is stored but its time is up (lazy expiry has not deleted it):
         WATCH tells such a key from a missing one, as Redis 7.0 does."""
         stored = stored_key(key)
-        raw = self.engine.reader().get(stored, db=self._meta) if stored is not None else None
+        raw = self._turn.reader().get(stored, db=self._meta) if stored is not None else None
         if raw is None:
             return False
         expire_at = _unpack_header(raw)[1]
-        return bool(expire_at) and expire_at <= self.engine.now_ms()
+        return bool(expire_at) and expire_at <= self._turn.now_ms()
 
     def type_name(self, key: bytes) -> str:
         raw = self._live_raw(key)
@@ -175,14 +168,14 @@ class Keyspace:
 
     def size(self) -> int:
         """Number of keys, counting expired keys not yet reclaimed (as Redis' DBSIZE does)."""
-        return self.engine.reader().stat(self._meta)["entries"]
+        return self._turn.reader().stat(self._meta)["entries"]
 
     def iter_records(self, start: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, Record]]:
         """Live keys in byte order from ``start`` (inclusive), with their records; with
         ``reverse``, in descending order from the last key not after ``start`` (empty: the
         last key)."""
-        now = self.engine.now_ms()
-        with self.engine.reader().cursor(db=self._meta) as cursor:
+        now = self._turn.now_ms()
+        with self._turn.reader().cursor(db=self._meta) as cursor:
             if reverse:
                 found = self._seek_at_or_before(cursor, start)
                 step = cursor.prev
@@ -229,7 +222,7 @@ class Keyspace:
         if size <= EXACT_RANDOM_LIMIT:
             live = [key for key, _record in self.iter_records()]
             return random.choice(live) if live else None
-        with self.engine.reader().cursor(db=self._meta) as cursor:
+        with self._turn.reader().cursor(db=self._meta) as cursor:
             cursor.first()
             first = user_key(cursor.key())
             cursor.last()
@@ -250,37 +243,39 @@ class Keyspace:
     # -- writes ------------------------------------------------------------------------------
 
     def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
-        """Write a record, replacing whatever the key held, and note the change."""
+        """Write a record, replacing whatever the key held, and note the change (a collection's
+        with the records its store rebuilds it from)."""
         self.put_meta(key, record, expire_at_ms)
-        self.engine.changes.append((self, key, VALUE, record))
-        if record[0] != TAG_STRING:
-            self.signal_ready(key)  # a list or zset arriving by RENAME, MOVE, COPY...
+        tag = record[0]
+        if tag == TAG_STRING:
+            self._changes.value_written(self.index, key, record)
+        else:
+            self._changes.collection_written(self.index, key, self.stores[tag].state_records(key, record))
+            self.signal_ready(key)  # a list or zset arriving by MOVE, COPY, RESTORE...
 
     def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a record without noting a change (a collection's own meta update, whose
         command logs itself). The members of a different collection it replaces (an expired
         one, or any value SET overwrites) are handed to the reclaimer."""
-        old = self.engine.writer().replace(_writable(key), record, db=self._meta)
+        old = self._turn.writer().replace(_writable(key), record, db=self._meta)
+        old_expire_at = 0
         if old is not None:
-            old_id = object_id_of(old)
-            if old_id is not None and old_id != object_id_of(record):
-                self.engine.reclaim(self, old_id)
-        if expire_at_ms or (old is not None and _unpack_header(old)[1]):
+            old_tag, old_expire_at = _unpack_header(old)
+            if old_tag != TAG_STRING:
+                old_id = object_id_of(old)
+                if old_id is not None and old_id != object_id_of(record):
+                    self._reclaims.reclaim(self.index, old_id)
+        if expire_at_ms or old_expire_at:
             self.expiry.set(key, expire_at_ms)
 
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's record without noting a change."""
-        if self.engine.writer().delete(_writable(key), db=self._meta):
+        if self._turn.writer().delete(_writable(key), db=self._meta):
             self.expiry.discard(key)
 
     def signal_ready(self, key: bytes) -> None:
         """``key`` now has elements that blocked clients may be waiting for."""
-        if self.engine.on_key_ready is not None:
-            self.engine.on_key_ready(self.index, key)
-
-    def log_command(self, key: bytes, argv: list[bytes]) -> None:
-        """Log ``argv`` as the binlog record of a change to ``key`` (collection commands)."""
-        self.engine.changes.append((self, key, COMMAND, argv))
+        self._turn.key_ready(self.index, key)
 
     def redis_encoding(self, key: bytes, record: Record) -> str:
         """What Redis 7.0's OBJECT ENCODING would answer for this value."""
@@ -292,10 +287,6 @@ class Keyspace:
             return "int"
         return "embstr" if len(value) <= 44 else "raw"
 
-    def state_records(self, key: bytes, raw: bytes) -> list[list[bytes]]:
-        """The records that recreate a collection key as a whole (MOVE, COPY, RESTORE...)."""
-        return self.stores[raw[0]].state_records(key, raw)
-
     def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0,
                    logged_as: list[bytes] | None = None) -> None:
         """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current).
@@ -306,11 +297,11 @@ class Keyspace:
             current = self.expire_at(key)
             expire_at_ms = current or 0
         record = encode_string(value, expire_at_ms)
+        self.put_meta(key, record, expire_at_ms)
         if logged_as is None:
-            self._put(key, record, expire_at_ms)
+            self._changes.value_written(self.index, key, record)
         else:
-            self.put_meta(key, record, expire_at_ms)
-            self.log_command(key, logged_as)
+            self._changes.command_logged(self.index, key, logged_as)
 
     def put_record(self, key: bytes, record: Record) -> None:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
@@ -326,17 +317,17 @@ class Keyspace:
         stored = stored_key(key)
         if stored is None:
             return False
-        raw = self.engine.writer().pop(stored, db=self._meta)
+        raw = self._turn.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
-        self.engine.changes.append((self, key, VALUE, None))
+        self._changes.key_deleted(self.index, key)
         object_id = object_id_of(raw)
         if reclaim and object_id is not None:
-            self.engine.reclaim(self, object_id)
+            self._reclaims.reclaim(self.index, object_id)
         expire_at = _unpack_header(raw)[1]
         if expire_at:
             self.expiry.discard(key)
-            if expire_at <= self.engine.now_ms():
+            if expire_at <= self._turn.now_ms():
                 return False
         return True
 
@@ -356,8 +347,8 @@ class Keyspace:
             return
         self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
         self.drop_meta(source)
-        self.log_command(target, [b"rename", source, target])
-        self.engine.changes.append((self, source, COVERED, None))
+        self._changes.command_logged(self.index, target, [b"rename", source, target])
+        self._changes.key_covered(self.index, source)
         self.signal_ready(target)
 
     def duplicate(self, record: Record, target: "Keyspace") -> Record:
@@ -371,7 +362,7 @@ class Keyspace:
         """A collection's member entries ``(suffix, value)`` as stored (DUMP, COPY)."""
         prefix = OBJECT_ID.pack(COLLECTION.unpack_from(record.body)[0])
         members = []
-        with self.engine.reader().cursor(db=self.members_table) as cursor:
+        with self._turn.reader().cursor(db=self.members_table) as cursor:
             found = cursor.set_range(prefix)
             while found and cursor.key().startswith(prefix):
                 members.append((cursor.key()[8:], cursor.value()))
@@ -381,9 +372,9 @@ class Keyspace:
     def adopt(self, record: Record, members: list[tuple[bytes, bytes]]) -> Record:
         """Store ``members`` under a new object id in this DB and return ``record`` pointing
         at them (not stored yet: the caller puts it under a key)."""
-        new_id = self.engine.allocate_object_id()
+        new_id = self._object_ids.allocate()
         prefix = OBJECT_ID.pack(new_id)
-        writer = self.engine.writer()
+        writer = self._turn.writer()
         for suffix, value in members:
             writer.put(prefix + suffix, value, db=self.members_table)
         return Record(record.tag, record.expire_at_ms, OBJECT_ID.pack(new_id) + record.body[OBJECT_ID.size:])
@@ -394,27 +385,28 @@ class Keyspace:
         if raw is None:
             return False
         record = with_expiry(raw, expire_at_ms)
-        self.engine.writer().put(_writable(key), record, db=self._meta)
-        self.engine.changes.append((self, key, EXPIRY, record))
+        self._turn.writer().put(_writable(key), record, db=self._meta)
+        self._changes.expiry_changed(self.index, key, expire_at_ms)
         self.expiry.set(key, expire_at_ms)
         return True
 
     def flush(self) -> None:
         """Remove every key of this DB."""
-        self.engine.writer().drop(self._meta, delete=False)
-        self.engine.writer().drop(self.members_table, delete=False)
-        self.engine.forget_reclaims(self)
+        writer = self._turn.writer()
+        writer.drop(self._meta, delete=False)
+        writer.drop(self.members_table, delete=False)
+        self._reclaims.members_flushed(self.index)
         self.expiry.clear()
-        self.engine.changes.append((self, None, FLUSH, None))
+        self._changes.flushed(self.index)
 
     def due_keys(self, limit: int) -> list[bytes]:
         """Keys whose expiry has passed, for the active expiry cycle to delete."""
-        return self.expiry.due(self.engine.now_ms(), limit)
+        return self.expiry.due(self._turn.now_ms(), limit)
 
     def rebuild_expiry_index(self) -> None:
         """Fill the expiry index from LMDB (at start-up, or after a failed commit)."""
         self.expiry.clear()
-        with self.engine.reader().cursor(db=self._meta) as cursor:
+        with self._turn.reader().cursor(db=self._meta) as cursor:
             for key, raw in cursor:
                 expire_at = _unpack_header(raw)[1]
                 if expire_at:

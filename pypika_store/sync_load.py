@@ -11,8 +11,8 @@ behind data that says it stands at the snapshot's position; start-up recovery
 (server/recovery.py) replays items past it only when their logic ids are higher, so it should
 also check that the binlog's item ending at the applied position is the one the data names.
 
-This module knows LMDB and the engine, nothing of sockets (see
-:mod:`pypika_store.replication.fullsync` for the transfer).
+This module knows the engine and LMDB's tables (through :mod:`pypika_store.storage`), nothing of
+sockets (see :mod:`pypika_store.replication.fullsync` for the transfer).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 from typing import NamedTuple, Sequence
 
-import lmdb
-
 from .binlog import Position
-from .engine import _APPLIED, _APPLIED_KEY, _NEXT_OBJECT_ID, _RECLAIM_PREFIX, Engine
+from .engine import APPLIED, APPLIED_KEY, Engine
+from .object_ids import NEXT_OBJECT_ID_KEY, RECLAIM_PREFIX
+from .storage.environment import SnapshotEnvironment, Table, Transaction
 from .storage.records import OBJECT_ID
 
 
@@ -73,13 +73,13 @@ def _targets(positions: Sequence[Sequence[int]], databases: int) -> list[DBTarge
     return targets
 
 
-def _open_snapshot(path: str, databases: int) -> lmdb.Environment:
+def _open_snapshot(path: str, databases: int) -> SnapshotEnvironment:
     """The snapshot's environment, read-only. A data file shorter than the pages its meta page
     claims is refused before any page is read: touching a page past the end of a mapped
     file kills the process (SIGBUS) instead of raising."""
-    source = lmdb.open(path, readonly=True, lock=False, create=False, max_dbs=2 * databases + 4)
+    source = SnapshotEnvironment(path, databases)
     try:
-        needed = (source.info()["last_pgno"] + 1) * source.stat()["psize"]
+        needed = source.claimed_size()
         present = os.path.getsize(os.path.join(path, "data.mdb"))
         if present < needed:
             raise SnapshotLoadError(f"{path}/data.mdb is truncated: {present} bytes of {needed}")
@@ -89,14 +89,14 @@ def _open_snapshot(path: str, databases: int) -> lmdb.Environment:
     return source
 
 
-def _replace_data(engine: Engine, source: lmdb.Environment, targets: list[DBTarget]) -> None:
+def _replace_data(engine: Engine, source: SnapshotEnvironment, targets: list[DBTarget]) -> None:
     """Copy the snapshot into a nested transaction of the engine's turn; the turn's commit
     makes it durable. A failure aborts the nested transaction only: the turn stays empty."""
-    txn = engine.env.lmdb.begin(write=True, parent=engine.writer())
+    txn = engine.env.begin_nested(engine.turn.writer())
     try:
-        with source.begin() as snapshot:
-            def table(name: bytes) -> lmdb._Database:
-                return source.open_db(name, txn=snapshot, create=False)
+        with source.begin_read() as snapshot:
+            def table(name: bytes) -> Table:
+                return source.table(name, snapshot)
 
             for index, handles in enumerate(engine.env.handles):
                 _replace_table(txn, handles.meta, snapshot, table(b"meta:%d" % index))
@@ -108,39 +108,38 @@ def _replace_data(engine: Engine, source: lmdb.Environment, targets: list[DBTarg
     txn.commit()
 
 
-def _replace_table(txn: lmdb.Transaction, table: lmdb._Database, snapshot: lmdb.Transaction,
-                   source_table: lmdb._Database) -> None:
+def _replace_table(txn: Transaction, table: Table, snapshot: Transaction, source_table: Table) -> None:
     """Empty ``table`` and fill it with ``source_table``'s records (in key order: appends)."""
     txn.drop(table, delete=False)
     with snapshot.cursor(db=source_table) as source_cursor, txn.cursor(db=table) as cursor:
         cursor.putmulti(source_cursor.iternext(), append=True)
 
 
-def _replace_system(engine: Engine, txn: lmdb.Transaction, snapshot: lmdb.Transaction,
-                    source_system: lmdb._Database, targets: list[DBTarget]) -> None:
+def _replace_system(engine: Engine, txn: Transaction, snapshot: Transaction, source_system: Table,
+                    targets: list[DBTarget]) -> None:
     """The engine's server-wide records that describe the data: the snapshot's reclaim queue
     (its members tables hold those collections' members), an object-id counter past both the
     live one and the snapshot's (ids are never reused), and each DB's applied position.
     Other records (the replication id...) stay."""
     system = engine.env.system
     with txn.cursor(db=system) as cursor:
-        found = cursor.set_range(_RECLAIM_PREFIX)
-        while found and cursor.key().startswith(_RECLAIM_PREFIX):
+        found = cursor.set_range(RECLAIM_PREFIX)
+        while found and cursor.key().startswith(RECLAIM_PREFIX):
             found = cursor.delete()
     with snapshot.cursor(db=source_system) as cursor:
-        found = cursor.set_range(_RECLAIM_PREFIX)
-        while found and cursor.key().startswith(_RECLAIM_PREFIX):
+        found = cursor.set_range(RECLAIM_PREFIX)
+        while found and cursor.key().startswith(RECLAIM_PREFIX):
             txn.put(cursor.key(), cursor.value(), db=system)
             found = cursor.next()
-    next_ids = [OBJECT_ID.unpack(raw)[0] for raw in (txn.get(_NEXT_OBJECT_ID, db=system),
-                                                     snapshot.get(_NEXT_OBJECT_ID, db=source_system)) if raw]
-    txn.put(_NEXT_OBJECT_ID, OBJECT_ID.pack(max(next_ids, default=1)), db=system)
+    next_ids = [OBJECT_ID.unpack(raw)[0] for raw in (txn.get(NEXT_OBJECT_ID_KEY, db=system),
+                                                     snapshot.get(NEXT_OBJECT_ID_KEY, db=source_system)) if raw]
+    txn.put(NEXT_OBJECT_ID_KEY, OBJECT_ID.pack(max(next_ids, default=1)), db=system)
     for target in targets:
         # The data's own record wins when it is ahead of the recorded offset: a snapshot taken
         # with the narrow lock scope (Pika's bug) holds writes past its binlog position, and the
         # slave must know it so the re-sent items are skipped, not applied twice.
         logic_id = target.logic_id
-        own = snapshot.get(_APPLIED_KEY % target.db, db=source_system)
+        own = snapshot.get(APPLIED_KEY % target.db, db=source_system)
         if own is not None:
-            logic_id = max(logic_id, _APPLIED.unpack(own)[2])
-        txn.put(_APPLIED_KEY % target.db, _APPLIED.pack(*target.position, logic_id), db=system)
+            logic_id = max(logic_id, APPLIED.unpack(own)[2])
+        txn.put(APPLIED_KEY % target.db, APPLIED.pack(*target.position, logic_id), db=system)

@@ -15,12 +15,11 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Callable
 
-import lmdb
-
 from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.engine import Engine
+from pypika_store.errors import CommitFailed
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -192,7 +191,7 @@ class Server:
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
         try:
             self.engine.end_turn()
-        except lmdb.Error as exc:
+        except CommitFailed as exc:
             for client in waiting:
                 client.abort_pending(f"write failed, not committed: {exc}")
             return

@@ -1,7 +1,7 @@
 """WATCH: which client watches which key, and which watches a change broke.
 
 Every write, whoever makes it (a client, EXEC, the replication applier, the active expiry
-cycle), notes its changes in ``engine.changes``; the engine hands them to :meth:`touch` when it
+cycle), notes its changes in the turn's change log; the engine hands them to :meth:`touch` when it
 logs them, so this is the one place watches break. It is only called while some key is
 watched: otherwise the engine's hook is unset and writes pay nothing for it.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from pypika_store.changes import FLUSH, VALUE, Change
+from pypika_store.changes import Change, Flushed, KeyDeleted
 
 if TYPE_CHECKING:
     from pypika_store.engine import Engine
@@ -79,11 +79,11 @@ class WatchRegistry:
 
     def touch(self, changes: list[Change]) -> None:
         """Break the watches the changes of one command touched."""
-        for keyspace, key, kind, payload in changes:
-            if kind == FLUSH:
-                self._flushed(keyspace.index)
+        for change in changes:
+            if isinstance(change, Flushed):
+                self._flushed(change.db)
             else:
-                self._changed((keyspace.index, key), deleted=kind == VALUE and payload is None)  # type: ignore[arg-type]
+                self._changed((change.db, change.key), deleted=isinstance(change, KeyDeleted))
         self._follow_changes()
 
     def _changed(self, entry: WatchedKey, deleted: bool) -> None:

@@ -1,8 +1,11 @@
-"""The LMDB environment: the only module (with the snapshot code) that talks to lmdb directly.
+"""The LMDB environment: the only module that imports lmdb.
 
 One environment holds, per logical DB ``n`` (the SELECT index), a ``meta:n`` table (one record per
 key) and a ``members:n`` table (members of collection types), plus one ``system`` table for
 server-wide state such as the object-id counter.
+
+The rest of the engine uses LMDB's transactions and tables through the :data:`Transaction` and
+:data:`Table` names, and sees a failed commit as :class:`~pypika_store.errors.CommitFailed`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,14 @@ from dataclasses import dataclass
 
 import lmdb
 
+from ..errors import CommitFailed
+
+#: A transaction, read-only or writable (its get/put/replace/pop/delete/cursor/drop/stat
+#: are LMDB's own).
+Transaction = lmdb.Transaction
+#: One table (LMDB's named database) of an environment.
+Table = lmdb._Database
+
 SYNC_ALWAYS = "always"
 SYNC_EVERYSEC = "everysec"
 
@@ -20,8 +31,8 @@ SYNC_EVERYSEC = "everysec"
 class DatabaseHandles:
     """The LMDB tables of one logical DB."""
 
-    meta: lmdb._Database
-    members: lmdb._Database
+    meta: Table
+    members: Table
 
 
 class Environment:
@@ -53,13 +64,18 @@ class Environment:
                 for index in range(databases)
             ]
 
-    def begin_read(self) -> lmdb.Transaction:
+    def begin_read(self) -> Transaction:
         return self.lmdb.begin(write=False)
 
-    def begin_write(self) -> lmdb.Transaction:
+    def begin_write(self) -> Transaction:
         return self.lmdb.begin(write=True)
 
-    def copy(self, path: str, txn: lmdb.Transaction) -> None:
+    def begin_nested(self, parent: Transaction) -> Transaction:
+        """A write transaction inside ``parent``: its commit lands in ``parent``, its abort
+        leaves ``parent`` as it was (a full sync's load, all or nothing)."""
+        return self.lmdb.begin(write=True, parent=parent)
+
+    def copy(self, path: str, txn: Transaction) -> None:
         """Write a compacted copy of the environment as ``txn`` sees it (a bgsave)."""
         os.makedirs(path, exist_ok=True)
         self.lmdb.copy(path, compact=True, txn=txn)
@@ -70,9 +86,43 @@ class Environment:
 
     def disk_size(self) -> int:
         """Bytes LMDB uses on disk (the data file as allocated so far)."""
-        info = self.lmdb.info()
-        stat = self.lmdb.stat()
-        return (info["last_pgno"] + 1) * stat["psize"]
+        return _pages_in_use(self.lmdb)
 
     def close(self) -> None:
         self.lmdb.close()
+
+
+def commit(txn: Transaction) -> None:
+    """Commit ``txn``; CommitFailed (with LMDB's message) when LMDB refuses: its writes are lost."""
+    try:
+        txn.commit()
+    except lmdb.Error as exc:
+        raise CommitFailed(str(exc)) from exc
+
+
+class SnapshotEnvironment:
+    """Another environment's copy (a bgsave fetched from a master), opened read-only and without
+    a lock file, to read its tables."""
+
+    def __init__(self, path: str, databases: int) -> None:
+        self.path = path
+        self.lmdb = lmdb.open(path, readonly=True, lock=False, create=False, max_dbs=2 * databases + 4)
+
+    def claimed_size(self) -> int:
+        """Bytes of data file the pages its meta page claims need (a shorter file is truncated)."""
+        return _pages_in_use(self.lmdb)
+
+    def begin_read(self) -> Transaction:
+        return self.lmdb.begin()
+
+    def table(self, name: bytes, txn: Transaction) -> Table:
+        """The existing table ``name``."""
+        return self.lmdb.open_db(name, txn=txn, create=False)
+
+    def close(self) -> None:
+        self.lmdb.close()
+
+
+def _pages_in_use(env: lmdb.Environment) -> int:
+    """Bytes from the start of the data file to the end of its last page in use."""
+    return (env.info()["last_pgno"] + 1) * env.stat()["psize"]

@@ -13,6 +13,7 @@ record, and DEL drops one record and hands the id to the background reclaimer.
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 HEADER = struct.Struct(">BQ")
 HEADER_SIZE = HEADER.size
@@ -42,6 +43,19 @@ TYPE_NAMES: dict[int, str] = {
     TAG_ZSET: "zset",
     TAG_STREAM: "stream",
 }
+
+
+class Record(NamedTuple):
+    """A key's decoded metadata record."""
+
+    tag: int
+    expire_at_ms: int
+    body: bytes
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.tag]
+
 
 _PACK_HEADER = HEADER.pack
 _UNPACK_HEADER = HEADER.unpack_from

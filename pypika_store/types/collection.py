@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import random
 import struct
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator, Protocol
 
 from ..errors import CommandError, WrongTypeError
-from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID
-
-if TYPE_CHECKING:
-    from ..keyspace import Keyspace
+from ..object_ids import ObjectIdCounter
+from ..storage.environment import Table
+from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
+from ..turn import Turn
 
 #: LMDB's key limit minus the object id: the longest member (hash field, set or zset member).
 MAX_MEMBER = 511 - 8
@@ -55,8 +55,38 @@ class Collection:
         self.stored = stored
 
 
+class KeyRecords(Protocol):
+    """What a store needs of its logical DB's keys (the Keyspace provides it): the stores keep
+    members; looking keys up (lazy expiry), replacing and deleting their meta records, and
+    waking blocked clients stay the keyspace's."""
+
+    #: The DB's SELECT index.
+    index: int
+    #: The DB's members table.
+    members_table: Table
+
+    def get_record(self, key: bytes) -> Record | None:
+        """The live key's decoded meta record; None when missing or expired."""
+
+    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+        """Write a collection's meta record without noting a change (its command logs itself)."""
+
+    def drop_meta(self, key: bytes) -> None:
+        """Remove an emptied collection's meta record without noting a change."""
+
+    def put_raw(self, key: bytes, raw: bytes) -> None:
+        """Store a meta record in place of whatever ``key`` held, noted as a whole new value."""
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key``, noted as a deletion; True when a live key was removed."""
+
+    def signal_ready(self, key: bytes) -> None:
+        """``key`` now has elements that blocked clients may be waiting for."""
+
+
 class CollectionStore:
-    """Base of the per-type stores; one instance per type per logical DB."""
+    """Base of the per-type stores; one instance per type per logical DB. Per-type code reaches
+    the DB's keys, the turn's transactions and the change log only through these methods."""
 
     #: The meta record tag of the type.
     tag: int
@@ -74,9 +104,11 @@ class CollectionStore:
     compact_entries = 128
     compact_bytes = 64
 
-    def __init__(self, keyspace: "Keyspace") -> None:
+    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
         self.keyspace = keyspace
-        self.engine = keyspace.engine
+        self._turn = turn
+        self._changes = turn.changes
+        self._object_ids = object_ids
         self.table = keyspace.members_table
 
     # -- the meta record ---------------------------------------------------------------------
@@ -101,7 +133,7 @@ class CollectionStore:
 
     def new(self, key: bytes) -> Collection:
         """A new empty collection for ``key`` with a fresh object id (not stored yet)."""
-        return Collection(key, self.tag, self.engine.allocate_object_id(), 0, 0, self.initial_fields, False)
+        return Collection(key, self.tag, self._object_ids.allocate(), 0, 0, self.initial_fields, False)
 
     def record_of(self, collection: Collection) -> bytes:
         return (HEADER.pack(self.tag, collection.expire_at_ms)
@@ -128,22 +160,26 @@ class CollectionStore:
 
     def log(self, collection: Collection, argv: list[bytes]) -> None:
         """Log ``argv`` as the binlog record of this change."""
-        self.keyspace.log_command(collection.key, argv)
+        self._changes.command_logged(self.keyspace.index, collection.key, argv)
+
+    def signal_ready(self, key: bytes) -> None:
+        """``key`` got elements: wake the clients blocked on it (lists, zsets, streams)."""
+        self.keyspace.signal_ready(key)
 
     # -- members -----------------------------------------------------------------------------
 
     def read_member(self, collection: Collection, suffix: bytes) -> bytes | None:
-        return self.engine.reader().get(collection.prefix + suffix, db=self.table)
+        return self._turn.reader().get(collection.prefix + suffix, db=self.table)
 
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
         if len(suffix) > MAX_MEMBER:
             raise MemberTooLongError()
-        return self.engine.writer().replace(collection.prefix + suffix, value, db=self.table)
+        return self._turn.writer().replace(collection.prefix + suffix, value, db=self.table)
 
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""
-        return self.engine.writer().pop(collection.prefix + suffix, db=self.table)
+        return self._turn.writer().pop(collection.prefix + suffix, db=self.table)
 
     def iter_members(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
@@ -153,7 +189,7 @@ class CollectionStore:
         Callers must not write to the collection while iterating (collect first)."""
         head = collection.prefix + prefix
         cut = len(collection.prefix)
-        with self.engine.reader().cursor(db=self.table) as cursor:
+        with self._turn.reader().cursor(db=self.table) as cursor:
             if reverse:
                 if start:
                     first = collection.prefix + start
@@ -210,7 +246,7 @@ class CollectionStore:
         picked: dict[bytes, bytes] = {}
         chosen: list[tuple[bytes, bytes]] = []
         attempts = 4 * count + 64
-        with self.engine.reader().cursor(db=self.table) as cursor:
+        with self._turn.reader().cursor(db=self.table) as cursor:
             cursor.set_range(prefix)
             first = cursor.key()
             self._seek_after(cursor, prefix)
@@ -241,7 +277,7 @@ class CollectionStore:
     def clear_members(self, collection: Collection) -> None:
         """Delete every member now (for small collections about to be overwritten in place)."""
         suffixes = [suffix for suffix, _value in self.iter_members(collection)]
-        writer = self.engine.writer()
+        writer = self._turn.writer()
         for suffix in suffixes:
             writer.delete(collection.prefix + suffix, db=self.table)
 
@@ -269,16 +305,18 @@ class CollectionStore:
         the binlog form of a collection written as a whole."""
         raise NotImplementedError
 
-    def state_records(self, key: bytes, raw: bytes) -> list[list[bytes]]:
-        """Records that recreate ``key`` as the collection ``raw`` describes."""
+    def state_records(self, key: bytes, raw: bytes) -> Iterator[list[bytes]]:
+        """Records that recreate ``key`` as the collection ``raw`` describes, read from the
+        members as they are when the records are taken (the command's change is logged after
+        the command: its members are all written by then)."""
         object_id, count = COLLECTION.unpack_from(raw, HEADER_SIZE)
         expire_at = HEADER.unpack_from(raw)[1]
         fields = self.fields_format.unpack_from(raw, HEADER_SIZE + COLLECTION_SIZE)
         collection = Collection(key, self.tag, object_id, count, expire_at, fields, True)
-        records = [[b"del", key], *self.rebuild_commands(collection)]
+        yield [b"del", key]
+        yield from self.rebuild_commands(collection)
         if expire_at:
-            records.append([b"pexpireat", key, b"%d" % expire_at])
-        return records
+            yield [b"pexpireat", key, b"%d" % expire_at]
 
 
 class MemberTooLongError(CommandError):

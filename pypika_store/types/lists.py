@@ -86,7 +86,7 @@ class ListStore(CollectionStore):
         collection.fields = (head,)
         self.save(collection)
         self.log(collection, [b"lpush" if left else b"rpush", key, *values])
-        self.keyspace.signal_ready(key)
+        self.signal_ready(key)
         return collection.count
 
     def pop(self, key: bytes, count: int, left: bool) -> list[bytes] | None:

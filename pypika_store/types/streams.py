@@ -360,7 +360,7 @@ class StreamStore(CollectionStore):
                                            tail_fill=state.tail_fill + 1)
         self.save(collection)
         self.log(collection, [b"xadd", collection.key, format_id(entry_id), *fields])
-        self.keyspace.signal_ready(collection.key)
+        self.signal_ready(collection.key)
 
     def _trim(self, collection: Collection, trim: Trim) -> int:
         """Remove entries from the head as ``trim`` asks (as Redis' streamTrim walks its

@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 from sortedcontainers import SortedList
 
 from ..errors import CommandError, ScoreNaNError
+from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
-from .collection import MAX_MEMBER, Collection, CollectionStore, chunked
+from ..turn import Turn
+from .collection import MAX_MEMBER, Collection, CollectionStore, KeyRecords, chunked
 
 if TYPE_CHECKING:
     from .zset_ranges import ZsetRange
@@ -99,8 +101,8 @@ class ZsetStore(CollectionStore):
     tag = TAG_ZSET
     large_encoding = "skiplist"
 
-    def __init__(self, keyspace) -> None:
-        super().__init__(keyspace)
+    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
+        super().__init__(keyspace, turn, object_ids)
         self._caches: OrderedDict[int, SortedList] = OrderedDict()
         self._cached_entries = 0
 
@@ -120,12 +122,15 @@ class ZsetStore(CollectionStore):
             self._cached_entries -= len(dropped)
         return cache
 
-    def forget(self, object_id: int) -> None:
+    def collection_reclaimed(self, object_id: int) -> None:
+        """A deleted collection's cache goes with it (the reclaim queue tells this store)."""
         dropped = self._caches.pop(object_id, None)
         if dropped is not None:
             self._cached_entries -= len(dropped)
 
-    def forget_all(self) -> None:
+    def members_table_replaced(self) -> None:
+        """Every cache goes when the members table changed under them (a flush, a failed
+        commit, a full sync: the reclaim queue tells this store)."""
         self._caches.clear()
         self._cached_entries = 0
 

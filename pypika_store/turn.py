@@ -1,0 +1,90 @@
+"""One event-loop turn: the LMDB transactions its commands share, its clock, and what they changed.
+
+The server runs every command of one event-loop turn against the same transactions: reads use
+one read snapshot shared by the turn until the turn first writes; the first write replaces it by
+the turn's one write transaction (taking the DB lock shared), which later reads use too
+(read-your-writes inside a pipeline) and which the engine commits once when the turn ends (group
+commit). Readers never wait for writers (LMDB MVCC).
+
+The keyspaces and the collection stores read, write and note their changes through the turn;
+they never see the engine, which only commits what the turn holds and logs its changes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from .changes import ChangeLog
+from .locks import DBLock
+from .storage.environment import Environment, Transaction, commit
+
+
+class Turn:
+    """The current turn's transactions and change log (one per engine, reused turn after turn)."""
+
+    def __init__(self, env: Environment, lock: DBLock) -> None:
+        self._env = env
+        self._lock = lock
+        self._write_txn: Transaction | None = None
+        self._read_txn: Transaction | None = None
+        #: Called once when a turn opens its first transaction (the server schedules its end).
+        self.on_start: Callable[[], None] | None = None
+        #: Called with (db index, key) when a list, zset or stream key gets elements (the
+        #: server wakes clients blocked on it).
+        self.on_key_ready: Callable[[int, bytes], None] | None = None
+        #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
+        self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+        #: What the running command changed (the engine logs and clears it after each command).
+        self.changes = ChangeLog()
+
+    @property
+    def dirty(self) -> bool:
+        """True while this turn holds uncommitted writes."""
+        return self._write_txn is not None
+
+    def reader(self) -> Transaction:
+        """The transaction reads of this turn use."""
+        txn = self._write_txn or self._read_txn
+        if txn is None:
+            txn = self._read_txn = self._env.begin_read()
+            if self.on_start is not None:
+                self.on_start()
+        return txn
+
+    def writer(self) -> Transaction:
+        """This turn's write transaction, opened on first use."""
+        txn = self._write_txn
+        if txn is None:
+            started = self._read_txn is not None
+            if started:
+                self._read_txn.abort()  # type: ignore[union-attr]
+                self._read_txn = None
+            self._lock.acquire_shared()
+            txn = self._write_txn = self._env.begin_write()
+            if not started and self.on_start is not None:
+                self.on_start()
+        return txn
+
+    def key_ready(self, db: int, key: bytes) -> None:
+        """``key`` of DB ``db`` now has elements that blocked clients may be waiting for."""
+        if self.on_key_ready is not None:
+            self.on_key_ready(db, key)
+
+    def drop_snapshot(self) -> None:
+        """Let go of the read snapshot, if the turn opened one (it ends with the turn)."""
+        read_txn, self._read_txn = self._read_txn, None
+        if read_txn is not None:
+            read_txn.abort()
+
+    def commit(self, before_commit: Callable[[], None] | None = None) -> None:
+        """Commit the turn's writes and release the DB lock; ``before_commit`` runs first, under
+        the lock (the binlog write). Whatever fails, the turn no longer holds the writes nor the
+        lock: LMDB refusing the commit raises CommitFailed, and the writes are lost."""
+        write_txn, self._write_txn = self._write_txn, None
+        try:
+            if before_commit is not None:
+                before_commit()
+            commit(write_txn)  # type: ignore[arg-type]
+        finally:
+            self._lock.release_shared()

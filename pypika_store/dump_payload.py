@@ -16,7 +16,7 @@ import struct
 
 import crcmod.predefined
 
-from .errors import CommandError
+from .errors import BadPayloadError
 from .keyspace import Record
 
 MAGIC = b"PPKD"
@@ -24,11 +24,6 @@ VERSION = 1
 _HEAD = struct.Struct(">4sBBI")
 _U32 = struct.Struct(">I")
 _crc32c = crcmod.predefined.mkCrcFun("crc-32c")
-
-
-class BadPayloadError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR DUMP payload version or checksum are wrong")
 
 
 def encode(record: Record, members: list[tuple[bytes, bytes]]) -> bytes:

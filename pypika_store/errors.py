@@ -8,61 +8,57 @@ from __future__ import annotations
 
 
 class CommandError(Exception):
-    """A command failed; ``message`` is Redis' reply text, e.g. ``ERR syntax error``."""
+    """A command failed; ``message`` is Redis' reply text, e.g. ``ERR syntax error``.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    An error whose text never varies is a subclass that only sets ``message``; one whose text
+    quotes the call is a function building a ``CommandError`` with its text."""
+
+    message = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
 
 
 class WrongTypeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("WRONGTYPE Operation against a key holding the wrong kind of value")
+    message = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
 class NotIntegerError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is not an integer or out of range")
+    message = "ERR value is not an integer or out of range"
 
 
 class NotFloatError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is not a valid float")
+    message = "ERR value is not a valid float"
 
 
 class SyntaxErrorReply(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR syntax error")
+    message = "ERR syntax error"
 
 
 class NoSuchKeyError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR no such key")
+    message = "ERR no such key"
 
 
 class OverflowErrorReply(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR increment or decrement would overflow")
+    message = "ERR increment or decrement would overflow"
 
 
 class NotPositiveError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is out of range, must be positive")
+    message = "ERR value is out of range, must be positive"
 
 
 class InvalidCursorError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR invalid cursor")
+    message = "ERR invalid cursor"
 
 
 class TimeoutNotFloatError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR timeout is not a float or out of range")
+    message = "ERR timeout is not a float or out of range"
 
 
 class TimeoutNegativeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR timeout is negative")
+    message = "ERR timeout is negative"
 
 
 class WrongArityError(CommandError):
@@ -120,36 +116,30 @@ def debug_subcommand_error(argv: list[bytes]) -> CommandError:
 
 
 class DbIndexOutOfRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR DB index is out of range")
+    message = "ERR DB index is out of range"
 
 
 class NoPasswordConfiguredError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR AUTH <password> called without any password configured for the default user. "
-                         "Are you sure your configuration is correct?")
+    message = ("ERR AUTH <password> called without any password configured for the default user. "
+               "Are you sure your configuration is correct?")
 
 
 class WrongPassError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("WRONGPASS invalid username-password pair or user is disabled.")
+    message = "WRONGPASS invalid username-password pair or user is disabled."
 
 
 class ProtocolVersionError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Protocol version is not an integer or out of range")
+    message = "ERR Protocol version is not an integer or out of range"
 
 
 class NoProtocolError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("NOPROTO unsupported protocol version")
+    message = "NOPROTO unsupported protocol version"
 
 
 class HelloNoAuthError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-                         "select the RESP protocol version at the same time")
+    message = ("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+               "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+               "select the RESP protocol version at the same time")
 
 
 def hello_option_error(option: bytes) -> CommandError:
@@ -157,20 +147,17 @@ def hello_option_error(option: bytes) -> CommandError:
 
 
 class NoShutdownInProgressError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR No shutdown in progress.")
+    message = "ERR No shutdown in progress."
 
 
 class BackgroundSaveInProgressError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Background save already in progress")
+    message = "ERR Background save already in progress"
 
 
 class InvalidArgumentError(CommandError):
     """Pika's reply to a malformed argument (PURGELOGSTO)."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid Argument")
+    message = "ERR Invalid Argument"
 
 
 def unknown_config_option(name: str) -> CommandError:
@@ -183,8 +170,7 @@ def config_set_failed(name: str, reason: str) -> CommandError:
 
 
 class NoConfigFileError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The server is running without a config file")
+    message = "ERR The server is running without a config file"
 
 
 def config_rewrite_failed(reason: str) -> CommandError:
@@ -196,42 +182,35 @@ def unknown_client_type(name: bytes) -> CommandError:
 
 
 class InvalidClientIdError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid client ID")
+    message = "ERR Invalid client ID"
 
 
 class ClientIdNotPositiveError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR client-id should be greater than 0")
+    message = "ERR client-id should be greater than 0"
 
 
 class ClientNameError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Client names cannot contain spaces, newlines or special characters.")
+    message = "ERR Client names cannot contain spaces, newlines or special characters."
 
 
 class NoSuchClientError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR No such client")
+    message = "ERR No such client"
 
 
 class InvalidCommandError(CommandError):
     """COMMAND GETKEYS of a command that does not exist."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid command specified")
+    message = "ERR Invalid command specified"
 
 
 class NoKeyArgumentsError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The command has no key arguments")
+    message = "ERR The command has no key arguments"
 
 
 class InvalidArgumentCountError(CommandError):
     """COMMAND GETKEYS of a call whose arity its command refuses."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid number of arguments specified for command")
+    message = "ERR Invalid number of arguments specified for command"
 
 
 # -- keys and strings ------------------------------------------------------------------------------
@@ -246,87 +225,72 @@ def unsupported_option(option: bytes) -> CommandError:
 
 
 class NxWithOtherConditionsError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR NX and XX, GT or LT options at the same time are not compatible")
+    message = "ERR NX and XX, GT or LT options at the same time are not compatible"
 
 
 class GtWithLtError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR GT and LT options at the same time are not compatible")
+    message = "ERR GT and LT options at the same time are not compatible"
 
 
 class SameObjectError(CommandError):
     """MOVE or COPY onto the key itself."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR source and destination objects are the same")
+    message = "ERR source and destination objects are the same"
 
 
 class BusyKeyError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("BUSYKEY Target key name already exists.")
+    message = "BUSYKEY Target key name already exists."
 
 
 class InvalidTtlError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid TTL value, must be >= 0")
+    message = "ERR Invalid TTL value, must be >= 0"
 
 
 class InvalidIdleTimeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid IDLETIME value, must be >= 0")
+    message = "ERR Invalid IDLETIME value, must be >= 0"
 
 
 class InvalidFreqError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid FREQ value, must be >= 0 and <= 255")
+    message = "ERR Invalid FREQ value, must be >= 0 and <= 255"
 
 
 class NoLfuPolicyError(CommandError):
     """OBJECT FREQ without an LFU maxmemory policy (pypika-store never has one)."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-                         "that when switching between policies at runtime LRU and LFU data will take some time "
-                         "to adjust.")
+    message = ("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+               "that when switching between policies at runtime LRU and LFU data will take some time "
+               "to adjust.")
 
 
 class StringTooLongError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+    message = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 
 class OffsetOutOfRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR offset is out of range")
+    message = "ERR offset is out of range"
 
 
 class DecrementOverflowError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR decrement would overflow")
+    message = "ERR decrement would overflow"
 
 
 # -- the data-type commands (sorted sets, lists, sets, hashes, streams) ---------------------------
 
 
 class ScoreNaNError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR resulting score is not a number (NaN)")
+    message = "ERR resulting score is not a number (NaN)"
 
 
 class ScoreRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR min or max is not a float")
+    message = "ERR min or max is not a float"
 
 
 class LexRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR min or max not valid string range item")
+    message = "ERR min or max not valid string range item"
 
 
 class WeightNotFloatError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR weight value is not a float")
+    message = "ERR weight value is not a float"
 
 
 def incompatible_options(what: str) -> CommandError:
@@ -340,8 +304,7 @@ def cant_be_negative(name: str) -> CommandError:
 
 
 class IncrPairError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR INCR option supports a single increment-element pair")
+    message = "ERR INCR option supports a single increment-element pair"
 
 
 def syntax_error(detail: str) -> CommandError:
@@ -350,8 +313,7 @@ def syntax_error(detail: str) -> CommandError:
 
 
 class IndexOutOfRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR index out of range")
+    message = "ERR index out of range"
 
 
 def rank_zero() -> CommandError:
@@ -361,18 +323,15 @@ def rank_zero() -> CommandError:
 
 
 class NumkeysError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR numkeys should be greater than 0")
+    message = "ERR numkeys should be greater than 0"
 
 
 class TooManyKeysError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Number of keys can't be greater than number of args")
+    message = "ERR Number of keys can't be greater than number of args"
 
 
 class LimitNegativeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR LIMIT can't be negative")
+    message = "ERR LIMIT can't be negative"
 
 
 def no_input_key(argv: list[bytes]) -> CommandError:
@@ -381,52 +340,43 @@ def no_input_key(argv: list[bytes]) -> CommandError:
 
 
 class HashNotIntegerError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR hash value is not an integer")
+    message = "ERR hash value is not an integer"
 
 
 class HashNotFloatError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR hash value is not a float")
+    message = "ERR hash value is not a float"
 
 
 class NotFiniteError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR value is NaN or Infinity")
+    message = "ERR value is NaN or Infinity"
 
 
 class NanOrInfinityError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR increment would produce NaN or Infinity")
+    message = "ERR increment would produce NaN or Infinity"
 
 
 class BitOffsetError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR bit offset is not an integer or out of range")
+    message = "ERR bit offset is not an integer or out of range"
 
 
 class BitValueError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR bit is not an integer or out of range")
+    message = "ERR bit is not an integer or out of range"
 
 
 class BitArgumentError(CommandError):
     """BITPOS' bit other than 0 or 1."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR The bit argument must be 1 or 0.")
+    message = "ERR The bit argument must be 1 or 0."
 
 
 class BitopNotArityError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR BITOP NOT must be called with a single source key.")
+    message = "ERR BITOP NOT must be called with a single source key."
 
 
 class NoSuchHllKeyError(CommandError):
     """PFDEBUG of a missing key."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR The specified key does not exist")
+    message = "ERR The specified key does not exist"
 
 
 def unknown_pfdebug_subcommand(subcommand: bytes) -> CommandError:
@@ -441,53 +391,43 @@ def invalid_db_type(argv: list[bytes]) -> CommandError:
 class InvalidRangeError(CommandError):
     """Pika's PKHSCANRANGE with start past end."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid argument: error in given range")
+    message = "ERR Invalid argument: error in given range"
 
 
 class InvalidStreamIdError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid stream ID specified as stream command argument")
+    message = "ERR Invalid stream ID specified as stream command argument"
 
 
 class StreamExhaustedError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The stream has exhausted the last possible ID, unable to add more items")
+    message = "ERR The stream has exhausted the last possible ID, unable to add more items"
 
 
 class ElementsTooLargeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Elements are too large to be stored")
+    message = "ERR Elements are too large to be stored"
 
 
 class XaddIdTooSmallError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The ID specified in XADD is equal or smaller than the target stream top item")
+    message = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
 
 
 class XaddIdZeroError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The ID specified in XADD must be greater than 0-0")
+    message = "ERR The ID specified in XADD must be greater than 0-0"
 
 
 class XsetidIdTooSmallError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The ID specified in XSETID is smaller than the target stream top item")
+    message = "ERR The ID specified in XSETID is smaller than the target stream top item"
 
 
 class XsetidEntriesAddedTooSmallError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The entries_added specified in XSETID is smaller than the target stream length")
+    message = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
 
 class XsetidMaxDeletedTooLargeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")
+    message = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
 
 
 class TimeoutNotIntegerError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR timeout is not an integer or out of range")
+    message = "ERR timeout is not an integer or out of range"
 
 
 def invalid_interval_id(end: str) -> CommandError:
@@ -511,14 +451,12 @@ def xreadgroup_only(option: str) -> CommandError:
 
 
 class UnbalancedStreamsError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+    message = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
 
 
 class GreaterIdOutsideGroupError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
-                         "<group> <consumer> option.")
+    message = ("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
+               "<group> <consumer> option.")
 
 
 def no_such_group(key: bytes, group: bytes) -> CommandError:
@@ -541,30 +479,25 @@ def exactly_one_of(options: str, name: bytes) -> CommandError:
 
 
 class InvalidMasterPortError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR Invalid master port")
+    message = "ERR Invalid master port"
 
 
 class SlaveOfItselfError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR The master ip:port and the slave ip:port are the same")
+    message = "ERR The master ip:port and the slave ip:port are the same"
 
 
 class WaitOnReplicaError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR WAIT cannot be used with replica instances. Please also note that since "
-                         "Redis 4.0 if a replica is configured to be writable (which is not the default) "
-                         "writes to replicas are just local and are not propagated.")
+    message = ("ERR WAIT cannot be used with replica instances. Please also note that since "
+               "Redis 4.0 if a replica is configured to be writable (which is not the default) "
+               "writes to replicas are just local and are not propagated.")
 
 
 class MetaSyncFirstError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR PIKAREPL META first")
+    message = "ERR PIKAREPL META first"
 
 
 class NoBinlogMasterError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR this server does not write a binlog (write-binlog no): it cannot be a master")
+    message = "ERR this server does not write a binlog (write-binlog no): it cannot be a master"
 
 
 def sync_refused(verdict: str, end_filenum: int, end_offset: int, end_logic_id: int) -> CommandError:
@@ -576,61 +509,54 @@ def sync_refused(verdict: str, end_filenum: int, end_offset: int, end_logic_id: 
 class StreamAheadError(CommandError):
     """PIKAREPL STREAM from a position past the master's binlog end."""
 
-    def __init__(self) -> None:
-        super().__init__("LARGER")
+    message = "LARGER"
 
 
 class SnapshotSavingError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("TRYAGAIN the master is saving a snapshot")
+    message = "TRYAGAIN the master is saving a snapshot"
 
 
 class SnapshotPreparingError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("TRYAGAIN the master is preparing its snapshot")
+    message = "TRYAGAIN the master is preparing its snapshot"
 
 
 class SnapshotChangedError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("STALE snapshot changed")
+    message = "STALE snapshot changed"
 
 
 class NoSuchSnapshotFileError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR no such file in the snapshot")
+    message = "ERR no such file in the snapshot"
 
 
 class ChunkOutOfRangeError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR offset or count out of range")
+    message = "ERR offset or count out of range"
+
+
+# -- dispatch and transactions (server/dispatch.py, server/commands/transactions.py) --------------
 
 
 class NoAuthError(CommandError):
     """A command other than AUTH, HELLO or QUIT from a client that has not authenticated."""
 
-    def __init__(self) -> None:
-        super().__init__("NOAUTH Authentication required.")
+    message = "NOAUTH Authentication required."
 
 
 class ReadOnlyReplicaError(CommandError):
     """A write sent to a slave by anyone but its master."""
 
-    def __init__(self) -> None:
-        super().__init__("READONLY You can't write against a read only replica.")
+    message = "READONLY You can't write against a read only replica."
 
 
 class NotAllowedInMultiError(CommandError):
     """A command flagged ``no_multi`` (SAVE, SHUTDOWN) sent inside MULTI."""
 
-    def __init__(self) -> None:
-        super().__init__("ERR Command not allowed inside a transaction")
+    message = "ERR Command not allowed inside a transaction"
 
 
 class ExecAbortedError(CommandError):
     """EXEC of a transaction in which a command was refused while queueing."""
 
-    def __init__(self) -> None:
-        super().__init__("EXECABORT Transaction discarded because of previous errors.")
+    message = "EXECABORT Transaction discarded because of previous errors."
 
 
 def exec_refused(reason: CommandError) -> CommandError:
@@ -656,8 +582,7 @@ def protocol_error(detail: object) -> CommandError:
 
 
 class NestedMultiError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR MULTI calls can not be nested")
+    message = "ERR MULTI calls can not be nested"
 
 
 def without_multi(command: str) -> CommandError:
@@ -666,10 +591,93 @@ def without_multi(command: str) -> CommandError:
 
 
 class WatchInMultiError(CommandError):
-    def __init__(self) -> None:
-        super().__init__("ERR WATCH inside MULTI is not allowed")
+    message = "ERR WATCH inside MULTI is not allowed"
+
+
+# -- storage --------------------------------------------------------------------------------------
 
 
 class CommitFailed(Exception):
     """LMDB refused to commit a turn's writes (a full map, a failing disk...): they are lost.
     The text is LMDB's own; the server fails the clients whose replies waited for the commit."""
+
+
+# -- the engine's limits and values (pypika_store/keyspace.py, types/, geo.py, hyperloglog.py) ----
+
+
+def key_too_long(limit: int) -> CommandError:
+    """A key past what LMDB stores (keyspace.MAX_STORED_KEY)."""
+    return CommandError(f"ERR key is too long (pypika-store stores keys of up to {limit} bytes)")
+
+
+def member_too_long(members: str, limit: int) -> CommandError:
+    """A hash field, set or zset member past what its store keeps (``members`` names them)."""
+    return CommandError(f"ERR member is too long (pypika-store stores {members} of up to {limit} bytes)")
+
+
+def too_many_random_picks(limit: int) -> CommandError:
+    """SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a negative count past what is built in memory."""
+    return CommandError(f"ERR count is too large (pypika-store returns at most {limit} "
+                        "random members with repeats)")
+
+
+class BadPayloadError(CommandError):
+    message = "ERR DUMP payload version or checksum are wrong"
+
+
+def invalid_lonlat_pair(longitude: float, latitude: float) -> CommandError:
+    """Out-of-range coordinates (GEOADD, GEOSEARCH FROMLONLAT). Redis formats the pair with C's
+    ``%f``; Python's ``%f`` prints the same digits (both round the exact binary value
+    correctly), including ``inf``/``-inf``."""
+    return CommandError("ERR invalid longitude,latitude pair %f,%f" % (longitude, latitude))
+
+
+class UnsupportedUnitError(CommandError):
+    message = "ERR unsupported unit provided. please use M, KM, FT, MI"
+
+
+def need_numeric(what: str) -> CommandError:
+    """A geo search's radius, width or height that is not a number."""
+    return CommandError(f"ERR need numeric {what}")
+
+
+class NegativeRadiusError(CommandError):
+    message = "ERR radius cannot be negative"
+
+
+class NegativeBoxError(CommandError):
+    message = "ERR height or width cannot be negative"
+
+
+class UndecodableMemberError(CommandError):
+    message = "ERR could not decode requested zset member"
+
+
+class GeoCountNotPositiveError(CommandError):
+    message = "ERR COUNT must be > 0"
+
+
+class AnyNeedsCountError(CommandError):
+    message = "ERR the ANY argument requires COUNT argument"
+
+
+class InvalidHllError(CommandError):
+    """A string that is not a HyperLogLog given to PFADD, PFCOUNT, PFMERGE."""
+
+    message = "WRONGTYPE Key is not a valid HyperLogLog string value."
+
+
+class CorruptedHLLError(CommandError):
+    """INVALIDOBJ: a sparse HLL whose opcodes do not cover the 16384 registers.
+
+    Redis updates the value in place while PFADD walks its elements, so when it meets the
+    corruption after some registers were already set the stored value has changed although the
+    command failed. ``partial_value`` is that value (``None`` if nothing changed) so a caller that
+    wants to mirror Redis exactly can store it; ignoring it is also reasonable.
+    """
+
+    message = "INVALIDOBJ Corrupted HLL object detected"
+
+    def __init__(self, partial_value: bytes | None = None) -> None:
+        super().__init__()
+        self.partial_value = partial_value

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from .errors import CommandError
+from .errors import UnsupportedUnitError, invalid_lonlat_pair
 
 # --------------------------------------------------------------------------------------------
 # Constants
@@ -55,18 +55,6 @@ _D_R = math.pi / 180.0
 #: Metres per unit, as GEODIST / GEOSEARCH accept them (matched case-insensitively).
 UNITS: dict[bytes, float] = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
 
-#: Error replies of the GEO commands (the text after ``-`` on the wire).
-ERR_INVALID_PAIR = "ERR invalid longitude,latitude pair %f,%f"
-ERR_UNSUPPORTED_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
-ERR_NEED_NUMERIC_RADIUS = "ERR need numeric radius"
-ERR_NEED_NUMERIC_WIDTH = "ERR need numeric width"
-ERR_NEED_NUMERIC_HEIGHT = "ERR need numeric height"
-ERR_NEGATIVE_RADIUS = "ERR radius cannot be negative"
-ERR_NEGATIVE_BOX = "ERR height or width cannot be negative"
-ERR_DECODE_MEMBER = "ERR could not decode requested zset member"
-ERR_COUNT_POSITIVE = "ERR COUNT must be > 0"
-ERR_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument"
-
 _GEOALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 _U64 = (1 << 64) - 1
 _EVEN_BITS = 0x5555555555555555
@@ -77,15 +65,6 @@ _ODD_BITS = 0xAAAAAAAAAAAAAAAA
 # Errors and units
 # --------------------------------------------------------------------------------------------
 
-def invalid_pair_error(longitude: float, latitude: float) -> CommandError:
-    """The error GEOADD/GEOSEARCH reply for out-of-range coordinates.
-
-    Redis formats the pair with C's ``%f``; Python's ``%f`` prints the same digits (both round
-    the exact binary value correctly), including ``inf``/``-inf``.
-    """
-    return CommandError(ERR_INVALID_PAIR % (longitude, latitude))
-
-
 def check_coordinates(longitude: float, latitude: float) -> None:
     """Raise the Redis error unless the pair can be geo-encoded.
 
@@ -93,7 +72,7 @@ def check_coordinates(longitude: float, latitude: float) -> None:
     through would produce a meaningless hash.
     """
     if not (LONG_MIN <= longitude <= LONG_MAX and LAT_MIN <= latitude <= LAT_MAX):
-        raise invalid_pair_error(longitude, latitude)
+        raise invalid_lonlat_pair(longitude, latitude)
 
 
 def unit_factor(unit: bytes | str) -> float:
@@ -105,7 +84,7 @@ def unit_factor(unit: bytes | str) -> float:
     key = unit.encode() if isinstance(unit, str) else bytes(unit)
     factor = UNITS.get(key.lower()) if key.isascii() else None
     if factor is None:
-        raise CommandError(ERR_UNSUPPORTED_UNIT)
+        raise UnsupportedUnitError()
     return factor
 
 

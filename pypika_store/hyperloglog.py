@@ -42,16 +42,14 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Callable
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import CorruptedHLLError, InvalidHllError
 
 __all__ = [
-    "CORRUPTED_HLL_ERROR",
     "CorruptedHLLError",
     "DEFAULT_SPARSE_MAX_BYTES",
     "DENSE",
     "DENSE_SIZE",
     "HEADER_SIZE",
-    "INVALID_HLL_ERROR",
     "REGISTERS",
     "SPARSE",
     "cached_cardinality",
@@ -67,8 +65,6 @@ __all__ = [
     "to_dense",
 ]
 
-INVALID_HLL_ERROR = "WRONGTYPE Key is not a valid HyperLogLog string value."
-CORRUPTED_HLL_ERROR = "INVALIDOBJ Corrupted HLL object detected"
 
 P = 14  # register index bits
 Q = 64 - P  # hash bits left for the run of zeroes
@@ -91,24 +87,6 @@ _M = 0xC6A4A7935BD1E995
 _MASK64 = (1 << 64) - 1
 _P_MASK = REGISTERS - 1
 _Q_GUARD = 1 << Q  # stops the zero run at Q+1
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-
-
-class CorruptedHLLError(CommandError):
-    """INVALIDOBJ: a sparse HLL whose opcodes do not cover the 16384 registers.
-
-    Redis updates the value in place while PFADD walks its elements, so when it meets the
-    corruption after some registers were already set the stored value has changed although the
-    command failed. ``partial_value`` is that value (``None`` if nothing changed) so a caller that
-    wants to mirror Redis exactly can store it; ignoring it is also reasonable.
-    """
-
-    def __init__(self, partial_value: bytes | None = None) -> None:
-        super().__init__(CORRUPTED_HLL_ERROR)
-        self.partial_value = partial_value
-
 
 # ---------------------------------------------------------------------------------------------
 # Hashing
@@ -171,7 +149,7 @@ def is_hll(value: bytes) -> bool:
 
 def _check(value: bytes) -> None:
     if not is_hll(value):
-        raise CommandError(INVALID_HLL_ERROR)
+        raise InvalidHllError()
 
 
 def encoding_of(value: bytes) -> str:
@@ -675,7 +653,7 @@ def pfadd(value: bytes | None, elements: list[bytes], *,
 
     ``value`` is the key's current string, None if the key does not exist. When nothing changed
     the input object itself is returned (nothing to write back). ``sparse_max_bytes`` is the
-    server's hll-sparse-max-bytes. Raises CommandError(INVALID_HLL_ERROR) for a string that is
+    server's hll-sparse-max-bytes. Raises InvalidHllError for a string that is
     not an HLL and CorruptedHLLError when a sparse value turns out corrupt.
     """
     created = value is None

@@ -13,7 +13,7 @@ import os
 import random
 from typing import Iterator
 
-from .errors import CommandError, WrongTypeError
+from .errors import WrongTypeError, key_too_long
 from .expiry import ExpiryIndex
 from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
@@ -52,11 +52,6 @@ EXACT_RANDOM_LIMIT = 1024
 MAX_STORED_KEY = 511
 
 
-class KeyTooLongError(CommandError):
-    def __init__(self) -> None:
-        super().__init__(f"ERR key is too long (pypika-store stores keys of up to {MAX_STORED_KEY} bytes)")
-
-
 def stored_key(key: bytes) -> bytes | None:
     """The LMDB key of a user key; None when it is too long to store.
 
@@ -76,7 +71,7 @@ def user_key(stored: bytes) -> bytes:
 def _writable(key: bytes) -> bytes:
     stored = stored_key(key)
     if stored is None:
-        raise KeyTooLongError()
+        raise key_too_long(MAX_STORED_KEY)
     return stored
 
 

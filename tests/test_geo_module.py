@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pypika_store import geo
-from pypika_store.errors import CommandError
+from pypika_store.errors import CommandError, NegativeRadiusError
 
 UNITS = ("m", "km", "ft", "mi")
 
@@ -170,7 +170,7 @@ def test_errors_match_redis(server):
         geo.unit_factor("\u212ai")  # Kelvin sign: not ASCII, Redis' strcasecmp refuses it
     # The limits themselves are accepted.
     assert geo.encode(180, geo.LAT_MAX) > geo.encode(-180, geo.LAT_MIN) == 0
-    assert geo.ERR_NEGATIVE_RADIUS == raw_error(server, "GEOSEARCH", "k", "FROMLONLAT", "0", "0",
+    assert NegativeRadiusError.message == raw_error(server, "GEOSEARCH", "k", "FROMLONLAT", "0", "0",
                                                 "BYRADIUS", "-1", "m")
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pypika_store import hyperloglog as hll
-from pypika_store.errors import CommandError
+from pypika_store.errors import CommandError, CorruptedHLLError, InvalidHllError
 
 pytestmark = pytest.mark.redis_server
 
@@ -328,17 +328,17 @@ def test_invalid_values(r):
     for key, value in bad.items():
         r.set(key, value)
         assert not hll.is_hll(value)
-        assert redis_error(r, "PFADD", key, "a") == hll.INVALID_HLL_ERROR
-        assert redis_error(r, "PFCOUNT", key) == hll.INVALID_HLL_ERROR
-        assert redis_error(r, "PFCOUNT", "ok", key) == hll.INVALID_HLL_ERROR
-        assert redis_error(r, "PFMERGE", key, "ok") == hll.INVALID_HLL_ERROR
-        assert redis_error(r, "PFMERGE", "ok", key) == hll.INVALID_HLL_ERROR
+        assert redis_error(r, "PFADD", key, "a") == InvalidHllError.message
+        assert redis_error(r, "PFCOUNT", key) == InvalidHllError.message
+        assert redis_error(r, "PFCOUNT", "ok", key) == InvalidHllError.message
+        assert redis_error(r, "PFMERGE", key, "ok") == InvalidHllError.message
+        assert redis_error(r, "PFMERGE", "ok", key) == InvalidHllError.message
         for call in (lambda: hll.pfadd(value, [b"a"]), lambda: hll.pfcount([value]),
                      lambda: hll.pfcount([sparse, value]), lambda: hll.pfmerge(value, [sparse]),
                      lambda: hll.pfmerge(sparse, [value])):
             with pytest.raises(CommandError) as info:
                 call()
-            assert info.value.message == hll.INVALID_HLL_ERROR
+            assert info.value.message == InvalidHllError.message
         assert r.get(key) == value and r.get("ok") == sparse
 
 
@@ -366,7 +366,7 @@ def test_corrupted_sparse_values(r, name):
         try:
             new, _ = hll.pfadd(value, elements)
         except hll.CorruptedHLLError as error:
-            assert expected_error == hll.CORRUPTED_HLL_ERROR == error.message
+            assert expected_error == CorruptedHLLError.message == error.message
             assert stored == (error.partial_value if error.partial_value is not None else value)
         else:
             assert expected_error is None and stored == new

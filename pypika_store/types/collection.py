@@ -16,7 +16,7 @@ import random
 import struct
 from typing import Iterator, Protocol
 
-from ..errors import CommandError, WrongTypeError
+from ..errors import WrongTypeError, member_too_long, too_many_random_picks
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
 from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
@@ -174,7 +174,7 @@ class CollectionStore:
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
         if len(suffix) > MAX_MEMBER:
-            raise MemberTooLongError()
+            raise member_too_long("members and fields", MAX_MEMBER)
         return self._turn.writer().replace(collection.prefix + suffix, value, db=self.table)
 
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
@@ -234,8 +234,7 @@ class CollectionStore:
         named alike, and cheap. Distinct picks that keep colliding fall back to listing.
         """
         if not distinct and count > MAX_RANDOM_PICKS:
-            raise CommandError(f"ERR count is too large (pypika-store returns at most {MAX_RANDOM_PICKS} "
-                               "random members with repeats)")
+            raise too_many_random_picks(MAX_RANDOM_PICKS)
         cut = len(within)
         if distinct and count >= collection.count:
             return [(suffix[cut:], value) for suffix, value in self.iter_members(collection, prefix=within)]
@@ -317,11 +316,6 @@ class CollectionStore:
         yield from self.rebuild_commands(collection)
         if expire_at:
             yield [b"pexpireat", key, b"%d" % expire_at]
-
-
-class MemberTooLongError(CommandError):
-    def __init__(self) -> None:
-        super().__init__(f"ERR member is too long (pypika-store stores members and fields of up to {MAX_MEMBER} bytes)")
 
 
 def chunked(key: bytes, command: bytes, arguments: Iterator[bytes], per_member: int) -> Iterator[list[bytes]]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
-from ..errors import CommandError, ScoreNaNError
+from ..errors import ScoreNaNError, member_too_long
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
@@ -290,8 +290,7 @@ class ZsetStore(CollectionStore):
         of -0 is stored as 0, as Redis replies it."""
         score += 0.0
         if len(member) > MAX_ZSET_MEMBER:
-            raise CommandError(f"ERR member is too long (pypika-store stores zset members of up to "
-                               f"{MAX_ZSET_MEMBER} bytes)")
+            raise member_too_long("zset members", MAX_ZSET_MEMBER)
         cache = self._caches.get(collection.object_id)
         if old is not None:
             old_entry = score_key(old) + member

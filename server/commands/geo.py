@@ -15,7 +15,18 @@ from functools import partial
 from typing import Callable, Iterator
 
 from pypika_store import geo
-from pypika_store.errors import CommandError, SyntaxErrorReply, exactly_one_of, store_with_extras
+from pypika_store.errors import (
+    AnyNeedsCountError,
+    CommandError,
+    GeoCountNotPositiveError,
+    NegativeBoxError,
+    NegativeRadiusError,
+    SyntaxErrorReply,
+    UndecodableMemberError,
+    exactly_one_of,
+    need_numeric,
+    store_with_extras,
+)
 from pypika_store.types.collection import Collection
 from pypika_store.types.zsets import ZaddFlags, ZsetStore, score_key, score_of_key
 
@@ -32,13 +43,13 @@ Locate = Callable[[bytes], tuple[float, float]]
 # -- argument parsing shared by the commands --------------------------------------------------
 
 
-def _parse_number(arg: bytes, message: str) -> float:
+def _parse_number(arg: bytes, what: str) -> float:
     """A double with the command's own error text ("need numeric radius"...), as Redis'
     getDoubleFromObjectOrReply reports it when given a message."""
     try:
         return parse_double(arg)
     except CommandError:
-        raise CommandError(message) from None
+        raise need_numeric(what) from None
 
 
 def _parse_unit(arg: bytes) -> float:
@@ -55,18 +66,18 @@ def _parse_lonlat(args: list[bytes]) -> tuple[float, float]:
 
 def _parse_radius(args: list[bytes]) -> tuple[float, float]:
     """``radius unit`` as ``(radius, metres per unit)``; the sign is checked before the unit."""
-    radius = _parse_number(args[0], geo.ERR_NEED_NUMERIC_RADIUS)
+    radius = _parse_number(args[0], "radius")
     if radius < 0:
-        raise CommandError(geo.ERR_NEGATIVE_RADIUS)
+        raise NegativeRadiusError()
     return radius, _parse_unit(args[1])
 
 
 def _parse_box(args: list[bytes]) -> tuple[float, float, float]:
     """``width height unit`` as ``(width, height, metres per unit)``."""
-    width = _parse_number(args[0], geo.ERR_NEED_NUMERIC_WIDTH)
-    height = _parse_number(args[1], geo.ERR_NEED_NUMERIC_HEIGHT)
+    width = _parse_number(args[0], "width")
+    height = _parse_number(args[1], "height")
     if width < 0 or height < 0:
-        raise CommandError(geo.ERR_NEGATIVE_BOX)
+        raise NegativeBoxError()
     return width, height, _parse_unit(args[2])
 
 
@@ -230,7 +241,7 @@ class _Search:
             return False
         count = args.take_int()
         if count <= 0:
-            raise CommandError(geo.ERR_COUNT_POSITIVE)
+            raise GeoCountNotPositiveError()
         self.count = count
         return True
 
@@ -292,7 +303,7 @@ class _Search:
         if self.variant.search_syntax and self.radius is None and self.box is None:
             raise exactly_one_of("BYRADIUS and BYBOX", name)
         if self.any and not self.count:
-            raise CommandError(geo.ERR_ANY_NEEDS_COUNT)
+            raise AnyNeedsCountError()
 
     # -- running ---------------------------------------------------------------------------
 
@@ -332,7 +343,7 @@ def _locator(store: ZsetStore, collection: Collection) -> Locate:
     def locate(member: bytes) -> tuple[float, float]:
         score = store.score(collection, member)
         if score is None:
-            raise CommandError(geo.ERR_DECODE_MEMBER)
+            raise UndecodableMemberError()
         return geo.decode(score)
 
     return locate

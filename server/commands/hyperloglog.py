@@ -8,7 +8,7 @@ elements``): replaying them gives the same bytes, and they are far smaller than 
 from __future__ import annotations
 
 from pypika_store import hyperloglog
-from pypika_store.errors import CommandError, NoSuchHllKeyError, unknown_pfdebug_subcommand
+from pypika_store.errors import InvalidHllError, NoSuchHllKeyError, unknown_pfdebug_subcommand
 from pypika_store.keyspace import KEEP_TTL
 
 from ..connection import Client
@@ -65,7 +65,7 @@ def pfdebug(client: Client, argv: list[bytes]) -> object:
     if value is None:
         raise NoSuchHllKeyError()
     if not hyperloglog.is_hll(value):
-        raise CommandError(hyperloglog.INVALID_HLL_ERROR)
+        raise InvalidHllError()
     subcommand = argv[1].lower()
     if subcommand == b"encoding":
         return Status(hyperloglog.encoding_of(value))

@@ -131,19 +131,20 @@ def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
     """Binlog records ``(db index, argv)`` for one command's changes, in the order the changes
     happened (so each replays onto the state the one before it left)."""
     records: list[tuple[int, list[bytes]]] = []
-    for change in changes:  # the kinds most commands log come first
-        if isinstance(change, ValueWritten):
+    for change in changes:  # the kinds most commands log come first; the kinds are final classes
+        kind = type(change)
+        if kind is ValueWritten:
             records.append((change.db, string_state_record(change.key, change.record)))
-        elif isinstance(change, CommandLogged):
+        elif kind is CommandLogged:
             records.append((change.db, change.argv))
-        elif isinstance(change, KeyDeleted):
+        elif kind is KeyDeleted:
             records.append((change.db, [b"del", change.key]))
-        elif isinstance(change, ExpiryChanged):
+        elif kind is ExpiryChanged:
             key, expire_at = change.key, change.expire_at_ms
             records.append((change.db, [b"pexpireat", key, b"%d" % expire_at] if expire_at else [b"persist", key]))
-        elif isinstance(change, CollectionWritten):
+        elif kind is CollectionWritten:
             records.extend((change.db, argv) for argv in change.records)
-        elif isinstance(change, Flushed):
+        elif kind is Flushed:
             records.append((change.db, [b"flushdb"]))
         # KeyCovered: no record of its own (the other key's record covers it)
     return records

@@ -106,6 +106,8 @@ class CollectionStore:
 
     def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
         self.keyspace = keyspace
+        #: The DB's SELECT index, which every change this store notes carries.
+        self._db = keyspace.index
         self._turn = turn
         self._changes = turn.changes
         self._object_ids = object_ids
@@ -160,11 +162,11 @@ class CollectionStore:
 
     def log(self, collection: Collection, argv: list[bytes]) -> None:
         """Log ``argv`` as the binlog record of this change."""
-        self._changes.command_logged(self.keyspace.index, collection.key, argv)
+        self._changes.command_logged(self._db, collection.key, argv)
 
     def signal_ready(self, key: bytes) -> None:
         """``key`` got elements: wake the clients blocked on it (lists, zsets, streams)."""
-        self.keyspace.signal_ready(key)
+        self._turn.key_ready(self._db, key)
 
     # -- members -----------------------------------------------------------------------------
 

@@ -225,7 +225,7 @@ class ZsetStore(CollectionStore):
             self.save(collection)
             self.log(collection, written)
             if added:
-                self.keyspace.signal_ready(key)
+                self.signal_ready(key)
         if flags.incr:
             return result
         return added + changed if flags.ch else added

@@ -106,12 +106,6 @@ def subcommand_syntax_error(argv: list[bytes]) -> CommandError:
                         f"Try {argv[0].decode('utf-8', 'replace').upper()} HELP.")
 
 
-def debug_subcommand_error(argv: list[bytes]) -> CommandError:
-    """DEBUG's error for a subcommand it lacks or one given the wrong number of arguments."""
-    return CommandError(f"ERR Unknown subcommand or wrong number of arguments for "
-                        f"'{argv[1].decode('utf-8', 'replace')}'. Try DEBUG HELP.")
-
-
 # -- connection and server commands ------------------------------------------------------------------
 
 

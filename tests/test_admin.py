@@ -157,6 +157,12 @@ def test_command_errors_match_redis(diff):
     diff.check("COMMAND", "COUNT", "x")
 
 
+def test_debug_errors_match_redis(diff):
+    diff.check("DEBUG", "NOSUCH")
+    diff.check("DEBUG", "NOSUCH", "x")
+    diff.check("DEBUG")
+
+
 # -- TIME, DEBUG -----------------------------------------------------------------------------------
 
 

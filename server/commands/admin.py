@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pypika_store.digest import dataset_digest, value_digest
-from pypika_store.errors import NoShutdownInProgressError, SyntaxErrorReply, debug_subcommand_error
+from pypika_store.errors import NoShutdownInProgressError, SyntaxErrorReply, subcommand_syntax_error
 
 from ..arguments import Arguments
 from ..connection import Client
@@ -79,7 +79,7 @@ def time_(client: Client, argv: list[bytes]) -> object:
 
 container("debug", arity=-2, flags="admin noscript loading stale", group="server",
           summary="A container for debugging commands (DIGEST, DIGEST-VALUE, SLEEP).",
-          lists_subcommands=False, subcommand_error=debug_subcommand_error)
+          lists_subcommands=False, subcommand_error=subcommand_syntax_error)
 
 _DEBUG_FLAGS = "admin noscript loading stale"
 

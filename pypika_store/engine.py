@@ -70,20 +70,17 @@ class Engine:
         #: Called with each command's changes when they are logged, while set (the server
         #: sets it while some client WATCHes a key).
         self.on_changes: Callable[[list[Change]], None] | None = None
-        self._load_counters()
+        self.reload_state()
         self.end_turn()
 
-    def _load_counters(self) -> None:
-        """Read what the in-memory state mirrors from LMDB (at start, after a failed commit)."""
+    def reload_state(self) -> None:
+        """Read what the in-memory state mirrors from LMDB (object-id counter, reclaim count,
+        expiry indexes; the zset caches follow the reclaim queue): at start, after a failed
+        commit, and after LMDB's tables were replaced under it (a full sync loaded a snapshot)."""
         self.object_ids.load()
         self.reclaims.load()
         for keyspace in self.keyspaces:
             keyspace.rebuild_expiry_index()
-
-    def reload_state(self) -> None:
-        """Re-read the in-memory state (object-id counter, reclaim count, expiry indexes, zset
-        caches) after LMDB's tables were replaced under it: a full sync loaded a snapshot."""
-        self._load_counters()
 
     # -- what the turn's parts expose to the server ------------------------------------------
 
@@ -229,7 +226,7 @@ class Engine:
             turn.commit(None if deferred or not batches else lambda: self._write_batches(batches))
         except CommitFailed:
             log.exception("commit failed; this turn's writes are lost")
-            self._load_counters()
+            self.reload_state()
             self.end_turn()
             raise
         if deferred:

@@ -726,3 +726,15 @@ def migrate_receive_error(detail: str) -> CommandError:
 
 def migrate_bad_reply(reply: str) -> CommandError:
     return CommandError(f"ERR something wrong with slots migrate, reply: {reply}")
+
+
+class AsyncMigrateOffError(CommandError):
+    """SLOTSMGRTTAGSLOT-ASYNC while ``slotmigrate`` is off."""
+
+    message = "ERR please open slotmigrate and reload slot"
+
+
+class AsyncMigrateBusyError(CommandError):
+    """SLOTSMGRTTAGSLOT-ASYNC while a job moves another slot or to another target."""
+
+    message = "ERR Slot batch migrating keys error, may be currently migrating"

@@ -256,7 +256,7 @@ class Keyspace:
         command logs itself). The members of a different collection it replaces (an expired
         one, or any value SET overwrites) are handed to the reclaimer."""
         old = self._turn.writer().replace(_writable(key), record, db=self._meta)
-        if self.slot_index is not None:
+        if self.slot_index is not None and old is None:  # a new key (an expired one is indexed)
             self.slot_index.add(key)
         old_expire_at = 0
         if old is not None:

@@ -7,7 +7,8 @@ when it has no such pair. Keys sharing a tag share a slot, so they migrate toget
 The index lives in the environment's ``slots`` table (docs/storage-format.md), one entry per
 key: ``db u16 | slot u16 | key`` → the key. The keyspace maintains it only while
 ``slotmigrate`` is on (a keyspace without a :class:`SlotIndex` pays one ``is None`` test per
-write), as Pika does: turning it on needs SLOTSRELOAD to index the keys already there. Entries
+write), adding a key when it is created and removing it when it is deleted, as Pika does:
+turning it on needs SLOTSRELOAD to index the keys already there. Entries
 can go stale (a key that expired and was never deleted, a full sync that replaced the data):
 readers of the index check that the key is still live.
 """
@@ -105,6 +106,17 @@ class SlotIndex:
             found.append(key)
             last = entry
         return found, b""
+
+    def tag_group(self, key: bytes) -> list[bytes]:
+        """The keys that move with ``key``: those of its slot with the same tag, or ``key`` alone."""
+        tag = hash_tag(key)
+        if tag is None:
+            return [key]
+        return [other for other in self.keys(slot_of(key))[0] if hash_tag(other) == tag]
+
+    def size(self, slot: int) -> int:
+        """How many entries ``slot`` has."""
+        return sum(size for _slot, size in self.counts(slot, slot + 1))
 
     def counts(self, begin: int, end: int) -> list[tuple[int, int]]:
         """``(slot, keys)`` for each slot in [begin, end) that has entries, in one pass."""

@@ -215,3 +215,69 @@ def test_slots_and_tags_move_to_another_node_and_the_slave_follows():
         assert 0 < receiving.pttl("s{user1}") <= 600_000
         wait_until(lambda: slave.keys("*") == [b"stays"], timeout=30, what="the slave to follow the deletions")
         group.wait_synced()
+
+
+def test_a_long_migration_leaves_other_clients_served(s):
+    """Keys move one per event-loop turn: while a tag of many keys moves, another client is
+    answered and sees the source shrink step by step."""
+    total = 1500
+    s.mset({f"{n}{{big}}": n for n in range(total)})
+    with PikaServer() as target:
+        migrating = s.connection_pool.get_connection()
+        try:
+            migrating.send_command("SLOTSMGRTTAGONE", "127.0.0.1", target.port, 5000, "{big}")
+            wait_until(lambda: 0 < s.dbsize() < total, timeout=30, what="a partly moved tag")
+            assert migrating.read_response() == total
+        finally:
+            s.connection_pool.release(migrating)
+        assert s.dbsize() == 0 and target.client().dbsize() == total
+
+
+def test_async_migration_of_a_slot_and_its_status(s, node):
+    """SlotsMgrtTagSlotAsyncCmd (DoInitial's kInvalidInt checks, Do's [0, remained]),
+    SlotsMgrtAsyncStatusCmd's five lines, SlotsMgrtAsyncCancelCmd's OK and
+    SlotsMgrtExecWrapperCmd's [state, state]."""
+    assert s.execute_command("SLOTSMGRT-ASYNC-STATUS")[0].startswith(b"dest server: ")
+    names = _keys_in_slot(9, 4) + ["{x}1", "{x}2"]
+    slot_of_tag = slot_of(b"{x}")
+    s.mset({name: 1 for name in names})
+    s.set("other", 1)
+    with PikaServer() as target:
+        args = ("127.0.0.1", target.port, 1000, 200, 33554432)
+        assert s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", *args, 9, 100) == [0, 4]
+        wait_until(lambda: b"migrating  : no" in s.execute_command("SLOTSMGRT-ASYNC-STATUS"), what="the async job")
+        assert s.execute_command("SLOTSMGRT-ASYNC-STATUS") == [
+            f"dest server: 127.0.0.1:{target.port}".encode(), b"slot number: 9", b"migrating  : no",
+            b"moved keys : 4", b"remain keys: 0"]
+        assert s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", *args, slot_of_tag, 1) == [0, 2]
+        wait_until(lambda: target.client().exists("{x}1", "{x}2") == 2, what="the tag to move")
+        assert sorted(target.client().keys("*")) == sorted(name.encode() for name in names)
+    assert s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", "127.0.0.1", 1, 10, 1, 1, 9, 1) == [0, 0]
+    assert s.execute_command("SLOTSMGRT-ASYNC-CANCEL") == b"OK"
+    assert s.execute_command("SLOTSMGRT-EXEC-WRAPPER", "missing", "get", "missing") == [0, 0]
+    assert s.execute_command("SLOTSMGRT-EXEC-WRAPPER", "other", "get", "other") == [-1, -1]
+    for args in [("h", "0", "1", "1", "1", "1", "1"), ("h", "1", "0", "1", "1", "1", "1"),
+                 ("h", "1", "1", "x", "1", "1", "1"), ("h", "1", "1", "1", "0", "1", "1"),
+                 ("h", "1", "1", "1", "1", "1024", "1"), ("h", "1", "1", "1", "1", "1", "-1")]:
+        with pytest.raises(redis.ResponseError, match="value is not an integer"):
+            s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", *args)
+    with pytest.raises(redis.ResponseError, match="destination address error"):
+        s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", "127.0.0.1", node.port, 1, 1, 1, 1, 1)
+
+
+def test_async_migration_needs_slotmigrate(r):
+    """SlotsMgrtTagSlotAsyncCmd::Do: its own text when slotmigrate is off."""
+    with pytest.raises(redis.ResponseError, match="please open slotmigrate and reload slot"):
+        r.execute_command("SLOTSMGRTTAGSLOT-ASYNC", "127.0.0.1", 1, 10, 1, 1, 9, 1)
+
+
+def test_exec_wrapper_sees_a_key_the_async_job_is_moving(s):
+    """SlotsMgrtExecWrapperCmd: [1, 1] for a key of the slot an async job moves."""
+    s.mset({f"{n}{{big}}": n for n in range(1500)})
+    with PikaServer() as target:
+        assert s.execute_command("SLOTSMGRTTAGSLOT-ASYNC", "127.0.0.1", target.port, 5000, 1, 1,
+                                 slot_of(b"{big}"), 1) == [0, 1500]
+        assert s.execute_command("SLOTSMGRT-EXEC-WRAPPER", "999{big}", "get", "999{big}") == [1, 1]
+        wait_until(lambda: b"migrating  : no" in s.execute_command("SLOTSMGRT-ASYNC-STATUS"), timeout=30,
+                   what="the async job")
+        assert s.dbsize() == 0 and target.client().dbsize() == 1500

@@ -14,6 +14,8 @@ import time
 from typing import Callable
 
 from pypika_store.errors import (
+    AsyncMigrateBusyError,
+    AsyncMigrateOffError,
     MigrateInTransactionError,
     MigrateToSelfError,
     NotIntegerError,
@@ -104,14 +106,6 @@ def _check_migration(client: Client) -> None:
         raise MigrateInTransactionError()
 
 
-def _tag_group(index: SlotIndex, key: bytes) -> list[bytes]:
-    """The keys to move with ``key``: those of its slot with the same tag, or the key alone."""
-    tag = hash_tag(key)
-    if tag is None:
-        return [key]
-    return [other for other in index.keys(slot_of(key))[0] if hash_tag(other) == tag]
-
-
 @command("slotshashkey", arity=-2, flags="readonly admin", group="server")
 def slotshashkey(client: Client, argv: list[bytes]) -> object:
     """Codis: the slot of each key (crc32 of its {tag} or whole name, modulo 1024)."""
@@ -187,11 +181,11 @@ def slotsmgrttagslot(client: Client, argv: list[bytes]) -> object:
     slot = _slot_arg(argv[4])
     _check_migration(client)
     index = _index(client)
-    size = sum(size for _slot, size in index.counts(slot, slot + 1))
+    size = index.size(slot)
     first = index.keys(slot, count=1)[0]
     if not first or client.server.slots.migrating.locked():  # Pika: busy migrating, nothing moved
         return [0, size]
-    return _start_migration(client, target, _tag_group(index, first[0]), lambda moved: [moved, size - moved])
+    return _start_migration(client, target, index.tag_group(first[0]), lambda moved: [moved, size - moved])
 
 
 @command("slotsmgrttagone", arity=5, flags="write admin noscript", group="server", aliases=("slotsmgrtone",))
@@ -203,7 +197,7 @@ def slotsmgrttagone(client: Client, argv: list[bytes]) -> object:
     if hash_tag(key) is None:
         keys = [key] if client.keyspace.exists(key) else []
     else:
-        keys = _tag_group(_index(client), key)
+        keys = _index(client).tag_group(key)
     if not keys:
         return 0
     return _start_migration(client, target, keys, lambda moved: moved)
@@ -246,3 +240,63 @@ def slotscleanupoff(client: Client, argv: list[bytes]) -> object:
         cleanup.running = False
         cleanup.slots = []
     return OK
+
+
+def _positive(arg: bytes) -> int:
+    """SLOTSMGRTTAGSLOT-ASYNC's numbers: anything but a positive integer is Pika's kInvalidInt."""
+    value = _strict_int(arg)
+    if value is None or value <= 0:
+        raise NotIntegerError()
+    return value
+
+
+@command("slotsmgrttagslot-async", arity=8, flags="write admin noscript", group="server")
+def slotsmgrttagslot_async(client: Client, argv: list[bytes]) -> object:
+    """Pika: move numkeys keys of a slot to host:port in the background; [0, keys in the slot]."""
+    host = argv[1].decode("utf-8", "replace").lower()
+    port = _positive(argv[2])
+    server = client.server
+    if host in ("127.0.0.1", "localhost", *server.config.get_str("bind").split()) and port == server.port:
+        raise MigrateToSelfError()
+    timeout_ms = _positive(argv[3])
+    _positive(argv[4])  # maxbulks and maxbytes: Pika checks them and moves key by key anyway
+    _positive(argv[5])
+    slot = _strict_int(argv[6])
+    keys = _strict_int(argv[7])
+    if slot is None or not 0 <= slot < SLOT_COUNT or keys is None or keys < 0:
+        raise NotIntegerError()
+    if not server.slots.enabled:
+        raise AsyncMigrateOffError()
+    remained = _index(client).size(slot)
+    if remained and not server.slots.request_batch(client.db, host, port, timeout_ms / 1000, slot, keys):
+        raise AsyncMigrateBusyError()
+    return [0, remained]
+
+
+@command("slotsmgrt-async-status", arity=1, flags="readonly admin", group="server")
+def slotsmgrt_async_status(client: Client, argv: list[bytes]) -> object:
+    """Pika: the target, slot, state and key counts of the latest async migration."""
+    batch = client.server.slots.batch
+    host, port, slot, moved, remained = ("", -1, -1, -1, -1) if batch is None else (
+        batch.host, batch.port, batch.slot, batch.moved, batch.remained)
+    migrating = "yes" if batch is not None and batch.running else "no"
+    return [f"dest server: {host}:{port}".encode(), f"slot number: {slot}".encode(),
+            f"migrating  : {migrating}".encode(), f"moved keys : {moved}".encode(),
+            f"remain keys: {remained}".encode()]
+
+
+@command("slotsmgrt-async-cancel", arity=1, flags="admin", group="server")
+def slotsmgrt_async_cancel(client: Client, argv: list[bytes]) -> object:
+    """Pika: stop the async migration in progress (the key in flight still lands)."""
+    batch = client.server.slots.batch
+    if batch is not None:
+        batch.running = False
+    return OK
+
+
+@command("slotsmgrt-exec-wrapper", arity=-3, flags="write admin", group="server")
+def slotsmgrt_exec_wrapper(client: Client, argv: list[bytes]) -> object:
+    """Pika: whether a key is being moved by the async migration ([1, 1]), missing ([0, 0]) or
+    not in its slot ([-1, -1]); the wrapped command is not run (as in Pika)."""
+    state = client.server.slots.wrapper_state(client.db, argv[1])
+    return [state, state]

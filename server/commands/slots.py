@@ -64,6 +64,13 @@ def _slot_arg(arg: bytes) -> int:
     return slot
 
 
+def _check_not_self(client: Client, host: str, port: int) -> None:
+    """Pika's "destination address error": a migration to this very server."""
+    server = client.server
+    if host in ("127.0.0.1", "localhost", *server.config.get_str("bind").split()) and port == server.port:
+        raise MigrateToSelfError()
+
+
 class _Target:
     """``host port timeout`` of SLOTSMGRT*, checked in Pika's order (DoInitial)."""
 
@@ -72,10 +79,7 @@ class _Target:
         port = _strict_int(argv[2])
         if port is None or not 0 <= port <= 65535:
             raise invalid_port_number(port or 0)
-        server = client.server
-        own_hosts = ("127.0.0.1", "localhost", *server.config.get_str("bind").split())
-        if self.host in own_hosts and port == server.port:
-            raise MigrateToSelfError()
+        _check_not_self(client, self.host, port)
         self.port = port
         timeout_ms = parse_int(argv[3])
         if timeout_ms < 0:
@@ -255,9 +259,7 @@ def slotsmgrttagslot_async(client: Client, argv: list[bytes]) -> object:
     """Pika: move numkeys keys of a slot to host:port in the background; [0, keys in the slot]."""
     host = argv[1].decode("utf-8", "replace").lower()
     port = _positive(argv[2])
-    server = client.server
-    if host in ("127.0.0.1", "localhost", *server.config.get_str("bind").split()) and port == server.port:
-        raise MigrateToSelfError()
+    _check_not_self(client, host, port)
     timeout_ms = _positive(argv[3])
     _positive(argv[4])  # maxbulks and maxbytes: Pika checks them and moves key by key anyway
     _positive(argv[5])
@@ -265,6 +267,7 @@ def slotsmgrttagslot_async(client: Client, argv: list[bytes]) -> object:
     keys = _strict_int(argv[7])
     if slot is None or not 0 <= slot < SLOT_COUNT or keys is None or keys < 0:
         raise NotIntegerError()
+    server = client.server
     if not server.slots.enabled:
         raise AsyncMigrateOffError()
     remained = _index(client).size(slot)

@@ -114,48 +114,6 @@ class TargetConnection:
             return rest.decode("utf-8", "replace")
         raise ValueError(f"unexpected reply {line[:40]!r}")
 
-    def request_batch(self, db: int, host: str, port: int, timeout: float, slot: int, keys: int) -> bool:
-        """SLOTSMGRTTAGSLOT-ASYNC: move ``keys`` more keys of ``slot`` in the background; False
-        when a job to another target or slot is running (Pika's ReqMigrateBatch)."""
-        batch = self.batch
-        if batch is not None and batch.running:
-            if (batch.host, batch.port, batch.slot) != (host, port, slot):
-                return False
-            batch.budget += keys
-            batch.timeout = timeout
-            return True
-        self.batch = batch = AsyncMigration(db, host, port, timeout, slot, keys)
-        asyncio.ensure_future(self._run_batch(batch))
-        return True
-
-    async def _run_batch(self, batch: AsyncMigration) -> None:
-        index = self._engine.keyspaces[batch.db].slot_index
-        try:
-            while batch.running and batch.budget > 0 and index is not None:
-                first = index.keys(batch.slot, count=1)[0]
-                if not first:
-                    break
-                keys = index.tag_group(first[0])
-                async with self.migrating:
-                    moved = await self.migrate(batch.db, batch.host, batch.port, batch.timeout, keys)
-                batch.moved += moved
-                batch.budget -= max(moved, 1)
-                batch.remained = index.size(batch.slot)
-        except MigrationFailed:
-            pass  # the status shows how far it went; Codis asks again
-        finally:
-            batch.running = False
-
-    def wrapper_state(self, db: int, key: bytes) -> int:
-        """SLOTSMGRT-EXEC-WRAPPER: 0 when ``key`` is missing, -1 when it is not in the slot
-        an async job moves, 1 when it is (the job moves it; Pika's ReqMigrateOne)."""
-        if not self._engine.keyspaces[db].exists(key):
-            return 0
-        batch = self.batch
-        if batch is None or not batch.running or batch.db != db or slot_of(key) != batch.slot:
-            return -1
-        return 1
-
     def close(self) -> None:
         self._writer.close()
 
@@ -170,6 +128,11 @@ class Walk:
     walked: int = 0
     running: bool = True
     slots: list[int] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """End the walk (SLOTSRELOADOFF, SLOTSCLEANUPOFF, its end): a cleanup lists no slots."""
+        self.running = False
+        self.slots = []
 
 
 @dataclass
@@ -186,6 +149,9 @@ class AsyncMigration:
     moved: int = 0
     remained: int = 0
     running: bool = True
+
+    def stop(self) -> None:
+        self.running = False
 
 
 class SlotService:
@@ -261,8 +227,7 @@ class SlotService:
             handle(walk, keyspace, [key for key, _record in found])
             walk.walked += len(found)
             if resume_at is None:
-                walk.running = False
-                walk.slots = []
+                walk.stop()
             else:
                 walk.resume_at = resume_at
                 loop.call_soon(step)
@@ -352,7 +317,7 @@ class SlotService:
         except MigrationFailed:
             pass  # the status shows how far it went; Codis asks again
         finally:
-            batch.running = False
+            batch.stop()
 
     def wrapper_state(self, db: int, key: bytes) -> int:
         """SLOTSMGRT-EXEC-WRAPPER: 0 when ``key`` is missing, -1 when it is not in the slot
@@ -370,4 +335,4 @@ class SlotService:
         self._targets.clear()
         for job in (self.reload, self.cleanup, self.batch):
             if job is not None:
-                job.running = False
+                job.stop()

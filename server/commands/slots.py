@@ -32,6 +32,7 @@ from pypika_store.slots import SLOT_COUNT, SlotIndex, hash_tag, slot_of
 
 from ..arguments import Arguments, key_matcher, parse_int
 from ..blocking import Block
+from ..slot_migration import AsyncMigration, Walk
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK, Status
@@ -108,6 +109,13 @@ def _check_migration(client: Client) -> None:
         raise SlotMigrateOffError()
     if client.in_transaction:
         raise MigrateInTransactionError()
+
+
+def _stop(job: Walk | AsyncMigration | None) -> object:
+    """The ...OFF and CANCEL commands: stop the background job if there is one; OK."""
+    if job is not None:
+        job.stop()
+    return OK
 
 
 @command("slotshashkey", arity=-2, flags="readonly admin", group="server")
@@ -218,10 +226,7 @@ def slotsreload(client: Client, argv: list[bytes]) -> object:
 @command("slotsreloadoff", arity=-1, flags="admin", group="server")
 def slotsreloadoff(client: Client, argv: list[bytes]) -> object:
     """Pika: stop a SLOTSRELOAD in progress."""
-    reload = client.server.slots.reload
-    if reload is not None:
-        reload.running = False
-    return OK
+    return _stop(client.server.slots.reload)
 
 
 @command("slotscleanup", arity=-2, flags="write admin", group="server")
@@ -239,11 +244,7 @@ def slotscleanup(client: Client, argv: list[bytes]) -> object:
 @command("slotscleanupoff", arity=-1, flags="admin", group="server")
 def slotscleanupoff(client: Client, argv: list[bytes]) -> object:
     """Pika: stop a SLOTSCLEANUP in progress."""
-    cleanup = client.server.slots.cleanup
-    if cleanup is not None:
-        cleanup.running = False
-        cleanup.slots = []
-    return OK
+    return _stop(client.server.slots.cleanup)
 
 
 def _positive(arg: bytes) -> int:
@@ -291,10 +292,7 @@ def slotsmgrt_async_status(client: Client, argv: list[bytes]) -> object:
 @command("slotsmgrt-async-cancel", arity=1, flags="admin", group="server")
 def slotsmgrt_async_cancel(client: Client, argv: list[bytes]) -> object:
     """Pika: stop the async migration in progress (the key in flight still lands)."""
-    batch = client.server.slots.batch
-    if batch is not None:
-        batch.running = False
-    return OK
+    return _stop(client.server.slots.batch)
 
 
 @command("slotsmgrt-exec-wrapper", arity=-3, flags="write admin", group="server")

@@ -675,3 +675,66 @@ class CorruptedHLLError(CommandError):
     def __init__(self, partial_value: bytes | None = None) -> None:
         super().__init__()
         self.partial_value = partial_value
+
+
+# -- Codis slots (SLOTS*, Pika's texts: pika_slot_command.cc) -------------------------------
+
+
+class SlotMigrateOffError(CommandError):
+    """SLOTSMGRT* while ``slotmigrate`` is off: no index to migrate from."""
+
+    message = "ERR not set slotmigrate"
+
+
+class MigrateToSelfError(CommandError):
+    message = "ERR destination address error"
+
+
+class MigrateInTransactionError(CommandError):
+    """SLOTSMGRT* waits for the target's replies, which a queued command cannot."""
+
+    message = "ERR slots migration is not allowed inside MULTI"
+
+
+class MigrateConnectError(CommandError):
+    message = "ERR IOERR error or timeout connecting to the client"
+
+
+def invalid_port_number(port: int) -> CommandError:
+    return CommandError(f"ERR invalid port number {port}")
+
+
+def invalid_timeout_number(timeout: int) -> CommandError:
+    return CommandError(f"ERR invalid timeout number {timeout}")
+
+
+def invalid_slot_number(slot: int) -> CommandError:
+    return CommandError(f"ERR invalid slot number {slot}")
+
+
+def invalid_slot_begin(argument: bytes) -> CommandError:
+    return CommandError(f"ERR invalid slot begin = {argument.decode('utf-8', 'replace')}")
+
+
+def invalid_slot_count(argument: bytes) -> CommandError:
+    return CommandError(f"ERR invalid slot count = {argument.decode('utf-8', 'replace')}")
+
+
+def migrate_receive_error(detail: str) -> CommandError:
+    return CommandError(f"ERR Connect slots target, Recv error: {detail}")
+
+
+def migrate_bad_reply(reply: str) -> CommandError:
+    return CommandError(f"ERR something wrong with slots migrate, reply: {reply}")
+
+
+class AsyncMigrateOffError(CommandError):
+    """SLOTSMGRTTAGSLOT-ASYNC while ``slotmigrate`` is off."""
+
+    message = "ERR please open slotmigrate and reload slot"
+
+
+class AsyncMigrateBusyError(CommandError):
+    """SLOTSMGRTTAGSLOT-ASYNC while a job moves another slot or to another target."""
+
+    message = "ERR Slot batch migrating keys error, may be currently migrating"

@@ -17,6 +17,7 @@ from .errors import WrongTypeError, key_too_long
 from .expiry import ExpiryIndex
 from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
+from .slots import SlotIndex
 from .storage.environment import DatabaseHandles
 from .storage.records import (
     COLLECTION,
@@ -90,6 +91,8 @@ class Keyspace:
         self.members_table = handles.members
         self.expiry = ExpiryIndex()
         self.cursors = CursorStore()
+        #: The keys by Codis slot, kept up to date while set (slotmigrate on); None costs nothing.
+        self.slot_index: SlotIndex | None = None
         #: One store per collection type, by tag; also as attributes (``keyspace.hashes``...).
         self.stores = make_stores(self, turn, object_ids)
         self.hashes, self.sets, self.lists, self.zsets = (
@@ -253,6 +256,8 @@ class Keyspace:
         command logs itself). The members of a different collection it replaces (an expired
         one, or any value SET overwrites) are handed to the reclaimer."""
         old = self._turn.writer().replace(_writable(key), record, db=self._meta)
+        if self.slot_index is not None and old is None:  # a new key (an expired one is indexed)
+            self.slot_index.add(key)
         old_expire_at = 0
         if old is not None:
             old_tag, old_expire_at = _unpack_header(old)
@@ -267,6 +272,8 @@ class Keyspace:
         """Remove an emptied collection's record without noting a change."""
         if self._turn.writer().delete(_writable(key), db=self._meta):
             self.expiry.discard(key)
+            if self.slot_index is not None:
+                self.slot_index.remove(key)
 
     def signal_ready(self, key: bytes) -> None:
         """``key`` now has elements that blocked clients may be waiting for."""
@@ -315,6 +322,8 @@ class Keyspace:
         raw = self._turn.writer().pop(stored, db=self._meta)
         if raw is None:
             return False
+        if self.slot_index is not None:
+            self.slot_index.remove(key)
         self._changes.key_deleted(self.index, key)
         object_id = object_id_of(raw)
         if reclaim and object_id is not None:
@@ -392,6 +401,8 @@ class Keyspace:
         writer.drop(self.members_table, delete=False)
         self._reclaims.members_flushed(self.index)
         self.expiry.clear()
+        if self.slot_index is not None:
+            self.slot_index.clear()
         self._changes.flushed(self.index)
 
     def due_keys(self, limit: int) -> list[bytes]:

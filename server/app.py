@@ -33,6 +33,7 @@ from .dispatch import Dispatcher
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
+from .slot_migration import SlotService
 from .stats import Stats
 from .watches import WatchRegistry
 
@@ -69,6 +70,8 @@ class Server:
             binlog_file_size=config.get_int("binlog-file-size"),
             lock_scope=config.get_str("bgsave-lock-scope"),
         )
+        #: Codis slots: the slot index switch (before the replay below, which keeps it), walks, migrations.
+        self.slots = SlotService(self)
         self.bgsave = BgsaveService(self)
         #: Clients waiting in blocking commands; list/zset/stream writes wake them.
         self.blocking = BlockingRegistry()
@@ -154,6 +157,7 @@ class Server:
         self.end_turn()
         for client in list(self.clients.values()):
             client.close()
+        self.slots.close()
         self.bgsave.wait()
         self.engine.close()
         self._remove_pidfile()

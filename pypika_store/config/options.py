@@ -164,6 +164,9 @@ _TABLE: tuple[Option, ...] = (
     _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),
     _str("logfile", "", mutable=False, doc="Log file; empty logs to standard output."),
     _str("pidfile", "", mutable=False, doc="File to write the process id to (empty: none)."),
+    # Codis slots
+    _bool("slotmigrate", False, doc="Keep the index of keys by Codis slot that SLOTSMGRT* and SLOTSINFO "
+          "read (SLOTSRELOAD indexes the keys already there)."),
 )
 
 #: Every option by its canonical name and by each alias.

@@ -56,6 +56,8 @@ class Environment:
         )
         with self.lmdb.begin(write=True) as txn:
             self.system = self.lmdb.open_db(b"system", txn=txn)
+            #: Keys by Codis slot, for every DB (pypika_store/slots.py; kept while slotmigrate is on).
+            self.slots = self.lmdb.open_db(b"slots", txn=txn)
             self.handles = [
                 DatabaseHandles(
                     meta=self.lmdb.open_db(b"meta:%d" % index, txn=txn),

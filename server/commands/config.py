@@ -42,6 +42,8 @@ def _apply_side_effects(client: Client, name: str) -> None:
         logging.getLogger("pypika_store").setLevel(LEVELS[config.get_str("loglevel")])
     elif name == "bgsave-lock-scope":
         client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
+    elif name == "slotmigrate":
+        client.server.slots.apply_setting()
 
 
 @command("config|set", arity=-4, flags="admin noscript loading stale", group="server",

@@ -675,3 +675,33 @@ class CorruptedHLLError(CommandError):
     def __init__(self, partial_value: bytes | None = None) -> None:
         super().__init__()
         self.partial_value = partial_value
+
+
+# -- strings, bitmaps, SORT (issue #11) ---------------------------------------------------------
+
+
+class LcsNotStringError(CommandError):
+    message = "ERR The specified keys must contain string values"
+
+
+class LcsLenAndIdxError(CommandError):
+    message = "ERR If you want both the length and indexes, please just use IDX."
+
+
+class LcsTooLargeError(CommandError):
+    """Redis' text when it cannot allocate the LCS table; pypika-store gives it past its own
+    bounds (pypika_store/lcs.py) rather than stall every client on one huge LCS."""
+
+    message = "ERR Insufficient memory, failed allocating transient memory for LCS"
+
+
+class BitfieldTypeError(CommandError):
+    message = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+
+
+class BitfieldOverflowTypeError(CommandError):
+    message = "ERR Invalid OVERFLOW type specified"
+
+
+class BitfieldReadOnlyError(CommandError):
+    message = "ERR BITFIELD_RO only supports the GET subcommand"

@@ -705,3 +705,7 @@ class BitfieldOverflowTypeError(CommandError):
 
 class BitfieldReadOnlyError(CommandError):
     message = "ERR BITFIELD_RO only supports the GET subcommand"
+
+
+class SortScoreError(CommandError):
+    message = "ERR One or more scores can't be converted into double"

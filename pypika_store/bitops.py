@@ -102,7 +102,7 @@ class BitfieldType:
         return number
 
 
-def get_field(value: bytes, offset: int, field: BitfieldType) -> int:
+def get_field(value: bytes | bytearray, offset: int, field: BitfieldType) -> int:
     """The integer stored in the ``field.bits`` bits at bit ``offset`` (past the end: zeros)."""
     last_bit = offset + field.bits - 1
     chunk = value[offset >> 3 : (last_bit >> 3) + 1].ljust((last_bit >> 3) - (offset >> 3) + 1, b"\x00")
@@ -156,26 +156,28 @@ def bitfield(value: bytes, operations: list[BitfieldOp]) -> tuple[bytes, list[in
     bytes up to the farthest bit a SET or INCRBY reaches, even one that failed, as Redis grows
     it first) and one reply per operation (None: an overflow under FAIL)."""
     writes = [op for op in operations if op.kind != "get"]
+    if not writes:
+        return value, [get_field(value, op.offset, op.field) for op in operations]
     buffer = bytearray(value)
-    if writes:
-        needed = (max(op.offset + op.field.bits - 1 for op in writes) >> 3) + 1
-        if needed > len(buffer):
-            buffer.extend(bytes(needed - len(buffer)))
+    needed = (max(op.offset + op.field.bits - 1 for op in writes) >> 3) + 1
+    if needed > len(buffer):
+        buffer.extend(bytes(needed - len(buffer)))
     replies: list[int | None] = []
     for op in operations:
         old = get_field(buffer, op.offset, op.field)
         if op.kind == "get":
             replies.append(old)
-            continue
-        if op.kind == "set":
-            # Redis reads an unsigned type's new value as the 64-bit pattern of the argument.
-            wanted = op.argument if op.field.signed else op.argument & (2**64 - 1)
-        else:
-            wanted = old + op.argument
-        new = fit(op.field, wanted, op.overflow)
-        if new is None:
+        elif (new := fit(op.field, _wanted(op, old), op.overflow)) is None:
             replies.append(None)
-            continue
-        set_field(buffer, op.offset, op.field, new)
-        replies.append(old if op.kind == "set" else new)
+        else:
+            set_field(buffer, op.offset, op.field, new)
+            replies.append(old if op.kind == "set" else new)
     return bytes(buffer), replies
+
+
+def _wanted(op: BitfieldOp, old: int) -> int:
+    """The value a SET or INCRBY would write before it is made to fit the type."""
+    if op.kind == "set":
+        # Redis reads an unsigned type's new value as the 64-bit pattern of the argument.
+        return op.argument if op.field.signed else op.argument & (2**64 - 1)
+    return old + op.argument

@@ -22,6 +22,9 @@ MAX_TOTAL_LENGTH = 2**20
 
 
 def within_limits(first: bytes, second: bytes) -> bool:
+    """Whether the LCS of these strings is within the bounds (with an empty one it is trivial)."""
+    if not first or not second:
+        return True
     return len(first) * len(second) <= MAX_CELLS and len(first) + len(second) <= MAX_TOTAL_LENGTH
 
 
@@ -76,6 +79,8 @@ def longest_common_subsequence(first: bytes, second: bytes, min_match_length: in
     """Redis' lcsCommand walk: from the end, take a byte when both strings end with it, else
     drop the last byte of the string whose shorter prefix keeps the longer LCS (``b``'s on a
     tie); a run of matches ends at each drop, or at the start of either string."""
+    if not first or not second:
+        return LcsResult(b"", 0, [])
     table = LcsTable(first, second)
     total = table.length(len(first), len(second))
     picked = bytearray()

@@ -172,7 +172,9 @@ def test_lcs_refuses_a_table_past_its_bound(r):
     r.set("long", b"x" * lcs.MAX_TOTAL_LENGTH)
     with pytest.raises(redis.ResponseError, match="Insufficient memory"):
         r.execute_command("LCS", "long", "a")
-    assert r.execute_command("LCS", "long", "missing") == b""
+    assert r.execute_command("LCS", "long", "missing") == b""  # trivial: no table
+    r.set("huge", b"x" * (lcs.MAX_TOTAL_LENGTH * 2))
+    assert r.execute_command("LCS", "huge", "missing", "LEN") == 0
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

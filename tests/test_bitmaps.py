@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pypika_store.testing import PikaServer
 
+from .support import Differential
 from .test_binlog_records import logged
 
 SCENARIOS = {
@@ -138,3 +139,20 @@ def test_bitfield_writes_replay_from_the_binlog(tmp_path):
             replay.execute_command(*argv)
         assert replay.execute_command("DEBUG", "DIGEST") == digest
         assert replay.expiretime("t") == expiry
+
+
+def test_bit_offsets_are_bounded_by_proto_max_bulk_len(private_redis, pika_server):
+    """Every bit command refuses offsets past proto-max-bulk-len bytes with the offset error,
+    and accepts more when it is raised, as Redis 7.0 does."""
+    differential = Differential(private_redis.port, pika_server.port)
+    try:
+        for size in ("1048576", "1073741824", "536870912"):  # the default last
+            differential.check("CONFIG", "SET", "proto-max-bulk-len", size)
+            for call in [("SETBIT", "k", "8388608", "0"), ("SETBIT", "k", "8388607", "0"), ("GETBIT", "k", "8388608"),
+                         ("BITFIELD", "k", "GET", "u8", "8388608"), ("BITFIELD", "k", "GET", "u8", "#1048576"),
+                         ("BITFIELD_RO", "k", "GET", "u8", "8388600"), ("GETBIT", "k", "4294967296")]:
+                differential.check(*call)
+    finally:
+        differential.both("CONFIG", "SET", "proto-max-bulk-len", "536870912")
+        differential.both("FLUSHALL")
+        differential.close()

@@ -17,17 +17,18 @@ from pypika_store.errors import (
 from ..connection import Client
 from ..registry import command
 from ..arguments import INT64_MIN, Arguments, c_string, parse_int
-from .strings import check_string_length
 
-#: Redis allows bit offsets below 2^32 (a 512 MB string).
-_MAX_BIT_OFFSET = 2**32 - 1
-
-
-def _bit_offset(client: Client, arg: bytes) -> int:
-    offset = parse_int(arg, BitOffsetError)
-    if offset < 0 or offset > _MAX_BIT_OFFSET:
+def _bit_offset(client: Client, arg: bytes, field_width: int = 0) -> int:
+    """A bit offset as Redis' getBitOffsetFromArgument reads it: within proto-max-bulk-len
+    bytes (2^32 bits by default). For BITFIELD (``field_width``: its type's bits) ``#n`` is
+    the n-th field of that width; Redis multiplies in 64 bits unchecked, so an overflowing
+    ``#n`` wraps (and is then refused if negative)."""
+    by_field = field_width > 0 and arg[:1] == b"#"
+    offset = parse_int(arg[1:] if by_field else arg, BitOffsetError)
+    if by_field:
+        offset = (offset * field_width - INT64_MIN) % 2**64 + INT64_MIN
+    if offset < 0 or offset >> 3 >= client.server.config.get_int("proto-max-bulk-len"):
         raise BitOffsetError()
-    check_string_length(client, (offset >> 3) + 1)
     return offset
 
 
@@ -155,18 +156,6 @@ def _bitfield_type(arg: bytes) -> bitops.BitfieldType:
     return bitops.BitfieldType(signed, bits)
 
 
-def _bitfield_offset(client: Client, arg: bytes, field: bitops.BitfieldType) -> int:
-    """A bit offset, or ``#n``: the n-th field of this type's width. Redis multiplies in 64
-    bits unchecked, so an overflowing ``#n`` wraps (and is then refused if negative)."""
-    by_field = arg[:1] == b"#"
-    offset = parse_int(arg[1:] if by_field else arg, BitOffsetError)
-    if by_field:
-        offset = (offset * field.bits - INT64_MIN) % 2**64 + INT64_MIN
-    if offset < 0 or offset >> 3 >= client.server.config.get_int("proto-max-bulk-len"):
-        raise BitOffsetError()
-    return offset
-
-
 def _bitfield_operations(client: Client, argv: list[bytes]) -> list[bitops.BitfieldOp]:
     """Parse every subcommand first, as Redis does: an error runs none of them."""
     operations = []
@@ -183,7 +172,7 @@ def _bitfield_operations(client: Client, argv: list[bytes]) -> list[bitops.Bitfi
         if name not in _OPERAND_COUNTS or args.remaining() < _OPERAND_COUNTS[name]:
             raise SyntaxErrorReply()
         field = _bitfield_type(args.take())
-        offset = _bitfield_offset(client, args.take(), field)
+        offset = _bit_offset(client, args.take(), field.bits)
         argument = args.take_int() if name != b"GET" else 0
         operations.append(bitops.BitfieldOp(name.decode().lower(), field, offset, argument, overflow))
     return operations

@@ -160,9 +160,9 @@ def sort(keyspace: Keyspace, key: bytes, options: SortOptions) -> list[bytes | N
     elif options.descending and kind != "set":
         elements.reverse()  # a list or zset left unsorted is read from its end
     selected = [elements[position] for position in _window(len(elements), options.limit)]
-    if not options.gets:
-        return list(selected)
-    return [lookup(keyspace, pattern, element) for element in selected for pattern in options.gets]
+    if options.gets:
+        return [lookup(keyspace, pattern, element) for element in selected for pattern in options.gets]
+    return [*selected]
 
 
 def stored_values(values: Iterable[bytes | None]) -> list[bytes]:

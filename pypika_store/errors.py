@@ -738,3 +738,37 @@ class AsyncMigrateBusyError(CommandError):
     """SLOTSMGRTTAGSLOT-ASYNC while a job moves another slot or to another target."""
 
     message = "ERR Slot batch migrating keys error, may be currently migrating"
+
+
+# -- strings, bitmaps, SORT (issue #11) ---------------------------------------------------------
+
+
+class LcsNotStringError(CommandError):
+    message = "ERR The specified keys must contain string values"
+
+
+class LcsLenAndIdxError(CommandError):
+    message = "ERR If you want both the length and indexes, please just use IDX."
+
+
+class LcsTooLargeError(CommandError):
+    """Redis' text when it cannot allocate the LCS table; pypika-store gives it past its own
+    bounds (pypika_store/lcs.py) rather than stall every client on one huge LCS."""
+
+    message = "ERR Insufficient memory, failed allocating transient memory for LCS"
+
+
+class BitfieldTypeError(CommandError):
+    message = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+
+
+class BitfieldOverflowTypeError(CommandError):
+    message = "ERR Invalid OVERFLOW type specified"
+
+
+class BitfieldReadOnlyError(CommandError):
+    message = "ERR BITFIELD_RO only supports the GET subcommand"
+
+
+class SortScoreError(CommandError):
+    message = "ERR One or more scores can't be converted into double"

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pypika_store import lcs
 
 from .support import wait_until
 
@@ -86,6 +93,23 @@ SCENARIOS = {
         ("GET",), ("SET", "k"), ("MGET",), ("INCR",), ("INCRBY", "k"), ("GETRANGE", "k", "1"), ("APPEND", "k"),
         ("SETNX", "k"), ("GETDEL",), ("GETEX",), ("STRLEN",),
     ],
+    "lcs": [
+        ("SET", "a", "ohmytext"), ("SET", "b", "mynewtext"), ("LCS", "a", "b"), ("LCS", "a", "b", "LEN"),
+        ("LCS", "a", "b", "IDX"), ("LCS", "a", "b", "idx", "WITHMATCHLEN"),
+        ("LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"), ("LCS", "a", "b", "IDX", "MINMATCHLEN", "-3"),
+        ("LCS", "a", "b", "LEN", "WITHMATCHLEN"), ("LCS", "a", "b", "MINMATCHLEN", "2"), ("LCS", "a", "a", "IDX"),
+        ("LCS", "a", "missing"), ("LCS", "missing", "a", "IDX"), ("LCS", "missing", "other", "LEN"),
+        ("SET", "bin", BINARY), ("SET", "bin2", BINARY[::-1] + BINARY[:40]), ("LCS", "bin", "bin2"),
+        ("LCS", "bin", "bin2", "IDX", "WITHMATCHLEN"), ("SET", "n", "12345"), ("INCR", "n"), ("LCS", "n", "a"),
+        ("SET", "rep", "abababab"), ("SET", "rep2", "babaabba"), ("LCS", "rep", "rep2", "IDX", "WITHMATCHLEN"),
+        ("LCS", "rep2", "rep", "IDX"), ("LCS", "rep", "rep2"),
+    ],
+    "lcs_errors": [
+        ("SET", "a", "abc"), ("RPUSH", "l", "x"), ("LCS", "a", "b", "LEN", "IDX"), ("LCS", "a", "l"),
+        ("LCS", "l", "a", "FOO"), ("LCS", "a", "b", "FOO"), ("LCS", "a", "b", "MINMATCHLEN"),
+        ("LCS", "a", "b", "MINMATCHLEN", "x"), ("LCS", "a", "b", "MINMATCHLEN", "1.5", "IDX"), ("LCS", "a"),
+        ("LCS", "a", "b", "IDX", "MINMATCHLEN", "99999999999999999999"),
+    ],
 }
 
 
@@ -117,3 +141,48 @@ def test_redis_py_round_trip(r):
     assert r.incrbyfloat("f", 1.25) == 1.25
     assert r.mset({"a": 1, "b": 2}) and r.mget("a", "b", "c") == [b"1", b"2", None]
     assert r.getex("k", persist=True) == b"v" and r.ttl("k") == -1
+
+
+def test_lcs_idx_is_a_map_in_resp3(diff):
+    diff.both("HELLO", "3")
+    diff.check("SET", "a", "ohmytext")
+    diff.check("SET", "b", "mynewtext")
+    diff.check("LCS", "a", "b", "IDX", "WITHMATCHLEN")
+    diff.check("LCS", "a", "missing", "IDX")
+
+
+def test_lcs_of_long_strings_matches_redis(diff):
+    rng = random.Random(11)
+    first = bytes(rng.choice(b"acgt") for _ in range(3000))
+    second = bytes(rng.choice(b"acgt") for _ in range(2000))
+    diff.check("SET", "a", first)
+    diff.check("SET", "b", second)
+    diff.check("LCS", "a", "b")
+    diff.check("LCS", "a", "b", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN")
+
+
+def test_lcs_refuses_a_table_past_its_bound(r):
+    """A table of more than lcs.MAX_CELLS entries (or strings longer than MAX_TOTAL_LENGTH
+    together) is refused with Redis' out-of-memory text, not computed."""
+    side = int(lcs.MAX_CELLS ** 0.5) + 1
+    r.set("a", b"a" * side)
+    r.set("b", b"b" * side)
+    with pytest.raises(redis.ResponseError, match="Insufficient memory, failed allocating transient memory for LCS"):
+        r.execute_command("LCS", "a", "b")
+    r.set("long", b"x" * lcs.MAX_TOTAL_LENGTH)
+    with pytest.raises(redis.ResponseError, match="Insufficient memory"):
+        r.execute_command("LCS", "long", "a")
+    assert r.execute_command("LCS", "long", "missing") == b""  # trivial: no table
+    r.set("huge", b"x" * (lcs.MAX_TOTAL_LENGTH * 2))
+    assert r.execute_command("LCS", "huge", "missing", "LEN") == 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.binary(max_size=40), second=st.binary(max_size=40), alphabet=st.sampled_from([b"ab", b"abc", b""]),
+       min_match=st.integers(0, 3))
+def test_lcs_of_random_strings_matches_redis(diff, first, second, alphabet, min_match):
+    if alphabet:  # small alphabets give long, tie-rich subsequences
+        first, second = (bytes(alphabet[byte % len(alphabet)] for byte in value) for value in (first, second))
+    diff.both("MSET", "a", first, "b", second)
+    diff.check("LCS", "a", "b")
+    diff.check("LCS", "a", "b", "IDX", "MINMATCHLEN", str(min_match), "WITHMATCHLEN")

@@ -208,3 +208,16 @@ class ListStore(CollectionStore):
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         return chunked(collection.key, b"rpush", self.iter_elements(collection), per_member=1)
+
+    def replace(self, key: bytes, elements: list[bytes]) -> int:
+        """Make ``key`` the list of ``elements`` whatever it held (SORT ... STORE): a new
+        collection under a new id, logged as a whole (DEL then RPUSHes); an empty result
+        deletes the key. Wakes clients blocked on the key. Returns the length."""
+        collection = self.new(key)
+        for offset, element in enumerate(elements):
+            self.write_member(collection, position_key(self.head(collection) + offset), element)
+        collection.count = len(elements)
+        self.store_whole(collection)
+        if elements:
+            self.signal_ready(key)
+        return collection.count

@@ -1,24 +1,34 @@
-"""Bitmap commands: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP (on string values)."""
+"""Bitmap commands: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD (on string values)."""
 
 from __future__ import annotations
 
 from pypika_store import bitops
-from pypika_store.errors import BitArgumentError, BitOffsetError, BitopNotArityError, BitValueError, SyntaxErrorReply
+from pypika_store.errors import (
+    BitArgumentError,
+    BitfieldOverflowTypeError,
+    BitfieldReadOnlyError,
+    BitfieldTypeError,
+    BitOffsetError,
+    BitopNotArityError,
+    BitValueError,
+    SyntaxErrorReply,
+)
 
 from ..connection import Client
 from ..registry import command
-from ..arguments import parse_int
-from .strings import check_string_length
+from ..arguments import INT64_MIN, Arguments, c_string, parse_int
 
-#: Redis allows bit offsets below 2^32 (a 512 MB string).
-_MAX_BIT_OFFSET = 2**32 - 1
-
-
-def _bit_offset(client: Client, arg: bytes) -> int:
-    offset = parse_int(arg, BitOffsetError)
-    if offset < 0 or offset > _MAX_BIT_OFFSET:
+def _bit_offset(client: Client, arg: bytes, field_width: int = 0) -> int:
+    """A bit offset as Redis' getBitOffsetFromArgument reads it: within proto-max-bulk-len
+    bytes (2^32 bits by default). For BITFIELD (``field_width``: its type's bits) ``#n`` is
+    the n-th field of that width; Redis multiplies in 64 bits unchecked, so an overflowing
+    ``#n`` wraps (and is then refused if negative)."""
+    by_field = field_width > 0 and arg[:1] == b"#"
+    offset = parse_int(arg[1:] if by_field else arg, BitOffsetError)
+    if by_field:
+        offset = (offset * field_width - INT64_MIN) % 2**64 + INT64_MIN
+    if offset < 0 or offset >> 3 >= client.server.config.get_int("proto-max-bulk-len"):
         raise BitOffsetError()
-    check_string_length(client, (offset >> 3) + 1)
     return offset
 
 
@@ -125,3 +135,73 @@ def bitop(client: Client, argv: list[bytes]) -> object:
     else:
         keyspace.delete(argv[2])
     return len(result)
+
+
+# -- BITFIELD ----------------------------------------------------------------------------------
+
+_OVERFLOWS = {b"WRAP": bitops.WRAP, b"SAT": bitops.SAT, b"FAIL": bitops.FAIL}
+#: Arguments after the subcommand name: type, offset and (SET, INCRBY) the value.
+_OPERAND_COUNTS = {b"GET": 2, b"SET": 3, b"INCRBY": 3}
+
+
+def _bitfield_type(arg: bytes) -> bitops.BitfieldType:
+    """``i1``..``i64`` or ``u1``..``u63`` (lower case only, as Redis reads them)."""
+    text = c_string(arg)
+    signed = text[:1] == b"i"
+    if not (signed or text[:1] == b"u"):
+        raise BitfieldTypeError()
+    bits = parse_int(text[1:], BitfieldTypeError)
+    if bits < 1 or bits > (64 if signed else 63):
+        raise BitfieldTypeError()
+    return bitops.BitfieldType(signed, bits)
+
+
+def _bitfield_operations(client: Client, argv: list[bytes]) -> list[bitops.BitfieldOp]:
+    """Parse every subcommand first, as Redis does: an error runs none of them."""
+    operations = []
+    overflow = bitops.WRAP
+    args = Arguments(argv, 2)
+    while args:
+        name = args.keyword()
+        if name == b"OVERFLOW" and args:
+            behaviour = args.keyword()
+            if behaviour not in _OVERFLOWS:
+                raise BitfieldOverflowTypeError()
+            overflow = _OVERFLOWS[behaviour]
+            continue
+        if name not in _OPERAND_COUNTS or args.remaining() < _OPERAND_COUNTS[name]:
+            raise SyntaxErrorReply()
+        field = _bitfield_type(args.take())
+        offset = _bit_offset(client, args.take(), field.bits)
+        argument = args.take_int() if name != b"GET" else 0
+        operations.append(bitops.BitfieldOp(name.decode().lower(), field, offset, argument, overflow))
+    return operations
+
+
+def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
+    operations = _bitfield_operations(client, argv)
+    keyspace = client.keyspace
+    writes = any(op.kind != "get" for op in operations)
+    if not writes:
+        value = keyspace.get_string(argv[1]) or b""
+        return bitops.bitfield(value, operations)[1]
+    if read_only:
+        raise BitfieldReadOnlyError()
+    entry = keyspace.get_string_entry(argv[1])
+    old_value, expire_at = entry or (b"", 0)
+    value, replies = bitops.bitfield(old_value, operations)
+    if entry is None or value != old_value:
+        keyspace.set_string(argv[1], value, expire_at)
+    return replies
+
+
+@command("bitfield", arity=-2, flags="write denyoom", keys=(1, 1, 1), group="bitmap")
+def bitfield(client: Client, argv: list[bytes]) -> object:
+    """Perform arbitrary bitfield integer operations on strings."""
+    return _bitfield(client, argv, read_only=False)
+
+
+@command("bitfield_ro", arity=-2, flags="readonly fast", keys=(1, 1, 1), group="bitmap")
+def bitfield_ro(client: Client, argv: list[bytes]) -> object:
+    """Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD."""
+    return _bitfield(client, argv, read_only=True)

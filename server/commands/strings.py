@@ -1,12 +1,15 @@
-"""String commands: GET, SET and its variants, counters, ranges, Pika's PKSETEXAT."""
+"""String commands: GET, SET and its variants, counters, ranges, LCS, Pika's PKSETEXAT."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from pypika_store import long_double
+from pypika_store import lcs, long_double
 from pypika_store.errors import (
     DecrementOverflowError,
+    LcsLenAndIdxError,
+    LcsNotStringError,
+    LcsTooLargeError,
     NanOrInfinityError,
     NotFloatError,
     OffsetOutOfRangeError,
@@ -21,7 +24,7 @@ from pypika_store.keyspace import KEEP_TTL, Keyspace
 from ..connection import Client
 from ..arguments import INT64_MAX, INT64_MIN, Arguments, parse_int
 from ..registry import command
-from ..resp.replies import OK, ONE, ZERO
+from ..resp.replies import OK, ONE, ZERO, Map
 
 _EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
 
@@ -307,6 +310,53 @@ def setrange(client: Client, argv: list[bytes]) -> object:
     value = current[:offset] + patch + current[offset + len(patch) :]
     keyspace.set_string(argv[1], value, expire_at)
     return len(value)
+
+
+def _lcs_operand(client: Client, key: bytes) -> bytes | None:
+    """A key's string for LCS (a missing key is the empty string); None for another type."""
+    record = client.keyspace.get_record(key)
+    if record is None:
+        return b""
+    return record.body if record.type_name == "string" else None
+
+
+@command("lcs", arity=-3, flags="readonly", keys=(1, 2, 1), group="string")
+def lcs_(client: Client, argv: list[bytes]) -> object:
+    """Find the longest common substring."""
+    first, second = _lcs_operand(client, argv[1]), _lcs_operand(client, argv[2])
+    if first is None or second is None:
+        raise LcsNotStringError()  # before the options, as Redis checks
+    want_length = want_indexes = with_match_length = False
+    min_match_length = 0
+    args = Arguments(argv, 3)
+    while args:
+        option = args.keyword()
+        if option == b"IDX":
+            want_indexes = True
+        elif option == b"LEN":
+            want_length = True
+        elif option == b"WITHMATCHLEN":
+            with_match_length = True
+        elif option == b"MINMATCHLEN" and args:
+            min_match_length = max(args.take_int(), 0)
+        else:
+            raise SyntaxErrorReply()
+    if want_indexes and want_length:
+        raise LcsLenAndIdxError()
+    if not lcs.within_limits(first, second):
+        raise LcsTooLargeError()
+    result = lcs.longest_common_subsequence(first, second, min_match_length)
+    if want_length:
+        return result.length
+    if not want_indexes:
+        return result.subsequence
+    matches = []
+    for match in result.matches:
+        entry: list[object] = [[match.first_start, match.first_end], [match.second_start, match.second_end]]
+        if with_match_length:
+            entry.append(match.length)
+        matches.append(entry)
+    return Map([(b"matches", matches), (b"len", result.length)])
 
 
 # -- counters --------------------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""SORT and SORT_RO over a list, set or sorted set, as Redis 7.0's sortCommandGeneric does it.
+
+The elements are sorted as numbers (each read as C's strtod reads it) or, with ALPHA, as
+strings; BY sorts them by other keys' values instead (``*`` in the pattern is replaced by the
+element, ``->field`` reads a hash field), BY without ``*`` does not sort at all; LIMIT takes a
+window; GET replaces each element by values looked up the same way (``#``: the element). This
+module returns the resulting values; the command replies with them or stores them as a list.
+
+Collation: Redis compares ALPHA strings with strcoll() when it does not STORE (binary
+comparison when it does). Under the C (or C.UTF-8) locale strcoll is strcmp: byte order of the
+strings up to their first NUL byte, which is what this module does in both locales' stead.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Iterable, NamedTuple
+
+from .errors import SortScoreError, WrongTypeError
+from .keyspace import Keyspace
+
+_SORTABLE_TYPES = ("list", "set", "zset")
+_DECIMAL = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_HEXADECIMAL = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?")
+_INFINITY = re.compile(rb"[+-]?(?:inf|infinity)", re.IGNORECASE)
+_C_SPACES = b" \t\n\v\f\r"
+
+
+class SortOptions(NamedTuple):
+    by: bytes | None = None
+    #: ``(offset, count)`` as given (a negative offset is 0, a negative count: all).
+    limit: tuple[int, int] | None = None
+    gets: tuple[bytes, ...] = ()
+    descending: bool = False
+    alpha: bool = False
+    storing: bool = False
+
+
+def _c_string(value: bytes) -> bytes:
+    """``value`` as a C string function sees it: up to its first NUL byte."""
+    nul = value.find(0)
+    return value if nul < 0 else value[:nul]
+
+
+def strtod_score(value: bytes) -> float | None:
+    """``value`` as Redis' SORT reads a score: C's strtod over the whole C string (leading
+    spaces skipped, hex and infinities accepted, the empty string is 0); None when strtod
+    would stop early, overflow, underflow (subnormals included) or read a NaN."""
+    text = _c_string(value)
+    if not text:
+        return 0.0
+    text = text.lstrip(_C_SPACES)
+    if _INFINITY.fullmatch(text):
+        return float("-inf") if text[:1] == b"-" else float("inf")
+    if _DECIMAL.fullmatch(text):
+        score = float(text)
+    elif _HEXADECIMAL.fullmatch(text):
+        sign = -1.0 if text[:1] == b"-" else 1.0
+        try:
+            score = sign * float.fromhex(text.lstrip(b"+-").decode())
+        except OverflowError:
+            return None
+    else:
+        return None
+    if score in (float("inf"), float("-inf")) or (abs(score) < sys.float_info.min and score != 0):
+        return None
+    if score == 0 and any(digit in b"123456789abcdefABCDEF" for digit in _mantissa(text)):
+        return None  # underflowed to zero
+    return score
+
+
+def _mantissa(text: bytes) -> bytes:
+    lowered = text.lower()
+    if b"x" in lowered:
+        return lowered.split(b"x", 1)[1].split(b"p", 1)[0]
+    return lowered.split(b"e", 1)[0]
+
+
+def lookup(keyspace: Keyspace, pattern: bytes, element: bytes) -> bytes | None:
+    """Redis' lookupKeyByPattern: ``#`` is the element itself; otherwise the first ``*`` is
+    replaced by the element to name a string key, or with ``->field`` a hash field. None when
+    there is no ``*``, no such key, or a key of another type."""
+    if _c_string(pattern) == b"#":
+        return element
+    star = pattern.find(b"*")
+    if star < 0:
+        return None
+    arrow = pattern.find(b"->", star + 1)
+    field = pattern[arrow + 2 :] if arrow >= 0 and arrow + 2 < len(pattern) else None
+    key = pattern[:star] + element + pattern[star + 1 : arrow if field is not None else len(pattern)]
+    record = keyspace.get_record(key)
+    if record is None:
+        return None
+    if field is None:
+        return record.body if record.type_name == "string" else None
+    return keyspace.hashes.get_field(key, field) if record.type_name == "hash" else None
+
+
+def _elements(keyspace: Keyspace, key: bytes) -> tuple[str, list[bytes]]:
+    """The type of ``key`` and its elements in their own order (a zset's: by score)."""
+    record = keyspace.get_record(key)
+    if record is None:
+        return "list", []
+    kind = record.type_name
+    if kind not in _SORTABLE_TYPES:
+        raise WrongTypeError()
+    if kind == "set":
+        return kind, keyspace.sets.members(key)
+    if kind == "list":
+        collection = keyspace.lists.open(key)
+        return kind, list(keyspace.lists.iter_elements(collection))  # type: ignore[arg-type]
+    collection = keyspace.zsets.open(key)
+    return kind, [member for member, _ in keyspace.zsets.iter_scores(collection)]  # type: ignore[arg-type]
+
+
+def _window(length: int, limit: tuple[int, int] | None) -> range:
+    """The positions LIMIT selects, with Redis' clamping."""
+    if limit is None:
+        return range(length)
+    offset, count = limit
+    start = max(offset, 0)
+    end = length - 1 if count < 0 else start + count - 1
+    return range(start, min(end, length - 1) + 1)
+
+
+def _sorted(keyspace: Keyspace, elements: list[bytes], options: SortOptions) -> list[bytes]:
+    """``elements`` ordered as sortCompare orders them (Python's sort is stable, like the
+    merge sort glibc's qsort uses, so ties keep the elements' order)."""
+    by = options.by
+    if options.alpha:
+        if by is None:
+            keys: list[object] = [element if options.storing else _c_string(element) for element in elements]
+        else:
+            values = [lookup(keyspace, by, element) for element in elements]
+            keys = [(0, b"") if value is None else (1, value if options.storing else _c_string(value))
+                    for value in values]
+    else:
+        keys = []
+        for element in elements:
+            value = element if by is None else lookup(keyspace, by, element)
+            score = 0.0 if value is None else strtod_score(value)
+            if score is None:
+                raise SortScoreError()
+            keys.append((score, element))  # equal scores: compared as binary strings
+    order = sorted(range(len(elements)), key=keys.__getitem__, reverse=options.descending)
+    return [elements[index] for index in order]
+
+
+def sort(keyspace: Keyspace, key: bytes, options: SortOptions) -> list[bytes | None]:
+    """SORT's result: the selected elements, or for each of them the values its GET patterns
+    name (None where nothing is found)."""
+    kind, elements = _elements(keyspace, key)
+    sorting = options.by is None or b"*" in options.by
+    if not sorting and kind == "set" and options.storing:
+        # A stored result must not depend on the set's internal order: Redis sorts it ALPHA.
+        options, sorting = options._replace(by=None, alpha=True), True
+    if sorting:
+        elements = _sorted(keyspace, elements, options)
+    elif options.descending and kind != "set":
+        elements.reverse()  # a list or zset left unsorted is read from its end
+    selected = [elements[position] for position in _window(len(elements), options.limit)]
+    if options.gets:
+        return [lookup(keyspace, pattern, element) for element in selected for pattern in options.gets]
+    return [*selected]
+
+
+def stored_values(values: Iterable[bytes | None]) -> list[bytes]:
+    """SORT ... STORE's list: a GET that found nothing stores the empty string."""
+    return [b"" if value is None else value for value in values]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
+from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed
 from pypika_store.replication.master import ReplicationMaster
@@ -69,6 +70,7 @@ class Server:
             binlog_file_size=config.get_int("binlog-file-size"),
             lock_scope=config.get_str("bgsave-lock-scope"),
         )
+        apply_encoding_limits(config, self.engine.encoding_limits)
         self.bgsave = BgsaveService(self)
         #: Clients waiting in blocking commands; list/zset/stream writes wake them.
         self.blocking = BlockingRegistry()

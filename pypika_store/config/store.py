@@ -120,7 +120,8 @@ class Config:
         return option.format(self._values[option.name])
 
     def check(self, name: str, text: str) -> object:
-        """The value ``text`` would give option ``name`` (KeyError: unknown; ConfigError: refused)."""
+        """The value CONFIG SET ``name`` ``text`` would set (KeyError: unknown option;
+        ConfigError: immutable, protected or a bad value)."""
         option = OPTIONS[name.lower()]
         if option.refusal is not None:
             raise ConfigError(option.refusal)
@@ -131,10 +132,10 @@ class Config:
         return option.merge(self._values[option.name], value) if option.merge else value
 
     def set(self, name: str, text: str) -> Option:
-        """CONFIG SET one option; raises KeyError for unknown names, ConfigError for bad values."""
-        value = self.check(name, text)
+        """Set one option, immutable ones included (the server's own changes: SLAVEOF records
+        its master; CONFIG SET calls :meth:`check` first). KeyError, ConfigError as check."""
         option = OPTIONS[name.lower()]
-        self._values[option.name] = value
+        self._values[option.name] = self._converted(option, text)
         return option
 
     def names(self) -> list[str]:

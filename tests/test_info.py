@@ -6,21 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from pypika_store.testing import PikaServer
-
-from .support import Differential
+from .test_config import pair  # noqa: F401  (a private redis-server and pypika-store, reconfigured freely)
 
 #: Pika's own sections and fields (kept where Pika prints them; Redis has none of them).
 PIKA_SECTIONS = {"# Data"}
-
-
-@pytest.fixture(scope="module")
-def pair(private_redis):
-    """A private redis-server and pypika-store: these tests reset both servers' statistics."""
-    with PikaServer() as server:
-        differential = Differential(private_redis.port, server.port)
-        yield differential
-        differential.close()
 
 
 def headers(text: bytes) -> list[str]:

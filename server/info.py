@@ -310,7 +310,7 @@ def _slave_fields(server: "Server", replica) -> Fields:
 def _cpu(server: "Server") -> Fields:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    main = _main_thread_usage(server)
+    main = _main_thread_usage()
     return [
         ("used_cpu_sys", f"{usage.ru_stime:.6f}"),
         ("used_cpu_user", f"{usage.ru_utime:.6f}"),
@@ -321,7 +321,7 @@ def _cpu(server: "Server") -> Fields:
     ]
 
 
-def _main_thread_usage(server: "Server"):
+def _main_thread_usage() -> resource.struct_rusage:
     """The CPU of the thread running INFO: the server's event loop (Linux; the process' elsewhere)."""
     return resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
 

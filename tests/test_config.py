@@ -171,3 +171,13 @@ def test_config_rewrite_keeps_redis_options(tmp_path):
     reread = Config(str(conf))
     assert reread.formatted("maxmemory-policy") == "allkeys-lru"
     assert reread.formatted("client-output-buffer-limit") == "normal 0 0 0 slave 268435456 67108864 60 pubsub 1 2 3"
+
+
+def test_config_get_in_resp3_is_a_map_as_redis(pair):
+    pair.both("HELLO", "3")
+    try:
+        pair.check("CONFIG", "GET", "maxmemory")
+        pair.check("CONFIG", "GET", "nosuch")
+        pair.check("CONFIG", "SET", "hz", "abc")
+    finally:
+        pair.both("HELLO", "2")

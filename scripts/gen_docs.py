@@ -52,8 +52,10 @@ NOTES = {
     "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
     "command": "COMMAND DOCS gives summary and group only.",
-    "info": "Redis' sections plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
-    "config": "Pika and Redis option names; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
+    "info": "Redis 7.0's sections and fields in its order (errorstats, commandstats with usec, latencystats "
+            "included) plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
+    "config": "Every Redis 7.0 option (with its checks and errors; most have no effect, see configuration.md) "
+              "and Pika's; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
     "pksetexat": "Pika's: SET with an absolute expiry in unix seconds (0: none); what the binlog logs.",
     "incrbyfloat": "Computed in 80-bit long double like Redis, so results print identically.",

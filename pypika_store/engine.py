@@ -23,6 +23,7 @@ from typing import Callable
 from .binlog import BinlogWriter, Position
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch
 from .changes import Change, records_for
+from .encoding_limits import EncodingLimits
 from .errors import CommitFailed
 from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
@@ -52,7 +53,9 @@ class Engine:
         self.object_ids = ObjectIdCounter(self.turn, self.env.system)
         #: Deleted collections whose members the background reclaimer has yet to delete.
         self.reclaims = ReclaimQueue(self.turn, self.env.system, [handles.members for handles in self.env.handles])
-        self.keyspaces = [Keyspace(index, handles, self.turn, self.object_ids, self.reclaims)
+        #: OBJECT ENCODING's limits, shared by every DB's type stores (CONFIG SET changes them).
+        self.encoding_limits = EncodingLimits()
+        self.keyspaces = [Keyspace(index, handles, self.turn, self.object_ids, self.reclaims, self.encoding_limits)
                           for index, handles in enumerate(self.env.handles)]
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
         self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)

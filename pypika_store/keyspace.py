@@ -13,6 +13,7 @@ import os
 import random
 from typing import Iterator
 
+from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError, key_too_long
 from .expiry import ExpiryIndex
 from .object_ids import ObjectIdCounter, ReclaimQueue
@@ -80,7 +81,7 @@ class Keyspace:
     """The keys of one logical DB."""
 
     def __init__(self, index: int, handles: DatabaseHandles, turn: Turn, object_ids: ObjectIdCounter,
-                 reclaims: ReclaimQueue) -> None:
+                 reclaims: ReclaimQueue, encoding_limits: EncodingLimits) -> None:
         self.index = index
         self._turn = turn
         self._changes = turn.changes
@@ -94,7 +95,7 @@ class Keyspace:
         #: The keys by Codis slot, kept up to date while set (slotmigrate on); None costs nothing.
         self.slot_index: SlotIndex | None = None
         #: One store per collection type, by tag; also as attributes (``keyspace.hashes``...).
-        self.stores = make_stores(self, turn, object_ids)
+        self.stores = make_stores(self, turn, object_ids, encoding_limits)
         self.hashes, self.sets, self.lists, self.zsets = (
             self.stores[tag] for tag in (TAG_HASH, TAG_SET, TAG_LIST, TAG_ZSET))
         self.streams = self.stores[TAG_STREAM]

@@ -52,8 +52,10 @@ NOTES = {
     "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
     "command": "COMMAND DOCS gives summary and group only.",
-    "info": "Redis' sections plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
-    "config": "Pika and Redis option names; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
+    "info": "Redis 7.0's sections and fields in its order (errorstats, commandstats with usec, latencystats "
+            "included) plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
+    "config": "Every Redis 7.0 option (with its checks and errors; most have no effect, see configuration.md) "
+              "and Pika's; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
     "pksetexat": "Pika's: SET with an absolute expiry in unix seconds (0: none); what the binlog logs.",
     "incrbyfloat": "Computed in 80-bit long double like Redis, so results print identically.",
@@ -131,10 +133,51 @@ def compatibility_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def redis_config() -> dict[str, str]:
+    """redis-server 7.0.15's CONFIG GET * (name -> default), from scripts/data."""
+    with open(os.path.join(HERE, "data", "redis-7.0.15-config.txt"), encoding="utf-8") as handle:
+        rows = [line.rstrip("\n").split("\t", 1) for line in handle if line.strip() and not line.startswith("#")]
+    return {name: default for name, default in rows}
+
+
+CONFIGURATION_PROSE = """
+## Memory limits: `maxmemory` and `maxmemory-policy`
+
+Both are accepted with Redis' checks (`maxmemory 1gb`, the eight policies) and shown by CONFIG
+GET and `INFO memory` (`maxmemory`, `maxmemory_policy`), but **nothing is ever evicted** and no
+write is refused for memory: the data lives in LMDB on disk, where Redis' limit (the RAM its
+dataset takes) has no counterpart; the memory this process uses is its caches and the client
+buffers, not the data set. Size the disk instead (`lmdb-map-size` bounds the file). Tools that
+set a policy at start-up keep working; a client relying on eviction to stay under a size must
+delete or expire keys itself.
+
+## Encoding thresholds
+
+`hash-max-listpack-entries/value`, `zset-max-listpack-entries/value` and
+`set-max-intset-entries` (with Redis' older `*-ziplist-*` names as aliases) decide what OBJECT
+ENCODING answers, as in Redis 7.0: a hash stays `listpack` up to that many fields and that many
+bytes per field and value, then `hashtable`. The storage layout does not change with them. One
+difference: Redis converts a value when a write crosses a limit and never back, this server
+reports from the value's current size under the current limits. Redis 7.0 reports every list
+as `quicklist` and every stream as `stream`, whatever `list-max-listpack-size` and
+`stream-node-max-*` say; so does this server.
+
+## Other Redis options
+
+Every option redis-server 7.0.15 has (`scripts/data/redis-7.0.15-config.txt`, its `CONFIG GET
+*`) is here, with Redis' default where it makes sense, its value checks and its error texts
+(`ERR CONFIG SET failed (possibly related to argument 'x') - ...`); those without a meaning for
+this server (AOF, TLS, cluster, the allocator, I/O threads) are kept and change nothing.
+`notify-keyspace-events` is validated and kept (no notifications are published yet). The
+defaults that differ from Redis' on purpose are Pika's: {differences}.
+"""
+
+
 def configuration_table() -> str:
     sys.path.insert(0, ROOT)
     from pypika_store.config.options import OPTIONS
 
+    redis = redis_config()
     lines = [
         "# Configuration",
         "",
@@ -144,14 +187,23 @@ def configuration_table() -> str:
         "`--key value` on the command line (which wins); CONFIG GET/SET/REWRITE work on the same names.",
         "Keys this server does not know are kept in the file, logged at start-up, and otherwise ignored.",
         "",
-        "| option | default | CONFIG SET | description |",
-        "|---|---|:-:|---|",
+        "| option | default | CONFIG SET | Redis 7.0 | description |",
+        "|---|---|:-:|:-:|---|",
     ]
+    differences = []
     for name in sorted({option.name for option in OPTIONS.values()}):
         option = OPTIONS[name]
-        default = option.format(option.default)
-        lines.append(f"| `{name}` | `{default}` | {'yes' if option.mutable else 'no'} | {option.doc} |")
-    return "\n".join(lines) + "\n"
+        default = option.default if isinstance(option.default, str) else option.format(option.default)
+        names = " ".join(f"`{alias}`" for alias in (name, *option.aliases))
+        settable = "yes" if option.mutable else "no"
+        in_redis = "yes" if name in redis else "no"
+        if name in redis and redis[name] != default and name != "dir":
+            differences.append(f"`{name}` ({default}, Redis {redis[name] or 'empty'})")
+        lines.append(f"| {names} | `{default}` | {settable} | {in_redis} | {option.doc} |")
+    missing = sorted(set(redis) - set(OPTIONS))
+    assert not missing, f"Redis 7.0 options missing from the table: {missing}"
+    prose = CONFIGURATION_PROSE.format(differences=", ".join(differences))
+    return "\n".join(lines) + "\n" + prose
 
 
 DOCUMENTS = {

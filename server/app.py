@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from pypika_store import __version__
 from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
+from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed
 from pypika_store.replication.master import ReplicationMaster
@@ -70,6 +71,7 @@ class Server:
             binlog_file_size=config.get_int("binlog-file-size"),
             lock_scope=config.get_str("bgsave-lock-scope"),
         )
+        apply_encoding_limits(config, self.engine.encoding_limits)
         #: Codis slots: the slot index switch (before the replay below, which keeps it), walks, migrations.
         self.slots = SlotService(self)
         self.bgsave = BgsaveService(self)

@@ -27,6 +27,7 @@ This is the hottest path of the server: the plain command's way through :meth:`e
 from __future__ import annotations
 
 import logging
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
@@ -74,12 +75,12 @@ class Dispatcher:
             except CommandError as exc:
                 return refuse(client, exc)
             if not spec.arity_ok(len(argv)):
-                return refuse(client, WrongArityError(spec.full_name))
+                return refuse(client, WrongArityError(spec.full_name), spec)
         # The admission rules, in Redis' order: a new rule is one more check among these.
         if not client.authenticated and NO_AUTH not in spec.flags:
             return refuse(client, _NOAUTH, spec)
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
-            return refuse(client, _READONLY)
+            return refuse(client, _READONLY, spec)
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
@@ -94,6 +95,7 @@ class Dispatcher:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
         self._stats.commands_processed += 1
         spec.calls += 1
+        started = perf_counter()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
             if type(reply) is Block:
@@ -101,12 +103,14 @@ class Dispatcher:
             return client.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
             spec.failed_calls += 1
+            self._stats.error_replied(exc.message)
             return error_line(exc.message)
         except Exception as exc:  # a bug must cost one error reply, never the connection or server
             spec.failed_calls += 1
             log.exception("command %s failed", spec.full_name)
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
+            self._stats.record_call(spec.full_name, perf_counter() - started)
             engine = self._engine
             if engine.changes:
                 engine.log_changes()

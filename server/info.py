@@ -1,11 +1,16 @@
-"""INFO: the sections Redis tools parse, plus Pika's own fields.
+"""INFO: Redis 7.0's sections and fields in Redis' order, plus Pika's own fields and its Data
+section.
 
-Field names are Redis' and Pika's exactly; a field is printed only when its value is really
-maintained. Every line ends in CRLF; sections are separated by an empty line.
+Field names are Redis' and Pika's exactly. Every field Redis 7.0 prints is printed (tools parse
+them by name, some expect them all), in Redis' order; one this server has no counterpart for
+(AOF, forks, the allocator, cluster) prints the value Redis prints when that part is idle (0,
+``ok``, -1). Pika's fields stay where Pika prints them, after the Redis field they follow.
+Every line ends in CRLF; sections are separated by an empty line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import resource
@@ -23,35 +28,57 @@ if TYPE_CHECKING:
 Fields = list[tuple[str, object]]
 
 
+#: redis_build_id: fixed per release of this server (Redis: a hash of its build).
+_BUILD_ID = hashlib.sha1(f"pypika-store {__version__}".encode()).hexdigest()[:15]
+#: Redis' LRU clock: seconds, 24 bits.
+_LRU_CLOCK_MAX = (1 << 24) - 1
+
+
 def _server(server: "Server") -> Fields:
     uptime = int(time.time() - server.started_at)
     uname = platform.uname()
+    hz = server.config.get_int("hz")
     return [
         ("redis_version", REDIS_VERSION),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", _BUILD_ID),
         ("redis_mode", "standalone"),
         ("pika_version", PIKA_VERSION),
         ("pypika_version", __version__),
         ("os", f"{uname.system} {uname.release} {uname.machine}"),
         ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("monotonic_clock", "POSIX clock_gettime"),
         ("multiplexing_api", "asyncio"),
+        ("atomicvar_api", "python-gil"),
+        ("gcc_version", "0.0.0"),
         ("python_version", platform.python_version()),
         ("process_id", os.getpid()),
+        ("process_supervised", "no"),
         ("run_id", server.run_id),
         ("tcp_port", server.port),
         ("server_time_usec", int(time.time() * 1_000_000)),
         ("uptime_in_seconds", uptime),
         ("uptime_in_days", uptime // 86400),
-        ("hz", server.config.get_int("hz")),
+        ("hz", hz),
+        ("configured_hz", hz),
+        ("lru_clock", int(time.time()) & _LRU_CLOCK_MAX),
         ("executable", os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""),
         ("config_file", server.config.path or ""),
+        ("io_threads_active", 0),
     ]
 
 
 def _clients(server: "Server") -> Fields:
     return [
         ("connected_clients", len(server.clients)),
+        ("cluster_connections", 0),
         ("maxclients", server.config.get_int("maxclients")),
+        ("client_recent_max_input_buffer", 0),
+        ("client_recent_max_output_buffer", 0),
         ("blocked_clients", len(server.blocking)),
+        ("tracking_clients", 0),
+        ("clients_in_timeout_table", 0),
     ]
 
 
@@ -72,17 +99,64 @@ def _human(size: int) -> str:
     return str(size)
 
 
+def _peak_memory() -> int:
+    return max(_resident_memory(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def _system_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
 def _memory(server: "Server") -> Fields:
+    """Redis' memory fields. The data set is on disk: what this process holds in memory is
+    its caches and buffers, so used_memory is the resident size, and nothing is evicted
+    whatever maxmemory says (docs/configuration.md)."""
     rss = _resident_memory()
+    peak = _peak_memory()
+    system = _system_memory()
+    maxmemory = server.config.get_int("maxmemory")
     return [
         ("used_memory", rss),
         ("used_memory_human", _human(rss)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", _human(rss)),
-        ("maxmemory", 0),
-        ("maxmemory_policy", "noeviction"),
+        ("used_memory_peak", peak),
+        ("used_memory_peak_human", _human(peak)),
+        ("used_memory_peak_perc", f"{100 * rss / peak if peak else 100:.2f}%"),
+        ("used_memory_overhead", 0),
+        ("used_memory_startup", 0),
+        ("used_memory_dataset", rss),
+        ("used_memory_dataset_perc", "100.00%"),
+        ("allocator_allocated", rss),
+        ("allocator_active", rss),
+        ("allocator_resident", rss),
+        ("total_system_memory", system),
+        ("total_system_memory_human", _human(system)),
+        *((name, 0) for name in ("used_memory_lua", "used_memory_vm_eval")),
+        ("used_memory_lua_human", "0B"),
+        *((name, 0) for name in ("used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+                                 "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total")),
+        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
+        ("maxmemory", maxmemory),
+        ("maxmemory_human", _human(maxmemory)),
+        ("maxmemory_policy", server.config.get_str("maxmemory-policy")),
+        *((name, value) for name, value in (
+            ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0), ("allocator_rss_ratio", "1.00"),
+            ("allocator_rss_bytes", 0), ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
+            ("mem_fragmentation_ratio", "1.00"), ("mem_fragmentation_bytes", 0), ("mem_not_counted_for_evict", 0),
+            ("mem_replication_backlog", 0), ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
+            ("mem_clients_normal", 0), ("mem_cluster_links", 0), ("mem_aof_buffer", 0))),
+        ("mem_allocator", "pymalloc"),
+        ("active_defrag_running", 0),
         # Deleted collections whose members the background reclaimer has not deleted yet.
         ("lazyfree_pending_objects", server.engine.pending_reclaims),
+        ("lazyfreed_objects", 0),
     ]
 
 
@@ -93,10 +167,25 @@ def _persistence(server: "Server") -> Fields:
     return [
         ("loading", 0),
         ("async_loading", 0),
+        *((name, 0) for name in ("current_cow_peak", "current_cow_size", "current_cow_size_age", "current_fork_perc",
+                                 "current_save_keys_processed", "current_save_keys_total",
+                                 "rdb_changes_since_last_save")),
         ("sync_policy", server.engine.sync_policy),
         ("rdb_bgsave_in_progress", int(bgsave.in_progress)),
         ("rdb_last_save_time", bgsave.last_save_time),
         ("rdb_last_bgsave_status", "ok" if bgsave.last_ok else "err"),
+        ("rdb_last_bgsave_time_sec", -1),
+        ("rdb_current_bgsave_time_sec", -1),
+        *((name, 0) for name in ("rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
+                                 "rdb_last_load_keys_loaded", "aof_enabled", "aof_rewrite_in_progress",
+                                 "aof_rewrite_scheduled")),
+        ("aof_last_rewrite_time_sec", -1),
+        ("aof_current_rewrite_time_sec", -1),
+        ("aof_last_bgrewrite_status", "ok"),
+        ("aof_rewrites", 0),
+        ("aof_rewrites_consecutive_failures", 0),
+        ("aof_last_write_status", "ok"),
+        *((name, 0) for name in ("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size")),
         ("bgsave_lock_scope", server.engine.lock_scope),
         ("bgsave_lock_hold_p99_us", int(p99 * 1_000_000)),
         ("bgsave_offset_mismatches", bgsave.mismatches),
@@ -111,12 +200,30 @@ def _stats(server: "Server") -> Fields:
         ("instantaneous_ops_per_sec", stats.ops_per_sec()),
         ("total_net_input_bytes", stats.net_input_bytes),
         ("total_net_output_bytes", stats.net_output_bytes),
+        ("total_net_repl_input_bytes", 0),
+        ("total_net_repl_output_bytes", 0),
         ("instantaneous_input_kbps", f"{stats.input_kbps():.2f}"),
         ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
+        ("instantaneous_input_repl_kbps", "0.00"),
+        ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", stats.rejected_connections),
+        *((name, 0) for name in ("sync_full", "sync_partial_ok", "sync_partial_err")),
         ("expired_keys", stats.expired_keys),
+        ("expired_stale_perc", "0.00"),
+        *((name, 0) for name in ("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
+                                 "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
+                                 "keyspace_hits", "keyspace_misses")),
         ("pubsub_channels", len(server.pubsub.channels)),
         ("pubsub_patterns", len(server.pubsub.patterns)),
+        *((name, 0) for name in ("pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
+                                 "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+                                 "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
+                                 "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
+                                 "tracking_total_prefixes", "unexpected_error_replies")),
+        ("total_error_replies", stats.total_error_replies),
+        *((name, 0) for name in ("dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
+                                 "io_threaded_reads_processed", "io_threaded_writes_processed",
+                                 "reply_buffer_shrinks", "reply_buffer_expands")),
         ("is_bgsaving", "Yes" if server.bgsave.in_progress else "No"),
     ]
 
@@ -159,7 +266,10 @@ def _master_fields(server: "Server", offset: int) -> Fields:
         state = "online" if session.streams else "wait_bgsave"
         fields.append((f"slave{number}", f"ip={session.host},port={session.port},conn_fd={session.client.id},"
                                          f"lag=({lag}),state={state},offset={acked}"))
-    fields += [("master_replid", server.replication_id), ("master_repl_offset", offset)]
+    fields += [("master_failover_state", "no-failover"), ("master_replid", server.replication_id),
+               ("master_replid2", "0" * 40), ("master_repl_offset", offset), ("second_repl_offset", -1),
+               ("repl_backlog_active", 0), ("repl_backlog_size", server.config.get_int("repl-backlog-size")),
+               ("repl_backlog_first_byte_offset", 0), ("repl_backlog_histlen", 0)]
     return fields
 
 
@@ -200,19 +310,62 @@ def _slave_fields(server: "Server", replica) -> Fields:
 def _cpu(server: "Server") -> Fields:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main = _main_thread_usage()
     return [
         ("used_cpu_sys", f"{usage.ru_stime:.6f}"),
         ("used_cpu_user", f"{usage.ru_utime:.6f}"),
         ("used_cpu_sys_children", f"{children.ru_stime:.6f}"),
         ("used_cpu_user_children", f"{children.ru_utime:.6f}"),
+        ("used_cpu_sys_main_thread", f"{main.ru_stime:.6f}"),
+        ("used_cpu_user_main_thread", f"{main.ru_utime:.6f}"),
     ]
+
+
+def _main_thread_usage() -> resource.struct_rusage:
+    """The CPU of the thread running INFO: the server's event loop (Linux; the process' elsewhere)."""
+    return resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
+
+
+def _modules(server: "Server") -> Fields:
+    return []  # no modules are loaded (MODULE LOAD is not supported)
 
 
 def _commandstats(server: "Server") -> Fields:
-    return [
-        (f"cmdstat_{spec.full_name}", f"calls={spec.calls},failed_calls={spec.failed_calls}")
-        for spec in TABLE.all_specs() if spec.calls or spec.failed_calls
-    ]
+    fields: Fields = []
+    for spec in TABLE.all_specs():
+        times = server.stats.commands.get(spec.full_name)
+        rejected = times.rejected_calls if times else 0
+        if spec.calls or spec.failed_calls or rejected:
+            usec = times.usec if times else 0
+            per_call = usec / spec.calls if spec.calls else 0.0
+            fields.append((f"cmdstat_{spec.full_name}",
+                           f"calls={spec.calls},usec={usec},usec_per_call={per_call:.2f},"
+                           f"rejected_calls={rejected},failed_calls={spec.failed_calls}"))
+    return fields
+
+
+def _errorstats(server: "Server") -> Fields:
+    return [(f"errorstat_{name}", f"count={count}") for name, count in sorted(server.stats.errors.items())]
+
+
+def _latencystats(server: "Server") -> Fields:
+    """Per command, the configured percentiles of its call durations in microseconds."""
+    percentiles = server.config["latency-tracking-info-percentiles"]
+    if not server.config["latency-tracking"]:
+        return []
+    fields: Fields = []
+    for spec in TABLE.all_specs():
+        times = server.stats.commands.get(spec.full_name)
+        if times is None or not times.histogram.total:
+            continue
+        values = ",".join(f"p{percent:g}={times.histogram.percentile(percent) / 1000:.3f}"
+                          for percent in percentiles)  # type: ignore[attr-defined]
+        fields.append((f"latency_percentiles_usec_{spec.full_name}", values))
+    return fields
+
+
+def _cluster(server: "Server") -> Fields:
+    return [("cluster_enabled", 0)]
 
 
 def _keyspace(server: "Server") -> Fields:
@@ -244,27 +397,36 @@ SECTIONS: dict[str, Callable[["Server"], Fields]] = {
     "stats": _stats,
     "replication": _replication,
     "cpu": _cpu,
+    "modules": _modules,
     "commandstats": _commandstats,
+    "errorstats": _errorstats,
+    "latencystats": _latencystats,
+    "cluster": _cluster,
     "keyspace": _keyspace,
     "data": _data,
 }
-DEFAULT = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace")
+#: Redis 7.0's default sections (INFO, INFO default); ``all`` and ``everything`` are every one.
+DEFAULT = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats",
+           "cluster", "keyspace")
+_HEADERS = {"cpu": "CPU"}
 
 
 def render(server: "Server", names: list[str]) -> bytes:
-    """INFO's bulk reply for the requested sections (``default``, ``all``, ``everything``...)."""
-    wanted: list[str] = []
+    """INFO's bulk reply for the requested sections (``default``, ``all``, ``everything``,
+    any number of section names: Redis 7.0 prints them in its own order, whatever the order
+    asked, and ignores the names it does not know)."""
+    wanted: set[str] = set()
     for name in names or ["default"]:
         name = name.lower()
         if name == "default":
-            wanted.extend(DEFAULT)
+            wanted.update(DEFAULT)
         elif name in ("all", "everything"):
-            wanted.extend(SECTIONS)
+            wanted.update(SECTIONS)
         elif name in SECTIONS:
-            wanted.append(name)
+            wanted.add(name)
     blocks = []
-    for name in dict.fromkeys(wanted):
-        lines = [f"# {name.capitalize() if name != 'cpu' else 'CPU'}"]
+    for name in (section for section in SECTIONS if section in wanted):
+        lines = [f"# {_HEADERS.get(name, name.capitalize())}"]
         lines.extend(f"{key}:{value}" for key, value in SECTIONS[name](server))
         blocks.append("\r\n".join(lines) + "\r\n")
     return "\r\n".join(blocks).encode()

@@ -1,6 +1,7 @@
 """Server configuration: the option table, pika.conf / redis.conf parsing and CONFIG REWRITE."""
 
-from .options import OPTIONS, ConfigError, Option, parse_memory
+from .kinds import ConfigError, Option, parse_memory
+from .options import OPTIONS
 from .store import Config
 
 __all__ = ["OPTIONS", "Config", "ConfigError", "Option", "parse_memory"]

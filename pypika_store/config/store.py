@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterable
 
-from .options import OPTIONS, ConfigError, Option
+from .kinds import ConfigError, Option
+from .options import OPTIONS
 
 PIKA_DIALECT = "pika"
 REDIS_DIALECT = "redis"
@@ -98,7 +99,7 @@ class Config:
             self.unknown_keys.append(key)
             return
         try:
-            self._values[option.name] = option.convert(value)
+            self._values[option.name] = self._converted(option, value)
         except ConfigError as exc:
             raise ConfigError(f"'{key}': {exc}") from None
 
@@ -118,17 +119,34 @@ class Config:
         option = OPTIONS[name]
         return option.format(self._values[option.name])
 
-    def set(self, name: str, text: str) -> Option:
-        """CONFIG SET one option; raises KeyError for unknown names, ConfigError for bad values."""
+    def check(self, name: str, text: str) -> object:
+        """The value CONFIG SET ``name`` ``text`` would set (KeyError: unknown option;
+        ConfigError: immutable, protected or a bad value)."""
         option = OPTIONS[name.lower()]
-        if not option.mutable:
-            raise ConfigError("can't set immutable config")
-        self._values[option.name] = option.convert(text)
+        if option.refusal is not None:
+            raise ConfigError(option.refusal)
+        return self._converted(option, text)
+
+    def _converted(self, option: Option, text: str) -> object:
+        value = option.convert(text)
+        return option.merge(self._values[option.name], value) if option.merge else value
+
+    def set(self, name: str, text: str) -> Option:
+        """Set one option, immutable ones included (the server's own changes: SLAVEOF records
+        its master; CONFIG SET calls :meth:`check` first). KeyError, ConfigError as check."""
+        option = OPTIONS[name.lower()]
+        self._values[option.name] = self._converted(option, text)
         return option
 
     def names(self) -> list[str]:
-        """Canonical option names (CONFIG GET matches patterns against these)."""
+        """Canonical option names (CONFIG REWRITE writes these)."""
         return sorted({option.name for option in OPTIONS.values()})
+
+    @staticmethod
+    def visible_names() -> list[str]:
+        """Every name CONFIG GET matches patterns against: canonical names and aliases, as
+        Redis 7.0 lists both (``hash-max-ziplist-entries`` and ``hash-max-listpack-entries``)."""
+        return sorted(OPTIONS)
 
     # -- CONFIG REWRITE --------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..encoding_limits import EncodingLimits
 from ..object_ids import ObjectIdCounter
 from ..turn import Turn
 from .collection import CollectionStore, KeyRecords
@@ -14,6 +15,8 @@ from .zsets import ZsetStore
 STORE_CLASSES: tuple[type[CollectionStore], ...] = (HashStore, ListStore, SetStore, ZsetStore, StreamStore)
 
 
-def make_stores(keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> dict[int, CollectionStore]:
-    """One store per collection type for a logical DB, by meta record tag."""
-    return {cls.tag: cls(keyspace, turn, object_ids) for cls in STORE_CLASSES}
+def make_stores(keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter,
+                limits: EncodingLimits) -> dict[int, CollectionStore]:
+    """One store per collection type for a logical DB, by meta record tag; each reads its
+    compact-encoding limit from the engine's ``limits``."""
+    return {cls.tag: cls(keyspace, turn, object_ids, limits.by_tag.get(cls.tag)) for cls in STORE_CLASSES}

@@ -16,6 +16,7 @@ import random
 import struct
 from typing import Iterator, Protocol
 
+from ..encoding_limits import CompactLimit
 from ..errors import WrongTypeError, member_too_long, too_many_random_picks
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
@@ -97,15 +98,15 @@ class CollectionStore:
     #: Whether a collection with no members stays (a stream does; the others vanish).
     keeps_empty = False
 
-    #: OBJECT ENCODING: Redis 7.0's compact encoding (None: it has none for the type), the
-    #: encoding past its limits, and the limits (entries, bytes per element).
+    #: OBJECT ENCODING: Redis 7.0's compact encoding (None: it has none for the type) and the
+    #: encoding past its limits (``compact_limit``, the configured ones: CONFIG SET changes them).
     compact_encoding: str | None = "listpack"
     large_encoding = "hashtable"
-    compact_entries = 128
-    compact_bytes = 64
 
-    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
+    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter,
+                 compact_limit: CompactLimit | None = None) -> None:
         self.keyspace = keyspace
+        self.compact_limit = compact_limit
         #: The DB's SELECT index, which every change this store notes carries.
         self._db = keyspace.index
         self._turn = turn
@@ -285,11 +286,13 @@ class CollectionStore:
     # -- OBJECT ENCODING ---------------------------------------------------------------------
 
     def redis_encoding(self, collection: Collection) -> str:
-        """The encoding Redis would report for this value (OBJECT ENCODING), from the same
-        limits Redis applies at write time (its default configuration)."""
-        if self.compact_encoding is None or collection.count > self.compact_entries:
+        """The encoding Redis would report for this value (OBJECT ENCODING), from the limits
+        Redis applies at write time (as configured now)."""
+        limit = self.compact_limit
+        if self.compact_encoding is None or limit is None or collection.count > limit.entries:
             return self.large_encoding
-        if any(len(element) > self.compact_bytes for element in self.encoded_elements(collection)):
+        if limit.element_bytes is not None and any(
+                len(element) > limit.element_bytes for element in self.encoded_elements(collection)):
             return self.large_encoding
         return self.compact_encoding
 

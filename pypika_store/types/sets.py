@@ -12,10 +12,10 @@ class SetStore(CollectionStore):
     tag = TAG_SET
     #: Redis 7.0 keeps small sets of integers as an intset (set-max-intset-entries).
     compact_encoding = "intset"
-    compact_entries = 512
 
     def redis_encoding(self, collection: Collection) -> str:
-        if collection.count > self.compact_entries:
+        limit = self.compact_limit
+        if limit is None or collection.count > limit.entries:
             return self.large_encoding
         for member, _ in self.iter_members(collection):
             if not is_long_long(member):

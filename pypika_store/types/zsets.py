@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
+from ..encoding_limits import CompactLimit
 from ..errors import ScoreNaNError, member_too_long
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
@@ -101,8 +102,9 @@ class ZsetStore(CollectionStore):
     tag = TAG_ZSET
     large_encoding = "skiplist"
 
-    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter) -> None:
-        super().__init__(keyspace, turn, object_ids)
+    def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter,
+                 compact_limit: CompactLimit | None = None) -> None:
+        super().__init__(keyspace, turn, object_ids, compact_limit)
         self._caches: OrderedDict[int, SortedList] = OrderedDict()
         self._cached_entries = 0
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from pypika_store.config import OPTIONS, ConfigError
+from pypika_store.config.effects import ENCODING_OPTIONS, apply_encoding_limits
 from pypika_store.errors import (
     NoConfigFileError,
-    WrongArityError,
+    SyntaxErrorReply,
     config_rewrite_failed,
     config_set_failed,
     unknown_config_option,
@@ -25,14 +26,23 @@ container("config", arity=-2, flags="", group="server")
 @command("config|get", arity=-3, flags="admin noscript loading stale", group="server",
          help=("GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values."))
 def config_get(client: Client, argv: list[bytes]) -> object:
-    """Get the values of configuration parameters matching glob patterns."""
+    """Get the values of configuration parameters matching glob patterns.
+
+    As in Redis 7.0, a name without glob characters is looked up as written (and answered
+    under that spelling); a pattern matches every name, aliases included."""
     config = client.server.config
-    matchers = [compile_glob(pattern, nocase=True) for pattern in argv[2:]]
-    return Map(
-        (name.encode(), config.formatted(name).encode())
-        for name in config.names()
-        if any(matches(name.encode()) for matches in matchers)
-    )
+    found: dict[bytes, str] = {}
+    for pattern in argv[2:]:
+        if not any(char in pattern for char in b"*?["):
+            name = pattern.decode("utf-8", "replace")
+            if name.lower() in OPTIONS and pattern.lower() not in found:
+                found.setdefault(pattern, name.lower())
+            continue
+        matches = compile_glob(pattern, nocase=True)
+        for name in config.visible_names():
+            if matches(name.encode()):
+                found.setdefault(name.encode(), name)
+    return Map((key, config.formatted(name).encode()) for key, name in found.items())
 
 
 def _apply_side_effects(client: Client, name: str) -> None:
@@ -44,34 +54,41 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
     elif name == "slotmigrate":
         client.server.slots.apply_setting()
+    elif name in ENCODING_OPTIONS:
+        apply_encoding_limits(config, client.server.engine.encoding_limits)
 
 
 @command("config|set", arity=-4, flags="admin noscript loading stale", group="server",
          help=("SET <directive> <value>", "    Set the configuration <directive> to <value>."))
 def config_set(client: Client, argv: list[bytes]) -> object:
-    """Set configuration parameters (all or none)."""
+    """Set configuration parameters (all or none).
+
+    Redis 7.0's order of checks: every name first (unknown, immutable or protected, given
+    twice: the first such error, quoting the name as written), then every value (the first
+    bad one, quoting the option's name); only when all pass is any of them set."""
     if len(argv) % 2:
-        raise WrongArityError("config|set")
+        raise SyntaxErrorReply()
     config = client.server.config
-    pairs = [(name.decode("utf-8", "replace").lower(), value.decode("utf-8", "surrogateescape"))
+    pairs = [(name.decode("utf-8", "replace"), value.decode("utf-8", "surrogateescape"))
              for name, value in zip(argv[2::2], argv[3::2])]
     seen: set[str] = set()
-    for name, value in pairs:
-        option = OPTIONS.get(name)
+    for name, _value in pairs:
+        option = OPTIONS.get(name.lower())
         if option is None:
             raise unknown_config_option(name)
-        if option.name in seen:
+        if option.refusal is not None:
+            raise config_set_failed(name, option.refusal)
+        if name.lower() in seen:
             raise config_set_failed(name, "duplicate parameter")
-        seen.add(option.name)
-        if not option.mutable:
-            raise config_set_failed(name, "can't set immutable config")
+        seen.add(name.lower())
+    for name, value in pairs:
         try:
-            option.convert(value)
+            config.check(name, value)
         except ConfigError as exc:
-            raise config_set_failed(name, str(exc)) from None
+            raise config_set_failed(name.lower(), str(exc)) from None
     for name, value in pairs:
         config.set(name, value)
-        _apply_side_effects(client, OPTIONS[name].name)
+        _apply_side_effects(client, OPTIONS[name.lower()].name)
     return OK
 
 

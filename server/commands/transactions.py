@@ -57,11 +57,14 @@ def refuse(client: Client, error: CommandError, spec: CommandSpec | None = None)
     """The reply to a command refused before it ran. In MULTI that makes EXEC abort; EXEC
     refused (``spec``, when the refusal may concern EXEC) ends the transaction and gives the
     reason (Redis' execCommandAbort), in or out of MULTI."""
+    if spec is not None:
+        client.server.stats.record_rejection(spec.full_name)
     if spec is not None and spec.full_name == "exec":
         end_transaction(client)
-        return error_line(exec_refused(error).message)
-    if client.transaction is not None:
+        error = exec_refused(error)
+    elif client.transaction is not None:
         client.transaction.failed = True
+    client.server.stats.error_replied(error.message)
     return error_line(error.message)
 
 

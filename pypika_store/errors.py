@@ -675,3 +675,12 @@ class CorruptedHLLError(CommandError):
     def __init__(self, partial_value: bytes | None = None) -> None:
         super().__init__()
         self.partial_value = partial_value
+
+
+# -- introspection, SWAPDB, DEBUG, Pika's server commands (issue #11) ---
+
+
+class InvalidKeyArgumentsError(CommandError):
+    """COMMAND GETKEYS of a call whose keys cannot be told (a bad numkeys, a missing STREAMS)."""
+
+    message = "ERR Invalid arguments specified for command"

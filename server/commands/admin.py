@@ -21,7 +21,7 @@ def _flush_mode(argv: list[bytes]) -> None:
     args.expect_end()
 
 
-@command("flushdb", arity=-1, flags="write", group="server")
+@command("flushdb", arity=-1, flags="write", group="server", acl="keyspace dangerous")
 def flushdb(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from the current database."""
     _flush_mode(argv)
@@ -29,7 +29,7 @@ def flushdb(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("flushall", arity=-1, flags="write", group="server")
+@command("flushall", arity=-1, flags="write", group="server", acl="keyspace dangerous")
 def flushall(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from all databases."""
     _flush_mode(argv)
@@ -38,7 +38,7 @@ def flushall(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("dbsize", arity=1, flags="readonly fast", group="server")
+@command("dbsize", arity=1, flags="readonly fast", group="server", acl="keyspace")
 def dbsize(client: Client, argv: list[bytes]) -> object:
     """Return the number of keys in the selected database."""
     return client.keyspace.size()
@@ -64,7 +64,7 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
     return NO_REPLY
 
 
-@command("info", arity=-1, flags="loading stale", group="server")
+@command("info", arity=-1, flags="loading stale", group="server", acl="dangerous")
 def info(client: Client, argv: list[bytes]) -> object:
     """Get information and statistics about the server."""
     return render(client.server, [arg.decode("utf-8", "replace") for arg in argv[1:]])

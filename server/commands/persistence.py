@@ -25,7 +25,7 @@ def save(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("lastsave", arity=1, flags="loading stale fast", group="server")
+@command("lastsave", arity=1, flags="loading stale fast", group="server", acl="admin dangerous")
 def lastsave(client: Client, argv: list[bytes]) -> object:
     """The unix time of the last successful save."""
     return client.server.bgsave.last_save_time

@@ -47,7 +47,7 @@ from pypika_store.types.streams import (
 
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, container, help_reply
+from ..registry import after_keyword, command, container, help_reply
 from ..resp.replies import NULL_ARRAY, OK, Map
 from ..arguments import Arguments, c_string, parse_int
 
@@ -340,7 +340,8 @@ def _entries_after(streams: StreamStore, key: bytes, after: StreamId, count: int
     return streams.range(collection, start, MAX_ID, count)
 
 
-@command("xread", arity=-4, flags="readonly blocking movablekeys", group="stream")
+@command("xread", arity=-4, flags="readonly blocking", keys=(after_keyword("STREAMS", "RO access", limit=2),),
+         group="stream")
 def xread(client: Client, argv: list[bytes]) -> object:
     """Read entries newer than the given IDs from one or more streams; BLOCK waits for some.
 

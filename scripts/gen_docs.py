@@ -40,8 +40,52 @@ publish subscribe unsubscribe psubscribe punsubscribe pubsub multi exec discard 
 xadd xlen xread xrange xrevrange xtrim xdel xinfo
 """.split())
 
-#: Commands the open issues will add, by issue number.
-PLANNED: dict[int, str] = {}
+#: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
+PLANNED: dict[str, str] = {
+    "11 (Redis' data commands, in progress)": "lmpop blmpop zmpop bzmpop lcs bitfield bitfield_ro sort sort_ro swapdb",
+    "11 (server and connection commands, in progress)": """client|pause client|unpause client|reply
+        client|no-evict client|unblock client|getredir client|trackinginfo reset lolwut failover monitor
+        slowlog slowlog|get slowlog|len slowlog|reset slowlog|help latency latency|latest latency|history
+        latency|reset latency|doctor latency|graph latency|histogram latency|help memory memory|usage
+        memory|stats memory|doctor memory|malloc-stats memory|purge memory|help pfselftest""",
+    "11 (Pika's commands, in progress)": """slotshashkey slotsinfo slotsscan slotsdel slotsmgrtslot slotsmgrtone
+        slotsmgrttagslot slotsmgrttagone slotsmgrttagslot-async slotsmgrt-async-status slotsmgrt-async-cancel
+        slotsmgrt-exec-wrapper slotsreload slotsreloadoff slotscleanup slotscleanupoff compact compactrange
+        clearreplicationid diskrecovery cache clearcache scanx hscanx""",
+    "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
+        xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
+        xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
+        pubsub|shardnumsub""",
+    "13 (scripting and functions)": """eval eval_ro evalsha evalsha_ro script script|debug script|exists
+        script|flush script|help script|kill script|load fcall fcall_ro function function|delete function|dump
+        function|flush function|help function|kill function|list function|load function|restore
+        function|stats""",
+    "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
+        acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
+    "17 (sharding)": """cluster cluster|addslots cluster|addslotsrange cluster|bumpepoch
+        cluster|count-failure-reports cluster|countkeysinslot cluster|delslots cluster|delslotsrange
+        cluster|failover cluster|flushslots cluster|forget cluster|getkeysinslot cluster|help cluster|info
+        cluster|keyslot cluster|links cluster|meet cluster|myid cluster|nodes cluster|replicas cluster|replicate
+        cluster|reset cluster|saveconfig cluster|set-config-epoch cluster|setslot cluster|shards cluster|slaves
+        cluster|slots asking readonly readwrite migrate restore-asking""",
+}
+
+#: Commands that will not exist here, and why.
+NEVER = {
+    "module": "Loads C modules into redis-server's address space: impossible in a Python server.",
+    "bgrewriteaof": "There is no AOF: every write is in LMDB and Pika's binlog (docs/binlog-format.md) is the log.",
+    "psync": "Redis' replication handshake; our slaves speak Pika's protocol (PIKAREPL, docs/replication-protocol.md).",
+    "sync": "As PSYNC.",
+    "replconf": "As PSYNC.",
+    "dbslaveof": "Pika 3's per-DB SLAVEOF; Pika 4.0 and we replicate the whole node (SLAVEOF).",
+    "delbackup": "Pika's dump-folder cleanup; BGSAVE here keeps one snapshot (docs/snapshot-format.md).",
+    "disablewal": "RocksDB's write-ahead log switch; LMDB has no WAL to disable.",
+    "padding": "Pika's internal binlog filler, never sent by clients.",
+    "scandb": "Pika's background key statistics for RocksDB; INFO keyspace is always exact here.",
+    "delvx": "Pika's DELVX (delete if value matches) was never released in Pika 4.0's table.",
+}
+for name in ("module|help", "module|list", "module|load", "module|loadex", "module|unload"):
+    NEVER[name] = "As MODULE."
 
 #: Where pypika-store deliberately differs from Redis (and why).
 NOTES = {
@@ -51,7 +95,8 @@ NOTES = {
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
     "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
-    "command": "COMMAND DOCS gives summary and group only.",
+    "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
+    "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
     "info": "Redis' sections plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
     "config": "Pika and Redis option names; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
@@ -90,6 +135,13 @@ NOTES = {
 }
 
 
+#: Commands implemented in part: what is missing.
+PARTIAL = {
+    "command|info": "Key-spec flags are derived from the command's flags (RO/access, RW/access/update) where a "
+                    "module declares only (first, last, step); no tips (cluster request policies).",
+}
+
+
 def our_commands() -> dict[str, str]:
     """Registered command names (containers' subcommands as parent|sub) and their groups."""
     sys.path.insert(0, ROOT)
@@ -104,11 +156,27 @@ def redis_commands() -> set[str]:
         return {line.strip() for line in handle if line.strip()}
 
 
+def planned_commands() -> dict[str, str]:
+    """Each planned command's issue."""
+    return {name: issue for issue, names in PLANNED.items() for name in names.split()}
+
+
+def status_of(name: str, ours: dict[str, str], planned: dict[str, str]) -> tuple[str, str]:
+    """A command's status here (yes / partial / no) and the reason shown with it."""
+    if name in ours:
+        return ("partial" if name in PARTIAL else "yes"), PARTIAL.get(name, NOTES.get(name, ""))
+    if name in planned:
+        return "no", f"#{planned[name]}"
+    if name in NEVER:
+        return "no", NEVER[name]
+    raise ValueError(f"{name}: neither implemented, planned nor refused (add it to PLANNED or NEVER)")
+
+
 def compatibility_table() -> str:
     ours = our_commands()
     redis = redis_commands()
-    planned = {name: issue for issue, names in PLANNED.items() for name in names.split()}
-    names = sorted(set(ours) | PIKA_COMMANDS | set(planned))
+    planned = planned_commands()
+    names = sorted(set(ours) | PIKA_COMMANDS | redis)
     lines = [
         "# Command compatibility",
         "",
@@ -117,7 +185,8 @@ def compatibility_table() -> str:
         "Pika: 4.0's command table. Differential tests compare every implemented command's replies,",
         "errors included, with a real redis-server.",
         "",
-        f"Implemented: {len(ours)} commands and subcommands.",
+        f"Implemented: {len(ours)} commands and subcommands. A command marked no names the open issue",
+        "that will add it, or says why it cannot exist here; partial says what is missing.",
         "",
         "| command | Redis 7.0 | Pika 4.0 | pypika-store | notes |",
         "|---|:-:|:-:|:-:|---|",
@@ -125,9 +194,9 @@ def compatibility_table() -> str:
     for name in names:
         top = name.split("|")[0]
         in_pika = "yes" if top in PIKA_COMMANDS else "no"
-        status = "yes" if name in ours else (f"planned (#{planned[name]})" if name in planned else "no")
+        status, reason = status_of(name, ours, planned)
         shown = name.replace("|", "\\|")
-        lines.append(f"| {shown} | {'yes' if name in redis else 'no'} | {in_pika} | {status} | {NOTES.get(name, '')} |")
+        lines.append(f"| {shown} | {'yes' if name in redis else 'no'} | {in_pika} | {status} | {reason} |")
     return "\n".join(lines) + "\n"
 
 

@@ -684,3 +684,10 @@ class InvalidKeyArgumentsError(CommandError):
     """COMMAND GETKEYS of a call whose keys cannot be told (a bad numkeys, a missing STREAMS)."""
 
     message = "ERR Invalid arguments specified for command"
+
+
+class ClusterDisabledError(CommandError):
+    """CLUSTER, READONLY, READWRITE, ASKING: pypika-store is a standalone node, as a Redis
+    started without cluster-enabled."""
+
+    message = "ERR This instance has cluster support disabled"

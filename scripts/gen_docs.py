@@ -62,12 +62,7 @@ PLANNED: dict[str, str] = {
         function|stats""",
     "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
         acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
-    "17 (sharding)": """cluster cluster|addslots cluster|addslotsrange cluster|bumpepoch
-        cluster|count-failure-reports cluster|countkeysinslot cluster|delslots cluster|delslotsrange
-        cluster|failover cluster|flushslots cluster|forget cluster|getkeysinslot cluster|help cluster|info
-        cluster|keyslot cluster|links cluster|meet cluster|myid cluster|nodes cluster|replicas cluster|replicate
-        cluster|reset cluster|saveconfig cluster|set-config-epoch cluster|setslot cluster|shards cluster|slaves
-        cluster|slots asking readonly readwrite migrate restore-asking""",
+    "17 (sharding)": "migrate restore-asking",
 }
 
 #: Commands that will not exist here, and why.
@@ -140,6 +135,12 @@ PARTIAL = {
     "command|info": "Key-spec flags are derived from the command's flags (RO/access, RW/access/update) where a "
                     "module declares only (first, last, step); no tips (cluster request policies).",
 }
+
+
+#: Cluster commands are answered as a redis-server without cluster support answers them.
+_CLUSTER_DISABLED = ("Answers as a Redis without cluster-enabled: \"This instance has cluster support disabled\" "
+                     "(sharding is #17's, behind a proxy).")
+PARTIAL.update({name: _CLUSTER_DISABLED for name in ("cluster", "readonly", "readwrite", "asking")})
 
 
 def our_commands() -> dict[str, str]:

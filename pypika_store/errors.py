@@ -691,3 +691,26 @@ class ClusterDisabledError(CommandError):
     started without cluster-enabled."""
 
     message = "ERR This instance has cluster support disabled"
+
+
+class WrongProtocolTypeError(CommandError):
+    """DEBUG PROTOCOL with a type it has no test value of."""
+
+    message = ("ERR Wrong protocol type name. Please use one of the following: "
+               "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+
+
+class Resp2NotSupportedError(CommandError):
+    """DEBUG PROTOCOL PUSH on a RESP2 connection."""
+
+    message = "ERR RESP2 is not supported by this command"
+
+
+class DebugReloadOptionError(CommandError):
+    message = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+
+
+class PackedThresholdError(CommandError):
+    """DEBUG QUICKLIST-PACKED-THRESHOLD with a size that is not a memory value up to 4 GB."""
+
+    message = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"

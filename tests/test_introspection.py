@@ -9,7 +9,7 @@ from pypika_store.server.commands.introspection import acl_categories
 from pypika_store.server.registry import (TABLE, BeginIndex, CommandSpec, FindKeynum, FindRange, KeySpec,
                                           after_keyword, key_at, keynum, legacy_key_specs, legacy_range)
 
-from .support import RawConnection, encode_command
+from .raw_replies import RawReplies
 
 #: Commands whose whole COMMAND INFO entry (key specs and their flags included) is Redis'.
 SAME_INFO = ["get", "zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread",
@@ -93,28 +93,6 @@ def test_command_docs_gives_what_the_spec_declares(diff):
     assert b"command|count" in subcommands[::2]
     expected, actual = diff.both("COMMAND", "DOCS", "keys")
     assert dict(zip(actual[1][::2], actual[1][1::2]))[b"group"] == b"generic"
-
-
-class RawReplies(RawConnection):
-    """Replies as the bytes the server sent (RESP3 included), to compare encodings exactly."""
-
-    def raw_reply(self) -> bytes:
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind in b"$=":
-            size = int(rest)
-            while len(self._buffer) < size + 2:
-                self._fill()
-            body = bytes(self._buffer[:size + 2])
-            del self._buffer[:size + 2]
-            return line + b"\r\n" + body
-        elements = {b"*": 1, b"~": 1, b">": 1, b"%": 2, b"|": 2}.get(kind, 0)
-        count = elements * max(int(rest), 0) if elements else 0
-        return line + b"\r\n" + b"".join(self.raw_reply() for _ in range(count))
-
-    def call_raw(self, *args: str) -> bytes:
-        self.send_raw(encode_command(args))
-        return self.raw_reply()
 
 
 def test_command_info_and_getkeysandflags_in_resp3(real_redis, pika_server):

@@ -714,3 +714,18 @@ class PackedThresholdError(CommandError):
     """DEBUG QUICKLIST-PACKED-THRESHOLD with a size that is not a memory value up to 4 GB."""
 
     message = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+
+
+def invalid_db(name: bytes) -> CommandError:
+    """Pika's COMPACT / COMPACTRANGE naming a DB that does not exist."""
+    return CommandError(f"ERR invalid DB for '{name.decode('utf-8', 'replace')}'")
+
+
+class InsufficientDiskError(CommandError):
+    """Pika's DISKRECOVERY with less free disk than least-free-disk-resume-size."""
+
+    message = "ERR The available disk capacity is insufficient"
+
+
+class UnknownCacheSubcommandError(CommandError):
+    message = "ERR Unknown cache subcommand or wrong # of args."

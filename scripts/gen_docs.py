@@ -50,8 +50,7 @@ PLANNED: dict[str, str] = {
         memory|stats memory|doctor memory|malloc-stats memory|purge memory|help pfselftest""",
     "11 (Pika's commands, in progress)": """slotshashkey slotsinfo slotsscan slotsdel slotsmgrtslot slotsmgrtone
         slotsmgrttagslot slotsmgrttagone slotsmgrttagslot-async slotsmgrt-async-status slotsmgrt-async-cancel
-        slotsmgrt-exec-wrapper slotsreload slotsreloadoff slotscleanup slotscleanupoff compact compactrange
-        clearreplicationid diskrecovery cache clearcache scanx hscanx""",
+        slotsmgrt-exec-wrapper slotsreload slotsreloadoff slotscleanup slotscleanupoff""",
     "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
         xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
         xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
@@ -120,6 +119,14 @@ NOTES = {
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
     "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
     "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
+    "compact": "Pika's arguments and errors; accepted with nothing to do: LMDB updates its B+tree in place and reuses freed pages (no LSM tombstones to drop).",
+    "compactrange": "As COMPACT.",
+    "clearreplicationid": "Pika's: forgets the replication id (INFO shows it empty), so the next sync from a master is a full one.",
+    "diskrecovery": "Pika's free-disk check (256 MB, Pika's default least-free-disk-resume-size); LMDB has no stopped background work to resume.",
+    "cache": "Pika 4.0's cache layer does not exist here (LMDB reads are memory-mapped): CLEAR and DEL answer OK, RANDOMKEY nil.",
+    "clearcache": "OK at once: there is no cache layer.",
+    "scanx": "Pika's: `type start [MATCH p] [COUNT n]`; COUNT counts matching keys of the type, as Pika 4.0's storage.",
+    "hscanx": "Pika's: `key start_field [MATCH p] [COUNT n]`; COUNT counts every field scanned. A non-hash key gets WRONGTYPE (Pika 4.0 answers \"ERR OK\", a bug).",
     "pkpatternmatchdel": "Pika's: `pattern [max_count]` (1..100, default 100); replies the number deleted.",
     "slaveof": "Pika's `SLAVEOF host port [FORCE]`; accepted while the node has slaves (Pika refuses; Sentinel needs it).",
     "replicaof": "Same as SLAVEOF (Pika has no REPLICAOF).",

@@ -729,3 +729,11 @@ class InsufficientDiskError(CommandError):
 
 class UnknownCacheSubcommandError(CommandError):
     message = "ERR Unknown cache subcommand or wrong # of args."
+
+
+class InvalidFirstDbIndexError(CommandError):
+    message = "ERR invalid first DB index"
+
+
+class InvalidSecondDbIndexError(CommandError):
+    message = "ERR invalid second DB index"

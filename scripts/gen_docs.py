@@ -42,7 +42,7 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "11 (Redis' data commands, in progress)": "lmpop blmpop zmpop bzmpop lcs bitfield bitfield_ro sort sort_ro swapdb",
+    "11 (Redis' data commands, in progress)": "lmpop blmpop zmpop bzmpop lcs bitfield bitfield_ro sort sort_ro",
     "11 (server and connection commands, in progress)": """client|pause client|unpause client|reply
         client|no-evict client|unblock client|getredir client|trackinginfo reset lolwut failover monitor
         slowlog slowlog|get slowlog|len slowlog|reset slowlog|help latency latency|latest latency|history
@@ -127,6 +127,7 @@ NOTES = {
     "clearcache": "OK at once: there is no cache layer.",
     "scanx": "Pika's: `type start [MATCH p] [COUNT n]`; COUNT counts matching keys of the type, as Pika 4.0's storage.",
     "hscanx": "Pika's: `key start_field [MATCH p] [COUNT n]`; COUNT counts every field scanned. A non-hash key gets WRONGTYPE (Pika 4.0 answers \"ERR OK\", a bug).",
+    "swapdb": "Copies both DBs in one transaction (O(N), Redis swaps pointers); logged in each DB's binlog as a flushdb and the keys it then holds (docs/architecture.md, What is logged).",
     "pkpatternmatchdel": "Pika's: `pattern [max_count]` (1..100, default 100); replies the number deleted.",
     "slaveof": "Pika's `SLAVEOF host port [FORCE]`; accepted while the node has slaves (Pika refuses; Sentinel needs it).",
     "replicaof": "Same as SLAVEOF (Pika has no REPLICAOF).",

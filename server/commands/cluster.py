@@ -35,7 +35,7 @@ def cluster_disabled(client: Client, argv: list[bytes]) -> object:
 container("cluster", arity=-2, group="cluster", summary="A container for Redis Cluster commands.")
 for _name, (_arity, _flags) in _SUBCOMMANDS.items():
     command(f"cluster|{_name}", arity=_arity, flags=_flags, group="cluster",
-            summary="Redis Cluster command: this server has no cluster support (as cluster-enabled no).")(cluster_disabled)
+            summary="Redis Cluster command: no cluster support here (as cluster-enabled no).")(cluster_disabled)
 
 for _name, _flags in (("readonly", "loading stale fast"), ("readwrite", "loading stale fast"), ("asking", "fast")):
     command(_name, arity=1, flags=_flags, group="cluster", acl="connection",

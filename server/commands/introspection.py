@@ -151,9 +151,12 @@ def command_count(client: Client, argv: list[bytes]) -> object:
     return len(TABLE)
 
 
-@command("command|getkeys", arity=-4, flags=_FLAGS, group="server", acl=_ACL, since="2.8.13",
-         complexity="O(N) where N is the number of arguments to the command",
-         arguments=(Arg("command", "string"), Arg("arg", "string", optional=True, multiple=True)),
+#: COMMAND DOCS of GETKEYS and GETKEYSANDFLAGS.
+_GETKEYS_DOCS: dict = {"complexity": "O(N) where N is the number of arguments to the command",
+                       "arguments": (Arg("command", "string"), Arg("arg", "string", optional=True, multiple=True))}
+
+
+@command("command|getkeys", arity=-4, flags=_FLAGS, group="server", acl=_ACL, since="2.8.13", **_GETKEYS_DOCS,
          help=("GETKEYS <full-command>", "    Return the keys from a full Redis command."))
 def command_getkeys(client: Client, argv: list[bytes]) -> object:
     """Extract keys given a full Redis command."""
@@ -161,9 +164,8 @@ def command_getkeys(client: Client, argv: list[bytes]) -> object:
 
 
 @command("command|getkeysandflags", arity=-4, flags=_FLAGS, group="server", acl=_ACL, since="7.0.0",
-         complexity="O(N) where N is the number of arguments to the command",
-         arguments=(Arg("command", "string"), Arg("arg", "string", optional=True, multiple=True)),
-         help=("GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command."))
+         **_GETKEYS_DOCS, help=("GETKEYSANDFLAGS <full-command>",
+                                "    Return the keys and the access flags from a full Redis command."))
 def command_getkeysandflags(client: Client, argv: list[bytes]) -> object:
     """Extract keys and access flags given a full Redis command."""
     return _call_keys(argv[2:], with_flags=True)

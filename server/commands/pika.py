@@ -5,7 +5,7 @@ gives them)."""
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pypika_store.errors import InvalidRangeError, NotIntegerError, SyntaxErrorReply, WrongTypeError, invalid_db_type
 from pypika_store.storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STRING, TAG_ZSET
@@ -21,23 +21,35 @@ _TYPES = {b"string_with_value": (TAG_STRING, True), b"string": (TAG_STRING, Fals
 BATCH_DELETE_LIMIT = 100
 
 
+def _pattern_and_count(argv: list[bytes], start: int, count_word: bytes, count: int,
+                       count_ok: Callable[[int], bool]) -> tuple[bytes, int]:
+    """Pika's ``[MATCH pattern] [<count_word> n]`` options from ``argv[start]`` (repeatable,
+    the last wins; ``count`` without one): a count ``count_ok`` refuses is "not an
+    integer", as Pika answers it."""
+    pattern = b"*"
+    args = Arguments(argv, start)
+    while args:
+        option = args.keyword()
+        if option not in (b"MATCH", count_word) or not args:
+            raise SyntaxErrorReply()
+        if option == b"MATCH":
+            pattern = args.take()
+            continue
+        count = args.take_int()
+        if not count_ok(count):
+            raise NotIntegerError()
+    return pattern, count
+
+
+def _positive(count: int) -> bool:
+    return count > 0
+
+
 class _RangeOptions:
     """``[MATCH pattern] [LIMIT n]`` after the range (LIMIT defaults to 10)."""
 
     def __init__(self, argv: list[bytes]) -> None:
-        self.pattern = b"*"
-        self.limit = 10
-        args = Arguments(argv, 4)
-        while args:
-            option = args.keyword()
-            if option not in (b"MATCH", b"LIMIT") or not args:
-                raise SyntaxErrorReply()
-            if option == b"MATCH":
-                self.pattern = args.take()
-            else:
-                self.limit = args.take_int()
-                if self.limit <= 0:
-                    raise NotIntegerError()
+        self.pattern, self.limit = _pattern_and_count(argv, 4, b"LIMIT", 10, _positive)
         self.matches = key_matcher(self.pattern)
 
     def match(self, name: bytes) -> bool:
@@ -157,26 +169,6 @@ _SCANX_TYPES = {name: tag for name, (tag, with_values) in _TYPES.items() if not 
 _SCANX_COUNT = 10
 
 
-def _scanx_options(argv: list[bytes], positive_count: bool) -> tuple[bytes, int]:
-    """``[MATCH pattern] [COUNT n]`` after the start (repeatable, the last wins). SCANX
-    refuses a COUNT below 1 as not an integer; HSCANX a negative one as a syntax error."""
-    pattern, count = b"*", _SCANX_COUNT
-    args = Arguments(argv, 3)
-    while args:
-        option = args.keyword()
-        if option not in (b"MATCH", b"COUNT") or not args:
-            raise SyntaxErrorReply()
-        if option == b"MATCH":
-            pattern = args.take()
-            continue
-        count = args.take_int()
-        if positive_count and count <= 0:
-            raise NotIntegerError()
-    if count < 0:
-        raise SyntaxErrorReply()
-    return pattern, count
-
-
 def _scan_from(items: Iterator[tuple[bytes, bytes]], pattern: bytes, count: int) -> tuple[bytes, list]:
     """Pika's HScanx: ``count`` fields from the start (matching or not), the matching ones
     kept, and the field after them as the next start (empty at the end)."""
@@ -205,7 +197,7 @@ def scanx(client: Client, argv: list[bytes]) -> object:
     tag = _SCANX_TYPES.get(argv[1].lower())
     if tag is None:
         raise invalid_db_type(argv)
-    pattern, count = _scanx_options(argv, positive_count=True)
+    pattern, count = _pattern_and_count(argv, 3, b"COUNT", _SCANX_COUNT, _positive)
     matches = key_matcher(pattern)
     keys = (key for key, record in client.keyspace.iter_records(argv[2])
             if record.tag == tag and (matches is None or matches(key)))
@@ -220,6 +212,8 @@ def scanx(client: Client, argv: list[bytes]) -> object:
 def hscanx(client: Client, argv: list[bytes]) -> object:
     """Pika: up to COUNT fields and values of a hash from a start field on, and the field to
     resume from."""
-    pattern, count = _scanx_options(argv, positive_count=False)
+    pattern, count = _pattern_and_count(argv, 3, b"COUNT", _SCANX_COUNT, lambda count: True)
+    if count < 0:  # HSCANX checks its count after the options, and calls it a syntax error
+        raise SyntaxErrorReply()
     next_field, found = _scan_from(_fields(client, argv[1], argv[2], reverse=False), pattern, count)
     return [next_field, [part for pair in found for part in pair]]

@@ -3,7 +3,8 @@ see the other DB's keys; watches on either DB's keys break; blocked clients wake
 
 from __future__ import annotations
 
-from pypika_store.errors import CommandError, DbIndexOutOfRangeError, InvalidFirstDbIndexError, InvalidSecondDbIndexError
+from pypika_store.errors import (CommandError, DbIndexOutOfRangeError, InvalidFirstDbIndexError,
+                                 InvalidSecondDbIndexError)
 
 from ..arguments import parse_int
 from ..connection import Client

@@ -14,7 +14,8 @@ from .raw_replies import RawReplies
 #: Commands whose whole COMMAND INFO entry (key specs and their flags included) is Redis'.
 SAME_INFO = ["get", "zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread",
              "del", "unlink", "exists", "touch", "rename", "renamenx", "copy", "keys", "command|docs",
-             "command|getkeys", "command|list", "flushdb"]
+             "command|getkeys", "command|list", "flushdb", "type", "expire", "pexpireat", "persist", "xtrim",
+             "xlen", "xdel", "xsetid", "swapdb", "scan"]
 #: Index of COMMAND INFO's tips (request/response policies for a cluster proxy: we give none).
 TIPS = 7
 

@@ -57,7 +57,7 @@ def exists(client: Client, argv: list[bytes]) -> object:
     return sum(keyspace.exists(key) for key in argv[1:])
 
 
-@command("type", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+@command("type", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="keyspace")
 def type_(client: Client, argv: list[bytes]) -> object:
     """Determine the type stored at key."""
     return Status(client.keyspace.type_name(argv[1]))
@@ -124,7 +124,7 @@ for _name, _summary, _in_seconds, _relative in (
     ("expireat", "Set the expiration for a key as a UNIX timestamp in seconds.", True, False),
     ("pexpireat", "Set the expiration for a key as a UNIX timestamp in milliseconds.", False, False),
 ):
-    command(_name, arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace", summary=_summary)(
+    command(_name, arity=-3, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace", summary=_summary)(
         partial(_expire, in_seconds=_in_seconds, relative=_relative))
 
 
@@ -150,7 +150,7 @@ for _name, _summary, _in_ms, _absolute in (
         partial(_ttl, in_ms=_in_ms, absolute=_absolute))
 
 
-@command("persist", arity=2, flags="write fast", keys=(1, 1, 1), group="keyspace")
+@command("persist", arity=2, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace")
 def persist(client: Client, argv: list[bytes]) -> object:
     """Remove the expiration from a key."""
     keyspace = client.keyspace

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pypika_store.server.commands.introspection import acl_categories
+from pypika_store.server.commands.introspection import key_spec_reply, acl_categories
 from pypika_store.server.registry import (TABLE, BeginIndex, CommandSpec, FindKeynum, FindRange, KeySpec,
                                           after_keyword, key_at, keynum, legacy_key_specs, legacy_range)
 
@@ -139,3 +139,19 @@ def test_every_command_has_redis_style_acl_categories():
     for spec in TABLE.all_specs():
         categories = acl_categories(spec)
         assert ("fast" in categories) != ("slow" in categories), spec.full_name
+
+
+def test_a_command_may_find_its_own_keys_as_sorts_store():
+    """SORT's STORE key can be anywhere: an "unknown" spec says so, and the command's own
+    finder (Redis' getkeys_proc) gives the keys."""
+
+    def sort_keys(argv: list[bytes]) -> list[bytes]:
+        upper = [arg.upper() for arg in argv]
+        return [argv[1]] + ([argv[upper.index(b"STORE") + 1]] if b"STORE" in upper[2:-1] else [])
+
+    spec = CommandSpec(name="sortlike", handler=None, arity=-2, flags=frozenset({"write"}), getkeys=sort_keys,
+                       key_specs=(key_at(1, "RO access"), KeySpec(None, None, ("OW", "update"), notes="STORE")))
+    assert "movablekeys" in spec.flags and (spec.first_key, spec.last_key, spec.key_step) == (1, 1, 1)
+    assert spec.keys_and_flags([b"sortlike", b"k", b"LIMIT", b"0", b"1", b"store", b"d"]) == [(b"k", ()), (b"d", ())]
+    encoded = key_spec_reply(spec.key_specs[1])
+    assert encoded[0] == (b"notes", b"STORE") and encoded[2][1][0] == (b"type", b"unknown")

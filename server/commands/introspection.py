@@ -69,7 +69,7 @@ def _find_keys(find: FindRange | FindKeynum | None) -> Map:
     return Map([(b"type", b"unknown"), (b"spec", Map())])
 
 
-def _key_spec(spec: KeySpec) -> Map:
+def key_spec_reply(spec: KeySpec) -> Map:
     fields = [(b"notes", spec.notes.encode())] if spec.notes else []
     fields += [(b"flags", SetReply(Status(flag) for flag in spec.flags)), (b"begin_search", _begin_search(spec.begin)),
                (b"find_keys", _find_keys(spec.find))]
@@ -87,7 +87,7 @@ def describe(spec: CommandSpec) -> list:
         spec.key_step,
         SetReply(Status("@" + category) for category in acl_categories(spec)),
         SetReply(),
-        SetReply(_key_spec(key_spec) for key_spec in spec.key_specs),
+        SetReply(key_spec_reply(key_spec) for key_spec in spec.key_specs),
         SetReply(describe(sub) for sub in spec.shown_subcommands()),
     ]
 

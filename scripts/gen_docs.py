@@ -87,11 +87,6 @@ NOTES = {
     "scan": "Cursors are server-side resume points over the sorted keys (as Pika's); never a duplicate key.",
     "randomkey": "Uniform up to 1024 keys; beyond that a random probe plus a random walk.",
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
-    "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), OBJECT "
-             "(encoding as OBJECT ENCODING, serializedlength = our DUMP payload's length, no LRU: idle 0), PROTOCOL "
-             "(every RESP3 test value), RELOAD (re-reads the in-memory state: LMDB holds every write), "
-             "SET-ACTIVE-EXPIRE, CHANGE-REPL-ID (slaves full-sync next), QUICKLIST-PACKED-THRESHOLD (checked, no "
-             "effect: no quicklists), STRINGMATCH-TEST (7.0.15's name; STRINGMATCH-LEN is 7.2's), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
     "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
@@ -144,6 +139,12 @@ NOTES = {
 
 #: Commands implemented in part: what is missing.
 PARTIAL = {
+    "debug": "Redis' subcommands that tests use: DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as "
+             "redis-server for the same data), OBJECT (encoding as OBJECT ENCODING, serializedlength = our DUMP "
+             "payload's length, no LRU: idle 0), PROTOCOL (every RESP3 test value), RELOAD (re-reads the in-memory "
+             "state: LMDB holds every write), SET-ACTIVE-EXPIRE, CHANGE-REPL-ID (slaves full-sync next), "
+             "QUICKLIST-PACKED-THRESHOLD (checked, no effect: no quicklists), STRINGMATCH-TEST (7.0.15's name; "
+             "STRINGMATCH-LEN is 7.2's), SLEEP, HELP. Not the crash, malloc, AOF, cluster and encoding-internals ones.",
     "command|info": "Key-spec flags are derived from the command's flags (RO/access, RW/access/update) where a "
                     "module declares only (first, last, step); no tips (cluster request policies).",
 }

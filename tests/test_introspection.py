@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pypika_store.server.commands.introspection import key_spec_reply, acl_categories
+from pypika_store.server.commands.introspection import acl_categories, describe, key_spec_reply
 from pypika_store.server.registry import (TABLE, BeginIndex, CommandSpec, FindKeynum, FindRange, KeySpec,
                                           after_keyword, key_at, keynum, legacy_key_specs, legacy_range)
 
@@ -155,3 +155,12 @@ def test_a_command_may_find_its_own_keys_as_sorts_store():
     assert spec.keys_and_flags([b"sortlike", b"k", b"LIMIT", b"0", b"1", b"store", b"d"]) == [(b"k", ()), (b"d", ())]
     encoded = key_spec_reply(spec.key_specs[1])
     assert encoded[0] == (b"notes", b"STORE") and encoded[2][1][0] == (b"type", b"unknown")
+
+
+def test_subcommands_are_an_array_and_none_an_empty_set_in_resp3():
+    """Redis 7.0 replies an empty set (``~0``) for a command without subcommands, an array
+    of their entries otherwise."""
+    from pypika_store.server.resp.replies import encode3
+
+    assert encode3(describe(TABLE.get(b"get"))).endswith(b"~0\r\n")
+    assert b"~0\r\n*7\r\n*10\r\n" in encode3(describe(TABLE.get(b"command")))

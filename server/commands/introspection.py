@@ -78,6 +78,7 @@ def key_spec_reply(spec: KeySpec) -> Map:
 
 def describe(spec: CommandSpec) -> list:
     """COMMAND INFO's entry for one command (Redis 7's ten fields)."""
+    subcommands = spec.shown_subcommands()
     return [
         spec.full_name.encode(),
         spec.arity,
@@ -88,7 +89,7 @@ def describe(spec: CommandSpec) -> list:
         SetReply(Status("@" + category) for category in acl_categories(spec)),
         SetReply(),
         SetReply(key_spec_reply(key_spec) for key_spec in spec.key_specs),
-        SetReply(describe(sub) for sub in spec.shown_subcommands()),
+        [describe(sub) for sub in subcommands] if subcommands else SetReply(),  # Redis: an empty set
     ]
 
 

@@ -12,7 +12,7 @@ from pypika_store.server.registry import (TABLE, BeginIndex, CommandSpec, FindKe
 from .raw_replies import RawReplies
 
 #: Commands whose whole COMMAND INFO entry (key specs and their flags included) is Redis'.
-SAME_INFO = ["get", "zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread",
+SAME_INFO = ["get", "shutdown", "bgsave", "save", "lastsave", "dbsize", "info", "time", "debug", "zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread",
              "del", "unlink", "exists", "touch", "rename", "renamenx", "copy", "keys", "command|docs",
              "command|getkeys", "command|list", "flushdb", "type", "expire", "pexpireat", "persist", "xtrim",
              "xlen", "xdel", "xsetid", "swapdb", "scan"]

@@ -55,7 +55,7 @@ def dbsize(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.size()
 
 
-@command("shutdown", arity=-1, flags="admin noscript loading stale no_multi", group="server")
+@command("shutdown", arity=-1, flags="admin noscript loading stale no_multi allow_busy", group="server")
 def shutdown(client: Client, argv: list[bytes]) -> object:
     """Synchronously save the dataset to disk and then shut down the server.
 

@@ -9,7 +9,7 @@ from ..registry import command
 from ..resp.replies import OK, Status
 
 
-@command("bgsave", arity=-1, flags="admin noscript", group="server")
+@command("bgsave", arity=-1, flags="admin noscript no_async_loading", group="server")
 def bgsave(client: Client, argv: list[bytes]) -> object:
     """Save a snapshot, paired with its binlog offsets, in the background (requests coalesce)."""
     client.server.bgsave.start()

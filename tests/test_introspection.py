@@ -12,10 +12,10 @@ from pypika_store.server.registry import (TABLE, BeginIndex, CommandSpec, FindKe
 from .raw_replies import RawReplies
 
 #: Commands whose whole COMMAND INFO entry (key specs and their flags included) is Redis'.
-SAME_INFO = ["get", "shutdown", "bgsave", "save", "lastsave", "dbsize", "info", "time", "debug", "zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread",
-             "del", "unlink", "exists", "touch", "rename", "renamenx", "copy", "keys", "command|docs",
-             "command|getkeys", "command|list", "flushdb", "type", "expire", "pexpireat", "persist", "xtrim",
-             "xlen", "xdel", "xsetid", "swapdb", "scan"]
+SAME_INFO = ["get", "shutdown", "bgsave", "save", "lastsave", "dbsize", "info", "time", "debug", "zunionstore",
+             "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread", "del", "unlink", "exists",
+             "touch", "rename", "renamenx", "copy", "keys", "command|docs", "command|getkeys", "command|list",
+             "flushdb", "type", "expire", "pexpireat", "persist", "xtrim", "xlen", "xdel", "xsetid", "swapdb", "scan"]
 #: Index of COMMAND INFO's tips (request/response policies for a cluster proxy: we give none).
 TIPS = 7
 

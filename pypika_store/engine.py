@@ -173,6 +173,12 @@ class Engine:
         else:
             self._replicated.append((binlog, batch))
 
+    def swap_databases(self, first: int, second: int) -> None:
+        """SWAPDB: exchange two logical DBs' keys (see :meth:`Keyspace.swap_with` for how the
+        swap is logged in the two DBs' binlogs)."""
+        if first != second:
+            self.keyspaces[first].swap_with(self.keyspaces[second])
+
     def system_value(self, name: bytes) -> bytes | None:
         """A server-wide value kept in LMDB (the replication id)."""
         return self.turn.reader().get(name, db=self.env.system)

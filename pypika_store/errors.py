@@ -772,3 +772,65 @@ class BitfieldReadOnlyError(CommandError):
 
 class SortScoreError(CommandError):
     message = "ERR One or more scores can't be converted into double"
+
+
+# -- introspection, SWAPDB, DEBUG, Pika's server commands (issue #11) ---
+
+
+class InvalidKeyArgumentsError(CommandError):
+    """COMMAND GETKEYS of a call whose keys cannot be told (a bad numkeys, a missing STREAMS)."""
+
+    message = "ERR Invalid arguments specified for command"
+
+
+class ClusterDisabledError(CommandError):
+    """CLUSTER, READONLY, READWRITE, ASKING: pypika-store is a standalone node, as a Redis
+    started without cluster-enabled."""
+
+    message = "ERR This instance has cluster support disabled"
+
+
+class WrongProtocolTypeError(CommandError):
+    """DEBUG PROTOCOL with a type it has no test value of."""
+
+    message = ("ERR Wrong protocol type name. Please use one of the following: "
+               "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+
+
+class Resp2NotSupportedError(CommandError):
+    """DEBUG PROTOCOL PUSH on a RESP2 connection."""
+
+    message = "ERR RESP2 is not supported by this command"
+
+
+class DebugReloadOptionError(CommandError):
+    message = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+
+
+class PackedThresholdError(CommandError):
+    """DEBUG QUICKLIST-PACKED-THRESHOLD with a size that is not a memory value up to 4 GB."""
+
+    message = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+
+
+def invalid_db(name: bytes) -> CommandError:
+    """Pika's COMPACT / COMPACTRANGE naming a DB that does not exist."""
+    return CommandError(f"ERR invalid DB for '{name.decode('utf-8', 'replace')}'")
+
+
+class InsufficientDiskError(CommandError):
+    """Pika's DISKRECOVERY with less free disk than least-free-disk-resume-size."""
+
+    message = "ERR The available disk capacity is insufficient"
+
+
+class UnknownCacheSubcommandError(CommandError):
+    message = "ERR Unknown cache subcommand or wrong # of args."
+
+
+class InvalidFirstDbIndexError(CommandError):
+    message = "ERR invalid first DB index"
+
+
+class InvalidSecondDbIndexError(CommandError):
+    message = "ERR invalid second DB index"

@@ -406,6 +406,63 @@ class Keyspace:
             self.slot_index.clear()
         self._changes.flushed(self.index)
 
+    # -- SWAPDB ------------------------------------------------------------------------------
+
+    def swap_with(self, other: "Keyspace") -> None:
+        """Exchange every key (and its members) with ``other`` (SWAPDB).
+
+        Each DB has its own binlog, so the swap is noted per DB as what it did to that DB: a
+        flush, then each key it now holds written as a whole. Both DBs' records replay
+        independently to the same data (a slave applies each DB's binlog on its own; a
+        restart replays them in any order), and the notes break the watches Redis' SWAPDB
+        breaks (a watched key that existed in either DB) and wake clients blocked on keys
+        that now exist. The cost is that of copying both DBs, in one transaction."""
+        mine, theirs = self._take_contents(), other._take_contents()
+        self._changes.flushed(self.index)
+        other._changes.flushed(other.index)
+        self._place(theirs)
+        other._place(mine)
+
+    def _take_contents(self) -> list[tuple[bytes, bytes, list[tuple[bytes, bytes]]]]:
+        """Remove and return every meta record with its collection's members (a deleted
+        collection's members, queued for the reclaimer, stay where they are)."""
+        writer = self._turn.writer()
+        with writer.cursor(db=self._meta) as cursor:
+            records = list(cursor)
+        writer.drop(self._meta, delete=False)
+        contents = []
+        for stored, raw in records:
+            members: list[tuple[bytes, bytes]] = []
+            object_id = object_id_of(raw)
+            if object_id is not None:
+                prefix = OBJECT_ID.pack(object_id)
+                with writer.cursor(db=self.members_table) as cursor:
+                    found = cursor.set_range(prefix)
+                    while found and cursor.key().startswith(prefix):
+                        members.append((cursor.key(), cursor.value()))
+                        found = cursor.delete()  # on to the next entry
+            contents.append((stored, raw, members))
+        self.expiry.clear()
+        self.zsets.members_table_replaced()  # rank caches of collections that leave
+        return contents
+
+    def _place(self, contents: list[tuple[bytes, bytes, list[tuple[bytes, bytes]]]]) -> None:
+        """Store another DB's keys here, noting each as written whole."""
+        writer = self._turn.writer()
+        for stored, raw, members in contents:
+            writer.put(stored, raw, db=self._meta)
+            for member_key, value in members:
+                writer.put(member_key, value, db=self.members_table)
+            key = user_key(stored)
+            expire_at, tag = _unpack_header(raw)[1], raw[0]
+            if expire_at:
+                self.expiry.set(key, expire_at)
+            if tag == TAG_STRING:
+                self._changes.value_written(self.index, key, raw)
+            else:
+                self._changes.collection_written(self.index, key, self.stores[tag].state_records(key, raw))
+                self.signal_ready(key)
+
     def due_keys(self, limit: int) -> list[bytes]:
         """Keys whose expiry has passed, for the active expiry cycle to delete."""
         return self.expiry.due(self._turn.now_ms(), limit)

@@ -40,8 +40,43 @@ publish subscribe unsubscribe psubscribe punsubscribe pubsub multi exec discard 
 xadd xlen xread xrange xrevrange xtrim xdel xinfo
 """.split())
 
-#: Commands the open issues will add, by issue number.
-PLANNED: dict[int, str] = {}
+#: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
+PLANNED: dict[str, str] = {
+    "11 (Redis' data commands, in progress)": "lmpop blmpop zmpop bzmpop",
+    "11 (server and connection commands, in progress)": """client|pause client|unpause client|reply
+        client|no-evict client|unblock client|getredir client|trackinginfo reset lolwut failover monitor
+        slowlog slowlog|get slowlog|len slowlog|reset slowlog|help latency latency|latest latency|history
+        latency|reset latency|doctor latency|graph latency|histogram latency|help memory memory|usage
+        memory|stats memory|doctor memory|malloc-stats memory|purge memory|help pfselftest""",
+    "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
+        xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
+        xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
+        pubsub|shardnumsub""",
+    "13 (scripting and functions)": """eval eval_ro evalsha evalsha_ro script script|debug script|exists
+        script|flush script|help script|kill script|load fcall fcall_ro function function|delete function|dump
+        function|flush function|help function|kill function|list function|load function|restore
+        function|stats""",
+    "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
+        acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
+    "17 (sharding)": "migrate restore-asking",
+}
+
+#: Commands that will not exist here, and why.
+NEVER = {
+    "module": "Loads C modules into redis-server's address space: impossible in a Python server.",
+    "bgrewriteaof": "There is no AOF: every write is in LMDB and Pika's binlog (docs/binlog-format.md) is the log.",
+    "psync": "Redis' replication handshake; our slaves speak Pika's protocol (PIKAREPL, docs/replication-protocol.md).",
+    "sync": "As PSYNC.",
+    "replconf": "As PSYNC.",
+    "dbslaveof": "Pika 3's per-DB SLAVEOF; Pika 4.0 and we replicate the whole node (SLAVEOF).",
+    "delbackup": "Pika's dump-folder cleanup; BGSAVE here keeps one snapshot (docs/snapshot-format.md).",
+    "disablewal": "RocksDB's write-ahead log switch; LMDB has no WAL to disable.",
+    "padding": "Pika's internal binlog filler, never sent by clients.",
+    "scandb": "Pika's background key statistics for RocksDB; INFO keyspace is always exact here.",
+    "delvx": "Pika's DELVX (delete if value matches) was never released in Pika 4.0's table.",
+}
+for name in ("module|help", "module|list", "module|load", "module|loadex", "module|unload"):
+    NEVER[name] = "As MODULE."
 
 #: Where pypika-store deliberately differs from Redis (and why).
 NOTES = {
@@ -49,15 +84,27 @@ NOTES = {
     "scan": "Cursors are server-side resume points over the sorted keys (as Pika's); never a duplicate key.",
     "randomkey": "Uniform up to 1024 keys; beyond that a random probe plus a random walk.",
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
-    "debug": "DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as redis-server for the same data), SLEEP, HELP.",
     "client": "LIST, INFO, ID, SETNAME, GETNAME, KILL (all filters), HELP.",
-    "command": "COMMAND DOCS gives summary and group only.",
+    "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
+    "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
     "info": "Redis 7.0's sections and fields in its order (errorstats, commandstats with usec, latencystats "
             "included) plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
     "config": "Every Redis 7.0 option (with its checks and errors; most have no effect, see configuration.md) "
               "and Pika's; CONFIG REWRITE keeps the file's dialect (pika.conf or redis.conf).",
     "shutdown": "Every write is already in LMDB: SAVE and NOSAVE both stop cleanly.",
     "pksetexat": "Pika's: SET with an absolute expiry in unix seconds (0: none); what the binlog logs.",
+    "lcs": "Refused with Redis' out-of-memory text past len(a)*len(b) > 2^29 or len(a)+len(b) > 2^20 (Redis' "
+           "only bound is memory; this keeps one call under ~0.3 s and 64 MiB).",
+    "sort": "ALPHA compares bytes (what Redis' strcoll does under the C locale); ties keep their input order, "
+            "where Redis' partial sort (ALPHA + BY + LIMIT) may order them otherwise.",
+    "sort_ro": "As SORT.",
+    "slotsdel": "Deletes the slots' keys and answers [[slot, keys left]...] as Pika's docs and Codis say (Pika 4.0's "
+                "code deletes only its index); logged as DEL, refused on a slave (a write).",
+    "slotsscan": "Plain keys (Pika 4.0 prefixes each with its type letter).",
+    "slotsmgrtslot": "Sends the target the write commands that rebuild each key (exact millisecond TTLs, the key "
+                     "replaced), one key per event-loop turn; deletes it here (logged as DEL) once acknowledged.",
+    "slotsmgrttagslot": "As SLOTSMGRTSLOT; keys are grouped by their exact {tag}, not by the tag's crc as Pika does.",
+    "slotsmgrt-exec-wrapper": "Answers Pika's [0,0]/[1,1]/[-1,-1]; the key is not lower-cased (Pika's is).",
     "incrbyfloat": "Computed in 80-bit long double like Redis, so results print identically.",
     "bgsave": "Pika's dump folder and info file; the snapshot is paired with each DB's binlog offset.",
     "save": "Same snapshot as BGSAVE, taken in the event loop.",
@@ -78,6 +125,15 @@ NOTES = {
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
     "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
     "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
+    "compact": "Pika's arguments and errors; accepted with nothing to do: LMDB updates its B+tree in place and reuses freed pages (no LSM tombstones to drop).",
+    "compactrange": "As COMPACT.",
+    "clearreplicationid": "Pika's: forgets the replication id (INFO shows it empty), so the next sync from a master is a full one.",
+    "diskrecovery": "Pika's free-disk check (256 MB, Pika's default least-free-disk-resume-size); LMDB has no stopped background work to resume.",
+    "cache": "Pika 4.0's cache layer does not exist here (LMDB reads are memory-mapped): CLEAR and DEL answer OK, RANDOMKEY nil.",
+    "clearcache": "OK at once: there is no cache layer.",
+    "scanx": "Pika's: `type start [MATCH p] [COUNT n]`; COUNT counts matching keys of the type, as Pika 4.0's storage.",
+    "hscanx": "Pika's: `key start_field [MATCH p] [COUNT n]`; COUNT counts every field scanned. A non-hash key gets WRONGTYPE (Pika 4.0 answers \"ERR OK\", a bug).",
+    "swapdb": "Copies both DBs in one transaction (O(N), Redis swaps pointers); logged in each DB's binlog as a flushdb and the keys it then holds (docs/architecture.md, What is logged).",
     "pkpatternmatchdel": "Pika's: `pattern [max_count]` (1..100, default 100); replies the number deleted.",
     "slaveof": "Pika's `SLAVEOF host port [FORCE]`; accepted while the node has slaves (Pika refuses; Sentinel needs it).",
     "replicaof": "Same as SLAVEOF (Pika has no REPLICAOF).",
@@ -90,6 +146,25 @@ NOTES = {
     "exec": "Runs the queue in one event-loop turn; each command logs its own binlog records. A full sync from the master breaks every WATCH.",
     "watch": "Redis 7.0's rules: any change breaks it, so do a flush of an existing key and the expiry of a key alive at WATCH.",
 }
+
+
+#: Commands implemented in part: what is missing.
+PARTIAL = {
+    "debug": "Redis' subcommands that tests use: DIGEST and DIGEST-VALUE (Redis' algorithm: the same digest as "
+             "redis-server for the same data), OBJECT (encoding as OBJECT ENCODING, serializedlength = our DUMP "
+             "payload's length, no LRU: idle 0), PROTOCOL (every RESP3 test value), RELOAD (re-reads the in-memory "
+             "state: LMDB holds every write), SET-ACTIVE-EXPIRE, CHANGE-REPL-ID (slaves full-sync next), "
+             "QUICKLIST-PACKED-THRESHOLD (checked, no effect: no quicklists), STRINGMATCH-TEST (7.0.15's name; "
+             "STRINGMATCH-LEN is 7.2's), SLEEP, HELP. Not the crash, malloc, AOF, cluster and encoding-internals ones.",
+    "command|info": "Key-spec flags are derived from the command's flags (RO/access, RW/access/update) where a "
+                    "module declares only (first, last, step); no tips (cluster request policies).",
+}
+
+
+#: Cluster commands are answered as a redis-server without cluster support answers them.
+_CLUSTER_DISABLED = ("Answers as a Redis without cluster-enabled: \"This instance has cluster support disabled\" "
+                     "(sharding is #17's, behind a proxy).")
+PARTIAL.update({name: _CLUSTER_DISABLED for name in ("cluster", "readonly", "readwrite", "asking")})
 
 
 def our_commands() -> dict[str, str]:
@@ -106,11 +181,27 @@ def redis_commands() -> set[str]:
         return {line.strip() for line in handle if line.strip()}
 
 
+def planned_commands() -> dict[str, str]:
+    """Each planned command's issue."""
+    return {name: issue for issue, names in PLANNED.items() for name in names.split()}
+
+
+def status_of(name: str, ours: dict[str, str], planned: dict[str, str]) -> tuple[str, str]:
+    """A command's status here (yes / partial / no) and the reason shown with it."""
+    if name in ours:
+        return ("partial" if name in PARTIAL else "yes"), PARTIAL.get(name, NOTES.get(name, ""))
+    if name in planned:
+        return "no", f"#{planned[name]}"
+    if name in NEVER:
+        return "no", NEVER[name]
+    raise ValueError(f"{name}: neither implemented, planned nor refused (add it to PLANNED or NEVER)")
+
+
 def compatibility_table() -> str:
     ours = our_commands()
     redis = redis_commands()
-    planned = {name: issue for issue, names in PLANNED.items() for name in names.split()}
-    names = sorted(set(ours) | PIKA_COMMANDS | set(planned))
+    planned = planned_commands()
+    names = sorted(set(ours) | PIKA_COMMANDS | redis)
     lines = [
         "# Command compatibility",
         "",
@@ -119,7 +210,8 @@ def compatibility_table() -> str:
         "Pika: 4.0's command table. Differential tests compare every implemented command's replies,",
         "errors included, with a real redis-server.",
         "",
-        f"Implemented: {len(ours)} commands and subcommands.",
+        f"Implemented: {len(ours)} commands and subcommands. A command marked no names the open issue",
+        "that will add it, or says why it cannot exist here; partial says what is missing.",
         "",
         "| command | Redis 7.0 | Pika 4.0 | pypika-store | notes |",
         "|---|:-:|:-:|:-:|---|",
@@ -127,9 +219,9 @@ def compatibility_table() -> str:
     for name in names:
         top = name.split("|")[0]
         in_pika = "yes" if top in PIKA_COMMANDS else "no"
-        status = "yes" if name in ours else (f"planned (#{planned[name]})" if name in planned else "no")
+        status, reason = status_of(name, ours, planned)
         shown = name.replace("|", "\\|")
-        lines.append(f"| {shown} | {'yes' if name in redis else 'no'} | {in_pika} | {status} | {NOTES.get(name, '')} |")
+        lines.append(f"| {shown} | {'yes' if name in redis else 'no'} | {in_pika} | {status} | {reason} |")
     return "\n".join(lines) + "\n"
 
 

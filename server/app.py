@@ -102,6 +102,8 @@ class Server:
             replayed = replay_binlogs(self.engine, Client(self, internal=True))
             if replayed:
                 log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
+        self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
         self.replication_id = self._load_replication_id()
 
@@ -317,7 +319,8 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        for keyspace in self.engine.keyspaces if self.replica is None else ():  # slaves expire by the master's DELs
+        expiring = self.replica is None and self.active_expire  # slaves expire by the master's DELs
+        for keyspace in self.engine.keyspaces if expiring else ():
             if not len(keyspace.expiry):
                 continue
             for key in keyspace.due_keys(EXPIRE_BATCH):

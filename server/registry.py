@@ -14,7 +14,7 @@ container's HELP, which :func:`help_reply` assembles as Redis prints it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence, Union
 
 from pypika_store.errors import CommandError, unknown_subcommand
 
@@ -37,6 +37,198 @@ NO_MULTI = "no_multi"
 #: The subcommand whose HELP lines close every container's HELP reply.
 _HELP = "help"
 
+#: Command flags in the order Redis 7.0 prints them (COMMAND INFO); ``movablekeys`` is derived.
+FLAG_ORDER = ("write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking", "loading",
+              "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth", "may_replicate", "sentinel",
+              "only_sentinel", "no_mandatory_keys", "protected", "module_getkeys", "module_no_cluster",
+              "no_async_loading", "no_multi", "movablekeys", "allow_busy")
+MOVABLE_KEYS = "movablekeys"
+
+
+@dataclass(frozen=True)
+class BeginIndex:
+    """Key search starts at a fixed argument."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class BeginKeyword:
+    """Key search starts after ``keyword``, looked for from argument ``startfrom`` (negative:
+    backwards from the end)."""
+
+    keyword: str
+    startfrom: int
+
+
+@dataclass(frozen=True)
+class FindRange:
+    """Keys run from the search's start to ``lastkey`` (relative to it; negative: from the end
+    of the call, or with ``limit`` > 1 the call's remaining arguments divided by ``limit``)."""
+
+    lastkey: int = 0
+    keystep: int = 1
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class FindKeynum:
+    """The argument ``keynumidx`` after the search's start counts the keys, the first of them
+    ``firstkey`` arguments after the start."""
+
+    keynumidx: int = 0
+    firstkey: int = 1
+    keystep: int = 1
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One of Redis 7's key specs: where the key search begins and how keys are found from
+    there. ``begin``/``find`` None is Redis' "unknown" (keys no fixed rule finds, as SORT's
+    STORE, which the command's own ``getkeys`` finds)."""
+
+    begin: BeginIndex | BeginKeyword | None
+    find: FindRange | FindKeynum | None
+    flags: tuple[str, ...] = ()
+    notes: str = ""
+
+
+def key_at(index: int, flags: str) -> KeySpec:
+    """The one key at argument ``index`` (ZUNIONSTORE's destination); ``flags`` as Redis'
+    key-spec flags ("RO access", "OW update", "RW access delete"...)."""
+    return KeySpec(BeginIndex(index), FindRange(), tuple(flags.split()))
+
+
+def after_index(index: int, flags: str) -> KeySpec:
+    """Every argument from ``index`` to the end is a key (DEL, EXISTS)."""
+    return KeySpec(BeginIndex(index), FindRange(-1), tuple(flags.split()))
+
+
+def keynum(index: int, flags: str) -> KeySpec:
+    """Keys counted by argument ``index`` and following it (ZUNION's numkeys, EVAL's)."""
+    return KeySpec(BeginIndex(index), FindKeynum(), tuple(flags.split()))
+
+
+def after_keyword(keyword: str, flags: str, startfrom: int = 1, lastkey: int = -1, limit: int = 0) -> KeySpec:
+    """Keys after ``keyword`` (XREAD's STREAMS, up to the remaining half: ``limit=2``)."""
+    return KeySpec(BeginKeyword(keyword, startfrom), FindRange(lastkey, 1, limit), tuple(flags.split()))
+
+
+#: What ``keys=`` takes: Redis' legacy ``(first, last, step)`` or the command's key specs.
+KeysArgument = Union[tuple[int, int, int], Sequence[KeySpec]]
+#: The command's own key finder for what its specs cannot say (SORT's STORE).
+GetKeys = Callable[[list[bytes]], "list[bytes] | None"]
+
+
+def legacy_key_specs(keys: tuple[int, int, int], flags: frozenset[str]) -> tuple[KeySpec, ...]:
+    """``(first, last, step)`` as the one range spec Redis would derive; its flags from the
+    command's (RO/access for a read, RW/access/update for a write: declare ``KeySpec``s where
+    the truth is finer)."""
+    first, last, step = keys
+    if not first:
+        return ()
+    key_flags = ("RW", "access", "update") if WRITE in flags else ("RO", "access")
+    return (KeySpec(BeginIndex(first), FindRange(last - first if last >= 0 else last, step, 0), key_flags),)
+
+
+def legacy_range(specs: Sequence[KeySpec]) -> tuple[tuple[int, int, int], bool]:
+    """COMMAND INFO's first/last/step from the key specs, and whether the keys are movable, as
+    Redis' populateCommandLegacyRangeSpec derives them: consecutive index/range specs of step
+    one merge; any other spec makes the keys movable."""
+    plain = [spec for spec in specs if isinstance(spec.begin, BeginIndex) and isinstance(spec.find, FindRange)]
+    if len(specs) == 1 and plain:
+        spec = plain[0]
+        return _absolute(spec.begin.index, spec.find.lastkey, spec.find.keystep), "incomplete" in spec.flags
+    movable = len(plain) != len(specs)
+    first, last, previous_last = None, 0, 0
+    for spec in plain:
+        begin, find = spec.begin.index, spec.find
+        if find.keystep != 1 or (previous_last and previous_last != begin - 1):
+            movable = True
+            continue
+        movable = movable or "incomplete" in spec.flags
+        first = begin if first is None else min(first, begin)
+        end = find.lastkey + begin if find.lastkey >= 0 else find.lastkey
+        last = max(last, end, key=lambda value: value % (1 << 32))  # Redis compares unsigned
+        previous_last = last
+    if first is None:
+        return (0, 0, 0), movable
+    return _absolute(first, last - first if last >= 0 else last, 1), movable
+
+
+def _absolute(first: int, lastkey: int, step: int) -> tuple[int, int, int]:
+    return first, first + lastkey if lastkey >= 0 else lastkey, step
+
+
+def find_keys(specs: Sequence[KeySpec], argv: list[bytes]) -> list[tuple[int, KeySpec]] | None:
+    """The positions of a call's keys and the spec that found each, as Redis'
+    getKeysUsingKeySpecs: a spec whose keyword is absent finds nothing, one that runs out of
+    the call (or names a bad count) makes the call's keys unknown (None)."""
+    found: list[tuple[int, KeySpec]] = []
+    argc = len(argv)
+    for spec in specs:
+        if spec.begin is None or spec.find is None:
+            continue
+        if isinstance(spec.begin, BeginIndex):
+            first = spec.begin.index
+        else:
+            first = _after_keyword(spec.begin, argv)
+            if first is None:
+                continue
+        find = spec.find
+        if isinstance(find, FindRange):
+            if find.lastkey >= 0:
+                last = first + find.lastkey
+            elif find.limit <= 1:
+                last = argc + find.lastkey
+            else:
+                last = first + (argc - first) // find.limit + find.lastkey
+            step = find.keystep
+        else:
+            if first + find.keynumidx >= argc:
+                return None
+            try:
+                count = int(argv[first + find.keynumidx])
+            except ValueError:
+                return None
+            if count < 0:
+                return None
+            first += find.firstkey
+            last = first + count - 1
+            step = find.keystep
+        if last >= argc or last < first or first >= argc:
+            return None
+        found.extend((position, spec) for position in range(first, last + 1, step))
+    return found
+
+
+def _after_keyword(begin: BeginKeyword, argv: list[bytes]) -> int | None:
+    """The argument after ``begin.keyword`` (Redis never takes the call's last argument as it)."""
+    argc = len(argv)
+    keyword = begin.keyword.encode()
+    if begin.startfrom > 0:
+        positions = range(begin.startfrom, argc - 1)
+    else:
+        positions = range(argc + begin.startfrom, 0, -1)
+    for position in positions:
+        if 1 <= position < argc and argv[position].upper() == keyword:
+            return position + 1
+    return None
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command, for COMMAND DOCS (Redis' names: key, string, integer, double,
+    pattern, unix-time, pure-token, oneof, block)."""
+
+    name: str
+    type: str = "string"
+    token: str = ""
+    optional: bool = False
+    multiple: bool = False
+    key_spec_index: int = -1
+    arguments: tuple["Arg", ...] = ()
+
 
 @dataclass
 class CommandSpec:
@@ -46,11 +238,18 @@ class CommandSpec:
     handler: Handler | None
     arity: int
     flags: frozenset[str]
-    first_key: int = 0
-    last_key: int = 0
-    key_step: int = 0
+    #: Where the keys are (Redis 7's key specs).
+    key_specs: tuple[KeySpec, ...] = ()
+    #: The command's own key finder, for keys its specs cannot say (Redis' getkeys_proc).
+    getkeys: GetKeys | None = None
     group: str = "generic"
     summary: str = ""
+    #: COMMAND DOCS' extras, where declared.
+    since: str = ""
+    complexity: str = ""
+    arguments: tuple[Arg, ...] = ()
+    #: ACL categories beyond those the flags and group imply (as ``@dangerous``).
+    acl_categories: tuple[str, ...] = ()
     subcommands: dict[str, "CommandSpec"] = field(default_factory=dict)
     parent: "CommandSpec | None" = None
     #: This command's entry in its container's HELP (for a container: its call without
@@ -68,6 +267,11 @@ class CommandSpec:
     calls: int = 0
     failed_calls: int = 0
 
+    def __post_init__(self) -> None:
+        (self.first_key, self.last_key, self.key_step), movable = legacy_range(self.key_specs)
+        if movable or self.getkeys is not None:
+            self.flags = self.flags | {MOVABLE_KEYS}
+
     @property
     def full_name(self) -> str:
         return f"{self.parent.name}|{self.name}" if self.parent else self.name
@@ -76,12 +280,20 @@ class CommandSpec:
         arity = self.arity
         return argc == arity if arity > 0 else argc >= -arity
 
-    def keys(self, argv: list[bytes]) -> list[bytes]:
-        """The key arguments of a call, from the spec's key positions."""
-        if not self.first_key:
-            return []
-        last = self.last_key if self.last_key >= 0 else len(argv) + self.last_key
-        return argv[self.first_key : last + 1 : self.key_step]
+    def keys_and_flags(self, argv: list[bytes]) -> list[tuple[bytes, tuple[str, ...]]] | None:
+        """Each key of a call with the flags of the spec that found it (None: the call is
+        malformed where its keys should be), from the command's own finder (whose keys carry
+        no flags) or else its key specs."""
+        if self.getkeys is not None:
+            own = self.getkeys(argv)
+            return None if own is None else [(key, ()) for key in own]
+        found = find_keys(self.key_specs, argv)
+        return None if found is None else [(argv[position], spec.flags) for position, spec in found]
+
+    @property
+    def has_keys(self) -> bool:
+        """Whether the command takes keys at all (Redis' doesCommandHaveKeys)."""
+        return bool(self.key_specs) or self.getkeys is not None
 
     def shown_subcommands(self) -> list["CommandSpec"]:
         """The subcommands COMMAND lists (none for DEBUG, as in Redis)."""
@@ -161,43 +373,54 @@ def _summary(handler: Handler) -> str:
     return handler.__doc__.strip().splitlines()[0] if handler.__doc__ else ""
 
 
-def command(name: str, arity: int, flags: str = "", keys: tuple[int, int, int] = (0, 0, 0),
+def command(name: str, arity: int, flags: str = "", keys: KeysArgument = (0, 0, 0),
             group: str = "generic", help: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
-            summary: str = "") -> Callable[[Handler], Handler]:
+            summary: str = "", getkeys: GetKeys | None = None, since: str = "", complexity: str = "",
+            arguments: tuple[Arg, ...] = (), acl: str = "") -> Callable[[Handler], Handler]:
     """Register ``handler`` as command ``name`` (``"parent|sub"`` for a subcommand).
 
-    The first line of the handler's docstring becomes its COMMAND DOCS summary, unless
-    ``summary`` is given (a family of commands registering one function with
-    :func:`functools.partial`); ``help`` is a subcommand's entry in its container's HELP. Each
-    of ``aliases`` (SUBSTR for GETRANGE) is a command of its own for COMMAND and INFO, as in
-    Redis, answered by the same handler.
+    ``keys`` is Redis' legacy ``(first, last, step)`` or a sequence of :class:`KeySpec`
+    (numkeys-style commands: ``FindKeynum``; XREAD: ``BeginKeyword("STREAMS", 1)``);
+    ``getkeys`` finds the keys no spec can (SORT's STORE), as Redis' getkeys_proc. The first
+    line of the handler's docstring becomes its COMMAND DOCS summary, unless ``summary`` is
+    given (a family of commands registering one function with :func:`functools.partial`);
+    ``since``, ``complexity`` and ``arguments`` complete COMMAND DOCS; ``acl`` names ACL
+    categories the flags and group do not imply. ``help`` is a subcommand's entry in its
+    container's HELP. Each of ``aliases`` (SUBSTR for GETRANGE) is a command of its own for
+    COMMAND and INFO, as in Redis, answered by the same handler.
     """
+    flag_set = frozenset(flags.split())
+    key_specs = legacy_key_specs(keys, flag_set) if _is_legacy(keys) else tuple(keys)  # type: ignore[arg-type]
 
     def register(handler: Handler) -> Handler:
         for each in (name, *aliases):
-            TABLE.add(CommandSpec(name=each.lower(), handler=handler, arity=arity,
-                                  flags=frozenset(flags.split()), first_key=keys[0], last_key=keys[1],
-                                  key_step=keys[2], group=group, summary=summary or _summary(handler),
-                                  help=help))
+            TABLE.add(CommandSpec(name=each.lower(), handler=handler, arity=arity, flags=flag_set,
+                                  key_specs=key_specs, getkeys=getkeys, group=group,
+                                  summary=summary or _summary(handler), since=since, complexity=complexity,
+                                  arguments=arguments, acl_categories=tuple(acl.split()), help=help))
         return handler
 
     return register
 
 
+def _is_legacy(keys: KeysArgument) -> bool:
+    return len(keys) == 3 and all(isinstance(each, int) for each in keys)
+
+
 def container(name: str, arity: int, flags: str = "", group: str = "server", summary: str = "",
               help: tuple[str, ...] = (), lists_subcommands: bool = True,
-              subcommand_error: SubcommandError | None = None) -> Callable[[Handler], Handler]:
+              subcommand_error: SubcommandError | None = None, acl: str = "") -> Callable[[Handler], Handler]:
     """Declare a command made of subcommands (CONFIG, CLIENT, ...), registered as
     ``"name|sub"`` before or after this call.
 
     Used as a decorator, the function answers the call without subcommand (COMMAND alone) and
     its docstring gives the summary; ``help`` is that call's entry in the container's HELP.
     With ``lists_subcommands=False`` the container is one command to Redis (DEBUG): see
-    :attr:`CommandSpec.lists_subcommands`.
+    :attr:`CommandSpec.lists_subcommands`; ``acl`` as for :func:`command`.
     """
     spec = CommandSpec(name=name, handler=None, arity=arity, flags=frozenset(flags.split()), group=group,
                        summary=summary, help=help, lists_subcommands=lists_subcommands,
-                       subcommand_error=subcommand_error)
+                       subcommand_error=subcommand_error, acl_categories=tuple(acl.split()))
     if not lists_subcommands:
         spec.handler = lambda client, argv: _find_subcommand(spec, argv).handler(client, argv)  # type: ignore[misc]
     TABLE.declare(spec)

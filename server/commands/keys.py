@@ -28,26 +28,26 @@ from ..arguments import (
     parse_int,
 )
 from ..connection import Client
-from ..registry import command
+from ..registry import after_index, command, key_at
 from ..resp.replies import OK, ONE, ZERO, Status
 
 # -- existence --------------------------------------------------------------------------------------
 
 
-@command("del", arity=-2, flags="write", keys=(1, -1, 1), group="keyspace")
+@command("del", arity=-2, flags="write", keys=(after_index(1, "RM delete"),), group="keyspace")
 def del_(client: Client, argv: list[bytes]) -> object:
     """Delete keys."""
     keyspace = client.keyspace
     return sum(keyspace.delete(key) for key in argv[1:])
 
 
-@command("unlink", arity=-2, flags="write fast", keys=(1, -1, 1), group="keyspace")
+@command("unlink", arity=-2, flags="write fast", keys=(after_index(1, "RM delete"),), group="keyspace")
 def unlink(client: Client, argv: list[bytes]) -> object:
     """Delete keys (members of big collections are reclaimed in the background, as with DEL)."""
     return del_(client, argv)
 
 
-@command("exists", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="keyspace", aliases=("touch",))
+@command("exists", arity=-2, flags="readonly fast", keys=(after_index(1, "RO"),), group="keyspace", aliases=("touch",))
 def exists(client: Client, argv: list[bytes]) -> object:
     """Count how many of the given keys exist (a key named twice counts twice).
 
@@ -57,7 +57,7 @@ def exists(client: Client, argv: list[bytes]) -> object:
     return sum(keyspace.exists(key) for key in argv[1:])
 
 
-@command("type", arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace")
+@command("type", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="keyspace")
 def type_(client: Client, argv: list[bytes]) -> object:
     """Determine the type stored at key."""
     return Status(client.keyspace.type_name(argv[1]))
@@ -124,7 +124,7 @@ for _name, _summary, _in_seconds, _relative in (
     ("expireat", "Set the expiration for a key as a UNIX timestamp in seconds.", True, False),
     ("pexpireat", "Set the expiration for a key as a UNIX timestamp in milliseconds.", False, False),
 ):
-    command(_name, arity=-3, flags="write fast", keys=(1, 1, 1), group="keyspace", summary=_summary)(
+    command(_name, arity=-3, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace", summary=_summary)(
         partial(_expire, in_seconds=_in_seconds, relative=_relative))
 
 
@@ -150,7 +150,7 @@ for _name, _summary, _in_ms, _absolute in (
         partial(_ttl, in_ms=_in_ms, absolute=_absolute))
 
 
-@command("persist", arity=2, flags="write fast", keys=(1, 1, 1), group="keyspace")
+@command("persist", arity=2, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace")
 def persist(client: Client, argv: list[bytes]) -> object:
     """Remove the expiration from a key."""
     keyspace = client.keyspace
@@ -163,7 +163,7 @@ def persist(client: Client, argv: list[bytes]) -> object:
 # -- iteration ----------------------------------------------------------------------------------------
 
 
-@command("keys", arity=2, flags="readonly", group="keyspace")
+@command("keys", arity=2, flags="readonly", group="keyspace", acl="dangerous")
 def keys(client: Client, argv: list[bytes]) -> object:
     """Find all keys matching the given pattern."""
     matches = key_matcher(argv[1])
@@ -208,13 +208,15 @@ def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
     return ONE if only_if_new else OK
 
 
-@command("rename", arity=3, flags="write", keys=(1, 2, 1), group="keyspace")
+@command("rename", arity=3, flags="write", keys=(key_at(1, "RW access delete"), key_at(2, "OW update")),
+         group="keyspace")
 def rename(client: Client, argv: list[bytes]) -> object:
     """Rename a key (replacing the target)."""
     return _rename(client, argv, only_if_new=False)
 
 
-@command("renamenx", arity=3, flags="write fast", keys=(1, 2, 1), group="keyspace")
+@command("renamenx", arity=3, flags="write fast", keys=(key_at(1, "RW access delete"), key_at(2, "OW insert")),
+         group="keyspace")
 def renamenx(client: Client, argv: list[bytes]) -> object:
     """Rename a key, only if the new key does not exist."""
     return _rename(client, argv, only_if_new=True)
@@ -249,7 +251,8 @@ def move(client: Client, argv: list[bytes]) -> object:
     return ONE
 
 
-@command("copy", arity=-3, flags="write denyoom", keys=(1, 2, 1), group="keyspace")
+@command("copy", arity=-3, flags="write denyoom", keys=(key_at(1, "RO access"), key_at(2, "OW update")),
+         group="keyspace")
 def copy(client: Client, argv: list[bytes]) -> object:
     """Copy a key, optionally to another database and replacing the target.
 

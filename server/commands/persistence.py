@@ -9,7 +9,7 @@ from ..registry import command
 from ..resp.replies import OK, Status
 
 
-@command("bgsave", arity=-1, flags="admin noscript", group="server")
+@command("bgsave", arity=-1, flags="admin noscript no_async_loading", group="server")
 def bgsave(client: Client, argv: list[bytes]) -> object:
     """Save a snapshot, paired with its binlog offsets, in the background (requests coalesce)."""
     client.server.bgsave.start()
@@ -25,7 +25,7 @@ def save(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("lastsave", arity=1, flags="loading stale fast", group="server")
+@command("lastsave", arity=1, flags="loading stale fast", group="server", acl="admin dangerous")
 def lastsave(client: Client, argv: list[bytes]) -> object:
     """The unix time of the last successful save."""
     return client.server.bgsave.last_save_time

@@ -1,9 +1,11 @@
 """Pika's own range-scan and bulk-delete commands: PKSCANRANGE, PKRSCANRANGE, PKHSCANRANGE,
-PKHRSCANRANGE, PKPATTERNMATCHDEL (arguments, replies and errors as Pika 4.0 gives them)."""
+PKHRSCANRANGE, SCANX, HSCANX, PKPATTERNMATCHDEL (arguments, replies and errors as Pika 4.0
+gives them)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from itertools import islice
+from typing import Callable, Iterator
 
 from pypika_store.errors import InvalidRangeError, NotIntegerError, SyntaxErrorReply, WrongTypeError, invalid_db_type
 from pypika_store.storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STRING, TAG_ZSET
@@ -19,23 +21,35 @@ _TYPES = {b"string_with_value": (TAG_STRING, True), b"string": (TAG_STRING, Fals
 BATCH_DELETE_LIMIT = 100
 
 
+def _pattern_and_count(argv: list[bytes], start: int, count_word: bytes, count: int,
+                       count_ok: Callable[[int], bool]) -> tuple[bytes, int]:
+    """Pika's ``[MATCH pattern] [<count_word> n]`` options from ``argv[start]`` (repeatable,
+    the last wins; ``count`` without one): a count ``count_ok`` refuses is "not an
+    integer", as Pika answers it."""
+    pattern = b"*"
+    args = Arguments(argv, start)
+    while args:
+        option = args.keyword()
+        if option not in (b"MATCH", count_word) or not args:
+            raise SyntaxErrorReply()
+        if option == b"MATCH":
+            pattern = args.take()
+            continue
+        count = args.take_int()
+        if not count_ok(count):
+            raise NotIntegerError()
+    return pattern, count
+
+
+def _positive(count: int) -> bool:
+    return count > 0
+
+
 class _RangeOptions:
     """``[MATCH pattern] [LIMIT n]`` after the range (LIMIT defaults to 10)."""
 
     def __init__(self, argv: list[bytes]) -> None:
-        self.pattern = b"*"
-        self.limit = 10
-        args = Arguments(argv, 4)
-        while args:
-            option = args.keyword()
-            if option not in (b"MATCH", b"LIMIT") or not args:
-                raise SyntaxErrorReply()
-            if option == b"MATCH":
-                self.pattern = args.take()
-            else:
-                self.limit = args.take_int()
-                if self.limit <= 0:
-                    raise NotIntegerError()
+        self.pattern, self.limit = _pattern_and_count(argv, 4, b"LIMIT", 10, _positive)
         self.matches = key_matcher(self.pattern)
 
     def match(self, name: bytes) -> bool:
@@ -147,3 +161,59 @@ def pkpatternmatchdel(client: Client, argv: list[bytes]) -> object:
     for key in doomed:
         keyspace.delete(key)
     return len(doomed)
+
+
+#: SCANX's type argument → tag.
+_SCANX_TYPES = {name: tag for name, (tag, with_values) in _TYPES.items() if not with_values}
+#: SCANX / HSCANX's default COUNT.
+_SCANX_COUNT = 10
+
+
+def _scan_from(items: Iterator[tuple[bytes, bytes]], pattern: bytes, count: int) -> tuple[bytes, list]:
+    """Pika's HScanx: ``count`` fields from the start (matching or not), the matching ones
+    kept, and the field after them as the next start (empty at the end)."""
+    matches = key_matcher(pattern)
+    found = []
+    for scanned, (name, value) in enumerate(items):
+        if scanned == count:
+            return name, found
+        if matches is None or matches(name):
+            found.append((name, value))
+    return b"", found
+
+
+def _tail_wildcard_prefix(pattern: bytes) -> bytes:
+    """``abc*``'s ``abc`` (Pika's isTailWildcard: one trailing star, no other wildcard); else empty."""
+    head = pattern[:-1]
+    if len(pattern) < 2 or not pattern.endswith(b"*") or any(char in head for char in b"*?[]"):
+        return b""
+    return head
+
+
+@command("scanx", arity=-3, flags="readonly", group="keyspace")
+def scanx(client: Client, argv: list[bytes]) -> object:
+    """Pika: up to COUNT matching keys of one type from a start key on, and the key to resume
+    from (Pika counts the matching keys here, unlike HSCANX, which counts every field)."""
+    tag = _SCANX_TYPES.get(argv[1].lower())
+    if tag is None:
+        raise invalid_db_type(argv)
+    pattern, count = _pattern_and_count(argv, 3, b"COUNT", _SCANX_COUNT, _positive)
+    matches = key_matcher(pattern)
+    keys = (key for key, record in client.keyspace.iter_records(argv[2])
+            if record.tag == tag and (matches is None or matches(key)))
+    found = list(islice(keys, count))
+    following = next(keys, b"")
+    prefix = _tail_wildcard_prefix(pattern)  # Pika stops at the end of a prefix pattern's keys
+    next_key = following if following <= prefix or following.startswith(prefix) else b""
+    return [next_key, found]
+
+
+@command("hscanx", arity=-3, flags="readonly", keys=(1, 1, 1), group="hash")
+def hscanx(client: Client, argv: list[bytes]) -> object:
+    """Pika: up to COUNT fields and values of a hash from a start field on, and the field to
+    resume from."""
+    pattern, count = _pattern_and_count(argv, 3, b"COUNT", _SCANX_COUNT, lambda count: True)
+    if count < 0:  # HSCANX checks its count after the options, and calls it a syntax error
+        raise SyntaxErrorReply()
+    next_field, found = _scan_from(_fields(client, argv[1], argv[2], reverse=False), pattern, count)
+    return [next_field, [part for pair in found for part in pair]]

@@ -47,7 +47,7 @@ from pypika_store.types.streams import (
 
 from ..blocking import Block
 from ..connection import Client
-from ..registry import command, container, help_reply
+from ..registry import after_keyword, command, container, help_reply, key_at
 from ..resp.replies import NULL_ARRAY, OK, Map
 from ..arguments import Arguments, c_string, parse_int
 
@@ -217,7 +217,7 @@ def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
     return options
 
 
-@command("xadd", arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream")
+@command("xadd", arity=-5, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="stream")
 def xadd(client: Client, argv: list[bytes]) -> object:
     """Append a new entry to a stream (creating it unless NOMKSTREAM), then trim it if asked."""
     options = _parse_trim_options(argv, xadd=True)
@@ -231,7 +231,7 @@ def xadd(client: Client, argv: list[bytes]) -> object:
     return None if new_id is None else format_id(new_id)
 
 
-@command("xtrim", arity=-4, flags="write", keys=(1, 1, 1), group="stream")
+@command("xtrim", arity=-4, flags="write", keys=(key_at(1, "RW delete"),), group="stream")
 def xtrim(client: Client, argv: list[bytes]) -> object:
     """Trim a stream to a length (MAXLEN) or a lowest ID (MINID); how many entries went."""
     options = _parse_trim_options(argv, xadd=False)
@@ -241,7 +241,7 @@ def xtrim(client: Client, argv: list[bytes]) -> object:
 # -- reading and deleting -----------------------------------------------------------------------------
 
 
-@command("xlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="stream")
+@command("xlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="stream")
 def xlen(client: Client, argv: list[bytes]) -> object:
     """Return the number of entries in a stream."""
     return client.keyspace.streams.length(argv[1])
@@ -276,7 +276,7 @@ command("xrevrange", -4, "readonly", (1, 1, 1), group="stream",
         summary="Return the entries with IDs in a range (end first), newest first.")(partial(_range, reverse=True))
 
 
-@command("xdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="stream")
+@command("xdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="stream")
 def xdel(client: Client, argv: list[bytes]) -> object:
     """Remove entries by ID; how many existed."""
     streams: StreamStore = client.keyspace.streams
@@ -340,7 +340,8 @@ def _entries_after(streams: StreamStore, key: bytes, after: StreamId, count: int
     return streams.range(collection, start, MAX_ID, count)
 
 
-@command("xread", arity=-4, flags="readonly blocking movablekeys", group="stream")
+@command("xread", arity=-4, flags="readonly blocking", keys=(after_keyword("STREAMS", "RO access", limit=2),),
+         group="stream")
 def xread(client: Client, argv: list[bytes]) -> object:
     """Read entries newer than the given IDs from one or more streams; BLOCK waits for some.
 
@@ -368,7 +369,7 @@ def xread(client: Client, argv: list[bytes]) -> object:
 # -- XSETID ---------------------------------------------------------------------------------------------
 
 
-@command("xsetid", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream")
+@command("xsetid", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="stream")
 def xsetid(client: Client, argv: list[bytes]) -> object:
     """Set a stream's last ID (and ENTRIESADDED, MAXDELETEDID): what replication restores."""
     last = parse_id(argv[2], strict=True)

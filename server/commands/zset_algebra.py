@@ -11,7 +11,7 @@ from pypika_store.keyspace import Keyspace
 from pypika_store.storage.records import TAG_SET, TAG_ZSET
 
 from ..connection import Client
-from ..registry import command
+from ..registry import command, key_at, keynum
 from ..arguments import Arguments, parse_int
 from .zsets import scored
 
@@ -107,43 +107,46 @@ def _algebra(client: Client, argv: list[bytes], kind: str, store_into: bytes | N
     return scored(client, pairs, with_scores)
 
 
-@command("zunion", arity=-3, flags="readonly", group="sorted-set")
+@command("zunion", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
 def zunion(client: Client, argv: list[bytes]) -> object:
     """Add multiple sorted sets."""
     return _algebra(client, argv, UNION, None)
 
 
-@command("zinter", arity=-3, flags="readonly", group="sorted-set")
+@command("zinter", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
 def zinter(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets."""
     return _algebra(client, argv, INTER, None)
 
 
-@command("zdiff", arity=-3, flags="readonly", group="sorted-set")
+@command("zdiff", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
 def zdiff(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sorted sets."""
     return _algebra(client, argv, DIFF, None)
 
 
-@command("zunionstore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="sorted-set")
+@command("zunionstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
+         group="sorted-set")
 def zunionstore(client: Client, argv: list[bytes]) -> object:
     """Add multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, UNION, argv[1])
 
 
-@command("zinterstore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="sorted-set")
+@command("zinterstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
+         group="sorted-set")
 def zinterstore(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, INTER, argv[1])
 
 
-@command("zdiffstore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="sorted-set")
+@command("zdiffstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
+         group="sorted-set")
 def zdiffstore(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, DIFF, argv[1])
 
 
-@command("zintercard", arity=-3, flags="readonly", group="sorted-set")
+@command("zintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
 def zintercard(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets and return the cardinality of the result."""
     numkeys = _numkeys(argv, 1)

@@ -26,6 +26,11 @@ COMMANDS = st.one_of(
     st.tuples(st.just("MGET"), KEYS, KEYS, KEYS),
     st.tuples(st.sampled_from(["RENAME", "RENAMENX", "COPY"]), KEYS, KEYS),
     st.tuples(st.sampled_from(["EXPIRE", "PEXPIRE"]), KEYS, st.sampled_from(["100", "-1", "x"]),
+              st.sampled_from(["NX", "XX"])),
+    # GT and LT compare the new expiry with the current one: with relative times the answer
+    # depends on whether a millisecond passed between two commands, so they get fixed instants
+    # (2100-01-01 in seconds and in milliseconds: the same instant, a tie on both servers).
+    st.tuples(st.sampled_from(["EXPIREAT", "PEXPIREAT"]), KEYS, st.sampled_from(["4102444800", "4102444800000", "1", "x"]),
               st.sampled_from(["NX", "XX", "GT", "LT"])),
     st.tuples(st.just("SETBIT"), KEYS, st.integers(0, 64).map(str), st.sampled_from(["0", "1"])),
     st.tuples(st.sampled_from(["GETBIT"]), KEYS, st.integers(0, 64).map(str)),
@@ -45,5 +50,5 @@ def test_random_sequences_match_redis(diff, sequence):
     diff.both("FLUSHALL")
     for command in sequence:
         diff.check(*command, normalize=_sorted_if_list if command[0] == "KEYS" else None)
-        if command[0] in ("SET", "EXPIRE", "PEXPIRE"):
+        if command[0] in ("SET", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"):
             diff.check("TTL", command[1])

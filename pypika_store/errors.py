@@ -675,3 +675,12 @@ class CorruptedHLLError(CommandError):
     def __init__(self, partial_value: bytes | None = None) -> None:
         super().__init__()
         self.partial_value = partial_value
+
+
+# -- lists, sorted sets and blocking (issue #11) ---------------------------------------------------
+
+
+class CountNotPositiveError(CommandError):
+    """LMPOP/ZMPOP's COUNT of 0, a negative one or not a number."""
+
+    message = "ERR count should be greater than 0"

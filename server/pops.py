@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
+from functools import partial
+
 from pypika_store.errors import CountNotPositiveError, NumkeysError, SyntaxErrorReply
 
-from .arguments import Arguments, c_string, parse_int
-from .blocking import RetryFor
+from .arguments import Arguments, c_string, parse_int, parse_timeout
+from .blocking import Block, RetryFor
+from .resp.replies import NULL_ARRAY
 
 if TYPE_CHECKING:
     from .connection import Client
@@ -49,6 +52,26 @@ def parse_multipop(argv: list[bytes], numkeys_at: int, ends: tuple[bytes, bytes]
         if count < 1:
             raise CountNotPositiveError()
     return MultiPop(argv[numkeys_at + 1:end_at], end, 1 if count is None else count)
+
+
+#: Pops up to ``count`` elements at ``end`` from the first of ``keys`` that has some: the
+#: reply, or None when none has.
+PopFirst = Callable[[list[bytes], bytes, int], "object | None"]
+
+
+def answer_multipop(client: "Client", argv: list[bytes], blocking: bool, ends: tuple[bytes, bytes],
+                    type_name: str, pop_first: PopFirst) -> object:
+    """LMPOP/ZMPOP (``blocking``: BLMPOP/BZMPOP, the timeout first, read after the other
+    arguments as Redis does): what ``pop_first`` pops, else nil, or else wait for the keys."""
+    call = parse_multipop(argv, 2 if blocking else 1, ends)
+    timeout = parse_timeout(argv[1]) if blocking else 0.0
+    reply = pop_first(call.keys, call.end, call.count)
+    if reply is not None:
+        return reply
+    if not blocking:
+        return NULL_ARRAY
+    return Block(call.keys, timeout, NULL_ARRAY,
+                 retry_for=retry_when_holding(client, type_name, partial(call.retry_argv, argv[0], argv[1])))
 
 
 def retry_when_holding(client: "Client", type_name: str, argv_for_key: Callable[[bytes], list[bytes]]) -> RetryFor:

@@ -14,7 +14,7 @@ from pypika_store.types.lists import clamped_range, normalize
 from ..arguments import Arguments, parse_count, parse_int, parse_timeout
 from ..blocking import Block, RetryFor
 from ..connection import Client
-from ..pops import parse_multipop, retry_when_holding
+from ..pops import answer_multipop, retry_when_holding
 from ..registry import command
 from ..resp.replies import OK, NULL_ARRAY
 
@@ -65,15 +65,13 @@ def _pop_first(client: Client, keys: list[bytes], left: bool, count: int) -> lis
     return None
 
 
-_LIST_ENDS = (b"LEFT", b"RIGHT")
+def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
+    return answer_multipop(client, argv, blocking, (b"LEFT", b"RIGHT"), "list",
+                           lambda keys, end, count: _pop_first(client, keys, end == b"LEFT", count))
 
 
-@command("lmpop", arity=-4, flags="write movablekeys", group="list")
-def lmpop(client: Client, argv: list[bytes]) -> object:
-    """Pop elements from the first non-empty list of several keys."""
-    call = parse_multipop(argv, 1, _LIST_ENDS)
-    popped = _pop_first(client, call.keys, call.end == b"LEFT", call.count)
-    return NULL_ARRAY if popped is None else popped
+_register("lmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
+          "Pop elements from the first non-empty list of several keys.", keys=(0, 0, 0))
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -252,13 +250,6 @@ def blmove(client: Client, argv: list[bytes]) -> object:
     return _blocking_move(client, argv, _side(argv[3]), _side(argv[4]), argv[5])
 
 
-@command("blmpop", arity=-5, flags="write blocking movablekeys", group="list")
-def blmpop(client: Client, argv: list[bytes]) -> object:
-    """Pop elements from the first non-empty list of several keys, or block until one is available."""
-    call = parse_multipop(argv, 2, _LIST_ENDS)
-    timeout = parse_timeout(argv[1])
-    popped = _pop_first(client, call.keys, call.end == b"LEFT", call.count)
-    if popped is not None:
-        return popped
-    return Block(call.keys, timeout, NULL_ARRAY,
-                 retry_for=_retry_on_lists(client, partial(call.retry_argv, argv[0], argv[1])))
+_register("blmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+          "Pop elements from the first non-empty list of several keys, or block until one is available.",
+          keys=(0, 0, 0))

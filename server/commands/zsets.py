@@ -27,7 +27,7 @@ from pypika_store.types.zsets import Pairs, ZaddFlags, ZsetStore
 from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_timeout, random_count
 from ..blocking import Block, RetryFor
 from ..connection import Client
-from ..pops import parse_multipop, retry_when_holding
+from ..pops import answer_multipop, retry_when_holding
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Double
 from ..scanning import scan_collection
@@ -310,33 +310,25 @@ _register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast bloc
           "Remove and return the member with the highest score, or block until one is available.",
           keys=(1, -2, 1))
 
-_ZSET_ENDS = (b"MIN", b"MAX")
-
-
-def _multipop_reply(found: tuple[bytes, Pairs]) -> list:
-    """ZMPOP's ``[key, [[member, score], ...]]`` (pairs in RESP2 too)."""
+def _multipop_reply(found: tuple[bytes, Pairs] | None) -> list | None:
+    """ZMPOP's ``[key, [[member, score], ...]]`` (pairs in RESP2 too); None for nothing."""
+    if found is None:
+        return None
     key, pairs = found
     return [key, [[member, Double(score)] for member, score in pairs]]
 
 
-@command("zmpop", arity=-4, flags="write movablekeys", group="sorted-set")
-def zmpop(client: Client, argv: list[bytes]) -> object:
-    """Remove and return members with scores in a sorted set (the first non-empty of several keys)."""
-    call = parse_multipop(argv, 1, _ZSET_ENDS)
-    found = _pop_first(client, call.keys, call.end == b"MAX", call.count)
-    return NULL_ARRAY if found is None else _multipop_reply(found)
+def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
+    return answer_multipop(client, argv, blocking, (b"MIN", b"MAX"), "zset",
+                           lambda keys, end, count: _multipop_reply(_pop_first(client, keys, end == b"MAX", count)))
 
 
-@command("bzmpop", arity=-5, flags="write blocking movablekeys", group="sorted-set")
-def bzmpop(client: Client, argv: list[bytes]) -> object:
-    """Remove and return members with scores in a sorted set, or block until one is available."""
-    call = parse_multipop(argv, 2, _ZSET_ENDS)
-    timeout = parse_timeout(argv[1])
-    found = _pop_first(client, call.keys, call.end == b"MAX", call.count)
-    if found is not None:
-        return _multipop_reply(found)
-    return Block(call.keys, timeout, NULL_ARRAY,
-                 retry_for=_retry_on_zsets(client, partial(call.retry_argv, argv[0], argv[1])))
+_register("zmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
+          "Remove and return members with scores in a sorted set (the first non-empty of several keys).",
+          keys=(0, 0, 0))
+_register("bzmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+          "Remove and return members with scores in a sorted set, or block until one is available.",
+          keys=(0, 0, 0))
 
 
 @command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set")

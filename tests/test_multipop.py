@@ -187,3 +187,27 @@ def test_wrong_type_blocked_key_does_not_answer_an_error(pika_server):
     control.call("FLUSHALL")
     control.close()
     blocker.close()
+
+
+#: Writes other than pushes and adds that give a key elements (Redis' dbAdd signals the key
+#: ready whatever command created it), and a served BLMOVE meeting a wrong-type destination.
+OTHER_WAKERS = {
+    "zrangestore": (("BZMPOP", "0", "1", "k", "MIN"),
+                    [("ZADD", "src", "1", "a", "2", "b"), ("ZRANGESTORE", "k", "src", "0", "-1")], []),
+    "zunionstore": (("BZPOPMAX", "k", "0"), [("ZADD", "src", "1", "a", "2", "b"), ("ZUNIONSTORE", "k", "1", "src")], []),
+    "lmove_into": (("BLMPOP", "0", "1", "k", "RIGHT"), [("RPUSH", "src", "a"), ("LMOVE", "src", "k", "LEFT", "LEFT")], []),
+    "rename_onto": (("BLPOP", "k", "0"), [("RPUSH", "src", "a"), ("RENAME", "src", "k")], []),
+    "copy_onto": (("BZMPOP", "0", "1", "k", "MAX"), [("ZADD", "src", "1", "a"), ("COPY", "src", "k")],
+                  [("EXISTS", "src")]),
+    "blmove_wrong_type_destination": (("BLMOVE", "k", "d", "LEFT", "RIGHT", "0"),
+                                      [("SET", "d", "x"), ("RPUSH", "k", "a")], [("LRANGE", "k", "0", "-1")]),
+    "two_keys_one_wrong_type": (("BLMPOP", "0", "2", "k1", "k2", "LEFT"),
+                                [("MULTI",), ("RPUSH", "k1", "a"), ("SET", "k1", "s"), ("RPUSH", "k2", "b"), ("EXEC",)], []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_WAKERS))
+def test_other_writes_wake_blocked_clients_as_in_redis(real_redis, pika_server, name):
+    blocking, writes, unblock = OTHER_WAKERS[name]
+    expected = _blocked_run(real_redis.port, blocking, writes, unblock)
+    assert _blocked_run(pika_server.port, blocking, writes, unblock) == expected

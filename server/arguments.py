@@ -113,15 +113,15 @@ def parse_count(arg: bytes) -> int:
     return count
 
 
-def parse_timeout(arg: bytes, now_ms: int | None = None) -> float:
+def parse_timeout(arg: bytes) -> float:
     """A blocking command's timeout in seconds (0: forever), as Redis 7.0's
     getTimeoutFromObjectOrReply reads it: a long double of seconds, times 1000 in long double,
     rounded up to whole milliseconds (so any positive fraction waits at least 1 ms, and a
     negative one above -1 ms is 0: forever) and converted to a long long unchecked.
 
     On x86 that conversion makes anything out of range, infinities included, LLONG_MIN: "timeout
-    is negative". A deadline past the long long clock (``now_ms`` plus the timeout) wraps around
-    in Redis and never comes: forever too.
+    is negative". A deadline past the long long clock (now plus the timeout, in milliseconds)
+    wraps around in Redis and never comes: forever too.
     """
     value = long_double.parse(arg)
     if value is None:
@@ -131,9 +131,7 @@ def parse_timeout(arg: bytes, now_ms: int | None = None) -> float:
     millis = math.ceil(long_double.to_long_double(value * 1000))
     if millis < 0 or millis > INT64_MAX:
         raise TimeoutNegativeError()
-    if now_ms is None:
-        now_ms = int(time.time() * 1000)
-    if millis + now_ms > INT64_MAX:
+    if millis + int(time.time() * 1000) > INT64_MAX:
         return 0.0
     return millis / 1000
 

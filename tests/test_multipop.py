@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pypika_store.testing import PikaServer
+from pypika_store.server.arguments import parse_timeout
+from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import Err, RawConnection, encode_command, wait_until
 from .test_binlog_records import logged
@@ -74,6 +75,16 @@ def test_multipop_resp3_replies_match_redis(diff):
         ("ZMPOP", "1", "z", "MIN", "COUNT", "5"), ("LMPOP", "1", "l", "LEFT"), ("ZMPOP", "1", "z", "MAX"),
         ("BLMPOP", "0.01", "1", "l", "LEFT"), ("BZMPOP", "0.01", "1", "z", "MIN"),
     ])
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [
+    (b"0", 0.0), (b"0.1", 0.1), (b"1.5", 1.5), (b"1e3", 1000.0), (b"1e-5", 0.001), (b"0.0015", 0.002),
+    (b"-0", 0.0), (b"-0.0009", 0.0), (b"-0.001", 0.0), (b"9223372036854775", 0.0),
+])
+def test_timeouts_round_up_to_milliseconds_and_overflowing_deadlines_never_come(timeout, seconds):
+    """What redis-server 7.0.15 waits for each (a nil after ~1 ms, or forever for the last four:
+    the differential scenario "timeouts" only sees that they are accepted)."""
+    assert parse_timeout(timeout) == seconds
 
 
 # -- blocked clients, on both servers ------------------------------------------------------------
@@ -171,6 +182,27 @@ def test_multipops_log_member_level_pops(tmp_path):
             [b"rpop", b"l", b"2"], [b"zrem", b"z", b"c", b"b"], [b"lpop", b"l", b"1"],
             [b"zadd", b"w", b"1.0", b"x"], [b"zrem", b"w", b"x"],
         ]
+        blocked.close()
+
+
+def test_a_slave_ends_with_the_masters_data_after_multipops():
+    with PikaGroup(slaves=1) as group:
+        master = group.master.client()
+        blocked = RawConnection(group.master.port)
+        master.rpush("l", *"abcdef")
+        master.zadd("z", {"a": 1, "b": 2, "c": 3})
+        master.execute_command("LMPOP", "2", "missing", "l", "LEFT", "COUNT", "2")
+        master.execute_command("BZMPOP", "0", "1", "z", "MAX", "COUNT", "2")
+        blocked.send_raw(encode_command(("BLMPOP", "0", "2", "w", "l", "RIGHT", "COUNT", "3")))
+        assert blocked.read_reply() == [b"l", [b"f", b"e", b"d"]]
+        blocked.send_raw(encode_command(("BZMPOP", "0", "1", "w", "MIN")))
+        wait_until(lambda: master.info("clients")["blocked_clients"] == 1, what="the client to block")
+        master.zadd("w", {"x": 1, "y": 2})
+        assert blocked.read_reply() == [b"w", [[b"x", b"1"]]]
+        group.wait_synced()
+        slave = group.slaves[0].client()
+        assert slave.execute_command("DEBUG", "DIGEST") == master.execute_command("DEBUG", "DIGEST")
+        assert slave.lrange("l", 0, -1) == [b"c"] and slave.zrange("w", 0, -1) == [b"y"]
         blocked.close()
 
 

@@ -95,22 +95,26 @@ def _blocked_clients(control: RawConnection) -> int:
     return int(info.split("blocked_clients:")[1].split()[0])
 
 
-def _blocked_run(port: int, blocking: tuple, writes: list[tuple], unblock: list[tuple]) -> tuple:
-    """Block a client with ``blocking``, run ``writes`` from another, note whether it still
-    waits, then run ``unblock`` and read its reply: everything a server answered."""
-    control, blocker = RawConnection(port), RawConnection(port)
+def _blocked_run(port: int, blocking: list[tuple], writes: list[tuple], unblock: list[tuple]) -> tuple:
+    """Block a client with each of ``blocking``, in order, run ``writes`` from another, note
+    how many still wait, then run ``unblock`` and read their replies: everything a server
+    answered."""
+    control, blockers = RawConnection(port), [RawConnection(port) for _ in blocking]
     try:
         control.call("FLUSHALL")
-        blocker.send_raw(encode_command(blocking))
-        wait_until(lambda: _blocked_clients(control) == 1, what="the client to block")
+        for count, (blocker, command) in enumerate(zip(blockers, blocking), 1):
+            blocker.send_raw(encode_command(command))
+            wait_until(lambda: _blocked_clients(control) == count, what="the client to block")
         written = [control.call(*args) for args in writes]
-        still_waiting = _blocked_clients(control) == 1
+        still_waiting = _blocked_clients(control)
         unblocked = [control.call(*args) for args in unblock]
-        return written, still_waiting, unblocked, blocker.read_reply(), control.call("DEBUG", "DIGEST")
+        replies = [blocker.read_reply() for blocker in blockers]
+        return written, still_waiting, unblocked, replies, control.call("DEBUG", "DIGEST")
     finally:
         control.call("FLUSHALL")
         control.close()
-        blocker.close()
+        for blocker in blockers:
+            blocker.close()
 
 
 LIST_REPLACED = [("MULTI",), ("LPUSH", "k", "a"), ("DEL", "k"), ("SET", "k", "x"), ("EXEC",)]
@@ -151,8 +155,8 @@ BLOCKED_CASES = {
 @pytest.mark.parametrize("name", sorted(BLOCKED_CASES))
 def test_blocked_client_is_served_as_redis_serves_it(real_redis, pika_server, name):
     blocking, writes, unblock = BLOCKED_CASES[name]
-    expected = _blocked_run(real_redis.port, blocking, writes, unblock)
-    assert _blocked_run(pika_server.port, blocking, writes, unblock) == expected
+    expected = _blocked_run(real_redis.port, [blocking], writes, unblock)
+    assert _blocked_run(pika_server.port, [blocking], writes, unblock) == expected
 
 
 def test_blocked_multipop_times_out_with_nil(pika_server):
@@ -226,20 +230,43 @@ def test_wrong_type_blocked_key_does_not_answer_an_error(pika_server):
 OTHER_WAKERS = {
     "zrangestore": (("BZMPOP", "0", "1", "k", "MIN"),
                     [("ZADD", "src", "1", "a", "2", "b"), ("ZRANGESTORE", "k", "src", "0", "-1")], []),
-    "zunionstore": (("BZPOPMAX", "k", "0"), [("ZADD", "src", "1", "a", "2", "b"), ("ZUNIONSTORE", "k", "1", "src")], []),
-    "lmove_into": (("BLMPOP", "0", "1", "k", "RIGHT"), [("RPUSH", "src", "a"), ("LMOVE", "src", "k", "LEFT", "LEFT")], []),
+    "zunionstore": (("BZPOPMAX", "k", "0"),
+                    [("ZADD", "src", "1", "a", "2", "b"), ("ZUNIONSTORE", "k", "1", "src")], []),
+    "lmove_into": (("BLMPOP", "0", "1", "k", "RIGHT"),
+                   [("RPUSH", "src", "a"), ("LMOVE", "src", "k", "LEFT", "LEFT")], []),
     "rename_onto": (("BLPOP", "k", "0"), [("RPUSH", "src", "a"), ("RENAME", "src", "k")], []),
     "copy_onto": (("BZMPOP", "0", "1", "k", "MAX"), [("ZADD", "src", "1", "a"), ("COPY", "src", "k")],
                   [("EXISTS", "src")]),
     "blmove_wrong_type_destination": (("BLMOVE", "k", "d", "LEFT", "RIGHT", "0"),
                                       [("SET", "d", "x"), ("RPUSH", "k", "a")], [("LRANGE", "k", "0", "-1")]),
     "two_keys_one_wrong_type": (("BLMPOP", "0", "2", "k1", "k2", "LEFT"),
-                                [("MULTI",), ("RPUSH", "k1", "a"), ("SET", "k1", "s"), ("RPUSH", "k2", "b"), ("EXEC",)], []),
+                                [("MULTI",), ("RPUSH", "k1", "a"), ("SET", "k1", "s"), ("RPUSH", "k2", "b"),
+                                 ("EXEC",)], []),
 }
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_WAKERS))
 def test_other_writes_wake_blocked_clients_as_in_redis(real_redis, pika_server, name):
     blocking, writes, unblock = OTHER_WAKERS[name]
+    expected = _blocked_run(real_redis.port, [blocking], writes, unblock)
+    assert _blocked_run(pika_server.port, [blocking], writes, unblock) == expected
+
+
+#: Several clients blocked on the same keys: served oldest first, each taking its count.
+FIFO_CASES = {
+    "lists": ([("BLMPOP", "0", "1", "k", "LEFT", "COUNT", "2"), ("BLPOP", "k", "0"),
+               ("BLMPOP", "0", "1", "k", "RIGHT")],
+              [("RPUSH", "k", "a", "b", "c")], [("RPUSH", "k", "d", "e")]),
+    "zsets": ([("BZPOPMIN", "k", "0"), ("BZMPOP", "0", "2", "other", "k", "MAX", "COUNT", "5"),
+               ("BZMPOP", "0", "1", "k", "MIN")],
+              [("ZADD", "k", "1", "a", "2", "b", "3", "c")], [("ZADD", "k", "4", "d")]),
+    "types_apart": ([("BLPOP", "k", "0"), ("BZMPOP", "0", "1", "k", "MIN"), ("BLMPOP", "0", "1", "k", "LEFT")],
+                    [("ZADD", "k", "1", "a", "2", "b")], [("DEL", "k"), ("RPUSH", "k", "x", "y")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIFO_CASES))
+def test_blocked_clients_are_served_oldest_first_as_in_redis(real_redis, pika_server, name):
+    blocking, writes, unblock = FIFO_CASES[name]
     expected = _blocked_run(real_redis.port, blocking, writes, unblock)
     assert _blocked_run(pika_server.port, blocking, writes, unblock) == expected

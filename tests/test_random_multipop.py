@@ -20,7 +20,8 @@ def _multipops(name: str, ends: st.SearchStrategy, blocking: bool) -> list[st.Se
     """``name [timeout] numkeys key... end [COUNT n]``, numkeys usually matching the keys given."""
     head = (name, SHORT_TIMEOUT) if blocking else (name,)
     return [
-        _t(*head, "1", KEYS, ends), _t(*head, "2", KEYS, KEYS, ends), _t(*head, "2", KEYS, KEYS, ends, "COUNT", MPOP_COUNTS),
+        _t(*head, "1", KEYS, ends), _t(*head, "2", KEYS, KEYS, ends),
+        _t(*head, "2", KEYS, KEYS, ends, "COUNT", MPOP_COUNTS),
         _t(*head, "3", KEYS, KEYS, KEYS, ends, "COUNT", MPOP_COUNTS), _t(*head, NUMKEYS, KEYS, KEYS, ends),
     ]
 

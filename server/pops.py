@@ -4,9 +4,8 @@ how their blocking forms (BLPOP ... BZMPOP) are served when a key they wait for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, NamedTuple
-
 from functools import partial
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from pypika_store.errors import CountNotPositiveError, NumkeysError, SyntaxErrorReply
 

@@ -834,3 +834,12 @@ class InvalidFirstDbIndexError(CommandError):
 
 class InvalidSecondDbIndexError(CommandError):
     message = "ERR invalid second DB index"
+
+
+# -- lists, sorted sets and blocking (issue #11) ---------------------------------------------------
+
+
+class CountNotPositiveError(CommandError):
+    """LMPOP/ZMPOP's COUNT of 0, a negative one or not a number."""
+
+    message = "ERR count should be greater than 0"

@@ -42,7 +42,6 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "11 (Redis' data commands, in progress)": "lmpop blmpop zmpop bzmpop",
     "11 (server and connection commands, in progress)": """client|pause client|unpause client|reply
         client|no-evict client|unblock client|getredir client|trackinginfo reset lolwut failover monitor
         slowlog slowlog|get slowlog|len slowlog|reset slowlog|help latency latency|latest latency|history

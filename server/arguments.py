@@ -18,6 +18,8 @@ option loop over indexes::
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Callable
 
 from pypika_store import long_double
@@ -39,8 +41,6 @@ INT64_MAX = 2**63 - 1
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 LONG_MAX = INT64_MAX
-#: Redis keeps timeouts in milliseconds in a long long.
-_MAX_TIMEOUT_MS = 2**63 - 1
 
 
 # -- number formats ------------------------------------------------------------------------------
@@ -114,16 +114,26 @@ def parse_count(arg: bytes) -> int:
 
 
 def parse_timeout(arg: bytes) -> float:
-    """A blocking command's timeout in seconds (0: forever), read as Redis'
-    getTimeoutFromObjectOrReply, with its errors for bad and negative values."""
+    """A blocking command's timeout in seconds (0: forever), as Redis 7.0's
+    getTimeoutFromObjectOrReply reads it: a long double of seconds, times 1000 in long double,
+    rounded up to whole milliseconds (so any positive fraction waits at least 1 ms, and a
+    negative one above -1 ms is 0: forever) and converted to a long long unchecked.
+
+    On x86 that conversion makes anything out of range, infinities included, LLONG_MIN: "timeout
+    is negative". A deadline past the long long clock (now plus the timeout, in milliseconds)
+    wraps around in Redis and never comes: forever too.
+    """
     value = long_double.parse(arg)
     if value is None:
         raise TimeoutNotFloatError()
-    # Redis 7.0 converts the milliseconds to a long long unchecked: on x86 anything out of
-    # range (infinities included) becomes LLONG_MIN, hence "negative".
-    if value < 0 or isinstance(value, float) or value * 1000 > _MAX_TIMEOUT_MS:
+    if isinstance(value, float):  # an infinity
         raise TimeoutNegativeError()
-    return float(value)
+    millis = math.ceil(long_double.to_long_double(value * 1000))
+    if millis < 0 or millis > INT64_MAX:
+        raise TimeoutNegativeError()
+    if millis + int(time.time() * 1000) > INT64_MAX:
+        return 0.0
+    return millis / 1000
 
 
 def random_count(arg: bytes, with_values: bool = False) -> int:

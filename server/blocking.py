@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from .session import Session
+
+#: Given a key that became ready, the command a blocked client runs to be served from that key
+#: alone; None when the key does not hold the type the command pops (the client waits on).
+RetryFor = Callable[[bytes], "list[bytes] | None"]
 
 
 class Block:
@@ -28,32 +32,41 @@ class Block:
     the one the client sent (XREAD's ``$`` stands for the stream's last ID when it blocked).
     ``consumes`` says whether serving a client takes the key's elements (a pop does, XREAD
     does not): when it does not, a client still waiting does not keep the next ones from a try.
+    ``retry_for``, when given, picks the command per ready key (see :data:`RetryFor`); without
+    it the client runs ``retry_argv`` (or its own command) whichever of its keys is ready.
     """
 
-    __slots__ = ("keys", "timeout", "timeout_reply", "retry_argv", "consumes")
+    __slots__ = ("keys", "timeout", "timeout_reply", "retry_argv", "consumes", "retry_for")
 
     def __init__(self, keys: list[bytes], timeout: float, timeout_reply: object,
-                 retry_argv: list[bytes] | None = None, consumes: bool = True) -> None:
+                 retry_argv: list[bytes] | None = None, consumes: bool = True,
+                 retry_for: RetryFor | None = None) -> None:
         self.keys = keys
         self.timeout = timeout
         self.timeout_reply = timeout_reply
         self.retry_argv = retry_argv
         self.consumes = consumes
+        self.retry_for = retry_for
 
 
 class Waiting:
     """A parked client: its command, the keys it waits on, and its timeout timer."""
 
-    __slots__ = ("client", "argv", "keys", "timer", "timeout_reply", "consumes")
+    __slots__ = ("client", "argv", "keys", "timer", "timeout_reply", "consumes", "retry_for")
 
     def __init__(self, client: "Session", argv: list[bytes], keys: list[tuple[int, bytes]],
-                 timeout_reply: object, consumes: bool = True) -> None:
+                 timeout_reply: object, consumes: bool = True, retry_for: RetryFor | None = None) -> None:
         self.client = client
         self.argv = argv
         self.keys = keys
         self.timeout_reply = timeout_reply
         self.consumes = consumes
+        self.retry_for = retry_for
         self.timer: asyncio.TimerHandle | None = None
+
+    def argv_for(self, key: bytes) -> list[bytes] | None:
+        """The command to run now that ``key`` is ready; None to go on waiting."""
+        return self.argv if self.retry_for is None else self.retry_for(key)
 
 
 class BlockingRegistry:
@@ -70,7 +83,8 @@ class BlockingRegistry:
 
     def park(self, client: "Session", argv: list[bytes], block: Block) -> None:
         keys = [(client.db, key) for key in dict.fromkeys(block.keys)]
-        entry = Waiting(client, block.retry_argv or argv, keys, block.timeout_reply, block.consumes)
+        entry = Waiting(client, block.retry_argv or argv, keys, block.timeout_reply, block.consumes,
+                        block.retry_for)
         for key in keys:
             self.waiting.setdefault(key, deque()).append(entry)
         client.blocked = entry
@@ -93,12 +107,15 @@ class BlockingRegistry:
         self._serving = True
         try:
             while self._ready:
-                key, _ = self._ready.popitem(last=False)
-                queue = self.waiting.get(key)
+                ready, _ = self._ready.popitem(last=False)
+                queue = self.waiting.get(ready)
                 for entry in list(queue or ()):
                     if entry.client.blocked is not entry:
                         continue
-                    if not entry.client.retry_blocked(entry.argv) and entry.consumes:
+                    argv = entry.argv_for(ready[1])
+                    if argv is None:
+                        continue  # the key holds another type now: this client waits on
+                    if not entry.client.retry_blocked(argv) and entry.consumes:
                         break  # still nothing for it (the key ran out): the rest wait too
         finally:
             self._serving = False

@@ -35,6 +35,13 @@ SCENARIOS = {
         ("SMOVE", "missing", "str", "b"), ("SMOVE", "str", "dst", "b"), ("SMOVE", "src", "dst", "b"),
         ("EXISTS", "src"),
     ],
+    "move_to_wrong_type_moves_nothing": [
+        ("SADD", "src", "a", "b"), ("SET", "str", "v"), ("HSET", "hash", "f", "v"), ("ZADD", "zset", "1", "a"),
+        ("SMOVE", "src", "str", "a"), ("SMOVE", "src", "hash", "a"), ("SMOVE", "src", "zset", "a"),
+        ("SMOVE", "src", "str", "absent"), ("SMEMBERS", "src"), ("GET", "str"), ("ZRANGE", "zset", "0", "-1"),
+        ("MULTI",), ("SMOVE", "src", "str", "b"), ("SMOVE", "src", "dst", "b"), ("EXEC",), ("SMEMBERS", "src"),
+        ("SMEMBERS", "dst"), ("DEBUG", "DIGEST"),
+    ],
     "random": [
         ("SPOP", "missing"), ("SPOP", "missing", "2"), ("SRANDMEMBER", "missing"), ("SRANDMEMBER", "missing", "2"),
         ("SADD", "one", "x"), ("SRANDMEMBER", "one"), ("SRANDMEMBER", "one", "3"), ("SRANDMEMBER", "one", "-3"),

@@ -86,6 +86,52 @@ SCENARIOS = {
 }
 
 
+#: ZRANGESTORE in every form (by rank, BYSCORE, BYLEX, REV, LIMIT), empty results deleting the
+#: destination, and each error.
+ZRANGESTORE_FORMS = [
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"),
+    ("ZADD", "lz", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"), ("SET", "s", "x"),
+    ("ZRANGESTORE", "dst", "z", "0", "-1"), ("ZRANGESTORE", "dst", "z", "1", "2", "REV"),
+    ("ZRANGESTORE", "dst", "z", "2", "1"), ("ZRANGESTORE", "dst", "z", "0", "-1", "BYSCORE"),
+    ("ZRANGESTORE", "dst", "z", "(1", "4", "BYSCORE"), ("ZRANGESTORE", "dst", "z", "4", "(1", "BYSCORE", "REV"),
+    ("ZRANGESTORE", "dst", "z", "(1", "4", "BYSCORE", "REV"),
+    ("ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"),
+    ("ZRANGESTORE", "dst", "z", "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "1", "2"),
+    ("ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "-1"),
+    ("ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "-1", "2"),
+    ("ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "10", "2"),
+    ("ZRANGESTORE", "dst", "z", "6", "7", "BYSCORE"), ("EXISTS", "dst"),
+    ("ZRANGESTORE", "dst", "lz", "-", "+", "BYLEX"), ("ZRANGESTORE", "dst", "lz", "[b", "(d", "BYLEX"),
+    ("ZRANGESTORE", "dst", "lz", "(d", "[b", "BYLEX", "REV"),
+    ("ZRANGESTORE", "dst", "lz", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2"),
+    ("ZRANGESTORE", "dst", "lz", "-", "+", "BYLEX", "LIMIT", "0", "0"), ("EXISTS", "dst"),
+    ("ZRANGESTORE", "dst", "lz", "a", "b", "BYLEX"), ("ZRANGESTORE", "dst", "z", "a", "b", "BYSCORE"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "LIMIT", "0", "1"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "WITHSCORES"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "BYSCORE", "BYLEX"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "BYLEX", "BYSCORE"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "REV", "REV"), ("ZRANGESTORE", "dst", "z", "0", "1", "LIMIT", "0"),
+    ("ZRANGESTORE", "dst", "z", "0", "1", "FOO"), ("ZRANGESTORE", "dst", "z", "x", "1"),
+    ("ZRANGESTORE", "dst", "s", "0", "1"), ("ZRANGESTORE", "s", "z", "0", "1"), ("TYPE", "s"),
+    ("ZRANGESTORE", "dst", "missing", "0", "-1"), ("EXISTS", "dst"), ("SET", "dst", "v"),
+    ("ZRANGESTORE", "dst", "z", "0", "0"), ("TYPE", "dst"), ("ZRANGESTORE", "dst", "z", "5", "9"),
+    ("EXISTS", "dst"), ("ZRANGESTORE", "dst", "z"), ("ZRANGESTORE", "z", "z", "1", "2"),
+    ("ZRANGE", "z", "0", "-1", "withscores"),
+    ("ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "0", "1", "LIMIT", "1", "1"),
+    ("ZRANGESTORE", "dst", "lz", "[a", "[c", "BYLEX", "LIMIT", "1", "10", "WITHSCORES"),
+    ("ZRANGESTORE", "dst", "z", "1", "inf", "BYSCORE", "limit", "0", "9223372036854775807"),
+    ("ZRANGESTORE", "dst", "lz", "-", "+", "bylex", "rev"), ("ZRANGESTORE", "dst", "z", "-1", "-100"),
+    ("ZRANGESTORE", "dst", "z", "-100", "100"), ("ZRANGE", "dst", "0", "-1", "withscores"), ("DEBUG", "DIGEST"),
+]
+
+
+def test_zrangestore_forms_match_redis(diff):
+    for command in ZRANGESTORE_FORMS:
+        diff.check(*command)
+        if command[0] == "ZRANGESTORE":
+            diff.check("ZRANGE", command[1], "0", "-1", "WITHSCORES")
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_zset_scenario_matches_redis(diff, name):
     diff.check_all(SCENARIOS[name])

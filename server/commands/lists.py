@@ -1,4 +1,4 @@
-"""List commands (LPUSH ... LMOVE) and their blocking forms (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE).
+"""List commands (LPUSH ... LMPOP) and their blocking forms (BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP).
 
 Each write is one call of the list store (pypika_store/types/lists.py), which logs it.
 """
@@ -6,13 +6,15 @@ Each write is one call of the list store (pypika_store/types/lists.py), which lo
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from pypika_store.errors import SyntaxErrorReply, cant_be_negative, rank_zero, wrong_arity
 from pypika_store.types.lists import clamped_range, normalize
 
 from ..arguments import Arguments, parse_count, parse_int, parse_timeout
-from ..blocking import Block
+from ..blocking import Block, RetryFor
 from ..connection import Client
+from ..pops import answer_multipop, retry_when_holding
 from ..registry import command
 from ..resp.replies import OK, NULL_ARRAY
 
@@ -51,6 +53,25 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
 
 _register("lpop", partial(_pop, left=True), -2, "write fast", "Remove and get the first elements in a list.")
 _register("rpop", partial(_pop, left=False), -2, "write fast", "Remove and get the last elements in a list.")
+
+
+def _pop_first(client: Client, keys: list[bytes], left: bool, count: int) -> list | None:
+    """LMPOP's reply: ``[key, elements]`` of the first of ``keys`` that holds a list; None
+    when none does."""
+    for key in keys:
+        popped = client.keyspace.lists.pop(key, count, left)
+        if popped:
+            return [key, popped]
+    return None
+
+
+def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
+    return answer_multipop(client, argv, blocking, (b"LEFT", b"RIGHT"), "list",
+                           lambda keys, end, count: _pop_first(client, keys, end == b"LEFT", count))
+
+
+_register("lmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
+          "Pop elements from the first non-empty list of several keys.", keys=(0, 0, 0))
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -189,14 +210,18 @@ def lmove(client: Client, argv: list[bytes]) -> object:
 # -- blocking forms ---------------------------------------------------------------------------------------
 
 
+def _retry_on_lists(client: Client, argv_for_key: Callable[[bytes], list[bytes]]) -> RetryFor:
+    return retry_when_holding(client, "list", argv_for_key)
+
+
 def _blocking_pop(client: Client, argv: list[bytes], left: bool) -> object:
     timeout = parse_timeout(argv[-1])
     keys = argv[1:-1]
-    for key in keys:
-        popped = client.keyspace.lists.pop(key, 1, left)
-        if popped is not None:
-            return [key, popped[0]]
-    return Block(keys, timeout, NULL_ARRAY)
+    popped = _pop_first(client, keys, left, 1)
+    if popped is not None:
+        return [popped[0], popped[1][0]]
+    return Block(keys, timeout, NULL_ARRAY,
+                 retry_for=_retry_on_lists(client, lambda key: [argv[0], key, argv[-1]]))
 
 
 _register("blpop", partial(_blocking_pop, left=True), -3, "write blocking",
@@ -208,7 +233,9 @@ _register("brpop", partial(_blocking_pop, left=False), -3, "write blocking",
 def _blocking_move(client: Client, argv: list[bytes], from_left: bool, to_left: bool, timeout_arg: bytes) -> object:
     timeout = parse_timeout(timeout_arg)
     element = client.keyspace.lists.move(argv[1], argv[2], from_left, to_left)
-    return Block([argv[1]], timeout, None) if element is None else element
+    if element is not None:
+        return element
+    return Block([argv[1]], timeout, None, retry_for=_retry_on_lists(client, lambda key: argv))
 
 
 @command("brpoplpush", arity=4, flags="write denyoom blocking", keys=(1, 2, 1), group="list")
@@ -221,3 +248,8 @@ def brpoplpush(client: Client, argv: list[bytes]) -> object:
 def blmove(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it; or block."""
     return _blocking_move(client, argv, _side(argv[3]), _side(argv[4]), argv[5])
+
+
+_register("blmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+          "Pop elements from the first non-empty list of several keys, or block until one is available.",
+          keys=(0, 0, 0))

@@ -1,4 +1,5 @@
-"""Sorted-set commands: ZADD, scores, ranks, ranges (by rank, score or lex), removal, pops.
+"""Sorted-set commands: ZADD, scores, ranks, ranges (by rank, score or lex), removal, pops
+(ZPOPMIN ... BZMPOP).
 
 Each write is one call of the sorted-set store (pypika_store/types/zsets.py), which logs
 ``zadd`` (with the final scores) or ``zrem`` records whatever the command was (ZINCRBY,
@@ -10,6 +11,7 @@ Redis' zslParseRange and zslParseLexRange do.
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from pypika_store.errors import (
     IncrPairError,
@@ -23,8 +25,9 @@ from pypika_store.types.zset_ranges import LexBound, LexRange, RankRange, ScoreR
 from pypika_store.types.zsets import Pairs, ZaddFlags, ZsetStore
 
 from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_timeout, random_count
-from ..blocking import Block
+from ..blocking import Block, RetryFor
 from ..connection import Client
+from ..pops import answer_multipop, retry_when_holding
 from ..registry import command
 from ..resp.replies import NULL_ARRAY, Double
 from ..scanning import scan_collection
@@ -271,15 +274,29 @@ def _pop(client: Client, argv: list[bytes], highest: bool) -> object:
     return [part for member, score in pairs for part in (member, Double(score))]
 
 
+def _pop_first(client: Client, keys: list[bytes], highest: bool, count: int) -> tuple[bytes, Pairs] | None:
+    """The first of ``keys`` holding a sorted set, with the members popped from it; None
+    when none does."""
+    for key in keys:
+        popped = client.keyspace.zsets.pop(key, count, highest)
+        if popped:
+            return key, popped
+    return None
+
+
+def _retry_on_zsets(client: Client, argv_for_key: Callable[[bytes], list[bytes]]) -> RetryFor:
+    return retry_when_holding(client, "zset", argv_for_key)
+
+
 def _blocking_pop(client: Client, argv: list[bytes], highest: bool) -> object:
     timeout = parse_timeout(argv[-1])
     keys = argv[1:-1]
-    for key in keys:
-        popped = client.keyspace.zsets.pop(key, 1, highest)
-        if popped:
-            member, score = popped[0]
-            return [key, member, Double(score)]
-    return Block(keys, timeout, NULL_ARRAY)
+    found = _pop_first(client, keys, highest, 1)
+    if found is None:
+        return Block(keys, timeout, NULL_ARRAY,
+                     retry_for=_retry_on_zsets(client, lambda key: [argv[0], key, argv[-1]]))
+    key, [(member, score)] = found
+    return [key, member, Double(score)]
 
 
 _register("zpopmin", partial(_pop, highest=False), -2, "write fast",
@@ -292,6 +309,26 @@ _register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast blo
 _register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast blocking",
           "Remove and return the member with the highest score, or block until one is available.",
           keys=(1, -2, 1))
+
+def _multipop_reply(found: tuple[bytes, Pairs] | None) -> list | None:
+    """ZMPOP's ``[key, [[member, score], ...]]`` (pairs in RESP2 too); None for nothing."""
+    if found is None:
+        return None
+    key, pairs = found
+    return [key, [[member, Double(score)] for member, score in pairs]]
+
+
+def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
+    return answer_multipop(client, argv, blocking, (b"MIN", b"MAX"), "zset",
+                           lambda keys, end, count: _multipop_reply(_pop_first(client, keys, end == b"MAX", count)))
+
+
+_register("zmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
+          "Remove and return members with scores in a sorted set (the first non-empty of several keys).",
+          keys=(0, 0, 0))
+_register("bzmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+          "Remove and return members with scores in a sorted set, or block until one is available.",
+          keys=(0, 0, 0))
 
 
 @command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set")

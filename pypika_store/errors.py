@@ -675,3 +675,25 @@ class CorruptedHLLError(CommandError):
     def __init__(self, partial_value: bytes | None = None) -> None:
         super().__init__()
         self.partial_value = partial_value
+
+
+# -- server and connection commands (CLIENT PAUSE/UNBLOCK/KILL USER, RESET, LOLWUT, SLOWLOG) ---
+
+
+class PauseModeError(CommandError):
+    message = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+
+
+class UnblockReasonError(CommandError):
+    message = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+
+
+class UnblockedError(CommandError):
+    """The reply CLIENT UNBLOCK ... ERROR gives the unblocked client."""
+
+    message = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+
+def no_such_user(name: bytes) -> CommandError:
+    """CLIENT KILL USER naming a user that does not exist (the only one is "default")."""
+    return CommandError(f"ERR No such user '{name.decode('utf-8', 'replace')}'")

@@ -197,6 +197,11 @@ class Server:
             return
         for client in waiting:
             client.flush()
+        if self.replication_master.sessions and self.dispatcher.pause is None:
+            self.replication_master.pump_all()
+
+    def pause_ended(self) -> None:
+        """CLIENT PAUSE is over: stream the slaves what waited (their binlog is held meanwhile)."""
         if self.replication_master.sessions:
             self.replication_master.pump_all()
 
@@ -311,7 +316,9 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        for keyspace in self.engine.keyspaces if self.replica is None else ():  # slaves expire by the master's DELs
+        # Slaves expire by the master's DELs; CLIENT PAUSE holds the active expiry too.
+        expiring = self.replica is None and self.dispatcher.pause is None
+        for keyspace in self.engine.keyspaces if expiring else ():
             if not len(keyspace.expiry):
                 continue
             for key in keyspace.due_keys(EXPIRE_BATCH):

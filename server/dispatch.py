@@ -5,7 +5,8 @@ order:
 
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
-   write on a slave (but from its master), RESP2's subscribed mode;
+   write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
+   is held, :mod:`.pause`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
@@ -35,8 +36,9 @@ from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
+from .pause import ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
-from .resp.replies import Raw, error_line
+from .resp.replies import NO_REPLY, Raw, error_line
 
 if TYPE_CHECKING:
     from .app import Server
@@ -60,6 +62,8 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        #: Set while CLIENT PAUSE holds commands.
+        self.pause: ClientPause | None = None
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -83,6 +87,10 @@ class Dispatcher:
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+        pause = self.pause
+        if pause is not None and pause.holds(client, spec):
+            pause.hold(client, argv)
+            return NO_REPLY
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)
@@ -123,9 +131,34 @@ class Dispatcher:
         self._blocking.park(client, argv, block)
         return b""
 
+    def pause_clients(self, milliseconds: int, writes_only: bool) -> None:
+        """CLIENT PAUSE: hold commands (all, or those that may write) for ``milliseconds``."""
+        until = loop_time_after(milliseconds)
+        if self.pause is None:
+            self.pause = ClientPause(until, writes_only, self.unpause)
+        else:
+            self.pause.extend(until, writes_only)
+
+    def unpause(self) -> None:
+        """End the pause (its time is up, or CLIENT UNPAUSE): the held commands run in the order
+        they came, then the binlog items that waited go to the slaves."""
+        pause, self.pause = self.pause, None
+        if pause is None:
+            return
+        pause.cancel()
+        pause.release_all(self.execute)
+        blocking = self._blocking
+        for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)
+            blocking.signal(db, key)
+        blocking.serve()
+        self._server.pause_ended()
+
     def retry_blocked(self, client: "Client", argv: list[bytes]) -> bool:
         """Run a parked client's command again (a key it waits for got elements); True if
-        served: then it leaves the waiting queues and gets its reply."""
+        served: then it leaves the waiting queues and gets its reply. While paused it waits:
+        the end of the pause gives every waiting client its try."""
+        if self.pause is not None:
+            return False
         reply = self.execute(client, argv)
         if reply is _STILL_BLOCKED:
             return False

@@ -1,0 +1,148 @@
+"""CLIENT PAUSE / UNPAUSE / REPLY / UNBLOCK / NO-EVICT / GETREDIR / TRACKINGINFO, compared with
+redis-server where the reply is deterministic."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .support import Err, RawConnection, Stat, wait_until
+
+#: CLIENT HELP entries of client tracking, which this server does not have.
+_TRACKING_HELP = ("CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+                  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+                  "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.")
+
+
+def test_client_subcommand_errors_match_redis(diff):
+    for args in [("PAUSE", "abc"), ("PAUSE", "-1"), ("PAUSE", "10", "foo"), ("PAUSE", "10", "write", "x"),
+                 ("PAUSE",), ("UNPAUSE", "x"), ("UNPAUSE",), ("REPLY", "x"), ("REPLY",), ("REPLY", "ON"),
+                 ("NO-EVICT", "x"), ("NO-EVICT",), ("NO-EVICT", "on"), ("NO-EVICT", "OFF"),
+                 ("UNBLOCK", "x"), ("UNBLOCK", "1", "x"), ("UNBLOCK", "-1"), ("UNBLOCK", "999999", "ERROR"),
+                 ("UNBLOCK", "1", "timeout", "x"), ("GETREDIR",), ("GETREDIR", "x"), ("TRACKINGINFO",),
+                 ("TRACKINGINFO", "x"), ("KILL", "USER", "nosuch"), ("KILL", "USER", "default")]:
+        diff.check("CLIENT", *args)
+    diff.check("CLIENT", "PAUSE", "0", "ALL")
+    diff.check("CLIENT", "UNPAUSE")
+
+
+def test_client_help_matches_redis_but_tracking(diff):
+    expected, actual = diff.both("CLIENT", "HELP")
+    assert actual == [line for line in expected if line not in _TRACKING_HELP]
+
+
+def test_client_no_evict_shows_in_client_info(pika_server):
+    raw = RawConnection(pika_server.port)
+    assert raw.call("CLIENT", "NO-EVICT", "on") == Stat("OK")
+    assert " flags=e " in raw.call("CLIENT", "INFO").decode()
+    raw.call("CLIENT", "NO-EVICT", "off")
+    assert " flags=N " in raw.call("CLIENT", "INFO").decode()
+    raw.close()
+
+
+def test_client_reply_off_skip_on(pika_server):
+    raw = RawConnection(pika_server.port)
+    raw.send_raw(b"CLIENT REPLY SKIP\r\nSET k 1\r\nINCR k\r\nCLIENT REPLY OFF\r\nINCR k\r\nPING\r\n"
+                 b"CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nGET k\r\n")
+    assert raw.read_reply() == 2          # SKIP's reply and SET's are skipped
+    assert raw.read_reply() == Stat("OK")  # nothing while OFF; ON answers
+    assert raw.read_reply() == b"3"
+    raw.call("DEL", "k")
+    raw.close()
+
+
+@pytest.fixture
+def admin(pika_server):
+    connection = RawConnection(pika_server.port)
+    yield connection
+    connection.call("CLIENT", "UNPAUSE")
+    connection.close()
+
+
+def _flags_of(admin: RawConnection, client_id: int) -> str:
+    line = admin.call("CLIENT", "LIST", "ID", str(client_id)).decode()
+    return line.split(" flags=")[1].split(" ")[0] if line else ""
+
+
+def test_pause_write_holds_writes_in_order_and_lets_reads_through(admin, pika_server):
+    writer, reader = RawConnection(pika_server.port), RawConnection(pika_server.port)
+    writer_id = writer.call("CLIENT", "ID")
+    assert admin.call("CLIENT", "PAUSE", "100000", "WRITE") == Stat("OK")
+    writer.send_raw(b"SET k 1\r\nAPPEND k 2\r\nGET k\r\n")
+    wait_until(lambda: _flags_of(admin, writer_id) == "b", what="the writer to be held")
+    assert reader.call("GET", "k") is None       # reads go on
+    reader_id = reader.call("CLIENT", "ID")
+    reader.send_raw(b"PUBLISH c m\r\n")
+    wait_until(lambda: _flags_of(admin, reader_id) == "b", what="PUBLISH to be held")
+    admin.call("CLIENT", "UNPAUSE")
+    assert [writer.read_reply() for _ in range(3)] == [Stat("OK"), 2, b"12"]
+    assert reader.read_reply() == 0              # PUBLISH was held too, answered after the pause
+    writer.call("DEL", "k")
+    writer.close()
+    reader.close()
+
+
+def test_pause_all_holds_every_command_until_it_ends(admin, pika_server):
+    other = RawConnection(pika_server.port)
+    started = time.monotonic()
+    assert admin.call("CLIENT", "PAUSE", "300", "ALL") == Stat("OK")
+    assert other.call("PING") == Stat("PONG")   # answered when the pause ends by itself
+    assert time.monotonic() - started >= 0.29
+    other.close()
+
+
+def test_pause_holds_a_transaction_with_writes(admin, pika_server):
+    client = RawConnection(pika_server.port)
+    client_id = client.call("CLIENT", "ID")
+    assert client.call("MULTI") == Stat("OK")
+    assert client.call("GET", "k") == Stat("QUEUED")
+    admin.call("CLIENT", "PAUSE", "100000", "WRITE")
+    assert client.call("EXEC") == [None]          # reads only: runs
+    assert client.call("MULTI") == Stat("OK")
+    client.send_raw(b"INCR k\r\n")
+    wait_until(lambda: _flags_of(admin, client_id) == "xb", what="the queued write to be held")
+    admin.call("CLIENT", "UNPAUSE")
+    assert client.read_reply() == Stat("QUEUED")
+    assert client.call("EXEC") == [1]
+    client.call("DEL", "k")
+    client.close()
+
+
+def test_a_later_pause_extends_the_current_one(admin, pika_server):
+    writer = RawConnection(pika_server.port)
+    admin.call("CLIENT", "PAUSE", "100000", "WRITE")
+    admin.call("CLIENT", "PAUSE", "1", "WRITE")   # shorter: the first end stays
+    writer.send_raw(b"SET k 1\r\n")
+    time.sleep(0.05)  # the held command must still be held once the short pause would be over
+    writer.sock.settimeout(0.2)
+    with pytest.raises(OSError):
+        writer.read_reply()
+    writer.sock.settimeout(10)
+    admin.call("CLIENT", "UNPAUSE")
+    assert writer.read_reply() == Stat("OK")
+    writer.call("DEL", "k")
+    writer.close()
+
+
+def test_active_expiry_waits_for_the_pause(admin, pika_server):
+    admin.call("SET", "short", "v", "PX", "1")
+    admin.call("CLIENT", "PAUSE", "100000", "WRITE")
+    time.sleep(0.3)  # several active expiry cycles (hz 10)
+    assert admin.call("DBSIZE") == 1
+    admin.call("CLIENT", "UNPAUSE")
+    wait_until(lambda: admin.call("DBSIZE") == 0, what="the key to expire after the pause")
+
+
+@pytest.mark.parametrize("reason, reply", [(None, None), ("TIMEOUT", None),
+                                           ("ERROR", Err("UNBLOCKED client unblocked via CLIENT UNBLOCK"))])
+def test_client_unblock_answers_a_blocked_client(admin, pika_server, reason, reply):
+    blocked = RawConnection(pika_server.port)
+    blocked_id = blocked.call("CLIENT", "ID")
+    blocked.send_raw(b"BLPOP list 0\r\n")
+    wait_until(lambda: _flags_of(admin, blocked_id) == "b", what="the client to block")
+    assert admin.call("CLIENT", "UNBLOCK", str(blocked_id), *([reason] if reason else [])) == 1
+    assert blocked.read_reply() == reply
+    assert blocked.call("PING") == Stat("PONG")
+    assert admin.call("CLIENT", "UNBLOCK", str(blocked_id)) == 0
+    blocked.close()

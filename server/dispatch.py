@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 _NOAUTH = NoAuthError()
 _READONLY = ReadOnlyReplicaError()
 #: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"))
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
 

@@ -69,3 +69,14 @@ def test_reset_unwatches_and_forgets_auth():
         assert raw.call("EXEC") == [b"changed"]  # the WATCH before RESET no longer applies
         raw.close()
         other.close()
+
+
+def test_lolwut_matches_redis(diff):
+    for args in [(), ("x",), ("VERSION",), ("VERSION", "x"), ("VERSION", "1"), ("VERSION", "-3"), ("VERSION", "7"),
+                 ("VERSION", "6", "x"), ("VERSION", "5", "x"), ("VERSION", "5", "10", "1", "1"),
+                 ("VERSION", "5", "66", "8", "2"), ("VERSION", "5", "3", "1", "1"), ("VERSION", "5", "0", "0", "0"),
+                 ("VERSION", "5", "40", "3", "2", "ignored")]:
+        diff.check("LOLWUT", *args)
+    redis_art, art = diff.both("LOLWUT", "VERSION", "5")  # rows after the second are random
+    assert art.endswith(b"\n\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15\n")
+    assert art.count(b"\n") == redis_art.count(b"\n")

@@ -697,3 +697,9 @@ class UnblockedError(CommandError):
 def no_such_user(name: bytes) -> CommandError:
     """CLIENT KILL USER naming a user that does not exist (the only one is "default")."""
     return CommandError(f"ERR No such user '{name.decode('utf-8', 'replace')}'")
+
+
+class MonitorDenyBlockingError(CommandError):
+    """MONITOR inside MULTI (EXEC runs it unable to block, as Redis' CLIENT_DENY_BLOCKING)."""
+
+    message = "ERR MONITOR isn't allowed for DENY BLOCKING client"

@@ -10,7 +10,8 @@ order:
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
-   command's changes logged and the blocked clients its writes made ready served.
+   command's changes logged, the command shown to MONITOR clients (:mod:`.monitor`) and the
+   blocked clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
 abort). A new rule (ACL, CLIENT PAUSE, fault injection) is one more check in step 2; the
@@ -36,6 +37,7 @@ from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
+from .monitor import Monitors
 from .pause import ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
@@ -64,6 +66,11 @@ class Dispatcher:
         self._blocking = server.blocking
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
+        #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
+        self.monitors = Monitors()
+        self._monitoring = self.monitors.clients
+        #: True while a blocked command runs again: MONITOR showed it when it blocked.
+        self._retrying = False
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -118,6 +125,8 @@ class Dispatcher:
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
+            if self._monitoring and not self._retrying:
+                self.monitors.feed(client, spec, argv)
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
@@ -159,7 +168,11 @@ class Dispatcher:
         the end of the pause gives every waiting client its try."""
         if self.pause is not None:
             return False
-        reply = self.execute(client, argv)
+        self._retrying = True
+        try:
+            reply = self.execute(client, argv)
+        finally:
+            self._retrying = False
         if reply is _STILL_BLOCKED:
             return False
         self._blocking.release(client.blocked)  # type: ignore[arg-type]

@@ -56,9 +56,10 @@ def describe(client: Client) -> str:
 
 
 def _flags(client: Client) -> str:
-    """CLIENT LIST's flags in Redis' order: the kind's letter, ``x`` in MULTI, ``b`` blocked
+    """CLIENT LIST's flags in Redis' order: ``O`` for MONITOR, the kind's letter, ``x`` in MULTI, ``b`` blocked
     (or held by CLIENT PAUSE), ``e`` no-evict; ``N`` when there is none of these."""
-    letters = _KIND_FLAGS.get(client.kind, "")
+    letters = "O" if client in client.server.dispatcher.monitors else ""
+    letters += _KIND_FLAGS.get(client.kind, "")
     if client.transaction is not None:
         letters += "x"
     if client.blocked is not None:

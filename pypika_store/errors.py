@@ -703,3 +703,7 @@ class MonitorDenyBlockingError(CommandError):
     """MONITOR inside MULTI (EXEC runs it unable to block, as Redis' CLIENT_DENY_BLOCKING)."""
 
     message = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+
+class SlowlogCountError(CommandError):
+    message = "ERR count should be greater than or equal to -1"

@@ -10,8 +10,8 @@ order:
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
-   command's changes logged, the command shown to MONITOR clients (:mod:`.monitor`) and the
-   blocked clients its writes made ready served.
+   command's changes logged, the call timed for SLOWLOG (:mod:`.slowlog`), shown to MONITOR
+   clients (:mod:`.monitor`), and the blocked clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
 abort). A new rule (ACL, CLIENT PAUSE, fault injection) is one more check in step 2; the
@@ -29,6 +29,7 @@ This is the hottest path of the server: the plain command's way through :meth:`e
 from __future__ import annotations
 
 import logging
+from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
@@ -41,6 +42,7 @@ from .monitor import Monitors
 from .pause import ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
+from .slowlog import SlowLog
 
 if TYPE_CHECKING:
     from .app import Server
@@ -71,6 +73,10 @@ class Dispatcher:
         self._monitoring = self.monitors.clients
         #: True while a blocked command runs again: MONITOR showed it when it blocked.
         self._retrying = False
+        #: SLOWLOG; its threshold is kept here, read again after each CONFIG SET.
+        self.slowlog = SlowLog(server.config)
+        self._slow_ns = self.slowlog.refresh()
+        self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -109,6 +115,7 @@ class Dispatcher:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
         self._stats.commands_processed += 1
         spec.calls += 1
+        started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
             if type(reply) is Block:
@@ -122,6 +129,11 @@ class Dispatcher:
             log.exception("command %s failed", spec.full_name)
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
+            duration = perf_counter_ns() - started
+            if spec is self._config_set:
+                self._slow_ns = self.slowlog.refresh()
+            if duration >= self._slow_ns:
+                self.slowlog.record(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
                 engine.log_changes()

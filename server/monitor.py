@@ -79,7 +79,7 @@ class Monitors:
         if not _HIDDEN.isdisjoint(spec.flags):
             return
         now = time.time()
-        line = (f"+{int(now)}.{int(now * 1_000_000) % 1_000_000:06d} [{client.db} {_address(client)}] "
+        line = (f"+{int(now)}.{int(now * 1_000_000) % 1_000_000:06d} [{client.db} {peer_address(client)}] "
                 + " ".join(quote(arg) for arg in redacted(argv)) + "\r\n")
         data = line.encode()
         for monitor in self.clients:
@@ -89,7 +89,8 @@ class Monitors:
                 monitor.push(data)
 
 
-def _address(client: "Client") -> str:
+def peer_address(client: "Client") -> str:
+    """The client address MONITOR and SLOWLOG show: a slave shows its master's for what it applies."""
     replica = client.server.replica
     if client.kind is MASTER and replica is not None:
         return f"{replica.host}:{replica.port}"

@@ -164,6 +164,10 @@ _TABLE: tuple[Option, ...] = (
     _enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),
     _str("logfile", "", mutable=False, doc="Log file; empty logs to standard output."),
     _str("pidfile", "", mutable=False, doc="File to write the process id to (empty: none)."),
+    # Slow log
+    _int("slowlog-log-slower-than", 10000, minimum=-1, maximum=2**63 - 1,
+         doc="Commands taking at least this many microseconds go to the SLOWLOG (0: all, negative: none)."),
+    _int("slowlog-max-len", 128, minimum=0, maximum=2**63 - 1, doc="Entries the SLOWLOG keeps (the oldest go first)."),
 )
 
 #: Every option by its canonical name and by each alias.

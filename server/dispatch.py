@@ -38,6 +38,7 @@ from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
+from .latency import LatencyMonitor
 from .monitor import Monitors
 from .pause import ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
@@ -73,9 +74,11 @@ class Dispatcher:
         self._monitoring = self.monitors.clients
         #: True while a blocked command runs again: MONITOR showed it when it blocked.
         self._retrying = False
-        #: SLOWLOG; its threshold is kept here, read again after each CONFIG SET.
+        #: SLOWLOG and LATENCY; the lower of their thresholds is kept here, read again after
+        #: each CONFIG SET.
         self.slowlog = SlowLog(server.config)
-        self._slow_ns = self.slowlog.refresh()
+        self.latency = LatencyMonitor(server.config)
+        self._slow_ns = self._read_thresholds()
         self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
@@ -131,9 +134,10 @@ class Dispatcher:
         finally:
             duration = perf_counter_ns() - started
             if spec is self._config_set:
-                self._slow_ns = self.slowlog.refresh()
-            if duration >= self._slow_ns:
+                self._slow_ns = self._read_thresholds()
+            if duration >= self._slow_ns and client.blocked is None:  # blocked calls are not logged
                 self.slowlog.record(client, spec, argv, duration)
+                self.latency.record(spec, duration)
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
@@ -142,6 +146,10 @@ class Dispatcher:
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
+
+    def _read_thresholds(self) -> float:
+        """The duration from which a call concerns SLOWLOG or LATENCY, in nanoseconds."""
+        return min(self.slowlog.refresh(), self.latency.refresh())
 
     def _block(self, client: "Client", argv: list[bytes], block: Block) -> bytes:
         """Park the client until a key it waits for is ready (or answer at once in MULTI)."""

@@ -5,7 +5,7 @@ or over the threshold here; ``slowlog-max-len`` entries are kept, newest first. 
 Redis' (slowlog.c): id, unix time, microseconds, the arguments (at most 32, the last then
 saying how many more there were; each at most 128 bytes, then how many more; passwords
 redacted), the client's address and name. Commands flagged skip_slowlog (EXEC: its commands
-are logged themselves) and blocked ones are not logged.
+are logged themselves) are not logged, nor blocked ones (the dispatcher does not hand them).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class SlowLog:
 
     def record(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration_ns: int) -> None:
         """Log a call that took ``duration_ns``, if it is slow enough and may be logged."""
-        if duration_ns < self.threshold_ns or "skip_slowlog" in spec.flags or client.blocked is not None:
+        if duration_ns < self.threshold_ns or "skip_slowlog" in spec.flags:
             return
         self.entries.appendleft([self._next_id, int(time.time()), duration_ns // 1000, trimmed(redacted(argv)),
                                  peer_address(client).encode(), client.name])

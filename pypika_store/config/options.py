@@ -168,6 +168,8 @@ _TABLE: tuple[Option, ...] = (
     _int("slowlog-log-slower-than", 10000, minimum=-1, maximum=2**63 - 1,
          doc="Commands taking at least this many microseconds go to the SLOWLOG (0: all, negative: none)."),
     _int("slowlog-max-len", 128, minimum=0, maximum=2**63 - 1, doc="Entries the SLOWLOG keeps (the oldest go first)."),
+    _int("latency-monitor-threshold", 0, minimum=0, maximum=2**63 - 1,
+         doc="Commands taking at least this many milliseconds are LATENCY samples (0: the monitor is off)."),
 )
 
 #: Every option by its canonical name and by each alias.

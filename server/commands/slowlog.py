@@ -9,7 +9,7 @@ from ..connection import Client
 from ..registry import command, container, help_reply
 from ..resp.replies import OK
 
-container("slowlog", arity=-2, flags="", group="server")
+container("slowlog", arity=-2, flags="", group="server", summary="A container for slow log commands")
 
 #: Entries SLOWLOG GET returns without a count.
 _DEFAULT_COUNT = 10

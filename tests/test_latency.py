@@ -1,0 +1,53 @@
+"""LATENCY LATEST / HISTORY / RESET / HELP, compared with redis-server (times aside)."""
+
+from __future__ import annotations
+
+import pytest
+
+#: LATENCY HELP entries of the subcommands this server does not have.
+_MISSING_HELP = ("DOCTOR", "    Return a human readable latency analysis report.",
+                 "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
+                 "HISTOGRAM [COMMAND ...]",
+                 "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+                 "    If no commands are specified then all histograms are replied.")
+
+
+@pytest.fixture
+def monitoring(diff):
+    diff.both("LATENCY", "RESET")
+    diff.both("CONFIG", "SET", "latency-monitor-threshold", "5")
+    yield diff
+    diff.both("CONFIG", "SET", "latency-monitor-threshold", "0")
+    diff.both("LATENCY", "RESET")
+
+
+def test_latency_errors_and_empty_replies_match_redis(diff):
+    diff.both("LATENCY", "RESET")
+    for args in [("LATEST",), ("LATEST", "x"), ("HISTORY",), ("HISTORY", "command"), ("HISTORY", "x", "y"),
+                 ("RESET",), ("RESET", "a", "b"), ("NOSUCH",)]:
+        diff.check("LATENCY", *args)
+    diff.check("CONFIG", "GET", "latency-monitor-threshold")
+    diff.check("CONFIG", "SET", "latency-monitor-threshold", "-1")
+    expected, actual = diff.both("LATENCY", "HELP")
+    assert actual == [line for line in expected if line not in _MISSING_HELP]
+
+
+def _without_times(reply: list) -> list:
+    """LATEST's or HISTORY's entries with their unix time and milliseconds left out."""
+    return [[value for value in entry if type(value) is not int] for entry in reply]
+
+
+def test_latency_samples_match_redis(monitoring):
+    diff = monitoring
+    diff.check("DEBUG", "SLEEP", "0.03")
+    diff.check("DEBUG", "SLEEP", "0")        # under the threshold: no sample
+    diff.check("GET", "k")
+    latest = diff.check("LATENCY", "LATEST", normalize=_without_times)
+    assert latest == [[b"command"]]
+    history = diff.pika.call("LATENCY", "HISTORY", "command")
+    assert len(history) == 1 and history[0][1] >= 30
+    _event, when, last, worst = diff.pika.call("LATENCY", "LATEST")[0]
+    assert [when, last] == history[0] and worst == last
+    diff.check("LATENCY", "HISTORY", "fast-command")
+    diff.check("LATENCY", "RESET", "command", "command", "x")
+    diff.check("LATENCY", "LATEST")

@@ -146,3 +146,26 @@ def test_client_unblock_answers_a_blocked_client(admin, pika_server, reason, rep
     assert blocked.call("PING") == Stat("PONG")
     assert admin.call("CLIENT", "UNBLOCK", str(blocked_id)) == 0
     blocked.close()
+
+
+def _fields(line: bytes) -> list[str]:
+    return [field.split("=", 1)[0] for field in line.decode().split()]
+
+
+def test_client_info_has_redis_fields_in_order(diff):
+    expected, actual = diff.both("CLIENT", "INFO")
+    assert _fields(actual) == _fields(expected)
+
+
+def test_client_unblock_leaves_a_paused_client_held(admin, pika_server):
+    """Redis 7.0.15 crashes on this (its timeout reply has no case for a paused client)."""
+    writer = RawConnection(pika_server.port)
+    writer_id = writer.call("CLIENT", "ID")
+    admin.call("CLIENT", "PAUSE", "100000", "WRITE")
+    writer.send_raw(b"SET k 1\r\n")
+    wait_until(lambda: _flags_of(admin, writer_id) == "b", what="the writer to be held")
+    assert admin.call("CLIENT", "UNBLOCK", str(writer_id), "ERROR") == 0
+    admin.call("CLIENT", "UNPAUSE")
+    assert writer.read_reply() == Stat("OK")
+    writer.call("DEL", "k")
+    writer.close()

@@ -6,6 +6,7 @@ from typing import Callable, Iterable
 
 from pypika_store.errors import (
     ClientIdNotPositiveError,
+    CommandError,
     ClientNameError,
     InvalidClientIdError,
     NoSuchClientError,
@@ -212,7 +213,23 @@ def client_unpause(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
+def _last_option(argv: list[bytes], options: dict[bytes, bool], error: type[CommandError]) -> bool:
+    """The optional fourth argument of CLIENT PAUSE and CLIENT UNBLOCK, as its value in
+    ``options`` (False when absent)."""
+    if len(argv) > 4:
+        raise subcommand_syntax_error(argv)
+    if len(argv) < 4:
+        return False
+    value = options.get(argv[3].upper())
+    if value is None:
+        raise error()
+    return value
+
+
+#: CLIENT PAUSE's modes: whether the pause holds only what may write.
 _PAUSE_MODES = {b"WRITE": True, b"ALL": False}
+#: CLIENT UNBLOCK's reasons: whether the unblocked client gets an error.
+_UNBLOCK_REASONS = {b"TIMEOUT": False, b"ERROR": True}
 
 
 @command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",
@@ -220,14 +237,7 @@ _PAUSE_MODES = {b"WRITE": True, b"ALL": False}
                "    Suspend all, or just write, clients for <timeout> milliseconds."))
 def client_pause(client: Client, argv: list[bytes]) -> object:
     """Stop processing commands from clients for some time."""
-    if len(argv) > 4:
-        raise subcommand_syntax_error(argv)
-    writes_only = False
-    if len(argv) == 4:
-        mode = argv[3].upper()
-        if mode not in _PAUSE_MODES:
-            raise PauseModeError()
-        writes_only = _PAUSE_MODES[mode]
+    writes_only = _last_option(argv, _PAUSE_MODES, PauseModeError)
     milliseconds = parse_int(argv[2], TimeoutNotIntegerError)
     if milliseconds < 0:
         raise TimeoutNegativeError()
@@ -268,14 +278,7 @@ def client_setname(client: Client, argv: list[bytes]) -> object:
          help=("UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."))
 def client_unblock(client: Client, argv: list[bytes]) -> object:
     """Unblock a client blocked in a blocking command from a different connection."""
-    if len(argv) > 4:
-        raise subcommand_syntax_error(argv)
-    with_error = False
-    if len(argv) == 4:
-        reason = argv[3].upper()
-        if reason not in (b"TIMEOUT", b"ERROR"):
-            raise UnblockReasonError()
-        with_error = reason == b"ERROR"
+    with_error = _last_option(argv, _UNBLOCK_REASONS, UnblockReasonError)
     target = client.server.clients.get(parse_int(argv[2]))
     waiting = target.blocked if target is not None else None
     if waiting is None or not waiting.keys:  # not blocked, or held by CLIENT PAUSE / WAIT

@@ -188,8 +188,10 @@ class Client(asyncio.Protocol):
     # -- output --------------------------------------------------------------------------------
 
     def resume(self, reply: bytes) -> None:
-        """Send a blocked command's reply and go on with the client's pipeline."""
-        self._out.append(reply)
+        """Send a blocked command's reply (none under CLIENT REPLY OFF) and go on with the
+        client's pipeline."""
+        if self.reply_mode != REPLY_OFF:
+            self._out.append(reply)
         if self.server.engine.dirty:
             self.server.flush_after_commit(self)
         else:

@@ -169,3 +169,14 @@ def test_client_unblock_leaves_a_paused_client_held(admin, pika_server):
     assert writer.read_reply() == Stat("OK")
     writer.call("DEL", "k")
     writer.close()
+
+
+def test_client_reply_off_mutes_a_blocked_command_reply(admin, pika_server):
+    blocked = RawConnection(pika_server.port)
+    blocked_id = blocked.call("CLIENT", "ID")
+    blocked.send_raw(b"CLIENT REPLY OFF\r\nBLPOP list 0\r\nCLIENT REPLY ON\r\n")
+    wait_until(lambda: _flags_of(admin, blocked_id) == "b", what="the client to block")
+    admin.call("RPUSH", "list", "x")
+    assert blocked.read_reply() == Stat("OK")  # BLPOP's reply was muted, REPLY ON's is not
+    assert admin.call("LLEN", "list") == 0
+    blocked.close()

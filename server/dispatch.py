@@ -133,11 +133,8 @@ class Dispatcher:
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
             duration = perf_counter_ns() - started
-            if spec is self._config_set:
-                self._slow_ns = self._read_thresholds()
-            if duration >= self._slow_ns and client.blocked is None:  # blocked calls are not logged
-                self.slowlog.record(client, spec, argv, duration)
-                self.latency.record(spec, duration)
+            if duration >= self._slow_ns or spec is self._config_set:
+                self._slow_call(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
@@ -146,6 +143,15 @@ class Dispatcher:
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
+
+    def _slow_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
+        """A call that may concern SLOWLOG or LATENCY (or CONFIG SET, which may change their
+        thresholds). Blocked calls are not logged."""
+        if spec is self._config_set:
+            self._slow_ns = self._read_thresholds()
+        if client.blocked is None:
+            self.slowlog.record(client, spec, argv, duration)
+            self.latency.record(spec, duration)
 
     def _read_thresholds(self) -> float:
         """The duration from which a call concerns SLOWLOG or LATENCY, in nanoseconds."""

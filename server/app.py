@@ -197,11 +197,6 @@ class Server:
             return
         for client in waiting:
             client.flush()
-        if self.replication_master.sessions and self.dispatcher.pause is None:
-            self.replication_master.pump_all()
-
-    def pause_ended(self) -> None:
-        """CLIENT PAUSE is over: stream the slaves what waited (their binlog is held meanwhile)."""
         if self.replication_master.sessions:
             self.replication_master.pump_all()
 

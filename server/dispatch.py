@@ -176,7 +176,7 @@ class Dispatcher:
 
     def unpause(self) -> None:
         """End the pause (its time is up, or CLIENT UNPAUSE): the held commands run in the order
-        they came, then the binlog items that waited go to the slaves."""
+        they came, then the blocked clients whose keys got elements meanwhile get their try."""
         pause, self.pause = self.pause, None
         if pause is None:
             return
@@ -186,7 +186,6 @@ class Dispatcher:
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)
             blocking.signal(db, key)
         blocking.serve()
-        self._server.pause_ended()
 
     def retry_blocked(self, client: "Client", argv: list[bytes]) -> bool:
         """Run a parked client's command again (a key it waits for got elements); True if

@@ -6,8 +6,10 @@ command waits. When the pause ends (its time is up, or CLIENT UNPAUSE) the held 
 again through the dispatcher, in the order they arrived, and each client goes on with its
 pipeline. A ``WRITE`` pause holds only what may change data or reach the slaves (write
 commands, PUBLISH, EXEC of a transaction queueing one of them); an ``ALL`` pause holds every
-command, CLIENT UNPAUSE included, as in Redis. While paused the active expiry cycle and the
-binlog streamed to slaves wait too (the server asks :attr:`Dispatcher.pause`).
+command, CLIENT UNPAUSE included, as in Redis. While paused the active expiry cycle waits too
+(the server asks :attr:`Dispatcher.pause`), so a master writes nothing to its binlog and its
+slaves get nothing new: lazy expiry only hides a key, and the commands a slave applies from its
+own master are not held.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from pypika_store.testing import PikaGroup
+
 from .support import Err, RawConnection, Stat, wait_until
 
 #: CLIENT HELP entries of client tracking, which this server does not have.
@@ -180,3 +182,21 @@ def test_client_reply_off_mutes_a_blocked_command_reply(admin, pika_server):
     assert blocked.read_reply() == Stat("OK")  # BLPOP's reply was muted, REPLY ON's is not
     assert admin.call("LLEN", "list") == 0
     blocked.close()
+
+
+def test_pause_holds_expiry_so_slaves_get_nothing_until_it_ends():
+    with PikaGroup(slaves=1) as group:
+        master = group.master.client()
+        master.set("short", "v", px=1000)
+        group.wait_synced()
+        master.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        offset = master.info("replication")["master_repl_offset"]
+        assert master.exists("short"), "the key expired before the pause: the machine is too slow for this test"
+        time.sleep(1.3)                               # expired, and several expiry cycles
+        assert master.get("short") is None            # hidden, not deleted
+        assert master.dbsize() == 1
+        assert master.info("replication")["master_repl_offset"] == offset
+        assert group.slaves[0].client().info("replication")["slave_repl_offset"] == offset
+        master.execute_command("CLIENT", "UNPAUSE")
+        wait_until(lambda: master.info("replication")["master_repl_offset"] > offset, what="the expiry's del")
+        group.wait_synced()

@@ -1,11 +1,19 @@
-"""LATENCY LATEST / HISTORY / RESET / HELP (the monitor itself is :mod:`..latency`)."""
+"""LATENCY DOCTOR / HISTORY / LATEST / RESET / HELP (the monitor itself is :mod:`..latency`)."""
 
 from __future__ import annotations
 
 from ..connection import Client
+from ..latency import doctor_report
 from ..registry import command, container, help_reply
 
 container("latency", arity=-2, flags="", group="server", summary="A container for latency diagnostics commands")
+
+
+@command("latency|doctor", arity=2, flags="admin noscript loading stale", group="server",
+         help=("DOCTOR", "    Return a human readable latency analysis report."))
+def latency_doctor(client: Client, argv: list[bytes]) -> object:
+    """Return a human readable latency analysis report."""
+    return doctor_report(client.server.dispatcher.latency, client.server.config)
 
 
 @command("latency|history", arity=3, flags="admin noscript loading stale", group="server",

@@ -83,9 +83,10 @@ _DISABLED = ("I'm sorry, Dave, I can't do that. Latency monitoring is disabled i
              "deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
 _NO_SPIKES = ("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest "
               "bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
-_SPIKES = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n"
-_ENABLE_SLOWLOG = ("- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log "
-                   "Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. If the Slow log is "
+_SPIKES = ("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you "
+           "Dave?\n\n")
+_ENABLE_SLOWLOG = ("- There are latency issues with potentially slow commands you are using. Try to enable the Slow "
+                   "Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. If the Slow log is "
                    "disabled Redis is not able to log slow commands execution for you.\n")
 _TUNE_SLOWLOG = ("- Your current Slow Log configuration only logs events that are slower than your configured latency "
                  "monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {}'.\n")

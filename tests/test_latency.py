@@ -9,7 +9,8 @@ import pytest
 #: LATENCY HELP entries of the subcommands this server does not have.
 _MISSING_HELP = ("GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
                  "HISTOGRAM [COMMAND ...]",
-                 "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+                 "    Return a cumulative distribution of latencies in the format of a histogram for the specified "
+                 "command names.",
                  "    If no commands are specified then all histograms are replied.")
 
 

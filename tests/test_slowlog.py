@@ -31,7 +31,8 @@ def test_slowlog_errors_and_config_match_redis(diff):
 
 def _shape(entries: list) -> list:
     """An entry without what differs between servers: its id, time, duration and port."""
-    return [[arguments, address.rsplit(b":", 1)[0], name] for _id, _time, _duration, arguments, address, name in entries]
+    return [[arguments, address.rsplit(b":", 1)[0], name]
+            for _id, _time, _duration, arguments, address, name in entries]
 
 
 def test_slowlog_entries_match_redis(log_everything):

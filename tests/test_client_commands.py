@@ -200,3 +200,25 @@ def test_pause_holds_expiry_so_slaves_get_nothing_until_it_ends():
         master.execute_command("CLIENT", "UNPAUSE")
         wait_until(lambda: master.info("replication")["master_repl_offset"] > offset, what="the expiry's del")
         group.wait_synced()
+
+
+def _flags_for_each_kind(port: int) -> list[str]:
+    """CLIENT LIST's flags of a client in MULTI, subscribed, monitoring, blocked, no-evict."""
+    admin = RawConnection(port)
+    clients = [RawConnection(port) for _ in range(5)]
+    ids = [client.call("CLIENT", "ID") for client in clients]
+    in_multi, subscribed, monitoring, blocked, no_evict = clients
+    in_multi.call("MULTI")
+    subscribed.call("SUBSCRIBE", "c")
+    monitoring.call("MONITOR")
+    blocked.send_raw(b"BLPOP nothing 0\r\n")
+    no_evict.call("CLIENT", "NO-EVICT", "on")
+    wait_until(lambda: _flags_of(admin, ids[3]) == "b", what="the client to block")
+    flags = [_flags_of(admin, each) for each in ids]
+    for client in (admin, *clients):
+        client.close()
+    return flags
+
+
+def test_client_list_flags_match_redis(real_redis, pika_server):
+    assert _flags_for_each_kind(pika_server.port) == _flags_for_each_kind(real_redis.port) == ["x", "P", "O", "b", "e"]

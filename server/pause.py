@@ -5,7 +5,7 @@ the client is parked (its connection stops reading, CLIENT LIST shows it blocked
 command waits. When the pause ends (its time is up, or CLIENT UNPAUSE) the held commands run
 again through the dispatcher, in the order they arrived, and each client goes on with its
 pipeline. A ``WRITE`` pause holds only what may change data or reach the slaves (write
-commands, PUBLISH, EXEC of a transaction queueing one of them); an ``ALL`` pause holds every
+commands, PUBLISH, PFCOUNT, scripts, EXEC of a transaction queueing one of them); an ``ALL`` pause holds every
 command, CLIENT UNPAUSE included, as in Redis. While paused the active expiry cycle waits too
 (the server asks :attr:`Dispatcher.pause`), so a master writes nothing to its binlog and its
 slaves get nothing new: lazy expiry only hides a key, and the commands a slave applies from its
@@ -25,9 +25,9 @@ from .registry import WRITE, CommandSpec
 if TYPE_CHECKING:
     from .connection import Client
 
-#: Commands a WRITE pause holds besides write commands: those Redis flags may_replicate
-#: (the ones this server has).
-MAY_REPLICATE = frozenset(("publish", "spublish", "eval", "evalsha", "fcall"))
+#: Commands a WRITE pause holds besides write commands: those Redis 7.0 flags may_replicate
+#: (PFCOUNT may rewrite its HyperLogLog's cached count; scripts may write).
+MAY_REPLICATE = frozenset(("publish", "spublish", "pfcount", "eval", "evalsha", "fcall"))
 
 
 def may_replicate(spec: CommandSpec) -> bool:

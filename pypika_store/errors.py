@@ -843,3 +843,35 @@ class CountNotPositiveError(CommandError):
     """LMPOP/ZMPOP's COUNT of 0, a negative one or not a number."""
 
     message = "ERR count should be greater than 0"
+
+
+# -- server and connection commands (CLIENT PAUSE/UNBLOCK/KILL USER, RESET, LOLWUT, SLOWLOG) ---
+
+
+class PauseModeError(CommandError):
+    message = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+
+
+class UnblockReasonError(CommandError):
+    message = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+
+
+class UnblockedError(CommandError):
+    """The reply CLIENT UNBLOCK ... ERROR gives the unblocked client."""
+
+    message = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+
+def no_such_user(name: bytes) -> CommandError:
+    """CLIENT KILL USER naming a user that does not exist (the only one is "default")."""
+    return CommandError(f"ERR No such user '{name.decode('utf-8', 'replace')}'")
+
+
+class MonitorDenyBlockingError(CommandError):
+    """MONITOR inside MULTI (EXEC runs it unable to block, as Redis' CLIENT_DENY_BLOCKING)."""
+
+    message = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+
+class SlowlogCountError(CommandError):
+    message = "ERR count should be greater than or equal to -1"

@@ -319,7 +319,8 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        expiring = self.replica is None and self.active_expire  # slaves expire by the master's DELs
+        # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
+        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None
         for keyspace in self.engine.keyspaces if expiring else ():
             if not len(keyspace.expiry):
                 continue

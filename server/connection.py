@@ -39,6 +39,13 @@ PUBSUB = "pubsub"
 MASTER = "master"
 REPLICA = "slave"
 
+#: CLIENT REPLY's modes (``Client.reply_mode``): every reply sent, none, none for the next
+#: command (set by CLIENT REPLY SKIP, which sends none either), none for this command.
+REPLY_ON = 0
+REPLY_OFF = 1
+REPLY_SKIP_NEXT = 2
+REPLY_SKIP = 3
+
 
 class Client(asyncio.Protocol):
     """A connected client and its session state (selected DB, auth, name, ...)."""
@@ -55,6 +62,8 @@ class Client(asyncio.Protocol):
         self.kind = NORMAL
         self.resp = 2
         self.encode = encode          # encode3 after HELLO 3
+        self.reply_mode = REPLY_ON    # CLIENT REPLY
+        self.no_evict = False         # CLIENT NO-EVICT (shown by CLIENT LIST; nothing is evicted here)
         self.created = self.last_interaction = time.monotonic()
         self.last_command = "NULL"
         self.address = self.local_address = "?:0"
@@ -137,6 +146,8 @@ class Client(asyncio.Protocol):
                 if argv is False:
                     break
                 reply = execute(self, argv)
+                if self.reply_mode:
+                    reply = self._muted(reply)
                 out.append(reply)
                 out_size += len(reply)
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
@@ -154,6 +165,15 @@ class Client(asyncio.Protocol):
         elif self.closing:
             self.flush()
 
+    def _muted(self, reply: bytes) -> bytes:
+        """What CLIENT REPLY OFF or SKIP leaves of a command's reply: nothing."""
+        mode = self.reply_mode
+        if mode == REPLY_SKIP_NEXT:
+            self.reply_mode = REPLY_SKIP
+        elif mode == REPLY_SKIP:
+            self.reply_mode = REPLY_ON
+        return b""
+
     # -- dispatch ------------------------------------------------------------------------------
 
     def execute(self, argv: list[bytes]) -> bytes:
@@ -168,8 +188,10 @@ class Client(asyncio.Protocol):
     # -- output --------------------------------------------------------------------------------
 
     def resume(self, reply: bytes) -> None:
-        """Send a blocked command's reply and go on with the client's pipeline."""
-        self._out.append(reply)
+        """Send a blocked command's reply (none under CLIENT REPLY OFF) and go on with the
+        client's pipeline."""
+        if self.reply_mode != REPLY_OFF:
+            self._out.append(reply)
         if self.server.engine.dirty:
             self.server.flush_after_commit(self)
         else:
@@ -192,7 +214,10 @@ class Client(asyncio.Protocol):
 
     def push(self, data: bytes) -> None:
         """Send data the client did not ask for (a master's binlog items to its slave), after
-        any replies still waiting, so it never lands inside or before one."""
+        any replies still waiting, so it never lands inside or before one. CLIENT REPLY OFF
+        mutes these too, as in Redis."""
+        if self.reply_mode == REPLY_OFF:
+            return
         self._out.append(data)
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()

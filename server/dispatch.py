@@ -5,14 +5,17 @@ order:
 
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
-   write on a slave (but from its master), RESP2's subscribed mode;
+   write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
+   is held, :mod:`.pause`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
-   command's changes logged and the blocked clients its writes made ready served.
+   call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
+   changes logged, the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
-abort). A new rule (ACL, CLIENT PAUSE, fault injection) is one more check in step 2; the
+abort). A new rule (ACL, fault injection) is one more check in step 2; the
 state it needs lives on the :class:`Dispatcher`, one per server (``server.dispatcher``). The
 connection (:class:`.connection.Client`) only feeds its parser, hands each command here, and
 writes; it reaches the dispatcher through its server rather than by importing this module,
@@ -21,13 +24,14 @@ one of them: the commands' package must be loaded first, so the command table ke
 order COMMAND and INFO commandstats list it in.
 
 This is the hottest path of the server: the plain command's way through :meth:`execute` and
-:meth:`call` is kept to a few attribute tests and the handler's call.
+:meth:`call` is kept to a few attribute tests, two clock reads (SLOWLOG's timing) and the
+handler's call; a rule that is off (CLIENT PAUSE, MONITOR, CLIENT REPLY) costs one attribute test.
 """
 
 from __future__ import annotations
 
 import logging
-from time import perf_counter
+from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
@@ -36,8 +40,12 @@ from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
+from .latency import LatencyMonitor
+from .monitor import Monitors
+from .pause import ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
-from .resp.replies import Raw, error_line
+from .resp.replies import NO_REPLY, Raw, error_line
+from .slowlog import SlowLog
 
 if TYPE_CHECKING:
     from .app import Server
@@ -48,7 +56,7 @@ log = logging.getLogger(__name__)
 _NOAUTH = NoAuthError()
 _READONLY = ReadOnlyReplicaError()
 #: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit"))
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
 
@@ -61,6 +69,19 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        #: Set while CLIENT PAUSE holds commands.
+        self.pause: ClientPause | None = None
+        #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
+        self.monitors = Monitors()
+        self._monitoring = self.monitors.clients
+        #: True while a blocked command runs again: MONITOR showed it when it blocked.
+        self._retrying = False
+        #: SLOWLOG and LATENCY; the lower of their thresholds is kept here, read again after
+        #: each CONFIG SET.
+        self.slowlog = SlowLog(server.config)
+        self.latency = LatencyMonitor(server.config)
+        self._slow_ns = self._read_thresholds()
+        self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -84,6 +105,10 @@ class Dispatcher:
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+        pause = self.pause
+        if pause is not None and pause.holds(client, spec):
+            pause.hold(client, argv)
+            return NO_REPLY
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)
@@ -95,7 +120,7 @@ class Dispatcher:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
         self._stats.commands_processed += 1
         spec.calls += 1
-        started = perf_counter()
+        started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
             if type(reply) is Block:
@@ -110,13 +135,31 @@ class Dispatcher:
             log.exception("command %s failed", spec.full_name)
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
-            self._stats.record_call(spec.full_name, perf_counter() - started)
+            duration = perf_counter_ns() - started
+            self._stats.record_call(spec.full_name, duration)
+            if duration >= self._slow_ns or spec is self._config_set:
+                self._slow_call(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
+            if self._monitoring and not self._retrying:
+                self.monitors.feed(client, spec, argv)
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
+
+    def _slow_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
+        """A call that may concern SLOWLOG or LATENCY (or CONFIG SET, which may change their
+        thresholds). Blocked calls are not logged."""
+        if spec is self._config_set:
+            self._slow_ns = self._read_thresholds()
+        if client.blocked is None:
+            self.slowlog.record(client, spec, argv, duration)
+            self.latency.record(spec, duration)
+
+    def _read_thresholds(self) -> float:
+        """The duration from which a call concerns SLOWLOG or LATENCY, in nanoseconds."""
+        return min(self.slowlog.refresh(), self.latency.refresh())
 
     def _block(self, client: "Client", argv: list[bytes], block: Block) -> bytes:
         """Park the client until a key it waits for is ready (or answer at once in MULTI)."""
@@ -127,10 +170,38 @@ class Dispatcher:
         self._blocking.park(client, argv, block)
         return b""
 
+    def pause_clients(self, milliseconds: int, writes_only: bool) -> None:
+        """CLIENT PAUSE: hold commands (all, or those that may write) for ``milliseconds``."""
+        until = loop_time_after(milliseconds)
+        if self.pause is None:
+            self.pause = ClientPause(until, writes_only, self.unpause)
+        else:
+            self.pause.extend(until, writes_only)
+
+    def unpause(self) -> None:
+        """End the pause (its time is up, or CLIENT UNPAUSE): the held commands run in the order
+        they came, then the blocked clients whose keys got elements meanwhile get their try."""
+        pause, self.pause = self.pause, None
+        if pause is None:
+            return
+        pause.cancel()
+        pause.release_all(self.execute)
+        blocking = self._blocking
+        for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)
+            blocking.signal(db, key)
+        blocking.serve()
+
     def retry_blocked(self, client: "Client", argv: list[bytes]) -> bool:
         """Run a parked client's command again (a key it waits for got elements); True if
-        served: then it leaves the waiting queues and gets its reply."""
-        reply = self.execute(client, argv)
+        served: then it leaves the waiting queues and gets its reply. While paused it waits:
+        the end of the pause gives every waiting client its try."""
+        if self.pause is not None:
+            return False
+        self._retrying = True
+        try:
+            reply = self.execute(client, argv)
+        finally:
+            self._retrying = False
         if reply is _STILL_BLOCKED:
             return False
         self._blocking.release(client.blocked)  # type: ignore[arg-type]

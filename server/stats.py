@@ -90,9 +90,9 @@ class Stats:
             times = self.commands[name] = CommandTimes()
         return times
 
-    def record_call(self, name: str, seconds: float) -> None:
-        """A call of command ``name`` took ``seconds`` (Redis measures whole microseconds)."""
-        usec = int(seconds * 1_000_000)
+    def record_call(self, name: str, nanoseconds: int) -> None:
+        """A call of command ``name`` took ``nanoseconds`` (Redis counts whole microseconds)."""
+        usec = nanoseconds // 1000
         times = self.commands.get(name) or self.command_times(name)
         times.usec += usec
         times.histogram.record_usec(usec)

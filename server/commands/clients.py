@@ -1,4 +1,4 @@
-"""CLIENT LIST / INFO / ID / SETNAME / GETNAME / KILL / HELP."""
+"""CLIENT: connection introspection (LIST, INFO, ID, names), KILL, PAUSE, REPLY, UNBLOCK, HELP."""
 
 from __future__ import annotations
 
@@ -6,23 +6,34 @@ from typing import Callable, Iterable
 
 from pypika_store.errors import (
     ClientIdNotPositiveError,
+    CommandError,
     ClientNameError,
     InvalidClientIdError,
     NoSuchClientError,
+    PauseModeError,
     SyntaxErrorReply,
+    TimeoutNegativeError,
+    TimeoutNotIntegerError,
+    UnblockedError,
+    UnblockReasonError,
+    no_such_user,
+    subcommand_syntax_error,
     unknown_client_type,
 )
 
 from ..arguments import Arguments, parse_int
-from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, Client
+from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, Client
 from ..registry import command, container, help_reply
-from ..resp.replies import OK
+from ..resp.replies import NO_REPLY, OK, ONE, ZERO, Map, SetReply, error_line
 
 container("client", arity=-2, flags="", group="connection")
 
 #: CLIENT KILL TYPE / CLIENT LIST TYPE names and the connection kind each selects.
 _TYPES = {"normal": NORMAL, "master": MASTER, "replica": REPLICA, "slave": REPLICA, "pubsub": PUBSUB}
-_FLAGS = {NORMAL: "N", MASTER: "M", REPLICA: "S", PUBSUB: "P"}
+#: CLIENT LIST's flag letter of each kind of connection (a normal one has none).
+_KIND_FLAGS = {MASTER: "M", REPLICA: "S", PUBSUB: "P"}
+#: The only user until ACL exists.
+_DEFAULT_USER = b"default"
 
 
 def describe(client: Client) -> str:
@@ -46,11 +57,17 @@ def describe(client: Client) -> str:
 
 
 def _flags(client: Client) -> str:
-    """CLIENT LIST's flags: the kind's letter, ``x`` in MULTI (a normal client in MULTI is
-    just ``x``, as in Redis)."""
-    if client.transaction is None:
-        return _FLAGS[client.kind]
-    return ("" if client.kind == NORMAL else _FLAGS[client.kind]) + "x"
+    """CLIENT LIST's flags in Redis' order: ``O`` for MONITOR, the kind's letter, ``x`` in MULTI, ``b`` blocked
+    (or held by CLIENT PAUSE), ``e`` no-evict; ``N`` when there is none of these."""
+    letters = "O" if client in client.server.dispatcher.monitors else ""
+    letters += _KIND_FLAGS.get(client.kind, "")
+    if client.transaction is not None:
+        letters += "x"
+    if client.blocked is not None:
+        letters += "b"
+    if client.no_evict:
+        letters += "e"
+    return letters or "N"
 
 
 def _client_type(arg: bytes) -> str:
@@ -61,6 +78,13 @@ def _client_type(arg: bytes) -> str:
 
 
 # The subcommands in the order of CLIENT HELP.
+
+
+@command("client|getredir", arity=2, flags="noscript loading stale", group="connection",
+         help=("GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled."))
+def client_getredir(client: Client, argv: list[bytes]) -> object:
+    """Get tracking notifications redirection client ID if any."""
+    return -1  # no client tracking here: never redirecting
 
 
 @command("client|getname", arity=2, flags="loading stale", group="connection",
@@ -110,7 +134,9 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
         elif option == b"LADDR":
             filters.append(lambda each, wanted=text: each.local_address == wanted)
         elif option == b"USER":
-            filters.append(lambda each, wanted=text: wanted == "default")
+            if value != _DEFAULT_USER:
+                raise no_such_user(value)
+            filters.append(lambda each: True)  # every connection is the default user's
         elif option == b"SKIPME":
             if value.lower() not in (b"yes", b"no"):
                 raise SyntaxErrorReply()
@@ -135,8 +161,6 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
     "      Kill connections authenticated by <username>.",
     "    * SKIPME (YES|NO)",
     "      Skip killing current connection (default: yes).",
-    "    * ID <client-id>",
-    "      Kill connections by client id.",
 ))
 def client_kill(client: Client, argv: list[bytes]) -> object:
     """Kill connections: by address (old form) or by filters (returns how many)."""
@@ -181,6 +205,64 @@ def client_list(client: Client, argv: list[bytes]) -> object:
     return "".join(describe(each) + "\n" for each in clients)
 
 
+@command("client|unpause", arity=2, flags="admin noscript loading stale", group="connection",
+         help=("UNPAUSE", "    Stop the current client pause, resuming traffic."))
+def client_unpause(client: Client, argv: list[bytes]) -> object:
+    """Resume processing of clients that were paused."""
+    client.server.dispatcher.unpause()
+    return OK
+
+
+def _last_option(argv: list[bytes], options: dict[bytes, bool], error: type[CommandError]) -> bool:
+    """The optional fourth argument of CLIENT PAUSE and CLIENT UNBLOCK, as its value in
+    ``options`` (False when absent)."""
+    if len(argv) > 4:
+        raise subcommand_syntax_error(argv)
+    if len(argv) < 4:
+        return False
+    value = options.get(argv[3].upper())
+    if value is None:
+        raise error()
+    return value
+
+
+#: CLIENT PAUSE's modes: whether the pause holds only what may write.
+_PAUSE_MODES = {b"WRITE": True, b"ALL": False}
+#: CLIENT UNBLOCK's reasons: whether the unblocked client gets an error.
+_UNBLOCK_REASONS = {b"TIMEOUT": False, b"ERROR": True}
+
+
+@command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",
+         help=("PAUSE <timeout> [WRITE|ALL]",
+               "    Suspend all, or just write, clients for <timeout> milliseconds."))
+def client_pause(client: Client, argv: list[bytes]) -> object:
+    """Stop processing commands from clients for some time."""
+    writes_only = _last_option(argv, _PAUSE_MODES, PauseModeError)
+    milliseconds = parse_int(argv[2], TimeoutNotIntegerError)
+    if milliseconds < 0:
+        raise TimeoutNegativeError()
+    client.server.dispatcher.pause_clients(milliseconds, writes_only)
+    return OK
+
+
+_REPLY_MODES = {b"ON": REPLY_ON, b"OFF": REPLY_OFF, b"SKIP": REPLY_SKIP_NEXT}
+
+
+@command("client|reply", arity=3, flags="noscript loading stale", group="connection",
+         help=("REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection."))
+def client_reply(client: Client, argv: list[bytes]) -> object:
+    """Instruct the server whether to reply to commands."""
+    mode = _REPLY_MODES.get(argv[2].upper())
+    if mode is None:
+        raise SyntaxErrorReply()
+    if mode == REPLY_ON:
+        client.reply_mode = REPLY_ON
+        return OK
+    if mode == REPLY_OFF or client.reply_mode != REPLY_OFF:  # SKIP changes nothing while OFF
+        client.reply_mode = mode
+    return NO_REPLY
+
+
 @command("client|setname", arity=3, flags="loading stale", group="connection",
          help=("SETNAME <name>", "    Assign the name <name> to the current connection."))
 def client_setname(client: Client, argv: list[bytes]) -> object:
@@ -192,7 +274,39 @@ def client_setname(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("client|help", arity=2, flags="loading stale", group="connection", help=("HELP", "    Print this help."))
+@command("client|unblock", arity=-3, flags="admin noscript loading stale", group="connection",
+         help=("UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."))
+def client_unblock(client: Client, argv: list[bytes]) -> object:
+    """Unblock a client blocked in a blocking command from a different connection."""
+    with_error = _last_option(argv, _UNBLOCK_REASONS, UnblockReasonError)
+    target = client.server.clients.get(parse_int(argv[2]))
+    waiting = target.blocked if target is not None else None
+    if waiting is None or not waiting.keys:  # not blocked, or held by CLIENT PAUSE / WAIT
+        return ZERO
+    client.server.blocking.release(waiting)
+    target.resume(error_line(UnblockedError.message) if with_error else target.encode(waiting.timeout_reply))
+    return ONE
+
+
+@command("client|trackinginfo", arity=2, flags="noscript loading stale", group="connection",
+         help=("TRACKINGINFO", "    Report tracking status for the current connection."))
+def client_trackinginfo(client: Client, argv: list[bytes]) -> object:
+    """Return information about server assisted client side caching for the current connection."""
+    return Map([(b"flags", SetReply([b"off"])), (b"redirect", -1), (b"prefixes", [])])
+
+
+@command("client|no-evict", arity=3, flags="admin noscript loading stale", group="connection",
+         help=("NO-EVICT (ON|OFF)", "    Protect current client connection from eviction."))
+def client_no_evict(client: Client, argv: list[bytes]) -> object:
+    """Set client eviction mode for the current connection."""
+    setting = argv[2].upper()
+    if setting not in (b"ON", b"OFF"):
+        raise SyntaxErrorReply()
+    client.no_evict = setting == b"ON"
+    return OK
+
+
+@command("client|help", arity=2, flags="loading stale", group="connection", help=("HELP", "    Prints this help."))
 def client_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
     return help_reply(argv)

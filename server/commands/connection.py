@@ -1,4 +1,4 @@
-"""Connection commands: PING, ECHO, QUIT, AUTH, SELECT, HELLO."""
+"""Connection commands: PING, ECHO, QUIT, AUTH, SELECT, HELLO, RESET, MONITOR."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pypika_store import REDIS_VERSION
 from pypika_store.errors import (
     DbIndexOutOfRangeError,
     HelloNoAuthError,
+    MonitorDenyBlockingError,
     NoPasswordConfiguredError,
     NoProtocolError,
     ProtocolVersionError,
@@ -17,10 +18,11 @@ from pypika_store.errors import (
     wrong_arity,
 )
 
-from ..connection import PUBSUB, Client
+from ..connection import NORMAL, PUBSUB, REPLY_ON, Client
 from ..arguments import Arguments, c_string, parse_int
 from ..registry import command
-from ..resp.replies import OK, PONG, Map
+from ..resp.replies import NO_REPLY, OK, PONG, Map, Status
+from .transactions import end_transaction
 
 _PONG_SUBSCRIBED = [b"pong", b""]
 
@@ -106,3 +108,37 @@ def hello(client: Client, argv: list[bytes]) -> object:
         (b"role", client.server.role.encode()),
         (b"modules", []),
     ])
+
+
+_RESET = Status("RESET")
+
+
+@command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy", group="connection")
+def reset(client: Client, argv: list[bytes]) -> object:
+    """Reset the connection."""
+    # Redis' clearClientConnectionState: as if the client had just connected.
+    end_transaction(client)  # leaves MULTI and forgets the watched keys
+    server = client.server
+    server.pubsub.forget(client)  # no unsubscribe confirmations, as in Redis
+    server.dispatcher.monitors.remove(client)
+    if client.kind is PUBSUB:
+        client.kind = NORMAL
+    client.select(0)
+    client.set_protocol(2)
+    client.authenticated = not server.config["requirepass"]
+    client.name = b""
+    client.no_evict = False
+    client.reply_mode = REPLY_ON
+    return _RESET
+
+
+@command("monitor", arity=1, flags="admin noscript loading stale", group="server")
+def monitor(client: Client, argv: list[bytes]) -> object:
+    """Listen for all requests received by the server in real time."""
+    if client.in_transaction:
+        raise MonitorDenyBlockingError()
+    monitors = client.server.dispatcher.monitors
+    if client in monitors:
+        return NO_REPLY  # already monitoring: Redis ignores it, without a reply
+    monitors.add(client)
+    return OK

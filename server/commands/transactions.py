@@ -27,7 +27,7 @@ from ..resp.replies import NULL_ARRAY, OK, Raw, error_line
 
 _QUEUED = Raw(b"+QUEUED\r\n")
 #: Commands MULTI runs at once instead of queueing them.
-_TRANSACTION_CONTROL = frozenset(("exec", "discard", "multi", "watch", "quit"))
+_TRANSACTION_CONTROL = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 _NOT_ALLOWED_IN_MULTI = NotAllowedInMultiError()
 
 

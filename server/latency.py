@@ -1,0 +1,149 @@
+"""LATENCY: the latency monitor's samples of slow commands (Redis' latency.c, its command events).
+
+When ``latency-monitor-threshold`` (milliseconds) is not 0, every call that takes at least
+that long is a sample of the event ``command`` (``fast-command`` for a command flagged fast).
+Each event keeps its last 160 samples, one per second at most (the worst of that second), and
+its all-time worst. The dispatcher times the calls (the same timing as SLOWLOG).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .registry import FAST, CommandSpec
+
+if TYPE_CHECKING:
+    from pypika_store.config import Config
+
+#: Samples kept per event (Redis' LATENCY_TS_LEN).
+SAMPLES_KEPT = 160
+
+
+class LatencySeries:
+    """One event's samples: ``[unix second, milliseconds]``, oldest first, and its worst."""
+
+    __slots__ = ("samples", "worst")
+
+    def __init__(self) -> None:
+        self.samples: deque[list[int]] = deque(maxlen=SAMPLES_KEPT)
+        self.worst = 0
+
+    def add(self, now: int, milliseconds: int) -> None:
+        self.worst = max(self.worst, milliseconds)
+        if self.samples and self.samples[-1][0] == now:  # one sample per second: its worst
+            self.samples[-1][1] = max(self.samples[-1][1], milliseconds)
+        else:
+            self.samples.append([now, milliseconds])
+
+
+class LatencyMonitor:
+    """The events and their series, and the threshold read from the config (:meth:`refresh`)."""
+
+    def __init__(self, config: "Config") -> None:
+        self._config = config
+        self.events: dict[bytes, LatencySeries] = {}
+        self.threshold_ns = math.inf
+
+    def refresh(self) -> float:
+        """Read the threshold again; in nanoseconds, infinite when the monitor is off."""
+        milliseconds = self._config.get_int("latency-monitor-threshold")
+        self.threshold_ns = milliseconds * 1_000_000 if milliseconds else math.inf
+        return self.threshold_ns
+
+    def record(self, spec: CommandSpec, duration_ns: int) -> None:
+        """A call that took ``duration_ns``: a sample if it reached the threshold."""
+        if duration_ns < self.threshold_ns:
+            return
+        event = b"fast-command" if FAST in spec.flags else b"command"
+        self.events.setdefault(event, LatencySeries()).add(int(time.time()), duration_ns // 1_000_000)
+
+    def reset(self, events: list[bytes] | None) -> int:
+        """Forget the events named (all when None); how many there were."""
+        if events is None:
+            count = len(self.events)
+            self.events.clear()
+            return count
+        return sum(self.events.pop(event, None) is not None for event in dict.fromkeys(events))
+
+
+def _anonymous_huge_pages_kb() -> int:
+    """The AnonHugePages this process uses (Redis' THPGetAnonHugePagesSize), 0 when unknown."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as smaps:
+            return sum(int(line.split()[1]) for line in smaps if line.startswith("AnonHugePages:"))
+    except OSError:
+        return 0
+
+
+_DISABLED = ("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "
+             "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a "
+             "deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
+_NO_SPIKES = ("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest "
+              "bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
+_SPIKES = ("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you "
+           "Dave?\n\n")
+_ENABLE_SLOWLOG = ("- There are latency issues with potentially slow commands you are using. Try to enable the Slow "
+                   "Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. If the Slow log is "
+                   "disabled Redis is not able to log slow commands execution for you.\n")
+_TUNE_SLOWLOG = ("- Your current Slow Log configuration only logs events that are slower than your configured latency "
+                 "monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {}'.\n")
+_INSPECT_SLOWLOG = ("- Check your Slow Log to understand what are the commands you are running which are too slow to "
+                    "execute. Please check https://redis.io/commands/slowlog for more information.\n")
+_SCHEDULER = ("- The system is slow to execute Redis code paths not containing system calls. This usually means the "
+              "system does not provide Redis CPU time to run for long periods. You should try to:\n"
+              "  1) Lower the system load.\n"
+              "  2) Use a computer / VM just for Redis if you are running other software in the same system.\n"
+              "  3) Check if you have a \"noisy neighbour\" problem.\n"
+              "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n"
+              "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are "
+              "using Jemalloc. However this may create fragmentation problems.\n")
+_LARGE_OBJECTS = ("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking "
+                  "operation. If you have very large objects that are often deleted, expired, or evicted, try to "
+                  "fragment those objects into multiple smaller objects.\n")
+_DISABLE_THP = ("- I detected a non zero amount of anonymous huge pages used by your process. This creates very "
+                "serious latency events in different conditions, especially when Redis is persisting on disk. To "
+                "disable THP support use the command 'echo never > /sys/kernel/mm/transparent_hugepage/enabled', "
+                "make sure to also add it into /etc/rc.local so that the command will be executed again after a "
+                "reboot. Note that even if you have already disabled THP, you still need to restart the Redis "
+                "process to get rid of the huge pages already created.\n")
+
+
+def doctor_report(monitor: LatencyMonitor, config: "Config") -> str:
+    """LATENCY DOCTOR: Redis' report, for the events this server samples (command, fast-command)."""
+    threshold = config.get_int("latency-monitor-threshold")
+    if not monitor.events and not threshold:
+        return _DISABLED
+    lines = [_SPIKES] if monitor.events else []
+    slow_commands = fast_commands = False
+    now = int(time.time())
+    for number, (event, series) in enumerate(monitor.events.items(), 1):
+        latencies = [latency for _when, latency in series.samples]
+        average = sum(latencies) // len(latencies)
+        deviation = sum(abs(average - latency) for latency in latencies) // len(latencies)
+        period = max(now - min(when for when, _latency in series.samples), 1)
+        lines.append(f"{number}. {event.decode()}: {len(latencies)} latency spikes (average {average}ms, mean "
+                     f"deviation {deviation}ms, period {period / len(latencies):.2f} sec). Worst all time event "
+                     f"{series.worst}ms.\n")
+        slow_commands = slow_commands or event == b"command"
+        fast_commands = fast_commands or event == b"fast-command"
+    huge_pages = _anonymous_huge_pages_kb() > 0
+    if not (monitor.events or huge_pages):
+        return _NO_SPIKES
+    lines.append("\nI have a few advices for you:\n\n")
+    if slow_commands:
+        slower_than = config.get_int("slowlog-log-slower-than")
+        if slower_than < 0:
+            lines.append(_ENABLE_SLOWLOG.format(threshold * 1000))
+        elif slower_than // 1000 > threshold:
+            lines.append(_TUNE_SLOWLOG.format(threshold * 1000))
+        lines.append(_INSPECT_SLOWLOG)
+    if fast_commands:
+        lines.append(_SCHEDULER)
+    if slow_commands:
+        lines.append(_LARGE_OBJECTS)
+    if huge_pages:
+        lines.append(_DISABLE_THP)
+    return "".join(lines)

@@ -1,0 +1,90 @@
+"""CLIENT PAUSE: commands held, not refused, until the pause ends (Redis 7.0's semantics).
+
+While a pause is on, the dispatcher hands each command it would hold to :meth:`ClientPause.hold`:
+the client is parked (its connection stops reading, CLIENT LIST shows it blocked) and its
+command waits. When the pause ends (its time is up, or CLIENT UNPAUSE) the held commands run
+again through the dispatcher, in the order they arrived, and each client goes on with its
+pipeline. A ``WRITE`` pause holds only what may change data or reach the slaves (write
+commands, PUBLISH, PFCOUNT, scripts, EXEC of a transaction queueing one of them); an ``ALL`` pause holds every
+command, CLIENT UNPAUSE included, as in Redis. While paused the active expiry cycle waits too
+(the server asks :attr:`Dispatcher.pause`), so a master writes nothing to its binlog and its
+slaves get nothing new: lazy expiry only hides a key, and the commands a slave applies from its
+own master are not held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Callable
+
+from .blocking import Waiting
+from .connection import MASTER, REPLICA
+from .registry import WRITE, CommandSpec
+
+if TYPE_CHECKING:
+    from .connection import Client
+
+#: Commands a WRITE pause holds besides write commands: those Redis 7.0 flags may_replicate
+#: (PFCOUNT may rewrite its HyperLogLog's cached count; scripts may write).
+MAY_REPLICATE = frozenset(("publish", "spublish", "pfcount", "eval", "evalsha", "fcall"))
+
+
+def may_replicate(spec: CommandSpec) -> bool:
+    return WRITE in spec.flags or spec.full_name in MAY_REPLICATE
+
+
+class ClientPause:
+    """One pause in progress: until when, what it holds, and the commands it holds."""
+
+    def __init__(self, until: float, writes_only: bool, on_end: Callable[[], None]) -> None:
+        self.until = until
+        self.writes_only = writes_only
+        self.held: deque[Waiting] = deque()
+        self._on_end = on_end
+        self._timer = asyncio.get_running_loop().call_at(until, on_end)
+
+    def extend(self, until: float, writes_only: bool) -> None:
+        """A new CLIENT PAUSE while paused: the later end and the stricter kind win."""
+        self.writes_only = self.writes_only and writes_only
+        if until > self.until:
+            self.until = until
+            self._timer.cancel()
+            self._timer = asyncio.get_running_loop().call_at(until, self._on_end)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def holds(self, client: "Client", spec: CommandSpec) -> bool:
+        """Whether this pause holds ``client``'s call of ``spec``. A slave's requests are never
+        held (as in Redis), nor the commands our master streams: a slave applies them in the
+        turn that commits their binlog position."""
+        if client.kind is REPLICA or client.kind is MASTER:
+            return False
+        if not self.writes_only:
+            return True
+        if spec.full_name == "exec" and client.transaction is not None:
+            return any(may_replicate(queued) for queued, _argv in client.transaction.queued)
+        return may_replicate(spec)
+
+    def hold(self, client: "Client", argv: list[bytes]) -> None:
+        """Park ``client`` with its command until the pause ends."""
+        entry = Waiting(client, argv, [], None)
+        client.blocked = entry
+        self.held.append(entry)
+
+    def release_all(self, run: Callable[["Client", list[bytes]], bytes]) -> None:
+        """The pause is over: run each held command (``run`` is the dispatcher's admission)
+        in the order they came, and let each client go on."""
+        for entry in self.held:
+            client: Client = entry.client  # type: ignore[assignment]
+            if client.blocked is not entry or client.closing:
+                continue  # disconnected (or unblocked) meanwhile
+            client.blocked = None
+            client.resume(run(client, entry.argv))
+        self.held.clear()
+
+
+def loop_time_after(milliseconds: int) -> float:
+    """The event loop's clock ``milliseconds`` from now (a pause's end)."""
+    return asyncio.get_running_loop().time() + milliseconds / 1000

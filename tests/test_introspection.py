@@ -15,7 +15,22 @@ from .raw_replies import RawReplies
 SAME_INFO = ["get", "shutdown", "bgsave", "save", "lastsave", "dbsize", "info", "time", "debug", "zunionstore",
              "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard", "xread", "del", "unlink", "exists",
              "touch", "rename", "renamenx", "copy", "keys", "command|docs", "command|getkeys", "command|list",
-             "flushdb", "type", "expire", "pexpireat", "persist", "xtrim", "xlen", "xdel", "xsetid", "swapdb", "scan"]
+             "flushdb", "type", "expire", "pexpireat", "persist", "xtrim", "xlen", "xdel", "xsetid", "swapdb", "scan",
+             # bitmaps, geo, hashes, hyperloglog
+             "setbit", "getbit", "bitcount", "bitpos", "bitop", "bitfield", "bitfield_ro",
+             "geoadd", "geopos", "geohash", "geodist", "georadius", "georadius_ro", "georadiusbymember",
+             "georadiusbymember_ro", "geosearch", "geosearchstore",
+             "hset", "hmset", "hsetnx", "hget", "hmget", "hdel", "hexists", "hlen", "hstrlen", "hgetall", "hkeys",
+             "hvals", "hincrby", "hincrbyfloat", "hrandfield", "hscan", "pfadd", "pfcount", "pfmerge", "pfdebug",
+             # strings
+             "set", "setnx", "setex", "psetex", "getset", "getdel", "getex", "mget", "mset", "msetnx", "append",
+             "strlen", "getrange", "substr", "setrange", "lcs", "incr", "decr", "incrby", "decrby", "incrbyfloat",
+             # keyspace, streams, transactions, pubsub, server
+             "dump", "restore", "object|encoding", "object|freq", "object|idletime", "object|refcount", "object|help",
+             "sort", "sort_ro", "xadd", "xrange", "xrevrange", "xinfo|stream", "xinfo|groups", "xinfo|consumers",
+             "xinfo|help", "watch", "multi", "exec", "discard", "unwatch", "role", "wait", "publish", "subscribe",
+             "pubsub|help", "pubsub|channels", "pubsub|numsub", "pubsub|numpat", "config|get", "config|set",
+             "config|help", "cluster|info", "cluster|keyslot", "flushall", "randomkey", "move"]
 #: Index of COMMAND INFO's tips (request/response policies for a cluster proxy: we give none).
 TIPS = 7
 
@@ -49,6 +64,17 @@ def test_command_info_is_redis(diff, name):
     ("NOSUCH", "a"),
     ("OBJECT", "NOSUCH", "k"),
     ("XINFO", "STREAM", "s"),
+    ("GEORADIUS", "k", "0", "0", "1", "km", "STORE", "d", "STOREDIST", "e"),
+    ("GEORADIUS", "k", "0", "0", "1", "km", "STORE"),
+    ("GEORADIUSBYMEMBER", "k", "m", "1", "km", "store", "d"),
+    ("GEORADIUSBYMEMBER", "k", "STORE", "1", "km"),
+    ("GEOSEARCHSTORE", "d", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "km"),
+    ("BITOP", "AND", "d", "a", "b"),
+    ("PFMERGE", "d", "a", "b"),
+    ("PFCOUNT", "a", "b"),
+    ("MSETNX", "a", "1", "b", "2"),
+    ("SORT_RO", "k", "BY", "w", "GET", "x"),
+    ("WATCH", "a", "b"),
 ])
 def test_getkeys_and_flags_are_redis(diff, call):
     diff.check("COMMAND", "GETKEYS", *call)
@@ -60,6 +86,17 @@ def test_getkeys_and_flags_are_redis(diff, call):
 def test_getkeys_of_legacy_ranges_are_redis(diff, call):
     """Commands declaring ``(first, last, step)``: their keys are Redis' (their key-spec flags
     are derived from the command's flags, so GETKEYSANDFLAGS may differ)."""
+    diff.check("COMMAND", "GETKEYS", *call)
+
+
+@pytest.mark.parametrize("call", [
+    ("SORT", "k"), ("SORT", "k", "STORE", "d"), ("SORT", "k", "LIMIT", "0", "STORE", "x", "STORE", "d"),
+    ("SORT", "k", "STORE"), ("SORT", "k", "GET", "STORE", "x"), ("SORT", "k", "store", "a", "store"),
+    ("SORT", "k", "LIMIT", "STORE", "d"), ("SORT", "k", "BY", "w", "GET", "#", "DESC", "ALPHA", "STORE", "d"),
+])
+def test_sort_finds_its_keys_as_redis(diff, call):
+    """SORT's own key finder: the sorted key and the last STORE's destination, skipping the
+    arguments of LIMIT, BY and GET (GETKEYSANDFLAGS differs: its keys carry no flags)."""
     diff.check("COMMAND", "GETKEYS", *call)
 
 

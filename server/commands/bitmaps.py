@@ -15,7 +15,7 @@ from pypika_store.errors import (
 )
 
 from ..connection import Client
-from ..registry import command
+from ..registry import BeginIndex, FindRange, KeySpec, after_index, command, key_at
 from ..arguments import INT64_MIN, Arguments, c_string, parse_int
 
 def _bit_offset(client: Client, arg: bytes, field_width: int = 0) -> int:
@@ -118,7 +118,8 @@ def bitpos(client: Client, argv: list[bytes]) -> object:
     return position
 
 
-@command("bitop", arity=-4, flags="write denyoom", keys=(2, -1, 1), group="bitmap")
+@command("bitop", arity=-4, flags="write denyoom", keys=(key_at(2, "OW update"), after_index(3, "RO access")),
+         group="bitmap")
 def bitop(client: Client, argv: list[bytes]) -> object:
     """Perform bitwise operations between strings."""
     operation = argv[1].upper()
@@ -195,7 +196,9 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
     return replies
 
 
-@command("bitfield", arity=-2, flags="write denyoom", keys=(1, 1, 1), group="bitmap")
+@command("bitfield", arity=-2, flags="write denyoom", group="bitmap", keys=(
+    KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
+            notes="This command allows both access and modification of the key"),))
 def bitfield(client: Client, argv: list[bytes]) -> object:
     """Perform arbitrary bitfield integer operations on strings."""
     return _bitfield(client, argv, read_only=False)

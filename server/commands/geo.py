@@ -31,7 +31,7 @@ from pypika_store.types.collection import Collection
 from pypika_store.types.zsets import ZaddFlags, ZsetStore, score_key, score_of_key
 
 from ..connection import Client
-from ..registry import command
+from ..registry import KeysArgument, KeySpec, after_keyword, command, key_at
 from ..resp.replies import NULL_ARRAY, Raw
 from ..arguments import Arguments, c_string, parse_double
 from .zsets import added_reply
@@ -101,7 +101,7 @@ def _position(client: Client, score: float) -> list[object]:
 # -- GEOADD, GEOPOS, GEOHASH, GEODIST ---------------------------------------------------------
 
 
-@command("geoadd", arity=-5, flags="write denyoom", keys=(1, 1, 1), group="geo")
+@command("geoadd", arity=-5, flags="write denyoom", keys=(key_at(1, "RW update"),), group="geo")
 def geoadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more geospatial items in the geospatial index represented using a sorted set."""
     args = Arguments(argv, 2)
@@ -384,18 +384,25 @@ _GEOSEARCHSTORE = _Variant(OPTIONS, store_command=True)
 
 
 def _register(name: str, request: _Variant, arity: int, flags: str, summary: str,
-              keys: tuple[int, int, int] = (1, 1, 1)) -> None:
+              keys: KeysArgument = (key_at(1, "RO access"),)) -> None:
     command(name, arity, flags, keys, group="geo", summary=summary)(partial(_search, variant=request))
 
 
+def _stores_after(startfrom: int) -> tuple[KeySpec, ...]:
+    """GEORADIUS' keys: the one it reads, and STORE's and STOREDIST's destinations, looked for
+    from argument ``startfrom`` on (the first that may be an option)."""
+    return (key_at(1, "RO access"), after_keyword("STORE", "OW update", startfrom=startfrom, lastkey=0),
+            after_keyword("STOREDIST", "OW update", startfrom=startfrom, lastkey=0))
+
+
 _register("georadius", _GEORADIUS, -6, "write denyoom", "Query a sorted set representing a geospatial index to "
-          "fetch members matching a given maximum distance from a point.")
+          "fetch members matching a given maximum distance from a point.", keys=_stores_after(6))
 _register("georadius_ro", _GEORADIUS_RO, -6, "readonly", "A read-only variant for GEORADIUS.")
 _register("georadiusbymember", _BYMEMBER, -5, "write denyoom", "Query a sorted set representing a geospatial "
-          "index to fetch members matching a given maximum distance from a member.")
+          "index to fetch members matching a given maximum distance from a member.", keys=_stores_after(5))
 _register("georadiusbymember_ro", _BYMEMBER_RO, -5, "readonly", "A read-only variant for GEORADIUSBYMEMBER.")
 _register("geosearch", _GEOSEARCH, -7, "readonly", "Query a sorted set representing a geospatial index to fetch "
           "members inside an area of a box or a circle.")
 _register("geosearchstore", _GEOSEARCHSTORE, -8, "write denyoom", "Query a sorted set representing a geospatial "
           "index to fetch members inside an area of a box or a circle, and store the result in another key.",
-          keys=(1, 2, 1))
+          keys=(key_at(1, "OW update"), key_at(2, "RO access")))

@@ -17,7 +17,7 @@ from pypika_store.errors import (
 )
 
 from ..connection import Client
-from ..registry import command
+from ..registry import command, key_at
 from ..resp.replies import OK, Map
 from ..arguments import INT64_MAX, INT64_MIN, parse_int, random_count
 from ..scanning import scan_collection
@@ -30,20 +30,20 @@ def _pairs(argv: list[bytes], first: int) -> list[tuple[bytes, bytes]]:
     return list(zip(argv[first::2], argv[first + 1::2]))
 
 
-@command("hset", arity=-4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
+@command("hset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash")
 def hset(client: Client, argv: list[bytes]) -> object:
     """Set the string value of hash fields; how many fields were added."""
     return client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
 
 
-@command("hmset", arity=-4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
+@command("hmset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash")
 def hmset(client: Client, argv: list[bytes]) -> object:
     """Set multiple hash fields to multiple values (deprecated form of HSET)."""
     client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
     return OK
 
 
-@command("hsetnx", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
+@command("hsetnx", arity=4, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hash")
 def hsetnx(client: Client, argv: list[bytes]) -> object:
     """Set the value of a hash field, only if the field does not exist."""
     return client.keyspace.hashes.set_fields(argv[1], [(argv[2], argv[3])], only_new=True)
@@ -61,25 +61,25 @@ def hmget(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.hashes.get_fields(argv[1], argv[2:])
 
 
-@command("hdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="hash")
+@command("hdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="hash")
 def hdel(client: Client, argv: list[bytes]) -> object:
     """Delete one or more hash fields."""
     return client.keyspace.hashes.delete_fields(argv[1], argv[2:])
 
 
-@command("hexists", arity=3, flags="readonly fast", keys=(1, 1, 1), group="hash")
+@command("hexists", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
 def hexists(client: Client, argv: list[bytes]) -> object:
     """Determine if a hash field exists."""
     return int(client.keyspace.hashes.get_field(argv[1], argv[2]) is not None)
 
 
-@command("hlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="hash")
+@command("hlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
 def hlen(client: Client, argv: list[bytes]) -> object:
     """Get the number of fields in a hash."""
     return client.keyspace.hashes.length(argv[1])
 
 
-@command("hstrlen", arity=3, flags="readonly fast", keys=(1, 1, 1), group="hash")
+@command("hstrlen", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
 def hstrlen(client: Client, argv: list[bytes]) -> object:
     """Get the length of the value of a hash field."""
     value = client.keyspace.hashes.get_field(argv[1], argv[2])

@@ -12,7 +12,7 @@ from pypika_store.errors import InvalidHllError, NoSuchHllKeyError, unknown_pfde
 from pypika_store.keyspace import KEEP_TTL
 
 from ..connection import Client
-from ..registry import command
+from ..registry import BeginIndex, FindRange, KeySpec, after_index, command, key_at
 from ..resp.replies import OK, Status
 
 
@@ -20,7 +20,7 @@ def _sparse_max(client: Client) -> int:
     return client.server.config.get_int("hll-sparse-max-bytes")
 
 
-@command("pfadd", arity=-2, flags="write denyoom fast", keys=(1, 1, 1), group="hyperloglog")
+@command("pfadd", arity=-2, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hyperloglog")
 def pfadd(client: Client, argv: list[bytes]) -> object:
     """Adds the specified elements to the specified HyperLogLog."""
     keyspace = client.keyspace
@@ -31,7 +31,9 @@ def pfadd(client: Client, argv: list[bytes]) -> object:
     return int(changed)
 
 
-@command("pfcount", arity=-2, flags="readonly", keys=(1, -1, 1), group="hyperloglog")
+@command("pfcount", arity=-2, flags="readonly", group="hyperloglog", keys=(
+    KeySpec(BeginIndex(1), FindRange(-1), ("RW", "access"), notes="RW because it may change the internal "
+            "representation of the key, and propagate to replicas"),))
 def pfcount(client: Client, argv: list[bytes]) -> object:
     """Return the approximated cardinality of the set(s) observed by the HyperLogLog(s).
 
@@ -46,7 +48,8 @@ def pfcount(client: Client, argv: list[bytes]) -> object:
     return count
 
 
-@command("pfmerge", arity=-2, flags="write denyoom", keys=(1, -1, 1), group="hyperloglog")
+@command("pfmerge", arity=-2, flags="write denyoom", keys=(key_at(1, "RW access insert"), after_index(2, "RO access")),
+         group="hyperloglog")
 def pfmerge(client: Client, argv: list[bytes]) -> object:
     """Merge N different HyperLogLogs into a single one."""
     keyspace = client.keyspace
@@ -57,7 +60,7 @@ def pfmerge(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("pfdebug", arity=3, flags="write denyoom admin", keys=(2, 2, 1), group="hyperloglog")
+@command("pfdebug", arity=3, flags="write denyoom admin", keys=(key_at(2, "RW access"),), group="hyperloglog")
 def pfdebug(client: Client, argv: list[bytes]) -> object:
     """Internal commands for debugging HyperLogLog values (GETREG, ENCODING, TODENSE)."""
     keyspace = client.keyspace

@@ -13,10 +13,12 @@ from ..registry import (ADMIN, FAST, FLAG_ORDER, TABLE, WRITE, Arg, BeginIndex, 
                         FindKeynum, FindRange, KeySpec, command, container, help_reply)
 from ..resp.replies import Map, SetReply, Status
 
-#: The ACL category each group implies (Redis' ``acl_categories`` of the group's commands).
+#: The ACL category each group implies (Redis' ``acl_categories`` of the group's commands; not
+#: the pubsub group's: Redis gives ``@pubsub`` to commands with the ``pubsub`` flag, as below, so
+#: PUBSUB HELP has none).
 _GROUP_CATEGORIES = {"keyspace": "keyspace", "sorted-set": "sortedset", "transactions": "transaction",
                      "string": "string", "list": "list", "set": "set", "hash": "hash", "bitmap": "bitmap",
-                     "hyperloglog": "hyperloglog", "geo": "geo", "stream": "stream", "pubsub": "pubsub",
+                     "hyperloglog": "hyperloglog", "geo": "geo", "stream": "stream",
                      "connection": "connection", "scripting": "scripting"}
 #: ACL categories in the order Redis prints them.
 _CATEGORY_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",

@@ -17,7 +17,7 @@ from ..registry import command
 from ..resp.replies import OK
 
 
-@command("replicaof", arity=-3, flags="admin noscript stale", group="server", aliases=("slaveof",))
+@command("replicaof", arity=-3, flags="admin noscript stale no_async_loading", group="server", aliases=("slaveof",))
 def replicaof(client: Client, argv: list[bytes]) -> object:
     """Make the server a replica (slave) of another instance, or promote it as master (NO ONE)."""
     server = client.server
@@ -36,7 +36,7 @@ def replicaof(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("role", arity=1, flags="noscript loading stale fast", group="server")
+@command("role", arity=1, flags="noscript loading stale fast", group="server", acl="admin dangerous")
 def role(client: Client, argv: list[bytes]) -> object:
     """Return the role of the instance in the context of replication (Redis' reply shapes)."""
     server = client.server
@@ -51,7 +51,7 @@ def role(client: Client, argv: list[bytes]) -> object:
     return [b"slave", replica.host.encode(), replica.port, state, offset]
 
 
-@command("wait", arity=3, flags="noscript", group="generic")
+@command("wait", arity=3, flags="noscript", group="generic", acl="connection")
 def wait(client: Client, argv: list[bytes]) -> object:
     """Wait until numslaves slaves acknowledged this server's position, or the timeout."""
     wanted = parse_int(argv[1])

@@ -16,7 +16,7 @@ from pypika_store.storage.records import TAG_STRING
 
 from ..connection import Client
 from ..arguments import INT64_MAX, Arguments, parse_int
-from ..registry import command, container, help_reply
+from ..registry import command, container, help_reply, key_at
 from ..resp.replies import OK
 
 
@@ -57,7 +57,8 @@ class _RestoreOptions:
                 raise SyntaxErrorReply()
 
 
-@command("restore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="keyspace")
+@command("restore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="keyspace",
+         acl="dangerous")
 def restore(client: Client, argv: list[bytes]) -> object:
     """Create a key using the provided serialized value, previously obtained using DUMP."""
     options = _RestoreOptions(argv)
@@ -93,7 +94,7 @@ def _record(client: Client, key: bytes) -> Record | None:
 # The subcommands in the order of OBJECT HELP.
 
 
-@command("object|encoding", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+@command("object|encoding", arity=3, flags="readonly", keys=(key_at(2, "RO"),), group="keyspace", help=(
     "ENCODING <key>",
     "    Return the kind of internal representation used in order to store the value",
     "    associated with a <key>.",
@@ -104,7 +105,7 @@ def object_encoding(client: Client, argv: list[bytes]) -> object:
     return None if record is None else client.keyspace.redis_encoding(argv[2], record).encode()
 
 
-@command("object|freq", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+@command("object|freq", arity=3, flags="readonly", keys=(key_at(2, "RO"),), group="keyspace", help=(
     "FREQ <key>",
     "    Return the access frequency index of the <key>. The returned integer is",
     "    proportional to the logarithm of the recent access frequency of the key.",
@@ -116,7 +117,7 @@ def object_freq(client: Client, argv: list[bytes]) -> object:
     raise NoLfuPolicyError()
 
 
-@command("object|idletime", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+@command("object|idletime", arity=3, flags="readonly", keys=(key_at(2, "RO"),), group="keyspace", help=(
     "IDLETIME <key>",
     "    Return the idle time of the <key>, that is the approximated number of",
     "    seconds elapsed since the last access to the key.",
@@ -126,7 +127,7 @@ def object_idletime(client: Client, argv: list[bytes]) -> object:
     return None if _record(client, argv[2]) is None else 0
 
 
-@command("object|refcount", arity=3, flags="readonly", keys=(2, 2, 1), group="keyspace", help=(
+@command("object|refcount", arity=3, flags="readonly", keys=(key_at(2, "RO"),), group="keyspace", help=(
     "REFCOUNT <key>",
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
@@ -136,7 +137,7 @@ def object_refcount(client: Client, argv: list[bytes]) -> object:
     return None if _record(client, argv[2]) is None else 1
 
 
-@command("object|help", arity=2, flags="readonly", group="keyspace", help=("HELP", "    Prints this help."))
+@command("object|help", arity=2, flags="loading stale", group="keyspace", help=("HELP", "    Prints this help."))
 def object_help(client: Client, argv: list[bytes]) -> object:
     """Show helpful text about the different subcommands."""
     return help_reply(argv)

@@ -8,7 +8,7 @@ from pypika_store.errors import SyntaxErrorReply
 
 from ..arguments import Arguments
 from ..connection import Client
-from ..registry import command
+from ..registry import KeySpec, command, key_at
 
 
 def _options(argv: list[bytes], may_store: bool) -> tuple[sorting.SortOptions, bytes | None]:
@@ -40,7 +40,35 @@ def _options(argv: list[bytes], may_store: bool) -> tuple[sorting.SortOptions, b
     return options, destination
 
 
-@command("sort", arity=-2, flags="write denyoom movablekeys", keys=(1, 1, 1), group="generic")
+#: The keys SORT reads: the one it sorts, and those BY and GET patterns name (found only from
+#: the sorted values: "unknown").
+_READ_KEYS = (key_at(1, "RO access"),
+              KeySpec(None, None, ("RO", "access"), notes="For the optional BY/GET keyword. It is marked 'unknown' "
+                      "because the key names derive from the content of the key we sort"))
+#: SORT's STORE destination, which may come anywhere among the options.
+_STORE_KEY = KeySpec(None, None, ("OW", "update"), notes="For the optional STORE keyword. It is marked 'unknown' "
+                     "because the keyword can appear anywhere in the argument array")
+#: Options followed by arguments that are no keys, and how many (as Redis' sortGetKeys skips them).
+_SKIPPED_OPTIONS = {b"LIMIT": 2, b"GET": 1, b"BY": 1}
+
+
+def _sort_keys(argv: list[bytes]) -> list[bytes]:
+    """The sorted key and the last STORE's destination, as Redis' sortGetKeys finds them
+    (without checking the options: a call's syntax errors are the command's to reply)."""
+    store: bytes | None = None
+    position = 2
+    while position < len(argv):
+        option = argv[position].upper()
+        if option in _SKIPPED_OPTIONS:
+            position += _SKIPPED_OPTIONS[option]
+        elif option == b"STORE" and position + 1 < len(argv):
+            store = argv[position + 1]
+        position += 1
+    return [argv[1]] if store is None else [argv[1], store]
+
+
+@command("sort", arity=-2, flags="write denyoom", keys=(*_READ_KEYS, _STORE_KEY), getkeys=_sort_keys,
+         group="generic", acl="set sortedset list dangerous")
 def sort(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set, optionally storing the result."""
     options, destination = _options(argv, may_store=True)
@@ -50,7 +78,8 @@ def sort(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.lists.replace(destination, sorting.stored_values(values))
 
 
-@command("sort_ro", arity=-2, flags="readonly movablekeys", keys=(1, 1, 1), group="generic")
+@command("sort_ro", arity=-2, flags="readonly", keys=_READ_KEYS, group="generic",
+         acl="set sortedset list dangerous")
 def sort_ro(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set. Read-only variant of SORT."""
     options, _destination = _options(argv, may_store=False)

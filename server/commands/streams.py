@@ -47,7 +47,7 @@ from pypika_store.types.streams import (
 
 from ..blocking import Block
 from ..connection import Client
-from ..registry import after_keyword, command, container, help_reply, key_at
+from ..registry import BeginIndex, FindRange, KeySpec, after_keyword, command, container, help_reply, key_at
 from ..resp.replies import NULL_ARRAY, OK, Map
 from ..arguments import Arguments, c_string, parse_int
 
@@ -217,7 +217,9 @@ def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
     return options
 
 
-@command("xadd", arity=-5, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="stream")
+@command("xadd", arity=-5, flags="write denyoom fast", group="stream", keys=(
+    KeySpec(BeginIndex(1), FindRange(), ("RW", "update"),
+            notes="UPDATE instead of INSERT because of the optional trimming feature"),))
 def xadd(client: Client, argv: list[bytes]) -> object:
     """Append a new entry to a stream (creating it unless NOMKSTREAM), then trim it if asked."""
     options = _parse_trim_options(argv, xadd=True)

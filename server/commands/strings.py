@@ -23,7 +23,7 @@ from pypika_store.keyspace import KEEP_TTL, Keyspace
 
 from ..connection import Client
 from ..arguments import INT64_MAX, INT64_MIN, Arguments, parse_int
-from ..registry import command
+from ..registry import BeginIndex, FindRange, KeySpec, command, key_at
 from ..resp.replies import OK, ONE, ZERO, Map
 
 _EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
@@ -103,7 +103,9 @@ class _ExtendedOptions:
         return KEEP_TTL if self.keep_ttl else 0
 
 
-@command("set", arity=-3, flags="write denyoom", keys=(1, 1, 1), group="string")
+@command("set", arity=-3, flags="write denyoom", group="string", keys=(
+    KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
+            notes="RW and ACCESS due to the optional `GET` argument"),))
 def set_(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key, with optional expiry, condition and GET."""
     key, value = argv[1], argv[2]
@@ -122,7 +124,7 @@ def set_(client: Client, argv: list[bytes]) -> object:
     return old if options.want_old else OK
 
 
-@command("setnx", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("setnx", arity=3, flags="write denyoom fast", keys=(key_at(1, "OW insert"),), group="string")
 def setnx(client: Client, argv: list[bytes]) -> object:
     """Set the value of a key, only if the key does not exist."""
     keyspace = client.keyspace
@@ -138,13 +140,13 @@ def _set_with_ttl(client: Client, argv: list[bytes], unit: bytes, command_name: 
     return OK
 
 
-@command("setex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+@command("setex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string")
 def setex(client: Client, argv: list[bytes]) -> object:
     """Set the value and expiration of a key (seconds)."""
     return _set_with_ttl(client, argv, b"EX", "setex")
 
 
-@command("psetex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+@command("psetex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string")
 def psetex(client: Client, argv: list[bytes]) -> object:
     """Set the value and expiration in milliseconds of a key."""
     return _set_with_ttl(client, argv, b"PX", "psetex")
@@ -175,7 +177,7 @@ def getset(client: Client, argv: list[bytes]) -> object:
     return old
 
 
-@command("getdel", arity=2, flags="write fast", keys=(1, 1, 1), group="string")
+@command("getdel", arity=2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="string")
 def getdel(client: Client, argv: list[bytes]) -> object:
     """Get the value of a key and delete the key."""
     keyspace = client.keyspace
@@ -185,7 +187,8 @@ def getdel(client: Client, argv: list[bytes]) -> object:
     return value
 
 
-@command("getex", arity=-2, flags="write fast", keys=(1, 1, 1), group="string")
+@command("getex", arity=-2, flags="write fast", group="string", keys=(
+    KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update"), notes="RW and UPDATE because it changes the TTL"),))
 def getex(client: Client, argv: list[bytes]) -> object:
     """Get the value of a key and optionally set or remove its expiration."""
     options = _ExtendedOptions(argv, for_set=False)
@@ -221,7 +224,8 @@ def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
     return list(zip(argv[1::2], argv[2::2]))
 
 
-@command("mset", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string")
+@command("mset", arity=-3, flags="write denyoom", keys=(KeySpec(BeginIndex(1), FindRange(-1, 2), ("OW", "update")),),
+         group="string")
 def mset(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values."""
     keyspace = client.keyspace
@@ -230,7 +234,8 @@ def mset(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("msetnx", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string")
+@command("msetnx", arity=-3, flags="write denyoom", keys=(KeySpec(BeginIndex(1), FindRange(-1, 2), ("OW", "insert")),),
+         group="string")
 def msetnx(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values, only if none of the keys exist."""
     pairs = _pairs(argv)
@@ -245,7 +250,7 @@ def msetnx(client: Client, argv: list[bytes]) -> object:
 # -- byte ranges -----------------------------------------------------------------------------------
 
 
-@command("append", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("append", arity=3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="string")
 def append(client: Client, argv: list[bytes]) -> object:
     """Append a value to a key."""
     keyspace = client.keyspace
@@ -260,7 +265,7 @@ def append(client: Client, argv: list[bytes]) -> object:
     return len(value)
 
 
-@command("strlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string")
+@command("strlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="string")
 def strlen(client: Client, argv: list[bytes]) -> object:
     """Get the length of the value stored in a key."""
     value = client.keyspace.get_string(argv[1])
@@ -292,7 +297,7 @@ def getrange(client: Client, argv: list[bytes]) -> object:
     return b"" if bounds is None else value[bounds[0] : bounds[1] + 1]
 
 
-@command("setrange", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+@command("setrange", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="string")
 def setrange(client: Client, argv: list[bytes]) -> object:
     """Overwrite part of a string at key starting at the specified offset."""
     offset = parse_int(argv[2])

@@ -22,7 +22,7 @@ from pypika_store.errors import (
 )
 
 from ..connection import MASTER, Client
-from ..registry import NO_MULTI, WRITE, CommandSpec, command
+from ..registry import NO_MULTI, WRITE, CommandSpec, after_index, command
 from ..resp.replies import NULL_ARRAY, OK, Raw, error_line
 
 _QUEUED = Raw(b"+QUEUED\r\n")
@@ -125,7 +125,7 @@ def _run(client: Client, transaction: Transaction) -> bytes:
         client.in_transaction = False
 
 
-@command("watch", arity=-2, flags="noscript loading stale fast allow_busy", keys=(1, -1, 1),
+@command("watch", arity=-2, flags="noscript loading stale fast allow_busy", keys=(after_index(1, "RO"),),
          group="transactions")
 def watch(client: Client, argv: list[bytes]) -> object:
     """Monitor changes to keys to conditionally execute a transaction."""

@@ -104,6 +104,12 @@ def after_index(index: int, flags: str) -> KeySpec:
     return KeySpec(BeginIndex(index), FindRange(-1), tuple(flags.split()))
 
 
+def before_last(index: int, flags: str) -> KeySpec:
+    """Every argument from ``index`` to the one before the last is a key (BLPOP's and BZPOPMIN's:
+    the last is the timeout)."""
+    return KeySpec(BeginIndex(index), FindRange(-2), tuple(flags.split()))
+
+
 def keynum(index: int, flags: str) -> KeySpec:
     """Keys counted by argument ``index`` and following it (ZUNION's numkeys, EVAL's)."""
     return KeySpec(BeginIndex(index), FindKeynum(), tuple(flags.split()))

@@ -87,21 +87,21 @@ def client_getredir(client: Client, argv: list[bytes]) -> object:
     return -1  # no client tracking here: never redirecting
 
 
-@command("client|getname", arity=2, flags="loading stale", group="connection",
+@command("client|getname", arity=2, flags="noscript loading stale", group="connection",
          help=("GETNAME", "    Return the name of the current connection."))
 def client_getname(client: Client, argv: list[bytes]) -> object:
     """Get the current connection name."""
     return client.name or None
 
 
-@command("client|id", arity=2, flags="loading stale", group="connection",
+@command("client|id", arity=2, flags="noscript loading stale", group="connection",
          help=("ID", "    Return the ID of the current connection."))
 def client_id(client: Client, argv: list[bytes]) -> object:
     """Get the current connection ID."""
     return client.id
 
 
-@command("client|info", arity=2, flags="loading stale", group="connection",
+@command("client|info", arity=2, flags="noscript loading stale", group="connection",
          help=("INFO", "    Return information about the current client connection."))
 def client_info(client: Client, argv: list[bytes]) -> object:
     """Get information about the current connection."""
@@ -263,7 +263,7 @@ def client_reply(client: Client, argv: list[bytes]) -> object:
     return NO_REPLY
 
 
-@command("client|setname", arity=3, flags="loading stale", group="connection",
+@command("client|setname", arity=3, flags="noscript loading stale", group="connection",
          help=("SETNAME <name>", "    Assign the name <name> to the current connection."))
 def client_setname(client: Client, argv: list[bytes]) -> object:
     """Set the current connection name."""

@@ -27,7 +27,7 @@ from .transactions import end_transaction
 _PONG_SUBSCRIBED = [b"pong", b""]
 
 
-@command("ping", arity=-1, flags="fast stale", group="connection")
+@command("ping", arity=-1, flags="fast", group="connection")
 def ping(client: Client, argv: list[bytes]) -> object:
     """Ping the server."""
     if len(argv) > 2:
@@ -37,13 +37,13 @@ def ping(client: Client, argv: list[bytes]) -> object:
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", arity=2, flags="fast", group="connection")
+@command("echo", arity=2, flags="loading stale fast", group="connection")
 def echo(client: Client, argv: list[bytes]) -> object:
     """Echo the given string."""
     return argv[1]
 
 
-@command("quit", arity=-1, flags="no_auth fast stale loading", group="connection")
+@command("quit", arity=-1, flags="noscript loading stale fast no_auth allow_busy", group="connection")
 def quit_(client: Client, argv: list[bytes]) -> object:
     """Close the connection."""
     client.close()
@@ -60,7 +60,7 @@ def _check_password(client: Client, username: bytes | None, password: bytes) -> 
     client.authenticated = True
 
 
-@command("auth", arity=-2, flags="no_auth fast stale loading noscript", group="connection")
+@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy", group="connection")
 def auth(client: Client, argv: list[bytes]) -> object:
     """Authenticate to the server."""
     if len(argv) > 3:
@@ -80,7 +80,7 @@ def select(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("hello", arity=-1, flags="no_auth fast stale loading noscript", group="connection")
+@command("hello", arity=-1, flags="noscript loading stale fast no_auth allow_busy", group="connection")
 def hello(client: Client, argv: list[bytes]) -> object:
     """Handshake with the server and choose RESP2 or RESP3."""
     args = Arguments(argv, 1)

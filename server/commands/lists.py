@@ -15,12 +15,18 @@ from ..arguments import Arguments, parse_count, parse_int, parse_timeout
 from ..blocking import Block, RetryFor
 from ..connection import Client
 from ..pops import answer_multipop, retry_when_holding
-from ..registry import command
+from ..registry import KeysArgument, before_last, command, key_at, keynum
 from ..resp.replies import OK, NULL_ARRAY
 
 
+#: The source and the destination of RPOPLPUSH, LMOVE and their blocking forms.
+_MOVE_KEYS = (key_at(1, "RW access delete"), key_at(2, "RW insert"))
+#: BLPOP's and BRPOP's keys: every argument but the timeout.
+_BLOCKING_POP_KEYS = (before_last(1, "RW access delete"),)
+
+
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
-              keys: tuple[int, int, int] = (1, 1, 1)) -> None:
+              keys: KeysArgument = (1, 1, 1)) -> None:
     command(name, arity, flags, keys, group="list", summary=summary)(handler)
 
 
@@ -32,13 +38,13 @@ def _push(client: Client, argv: list[bytes], left: bool, only_existing: bool) ->
 
 
 _register("lpush", partial(_push, left=True, only_existing=False), -3, "write denyoom fast",
-          "Prepend one or multiple elements to a list.")
+          "Prepend one or multiple elements to a list.", keys=(key_at(1, "RW insert"),))
 _register("rpush", partial(_push, left=False, only_existing=False), -3, "write denyoom fast",
-          "Append one or multiple elements to a list.")
+          "Append one or multiple elements to a list.", keys=(key_at(1, "RW insert"),))
 _register("lpushx", partial(_push, left=True, only_existing=True), -3, "write denyoom fast",
-          "Prepend elements to a list, only if the list exists.")
+          "Prepend elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),))
 _register("rpushx", partial(_push, left=False, only_existing=True), -3, "write denyoom fast",
-          "Append elements to a list, only if the list exists.")
+          "Append elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),))
 
 
 def _pop(client: Client, argv: list[bytes], left: bool) -> object:
@@ -51,8 +57,10 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
     return NULL_ARRAY if popped is None else popped
 
 
-_register("lpop", partial(_pop, left=True), -2, "write fast", "Remove and get the first elements in a list.")
-_register("rpop", partial(_pop, left=False), -2, "write fast", "Remove and get the last elements in a list.")
+_register("lpop", partial(_pop, left=True), -2, "write fast", "Remove and get the first elements in a list.",
+          keys=(key_at(1, "RW access delete"),))
+_register("rpop", partial(_pop, left=False), -2, "write fast", "Remove and get the last elements in a list.",
+          keys=(key_at(1, "RW access delete"),))
 
 
 def _pop_first(client: Client, keys: list[bytes], left: bool, count: int) -> list | None:
@@ -70,14 +78,14 @@ def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
                            lambda keys, end, count: _pop_first(client, keys, end == b"LEFT", count))
 
 
-_register("lmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
-          "Pop elements from the first non-empty list of several keys.", keys=(0, 0, 0))
+_register("lmpop", partial(_multipop, blocking=False), -4, "write",
+          "Pop elements from the first non-empty list of several keys.", keys=(keynum(1, "RW access delete"),))
 
 
 # -- reading ------------------------------------------------------------------------------------------
 
 
-@command("llen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="list")
+@command("llen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="list")
 def llen(client: Client, argv: list[bytes]) -> object:
     """Get the length of a list."""
     return client.keyspace.lists.length(argv[1])
@@ -154,7 +162,7 @@ def lpos(client: Client, argv: list[bytes]) -> object:
 # -- changing in place ----------------------------------------------------------------------------------
 
 
-@command("lset", arity=4, flags="write denyoom", keys=(1, 1, 1), group="list")
+@command("lset", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="list")
 def lset(client: Client, argv: list[bytes]) -> object:
     """Set the value of an element in a list by its index."""
     client.keyspace.lists.open(argv[1])  # WRONGTYPE before the index is read
@@ -162,7 +170,7 @@ def lset(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("linsert", arity=5, flags="write denyoom", keys=(1, 1, 1), group="list")
+@command("linsert", arity=5, flags="write denyoom", keys=(key_at(1, "RW insert"),), group="list")
 def linsert(client: Client, argv: list[bytes]) -> object:
     """Insert an element before or after another element in a list."""
     where = argv[2].upper()
@@ -171,13 +179,13 @@ def linsert(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.lists.insert(argv[1], argv[3], argv[4], after=where == b"AFTER")
 
 
-@command("lrem", arity=4, flags="write", keys=(1, 1, 1), group="list")
+@command("lrem", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list")
 def lrem(client: Client, argv: list[bytes]) -> object:
     """Remove elements from a list (count > 0 from the head, < 0 from the tail, 0 all)."""
     return client.keyspace.lists.remove(argv[1], parse_int(argv[2]), argv[3])
 
 
-@command("ltrim", arity=4, flags="write", keys=(1, 1, 1), group="list")
+@command("ltrim", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list")
 def ltrim(client: Client, argv: list[bytes]) -> object:
     """Trim a list to the specified range."""
     client.keyspace.lists.trim(argv[1], parse_int(argv[2]), parse_int(argv[3]))
@@ -195,13 +203,13 @@ def _side(arg: bytes) -> bool:
     return side == b"LEFT"
 
 
-@command("rpoplpush", arity=3, flags="write denyoom", keys=(1, 2, 1), group="list")
+@command("rpoplpush", arity=3, flags="write denyoom", keys=_MOVE_KEYS, group="list")
 def rpoplpush(client: Client, argv: list[bytes]) -> object:
     """Remove the last element of a list, prepend it to another list and return it."""
     return client.keyspace.lists.move(argv[1], argv[2], from_left=False, to_left=True)
 
 
-@command("lmove", arity=5, flags="write denyoom", keys=(1, 2, 1), group="list")
+@command("lmove", arity=5, flags="write denyoom", keys=_MOVE_KEYS, group="list")
 def lmove(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it."""
     return client.keyspace.lists.move(argv[1], argv[2], _side(argv[3]), _side(argv[4]))
@@ -224,10 +232,10 @@ def _blocking_pop(client: Client, argv: list[bytes], left: bool) -> object:
                  retry_for=_retry_on_lists(client, lambda key: [argv[0], key, argv[-1]]))
 
 
-_register("blpop", partial(_blocking_pop, left=True), -3, "write blocking",
-          "Remove and get the first element in a list, or block until one is available.", keys=(1, -2, 1))
-_register("brpop", partial(_blocking_pop, left=False), -3, "write blocking",
-          "Remove and get the last element in a list, or block until one is available.", keys=(1, -2, 1))
+_register("blpop", partial(_blocking_pop, left=True), -3, "write noscript blocking",
+          "Remove and get the first element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS)
+_register("brpop", partial(_blocking_pop, left=False), -3, "write noscript blocking",
+          "Remove and get the last element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS)
 
 
 def _blocking_move(client: Client, argv: list[bytes], from_left: bool, to_left: bool, timeout_arg: bytes) -> object:
@@ -238,18 +246,18 @@ def _blocking_move(client: Client, argv: list[bytes], from_left: bool, to_left: 
     return Block([argv[1]], timeout, None, retry_for=_retry_on_lists(client, lambda key: argv))
 
 
-@command("brpoplpush", arity=4, flags="write denyoom blocking", keys=(1, 2, 1), group="list")
+@command("brpoplpush", arity=4, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list")
 def brpoplpush(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it; or block."""
     return _blocking_move(client, argv, False, True, argv[3])
 
 
-@command("blmove", arity=6, flags="write denyoom blocking", keys=(1, 2, 1), group="list")
+@command("blmove", arity=6, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list")
 def blmove(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it; or block."""
     return _blocking_move(client, argv, _side(argv[3]), _side(argv[4]), argv[5])
 
 
-_register("blmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+_register("blmpop", partial(_multipop, blocking=True), -5, "write blocking",
           "Pop elements from the first non-empty list of several keys, or block until one is available.",
-          keys=(0, 0, 0))
+          keys=(keynum(2, "RW access delete"),))

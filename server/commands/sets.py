@@ -6,32 +6,32 @@ from pypika_store.errors import LimitNegativeError, NumkeysError, SyntaxErrorRep
 from pypika_store.keyspace import Keyspace
 
 from ..connection import Client
-from ..registry import command
+from ..registry import after_index, command, key_at, keynum
 from ..resp.replies import SetReply
 from ..arguments import Arguments, parse_count, parse_int, random_count
 from ..scanning import scan_collection
 
 
 
-@command("sadd", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="set")
+@command("sadd", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="set")
 def sadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more members to a set."""
     return client.keyspace.sets.add(argv[1], argv[2:])
 
 
-@command("srem", arity=-3, flags="write fast", keys=(1, 1, 1), group="set")
+@command("srem", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="set")
 def srem(client: Client, argv: list[bytes]) -> object:
     """Remove one or more members from a set."""
     return len(client.keyspace.sets.remove(argv[1], argv[2:]))
 
 
-@command("scard", arity=2, flags="readonly fast", keys=(1, 1, 1), group="set")
+@command("scard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="set")
 def scard(client: Client, argv: list[bytes]) -> object:
     """Get the number of members in a set."""
     return client.keyspace.sets.cardinality(argv[1])
 
 
-@command("sismember", arity=3, flags="readonly fast", keys=(1, 1, 1), group="set")
+@command("sismember", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="set")
 def sismember(client: Client, argv: list[bytes]) -> object:
     """Determine if a given value is a member of a set."""
     return int(client.keyspace.sets.contains(argv[1], [argv[2]])[0])
@@ -49,7 +49,7 @@ def smembers(client: Client, argv: list[bytes]) -> object:
     return SetReply(client.keyspace.sets.members(argv[1]))
 
 
-@command("spop", arity=-2, flags="write random fast", keys=(1, 1, 1), group="set")
+@command("spop", arity=-2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="set")
 def spop(client: Client, argv: list[bytes]) -> object:
     """Remove and return one or multiple random members from a set (logged as SREM)."""
     if len(argv) > 3:
@@ -61,7 +61,7 @@ def spop(client: Client, argv: list[bytes]) -> object:
     return picked[0] if count is None else SetReply(picked)
 
 
-@command("srandmember", arity=-2, flags="readonly random", keys=(1, 1, 1), group="set")
+@command("srandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="set")
 def srandmember(client: Client, argv: list[bytes]) -> object:
     """Get one or multiple random members from a set (a negative count allows repeats)."""
     if len(argv) > 3:
@@ -79,7 +79,8 @@ def srandmember(client: Client, argv: list[bytes]) -> object:
     return SetReply(picked) if count > 0 else picked
 
 
-@command("smove", arity=4, flags="write fast", keys=(1, 2, 1), group="set")
+@command("smove", arity=4, flags="write fast", keys=(key_at(1, "RW access delete"), key_at(2, "RW insert")),
+         group="set")
 def smove(client: Client, argv: list[bytes]) -> object:
     """Move a member from one set to another."""
     return int(client.keyspace.sets.move(argv[1], argv[2], argv[3]))
@@ -138,25 +139,30 @@ def sdiff(client: Client, argv: list[bytes]) -> object:
     return _algebra(client, argv[1:], "diff")
 
 
-@command("sinterstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set")
+@command("sinterstore", arity=-3, flags="write denyoom", keys=(key_at(1, "RW update"), after_index(2, "RO access")),
+         group="set")
 def sinterstore(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "inter")
 
 
-@command("sunionstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set")
+#: SUNIONSTORE's and SDIFFSTORE's destination (overwritten) and sources.
+_STORE_KEYS = (key_at(1, "OW update"), after_index(2, "RO access"))
+
+
+@command("sunionstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set")
 def sunionstore(client: Client, argv: list[bytes]) -> object:
     """Add multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "union")
 
 
-@command("sdiffstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set")
+@command("sdiffstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set")
 def sdiffstore(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "diff")
 
 
-@command("sintercard", arity=-3, flags="readonly", keys=(0, 0, 0), group="set")
+@command("sintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="set")
 def sintercard(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets and return the cardinality of the result."""
     numkeys = parse_int(argv[1], NumkeysError)

@@ -28,7 +28,7 @@ from ..arguments import Arguments, parse_count, parse_double, parse_int, parse_t
 from ..blocking import Block, RetryFor
 from ..connection import Client
 from ..pops import answer_multipop, retry_when_holding
-from ..registry import command
+from ..registry import KeysArgument, before_last, command, key_at, keynum
 from ..resp.replies import NULL_ARRAY, Double
 from ..scanning import scan_collection
 
@@ -42,8 +42,13 @@ def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
     return [part for member, score in pairs for part in (member, Double(score))]
 
 
+#: The key of the commands that remove members (ZREM, ZREMRANGEBY*) and of the pops.
+_DELETES = (key_at(1, "RW delete"),)
+_POPS = (key_at(1, "RW access delete"),)
+
+
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
-              keys: tuple[int, int, int] = (1, 1, 1)) -> None:
+              keys: KeysArgument = (1, 1, 1)) -> None:
     command(name, arity, flags, keys, group="sorted-set", summary=summary)(handler)
 
 
@@ -55,7 +60,7 @@ def added_reply(result: int | float | None) -> object:
     return Double(result) if isinstance(result, float) else result
 
 
-@command("zadd", arity=-4, flags="write denyoom fast", keys=(1, 1, 1), group="sorted-set")
+@command("zadd", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="sorted-set")
 def zadd(client: Client, argv: list[bytes]) -> object:
     """Add members to a sorted set, or update their scores."""
     args = Arguments(argv, 2)
@@ -82,7 +87,7 @@ def zincrby(client: Client, argv: list[bytes]) -> object:
     return added_reply(client.keyspace.zsets.add(argv[1], [(parse_double(argv[2]), argv[3])], ZaddFlags(incr=True)))
 
 
-@command("zrem", arity=-3, flags="write fast", keys=(1, 1, 1), group="sorted-set")
+@command("zrem", arity=-3, flags="write fast", keys=_DELETES, group="sorted-set")
 def zrem(client: Client, argv: list[bytes]) -> object:
     """Remove one or more members from a sorted set."""
     return client.keyspace.zsets.remove(argv[1], argv[2:])
@@ -91,7 +96,7 @@ def zrem(client: Client, argv: list[bytes]) -> object:
 # -- single members ---------------------------------------------------------------------------
 
 
-@command("zcard", arity=2, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
+@command("zcard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="sorted-set")
 def zcard(client: Client, argv: list[bytes]) -> object:
     """Get the number of members in a sorted set."""
     collection = client.keyspace.zsets.open(argv[1])
@@ -218,7 +223,8 @@ def zrange(client: Client, argv: list[bytes]) -> object:
     return _range(client, argv, None, None)
 
 
-@command("zrangestore", arity=-5, flags="write denyoom", keys=(1, 2, 1), group="sorted-set")
+@command("zrangestore", arity=-5, flags="write denyoom", keys=(key_at(1, "OW update"), key_at(2, "RO access")),
+         group="sorted-set")
 def zrangestore(client: Client, argv: list[bytes]) -> object:
     """Store a range of members from a sorted set into another key."""
     return _range(client, argv, None, None, store_into=argv[1])
@@ -252,11 +258,11 @@ _register("zcount", partial(_count, kind=SCORE), 4, "readonly fast",
 _register("zlexcount", partial(_count, kind=LEX), 4, "readonly fast",
           "Count the members in a sorted set between a given lexicographical range.")
 _register("zremrangebyrank", partial(_remove_range, kind=RANK), 4, "write",
-          "Remove all members in a sorted set within the given indexes.")
+          "Remove all members in a sorted set within the given indexes.", keys=_DELETES)
 _register("zremrangebyscore", partial(_remove_range, kind=SCORE), 4, "write",
-          "Remove all members in a sorted set within the given scores.")
+          "Remove all members in a sorted set within the given scores.", keys=_DELETES)
 _register("zremrangebylex", partial(_remove_range, kind=LEX), 4, "write",
-          "Remove all members in a sorted set between the given lexicographical range.")
+          "Remove all members in a sorted set between the given lexicographical range.", keys=_DELETES)
 
 
 # -- popping and random members ----------------------------------------------------------------
@@ -300,15 +306,15 @@ def _blocking_pop(client: Client, argv: list[bytes], highest: bool) -> object:
 
 
 _register("zpopmin", partial(_pop, highest=False), -2, "write fast",
-          "Remove and return members with the lowest scores in a sorted set.")
+          "Remove and return members with the lowest scores in a sorted set.", keys=_POPS)
 _register("zpopmax", partial(_pop, highest=True), -2, "write fast",
-          "Remove and return members with the highest scores in a sorted set.")
-_register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast blocking",
+          "Remove and return members with the highest scores in a sorted set.", keys=_POPS)
+_register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast noscript blocking",
           "Remove and return the member with the lowest score, or block until one is available.",
-          keys=(1, -2, 1))
-_register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast blocking",
+          keys=(before_last(1, "RW access delete"),))
+_register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast noscript blocking",
           "Remove and return the member with the highest score, or block until one is available.",
-          keys=(1, -2, 1))
+          keys=(before_last(1, "RW access delete"),))
 
 def _multipop_reply(found: tuple[bytes, Pairs] | None) -> list | None:
     """ZMPOP's ``[key, [[member, score], ...]]`` (pairs in RESP2 too); None for nothing."""
@@ -323,12 +329,12 @@ def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
                            lambda keys, end, count: _multipop_reply(_pop_first(client, keys, end == b"MAX", count)))
 
 
-_register("zmpop", partial(_multipop, blocking=False), -4, "write movablekeys",
+_register("zmpop", partial(_multipop, blocking=False), -4, "write",
           "Remove and return members with scores in a sorted set (the first non-empty of several keys).",
-          keys=(0, 0, 0))
-_register("bzmpop", partial(_multipop, blocking=True), -5, "write blocking movablekeys",
+          keys=(keynum(1, "RW access delete"),))
+_register("bzmpop", partial(_multipop, blocking=True), -5, "write blocking",
           "Remove and return members with scores in a sorted set, or block until one is available.",
-          keys=(0, 0, 0))
+          keys=(keynum(2, "RW access delete"),))
 
 
 @command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set")

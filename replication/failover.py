@@ -25,8 +25,6 @@ log = logging.getLogger("pypika_store.replication")
 
 # INFO replication's master_failover_state values (Redis 7.0's).
 NO_FAILOVER, WAITING_FOR_SYNC, IN_PROGRESS = "no-failover", "waiting-for-sync", "failover-in-progress"
-#: Seconds between looks at the old master's new link while the failover completes.
-LINK_POLL_INTERVAL = 0.02
 
 
 class Failover:
@@ -86,7 +84,7 @@ class Failover:
         self._task = self.server.loop.create_task(self._promote_target(host, port))
 
     async def _promote_target(self, host: str, port: int) -> None:
-        """Ask the target to become master; on success follow it, and end once the link is up."""
+        """Ask the target to become master; once it has, follow it and end the failover."""
         config = self.server.config
         link = None
         try:
@@ -100,9 +98,9 @@ class Failover:
         finally:
             if link is not None:
                 link.close()
+        # The target accepted (Redis ends the failover when its PSYNC FAILOVER is accepted):
+        # follow it, and let the held writes run, on a slave now.
         self.server.become_slave(host, port)
-        while self.server.replica is not None and not self.server.replica.link_up:
-            await asyncio.sleep(LINK_POLL_INTERVAL)
         log.warning("FAILOVER to %s:%d completed.", host, port)
         self._finish()
 

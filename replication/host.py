@@ -73,19 +73,11 @@ class ReplicationHost(Protocol):
         """A full sync replaced every DB's data as a whole (every WATCH breaks)."""
 
 
-class FollowedMaster(Protocol):
-    """A slave's replication of its master, as a failover watches it."""
-
-    @property
-    def link_up(self) -> bool:
-        """The incremental stream from the master runs."""
-
-
 class FailoverHost(ReplicationHost, Protocol):
     """The server, as a coordinated failover (FAILOVER) swaps its role."""
 
     @property
-    def replica(self) -> "FollowedMaster | None":
+    def replica(self) -> object | None:
         """The master this server follows, None while it is a master."""
 
     def become_slave(self, host: str, port: int, force_full: bool = False) -> None:

@@ -197,3 +197,20 @@ def test_to_picks_the_named_slave_and_the_other_stays_chained():
         wait_until(lambda: other.client().get("k") == b"2", timeout=30, what="the chained slave to follow")
         digest = target.client().execute_command("DEBUG", "DIGEST")
         assert other.client().execute_command("DEBUG", "DIGEST") == digest
+
+
+def test_the_hand_over_authenticates_with_masterauth():
+    """The old master logs in to its target with masterauth: without it the target refuses,
+    the failover aborts and the master goes on; with it the roles swap."""
+    with PikaGroup(slaves=1, password="secret") as group:
+        group.wait_synced()
+        master, slave = group.master, group.slaves[0]
+        m = master.client()
+        assert m.execute_command("FAILOVER") == b"OK"
+        wait_until(lambda: _failover_state(master) == "no-failover", timeout=30, what="the refused hand-over")
+        assert _role(master) == b"master" and _role(slave) == b"slave"
+        m.set("still", "writable")
+        m.config_set("masterauth", "secret")
+        assert m.execute_command("FAILOVER") == b"OK"
+        wait_until(lambda: _swapped(master, slave), timeout=30, what="the roles to swap")
+        assert slave.client().get("still") == b"writable"

@@ -875,3 +875,50 @@ class MonitorDenyBlockingError(CommandError):
 
 class SlowlogCountError(CommandError):
     message = "ERR count should be greater than or equal to -1"
+
+
+# -- FAILOVER (coordinated failover) and its PIKAREPL FAILOVER request ---
+
+
+class FailoverTimeoutError(CommandError):
+    message = "ERR FAILOVER timeout must be greater than 0"
+
+
+class NoFailoverError(CommandError):
+    message = "ERR No failover in progress."
+
+
+class FailoverInProgressError(CommandError):
+    message = "ERR FAILOVER already in progress."
+
+
+class FailoverOnReplicaError(CommandError):
+    message = "ERR FAILOVER is not valid when server is a replica."
+
+
+class FailoverNoReplicasError(CommandError):
+    message = "ERR FAILOVER requires connected replicas."
+
+
+class FailoverForceError(CommandError):
+    message = "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+
+
+class FailoverTargetError(CommandError):
+    message = "ERR FAILOVER target HOST and PORT is not a replica."
+
+
+class FailoverTargetOfflineError(CommandError):
+    message = "ERR FAILOVER target replica is not online."
+
+
+class FailoverToMasterError(CommandError):
+    """PIKAREPL FAILOVER sent to a node that is a master already (Redis' PSYNC FAILOVER text)."""
+
+    message = "ERR PSYNC FAILOVER can't be sent to a master."
+
+
+class FailoverReplidError(CommandError):
+    """PIKAREPL FAILOVER from a master whose history this node does not share."""
+
+    message = "ERR PSYNC FAILOVER replid must match my replid."

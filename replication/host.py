@@ -73,6 +73,20 @@ class ReplicationHost(Protocol):
         """A full sync replaced every DB's data as a whole (every WATCH breaks)."""
 
 
+class FailoverHost(ReplicationHost, Protocol):
+    """The server, as a coordinated failover (FAILOVER) swaps its role."""
+
+    @property
+    def replica(self) -> object | None:
+        """The master this server follows, None while it is a master."""
+
+    def become_slave(self, host: str, port: int, force_full: bool = False) -> None:
+        """Follow that master (SLAVEOF host port)."""
+
+    def become_master(self) -> None:
+        """Stop following (SLAVEOF NO ONE)."""
+
+
 class SlavePeer(Protocol):
     """A slave's connection to this master, as its session uses it."""
 

@@ -16,6 +16,7 @@ from pypika_store.binlog.reader import file_path, scan_file
 from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
+from .failover import Failover
 from .frames import PING, encode_binlog
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ class ReplicationMaster:
         #: WAIT callers, by the callback that answers one: (slaves wanted, offset they must
         #: reach, timeout timer).
         self._waiters: dict[Callable[[int], None], tuple[int, int, "TimerHandle | None"]] = {}
+        #: The FAILOVER in progress, if any (it waits for a slave's acks).
+        self.failover: Failover | None = None
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -167,6 +170,24 @@ class ReplicationMaster:
             stream.acknowledge(position)
             self.pump(session)
             self._answer_waiters(only_satisfied=True)
+            if self.failover is not None:
+                self.failover.check_synced(list(self.sessions.values()))
+
+    def find_slave(self, host: str, port: int) -> SlaveSession | None:
+        """The slave that announced ``host`` and ``port`` (FAILOVER TO)."""
+        return next((session for session in self.sessions.values()
+                     if (session.host, session.port) == (host, port)), None)
+
+    def start_failover(self, target: tuple[str, int] | None, timeout_ms: int, force: bool,
+                       pause: Callable[[], None], unpause: Callable[[], None]) -> None:
+        """FAILOVER: pause writes (``pause``) and hand the master role to ``target`` (or the
+        first slave to catch up) once it has acknowledged everything; ``unpause`` at the end."""
+
+        def ended() -> None:
+            self.failover = None
+
+        self.failover = Failover(self.server, target, timeout_ms, force, pause, unpause, ended)
+        self.failover.check_synced(list(self.sessions.values()))
 
     # -- sending -----------------------------------------------------------------------------
 

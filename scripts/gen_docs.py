@@ -42,7 +42,7 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "11 (server and connection commands, in progress)": """failover latency|graph latency|histogram memory
+    "11 (server and connection commands, in progress)": """latency|graph latency|histogram memory
         memory|usage memory|stats memory|doctor memory|malloc-stats memory|purge memory|help pfselftest""",
     "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
         xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
@@ -85,6 +85,8 @@ NOTES = {
               "qbuf-free, argv-mem, multi-mem are 0; RESP3 replies are bulk strings, not verbatim ones.",
     "slowlog": "Durations include encoding the reply; blocked commands are not logged.",
     "latency": "The command and fast-command events; GRAPH and HISTOGRAM are still missing (#11).",
+    "failover": "The pause is CLIENT PAUSE WRITE's: CLIENT UNPAUSE ends it too, and its end ends a CLIENT PAUSE; "
+                "the hand-over is PIKAREPL FAILOVER on a connection of its own (Redis: PSYNC FAILOVER).",
     "monitor": "A monitor's line for its own command comes after its reply.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from pypika_store import PIKA_VERSION, REDIS_VERSION, __version__
+from pypika_store.replication.failover import NO_FAILOVER
 
 from .registry import TABLE
 
@@ -266,7 +267,8 @@ def _master_fields(server: "Server", offset: int) -> Fields:
         state = "online" if session.streams else "wait_bgsave"
         fields.append((f"slave{number}", f"ip={session.host},port={session.port},conn_fd={session.client.id},"
                                          f"lag=({lag}),state={state},offset={acked}"))
-    fields += [("master_failover_state", "no-failover"), ("master_replid", server.replication_id),
+    failover = server.replication_master.failover
+    fields += [("master_failover_state", failover.state if failover is not None else NO_FAILOVER), ("master_replid", server.replication_id),
                ("master_replid2", "0" * 40), ("master_repl_offset", offset), ("second_repl_offset", -1),
                ("repl_backlog_active", 0), ("repl_backlog_size", server.config.get_int("repl-backlog-size")),
                ("repl_backlog_first_byte_offset", 0), ("repl_backlog_histlen", 0)]

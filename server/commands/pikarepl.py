@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pypika_store.binlog import Position
 from pypika_store.errors import (
+    FailoverReplidError,
+    FailoverToMasterError,
     DbIndexOutOfRangeError,
     MetaSyncFirstError,
     NoBinlogMasterError,
@@ -120,3 +122,16 @@ def pikarepl_ack(client: Client, argv: list[bytes]) -> object:
     """The slave's position in a DB after applying what it received (no reply)."""
     _master(client).acknowledge(_session(client), _db(client, argv[2]), _position(argv, 3))
     return NO_REPLY
+
+
+@command("pikarepl|failover", arity=3, flags="admin noscript stale", group="server")
+def pikarepl_failover(client: Client, argv: list[bytes]) -> object:
+    """FAILOVER's hand-over ``replication-id``: the master asks this slave to become master
+    (as SLAVEOF NO ONE; every write it received stays), then follows it."""
+    server = client.server
+    if server.replica is None:
+        raise FailoverToMasterError()
+    if argv[2].decode("utf-8", "replace") != server.replication_id:
+        raise FailoverReplidError()
+    server.become_master()
+    return OK

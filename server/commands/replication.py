@@ -1,9 +1,17 @@
-"""SLAVEOF / REPLICAOF, ROLE and WAIT: the replication commands clients send (the requests a
+"""SLAVEOF / REPLICAOF, ROLE, WAIT and FAILOVER: the replication commands clients send (the requests a
 slave sends its master are PIKAREPL's, in :mod:`.pikarepl`)."""
 
 from __future__ import annotations
 
 from pypika_store.errors import (
+    FailoverForceError,
+    FailoverInProgressError,
+    FailoverNoReplicasError,
+    FailoverOnReplicaError,
+    FailoverTargetError,
+    FailoverTargetOfflineError,
+    FailoverTimeoutError,
+    NoFailoverError,
     InvalidMasterPortError,
     SlaveOfItselfError,
     SyntaxErrorReply,
@@ -11,7 +19,7 @@ from pypika_store.errors import (
     WaitOnReplicaError,
 )
 
-from ..arguments import parse_int
+from ..arguments import Arguments, parse_int
 from ..connection import Client
 from ..registry import command
 from ..resp.replies import OK
@@ -62,3 +70,62 @@ def wait(client: Client, argv: list[bytes]) -> object:
     if server.replica is not None:
         raise WaitOnReplicaError()
     return server.wait_for_slaves(client, wanted, server.repl_offset(), timeout / 1000)
+
+
+#: How long FAILOVER's pause of writes may last: until the failover ends (Redis: forever).
+FAILOVER_PAUSE_MS = 10 * 365 * 24 * 3600 * 1000
+
+
+@command("failover", arity=-1, flags="admin noscript stale", group="server")
+def failover(client: Client, argv: list[bytes]) -> object:
+    """Start a coordinated failover between this server and one of its replicas."""
+    server = client.server
+    master = server.replication_master
+    if len(argv) == 2 and argv[1].lower() == b"abort":
+        if master.failover is None:
+            raise NoFailoverError()
+        master.failover.abort("Failover manually aborted")
+        return OK
+    target, timeout_ms, force = _failover_options(Arguments(argv))
+    if master.failover is not None:
+        raise FailoverInProgressError()
+    if server.replica is not None:
+        raise FailoverOnReplicaError()
+    if not master.sessions:
+        raise FailoverNoReplicasError()
+    if force and (not timeout_ms or target is None):
+        raise FailoverForceError()
+    if target is not None:
+        session = master.find_slave(*target)
+        if session is None:
+            raise FailoverTargetError()
+        if not session.streams:
+            raise FailoverTargetOfflineError()
+    dispatcher = server.dispatcher
+    master.start_failover(target, timeout_ms, force,
+                          pause=lambda: dispatcher.pause_clients(FAILOVER_PAUSE_MS, writes_only=True),
+                          unpause=dispatcher.unpause)
+    return OK
+
+
+def _failover_options(args: Arguments) -> tuple[tuple[str, int] | None, int, bool]:
+    """``[TO host port [FORCE]] [TIMEOUT ms]`` in any order, each once, as Redis reads them
+    (an option short of its values is a syntax error; a bad number fails where it is read)."""
+    target: tuple[str, int] | None = None
+    timeout_ms = 0
+    force = False
+    while args:
+        option = args.keyword()
+        if option == b"TIMEOUT" and args.remaining() >= 1 and not timeout_ms:
+            timeout_ms = args.take_int()
+            if timeout_ms <= 0:
+                raise FailoverTimeoutError()
+        elif option == b"TO" and args.remaining() >= 2 and target is None:
+            host = args.take()
+            port = args.take_int()
+            target = (host.decode("utf-8", "replace"), port)
+        elif option == b"FORCE" and not force:
+            force = True
+        else:
+            raise SyntaxErrorReply()
+    return target, timeout_ms, force

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..connection import Client
 from ..latency import doctor_report
 from ..registry import command, container, help_reply
+from ..resp.replies import Verbatim
 
 container("latency", arity=-2, flags="", group="server", summary="A container for latency diagnostics commands")
 
@@ -13,7 +14,7 @@ container("latency", arity=-2, flags="", group="server", summary="A container fo
          help=("DOCTOR", "    Return a human readable latency analysis report."))
 def latency_doctor(client: Client, argv: list[bytes]) -> object:
     """Return a human readable latency analysis report."""
-    return doctor_report(client.server.dispatcher.latency, client.server.config)
+    return Verbatim(doctor_report(client.server.dispatcher.latency, client.server.config))
 
 
 @command("latency|history", arity=3, flags="admin noscript loading stale", group="server",

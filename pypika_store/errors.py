@@ -875,3 +875,10 @@ class MonitorDenyBlockingError(CommandError):
 
 class SlowlogCountError(CommandError):
     message = "ERR count should be greater than or equal to -1"
+
+
+# -- i11-memory: PFSELFTEST, LATENCY GRAPH ---------------------------------------------------
+
+def hll_self_test_failed(detail: str) -> CommandError:
+    """PFSELFTEST found the HyperLogLog code wrong (Redis' ``TESTFAILED`` replies)."""
+    return CommandError(f"TESTFAILED {detail}")

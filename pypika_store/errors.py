@@ -882,3 +882,8 @@ class SlowlogCountError(CommandError):
 def hll_self_test_failed(detail: str) -> CommandError:
     """PFSELFTEST found the HyperLogLog code wrong (Redis' ``TESTFAILED`` replies)."""
     return CommandError(f"TESTFAILED {detail}")
+
+
+def no_latency_samples(event: bytes) -> CommandError:
+    """LATENCY GRAPH of an event with no samples."""
+    return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")

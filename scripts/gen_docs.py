@@ -42,7 +42,7 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "11 (server and connection commands, in progress)": """failover latency|graph latency|histogram""",
+    "11 (server and connection commands, in progress)": """failover""",
     "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
         xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
         xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
@@ -83,7 +83,8 @@ NOTES = {
               "UNBLOCK of a paused client answers 0 (Redis 7.0.15 crashes); CLIENT LIST's memory fields "
               "qbuf-free, argv-mem, multi-mem are 0; RESP3 replies are bulk strings, not verbatim ones.",
     "slowlog": "Durations include encoding the reply; blocked commands are not logged.",
-    "latency": "The command and fast-command events; GRAPH and HISTOGRAM are still missing (#11).",
+    "latency": "The command and fast-command events; GRAPH draws Redis' sparkline; HISTOGRAM lists all commands in "
+               "the command table's order (Redis': its hash table's).",
     "monitor": "A monitor's line for its own command comes after its reply.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",

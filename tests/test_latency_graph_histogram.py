@@ -12,15 +12,7 @@ from server.stats import LatencyHistogram
 
 from .raw_replies import RawReplies
 from .support import wait_until
-
-
-@pytest.fixture
-def monitoring(diff):
-    diff.both("LATENCY", "RESET")
-    diff.both("CONFIG", "SET", "latency-monitor-threshold", "5")
-    yield diff
-    diff.both("CONFIG", "SET", "latency-monitor-threshold", "0")
-    diff.both("LATENCY", "RESET")
+from .test_latency import monitoring  # noqa: F401  (the fixture: threshold 5 ms, reset around the test)
 
 
 def test_graph_errors_match_redis(diff):

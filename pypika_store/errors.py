@@ -922,3 +922,15 @@ class FailoverReplidError(CommandError):
     """PIKAREPL FAILOVER from a master whose history this node does not share."""
 
     message = "ERR PSYNC FAILOVER replid must match my replid."
+
+
+# -- i11-memory: PFSELFTEST, LATENCY GRAPH ---------------------------------------------------
+
+def hll_self_test_failed(detail: str) -> CommandError:
+    """PFSELFTEST found the HyperLogLog code wrong (Redis' ``TESTFAILED`` replies)."""
+    return CommandError(f"TESTFAILED {detail}")
+
+
+def no_latency_samples(event: bytes) -> CommandError:
+    """LATENCY GRAPH of an event with no samples."""
+    return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")

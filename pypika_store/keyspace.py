@@ -20,6 +20,7 @@ from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
 from .slots import SlotIndex
 from .storage.environment import DatabaseHandles
+from .storage.footprint import entry_bytes, table_bytes
 from .storage.records import (
     COLLECTION,
     HEADER,
@@ -168,6 +169,42 @@ class Keyspace:
     def size(self) -> int:
         """Number of keys, counting expired keys not yet reclaimed (as Redis' DBSIZE does)."""
         return self._turn.reader().stat(self._meta)["entries"]
+
+    def stored_bytes(self, key: bytes, samples: int | None = None) -> int | None:
+        """The bytes ``key`` takes in LMDB (MEMORY USAGE): its meta record's entry and its
+        members' entries, each as :func:`~.storage.footprint.entry_bytes` counts it; None
+        when the key is missing. With ``samples``, only the first that many member entries
+        are read and their average size stands for all of them (the meta record's count of
+        members says how many entries there are: two per sorted-set member, of the same
+        size); ``None`` reads them all."""
+        raw = self._live_raw(key)
+        if raw is None:
+            return None
+        total = entry_bytes(len(_writable(key)), len(raw))
+        object_id = object_id_of(raw)
+        if object_id is None:
+            return total
+        entries = COLLECTION.unpack_from(raw, HEADER_SIZE)[1] * (2 if raw[0] == TAG_ZSET else 1)
+        prefix = OBJECT_ID.pack(object_id)
+        read = read_bytes = 0
+        with self._turn.reader().cursor(db=self.members_table) as cursor:
+            found = cursor.set_range(prefix)
+            while found and (samples is None or read < samples) and cursor.key().startswith(prefix):
+                read += 1
+                read_bytes += entry_bytes(len(cursor.key()), len(cursor.value()))
+                found = cursor.next()
+            walked_all = not found or not cursor.key().startswith(prefix)
+        if walked_all or read == 0:
+            return total + read_bytes
+        return total + read_bytes * entries // read
+
+    def table_bytes(self) -> tuple[int, int]:
+        """The bytes of this DB's LMDB pages (MEMORY STATS) as ``(index, data)``: the branch
+        pages of its two tables, and their leaf and overflow pages."""
+        reader = self._turn.reader()
+        (meta_index, meta_data), (members_index, members_data) = (
+            table_bytes(reader.stat(table)) for table in (self._meta, self.members_table))
+        return meta_index + members_index, meta_data + members_data
 
     def iter_records(self, start: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, Record]]:
         """Live keys in byte order from ``start`` (inclusive), with their records; with

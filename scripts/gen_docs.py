@@ -42,8 +42,6 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "11 (server and connection commands, in progress)": """latency|graph latency|histogram memory
-        memory|usage memory|stats memory|doctor memory|malloc-stats memory|purge memory|help pfselftest""",
     "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
         xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
         xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
@@ -84,7 +82,8 @@ NOTES = {
               "UNBLOCK of a paused client answers 0 (Redis 7.0.15 crashes); CLIENT LIST's memory fields "
               "qbuf-free, argv-mem, multi-mem are 0; RESP3 replies are bulk strings, not verbatim ones.",
     "slowlog": "Durations include encoding the reply; blocked commands are not logged.",
-    "latency": "The command and fast-command events; GRAPH and HISTOGRAM are still missing (#11).",
+    "latency": "The command and fast-command events; GRAPH draws Redis' sparkline; HISTOGRAM lists all commands in "
+               "the command table's order (Redis': its hash table's).",
     "failover": "The pause is CLIENT PAUSE WRITE's: CLIENT UNPAUSE ends it too, and its end ends a CLIENT PAUSE; "
                 "the hand-over is PIKAREPL FAILOVER on a connection of its own (Redis: PSYNC FAILOVER).",
     "monitor": "A monitor's line for its own command comes after its reply.",
@@ -92,6 +91,9 @@ NOTES = {
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
     "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
+    "pfselftest": "Redis' checks (register packing, sparse/dense agreement, the error bound) up to 100,000 elements, not 10 million.",
+    "memory": "LMDB's figures (docs/memory.md): USAGE is the key's B-tree entries (SAMPLES extrapolates from the first "
+              "member entries), STATS the process' RSS and the DBs' LMDB pages, MALLOC-STATS 'not supported'.",
     "info": "Redis 7.0's sections and fields in its order (errorstats, commandstats with usec, latencystats "
             "included) plus Pika's Data, binlog offsets and replication fields (both dialects' keys).",
     "config": "Every Redis 7.0 option (with its checks and errors; most have no effect, see configuration.md) "

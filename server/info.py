@@ -83,7 +83,7 @@ def _clients(server: "Server") -> Fields:
     ]
 
 
-def _resident_memory() -> int:
+def resident_memory() -> int:
     """This process' resident set size in bytes (what the OS charges us)."""
     try:
         with open("/proc/self/statm", encoding="ascii") as handle:
@@ -100,8 +100,8 @@ def _human(size: int) -> str:
     return str(size)
 
 
-def _peak_memory() -> int:
-    return max(_resident_memory(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+def peak_memory() -> int:
+    return max(resident_memory(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
 def _system_memory() -> int:
@@ -115,8 +115,8 @@ def _memory(server: "Server") -> Fields:
     """Redis' memory fields. The data set is on disk: what this process holds in memory is
     its caches and buffers, so used_memory is the resident size, and nothing is evicted
     whatever maxmemory says (docs/configuration.md)."""
-    rss = _resident_memory()
-    peak = _peak_memory()
+    rss = resident_memory()
+    peak = peak_memory()
     system = _system_memory()
     maxmemory = server.config.get_int("maxmemory")
     return [

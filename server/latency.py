@@ -69,6 +69,54 @@ class LatencyMonitor:
         return sum(self.events.pop(event, None) is not None for event in dict.fromkeys(events))
 
 
+#: LATENCY GRAPH's width and height (Redis' LATENCY_GRAPH_COLS, and its four rows).
+GRAPH_COLUMNS = 80
+GRAPH_ROWS = 4
+#: Redis' filled sparkline: three levels per row, ``|`` below the top of a column.
+_SPARK_LEVELS = "_o#"
+
+
+def _age_label(seconds: int) -> str:
+    """How long ago a sample was taken, as LATENCY GRAPH labels it (``12s``, ``3m``, ``1h``, ``2d``)."""
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def _sparkline(values: list[int], labels: list[str], low: int, high: int) -> str:
+    """One block of Redis' sparkline (sparklineRenderRange, filled, linear): ``GRAPH_ROWS`` rows
+    of columns as tall as each value between ``low`` and ``high``, a blank line, then each
+    label written downwards under its column."""
+    steps = len(_SPARK_LEVELS) * GRAPH_ROWS
+    span = (high - low) or 1
+    heights = [min(max(int(int((value - low) * steps) / span), 0), steps - 1) for value in values]
+    lines = []
+    for row in range(GRAPH_ROWS):
+        floor = (GRAPH_ROWS - row - 1) * len(_SPARK_LEVELS)
+        lines.append("".join(_SPARK_LEVELS[height - floor] if 0 <= height - floor < len(_SPARK_LEVELS)
+                             else "|" if height - floor >= len(_SPARK_LEVELS) else " " for height in heights))
+    lines.append(" " * len(values))
+    for depth in range(max(map(len, labels))):
+        lines.append("".join(label[depth] if depth < len(label) else " " for label in labels))
+    return "".join(line + "\n" for line in lines)
+
+
+def graph_report(event: bytes, series: LatencySeries, now: int) -> str:
+    """LATENCY GRAPH: Redis' header line (high, low, all-time high), a rule, and the samples'
+    sparkline, 80 columns a block, each column labelled with the sample's age."""
+    values = [latency for _when, latency in series.samples]
+    labels = [_age_label(now - when) for when, _latency in series.samples]
+    low, high = min(values), max(values)
+    blocks = [_sparkline(values[start:start + GRAPH_COLUMNS], labels[start:start + GRAPH_COLUMNS], low, high)
+              for start in range(0, len(values), GRAPH_COLUMNS)]
+    header = f"{event.decode('utf-8', 'replace')} - high {high} ms, low {low} ms (all time high {series.worst} ms)\n"
+    return header + "-" * GRAPH_COLUMNS + "\n" + "\n".join(blocks)
+
+
 def _anonymous_huge_pages_kb() -> int:
     """The AnonHugePages this process uses (Redis' THPGetAnonHugePagesSize), 0 when unknown."""
     try:

@@ -45,6 +45,25 @@ class LatencyHistogram:
                 return top
         return 0
 
+    def cumulative_usec(self) -> list[tuple[int, int]]:
+        """LATENCY HISTOGRAM's buckets: ``(microseconds, calls at or below)`` at each power of
+        two from 1024 ns, as Redis' log-2 iteration of its HDR histogram reports them (the
+        level's bucket top, in whole microseconds), only where the count grew, up to the
+        bucket holding the slowest call."""
+        tops = sorted(self.counts)
+        buckets: list[tuple[int, int]] = []
+        level, seen, position = 1024, 0, 0
+        while seen < self.total:
+            level_top = self.bucket_top(level)
+            before = seen
+            while position < len(tops) and tops[position] <= level_top:
+                seen += self.counts[tops[position]]
+                position += 1
+            if seen > before:
+                buckets.append((level_top // 1000, seen))
+            level *= 2
+        return buckets
+
 
 #: The bucket of each short call (the hot path records most calls through this table).
 _USEC_BUCKET_TOPS = [LatencyHistogram.bucket_top(max(1, usec * 1000)) for usec in range(4096)]

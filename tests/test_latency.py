@@ -6,13 +6,6 @@ import re
 
 import pytest
 
-#: LATENCY HELP entries of the subcommands this server does not have.
-_MISSING_HELP = ("GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
-                 "HISTOGRAM [COMMAND ...]",
-                 "    Return a cumulative distribution of latencies in the format of a histogram for the specified "
-                 "command names.",
-                 "    If no commands are specified then all histograms are replied.")
-
 
 @pytest.fixture
 def monitoring(diff):
@@ -31,8 +24,7 @@ def test_latency_errors_and_empty_replies_match_redis(diff):
     diff.check("CONFIG", "GET", "latency-monitor-threshold")
     diff.check("LATENCY", "DOCTOR")          # disabled
     diff.check("CONFIG", "SET", "latency-monitor-threshold", "-1")
-    expected, actual = diff.both("LATENCY", "HELP")
-    assert actual == [line for line in expected if line not in _MISSING_HELP]
+    diff.check("LATENCY", "HELP")
 
 
 def _without_times(reply: list) -> list:

@@ -22,7 +22,7 @@ from ..arguments import Arguments
 from ..connection import Client
 from ..info import render
 from ..registry import command, container, help_reply
-from ..resp.replies import NO_REPLY, OK, Map, Raw, SetReply, Status, encode
+from ..resp.replies import NO_REPLY, OK, Map, Raw, SetReply, Status, Verbatim, encode
 
 
 def _flush_mode(argv: list[bytes]) -> None:
@@ -78,7 +78,7 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
 @command("info", arity=-1, flags="loading stale", group="server", acl="dangerous")
 def info(client: Client, argv: list[bytes]) -> object:
     """Get information and statistics about the server."""
-    return render(client.server, [arg.decode("utf-8", "replace") for arg in argv[1:]])
+    return Verbatim(render(client.server, [arg.decode("utf-8", "replace") for arg in argv[1:]]))
 
 
 @command("time", arity=1, flags="loading stale fast", group="server")

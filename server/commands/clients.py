@@ -24,7 +24,7 @@ from pypika_store.errors import (
 from ..arguments import Arguments, parse_int
 from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, Client
 from ..registry import command, container, help_reply
-from ..resp.replies import NO_REPLY, OK, ONE, ZERO, Map, SetReply, error_line
+from ..resp.replies import NO_REPLY, OK, ONE, ZERO, Map, SetReply, Verbatim, error_line
 
 container("client", arity=-2, flags="", group="connection")
 
@@ -105,7 +105,7 @@ def client_id(client: Client, argv: list[bytes]) -> object:
          help=("INFO", "    Return information about the current client connection."))
 def client_info(client: Client, argv: list[bytes]) -> object:
     """Get information about the current connection."""
-    return describe(client) + "\n"
+    return Verbatim(describe(client) + "\n")
 
 
 def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Client], bool]], bool, str | None]:
@@ -202,7 +202,7 @@ def client_list(client: Client, argv: list[bytes]) -> object:
         clients = [each for each in clients if each.id in ids]
     elif len(argv) != 2:
         raise SyntaxErrorReply()
-    return "".join(describe(each) + "\n" for each in clients)
+    return Verbatim("".join(describe(each) + "\n" for each in clients))
 
 
 @command("client|unpause", arity=2, flags="admin noscript loading stale", group="connection",

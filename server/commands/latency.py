@@ -1,10 +1,17 @@
-"""LATENCY DOCTOR / HISTORY / LATEST / RESET / HELP (the monitor itself is :mod:`..latency`)."""
+"""LATENCY DOCTOR / GRAPH / HISTORY / LATEST / RESET / HISTOGRAM / HELP (the monitor itself is
+:mod:`..latency`, the per-command histograms :mod:`..stats`)."""
 
 from __future__ import annotations
 
+import time
+
+from pypika_store.errors import no_latency_samples
+
 from ..connection import Client
-from ..latency import doctor_report
-from ..registry import command, container, help_reply
+from ..latency import doctor_report, graph_report
+from ..registry import TABLE, CommandSpec, command, container, help_reply
+from ..resp.replies import Map, Verbatim
+from ..stats import LatencyHistogram
 
 container("latency", arity=-2, flags="", group="server", summary="A container for latency diagnostics commands")
 
@@ -13,7 +20,17 @@ container("latency", arity=-2, flags="", group="server", summary="A container fo
          help=("DOCTOR", "    Return a human readable latency analysis report."))
 def latency_doctor(client: Client, argv: list[bytes]) -> object:
     """Return a human readable latency analysis report."""
-    return doctor_report(client.server.dispatcher.latency, client.server.config)
+    return Verbatim(doctor_report(client.server.dispatcher.latency, client.server.config))
+
+
+@command("latency|graph", arity=3, flags="admin noscript loading stale", group="server",
+         help=("GRAPH <event>", "    Return an ASCII latency graph for the <event> class."))
+def latency_graph(client: Client, argv: list[bytes]) -> object:
+    """Return a latency graph for the event."""
+    series = client.server.dispatcher.latency.events.get(argv[2])
+    if series is None:
+        raise no_latency_samples(argv[2])
+    return Verbatim(graph_report(argv[2], series, int(time.time())))
 
 
 @command("latency|history", arity=3, flags="admin noscript loading stale", group="server",
@@ -40,6 +57,37 @@ def latency_latest(client: Client, argv: list[bytes]) -> object:
 def latency_reset(client: Client, argv: list[bytes]) -> object:
     """Reset latency data for one or more events."""
     return client.server.dispatcher.latency.reset(argv[2:] if len(argv) > 2 else None)
+
+
+def _histogram_reply(histogram: LatencyHistogram) -> Map:
+    return Map([("calls", histogram.total), ("histogram_usec", Map(histogram.cumulative_usec()))])
+
+
+def _named_specs(name: bytes) -> list[CommandSpec]:
+    """The command a HISTOGRAM argument names (``set``, ``config|get``) and, for a container,
+    its subcommands; none for an unknown name (skipped, as Redis skips it)."""
+    parent, _, sub = name.partition(b"|")
+    spec = TABLE.get(parent)
+    if spec is None or not sub:
+        return [] if spec is None else [spec, *spec.shown_subcommands()]
+    found = spec.subcommands.get(sub.decode("utf-8", "replace").lower()) if spec.lists_subcommands else None
+    return [found] if found is not None else []
+
+
+@command("latency|histogram", arity=-2, flags="admin noscript loading stale", group="server", help=(
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+))
+def latency_histogram(client: Client, argv: list[bytes]) -> object:
+    """Return the cumulative distribution of latencies of a subset of commands or all."""
+    specs = [spec for name in argv[2:] for spec in _named_specs(name)] if len(argv) > 2 else TABLE.all_specs()
+    replies = []
+    for spec in specs:
+        times = client.server.stats.commands.get(spec.full_name)
+        if times is not None and times.histogram.total:
+            replies.append((spec.full_name, _histogram_reply(times.histogram)))
+    return Map(replies)
 
 
 @command("latency|help", arity=2, flags="loading stale", group="server", help=("HELP", "    Prints this help."))

@@ -17,6 +17,7 @@ from pypika_store import REDIS_VERSION
 
 from ..arguments import Arguments, parse_int
 from ..registry import command
+from ..resp.replies import Verbatim
 
 #: Braille dot bits of the pixels of one character cell, by (x, y) inside the 2 x 4 cell.
 _BRAILLE_BITS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
@@ -111,9 +112,9 @@ def lolwut(client: object, argv: list[bytes]) -> object:
         _clamped(args, 0, 0, 0)
         _clamped(args, 0, 0, 0)
     if version != 5:
-        return _VERSION_LINE.encode()
+        return Verbatim(_VERSION_LINE)
     columns = _clamped(args, 66, 1, 1000)
     squares_per_row = _clamped(args, 8, 1, 200)
     squares_per_column = _clamped(args, 12, 1, 200)
     art = _schotter(columns, squares_per_row, squares_per_column)
-    return f"{art}\nGeorg Nees - schotter, plotter on paper, 1968. {_VERSION_LINE}".encode()
+    return Verbatim(f"{art}\nGeorg Nees - schotter, plotter on paper, 1968. {_VERSION_LINE}")

@@ -8,6 +8,8 @@ the client chose with HELLO:
 - :class:`Map` → flat array in RESP2, map (``%``) in RESP3;
 - :class:`SetReply` → array in RESP2, set (``~``) in RESP3; :class:`Double` → bulk string in
   RESP2, double (``,``) in RESP3; :class:`Push` → array in RESP2, push (``>``) in RESP3;
+- :class:`Verbatim` → bulk string in RESP2, verbatim string (``=``, ``txt:`` before the text)
+  in RESP3: the human-readable reports Redis 7.0 sends so (INFO, CLIENT LIST, LATENCY DOCTOR...);
 - :class:`Status` → simple string (``+OK``); :class:`Raw` → bytes already in RESP, for constants
   that read the same in both protocols (``+OK``, ``:1``);
 - a :class:`~pypika_store.errors.CommandError` inside an array → an error element (EXEC).
@@ -53,6 +55,21 @@ class Double(float):
         if self == float("-inf"):
             return b"-inf"
         return b"%.17g" % self
+
+
+class Verbatim(bytes):
+    """Text for a human (INFO, CLIENT INFO / LIST, LOLWUT, LATENCY DOCTOR, MEMORY DOCTOR): a
+    bulk string in RESP2, a verbatim string ``=<len>\\r\\n<format>:<text>\\r\\n`` in RESP3, where
+    ``format`` is three characters (``txt`` plain text, ``mkd`` markdown)."""
+
+    format: bytes
+
+    def __new__(cls, text: bytes | str, format: str = "txt") -> "Verbatim":
+        if len(format) != 3:
+            raise ValueError(f"a verbatim string's format has three characters, not {format!r}")
+        value = super().__new__(cls, text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
+        value.format = format.encode()
+        return value
 
 
 OK = Raw(b"+OK\r\n")
@@ -107,6 +124,10 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
             return (b"~%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
         if kind is Push:
             return (b">%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + b"".join(map(encode, reply))  # type: ignore[arg-type]
+        if kind is Verbatim:
+            if resp3:
+                return b"=%d\r\n%s:%s\r\n" % (len(reply) + 4, reply.format, reply)  # type: ignore[union-attr]
+            return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
         if kind is Status:
             return b"+%s\r\n" % reply.encode()  # type: ignore[union-attr]
         if isinstance(reply, CommandError):

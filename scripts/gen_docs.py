@@ -84,7 +84,7 @@ NOTES = {
     "slowlog": "Durations include encoding the reply; blocked commands are not logged.",
     "latency": "The command and fast-command events; GRAPH draws Redis' sparkline; HISTOGRAM lists all commands in "
                "the command table's order (Redis': its hash table's).",
-    "failover": "The pause is CLIENT PAUSE WRITE's: CLIENT UNPAUSE ends it too, and its end ends a CLIENT PAUSE; "
+    "failover": "Writes are paused under a purpose of their own (CLIENT UNPAUSE does not end it, as in Redis); "
                 "the hand-over is PIKAREPL FAILOVER on a connection of its own (Redis: PSYNC FAILOVER).",
     "monitor": "A monitor's line for its own command comes after its reply.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",

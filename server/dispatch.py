@@ -42,7 +42,7 @@ from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
 from .latency import LatencyMonitor
 from .monitor import Monitors
-from .pause import ClientPause, loop_time_after
+from .pause import BY_CLIENT, ClientPause, loop_time_after
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .slowlog import SlowLog
@@ -170,21 +170,21 @@ class Dispatcher:
         self._blocking.park(client, argv, block)
         return b""
 
-    def pause_clients(self, milliseconds: int, writes_only: bool) -> None:
-        """CLIENT PAUSE: hold commands (all, or those that may write) for ``milliseconds``."""
-        until = loop_time_after(milliseconds)
+    def pause_clients(self, milliseconds: int, writes_only: bool, purpose: str = BY_CLIENT) -> None:
+        """Hold commands (all, or those that may write) for ``milliseconds``, for ``purpose``
+        (CLIENT PAUSE's, or a FAILOVER's)."""
         if self.pause is None:
-            self.pause = ClientPause(until, writes_only, self.unpause)
-        else:
-            self.pause.extend(until, writes_only)
+            self.pause = ClientPause(self.unpause)
+        self.pause.add(purpose, loop_time_after(milliseconds), writes_only)
 
-    def unpause(self) -> None:
-        """End the pause (its time is up, or CLIENT UNPAUSE): the held commands run in the order
-        they came, then the blocked clients whose keys got elements meanwhile get their try."""
-        pause, self.pause = self.pause, None
-        if pause is None:
+    def unpause(self, purpose: str = BY_CLIENT) -> None:
+        """End ``purpose``'s pause (its time is up, CLIENT UNPAUSE, the failover's end). When no
+        purpose is left the held commands run in the order they came, then the blocked clients
+        whose keys got elements meanwhile get their try."""
+        pause = self.pause
+        if pause is None or not pause.remove(purpose):
             return
-        pause.cancel()
+        self.pause = None
         pause.release_all(self.execute)
         blocking = self._blocking
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)

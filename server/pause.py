@@ -34,26 +34,52 @@ def may_replicate(spec: CommandSpec) -> bool:
     return WRITE in spec.flags or spec.full_name in MAY_REPLICATE
 
 
-class ClientPause:
-    """One pause in progress: until when, what it holds, and the commands it holds."""
+#: Why commands are paused (Redis' pause purposes): each purpose ends on its own (CLIENT
+#: UNPAUSE ends CLIENT PAUSE's, not a FAILOVER's), and commands are held while any is on.
+BY_CLIENT = "client"
+DURING_FAILOVER = "failover"
 
-    def __init__(self, until: float, writes_only: bool, on_end: Callable[[], None]) -> None:
-        self.until = until
-        self.writes_only = writes_only
+
+class _Purpose:
+    """One reason to pause: until when, whether it holds only writes, its timer."""
+
+    __slots__ = ("until", "writes_only", "timer")
+
+    def __init__(self, until: float, writes_only: bool, timer: asyncio.TimerHandle) -> None:
+        self.until, self.writes_only, self.timer = until, writes_only, timer
+
+
+class ClientPause:
+    """The pause in progress: its purposes (each with its end and kind), and the commands held.
+    ``on_end(purpose)`` is called when a purpose's time is up."""
+
+    def __init__(self, on_end: Callable[[str], None]) -> None:
+        self._purposes: dict[str, _Purpose] = {}
         self.held: deque[Waiting] = deque()
         self._on_end = on_end
-        self._timer = asyncio.get_running_loop().call_at(until, on_end)
+        #: True while every purpose holds only writes (the strictest purpose wins).
+        self.writes_only = True
 
-    def extend(self, until: float, writes_only: bool) -> None:
-        """A new CLIENT PAUSE while paused: the later end and the stricter kind win."""
-        self.writes_only = self.writes_only and writes_only
-        if until > self.until:
-            self.until = until
-            self._timer.cancel()
-            self._timer = asyncio.get_running_loop().call_at(until, self._on_end)
+    def add(self, purpose: str, until: float, writes_only: bool) -> None:
+        """Pause for ``purpose`` until ``until``; again while it is on: the later end and the
+        stricter kind win (a new CLIENT PAUSE while paused, as in Redis)."""
+        current = self._purposes.get(purpose)
+        if current is not None:
+            writes_only = writes_only and current.writes_only
+            if until <= current.until:
+                until = current.until
+            current.timer.cancel()
+        timer = asyncio.get_running_loop().call_at(until, self._on_end, purpose)
+        self._purposes[purpose] = _Purpose(until, writes_only, timer)
+        self.writes_only = all(each.writes_only for each in self._purposes.values())
 
-    def cancel(self) -> None:
-        self._timer.cancel()
+    def remove(self, purpose: str) -> bool:
+        """End ``purpose`` (if on); True when no purpose is left (the pause is over)."""
+        ended = self._purposes.pop(purpose, None)
+        if ended is not None:
+            ended.timer.cancel()
+            self.writes_only = all(each.writes_only for each in self._purposes.values())
+        return not self._purposes
 
     def holds(self, client: "Client", spec: CommandSpec) -> bool:
         """Whether this pause holds ``client``'s call of ``spec``. A slave's requests are never

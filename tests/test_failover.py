@@ -214,3 +214,29 @@ def test_the_hand_over_authenticates_with_masterauth():
         assert m.execute_command("FAILOVER") == b"OK"
         wait_until(lambda: _swapped(master, slave), timeout=30, what="the roles to swap")
         assert slave.client().get("still") == b"writable"
+
+
+def _writes_held(client) -> int:
+    """How many connections the pause holds (CLIENT LIST's ``b`` flag)."""
+    return client.execute_command("CLIENT", "LIST").decode().count(" flags=b ")
+
+
+def test_a_failover_pause_and_a_client_pause_end_on_their_own(pair):
+    """Redis' pause purposes: CLIENT UNPAUSE does not end a FAILOVER's pause, and the end of a
+    failover does not end a CLIENT PAUSE still running; writes wait until both are over."""
+    master, slave = pair
+    m = master.client()
+    with _stopped(slave):
+        m.set("behind", "1")
+        assert m.execute_command("FAILOVER") == b"OK"
+        thread, outcome = _held_write(master, "held")
+        wait_until(lambda: _writes_held(m) == 1, timeout=10, what="the write to be held")
+        assert m.execute_command("CLIENT", "UNPAUSE") == b"OK"
+        assert _writes_held(m) == 1 and outcome == []
+        assert m.execute_command("CLIENT", "PAUSE", "100000", "WRITE") == b"OK"
+        assert m.execute_command("FAILOVER", "ABORT") == b"OK"
+        assert _failover_state(master) == "no-failover"
+        assert _writes_held(m) == 1 and outcome == []
+        assert m.execute_command("CLIENT", "UNPAUSE") == b"OK"
+        thread.join(timeout=10)
+        assert outcome == [True]

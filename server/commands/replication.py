@@ -21,6 +21,7 @@ from pypika_store.errors import (
 
 from ..arguments import Arguments, parse_int
 from ..connection import Client
+from ..pause import DURING_FAILOVER
 from ..registry import command
 from ..resp.replies import OK
 
@@ -103,8 +104,8 @@ def failover(client: Client, argv: list[bytes]) -> object:
             raise FailoverTargetOfflineError()
     dispatcher = server.dispatcher
     master.start_failover(target, timeout_ms, force,
-                          pause=lambda: dispatcher.pause_clients(FAILOVER_PAUSE_MS, writes_only=True),
-                          unpause=dispatcher.unpause)
+                          pause=lambda: dispatcher.pause_clients(FAILOVER_PAUSE_MS, True, DURING_FAILOVER),
+                          unpause=lambda: dispatcher.unpause(DURING_FAILOVER))
     return OK
 
 

@@ -55,11 +55,11 @@ def test_monitor_lines_match_redis(real_redis, pika_server):
 
 def test_monitor_shows_the_master_address_on_a_slave_and_ends_with_quit():
     with PikaGroup(slaves=1) as group:
+        group.wait_synced()  # streaming (a write made during the full sync would come in its snapshot)
         slave = RawConnection(group.slaves[0].port)
         assert slave.call("MONITOR") == Stat("OK")
         flags = RawConnection(group.slaves[0].port)
         wait_until(lambda: " flags=O " in flags.call("CLIENT", "LIST").decode(), what="the monitor flag")
-        group.wait_synced()  # streaming: a write made during the full sync would come in its snapshot
         group.master.client().set("k", "v")
         line = str(slave.read_reply())
         assert line.endswith(f'[0 127.0.0.1:{group.master.port}] "set" "k" "v"'), line

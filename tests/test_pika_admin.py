@@ -95,7 +95,9 @@ def _resync(master, slave, value: str) -> int:
     slave.slaveof()
     master.set("k", value)
     slave.slaveof("127.0.0.1", master.connection_pool.connection_kwargs["port"])
-    wait_until(lambda: slave.get("k") == value.encode(), timeout=30, what="the slave to catch up")
+    # The new link must be up: the old one may still have delivered the write before it closed.
+    wait_until(lambda: slave.info("replication").get("master_link_status") == "up"
+               and slave.get("k") == value.encode(), timeout=30, what="the slave to catch up")
     return slave.info("replication")["repl_full_syncs"]
 
 

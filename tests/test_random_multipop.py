@@ -40,3 +40,32 @@ def test_random_multipop_sequences_match_redis(diff, sequence):
     for command in sequence:
         diff.check(*command)
     diff.check("DEBUG", "DIGEST")
+
+
+#: SORT in the forms whose order is defined whatever the servers' set iteration order: ALPHA
+#: (equal elements are equal bytes), with LIMIT and STORE (which writes a list).
+SORTS = [
+    _t(st.sampled_from(["SORT", "SORT_RO"]), KEYS, "ALPHA"), _t("SORT", KEYS, "ALPHA", "DESC", "LIMIT", "0", "2"),
+    _t("SORT", KEYS, "ALPHA", "STORE", KEYS), _t("SORT", KEYS, "LIMIT", "1", "1", "ALPHA"),
+]
+BITFIELD_TYPES = st.sampled_from(["u8", "i5", "i16", "u1", "i64", "u63", "i0", "u64"])
+BITFIELD_OFFSETS = st.sampled_from(["0", "3", "#1", "#2", "-1", "x"])
+BITFIELDS = [
+    _t("BITFIELD", KEYS, "SET", BITFIELD_TYPES, BITFIELD_OFFSETS, st.sampled_from(["1", "-1", "300", "x"])),
+    _t("BITFIELD", KEYS, "OVERFLOW", st.sampled_from(["WRAP", "SAT", "FAIL", "x"]), "INCRBY", BITFIELD_TYPES,
+       BITFIELD_OFFSETS, st.sampled_from(["1", "-100", "1000"])),
+    _t("BITFIELD", KEYS, "GET", BITFIELD_TYPES, BITFIELD_OFFSETS, "INCRBY", "u8", "0", "7"),
+    _t("BITFIELD_RO", KEYS, "GET", BITFIELD_TYPES, BITFIELD_OFFSETS),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=st.lists(st.one_of(*MULTIPOPS, *SORTS, *BITFIELDS, *BY_TYPE["list"], *BY_TYPE["zset"],
+                                   *BY_TYPE["set"], *COMMON), min_size=1, max_size=30))
+def test_random_sequences_of_issue_11s_and_older_commands_match_redis(diff, sequence):
+    """The multi-pops, SORT (STORE included) and BITFIELD mixed with the list, set and sorted-set
+    commands and the keyspace ones: one dataset, every type on every key."""
+    diff.both("FLUSHALL")
+    for command in sequence:
+        diff.check(*command)
+    diff.check("DEBUG", "DIGEST")

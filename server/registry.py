@@ -274,13 +274,12 @@ class CommandSpec:
     failed_calls: int = 0
 
     def __post_init__(self) -> None:
+        #: The name COMMAND, INFO and errors give (``config|get``): registered as such, kept as a
+        #: plain attribute because the dispatcher reads it on every call.
+        self.full_name = self.name
         (self.first_key, self.last_key, self.key_step), movable = legacy_range(self.key_specs)
         if movable or self.getkeys is not None:
             self.flags = self.flags | {MOVABLE_KEYS}
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.parent.name}|{self.name}" if self.parent else self.name
 
     def arity_ok(self, argc: int) -> bool:
         arity = self.arity

@@ -45,6 +45,8 @@ def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
 #: The key of the commands that remove members (ZREM, ZREMRANGEBY*) and of the pops.
 _DELETES = (key_at(1, "RW delete"),)
 _POPS = (key_at(1, "RW access delete"),)
+#: BZPOPMIN's and BZPOPMAX's keys: every argument but the timeout.
+_BLOCKING_POPS = (before_last(1, "RW access delete"),)
 
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
@@ -311,10 +313,11 @@ _register("zpopmax", partial(_pop, highest=True), -2, "write fast",
           "Remove and return members with the highest scores in a sorted set.", keys=_POPS)
 _register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast noscript blocking",
           "Remove and return the member with the lowest score, or block until one is available.",
-          keys=(before_last(1, "RW access delete"),))
+          keys=_BLOCKING_POPS)
 _register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast noscript blocking",
           "Remove and return the member with the highest score, or block until one is available.",
-          keys=(before_last(1, "RW access delete"),))
+          keys=_BLOCKING_POPS)
+
 
 def _multipop_reply(found: tuple[bytes, Pairs] | None) -> list | None:
     """ZMPOP's ``[key, [[member, score], ...]]`` (pairs in RESP2 too); None for nothing."""

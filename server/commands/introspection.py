@@ -156,9 +156,8 @@ def command_count(client: Client, argv: list[bytes]) -> object:
     return len(TABLE)
 
 
-#: COMMAND DOCS of GETKEYS and GETKEYSANDFLAGS.
-_GETKEYS_DOCS: dict = {"complexity": "O(N) where N is the number of arguments to the command",
-                       "syntax": "command [arg [arg ...]]"}
+#: COMMAND DOCS of GETKEYS and GETKEYSANDFLAGS (Redis 7.0 documents no arguments for them).
+_GETKEYS_DOCS: dict = {"complexity": "O(N) where N is the number of arguments to the command"}
 
 
 @command("command|getkeys", arity=-4, flags=_FLAGS, group="server", acl=_ACL, since="2.8.13", **_GETKEYS_DOCS,

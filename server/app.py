@@ -20,7 +20,7 @@ from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
-from pypika_store.errors import CommitFailed
+from pypika_store.errors import CommandError, CommitFailed
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -32,7 +32,7 @@ from .blocking import Block, BlockingRegistry
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
 from .pubsub import PubSub
-from .recovery import replay_binlogs
+from .recovery import replay_or_refuse_writes
 from .registry import TABLE
 from .slot_migration import SlotService
 from .stats import Stats
@@ -92,16 +92,22 @@ class Server:
         self._replication_applier: Client | None = None
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        #: Runs the start-up binlog replay; kept while the replay could not finish (a full
+        #: disk): writes are refused and the replay is tried again every second.
+        self._replayer: Client | None = None
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
             self.engine.delete_system_value(REPLICATION_ID_KEY)
             self.engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
-            self.engine.end_turn()
+            try:
+                self.engine.end_turn()
+            except CommitFailed:  # a full disk: the next start forgets them again
+                pass
         else:
-            replayed = replay_binlogs(self.engine, Client(self, internal=True))
-            if replayed:
-                log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+            replayer = Client(self, internal=True)
+            if not replay_or_refuse_writes(self.engine, replayer):
+                self._replayer = replayer
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
@@ -135,6 +141,8 @@ class Server:
             self._schedule(lambda: 1.0, self._sync_everysec)
         if self.engine.binlogs:
             self._schedule(lambda: PURGE_INTERVAL, self._purge_cycle)
+        if self._replayer is not None:
+            self._schedule(lambda: 1.0, self._retry_replay)
         self._schedule(lambda: 1.0, self.replication_master.tick)
         master = self.config.get_str("slaveof").replace(":", " ").split()
         if len(master) == 2:
@@ -199,9 +207,9 @@ class Server:
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
         try:
             self.engine.end_turn()
-        except CommitFailed as exc:
+        except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error
             for client in waiting:
-                client.abort_pending(f"write failed, not committed: {exc}")
+                client.fail_pending(str(exc))
             return
         for client in waiting:
             client.flush()
@@ -224,7 +232,11 @@ class Server:
         stored = self.engine.system_value(REPLICATION_ID_KEY)
         if stored is None:
             stored = secrets.token_hex(20).encode()
-            self.engine.set_system_value(REPLICATION_ID_KEY, stored)
+            try:
+                self.engine.set_system_value(REPLICATION_ID_KEY, stored)
+                self.engine.end_turn()
+            except (CommitFailed, CommandError) as exc:  # a full disk: kept for this run only
+                log.warning("The replication id could not be stored: %s", exc)
         self.engine.end_turn()
         return stored.decode()
 
@@ -320,7 +332,8 @@ class Server:
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
         # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None
+        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None \
+            and self.engine.write_refusal is None
         for keyspace in self.engine.keyspaces if expiring else ():
             if not len(keyspace.expiry):
                 continue
@@ -356,6 +369,11 @@ class Server:
     def _purge_cycle(self) -> None:
         for index in range(len(self.engine.binlogs)):
             self.purge_binlogs(index)
+
+    def _retry_replay(self) -> None:
+        """Try the start-up replay again; writes are accepted once it completes."""
+        if self._replayer is not None and replay_or_refuse_writes(self.engine, self._replayer):
+            self._replayer = None
 
     def _sync_everysec(self) -> None:
         # fsync can take milliseconds: run it off the event loop, one at a time.

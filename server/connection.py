@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 _client_ids = itertools.count(1)
 #: Replies collected past this size are written before running the client's next command.
 OUTPUT_CHUNK = 1024 * 1024
+#: Input past this size may be a big write: LMDB's map is grown for twice its size first.
+BIG_REQUEST = 1024 * 1024
 
 #: CLIENT KILL TYPE / CLIENT LIST's kinds of connection.
 NORMAL = "normal"
@@ -72,6 +74,9 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
+        #: Indexes in ``_out`` of the replies that read or wrote the data of a turn not yet
+        #: committed: if the commit fails, they become its error (:meth:`fail_pending`).
+        self._uncommitted: list[int] = []
         #: Set while a blocking command (BLPOP...) waits for a key.
         self.blocked: Waiting | None = None
         #: Set by MULTI until EXEC or DISCARD: the commands queued.
@@ -137,17 +142,26 @@ class Client(asyncio.Protocol):
         """
         parser = self._parser
         execute = self.server.dispatcher.execute
+        engine = self.server.engine
+        turn = engine.turn
         out = self._out
+        uncommitted = self._uncommitted
         out_size = 0
+        pending = parser.pending()
+        if pending > BIG_REQUEST:
+            engine.expect_write(2 * pending)
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
                 argv = parser.gets()
                 if argv is False:
                     break
+                turn.touched = False
                 reply = execute(self, argv)
                 if self.reply_mode:
                     reply = self._muted(reply)
+                if turn.touched and turn.dirty:
+                    uncommitted.append(len(out))
                 out.append(reply)
                 out_size += len(reply)
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
@@ -191,6 +205,8 @@ class Client(asyncio.Protocol):
         """Send a blocked command's reply (none under CLIENT REPLY OFF) and go on with the
         client's pipeline."""
         if self.reply_mode != REPLY_OFF:
+            if self.server.engine.dirty:
+                self._uncommitted.append(len(self._out))
             self._out.append(reply)
         if self.server.engine.dirty:
             self.server.flush_after_commit(self)
@@ -201,6 +217,7 @@ class Client(asyncio.Protocol):
     def flush(self) -> None:
         """Write the collected replies (and close, if the client is closing)."""
         transport = self.transport
+        self._uncommitted.clear()
         if transport is None or transport.is_closing():
             self._out.clear()
             return
@@ -222,9 +239,22 @@ class Client(asyncio.Protocol):
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
 
+    def fail_pending(self, message: str) -> None:
+        """The turn these replies waited for was not committed, so nothing of it happened: each
+        reply that read or wrote its data becomes the error ``message`` (a muted reply stays
+        muted); replies that did not touch the data (MULTI's QUEUED, SELECT, PING), and data
+        pushed meanwhile, are sent as they are. The connection stays open."""
+        error = error_line(message)
+        out = self._out
+        for index in self._uncommitted:
+            if out[index]:
+                out[index] = error
+        self.flush()
+
     def abort_pending(self, reason: str) -> None:
         """Drop replies that must not be sent (their writes were not committed) and disconnect."""
         self._out.clear()
+        self._uncommitted.clear()
         self._out.append(error_line(f"ERR {reason}"))
         self.closing = True
         self.flush()

@@ -30,9 +30,13 @@ from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
 from .object_ids import ObjectIdCounter, ReclaimQueue
 from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment, MapFull, Transaction
+from .storage.memory_release import mapped_resident_bytes, trim_heap
 from .turn import Turn
 
 log = logging.getLogger(__name__)
+
+#: Growth of the process' mapped pages (LMDB's data file) after which they are dropped.
+MAPPED_SLACK = 32 * 1024 * 1024
 
 #: In the system table: per DB, the binlog end position and logic_id the data includes.
 APPLIED_KEY = b"applied:%d"
@@ -74,6 +78,10 @@ class Engine:
         #: Called with each command's changes when they are logged, while set (the server
         #: sets it while some client WATCHes a key).
         self.on_changes: Callable[[list[Change]], None] | None = None
+        #: Set when a client's request or reply was big: the next release_memory gives back
+        #: the heap and mapped pages it left.
+        self.big_request_seen = False
+        self._mapped_after_release = mapped_resident_bytes()
         self.reload_state()
         self.end_turn()
 
@@ -289,6 +297,20 @@ class Engine:
             reply = data_write_failed(str(exc))
         log.error("a turn was not committed: %s", reply.message)
         return NotCommitted(reply)
+
+    def release_memory(self) -> bool:
+        """Give back what big requests left (the server calls this once a second): LMDB's
+        mapped pages and glibc's free heap, after a big request or reply
+        (:attr:`big_request_seen`) or once the mapped pages grew by :data:`MAPPED_SLACK` (a
+        DEL reads the value it deletes, a SCAN reads the whole data). True if it released."""
+        mapped = mapped_resident_bytes()
+        if not self.big_request_seen and mapped - self._mapped_after_release < MAPPED_SLACK:
+            return False
+        self.big_request_seen = False
+        self.env.release_mapped_pages()
+        trim_heap()
+        self._mapped_after_release = mapped_resident_bytes()
+        return True
 
     def sync(self) -> None:
         """Flush committed data and the binlogs to disk (the `everysec` timer, from a worker

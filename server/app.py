@@ -143,6 +143,7 @@ class Server:
             self._schedule(lambda: PURGE_INTERVAL, self._purge_cycle)
         if self._replayer is not None:
             self._schedule(lambda: 1.0, self._retry_replay)
+        self._schedule(lambda: 1.0, self.engine.release_memory)
         self._schedule(lambda: 1.0, self.replication_master.tick)
         master = self.config.get_str("slaveof").replace(":", " ").split()
         if len(master) == 2:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 _client_ids = itertools.count(1)
 #: Replies collected past this size are written before running the client's next command.
 OUTPUT_CHUNK = 1024 * 1024
-#: Input past this size may be a big write: LMDB's map is grown for twice its size first.
+#: Input past this size may be a big write: LMDB's map is grown for twice its size first, and
+#: the memory it took is given back after it (Engine.release_memory). So is a reply past it.
 BIG_REQUEST = 1024 * 1024
 
 #: CLIENT KILL TYPE / CLIENT LIST's kinds of connection.
@@ -100,6 +101,8 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        if self._parser.pending() > BIG_REQUEST:  # its half-read request goes with it
+            self.server.engine.big_request_seen = True
         for callback in self.on_close:
             callback()
         self.on_close.clear()
@@ -150,6 +153,7 @@ class Client(asyncio.Protocol):
         pending = parser.pending()
         if pending > BIG_REQUEST:
             engine.expect_write(2 * pending)
+            engine.big_request_seen = True
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
@@ -164,6 +168,8 @@ class Client(asyncio.Protocol):
                     uncommitted.append(len(out))
                 out.append(reply)
                 out_size += len(reply)
+                if len(reply) > BIG_REQUEST:
+                    engine.big_request_seen = True
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
                     self.flush()
                     out_size = 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import tracemalloc
 
 import pytest
 
@@ -100,6 +102,27 @@ class TestBothParsers:
         stream = encode(b"SET", b"big", value)
         chunks = [stream[i:i + 65536] for i in range(0, len(stream), 65536)]
         assert parse_all(parser_class(), *chunks) == [[b"SET", b"big", value]]
+
+
+    def test_a_big_bulk_is_copied_once_and_not_kept(self, parser_class):
+        """The value's chunks are joined into the argument, its one copy; once the command is
+        parsed, nothing of its size stays with the parser (an idle client holds no buffer)."""
+        value = os.urandom(8 * 1024 * 1024)
+        stream = encode(b"SET", b"big", value) + encode(b"PING")
+        crlf_split = stream.index(value) + len(value) + 1  # the CRLF after the value, cut in two
+        tracemalloc.start()
+        try:
+            pieces = [stream[i:min(i + 65536, crlf_split)] for i in range(0, crlf_split, 65536)]
+            pieces.append(stream[crlf_split:])
+            parser = parser_class()
+            commands = parse_all(parser, *pieces)
+            assert commands == [[b"SET", b"big", value], [b"PING"]]
+            del commands, pieces
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held < 256 * 1024
+        assert peak < 2.5 * len(value)  # the pieces and the argument; no joined buffer besides
 
 
 def test_split_inline_rules():

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import lmdb
 
 from ..errors import CommitFailed
+from .memory_release import drop_mapped_pages
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,11 @@ class Environment:
             self.lmdb.sync(True)
         except lmdb.Error as exc:
             raise CommitFailed(_reason(exc)) from exc
+
+    def release_mapped_pages(self) -> int:
+        """Drop the pages of the data file this process holds mapped (see memory_release);
+        the bytes of mapping advised."""
+        return drop_mapped_pages(os.path.join(self.path, "data.mdb"))
 
     def disk_size(self) -> int:
         """Bytes LMDB uses on disk (the data file as allocated so far)."""

@@ -207,14 +207,32 @@ class RequestParser:
         self._bulk_len = -1
         return self._read_bulks()
 
+    def _finish_big_bulk(self) -> None:
+        """The big bulk in transit has arrived whole: its chunks are joined into the argument
+        (its one copy) and what follows its CRLF becomes the buffer, so nothing of its size is
+        kept once the command is parsed."""
+        chunks, length = self._chunks, self._bulk_len
+        assert chunks is not None
+        taken = 0
+        for index, chunk in enumerate(chunks):  # the chunk where the bulk ends
+            if taken + len(chunk) >= length:
+                break
+            taken += len(chunk)
+        cut = length - taken
+        self._args.append(b"".join([*chunks[:index], memoryview(chunks[index])[:cut]]))
+        rest = b"".join([memoryview(chunks[index])[cut:], *chunks[index + 1 :]])
+        self._buffer = rest[2:]
+        self._pos = 0
+        self._chunks = None
+        self._chunks_size = 0
+        self._bulk_len = -1
+        self._remaining -= 1
+
     def _read_bulks(self) -> list[bytes] | bool:
         if self._chunks is not None:
             if self._chunks_size < self._bulk_len + 2:
                 return False
-            self._buffer = b"".join(self._chunks)
-            self._pos = 0
-            self._chunks = None
-            self._chunks_size = 0
+            self._finish_big_bulk()
         buffer, pos, args = self._buffer, self._pos, self._args
         size = len(buffer)
         while self._remaining:
@@ -255,6 +273,8 @@ class RequestParser:
             pos = stop + 2
             self._bulk_len = -1
             self._remaining -= 1
+        if pos >= size and size > _BIG_BULK:  # all parsed: a big buffer is not kept for later
+            self._buffer, pos = b"", 0
         self._pos = pos
         self._args = []
         return args

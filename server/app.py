@@ -33,6 +33,7 @@ from .connection import MASTER, Client
 from .dispatch import Dispatcher
 from .pubsub import PubSub
 from .recovery import replay_or_refuse_writes
+from .resp.parser import ProtocolLimits
 from .registry import TABLE
 from .slot_migration import SlotService
 from .stats import Stats
@@ -62,6 +63,9 @@ class Server:
         self.started_at = time.time()
         self.stats = Stats()
         self.clients: dict[int, Client] = {}
+        #: proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser.
+        self.protocol_limits = ProtocolLimits()
+        self.apply_protocol_limits()
         self.engine = Engine(
             path=os.path.abspath(config.get_str("db-path")),
             databases=config.get_int("databases"),
@@ -176,6 +180,12 @@ class Server:
         self._remove_pidfile()
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
+
+    def apply_protocol_limits(self) -> None:
+        """Copy the configured protocol limits to the parsers (at start and after CONFIG SET:
+        clients already connected are held to the new values at once, as in Redis)."""
+        self.protocol_limits.max_bulk_len = self.config.get_int("proto-max-bulk-len")
+        self.protocol_limits.max_buffer = self.config.get_int("client-query-buffer-limit")
 
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pypika_store.errors import protocol_error
 
-from .resp.parser import ProtocolError, make_parser
+from .resp.parser import ProtocolError, QueryBufferLimitReached, make_parser
 from .resp.replies import encode, encode3, error_line
 
 if TYPE_CHECKING:
@@ -86,10 +86,8 @@ class Client(asyncio.Protocol):
         self.in_transaction = False
         #: Called once when the connection is gone (a slave session forgets its slave).
         self.on_close: list[Callable[[], None]] = []
-        config = server.config
-        self._parser = make_parser(config.get_int("proto-max-bulk-len"),
-                                   config.get_int("client-query-buffer-limit"),
-                                   bool(config["use-hiredis"]))
+        self._parser = make_parser(server.protocol_limits, bool(server.config["use-hiredis"]))
+        self._parser.auth_required = not self.authenticated
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -132,8 +130,12 @@ class Client(asyncio.Protocol):
         self._run_commands()
 
     def _protocol_error(self, exc: ProtocolError) -> None:
-        self._out.append(error_line(protocol_error(exc).message))
-        log.debug("protocol error from %s: %s", self.address, exc)
+        if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
+            log.warning("Closing client that reached max query buffer length: %s (qbuf %d)",
+                        self.address, self._parser.pending())
+        else:
+            self._out.append(error_line(protocol_error(exc).message))
+            log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
     def _run_commands(self) -> None:
@@ -157,6 +159,8 @@ class Client(asyncio.Protocol):
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
+                if parser.auth_required == self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                    parser.auth_required = not self.authenticated
                 argv = parser.gets()
                 if argv is False:
                     break

@@ -8,8 +8,8 @@ import tracemalloc
 
 import pytest
 
-from pypika_store.server.resp.parser import (HiredisRequestParser, ProtocolError, ProtocolLimits, RequestParser, hiredis,
-                                             split_inline)
+from pypika_store.server.resp.parser import (HiredisRequestParser, ProtocolError, ProtocolLimits, RequestParser,
+                                             hiredis, split_inline)
 
 PARSERS = [
     pytest.param(RequestParser, id="python"),

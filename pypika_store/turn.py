@@ -74,9 +74,13 @@ class Turn:
             if started:
                 self._read_txn.abort()  # type: ignore[union-attr]
                 self._read_txn = None
-            self._env.ensure_room(self.expected_write)
-            self._lock.acquire_shared()
-            txn = self._write_txn = self._env.begin_write()
+            self._lock.acquire_shared()  # first: no bgsave may open its snapshot while the map grows
+            try:
+                self._env.ensure_room(self.expected_write)
+                txn = self._write_txn = self._env.begin_write()
+            except BaseException:
+                self._lock.release_shared()
+                raise
             if not started and self.on_start is not None:
                 self.on_start()
         return txn

@@ -87,6 +87,9 @@ class Client(asyncio.Protocol):
         #: Called once when the connection is gone (a slave session forgets its slave).
         self.on_close: list[Callable[[], None]] = []
         self._parser = make_parser(server.protocol_limits, bool(server.config["use-hiredis"]))
+        #: What the parser was last told of authentication (Redis' pre-AUTH limits apply while
+        #: the client must authenticate); compared with ``authenticated`` before each command.
+        self._parser_authenticated = self.authenticated
         self._parser.auth_required = not self.authenticated
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -159,7 +162,8 @@ class Client(asyncio.Protocol):
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
-                if parser.auth_required == self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                    self._parser_authenticated = self.authenticated
                     parser.auth_required = not self.authenticated
                 argv = parser.gets()
                 if argv is False:

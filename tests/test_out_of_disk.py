@@ -158,6 +158,11 @@ def test_a_full_disk_refuses_writes_leaves_no_trace_and_recovers(small_disk, tmp
         db = client_of(server)
         assert db.get(b"after") == b"v" * BIG
         assert db.exists(b"refused", b"refused2", b"refused3", *MANY_KEYS) == 0
+        # SHUTDOWN works on a full disk too.
+        fill(small_disk)
+        with pytest.raises(redis.ConnectionError):
+            db.execute_command("SHUTDOWN")
+        assert server._process.wait(15) == 0
         db.close()
     finally:
         server.stop()

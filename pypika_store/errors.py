@@ -934,3 +934,85 @@ def hll_self_test_failed(detail: str) -> CommandError:
 def no_latency_samples(event: bytes) -> CommandError:
     """LATENCY GRAPH of an event with no samples."""
     return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")
+
+
+# -- lua: EVAL, EVALSHA, SCRIPT and the scripts' Lua API ------------------------------------
+
+class NoScriptError(CommandError):
+    message = "NOSCRIPT No matching script. Please use EVAL."
+
+
+class NegativeKeyCountError(CommandError):
+    message = "ERR Number of keys can't be negative"
+
+
+class TooManyKeysError(CommandError):
+    message = "ERR Number of keys can't be greater than number of args"
+
+
+class BusyScriptError(CommandError):
+    message = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+
+class NotBusyError(CommandError):
+    message = "NOTBUSY No scripts in execution right now."
+
+
+class UnkillableScriptError(CommandError):
+    message = ("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either "
+               "wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+
+
+class ScriptFlushModeError(CommandError):
+    message = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+
+
+class InvalidShebangError(CommandError):
+    message = "ERR Invalid script shebang"
+
+
+def script_compile_error(detail: str) -> CommandError:
+    """EVAL / SCRIPT LOAD of a body Lua cannot compile (``detail`` is Lua's message)."""
+    return CommandError(f"ERR Error compiling script (new function): {detail}")
+
+
+def unexpected_shebang_engine(first_word: str) -> CommandError:
+    return CommandError(f"ERR Unexpected engine in script shebang: {first_word}")
+
+
+def unknown_shebang_option(option: str) -> CommandError:
+    return CommandError(f"ERR Unknown lua shebang option: {option}")
+
+
+def unexpected_shebang_flag(flag: str) -> CommandError:
+    return CommandError(f"ERR Unexpected flag in script shebang: {flag}")
+
+
+def script_error(error: str, sha: str, source: str | None, line: int | None) -> CommandError:
+    """A script that failed: its error (code first) and, when known, where it failed."""
+    where = f" script: {sha}, on {source}:{line}." if source is not None and line is not None else ""
+    return CommandError(f"{error}{where}")
+
+
+#: The error texts a script's ``redis.call`` and the Lua API raise inside Lua (handed to the
+#: interpreter by name; the texts are Redis').
+SCRIPT_ERRORS = {
+    "unknown_command": "ERR Unknown Redis command called from script",
+    "wrong_arity": "ERR Wrong number of args calling Redis command from script",
+    "not_allowed": "ERR This Redis command is not allowed from script",
+    "read_only": "ERR Write commands are not allowed from read-only scripts.",
+    "killed": "ERR Script killed by user with SCRIPT KILL...",
+    "no_arguments": "Please specify at least one argument for this redis lib call",
+    "bad_argument": "Lua redis lib command arguments must be strings or integers",
+    "wrong_arguments": "wrong number or type of arguments",
+    "sha1hex_arguments": "wrong number of arguments",
+    "log_arguments": "redis.log() requires two arguments or more.",
+    "log_level_type": "First argument must be a number (log level).",
+    "log_level": "Invalid debug level.",
+    "setresp_arguments": "redis.setresp() requires one argument.",
+    "setresp_version": "RESP version must be 2 or 3.",
+    "set_repl_arguments": "redis.set_repl() requires two arguments.",
+    "set_repl_flags": "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+    "readonly_table": "Attempt to modify a readonly table",
+    "nonexistent_global": "Script attempted to access nonexistent global variable '%s'",
+}

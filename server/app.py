@@ -168,6 +168,10 @@ class Server:
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
 
+    def listening_sockets(self) -> list:
+        """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
+        return [sock for listener in self._listeners for sock in listener.sockets]
+
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
         self.stats.reset()

@@ -3,10 +3,13 @@
 The server is one event loop, and a running script holds it (that is what makes a script
 atomic). Redis, in the same position, processes its network events from inside the script's
 hook (processEventsWhileBlocked) and answers BUSY to everything but SCRIPT KILL, SHUTDOWN
-NOSAVE and a few connection commands. :func:`serve_clients` does the same from the count
-hook: it polls the connected clients' sockets, reads what they sent and hands it to their
-connection as asyncio would (so the dispatcher answers, :meth:`.runtime.ScriptRun.admit`
-deciding BUSY), then writes the replies at once: they depend on no uncommitted write.
+NOSAVE and a few connection commands. :class:`BusyLoop` does the same from the count hook:
+it polls the clients' sockets and the listening ones, reads what clients sent and hands it to
+their connection as asyncio would (so the dispatcher answers, with
+:meth:`.runtime.ScriptRun.admit` deciding BUSY), then writes the replies at once: they depend
+on no uncommitted write. A connection accepted meanwhile (``redis-cli SCRIPT KILL``) is
+served the same way through a :class:`_HeldTransport`, and handed to asyncio when the script
+ends (:meth:`BusyLoop.close`).
 
 Left alone during the script (they get their turn once it ends): the script's caller, slaves'
 and masters' links, and a client whose earlier replies wait for the turn's commit (answering
@@ -18,52 +21,126 @@ from __future__ import annotations
 
 import os
 import select
-from typing import TYPE_CHECKING
+import socket
+from typing import TYPE_CHECKING, Any
 
 from ..connection import NORMAL, PUBSUB, Client
 
 if TYPE_CHECKING:
     from ..app import Server
-    from .runtime import ScriptRun
 
 #: Bytes read from a client per poll (asyncio's own read size).
 READ_SIZE = 256 * 1024
+#: Seconds a reply to a connection accepted while busy may take to be written.
+WRITE_TIMEOUT = 5.0
 
 
-def serve_clients(server: "Server", run: "ScriptRun") -> None:
-    """Read and answer whatever the clients (other than the script's) have sent meanwhile."""
-    readers: dict[int, Client] = {}
-    for client in server.clients.values():
-        if client is run.caller or client.id in run.left_alone or client.kind not in (NORMAL, PUBSUB):
-            continue
-        transport = client.transport
-        sock = None if transport is None or transport.is_closing() else transport.get_extra_info("socket")
-        if sock is not None:
-            readers[sock.fileno()] = client
-    if not readers:
-        return
-    poller = select.poll()
-    for fd in readers:
-        poller.register(fd, select.POLLIN)
-    for fd, _event in poller.poll(0):
-        _serve(server, run, fd, readers[fd])
+class _HeldTransport:
+    """The transport of a connection accepted while a script is busy, until asyncio's."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.sock if name == "socket" else default
+
+    def pause_reading(self) -> None:
+        """Nothing to pause: this transport reads only when the busy loop polls it."""
+
+    def resume_reading(self) -> None:
+        """See :meth:`pause_reading`."""
 
 
-def _serve(server: "Server", run: "ScriptRun", fd: int, client: Client) -> None:
-    waiting = server.waiting_for_commit
-    if client in waiting:
-        run.left_alone.add(client.id)
-        return
-    try:
-        data = os.read(fd, READ_SIZE)
-    except BlockingIOError:
-        return
-    except OSError:
-        data = b""
-    if not data:
-        run.left_alone.add(client.id)
-        return
-    client.data_received(data)
-    if client in waiting:  # its replies were held for the commit; these need none
-        waiting.remove(client)
-        client.flush()
+class BusyLoop:
+    """What a busy script serves meanwhile (one per run that turned busy)."""
+
+    def __init__(self, server: "Server", caller: Client) -> None:
+        self._server = server
+        self._caller = caller
+        #: Clients whose input is left for after the script (closed, or waiting for the commit).
+        self._left_alone: set[int] = set()
+        self._listeners = [socket.socket(fileno=os.dup(sock.fileno())) for sock in server.listening_sockets()]
+        #: Connections accepted meanwhile, by file descriptor.
+        self._held: dict[int, Client] = {}
+
+    def serve(self) -> None:
+        """Accept, read and answer whatever came since the last call."""
+        readers: dict[int, Client | None] = {listener.fileno(): None for listener in self._listeners}
+        for client in self._server.clients.values():
+            if client is self._caller or client.id in self._left_alone or client.kind not in (NORMAL, PUBSUB):
+                continue
+            transport = client.transport
+            sock = None if transport is None or transport.is_closing() else transport.get_extra_info("socket")
+            if sock is not None:
+                readers[sock.fileno()] = client
+        readers.update((fd, held) for fd, held in self._held.items() if held.id not in self._left_alone)
+        poller = select.poll()
+        for fd in readers:
+            poller.register(fd, select.POLLIN)
+        for fd, _event in poller.poll(0):
+            client = readers[fd]
+            if client is None:
+                self._accept(fd)
+            else:
+                self._read(fd, client)
+
+    def close(self) -> None:
+        """The script ended: hand the connections accepted meanwhile to asyncio (or close
+        them when the server is stopping)."""
+        for listener in self._listeners:
+            listener.close()
+        server = self._server
+        for client in self._held.values():
+            transport: _HeldTransport = client.transport  # type: ignore[assignment]
+            client.transport = None
+            if transport.closed or server.shutting_down:
+                transport.sock.close()
+                continue
+            transport.sock.setblocking(False)
+            server.loop.create_task(server.loop.connect_accepted_socket(lambda held=client: held, transport.sock))
+        self._held.clear()
+
+    def _accept(self, fd: int) -> None:
+        listener = next(each for each in self._listeners if each.fileno() == fd)
+        try:
+            sock, _address = listener.accept()
+        except OSError:  # taken already, or the peer gave up
+            return
+        sock.settimeout(WRITE_TIMEOUT)
+        client = Client(self._server)
+        client.transport = _HeldTransport(sock)  # type: ignore[assignment]
+        self._held[sock.fileno()] = client
+
+    def _read(self, fd: int, client: Client) -> None:
+        waiting = self._server.waiting_for_commit
+        if client in waiting:
+            self._left_alone.add(client.id)
+            return
+        try:
+            data = os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._left_alone.add(client.id)
+            if fd in self._held:
+                client.transport.close()  # type: ignore[union-attr]
+            return
+        client.data_received(data)
+        if client in waiting:  # its replies were held for the commit; these need none
+            waiting.remove(client)
+            client.flush()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lupa.lua51 import LuaRuntime, lua_type
@@ -35,7 +35,7 @@ from pypika_store.errors import (SCRIPT_ERRORS, BusyScriptError, CommandError, I
 from ..connection import MASTER, Client
 from ..registry import WRITE
 from ..resp.replies import NO_REPLY
-from .busy import serve_clients
+from .busy import BusyLoop
 from .convert import lua_to_reply, reply_to_lua
 from .prelude import HOOK_INSTRUCTIONS, LUA_PRELUDE, PRELUDE_SOURCE
 
@@ -114,12 +114,10 @@ class ScriptRun:
     busy_at: float
     #: A write command ran (SCRIPT KILL then answers UNKILLABLE).
     wrote: bool = False
-    busy: bool = False
     kill_requested: bool = False
     shutdown_requested: bool = False
-    #: Clients whose input the busy loop stopped reading (they closed, or their replies wait
-    #: for a commit).
-    left_alone: set[int] = field(default_factory=set)
+    #: What it serves meanwhile, once busy.
+    busy_loop: BusyLoop | None = None
 
     def admit(self, client: Client, spec: "CommandSpec", argv: list[bytes]) -> CommandError | bytes | None:
         """What another client's command gets while this script is busy: BUSY, unless the
@@ -223,6 +221,8 @@ class Scripting:
         finally:
             engine.now_ms, engine.recording = clock, recording
             self.running = server.dispatcher.busy_script = None
+            if run.busy_loop is not None:
+                run.busy_loop.close()
         if run.shutdown_requested:
             self._shut_down()
             return NO_REPLY
@@ -298,15 +298,15 @@ class Scripting:
         run = self.running
         if run is None:
             return False
-        if not run.busy:
+        if run.busy_loop is None:
             if time.monotonic() < run.busy_at:
                 return False
-            run.busy = True
+            run.busy_loop = BusyLoop(self._server, run.caller)
             self._server.dispatcher.busy_script = run
             log.warning("Slow script detected: still in execution after %d milliseconds. You can try killing "
                         "the script using the SCRIPT KILL command. Script name is: %s.",
                         self._server.config.get_int("busy-reply-threshold"), run.script.sha)
-        serve_clients(self._server, run)
+        run.busy_loop.serve()
         return run.kill_requested
 
     def _setresp(self, *args: Any) -> None:

@@ -136,14 +136,7 @@ def _memory(server: "Server") -> Fields:
         ("allocator_resident", rss),
         ("total_system_memory", system),
         ("total_system_memory_human", _human(system)),
-        *((name, 0) for name in ("used_memory_lua", "used_memory_vm_eval")),
-        ("used_memory_lua_human", "0B"),
-        *((name, 0) for name in ("used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-                                 "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total")),
-        ("used_memory_vm_total_human", "0B"),
-        ("used_memory_functions", 0),
-        ("used_memory_scripts", 0),
-        ("used_memory_scripts_human", "0B"),
+        *_scripting_memory(server),
         ("maxmemory", maxmemory),
         ("maxmemory_human", _human(maxmemory)),
         ("maxmemory_policy", server.config.get_str("maxmemory-policy")),
@@ -158,6 +151,28 @@ def _memory(server: "Server") -> Fields:
         # Deleted collections whose members the background reclaimer has not deleted yet.
         ("lazyfree_pending_objects", server.engine.pending_reclaims),
         ("lazyfreed_objects", 0),
+    ]
+
+
+def _scripting_memory(server: "Server") -> Fields:
+    """The Lua interpreter's memory (Lua's own count) and the cached scripts' (their bodies);
+    there are no functions (FUNCTION LOAD) yet."""
+    scripting = server.dispatcher.scripting
+    lua, scripts = scripting.memory(), scripting.scripts_memory()
+    return [
+        ("used_memory_lua", lua),
+        ("used_memory_vm_eval", lua),
+        ("used_memory_lua_human", _human(lua)),
+        ("used_memory_scripts_eval", scripts),
+        ("number_of_cached_scripts", len(scripting.scripts)),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua),
+        ("used_memory_vm_total_human", _human(lua)),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", scripts),
+        ("used_memory_scripts_human", _human(scripts)),
     ]
 
 

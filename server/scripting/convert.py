@@ -23,8 +23,8 @@ RESP3 verbatim string  ``{verbatim_string = {format = "txt", string = text}}``
 
 :func:`lua_to_reply` turns what a script returns into the caller's reply: a number becomes
 an integer (truncated toward zero; out of range, infinite or NaN: -2^63, as a C cast gives),
-a string a bulk string, ``true`` the integer 1 (RESP3: true), ``false`` and ``nil`` a null
-(RESP3: false, null), a table with ``err`` an error, with ``ok`` a status, with ``double``,
+a string a bulk string, ``true`` the integer 1 and ``false`` a null (after
+``redis.setresp(3)``: booleans, which RESP2 shows as 1 and 0), ``nil`` a null, a table with ``err`` an error, with ``ok`` a status, with ``double``,
 ``big_number``, ``map``, ``set`` or ``verbatim_string`` the RESP3 type (or its RESP2 form),
 any other table an array of its elements 1, 2, ... up to the first ``nil``.
 """
@@ -124,27 +124,28 @@ def lua_number_to_integer(number: float) -> int:
     return int(number)
 
 
-def lua_to_reply(value: Any, resp: int) -> object:
+def lua_to_reply(value: Any, script_resp: int, resp: int) -> object:
     """The reply (for :mod:`..resp.replies`' encoders) a script's return value gives a client
-    speaking ``resp``; an error table inside an array is an error element (a
-    :class:`CommandError`), at the top :func:`top_level_error` turns it into the error reply."""
+    speaking ``resp``, from a script that chose ``script_resp`` with ``redis.setresp`` (its
+    booleans are RESP3 booleans only after ``redis.setresp(3)``); an error table is an error
+    (a :class:`CommandError`: the error reply, or an error element inside an array)."""
     kind = type(value)
     if kind is bytes:
         return value
     if kind is int or kind is float:
         return lua_number_to_integer(value)
     if kind is bool:
-        if resp == 3:
+        if script_resp == 3:
             return value
         return 1 if value else None
     if value is None:
         return None
     if lua_type(value) != "table":
         return None  # functions, coroutines, userdata: Redis answers a null
-    return _table_reply(value, resp)
+    return _table_reply(value, script_resp, resp)
 
 
-def _table_reply(table: Any, resp: int) -> object:
+def _table_reply(table: Any, script_resp: int, resp: int) -> object:
     error = table[b"err"]
     if type(error) is bytes:
         return CommandError(_one_line(error).decode("utf-8", "surrogateescape"))
@@ -159,10 +160,11 @@ def _table_reply(table: Any, resp: int) -> object:
         return Raw(b"(%s\r\n" % _one_line(big_number)) if resp == 3 else big_number
     mapping = table[b"map"]
     if lua_type(mapping) == "table":
-        return Map([(lua_to_reply(key, resp), lua_to_reply(item, resp)) for key, item in mapping.items()])
+        return Map([(lua_to_reply(key, script_resp, resp), lua_to_reply(item, script_resp, resp))
+                    for key, item in mapping.items()])
     members = table[b"set"]
     if lua_type(members) == "table":
-        return SetReply([lua_to_reply(member, resp) for member in members.keys()])
+        return SetReply([lua_to_reply(member, script_resp, resp) for member in members.keys()])
     verbatim = table[b"verbatim_string"]
     if lua_type(verbatim) == "table":
         text, text_format = verbatim[b"string"], verbatim[b"format"]
@@ -174,7 +176,7 @@ def _table_reply(table: Any, resp: int) -> object:
         item = table[index]
         if item is None:
             return items
-        items.append(lua_to_reply(item, resp))
+        items.append(lua_to_reply(item, script_resp, resp))
         index += 1
 
 

@@ -228,7 +228,7 @@ class Scripting:
             return NO_REPLY
         if not ok:
             raise self._failure(script, result)
-        reply = lua_to_reply(result, caller.resp)
+        reply = lua_to_reply(result, client.resp, caller.resp)
         if isinstance(reply, CommandError):
             raise reply
         return reply

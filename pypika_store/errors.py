@@ -1014,5 +1014,6 @@ SCRIPT_ERRORS = {
     "set_repl_arguments": "redis.set_repl() requires two arguments.",
     "set_repl_flags": "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
     "readonly_table": "Attempt to modify a readonly table",
+    "pcall_nothing": "attempt to call a boolean value",
     "nonexistent_global": "Script attempted to access nonexistent global variable '%s'",
 }

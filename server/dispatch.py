@@ -42,10 +42,10 @@ from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
 from .latency import LatencyMonitor
 from .monitor import Monitors
-from .pause import BY_CLIENT, ClientPause, loop_time_after
+from .pause import BY_CLIENT, ClientPause, loop_time_after, may_replicate
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
-from .scripting.runtime import MAY_REPLICATE, NO_SCRIPT, ScriptRun, Scripting
+from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
 
 if TYPE_CHECKING:
@@ -178,12 +178,11 @@ class Dispatcher:
                 return _SCRIPT_UNKNOWN, None
             if not spec.arity_ok(len(argv)):
                 return _SCRIPT_ARITY, None
-        flags = spec.flags
-        if NO_SCRIPT in flags:
+        if NO_SCRIPT in spec.flags:
             return _SCRIPT_NOT_ALLOWED, None
-        if read_only and (WRITE in flags or MAY_REPLICATE in flags):
+        if read_only and may_replicate(spec):
             return _SCRIPT_READ_ONLY, None
-        if WRITE in flags and self._server.replica is not None and client.kind != MASTER:
+        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
             return error_line(_READONLY.message), None
         return self.call(client, spec, argv), spec
 

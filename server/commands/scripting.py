@@ -14,7 +14,7 @@ from ..registry import command, container, help_reply, keynum
 from ..resp.replies import OK
 from ..scripting.runtime import Script
 
-_EVAL_FLAGS = "noscript stale skip_monitor may_replicate no_mandatory_keys"
+_EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"
 _EVAL_RO_FLAGS = "readonly noscript stale skip_monitor no_mandatory_keys"
 _EVAL_KEYS = (keynum(2, "RW access update"),)
 _EVAL_RO_KEYS = (keynum(2, "RO access"),)
@@ -38,7 +38,13 @@ def _cached(client: Client, sha: bytes) -> Script:
     return script
 
 
+#: The length of a SHA1 in hex: EVALSHA of anything else is NOSCRIPT before its numkeys is read.
+_SHA_LENGTH = 40
+
+
 def _eval(client: Client, argv: list[bytes], by_sha: bool, read_only: bool) -> object:
+    if by_sha and len(argv[1]) != _SHA_LENGTH:
+        raise NoScriptError()
     keys, args = _keys_and_args(argv)
     scripting = client.server.dispatcher.scripting
     script = _cached(client, argv[1]) if by_sha else scripting.load(argv[1])

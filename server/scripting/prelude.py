@@ -156,11 +156,17 @@ globals.__redis__err__handler = error_handler
 globals.rawset, globals.rawget, globals.setmetatable = guarded_rawset, see_through_rawget, guarded_setmetatable
 globals.loadstring = function(...) return in_env(loadstring(...)) end
 local raw_pcall, raw_type = pcall, type
+-- Redis' pcall gives an error table's text, not the table.
 local function caught(ok, ...)
   if ok then return ok, ... end
-  return ok, as_error((...))
+  local err = as_error((...))
+  if raw_type(err) == "table" and raw_type(raw_get(err, "err")) == "string" then err = raw_get(err, "err") end
+  return false, err
 end
-globals.pcall = function(f, ...) return caught(raw_pcall(f, ...)) end
+globals.pcall = function(...)
+  if select("#", ...) == 0 then return false, messages.pcall_nothing end
+  return caught(raw_pcall(...))
+end
 globals.xpcall = function(f, handler) return xpcall(f, function(err) return handler(as_error(err)) end) end
 globals.type = function(value)
   local kind = raw_type(value)

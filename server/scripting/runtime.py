@@ -45,9 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Command flags scripting reads (Redis' CMD_NOSCRIPT, CMD_MAY_REPLICATE, CMD_ALLOW_BUSY).
+#: Command flags scripting reads (Redis' CMD_NOSCRIPT, CMD_ALLOW_BUSY).
 NO_SCRIPT = "noscript"
-MAY_REPLICATE = "may_replicate"
 ALLOW_BUSY = "allow_busy"
 
 #: The flags a ``#!lua flags=...`` shebang may give.
@@ -193,7 +192,7 @@ class Scripting:
 
     def find(self, sha: bytes) -> Script | None:
         """The cached script of a SHA1 (any letter case), None if there is none."""
-        return self.scripts.get(sha.decode("latin-1").lower()) if len(sha) == 40 else None
+        return self.scripts.get(sha.decode("latin-1").lower())
 
     # -- a run ---------------------------------------------------------------------------------
 
@@ -370,15 +369,19 @@ def _lua_number(value: Any) -> float | None:
 
 
 def _command_argv(args: tuple[Any, ...]) -> list[bytes]:
-    """The command a script calls: strings, and numbers as Lua prints them."""
+    """The command a script calls: strings, and numbers printed with ``%.17g`` (not Lua's
+    ``%.14g``, which would lose digits), as Redis does."""
     if not args:
         raise _api_error("no_arguments")
     argv = []
     for arg in args:
-        text = _lua_string(arg)
-        if text is None:
+        kind = type(arg)
+        if kind is bytes:
+            argv.append(arg)
+        elif kind is int or kind is float:
+            argv.append(b"%.17g" % arg)
+        else:
             raise _api_error("bad_argument")
-        argv.append(text)
     return argv
 
 

@@ -1,0 +1,52 @@
+"""What the scripting tests share: raw replies (RESP3 included) compared byte for byte."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .raw_replies import RawReplies
+from .support import encode_command
+
+
+class ExactReplies(RawReplies):
+    """:class:`RawReplies` that also reads nulls (``$-1``, ``*-1``) and blob errors."""
+
+    def raw_reply(self) -> bytes:
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind in b"$=!" and int(rest) >= 0:
+            size = int(rest)
+            while len(self._buffer) < size + 2:
+                self._fill()
+            body = bytes(self._buffer[:size + 2])
+            del self._buffer[:size + 2]
+            return line + b"\r\n" + body
+        elements = {b"*": 1, b"~": 1, b">": 1, b"%": 2, b"|": 2}.get(kind, 0)
+        count = elements * max(int(rest), 0) if elements and rest != b"-1" else 0
+        return line + b"\r\n" + b"".join(self.raw_reply() for _ in range(count))
+
+    def call_raw(self, *args: Any) -> bytes:
+        self.send_raw(encode_command(args))
+        return self.raw_reply()
+
+
+class ExactDifferential:
+    """The same commands to redis-server and pypika-store, raw replies compared exactly."""
+
+    def __init__(self, redis_port: int, pika_port: int, resp: int = 2) -> None:
+        self.redis = ExactReplies(redis_port)
+        self.pika = ExactReplies(pika_port)
+        if resp == 3:
+            self.both("HELLO", "3")
+
+    def both(self, *args: Any) -> tuple[bytes, bytes]:
+        return self.redis.call_raw(*args), self.pika.call_raw(*args)
+
+    def check(self, *args: Any) -> bytes:
+        expected, actual = self.both(*args)
+        assert actual == expected, f"{args!r}: redis-server said {expected!r}, pypika-store said {actual!r}"
+        return actual
+
+    def close(self) -> None:
+        self.redis.close()
+        self.pika.close()

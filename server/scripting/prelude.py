@@ -186,8 +186,14 @@ set_metatable(globals, {__index = function(_, name)
 end})
 
 -- The count hook: the Python side decides (time limit, BUSY, SCRIPT KILL).
+-- Once killed, the hook runs at every line and every backward jump: a pcall may catch the
+-- error where it is raised, not the next one outside it.
 local function hook()
-  if tick() then error({err = messages.killed}) end
+  if tick() then
+    dbg.sethook(hook, "l")
+    local running = dbg.getinfo(2, "S")
+    if running and running.source ~= PRELUDE then error({err = messages.killed}) end
+  end
 end
 
 local api = {}

@@ -8,22 +8,19 @@ from .raw_replies import RawReplies
 from .support import encode_command
 
 
+#: RESP2's nulls, which :class:`RawReplies` does not read.
+_NULLS = (b"$-1", b"*-1")
+
+
 class ExactReplies(RawReplies):
-    """:class:`RawReplies` that also reads nulls (``$-1``, ``*-1``) and blob errors."""
+    """:class:`RawReplies` that also reads RESP2's nulls (``$-1``, ``*-1``)."""
 
     def raw_reply(self) -> bytes:
         line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind in b"$=!" and int(rest) >= 0:
-            size = int(rest)
-            while len(self._buffer) < size + 2:
-                self._fill()
-            body = bytes(self._buffer[:size + 2])
-            del self._buffer[:size + 2]
-            return line + b"\r\n" + body
-        elements = {b"*": 1, b"~": 1, b">": 1, b"%": 2, b"|": 2}.get(kind, 0)
-        count = elements * max(int(rest), 0) if elements and rest != b"-1" else 0
-        return line + b"\r\n" + b"".join(self.raw_reply() for _ in range(count))
+        if line in _NULLS:
+            return line + b"\r\n"
+        self._buffer[:0] = line + b"\r\n"
+        return super().raw_reply()
 
     def call_raw(self, *args: Any) -> bytes:
         self.send_raw(encode_command(args))

@@ -6,18 +6,26 @@ the arguments and pick the script.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 from pypika_store.errors import NegativeKeyCountError, NoScriptError, ScriptFlushModeError, TooManyKeysError
 
 from ..arguments import Arguments
 from ..connection import Client
-from ..registry import command, container, help_reply, keynum
+from ..registry import KeySpec, command, container, help_reply, keynum
 from ..resp.replies import OK
 from ..scripting.runtime import Script
 
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"
 _EVAL_RO_FLAGS = "readonly noscript stale skip_monitor no_mandatory_keys"
-_EVAL_KEYS = (keynum(2, "RW access update"),)
-_EVAL_RO_KEYS = (keynum(2, "RO access"),)
+#: A script's keys, with Redis' notes (EVALSHA's specs have none).
+_EVAL_KEYS = (replace(keynum(2, "RW access update"), notes="We cannot tell how the keys will be used so we assume "
+                                                          "the worst, RW and UPDATE"),)
+_EVAL_RO_KEYS = (replace(keynum(2, "RO access"), notes="We cannot tell how the keys will be used so we assume the "
+                                                       "worst, RO and ACCESS"),)
+_EVALSHA_KEYS = (keynum(2, "RW access update"),)
+_EVALSHA_RO_KEYS = (keynum(2, "RO access"),)
 
 
 def _keys_and_args(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
@@ -51,32 +59,19 @@ def _eval(client: Client, argv: list[bytes], by_sha: bool, read_only: bool) -> o
     return scripting.run(client, script, keys, args, read_only)
 
 
-@command("eval", arity=-3, flags=_EVAL_FLAGS, keys=_EVAL_KEYS, group="scripting", since="2.6.0",
-         complexity="Depends on the script that is executed.")
-def eval_(client: Client, argv: list[bytes]) -> object:
-    """Execute a Lua script server side."""
-    return _eval(client, argv, by_sha=False, read_only=False)
+def _register_eval(name: str, by_sha: bool, read_only: bool, since: str, keys: tuple[KeySpec, ...]) -> None:
+    """EVAL and its three forms: one function, by body or by SHA1, read-only or not."""
+    command(name, arity=-3, flags=_EVAL_RO_FLAGS if read_only else _EVAL_FLAGS, keys=keys, group="scripting",
+            since=since,
+            complexity="Depends on the script that is executed.",
+            summary=f"Execute a {'read-only ' if read_only else ''}Lua script server side")(
+        partial(_eval, by_sha=by_sha, read_only=read_only))
 
 
-@command("evalsha", arity=-3, flags=_EVAL_FLAGS, keys=_EVAL_KEYS, group="scripting", since="2.6.0",
-         complexity="Depends on the script that is executed.")
-def evalsha(client: Client, argv: list[bytes]) -> object:
-    """Execute a Lua script server side."""
-    return _eval(client, argv, by_sha=True, read_only=False)
-
-
-@command("eval_ro", arity=-3, flags=_EVAL_RO_FLAGS, keys=_EVAL_RO_KEYS, group="scripting", since="7.0.0",
-         complexity="Depends on the script that is executed.")
-def eval_ro(client: Client, argv: list[bytes]) -> object:
-    """Execute a read-only Lua script server side."""
-    return _eval(client, argv, by_sha=False, read_only=True)
-
-
-@command("evalsha_ro", arity=-3, flags=_EVAL_RO_FLAGS, keys=_EVAL_RO_KEYS, group="scripting", since="7.0.0",
-         complexity="Depends on the script that is executed.")
-def evalsha_ro(client: Client, argv: list[bytes]) -> object:
-    """Execute a read-only Lua script server side."""
-    return _eval(client, argv, by_sha=True, read_only=True)
+_register_eval("eval", by_sha=False, read_only=False, since="2.6.0", keys=_EVAL_KEYS)
+_register_eval("evalsha", by_sha=True, read_only=False, since="2.6.0", keys=_EVALSHA_KEYS)
+_register_eval("eval_ro", by_sha=False, read_only=True, since="7.0.0", keys=_EVAL_RO_KEYS)
+_register_eval("evalsha_ro", by_sha=True, read_only=True, since="7.0.0", keys=_EVALSHA_RO_KEYS)
 
 
 container("script", arity=-2, group="scripting", summary="A container for Lua scripts management commands")

@@ -23,7 +23,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lupa.lua51 import LuaRuntime, lua_type
 
@@ -59,6 +59,9 @@ _FLAGS_OPTION = "flags="
 #: is this server's replication stream; LMDB keeps the write either way.
 _REPLICATED_FLAGS = (2, 3)
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
+#: What installs the libraries Redis adds to Lua (cjson, cmsgpack, bit, struct) into a fresh
+#: interpreter, called before the prelude, which then makes them read-only like the others.
+LIBRARY_INSTALLERS: tuple[Callable[[LuaRuntime], None], ...] = ()
 _BUSY = BusyScriptError()
 
 
@@ -147,8 +150,8 @@ class Scripting:
     def _interpreter(self) -> LuaRuntime:
         if self._lua is None:
             lua = LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False, register_builtins=False)
-            # The libraries Redis adds (cjson, cmsgpack, bit, struct) are installed here, into
-            # the plain interpreter: the prelude then makes them read-only like the others.
+            for install in LIBRARY_INSTALLERS:
+                install(lua)
             bridge = lua.table_from({
                 b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
                 b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,

@@ -175,6 +175,17 @@ API = {
     "xpcall of redis.call": "return xpcall(function() return redis.call('nosuch') end, "
                             "function(e) return e.err end)",
     "type of redis.call": "return type(redis.call)",
+    "error in a coroutine": "local co = coroutine.create(function() redis.call('nosuch') end) "
+                            "return {coroutine.resume(co)}",
+    "error of coroutine.wrap": "return coroutine.wrap(function() redis.call('nosuch') end)()",
+    "error()": "error()",
+    "error(123)": "error(123)",
+    "error in a metamethod": "local t = setmetatable({}, {__index = function() error('x') end}) return t.a",
+    "binary strings": "return redis.call('echo', string.char(0, 255))",
+    "err and ok": "return {err = 'x', ok = 'y'}",
+    "ok not a string": "return {ok = 5}",
+    "double not a number": "return {double = 'x'}",
+    "error inside a map": "return {map = {a = {err = 'E e'}}}",
     "tostring": "return tostring(1e15) .. ' ' .. tostring(0.1)",
 }
 

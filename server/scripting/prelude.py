@@ -174,6 +174,17 @@ globals.type = function(value)
   return kind
 end
 globals.load = function(...) return in_env(load(...)) end
+-- coroutine.resume hands back a failed coroutine's error: as an error table, as in Redis.
+local coroutines = {}
+for name, value in pairs(coroutine) do coroutines[name] = value end
+local resume = coroutine.resume
+local function resumed(ok, ...)
+  if ok then return ok, ... end
+  return false, as_error((...))
+end
+coroutines.resume = function(co, ...) return resumed(resume(co, ...)) end
+globals.coroutine = coroutines
+
 -- The libraries, read-only too (cjson, cmsgpack, bit and struct when installed before this).
 for _, name in ipairs({"string", "table", "math", "coroutine", "bit", "cjson", "cmsgpack", "struct"}) do
   if globals[name] ~= nil then globals[name] = readonly(globals[name]) end

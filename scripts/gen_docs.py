@@ -46,10 +46,9 @@ PLANNED: dict[str, str] = {
         xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
         xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
         pubsub|shardnumsub""",
-    "13 (scripting and functions)": """eval eval_ro evalsha evalsha_ro script script|debug script|exists
-        script|flush script|help script|kill script|load fcall fcall_ro function function|delete function|dump
-        function|flush function|help function|kill function|list function|load function|restore
-        function|stats""",
+    "13 (functions; script|debug needs a Lua debugger)": """script|debug fcall fcall_ro function
+        function|delete function|dump function|flush function|help function|kill function|list function|load
+        function|restore function|stats""",
     "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
         acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
     "17 (sharding)": "migrate restore-asking",
@@ -87,6 +86,10 @@ NOTES = {
     "failover": "Writes are paused under a purpose of their own (CLIENT UNPAUSE does not end it, as in Redis); "
                 "the hand-over is PIKAREPL FAILOVER on a connection of its own (Redis: PSYNC FAILOVER).",
     "monitor": "A monitor's line for its own command comes after its reply.",
+    "eval": "Lua 5.1 as Redis 7.0's (docs/scripting.md): atomic, logged as its effects; no print, no debugger; "
+            "pairs(_G) sees nothing (read-only proxies).",
+    "script": "SCRIPT DEBUG is missing (no Lua debugger); KILL and SHUTDOWN NOSAVE are served while a script is "
+              "busy, new connections included.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",

@@ -13,7 +13,7 @@ from pypika_store.binlog import BinlogReader
 from pypika_store.binlog.format import decode_command
 from pypika_store.testing import PikaServer
 
-from .support import wait_until
+from .support import RawConnection, wait_until
 
 #: Writes of every kind, some of them random (SPOP, SRANDMEMBER): a slave must get their effect.
 WRITER = """
@@ -164,3 +164,16 @@ def test_redis_py_register_script(r):
     r.script_flush()
     assert script(keys=["c"], args=[2]) == 7  # NOSCRIPT, then EVAL, as redis-py does
     assert r.script_exists(script.sha) == [True]
+
+
+def test_monitor_shows_a_script_commands_as_lua(pika_server, r):
+    monitor = RawConnection(pika_server.port)
+    assert monitor.call("MONITOR") == "OK"
+    r.eval("redis.call('set', 'a', '1') return redis.call('get', 'a')", 0)
+    lines: list[str] = []
+    while len(lines) < 2:
+        line = str(monitor.read_reply()).split(" ", 1)[1]
+        if "lua]" in line:  # not the client's connection set-up
+            lines.append(line)
+    assert lines == ['[0 lua] "set" "a" "1"', '[0 lua] "get" "a"']
+    monitor.close()

@@ -63,6 +63,8 @@ _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 #: interpreter, called before the prelude, which then makes them read-only like the others.
 LIBRARY_INSTALLERS: tuple[Callable[[LuaRuntime], None], ...] = ()
 _BUSY = BusyScriptError()
+#: What MONITOR and SLOWLOG show as the address of a script's commands (Redis' "lua").
+_SCRIPT_CLIENT_ADDRESS = "lua"
 
 
 def _version_number(version: str) -> int:
@@ -250,6 +252,7 @@ class Scripting:
         if client is None:
             client = self._client = Client(self._server, internal=True)
             client.in_transaction = True  # blocking commands answer at once, as in MULTI
+            client.address = _SCRIPT_CLIENT_ADDRESS
         client.select(caller.db)
         client.set_protocol(2)
         return client

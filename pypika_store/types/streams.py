@@ -30,6 +30,9 @@ first member.
 Every write logs commands that replay deterministically: XADD as ``xadd key <its id> f v ...``,
 a trim as the exact ``xtrim key minid = <first id kept>`` (``maxlen = 0`` when none is kept),
 XDEL as ``xdel key <ids deleted>``, XSETID with the values it set.
+
+Consumer groups are members too, in a group area after every entry (:mod:`.stream_groups`):
+entry walks stop at the first member whose key is not an entry ID.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from ..errors import (
 )
 from ..storage.records import TAG_STREAM
 from .collection import Collection, CollectionStore
+from .stream_groups import UNKNOWN_ENTRIES_READ, GroupsMixin
 
 #: A stream ID: ``(milliseconds, sequence)``, each an unsigned 64-bit number.
 StreamId = tuple[int, int]
@@ -239,7 +243,7 @@ class _TrimPlan(NamedTuple):
     hollow: _Node | None
 
 
-class StreamStore(CollectionStore):
+class StreamStore(CollectionStore, GroupsMixin):
     tag = TAG_STREAM
     compact_encoding = None
     large_encoding = "stream"
@@ -264,8 +268,7 @@ class StreamStore(CollectionStore):
         if start > end:
             return []
         entries: list[Entry] = []
-        members = self.iter_members(collection, start=id_key(end if reverse else start), reverse=reverse)
-        for suffix, value in members:
+        for suffix, value in self._entry_members(collection, id_key(end if reverse else start), reverse):
             entry_id = key_id(suffix)
             if (entry_id < start) if reverse else (entry_id > end):
                 break
@@ -273,6 +276,55 @@ class StreamStore(CollectionStore):
             if len(entries) == count:
                 break
         return entries
+
+    def _entry_members(self, collection: Collection, start: bytes = b"", reverse: bool = False
+                       ) -> Iterator[tuple[bytes, bytes]]:
+        """The entry members (suffix, value) from ``start``, without the group area after them."""
+        for suffix, value in self.iter_members(collection, start=start, reverse=reverse):
+            if len(suffix) == _ID_KEY.size:
+                yield suffix, value
+            elif not reverse:
+                return
+
+    def entry_exists(self, collection: Collection, entry_id: StreamId) -> bool:
+        return self.read_member(collection, id_key(entry_id)) is not None
+
+    def entries_added(self, collection: Collection) -> int:
+        return self.state(collection).entries_added
+
+    def _now(self) -> int:
+        return self._turn.now_ms()
+
+    def has_tombstones_after(self, collection: Collection, start: StreamId) -> bool:
+        """Whether an entry from ``start`` on was deleted (Redis' streamRangeHasTombstones to
+        the end): only the largest deleted ID is known, so it tells whether that one is."""
+        deleted = self.state(collection).max_deleted_id
+        if not collection.count or deleted == MIN_ID:
+            return False
+        if self.edge_id(collection, last=False) > deleted:
+            return False
+        return start <= deleted
+
+    def estimate_entries_read(self, collection: Collection, entry_id: StreamId) -> int:
+        """How many entries were added up to ``entry_id`` (its read counter), where the stream
+        can tell (Redis' streamEstimateDistanceFromFirstEverEntry); else -1."""
+        state = self.state(collection)
+        if not state.entries_added:
+            return 0
+        if not collection.count and entry_id <= state.last_id:
+            return state.entries_added
+        if entry_id == state.last_id:
+            return state.entries_added
+        if entry_id > state.last_id:
+            return UNKNOWN_ENTRIES_READ
+        first = self.edge_id(collection, last=False)
+        deleted = state.max_deleted_id
+        if deleted == MIN_ID or deleted < first:
+            if entry_id < first:
+                return state.entries_added - collection.count
+            if entry_id == first:
+                return state.entries_added - collection.count + 1
+        return UNKNOWN_ENTRIES_READ
 
     def edge_entry(self, collection: Collection, last: bool) -> Entry | None:
         """The first (or last) entry; None when the stream is empty."""
@@ -345,6 +397,16 @@ class StreamStore(CollectionStore):
         self.save(collection)
         self.log(collection, argv)
 
+    def create_group(self, key: bytes, name: bytes, last_id: StreamId, entries_read: int) -> None:
+        """XGROUP CREATE: a group at ``last_id``; the stream is made (empty) when missing
+        (MKSTREAM: the command checked it may)."""
+        collection = self.open(key)
+        made = collection is None
+        if collection is None:
+            collection = self.new(key)
+            self.save(collection)
+        self.add_group(collection, name, last_id, entries_read, made)
+
     def _append(self, collection: Collection, entry_id: StreamId, fields: list[bytes]) -> None:
         """Add an entry with a (checked) new ID greater than the last one, opening a new node
         when the tail node is full or gone (a hollow tail node fills up again)."""
@@ -393,7 +455,7 @@ class StreamStore(CollectionStore):
         entries: list[bytes] = []
         current = 0
         last_value = b""
-        for suffix, value in self.iter_members(collection):
+        for suffix, value in self._entry_members(collection):
             node = node_of(value)
             if entries and node != current:
                 yield _Node(current, entries, edge_of(entries[-1], last_value))
@@ -458,7 +520,7 @@ class StreamStore(CollectionStore):
 
     def _neighbour(self, collection: Collection, suffix: bytes, reverse: bool) -> tuple[bytes, bytes] | None:
         """The entry after (or before) the now absent ``suffix``."""
-        return next(iter(self.iter_members(collection, start=suffix, reverse=reverse)), None)
+        return next(self._entry_members(collection, suffix, reverse), None)
 
     def _node_gone(self, collection: Collection, node: int) -> None:
         """A node went (its last entry did, or it was hollow): one node less; if it was the
@@ -476,7 +538,7 @@ class StreamStore(CollectionStore):
         stream is made by an XADD that trims its own entry (trimming leaves the counters)."""
         key = collection.key
         state = self.state(collection)
-        for suffix, value in self.iter_members(collection):
+        for suffix, value in self._entry_members(collection):
             yield [b"xadd", key, format_id(key_id(suffix)), *decode_fields(value)]
         if not collection.count:
             yield [b"xadd", key, b"maxlen", b"0", b"0-1", b"", b""]
@@ -488,3 +550,4 @@ class StreamStore(CollectionStore):
             else:  # XSETID lowered the last ID below it: set it first, then the last ID
                 yield [b"xsetid", key, format_id(deleted), b"maxdeletedid", format_id(deleted)]
         yield setid
+        yield from self.group_rebuild_commands(collection)

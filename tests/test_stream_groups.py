@@ -243,3 +243,253 @@ def test_resp3_replies_match_redis(diff):
         ("XPENDING", "s", "g"), ("XPENDING", "t", "g"), ("XINFO", "GROUPS", "s"), ("XINFO", "CONSUMERS", "s", "g"),
         ("XINFO", "STREAM", "s", "FULL"), ("XAUTOCLAIM", "s", "g", "d", "0", "0"), ("XGROUP", "HELP"),
     ])
+
+
+# -- blocking XREADGROUP --------------------------------------------------------------------------------
+
+
+def _send(connection: RawConnection, *args: str) -> None:
+    """Send a command without waiting for its reply (it blocks)."""
+    connection.send_raw(encode_command(args))
+
+
+def _raw(server, *args):
+    """One command's reply as the server sent it (redis-py reshapes the group replies)."""
+    connection = RawConnection(server.port)
+    try:
+        return connection.call(*args)
+    finally:
+        connection.close()
+
+
+def _blocked(server, count: int) -> None:
+    wait_until(lambda: int(server.client().info("clients")["blocked_clients"]) == count,
+               what=f"{count} blocked clients")
+
+
+@pytest.fixture
+def blocking_server():
+    with PikaServer() as server:
+        yield server
+
+
+def test_blocked_consumers_of_a_group_are_served_in_the_order_they_blocked(blocking_server):
+    server = blocking_server
+    client = server.client()
+    client.xgroup_create("s", "g", id="$", mkstream=True)
+    client.xgroup_create("s", "other", id="$")
+    first, second, outsider = (RawConnection(server.port) for _ in range(3))
+    _send(first, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+    _blocked(server, 1)
+    _send(second, "XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "STREAMS", "s", ">")
+    _blocked(server, 2)
+    _send(outsider, "XREADGROUP", "GROUP", "other", "carol", "BLOCK", "0", "STREAMS", "s", ">")
+    _blocked(server, 3)
+    assert _raw(server, "XINFO", "CONSUMERS", "s", "g") == []  # blocking created no consumer
+    client.xadd("s", {"job": "1"}, id="1-0")
+    assert first.read_reply() == [[b"s", [[b"1-0", [b"job", b"1"]]]]]
+    assert outsider.read_reply() == [[b"s", [[b"1-0", [b"job", b"1"]]]]]  # another group gets it too
+    _blocked(server, 1)  # bob's group delivered 1-0 to alice already
+    client.xadd("s", {"job": "2"}, id="2-0")
+    assert second.read_reply() == [[b"s", [[b"2-0", [b"job", b"2"]]]]]
+    pending = _raw(server, "XPENDING", "s", "g", "-", "+", "10")
+    assert [(entry[0], entry[1], entry[3]) for entry in pending] == [(b"1-0", b"alice", 1), (b"2-0", b"bob", 1)]
+    for connection in (first, second, outsider):
+        connection.close()
+
+
+def test_a_blocked_consumer_fails_when_its_group_or_stream_goes(blocking_server):
+    server = blocking_server
+    client = server.client()
+    for key in ("a", "b", "c"):
+        client.xgroup_create(key, "g", id="$", mkstream=True)
+    waiters = {key: RawConnection(server.port) for key in ("a", "b", "c")}
+    for count, (key, connection) in enumerate(waiters.items(), 1):
+        _send(connection, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", key, ">")
+        _blocked(server, count)
+    client.xgroup_destroy("a", "g")
+    assert waiters["a"].read_reply() == "NOGROUP the consumer group this client was blocked on no longer exists"
+    client.delete("b")
+    assert waiters["b"].read_reply() == "UNBLOCKED the stream key no longer exists"
+    client.set("c", "now a string")
+    assert waiters["c"].read_reply() == "UNBLOCKED the stream key no longer exists"
+    _blocked(server, 0)
+    for connection in waiters.values():
+        assert connection.call("PING") == "PONG"
+        connection.close()
+
+
+def test_blocked_xreadgroup_times_out_with_a_null_array_and_noack_leaves_nothing_pending(blocking_server):
+    server = blocking_server
+    client = server.client()
+    client.xgroup_create("s", "g", id="$", mkstream=True)
+    waiter = RawConnection(server.port)
+    assert waiter.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "50", "STREAMS", "s", ">") is None
+    _send(waiter, "XREADGROUP", "GROUP", "g", "c", "NOACK", "BLOCK", "0", "STREAMS", "s", ">")
+    _blocked(server, 1)
+    client.xadd("s", {"f": "v"}, id="3-0")
+    assert waiter.read_reply() == [[b"s", [[b"3-0", [b"f", b"v"]]]]]
+    assert _raw(server, "XPENDING", "s", "g")[0] == 0
+    assert _raw(server, "XINFO", "GROUPS", "s")[0][7] == b"3-0"
+    waiter.close()
+
+
+# -- the binlog, a restart, a slave ---------------------------------------------------------------------
+
+
+def test_group_writes_log_the_state_they_leave(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "logged")) as server:
+        client = server.client()
+        for n in range(1, 5):
+            client.xadd("s", {"n": n}, id=f"{n}-0")
+        client.xgroup_create("s", "g", id="$")
+        client.xgroup_create("new", "g", id="$", mkstream=True)
+        client.xgroup_setid("s", "g", id="1-0")
+        before_blocking = len(logged(server))
+        waiter = RawConnection(server.port)
+        _send(waiter, "XREADGROUP", "GROUP", "g", "blocked", "BLOCK", "0", "STREAMS", "new", ">")
+        _blocked(server, 1)
+        assert len(logged(server)) == before_blocking             # a blocked XREADGROUP logs nothing...
+        _raw(server, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">")
+        _raw(server, "XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">")
+        _raw(server, "XACK", "s", "g", "2-0", "9-0")
+        _raw(server, "XACK", "s", "g", "9-0")                    # acknowledges nothing: logs nothing
+        _raw(server, "XCLAIM", "s", "g", "carol", "0", "3-0", "TIME", "1234", "RETRYCOUNT", "5", "JUSTID")
+        client.xdel("s", "3-0")
+        _raw(server, "XAUTOCLAIM", "s", "g", "dave", "0", "0")   # 3-0 is gone: it leaves the PEL
+        _raw(server, "XGROUP", "DELCONSUMER", "s", "g", "bob")
+        _raw(server, "XGROUP", "DESTROY", "s", "g")
+        client.xadd("new", {"f": "v"}, id="7-0")
+        assert waiter.read_reply() == [[b"new", [[b"7-0", [b"f", b"v"]]]]]
+        waiter.close()
+        records = logged(server)
+        assert records[4:7] == [
+            [b"xgroup", b"create", b"s", b"g", b"4-0", b"entriesread", b"-1"],
+            [b"xgroup", b"create", b"new", b"g", b"0-0", b"mkstream", b"entriesread", b"-1"],
+            [b"xgroup", b"setid", b"s", b"g", b"1-0", b"entriesread", b"-1"],
+        ]
+        times = [record[7] for record in records if record[0] == b"xclaim"]
+        assert records[7:] == [
+            [b"xgroup", b"createconsumer", b"s", b"g", b"alice"],
+            [b"xclaim", b"s", b"g", b"alice", b"0", b"2-0", b"TIME", times[0], b"RETRYCOUNT", b"1", b"FORCE", b"JUSTID"],
+            [b"xclaim", b"s", b"g", b"alice", b"0", b"3-0", b"TIME", times[1], b"RETRYCOUNT", b"1", b"FORCE", b"JUSTID"],
+            [b"xgroup", b"setid", b"s", b"g", b"3-0", b"entriesread", b"-1"],  # 3-0 is mid-stream: not known
+            [b"xgroup", b"createconsumer", b"s", b"g", b"bob"],
+            [b"xgroup", b"setid", b"s", b"g", b"4-0", b"entriesread", b"4"],
+            [b"xack", b"s", b"g", b"2-0"],
+            [b"xgroup", b"createconsumer", b"s", b"g", b"carol"],
+            [b"xclaim", b"s", b"g", b"carol", b"0", b"3-0", b"TIME", b"1234", b"RETRYCOUNT", b"5", b"FORCE", b"JUSTID"],
+            [b"xdel", b"s", b"3-0"],
+            [b"xclaim", b"s", b"g", b"carol", b"0", b"3-0", b"TIME", b"1234", b"RETRYCOUNT", b"5", b"FORCE", b"JUSTID"],
+            [b"xgroup", b"delconsumer", b"s", b"g", b"bob"],
+            [b"xgroup", b"destroy", b"s", b"g"],
+            [b"xadd", b"new", b"7-0", b"f", b"v"],              # ...until it is served
+            [b"xgroup", b"createconsumer", b"new", b"g", b"blocked"],
+            [b"xclaim", b"new", b"g", b"blocked", b"0", b"7-0", b"TIME", times[4], b"RETRYCOUNT", b"1", b"FORCE",
+             b"JUSTID"],
+            [b"xgroup", b"setid", b"new", b"g", b"7-0", b"entriesread", b"1"],
+        ]
+        assert all(abs(int(time) - int(times[0])) < 60_000 for time in (times[1], times[4]))
+
+
+GROUP_KEYS = ["s", "t", "copied"]
+
+
+def _group_workload(server) -> None:
+    """Groups with consumers, pending entries delivered, redelivered, claimed, acknowledged,
+    entries deleted under the PEL, a consumer and a group deleted, a stream copied."""
+    connection = RawConnection(server.port)
+    commands = [
+        *xadds("s", 30), ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "h", "$"),
+        ("XGROUP", "CREATE", "s", "gone", "0"), ("XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"),
+        ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "bob", "COUNT", "5", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "carol", "NOACK", "COUNT", "3", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "4", "STREAMS", "s", "0"),
+        ("XREADGROUP", "GROUP", "gone", "x", "STREAMS", "s", ">"), ("XACK", "s", "g", "1-0", "2-1", "3-0"),
+        ("XCLAIM", "s", "g", "dave", "0", "4-0", "5-0", "IDLE", "60000"),
+        ("XCLAIM", "s", "g", "erin", "0", "14-1", "FORCE", "RETRYCOUNT", "9", "JUSTID"),
+        ("XDEL", "s", "6-0", "8-1"), ("XAUTOCLAIM", "s", "g", "frank", "0", "6-0", "COUNT", "4"),
+        ("XGROUP", "CREATECONSUMER", "s", "h", "idle"), ("XGROUP", "DELCONSUMER", "s", "g", "bob"),
+        ("XGROUP", "DESTROY", "s", "gone"), ("XGROUP", "SETID", "s", "h", "20-0", "ENTRIESREAD", "39"),
+        ("XTRIM", "s", "MINID", "2"), ("XADD", "t", "1-0", "f", "v"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "t", ">"),
+        ("COPY", "s", "copied"),
+    ]
+    for args in commands:
+        reply = connection.call(*args)
+        assert not isinstance(reply, str) or reply in ("OK",), (args, reply)
+    connection.close()
+
+
+def _group_state(server, keys: list[str] = GROUP_KEYS, seen_times: bool = True) -> dict:
+    """XINFO STREAM FULL (whole PELs) of each key; without the consumers' seen times unless
+    ``seen_times`` (a replay sees the consumers when it replays)."""
+    state = {key: _raw(server, "XINFO", "STREAM", key, "FULL", "COUNT", "0") for key in keys}
+    return state if seen_times else _without_seen_times(state)
+
+
+def _without_seen_times(reply):
+    if isinstance(reply, dict):
+        return {key: _without_seen_times(value) for key, value in reply.items()}
+    if type(reply) is not list:
+        return reply
+    return [None if index and reply[index - 1] == b"seen-time" else _without_seen_times(item)
+            for index, item in enumerate(reply)]
+
+
+def test_groups_survive_a_restart_and_equal_a_replay_of_the_binlog(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "a")) as server:
+        _group_workload(server)
+        original = _group_state(server)
+        records = logged(server)
+    assert original["s"][-1][0][1] == b"g" and len(original["copied"][-1]) == 2  # groups g and h, copied too
+    with PikaServer(data_dir=str(tmp_path / "a")) as restarted:
+        assert _group_state(restarted) == original
+    with PikaServer(data_dir=str(tmp_path / "b"), config={"write-binlog": "no"}) as replica:
+        replay = RawConnection(replica.port)
+        for argv in records:
+            replay.call(*argv)
+        replayed = _group_state(replica, seen_times=False)
+        replay.close()
+    with PikaServer(data_dir=str(tmp_path / "c"), config={"write-binlog": "no"}) as replica:
+        replay = RawConnection(replica.port)
+        for argv in records:  # each record twice: the second finds the state it sets
+            replay.call(*argv)
+            replay.call(*argv)
+        twice = _group_state(replica, seen_times=False)
+        replay.close()
+    expected = _without_seen_times(original)
+    assert replayed == expected
+    assert twice == expected
+
+
+def test_a_slave_has_the_masters_groups_after_full_and_incremental_sync_and_after_failover(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "master")) as master, \
+            PikaServer(data_dir=str(tmp_path / "slave")) as slave:
+        _group_workload(master)
+        group = PikaGroup.__new__(PikaGroup)  # the pair, for its wait_synced
+        group.master, group.slaves = master, [slave]
+        slave.client().slaveof("127.0.0.1", master.port)
+        group.wait_synced()
+        assert slave.client().info("replication")["repl_full_syncs"] == 1
+        assert _group_state(slave) == _group_state(master)  # the snapshot: seen times too
+        _raw(master, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "3", "STREAMS", "s", ">")
+        _raw(master, "XCLAIM", "s", "g", "grace", "0", "10-0", "IDLE", "30000")
+        _raw(master, "XACK", "s", "g", "7-0")
+        _raw(master, "XGROUP", "CREATE", "t", "late", "0")
+        _raw(master, "XREADGROUP", "GROUP", "late", "c", "STREAMS", "t", ">")
+        group.wait_synced()
+        acknowledged = _group_state(master, seen_times=False)
+        assert _group_state(slave, seen_times=False) == acknowledged
+        master_pending = _raw(master, "XPENDING", "s", "g", "-", "+", "100")
+        master.stop()
+        promoted = slave.client()
+        promoted.slaveof()  # SLAVEOF NO ONE
+        assert _group_state(slave, seen_times=False) == acknowledged
+        pending = _raw(slave, "XPENDING", "s", "g", "-", "+", "100")
+        assert [entry[:2] + entry[3:] for entry in pending] == [entry[:2] + entry[3:] for entry in master_pending]
+        for mine, theirs in zip(pending, master_pending):  # the delivery times came along: idle times go on
+            assert 0 <= mine[2] - theirs[2] < 30_000
+        assert _raw(slave, "XINFO", "GROUPS", "s") == _raw(slave, "XINFO", "GROUPS", "s")
+        claimed = _raw(slave, "XAUTOCLAIM", "s", "g", "new-owner", "25000", "0", "JUSTID")
+        assert b"10-0" in claimed[1]  # grace's entry, idle since 30 s before the failover

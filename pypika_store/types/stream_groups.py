@@ -373,6 +373,12 @@ class GroupsMixin:
             for pending in self.pending_entries(collection, group):
                 yield self._pending_record(key, group.name, pending)
 
+    def pending_ids_without_entries(self, collection: Collection) -> list["StreamId"]:
+        """The IDs some group has pending whose entries the stream no longer holds, in order."""
+        return sorted({pending.id for group in self.groups(collection)
+                       for pending in self.pending_entries(collection, group)
+                       if not self.entry_exists(collection, pending.id)})
+
     # -- internals ---------------------------------------------------------------------------
 
     def _put_group(self, collection: Collection, group: Group) -> None:

@@ -534,20 +534,43 @@ class StreamStore(CollectionStore, GroupsMixin):
     # -- writing the whole stream out --------------------------------------------------------
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
-        """An XADD per entry, then XSETID restoring the last ID and the counters. An empty
-        stream is made by an XADD that trims its own entry (trimming leaves the counters)."""
+        """An XADD per entry, the groups, then XSETID restoring the last ID and the counters.
+        An empty stream is made by an XADD that trims its own entry (trimming leaves the
+        counters). Entries a PEL still names but the stream lost get an empty stand-in while
+        the groups are recreated (XCLAIM FORCE needs the entry), removed after them: by a trim
+        below the first entry (where trims took them), by XDEL above it."""
         key = collection.key
         state = self.state(collection)
+        stand_ins = self.pending_ids_without_entries(collection)
+        missing = iter(stand_ins)
+        stand_in = next(missing, None)
         for suffix, value in self._entry_members(collection):
-            yield [b"xadd", key, format_id(key_id(suffix)), *decode_fields(value)]
-        if not collection.count:
+            entry_id = key_id(suffix)
+            while stand_in is not None and stand_in < entry_id:
+                yield [b"xadd", key, format_id(stand_in), b"", b""]
+                stand_in = next(missing, None)
+            yield [b"xadd", key, format_id(entry_id), *decode_fields(value)]
+        while stand_in is not None:
+            yield [b"xadd", key, format_id(stand_in), b"", b""]
+            stand_in = next(missing, None)
+        if not collection.count and not stand_ins:
             yield [b"xadd", key, b"maxlen", b"0", b"0-1", b"", b""]
-        setid = [b"xsetid", key, format_id(state.last_id), b"entriesadded", b"%d" % state.entries_added]
-        deleted = state.max_deleted_id
-        if deleted != MIN_ID:
-            if deleted <= state.last_id:
-                setid += (b"maxdeletedid", format_id(deleted))
-            else:  # XSETID lowered the last ID below it: set it first, then the last ID
-                yield [b"xsetid", key, format_id(deleted), b"maxdeletedid", format_id(deleted)]
-        yield setid
         yield from self.group_rebuild_commands(collection)
+        if stand_ins:
+            first = self.edge_entry(collection, last=False)
+            if first is None:
+                yield [b"xtrim", key, b"maxlen", b"=", b"0"]
+            else:
+                if stand_ins[0] < first.id:
+                    yield [b"xtrim", key, b"minid", b"=", format_id(first.id)]
+                deleted = [format_id(entry_id) for entry_id in stand_ins if entry_id > first.id]
+                if deleted:
+                    yield [b"xdel", key, *deleted]
+        setid = [b"xsetid", key, format_id(state.last_id), b"entriesadded", b"%d" % state.entries_added]
+        deleted_id = state.max_deleted_id
+        if deleted_id != MIN_ID:
+            if deleted_id <= state.last_id:
+                setid += (b"maxdeletedid", format_id(deleted_id))
+            else:  # XSETID lowered the last ID below it: set it first, then the last ID
+                yield [b"xsetid", key, format_id(deleted_id), b"maxdeletedid", format_id(deleted_id)]
+        yield setid

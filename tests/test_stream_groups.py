@@ -229,6 +229,22 @@ SCENARIOS = {
 }
 
 
+def _watched(*commands: tuple) -> list[tuple]:
+    """WATCH s, the commands, then an empty transaction: does EXEC run (the watch held)?"""
+    return [("WATCH", "s"), *commands, ("MULTI",), ("PING",), ("EXEC",)]
+
+
+SCENARIOS["watches"] = [  # Redis' group commands touch no watched key; MKSTREAM, XADD... do
+    *_watched(("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")), *_watched(("XADD", "s", "1-0", "f", "v")),
+    *_watched(("XGROUP", "CREATE", "s", "h", "0")), *_watched(("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0")),
+    *_watched(("XREADGROUP", "GROUP", "h", "c", "STREAMS", "s", ">")), *_watched(("XACK", "s", "h", "1-0")),
+    *_watched(("XCLAIM", "s", "h", "d", "0", "1-0", "FORCE")), *_watched(("XAUTOCLAIM", "s", "h", "e", "0", "0")),
+    *_watched(("XGROUP", "SETID", "s", "h", "0")), *_watched(("XGROUP", "CREATECONSUMER", "s", "h", "f")),
+    *_watched(("XGROUP", "DELCONSUMER", "s", "h", "f")), *_watched(("XGROUP", "DESTROY", "s", "h")),
+    *_watched(("XDEL", "s", "1-0")),
+]
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_group_scenario_matches_redis(diff, name):
     check_all(diff, SCENARIOS[name])

@@ -189,7 +189,10 @@ class GroupsMixin:
         self.write_member(collection, _NEXT_GROUP, _U32.pack(number + 1))
         self._put_group(collection, Group(name, number, last_id, entries_read, 0, 0))
         argv = [b"xgroup", b"create", collection.key, name, format_stream_id(last_id)]
-        self.log(collection, argv + ([b"mkstream"] if made_stream else []) + [b"entriesread", b"%d" % entries_read])
+        if made_stream:  # a new key: a change of the key's value too (WATCH sees it)
+            self.log(collection, argv + [b"mkstream", b"entriesread", b"%d" % entries_read])
+        else:
+            self._log_group(collection, argv + [b"entriesread", b"%d" % entries_read])
 
     def set_group_id(self, collection: Collection, group: Group, last_id: "StreamId", entries_read: int) -> None:
         """XGROUP SETID: the group's last delivered ID and read counter."""
@@ -208,7 +211,7 @@ class GroupsMixin:
         for suffix in doomed:
             self.remove_member(collection, suffix)
         self.remove_member(collection, _GROUPS + name)
-        self.log(collection, [b"xgroup", b"destroy", collection.key, name])
+        self._log_group(collection, [b"xgroup", b"destroy", collection.key, name])
         self.signal_ready(collection.key)
         return True
 
@@ -236,7 +239,7 @@ class GroupsMixin:
         group = self.group(collection, group.name)  # type: ignore[assignment]
         self._put_group(collection, group._replace(pending=group.pending - len(suffixes),
                                                    consumers=group.consumers - 1))
-        self.log(collection, [b"xgroup", b"delconsumer", collection.key, group.name, name])
+        self._log_group(collection, [b"xgroup", b"delconsumer", collection.key, group.name, name])
         return consumer.pending
 
     def seen_consumer(self, collection: Collection, group: Group, name: bytes) -> Consumer:
@@ -351,7 +354,7 @@ class GroupsMixin:
                 group = self._remove_pending(collection, group, pending)
                 acknowledged.append(entry_id)
         if acknowledged:
-            self.log(collection, [b"xack", collection.key, group.name, *map(format_stream_id, acknowledged)])
+            self._log_group(collection, [b"xack", collection.key, group.name, *map(format_stream_id, acknowledged)])
         return len(acknowledged)
 
     def pending_entry(self, collection: Collection, group: Group, entry_id: "StreamId") -> Pending | None:
@@ -381,6 +384,10 @@ class GroupsMixin:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _log_group(self, collection: Collection, argv: list[bytes]) -> None:
+        """Log ``argv`` as the record of a change to the groups (not to the key's value)."""
+        self._changes.group_changed(self._db, collection.key, argv)
+
     def _put_group(self, collection: Collection, group: Group) -> None:
         self.write_member(collection, _GROUPS + group.name, _encode_group(group))
 
@@ -393,11 +400,11 @@ class GroupsMixin:
         consumer = Consumer(name, self._now(), 0)
         self._put_consumer(collection, group, consumer)
         self._put_group(collection, group._replace(consumers=group.consumers + 1))
-        self.log(collection, [b"xgroup", b"createconsumer", collection.key, group.name, name])
+        self._log_group(collection, [b"xgroup", b"createconsumer", collection.key, group.name, name])
         return consumer
 
     def _log_group_position(self, collection: Collection, name: bytes, last_id: "StreamId", entries_read: int) -> None:
-        self.log(collection, [b"xgroup", b"setid", collection.key, name, format_stream_id(last_id),
+        self._log_group(collection, [b"xgroup", b"setid", collection.key, name, format_stream_id(last_id),
                               b"entriesread", b"%d" % entries_read])
 
     @staticmethod
@@ -429,7 +436,7 @@ class GroupsMixin:
                 self._change_consumer_pending(collection, group, old_owner, -1)
             self.write_member(collection, _owned_prefix(group.number, pending.consumer) + _ID.pack(*pending.id), b"")
             self._change_consumer_pending(collection, group, pending.consumer, 1)
-        self.log(collection, self._pending_record(collection.key, group.name, pending))
+        self._log_group(collection, self._pending_record(collection.key, group.name, pending))
         return group
 
     def _remove_pending(self, collection: Collection, group: Group, pending: Pending) -> Group:
@@ -444,5 +451,5 @@ class GroupsMixin:
     def _drop_pending(self, collection: Collection, group: Group, pending: Pending) -> Group:
         """A pending entry whose stream entry is gone leaves the PEL (a claim found it), logged
         as the XCLAIM that drops it on replay."""
-        self.log(collection, self._pending_record(collection.key, group.name, pending))
+        self._log_group(collection, self._pending_record(collection.key, group.name, pending))
         return self._remove_pending(collection, group, pending)

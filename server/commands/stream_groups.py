@@ -107,7 +107,8 @@ def _position(streams: StreamStore, collection: Collection | None, arg: bytes, s
 @command("xgroup|create", arity=-5, flags="write denyoom", keys=(key_at(2, "RW insert"),), group="stream",
          help=("CREATE <key> <groupname> <id|$> [option]", "    Create a new consumer group. Options are:",
                "    * MKSTREAM", "      Create the empty stream if it does not exist.",
-               "    * ENTRIESREAD entries_read", "      Set the group's entries_read counter (internal use)."))
+               "    * ENTRIESREAD entries_read", "      Set the group's entries_read counter (internal use)."),
+         syntax="key groupname id:<id | new_id:$> [MKSTREAM] [ENTRIESREAD entries_read:integer]")
 def xgroup_create(client: Client, argv: list[bytes]) -> object:
     """Create a consumer group."""
     mkstream, entries_read = _group_options(argv, create=True)
@@ -121,7 +122,8 @@ def xgroup_create(client: Client, argv: list[bytes]) -> object:
 
 
 @command("xgroup|createconsumer", arity=5, flags="write denyoom", keys=(key_at(2, "RW insert"),), group="stream",
-         help=("CREATECONSUMER <key> <groupname> <consumer>", "    Create a new consumer in the specified group."))
+         help=("CREATECONSUMER <key> <groupname> <consumer>", "    Create a new consumer in the specified group."),
+         syntax="key groupname consumername")
 def xgroup_createconsumer(client: Client, argv: list[bytes]) -> object:
     """Create a consumer in a consumer group."""
     collection, group = _existing_group(client, argv)
@@ -129,7 +131,8 @@ def xgroup_createconsumer(client: Client, argv: list[bytes]) -> object:
 
 
 @command("xgroup|delconsumer", arity=5, flags="write", keys=(key_at(2, "RW delete"),), group="stream",
-         help=("DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer."))
+         help=("DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer."),
+         syntax="key groupname consumername")
 def xgroup_delconsumer(client: Client, argv: list[bytes]) -> object:
     """Delete a consumer from a consumer group; how many entries it had pending."""
     collection, group = _existing_group(client, argv)
@@ -137,7 +140,8 @@ def xgroup_delconsumer(client: Client, argv: list[bytes]) -> object:
 
 
 @command("xgroup|destroy", arity=4, flags="write", keys=(key_at(2, "RW delete"),), group="stream",
-         help=("DESTROY <key> <groupname>", "    Remove the specified group."))
+         help=("DESTROY <key> <groupname>", "    Remove the specified group."),
+         syntax="key groupname")
 def xgroup_destroy(client: Client, argv: list[bytes]) -> object:
     """Destroy a consumer group."""
     collection = _group_target(client, argv)
@@ -146,7 +150,8 @@ def xgroup_destroy(client: Client, argv: list[bytes]) -> object:
 
 @command("xgroup|setid", arity=-5, flags="write", keys=(key_at(2, "RW update"),), group="stream",
          help=("SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-               "    Set the current group ID and entries_read counter."))
+               "    Set the current group ID and entries_read counter."),
+         syntax="key groupname id:<id | new_id:$> [ENTRIESREAD entries_read:integer]")
 def xgroup_setid(client: Client, argv: list[bytes]) -> object:
     """Set the last delivered ID of a consumer group."""
     _mkstream, entries_read = _group_options(argv, create=False)
@@ -207,7 +212,9 @@ def _blocked_again(client: Client, streams: StreamStore, key: bytes, group_name:
 
 
 @command("xreadgroup", arity=-7, flags="write blocking",
-         keys=(after_keyword("STREAMS", "RO access", startfrom=4, limit=2),), group="stream")
+         keys=(after_keyword("STREAMS", "RO access", startfrom=4, limit=2),), group="stream",
+         syntax=("GROUP group_consumer:<group consumer> [COUNT count:integer] [BLOCK milliseconds:integer] "
+                 "[NOACK] STREAMS streams:<key [key ...] id [id ...]>"))
 def xreadgroup(client: Client, argv: list[bytes]) -> object:
     """Read entries from streams as a consumer of a group: new ones (``>``), which become
     pending for the consumer, or its own pending history (an ID); BLOCK waits for new ones.
@@ -248,7 +255,8 @@ def xreadgroup(client: Client, argv: list[bytes]) -> object:
 # -- XACK and XPENDING ----------------------------------------------------------------------------------
 
 
-@command("xack", arity=-4, flags="write fast", keys=(key_at(1, "RW update"),), group="stream")
+@command("xack", arity=-4, flags="write fast", keys=(key_at(1, "RW update"),), group="stream",
+         syntax="key group id [id ...]")
 def xack(client: Client, argv: list[bytes]) -> object:
     """Acknowledge pending entries of a consumer group; how many were pending."""
     streams = _streams(client)
@@ -269,7 +277,8 @@ def _pending_summary(streams: StreamStore, collection: Collection, group: Group)
     return [group.pending, format_id(bounds[0]), format_id(bounds[1]), owners]
 
 
-@command("xpending", arity=-3, flags="readonly", keys=(key_at(1, "RO access"),), group="stream")
+@command("xpending", arity=-3, flags="readonly", keys=(key_at(1, "RO access"),), group="stream",
+         syntax="key group filters:[[IDLE min-idle-time:integer] start end count:integer [consumer]]")
 def xpending(client: Client, argv: list[bytes]) -> object:
     """Inspect the pending entries of a consumer group: a summary, or the entries in a range
     (IDLE: idle for that long at least; a consumer: its own only)."""
@@ -320,7 +329,9 @@ def _claimed_reply(streams: StreamStore, collection: Collection, ids: list[Strea
     return [entry_reply(streams.range(collection, entry_id, entry_id)[0]) for entry_id in ids]
 
 
-@command("xclaim", arity=-6, flags="write fast", keys=(key_at(1, "RW update"),), group="stream")
+@command("xclaim", arity=-6, flags="write fast", keys=(key_at(1, "RW update"),), group="stream",
+         syntax=("key group consumer min-idle-time id [id ...] [IDLE ms:integer] "
+                 "[TIME unix-time-milliseconds:unix-time] [RETRYCOUNT count:integer] [FORCE] [JUSTID] [LASTID id]"))
 def xclaim(client: Client, argv: list[bytes]) -> object:
     """Change the owner of pending entries idle for long enough (FORCE: of any entry), setting
     their idle time (IDLE, TIME) and delivery count (RETRYCOUNT); JUSTID replies IDs only."""
@@ -365,7 +376,8 @@ def xclaim(client: Client, argv: list[bytes]) -> object:
     return _claimed_reply(streams, collection, claimed, just_id)
 
 
-@command("xautoclaim", arity=-6, flags="write fast", keys=(key_at(1, "RW delete"),), group="stream")
+@command("xautoclaim", arity=-6, flags="write fast", keys=(key_at(1, "RW delete"),), group="stream",
+         syntax="key group consumer min-idle-time start [COUNT count:integer] [JUSTID]")
 def xautoclaim(client: Client, argv: list[bytes]) -> object:
     """Claim the pending entries idle for long enough from a start ID, COUNT at most (100);
     the ID to go on from, the entries (JUSTID: IDs) and the deleted entries dropped."""

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import itertools
 import struct
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
 from ..errors import BusyGroupError
 from .collection import Collection
-
-if TYPE_CHECKING:
-    from .streams import StreamId
+from .stream_ids import MAX_ID, MIN_ID, StreamId, format_id, id_key, key_id
 
 #: Every group-area key starts with the key of the largest entry ID, and is longer.
-GROUP_AREA = b"\xff" * 16
+GROUP_AREA = id_key(MAX_ID)
 #: Redis' SCG_INVALID_ENTRIES_READ: the group's read counter is not known.
 UNKNOWN_ENTRIES_READ = -1
 
@@ -39,7 +37,6 @@ _NEXT_GROUP = GROUP_AREA + b"n"
 _GROUPS = GROUP_AREA + b"g"
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
-_ID = struct.Struct(">QQ")
 _GROUP = struct.Struct(">IQQqQQ")
 _CONSUMER = struct.Struct(">QQ")
 _PENDING = struct.Struct(">QQ")
@@ -48,7 +45,7 @@ _PENDING = struct.Struct(">QQ")
 class Group(NamedTuple):
     name: bytes
     number: int
-    last_id: "StreamId"
+    last_id: StreamId
     entries_read: int
     pending: int
     consumers: int
@@ -63,7 +60,7 @@ class Consumer(NamedTuple):
 class Pending(NamedTuple):
     """One entry of a group's PEL."""
 
-    id: "StreamId"
+    id: StreamId
     consumer: bytes
     delivery_ms: int
     delivery_count: int
@@ -73,9 +70,9 @@ class Claimed(NamedTuple):
     """What XAUTOCLAIM did: the IDs claimed, the PEL ID to go on from (0-0: the end), and the
     IDs dropped from the PEL because their entries were deleted."""
 
-    ids: list["StreamId"]
-    cursor: "StreamId"
-    deleted: list["StreamId"]
+    ids: list[StreamId]
+    cursor: StreamId
+    deleted: list[StreamId]
 
 
 # -- keys and values --------------------------------------------------------------------------------
@@ -89,8 +86,12 @@ def _pel_prefix(number: int) -> bytes:
     return GROUP_AREA + b"p" + _U32.pack(number)
 
 
+def _owned_by_group_prefix(number: int) -> bytes:
+    return GROUP_AREA + b"q" + _U32.pack(number)
+
+
 def _owned_prefix(number: int, consumer: bytes) -> bytes:
-    return GROUP_AREA + b"q" + _U32.pack(number) + _U16.pack(len(consumer)) + consumer
+    return _owned_by_group_prefix(number) + _U16.pack(len(consumer)) + consumer
 
 
 def _encode_group(group: Group) -> bytes:
@@ -102,13 +103,9 @@ def _decode_group(name: bytes, value: bytes) -> Group:
     return Group(name, number, (last_ms, last_seq), entries_read, pending, consumers)
 
 
-def _decode_pending(entry_id: "StreamId", value: bytes) -> Pending:
+def _decode_pending(entry_id: StreamId, value: bytes) -> Pending:
     delivery_ms, count = _PENDING.unpack_from(value)
     return Pending(entry_id, value[_PENDING.size:], delivery_ms, count)
-
-
-def format_stream_id(entry_id: "StreamId") -> bytes:
-    return b"%d-%d" % entry_id
 
 
 class GroupsMixin:
@@ -141,31 +138,31 @@ class GroupsMixin:
         value = self.read_member(collection, _consumers_prefix(group.number) + name)
         return None if value is None else Consumer(name, *_CONSUMER.unpack(value))
 
-    def pending_entries(self, collection: Collection, group: Group, start: "StreamId" = (0, 0),
+    def pending_entries(self, collection: Collection, group: Group, start: StreamId = MIN_ID,
                         consumer: bytes | None = None) -> Iterator[Pending]:
         """The group's PEL (or one consumer's) from ``start``, in ID order."""
         if consumer is None:
             prefix = _pel_prefix(group.number)
             cut = len(prefix)
-            for suffix, value in self.iter_members(collection, start=prefix + _ID.pack(*start), prefix=prefix):
-                yield _decode_pending(_ID.unpack(suffix[cut:]), value)
+            for suffix, value in self.iter_members(collection, start=prefix + id_key(start), prefix=prefix):
+                yield _decode_pending(key_id(suffix[cut:]), value)
             return
         owned = _owned_prefix(group.number, consumer)
         cut = len(owned)
         pel = _pel_prefix(group.number)
-        for suffix, _empty in self.iter_members(collection, start=owned + _ID.pack(*start), prefix=owned):
+        for suffix, _empty in self.iter_members(collection, start=owned + id_key(start), prefix=owned):
             id_bytes = suffix[cut:]
-            yield _decode_pending(_ID.unpack(id_bytes), self.read_member(collection, pel + id_bytes))  # type: ignore[arg-type]
+            yield _decode_pending(key_id(id_bytes), self.read_member(collection, pel + id_bytes))  # type: ignore[arg-type]
 
-    def pending_bounds(self, collection: Collection, group: Group) -> tuple["StreamId", "StreamId"] | None:
+    def pending_bounds(self, collection: Collection, group: Group) -> tuple[StreamId, StreamId] | None:
         """The smallest and largest pending IDs; None when the PEL is empty."""
         prefix = _pel_prefix(group.number)
         first = next(self.iter_members(collection, start=prefix, prefix=prefix), None)
         if first is None:
             return None
-        last = next(self.iter_members(collection, start=prefix + b"\xff" * 16, prefix=prefix, reverse=True))
+        last = next(self.iter_members(collection, start=prefix + id_key(MAX_ID), prefix=prefix, reverse=True))
         cut = len(prefix)
-        return _ID.unpack(first[0][cut:]), _ID.unpack(last[0][cut:])
+        return key_id(first[0][cut:]), key_id(last[0][cut:])
 
     def lag(self, collection: Collection, group: Group, entries_added: int) -> int | None:
         """How many entries the group has yet to be delivered (XINFO's ``lag``); None when the
@@ -179,7 +176,7 @@ class GroupsMixin:
 
     # -- groups ------------------------------------------------------------------------------
 
-    def add_group(self, collection: Collection, name: bytes, last_id: "StreamId", entries_read: int,
+    def add_group(self, collection: Collection, name: bytes, last_id: StreamId, entries_read: int,
                   made_stream: bool) -> None:
         """XGROUP CREATE on an opened (or just made) stream; BUSYGROUP when the name is taken."""
         if self.group(collection, name) is not None:
@@ -188,13 +185,13 @@ class GroupsMixin:
         number = 1 if next_value is None else _U32.unpack(next_value)[0]
         self.write_member(collection, _NEXT_GROUP, _U32.pack(number + 1))
         self._put_group(collection, Group(name, number, last_id, entries_read, 0, 0))
-        argv = [b"xgroup", b"create", collection.key, name, format_stream_id(last_id)]
+        argv = [b"xgroup", b"create", collection.key, name, format_id(last_id)]
         if made_stream:  # a new key: a change of the key's value too (WATCH sees it)
             self.log(collection, argv + [b"mkstream", b"entriesread", b"%d" % entries_read])
         else:
             self._log_group(collection, argv + [b"entriesread", b"%d" % entries_read])
 
-    def set_group_id(self, collection: Collection, group: Group, last_id: "StreamId", entries_read: int) -> None:
+    def set_group_id(self, collection: Collection, group: Group, last_id: StreamId, entries_read: int) -> None:
         """XGROUP SETID: the group's last delivered ID and read counter."""
         self._put_group(collection, group._replace(last_id=last_id, entries_read=entries_read))
         self._log_group_position(collection, group.name, last_id, entries_read)
@@ -206,7 +203,7 @@ class GroupsMixin:
         if group is None:
             return False
         doomed = [suffix for prefix in (_consumers_prefix(group.number), _pel_prefix(group.number),
-                                        GROUP_AREA + b"q" + _U32.pack(group.number))
+                                        _owned_by_group_prefix(group.number))
                   for suffix, _value in self.iter_members(collection, prefix=prefix)]
         for suffix in doomed:
             self.remove_member(collection, suffix)
@@ -253,7 +250,7 @@ class GroupsMixin:
 
     # -- deliveries --------------------------------------------------------------------------
 
-    def deliver_new(self, collection: Collection, group: Group, consumer: bytes, entry_ids: list["StreamId"],
+    def deliver_new(self, collection: Collection, group: Group, consumer: bytes, entry_ids: list[StreamId],
                     noack: bool) -> None:
         """XREADGROUP ``>``: the entries (after the group's last ID, in order) were delivered to
         ``consumer``: the group moves past them, counting them as read while it can (Redis'
@@ -280,9 +277,9 @@ class GroupsMixin:
         self._set_pending(collection, group, pending._replace(delivery_ms=self._now(),
                                                               delivery_count=pending.delivery_count + 1))
 
-    def claim(self, collection: Collection, group: Group, consumer: bytes, entry_ids: list["StreamId"],
+    def claim(self, collection: Collection, group: Group, consumer: bytes, entry_ids: list[StreamId],
               min_idle: int, delivery_ms: int, retry_count: int, force: bool, just_id: bool,
-              last_id: "StreamId") -> list["StreamId"]:
+              last_id: StreamId) -> list[StreamId]:
         """XCLAIM: give the pending entries idle for ``min_idle`` ms to ``consumer`` (FORCE:
         also entries not pending), delivered at ``delivery_ms``, with ``retry_count``
         deliveries (-1: one more, or as many with JUSTID); entries deleted from the stream
@@ -291,7 +288,7 @@ class GroupsMixin:
             self.set_group_id(collection, group, last_id, group.entries_read)
             group = group._replace(last_id=last_id)
         now = self._now()
-        claimed: list["StreamId"] = []
+        claimed: list[StreamId] = []
         for entry_id in entry_ids:
             pending = self.pending_entry(collection, group, entry_id)
             if not self.entry_exists(collection, entry_id):
@@ -313,15 +310,15 @@ class GroupsMixin:
         return claimed
 
     def auto_claim(self, collection: Collection, group: Group, consumer: bytes, min_idle: int,
-                   start: "StreamId", count: int, just_id: bool) -> Claimed:
+                   start: StreamId, count: int, just_id: bool) -> Claimed:
         """XAUTOCLAIM: claim up to ``count`` pending entries idle for ``min_idle`` ms from
         ``start``, looking at ten times as many at most; entries deleted from the stream leave
         the PEL (and count towards ``count``), as in Redis."""
         attempts = count * 10
         now = self._now()
         looked_at = list(itertools.islice(self.pending_entries(collection, group, start), attempts + 1))
-        claimed: list["StreamId"] = []
-        deleted: list["StreamId"] = []
+        claimed: list[StreamId] = []
+        deleted: list[StreamId] = []
         position = 0
         while attempts and count and position < len(looked_at):
             attempts -= 1
@@ -342,10 +339,10 @@ class GroupsMixin:
             claimed.append(pending.id)
             count -= 1
         # Redis' iterator stands on the last entry looked at: the cursor is the one after it.
-        cursor = looked_at[position].id if position < len(looked_at) else (0, 0)
+        cursor = looked_at[position].id if position < len(looked_at) else MIN_ID
         return Claimed(claimed, cursor, deleted)
 
-    def acknowledge(self, collection: Collection, group: Group, entry_ids: list["StreamId"]) -> int:
+    def acknowledge(self, collection: Collection, group: Group, entry_ids: list[StreamId]) -> int:
         """XACK: how many of the IDs were pending (they are not any more)."""
         acknowledged = []
         for entry_id in entry_ids:
@@ -354,11 +351,11 @@ class GroupsMixin:
                 group = self._remove_pending(collection, group, pending)
                 acknowledged.append(entry_id)
         if acknowledged:
-            self._log_group(collection, [b"xack", collection.key, group.name, *map(format_stream_id, acknowledged)])
+            self._log_group(collection, [b"xack", collection.key, group.name, *map(format_id, acknowledged)])
         return len(acknowledged)
 
-    def pending_entry(self, collection: Collection, group: Group, entry_id: "StreamId") -> Pending | None:
-        value = self.read_member(collection, _pel_prefix(group.number) + _ID.pack(*entry_id))
+    def pending_entry(self, collection: Collection, group: Group, entry_id: StreamId) -> Pending | None:
+        value = self.read_member(collection, _pel_prefix(group.number) + id_key(entry_id))
         return None if value is None else _decode_pending(entry_id, value)
 
     # -- writing the groups out (COPY, MOVE...) ----------------------------------------------
@@ -369,14 +366,14 @@ class GroupsMixin:
         Redis AOF rewrite."""
         key = collection.key
         for group in self.groups(collection):
-            yield [b"xgroup", b"create", key, group.name, format_stream_id(group.last_id),
+            yield [b"xgroup", b"create", key, group.name, format_id(group.last_id),
                    b"entriesread", b"%d" % group.entries_read]
             for consumer in self.consumers(collection, group):
                 yield [b"xgroup", b"createconsumer", key, group.name, consumer.name]
             for pending in self.pending_entries(collection, group):
                 yield self._pending_record(key, group.name, pending)
 
-    def pending_ids_without_entries(self, collection: Collection) -> list["StreamId"]:
+    def pending_ids_without_entries(self, collection: Collection) -> list[StreamId]:
         """The IDs some group has pending whose entries the stream no longer holds, in order."""
         return sorted({pending.id for group in self.groups(collection)
                        for pending in self.pending_entries(collection, group)
@@ -403,15 +400,15 @@ class GroupsMixin:
         self._log_group(collection, [b"xgroup", b"createconsumer", collection.key, group.name, name])
         return consumer
 
-    def _log_group_position(self, collection: Collection, name: bytes, last_id: "StreamId", entries_read: int) -> None:
-        self._log_group(collection, [b"xgroup", b"setid", collection.key, name, format_stream_id(last_id),
+    def _log_group_position(self, collection: Collection, name: bytes, last_id: StreamId, entries_read: int) -> None:
+        self._log_group(collection, [b"xgroup", b"setid", collection.key, name, format_id(last_id),
                               b"entriesread", b"%d" % entries_read])
 
     @staticmethod
     def _pending_record(key: bytes, group: bytes, pending: Pending) -> list[bytes]:
         """The record that makes ``pending`` what the PEL holds (or drops it when the entry is
         gone): an XCLAIM with FORCE, the absolute delivery time and count, and JUSTID."""
-        return [b"xclaim", key, group, pending.consumer, b"0", format_stream_id(pending.id),
+        return [b"xclaim", key, group, pending.consumer, b"0", format_id(pending.id),
                 b"TIME", b"%d" % pending.delivery_ms, b"RETRYCOUNT", b"%d" % pending.delivery_count,
                 b"FORCE", b"JUSTID"]
 
@@ -423,7 +420,7 @@ class GroupsMixin:
     def _set_pending(self, collection: Collection, group: Group, pending: Pending) -> Group:
         """Make the PEL hold ``pending`` (moving it from another consumer), logged; the group
         as it is now."""
-        pel_key = _pel_prefix(group.number) + _ID.pack(*pending.id)
+        pel_key = _pel_prefix(group.number) + id_key(pending.id)
         old_value = self.write_member(collection, pel_key, _PENDING.pack(pending.delivery_ms, pending.delivery_count)
                                       + pending.consumer)
         old_owner = None if old_value is None else old_value[_PENDING.size:]
@@ -432,17 +429,17 @@ class GroupsMixin:
                 group = group._replace(pending=group.pending + 1)
                 self._put_group(collection, group)
             else:
-                self.remove_member(collection, _owned_prefix(group.number, old_owner) + _ID.pack(*pending.id))
+                self.remove_member(collection, _owned_prefix(group.number, old_owner) + id_key(pending.id))
                 self._change_consumer_pending(collection, group, old_owner, -1)
-            self.write_member(collection, _owned_prefix(group.number, pending.consumer) + _ID.pack(*pending.id), b"")
+            self.write_member(collection, _owned_prefix(group.number, pending.consumer) + id_key(pending.id), b"")
             self._change_consumer_pending(collection, group, pending.consumer, 1)
         self._log_group(collection, self._pending_record(collection.key, group.name, pending))
         return group
 
     def _remove_pending(self, collection: Collection, group: Group, pending: Pending) -> Group:
         """Take ``pending`` out of the PEL (not logged); the group as it is now."""
-        self.remove_member(collection, _pel_prefix(group.number) + _ID.pack(*pending.id))
-        self.remove_member(collection, _owned_prefix(group.number, pending.consumer) + _ID.pack(*pending.id))
+        self.remove_member(collection, _pel_prefix(group.number) + id_key(pending.id))
+        self.remove_member(collection, _owned_prefix(group.number, pending.consumer) + id_key(pending.id))
         self._change_consumer_pending(collection, group, pending.consumer, -1)
         group = group._replace(pending=group.pending - 1)
         self._put_group(collection, group)

@@ -52,18 +52,11 @@ from ..errors import (
 from ..storage.records import TAG_STREAM
 from .collection import Collection, CollectionStore
 from .stream_groups import UNKNOWN_ENTRIES_READ, GroupsMixin
-
-#: A stream ID: ``(milliseconds, sequence)``, each an unsigned 64-bit number.
-StreamId = tuple[int, int]
-
-U64_MAX = 2**64 - 1
-MIN_ID: StreamId = (0, 0)
-MAX_ID: StreamId = (U64_MAX, U64_MAX)
+from .stream_ids import ID_KEY, MAX_ID, MIN_ID, U64_MAX, StreamId, format_id, id_key, key_id, next_id
 
 #: Redis' default ``stream-node-max-entries``: entries per node (deleted ones included).
 NODE_MAX_ENTRIES = 100
 
-_ID_KEY = struct.Struct(">QQ")
 _NODE = struct.Struct(">Q")
 _LENGTH = struct.Struct(">I")
 #: The header bit saying an edge ID follows the node number.
@@ -135,34 +128,6 @@ class Trim:
 # -- IDs and entry values -------------------------------------------------------------------------------
 
 
-def format_id(entry_id: StreamId) -> bytes:
-    return b"%d-%d" % entry_id
-
-
-def id_key(entry_id: StreamId) -> bytes:
-    return _ID_KEY.pack(*entry_id)
-
-
-def key_id(suffix: bytes) -> StreamId:
-    return _ID_KEY.unpack(suffix)  # type: ignore[return-value]
-
-
-def next_id(entry_id: StreamId) -> StreamId | None:
-    """The ID right after ``entry_id``; None after the largest."""
-    ms, seq = entry_id
-    if seq < U64_MAX:
-        return ms, seq + 1
-    return (ms + 1, 0) if ms < U64_MAX else None
-
-
-def previous_id(entry_id: StreamId) -> StreamId | None:
-    """The ID right before ``entry_id``; None before 0-0."""
-    ms, seq = entry_id
-    if seq:
-        return ms, seq - 1
-    return (ms - 1, U64_MAX) if ms else None
-
-
 def new_entry_id(last: StreamId, requested: StreamId | None, seq_given: bool, now_ms: int) -> StreamId:
     """The ID XADD gives its entry: ``*`` (``requested`` None) from the clock, never going
     back; ``<ms>-*`` (``seq_given`` False) the next sequence of that millisecond; else the ID
@@ -189,7 +154,7 @@ def _header(node: int, edge: StreamId | None) -> bytes:
 
 
 def _body_offset(value: bytes) -> int:
-    return _NODE.size + (_ID_KEY.size if value[0] & 0x80 else 0)
+    return _NODE.size + (ID_KEY.size if value[0] & 0x80 else 0)
 
 
 def encode_entry(node: int, fields: list[bytes]) -> bytes:
@@ -206,7 +171,7 @@ def node_of(value: bytes) -> int:
 def edge_of(suffix: bytes, value: bytes) -> StreamId:
     """The edge of the node whose last entry is this one: the edge it carries, else its ID."""
     if value[0] & 0x80:
-        return _ID_KEY.unpack_from(value, _NODE.size)  # type: ignore[return-value]
+        return ID_KEY.unpack_from(value, _NODE.size)  # type: ignore[return-value]
     return key_id(suffix)
 
 
@@ -281,7 +246,7 @@ class StreamStore(CollectionStore, GroupsMixin):
                        ) -> Iterator[tuple[bytes, bytes]]:
         """The entry members (suffix, value) from ``start``, without the group area after them."""
         for suffix, value in self.iter_members(collection, start=start, reverse=reverse):
-            if len(suffix) == _ID_KEY.size:
+            if len(suffix) == ID_KEY.size:
                 yield suffix, value
             elif not reverse:
                 return

@@ -25,7 +25,8 @@ from pypika_store.errors import (
 )
 from pypika_store.types.collection import Collection
 from pypika_store.types.stream_groups import UNKNOWN_ENTRIES_READ, Group
-from pypika_store.types.streams import MAX_ID, MIN_ID, StreamId, StreamStore, format_id, next_id
+from pypika_store.types.stream_ids import MAX_ID, MIN_ID, StreamId, format_id, next_id
+from pypika_store.types.streams import StreamStore
 
 from ..arguments import Arguments, c_string, parse_int
 from ..blocking import Block

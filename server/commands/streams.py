@@ -31,19 +31,8 @@ from pypika_store.errors import (
 )
 from pypika_store.types.collection import Collection
 from pypika_store.types.stream_groups import UNKNOWN_ENTRIES_READ, Group
-from pypika_store.types.streams import (
-    MAX_ID,
-    MIN_ID,
-    NODE_MAX_ENTRIES,
-    U64_MAX,
-    Entry,
-    StreamId,
-    StreamStore,
-    Trim,
-    format_id,
-    next_id,
-    previous_id,
-)
+from pypika_store.types.stream_ids import MAX_ID, MIN_ID, U64_MAX, StreamId, format_id, next_id, previous_id
+from pypika_store.types.streams import NODE_MAX_ENTRIES, Entry, StreamStore, Trim
 
 from ..blocking import Block
 from ..connection import Client

@@ -229,6 +229,21 @@ SCENARIOS = {
 }
 
 
+SCENARIOS["edge_cases"] = [
+    *xadds("s", 6), ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "\xff\x00bin", "0"),
+    ("XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "s", "s", ">", ">"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "s", ">", "0"),
+    ("XREADGROUP", "GROUP", "g", "d", "COUNT", "1", "STREAMS", "s", "18446744073709551615-18446744073709551615"),
+    ("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">\x00junk"), ("XACK", "s", "g", "1-0", "1-0", "1-1"),
+    ("XCLAIM", "s", "g", "e", "0", "2-0", "2-0", "JUSTID"), ("XCLAIM", "s", "g", "e", "0", "2-0", "JUSTID", "JUSTID"),
+    ("XREADGROUP", "GROUP", "\xff\x00bin", "\x00c", "STREAMS", "s", ">"), ("XINFO", "GROUPS", "s"),
+    ("XINFO", "CONSUMERS", "s", "\xff\x00bin"), ("XPENDING", "s", "\xff\x00bin"),
+    ("XGROUP", "DELCONSUMER", "s", "\xff\x00bin", "\x00c"), ("XINFO", "STREAM", "s", "FULL", "COUNT", "2"),
+    ("XINFO", "STREAM", "s", "FULL", "COUNT", "0"), ("MULTI",), ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"),
+    ("XADD", "s", "9-0", "f", "v"), ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"), ("EXEC",),
+]
+
+
 def _watched(*commands: tuple) -> list[tuple]:
     """WATCH s, the commands, then an empty transaction: does EXEC run (the watch held)?"""
     return [("WATCH", "s"), *commands, ("MULTI",), ("PING",), ("EXEC",)]

@@ -350,6 +350,27 @@ def test_a_blocked_consumer_fails_when_its_group_or_stream_goes(blocking_server)
         connection.close()
 
 
+def test_a_blocked_consumer_fails_when_its_db_is_flushed_or_swapped(blocking_server):
+    server = blocking_server
+    client = server.client()
+    waiters = []
+    for count, (db, key) in enumerate(((0, "a"), (1, "b"), (2, "c")), 1):
+        connection = RawConnection(server.port)
+        connection.call("SELECT", db)
+        connection.call("XGROUP", "CREATE", key, "g", "$", "MKSTREAM")
+        _send(connection, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", key, ">")
+        _blocked(server, count)
+        waiters.append(connection)
+    client.flushdb()
+    assert waiters[0].read_reply() == "UNBLOCKED the stream key no longer exists"
+    client.swapdb(1, 3)
+    assert waiters[1].read_reply() == "UNBLOCKED the stream key no longer exists"
+    client.flushall()
+    assert waiters[2].read_reply() == "UNBLOCKED the stream key no longer exists"
+    for connection in waiters:
+        connection.close()
+
+
 def test_blocked_xreadgroup_times_out_with_a_null_array_and_noack_leaves_nothing_pending(blocking_server):
     server = blocking_server
     client = server.client()

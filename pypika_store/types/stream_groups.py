@@ -193,8 +193,7 @@ class GroupsMixin:
 
     def set_group_id(self, collection: Collection, group: Group, last_id: StreamId, entries_read: int) -> None:
         """XGROUP SETID: the group's last delivered ID and read counter."""
-        self._put_group(collection, group._replace(last_id=last_id, entries_read=entries_read))
-        self._log_group_position(collection, group.name, last_id, entries_read)
+        self._move_group(collection, group, last_id, entries_read)
 
     def destroy_group(self, collection: Collection, name: bytes) -> bool:
         """XGROUP DESTROY: the group, its consumers and PEL go; False when there was none.
@@ -270,7 +269,7 @@ class GroupsMixin:
                 last_id = entry_id
             if not noack:
                 group = self._set_pending(collection, group, Pending(entry_id, consumer, now, 1))
-        self.set_group_id(collection, group, last_id, entries_read)
+        self._move_group(collection, group, last_id, entries_read)
 
     def redeliver(self, collection: Collection, group: Group, pending: Pending) -> None:
         """XREADGROUP's history read delivered a pending entry again: now, one more time."""
@@ -285,7 +284,7 @@ class GroupsMixin:
         deliveries (-1: one more, or as many with JUSTID); entries deleted from the stream
         leave the PEL. LASTID moves the group's last ID forward. The IDs claimed."""
         if last_id > group.last_id:
-            self.set_group_id(collection, group, last_id, group.entries_read)
+            self._move_group(collection, group, last_id, group.entries_read)
             group = group._replace(last_id=last_id)
         now = self._now()
         claimed: list[StreamId] = []
@@ -400,9 +399,12 @@ class GroupsMixin:
         self._log_group(collection, [b"xgroup", b"createconsumer", collection.key, group.name, name])
         return consumer
 
-    def _log_group_position(self, collection: Collection, name: bytes, last_id: StreamId, entries_read: int) -> None:
-        self._log_group(collection, [b"xgroup", b"setid", collection.key, name, format_id(last_id),
-                              b"entriesread", b"%d" % entries_read])
+    def _move_group(self, collection: Collection, group: Group, last_id: StreamId, entries_read: int) -> None:
+        """Set the group's last delivered ID and read counter (XGROUP SETID, a delivery, XCLAIM's
+        LASTID), logged as the XGROUP SETID that sets both."""
+        self._put_group(collection, group._replace(last_id=last_id, entries_read=entries_read))
+        self._log_group(collection, [b"xgroup", b"setid", collection.key, group.name, format_id(last_id),
+                                     b"entriesread", b"%d" % entries_read])
 
     @staticmethod
     def _pending_record(key: bytes, group: bytes, pending: Pending) -> list[bytes]:

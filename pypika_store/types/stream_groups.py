@@ -360,9 +360,9 @@ class GroupsMixin:
     # -- writing the groups out (COPY, MOVE...) ----------------------------------------------
 
     def group_rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
-        """The records that recreate every group on a stream holding the same entries. Pending
-        entries of deleted entries cannot be recreated (XCLAIM FORCE needs the entry), as in a
-        Redis AOF rewrite."""
+        """The records that recreate every group on a stream holding the same entries, and a
+        stand-in for each pending entry the stream lost (XCLAIM FORCE needs the entry: see
+        StreamStore.rebuild_commands)."""
         key = collection.key
         for group in self.groups(collection):
             yield [b"xgroup", b"create", key, group.name, format_id(group.last_id),

@@ -262,11 +262,12 @@ class Tracking:
 
     def broadcast(self) -> None:
         """Send each BCAST prefix's changed keys to its clients (once per event-loop iteration,
-        after the commands of the iteration ran): one message per prefix, keys in byte order;
+        after the commands of the iteration ran): one message per prefix, prefixes and keys in
+        byte order;
         a NOLOOP client's leaves out the keys it changed last itself, and is not sent if
         nothing is left."""
         self._broadcast_due = False
-        for state in self.prefixes.values():
+        for _prefix, state in sorted(self.prefixes.items()):  # Redis' radix tree order
             if not state.changed:
                 continue
             changed = sorted(state.changed.items())

@@ -41,6 +41,7 @@ from .resp.replies import Push
 
 if TYPE_CHECKING:
     from .app import Server
+    from .connection import Client
     from .registry import CommandSpec
     from .session import Session
 
@@ -173,7 +174,7 @@ class Tracking:
 
     # -- after each command ------------------------------------------------------------------
 
-    def after_call(self, client: "Session", spec: "CommandSpec", argv: list[bytes]) -> None:
+    def after_call(self, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> None:
         """A command of a tracking client ran (the dispatcher calls this): remember the keys a
         read-only one read, and spend CLIENT CACHING's flag once the command it was given for
         (or the transaction) is over. CLIENT's own subcommands keep it, as in Redis."""
@@ -292,18 +293,17 @@ class Tracking:
         state = target.tracking
         if state is None:  # tracking turned off before a held message went out
             return
-        receiver = target
+        receiver: "Session | None" = target
         if state.redirect:
-            redirect = self._clients.get(state.redirect)
-            if redirect is None:
+            receiver = self._clients.get(state.redirect)
+            if receiver is None:
                 state.broken_redirect = True
                 if target.resp == 3:
                     target.send_push(target.encode(Push([b"tracking-redir-broken", state.redirect])))
                 return
-            receiver = redirect
         if receiver.resp == 3:
             receiver.send_push(receiver.encode(Push([b"invalidate", keys])))
-        elif receiver is not target and receiver.kind == _PUBSUB:
+        elif state.redirect and receiver.kind == _PUBSUB:  # a redirect to itself counts
             receiver.send_push(receiver.encode(Push([b"message", INVALIDATE_CHANNEL, keys])))
         # else a RESP2 connection has no way to receive it
 

@@ -16,6 +16,7 @@ from redis.connection import CacheProxyConnection
 
 from pypika_store.testing import PikaGroup, PikaServer
 
+from .pairs import opened_pairs
 from .support import Differential, Null3, Push3, RawConnection, Stat, encode_command, wait_until
 
 pytestmark = pytest.mark.redis_server
@@ -25,21 +26,12 @@ SIDES = ("redis", "pika")
 
 @pytest.fixture
 def pairs(real_redis, pika_server):
-    """Open connection pairs (one to redis-server, one to pypika-store), closed after the test."""
-    opened: list[Differential] = []
-
-    def open_pair(resp3: bool = False) -> Differential:
-        pair = Differential(real_redis.port, pika_server.port)
-        opened.append(pair)
-        if resp3:
-            pair.both("HELLO", "3")
-        return pair
-
-    yield open_pair
-    for pair in opened:
-        pair.close()
-    RawConnection(real_redis.port).call("FLUSHALL")
-    RawConnection(pika_server.port).call("FLUSHALL")
+    """Connection pairs; both servers flushed afterwards."""
+    yield from opened_pairs(real_redis.port, pika_server.port)
+    for port in (real_redis.port, pika_server.port):
+        probe = RawConnection(port)
+        probe.call("FLUSHALL")
+        probe.close()
 
 
 def _is_fence(reply: Any) -> bool:
@@ -274,6 +266,16 @@ def test_redirect_to_a_resp2_subscriber_and_to_a_resp3_client_match_redis(pairs)
     tracker.check("GET", "k")
     writer.check("DEL", "k")
     assert exchange(receiver) == [invalidate(b"k")]
+
+
+def test_a_resp2_client_redirecting_to_itself_gets_messages_once_subscribed(pairs):
+    tracker, writer = pairs(), pairs()
+    own = ids(tracker)
+    per_side(tracker, lambda side: ("CLIENT", "TRACKING", "on", "REDIRECT", own[side]))
+    tracker.check("GET", "k")
+    tracker.check("SUBSCRIBE", "anything")
+    writer.check("SET", "k", "v")
+    assert exchange(tracker) == [[b"message", b"__redis__:invalidate", [b"k"]]]
 
 
 def test_broken_redirect_is_reported_to_a_resp3_tracking_client(pairs):

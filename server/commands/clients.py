@@ -93,7 +93,8 @@ def _client_type(arg: bytes) -> str:
 
 
 @command("client|caching", arity=3, flags="noscript loading stale", group="connection",
-         help=("CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes."))
+         help=("CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes."),
+         since="6.0.0", complexity="O(1)", syntax="mode:<YES | NO>")
 def client_caching(client: Client, argv: list[bytes]) -> object:
     """Instruct the server about tracking or not keys in the next request."""
     tracking = client.tracking
@@ -332,7 +333,9 @@ def client_unblock(client: Client, argv: list[bytes]) -> object:
     "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
     "         [OPTIN] [OPTOUT] [NOLOOP]",
     "    Control server assisted client side caching.",
-))
+), since="6.0.0", complexity="O(1). Some options may introduce additional complexity.",
+    syntax="status:<ON | OFF> [REDIRECT client-id:integer] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] "
+           "[OPTOUT] [NOLOOP]")
 def client_tracking(client: Client, argv: list[bytes]) -> object:
     """Enable or disable server assisted client side caching support."""
     options = _tracking_options(client, argv)

@@ -111,10 +111,11 @@ def pubsub_numsub(client: Client, argv: list[bytes]) -> object:
     return reply
 
 
-@command("pubsub|shardchannels", arity=-2, flags="pubsub loading stale", group="pubsub", since="7.0.0", help=(
+@command("pubsub|shardchannels", arity=-2, flags="pubsub loading stale", group="pubsub", help=(
     "SHARDCHANNELS [<pattern>]",
     "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-))
+), since="7.0.0", complexity="O(N) where N is the number of active shard channels, and assuming constant time "
+                             "pattern matching (relatively short shard channels).", syntax="[pattern:pattern]")
 def pubsub_shardchannels(client: Client, argv: list[bytes]) -> object:
     """List active shard channels."""
     if len(argv) > 3:
@@ -123,10 +124,11 @@ def pubsub_shardchannels(client: Client, argv: list[bytes]) -> object:
     return pubsub.matching_channels(argv[2] if len(argv) == 3 else None, pubsub.shard_channels)
 
 
-@command("pubsub|shardnumsub", arity=-2, flags="pubsub loading stale", group="pubsub", since="7.0.0", help=(
+@command("pubsub|shardnumsub", arity=-2, flags="pubsub loading stale", group="pubsub", help=(
     "SHARDNUMSUB [<shardchannel> ...]",
     "    Return the number of subscribers for the specified shard level channel(s)",
-))
+), since="7.0.0", complexity="O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+    syntax="[shardchannel [shardchannel ...]]")
 def pubsub_shardnumsub(client: Client, argv: list[bytes]) -> object:
     """Get the count of subscribers for shard channels."""
     subscribers = client.server.pubsub.shard_channels.subscribers
@@ -151,7 +153,8 @@ _SHARD_CHANNELS = (after_index(1, "not_key"),)
 
 
 @command("ssubscribe", arity=-2, flags="pubsub noscript loading stale", keys=_SHARD_CHANNELS, group="pubsub",
-         since="7.0.0", complexity="O(N) where N is the number of shard channels to subscribe to.")
+         since="7.0.0", complexity="O(N) where N is the number of shard channels to subscribe to.",
+         syntax="shardchannel [shardchannel ...]")
 def ssubscribe(client: Client, argv: list[bytes]) -> object:
     """Listen for messages published to the given shard channels."""
     if client.in_transaction:  # Redis refuses it to a client that expects one reply per command
@@ -161,7 +164,8 @@ def ssubscribe(client: Client, argv: list[bytes]) -> object:
 
 
 @command("sunsubscribe", arity=-1, flags="pubsub noscript loading stale", keys=_SHARD_CHANNELS, group="pubsub",
-         since="7.0.0", complexity="O(N) where N is the number of clients already subscribed to a shard channel.")
+         since="7.0.0", complexity="O(N) where N is the number of clients already subscribed to a shard channel.",
+         syntax="[shardchannel [shardchannel ...]]")
 def sunsubscribe(client: Client, argv: list[bytes]) -> object:
     """Stop listening for messages posted to the given shard channels (all, without arguments)."""
     shard_channels = client.server.pubsub.shard_channels
@@ -171,7 +175,8 @@ def sunsubscribe(client: Client, argv: list[bytes]) -> object:
 
 # Not a write, as PUBLISH (see there).
 @command("spublish", arity=3, flags="pubsub loading stale fast", keys=(key_at(1, "not_key"),), group="pubsub", since="7.0.0",
-         complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
+         complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.",
+         syntax="shardchannel message")
 def spublish(client: Client, argv: list[bytes]) -> object:
     """Post a message to a shard channel."""
     return client.server.pubsub.publish_to_shard(argv[1], argv[2])

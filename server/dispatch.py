@@ -146,7 +146,7 @@ class Dispatcher:
                 self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
                 self._changes.writer = None
-            if client.tracking is not None:
+            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
                 self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)

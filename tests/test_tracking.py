@@ -236,6 +236,20 @@ def test_other_clients_writes_and_noloop_match_redis(pairs):
              ("CLIENT", "TRACKING", "on"), ("SET", "mine", "4"))
 
 
+def test_a_blocked_read_is_remembered_when_it_blocks_only(pairs):
+    """XREAD BLOCK remembers its stream when it blocks; served later, it is not remembered again."""
+    tracker, writer = pairs(resp3=True), pairs()
+    tracker.check("CLIENT", "TRACKING", "on")
+    for side in SIDES:
+        getattr(tracker, side).send_raw(encode_command(("XREAD", "BLOCK", "0", "STREAMS", "s", "$")))
+    for side in SIDES:
+        wait_until(lambda: b"cmd=xread" in getattr(writer, side).call("CLIENT", "LIST"), what="the XREAD to block")
+    writer.check("XADD", "s", "1-1", "f", "v")
+    assert exchange(tracker)[0] == invalidate(b"s")  # then XREAD's reply
+    writer.check("XADD", "s", "1-2", "f", "v")
+    assert exchange(tracker) == []
+
+
 def test_resp2_tracking_without_redirect_sends_nothing(pairs):
     tracker = pairs()
     tracker.check("CLIENT", "TRACKING", "on")

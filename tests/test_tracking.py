@@ -455,3 +455,36 @@ def test_redis_py_client_side_cache_is_invalidated_by_another_client(pika_server
     finally:
         cached.close()
         writer.close()
+
+
+#: Commands a random sequence draws from ({k} is one of a few keys); reads and writes of every
+#: kind the trackers may have cached (RENAME and SWAPDB are left out: see the notes above).
+_READS = ["GET {k}", "MGET {k} {k}", "STRLEN {k}", "EXISTS {k}", "HGET {k} f", "LRANGE {k} 0 -1", "TYPE {k}"]
+_WRITES = ["SET {k} v", "DEL {k}", "INCR {k}", "EXPIRE {k} 100", "PERSIST {k}", "HSET {k} f v", "LPUSH {k} x",
+           "APPEND {k} x", "SETNX {k} v", "UNLINK {k} {k}", "GETDEL {k}"]
+
+
+def test_random_reads_and_writes_send_what_redis_sends(pairs):
+    """A fixed-seed random sequence over four clients (default mode, BCAST with prefixes and
+    NOLOOP, OPTIN, and a plain writer), every client's messages compared after each step."""
+    import random
+
+    rng = random.Random(1207)
+    default, bcast, optin, writer = pairs(resp3=True), pairs(resp3=True), pairs(resp3=True), pairs()
+    default.check("CLIENT", "TRACKING", "on")
+    bcast.check("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP", "PREFIX", "a", "PREFIX", "b")
+    optin.check("CLIENT", "TRACKING", "on", "OPTIN")
+    keys = ["a1", "a2", "b1", "c1"]
+    invalidations = 0
+    for _step in range(300):
+        client = rng.choice([default, bcast, optin, writer])
+        template = rng.choice(_READS + _WRITES + (["FLUSHDB"] if rng.random() < 0.02 else []))
+        command = tuple(template.format(k=rng.choice(keys)).split())
+        commands = [command]
+        if client is optin and rng.random() < 0.5:
+            commands.insert(0, ("CLIENT", "CACHING", "yes"))
+        received = exchange(client, *commands)
+        for each in (default, bcast, optin):
+            received += exchange(each, normalize=sorted_pushes)
+        invalidations += sum(type(item) is Push3 for item in received)
+    assert invalidations > 100, invalidations  # the sequence did exercise the messages

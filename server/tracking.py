@@ -13,7 +13,9 @@ tracking.c has them.
 - **OPTIN / OPTOUT** change which reads are remembered (CLIENT CACHING YES / NO for the next
   command or transaction); **NOLOOP** spares a client the invalidation of its own writes.
 - A flush (FLUSHDB, FLUSHALL, SWAPDB, a slave's full sync) sends every tracking client one
-  null invalidation ("every key") and empties the table.
+  null invalidation ("every key") and empties the table. A slave applies its master's FLUSHALL
+  as one FLUSHDB per DB (each DB has its own binlog): a client that read nothing since the
+  last null is not sent another, so it gets one, as from a Redis replica.
 
 Who changed what comes from the one place the server learns it:
 :class:`.watches.ChangeListeners` hands this module every command's change entries, as it
@@ -37,6 +39,7 @@ from pypika_store.errors import (TrackingBcastSwitchError, TrackingOptInAndOptOu
                                  TrackingOptSwitchError, TrackingPrefixWithoutBcastError, prefix_overlaps_existing,
                                  prefix_overlaps_given)
 
+from .connection import MASTER
 from .resp.replies import Push
 
 if TYPE_CHECKING:
@@ -79,6 +82,8 @@ class TrackingState:
     caching: bool = False
     #: A message found the redirect client gone.
     broken_redirect: bool = False
+    #: A read-only command ran since the last null invalidation (so it may cache something).
+    read_since_flush: bool = True
     #: BCAST mode's prefixes, in the order given (TRACKINGINFO sorts them, as Redis' radix tree).
     prefixes: dict[bytes, None] = field(default_factory=dict)
 
@@ -181,8 +186,10 @@ class Tracking:
         state = client.tracking
         if state is None:  # CLIENT TRACKING OFF, RESET
             return
-        if _READONLY in spec.flags and not state.bcast and state.remembers_reads() and _PUBSUB not in spec.flags:
-            self._remember(client.id, spec, argv)
+        if _READONLY in spec.flags:
+            state.read_since_flush = True
+            if not state.bcast and state.remembers_reads() and _PUBSUB not in spec.flags:
+                self._remember(client.id, spec, argv)
         if state.caching and client.transaction is None and not client.in_transaction and \
                 (spec.parent is None or spec.parent.name != "client"):
             state.caching = False
@@ -222,17 +229,20 @@ class Tracking:
         for change in changes:
             if type(change) is Flushed:
                 if not flushed:
-                    self.flush()
+                    self.flush(replicated=writer is not None and writer.kind == MASTER)
                 flushed.add(change.db)
             elif change.db not in flushed:
                 self._invalidate_key(change.key, writer, broadcast=True)
         self._follow_changes()
 
-    def flush(self) -> None:
+    def flush(self, replicated: bool = True) -> None:
         """Every key changed (a flush, a full sync): one null invalidation for each tracking
-        client, and the table starts again empty."""
+        client, and the table starts again empty. ``replicated`` (the master's flushes, a full
+        sync) spares the clients that read nothing since their last null."""
         for client in list(self._clients.values()):
-            if client.tracking is not None:
+            state = client.tracking
+            if state is not None and (state.read_since_flush or not replicated):
+                state.read_since_flush = False
                 self._send(client, None)
         self.table.clear()
         self.total_items = 0

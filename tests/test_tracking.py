@@ -406,7 +406,7 @@ def test_info_counters_and_the_table_limit_match_redis(private_redis):
             each.close()
 
 
-def test_a_slave_invalidates_what_its_master_changes():
+def test_a_slave_invalidates_what_its_master_changes_and_a_full_sync_invalidates_all():
     with PikaGroup(slaves=1) as group:
         master, slave = group.master, group.slaves[0]
         group.wait_synced()
@@ -421,6 +421,11 @@ def test_a_slave_invalidates_what_its_master_changes():
         assert tracker.call("GET", "k") == b"2"
         master.client().flushall()
         assert tracker.read_reply() == invalidate(None)
+        master.client().set("k", "3")
+        group.wait_synced()
+        assert tracker.call("GET", "k") == b"3"
+        slave.client().execute_command("SLAVEOF", "127.0.0.1", master.port, "FORCE")  # a full sync
+        assert tracker.read_reply() == invalidate(None)  # the loaded snapshot replaced every key
         tracker.close()
 
 

@@ -119,6 +119,9 @@ def test_tracking_mode_switches_match_redis(pairs):
     raw_exchange(pair, "CLIENT", "TRACKINGINFO")  # a map and a set in RESP3
     pair.check("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x")
     raw_exchange(pair, "CLIENT", "TRACKINGINFO")
+    pair.check("RESET")  # tracking off, back to RESP2
+    pair.check("CLIENT", "TRACKINGINFO")
+    pair.check("CLIENT", "GETREDIR")
 
 
 def raw_exchange(pair: Differential, *args: Any) -> bytes:

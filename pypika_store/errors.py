@@ -990,3 +990,66 @@ def unrecognized_xclaim_option(option: bytes) -> CommandError:
 
 class AutoclaimCountError(CommandError):
     message = "ERR COUNT must be > 0"
+# -- i12-tracking: CLIENT TRACKING / CACHING, sharded pub/sub ---------------------------------
+
+class TrackingSingleRedirectError(CommandError):
+    message = "ERR A client can only redirect to a single other client"
+
+
+class TrackingRedirectMissingError(CommandError):
+    message = "ERR The client ID you want redirect to does not exist"
+
+
+class TrackingPrefixWithoutBcastError(CommandError):
+    message = "ERR PREFIX option requires BCAST mode to be enabled"
+
+
+class TrackingBcastSwitchError(CommandError):
+    message = ("ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.")
+
+
+class TrackingOptInBcastError(CommandError):
+    message = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+
+
+class TrackingOptInAndOptOutError(CommandError):
+    message = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+
+
+class TrackingOptSwitchError(CommandError):
+    message = ("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.")
+
+
+class CachingWithoutTrackingError(CommandError):
+    message = ("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+               "OPTOUT mode enabled")
+
+
+class CachingYesWithoutOptInError(CommandError):
+    message = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+
+
+class CachingNoWithoutOptOutError(CommandError):
+    message = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+
+
+def _c_text(value: bytes) -> str:
+    """A prefix as Redis' ``%s`` prints it: up to its first NUL byte."""
+    return value.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def prefix_overlaps_existing(prefix: bytes, existing: bytes) -> CommandError:
+    return CommandError(f"ERR Prefix '{_c_text(prefix)}' overlaps with an existing prefix '{_c_text(existing)}'. "
+                        "Prefixes for a single client must not overlap.")
+
+
+def prefix_overlaps_given(prefix: bytes, other: bytes) -> CommandError:
+    return CommandError(f"ERR Prefix '{_c_text(prefix)}' overlaps with another provided prefix '{_c_text(other)}'. "
+                        "Prefixes for a single client must not overlap.")
+
+
+def subscribe_denied_in_transaction(command: str) -> CommandError:
+    """SSUBSCRIBE run by EXEC (Redis refuses it to a client that must get one reply per command)."""
+    return CommandError(f"ERR {command} isn't allowed for a DENY BLOCKING client")

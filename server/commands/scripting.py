@@ -62,7 +62,7 @@ def _eval(client: Client, argv: list[bytes], by_sha: bool, read_only: bool) -> o
 def _register_eval(name: str, by_sha: bool, read_only: bool, since: str, keys: tuple[KeySpec, ...]) -> None:
     """EVAL and its three forms: one function, by body or by SHA1, read-only or not."""
     command(name, arity=-3, flags=_EVAL_RO_FLAGS if read_only else _EVAL_FLAGS, keys=keys, group="scripting",
-            since=since,
+            since=since, syntax=f"{'sha1' if by_sha else 'script'} numkeys:integer [key [key ...]] [arg [arg ...]]",
             complexity="Depends on the script that is executed.",
             summary=f"Execute a {'read-only ' if read_only else ''}Lua script server side")(
         partial(_eval, by_sha=by_sha, read_only=read_only))
@@ -77,7 +77,7 @@ _register_eval("evalsha_ro", by_sha=True, read_only=True, since="7.0.0", keys=_E
 container("script", arity=-2, group="scripting", summary="A container for Lua scripts management commands")
 
 
-@command("script|exists", arity=-3, flags="noscript", group="scripting", since="2.6.0",
+@command("script|exists", arity=-3, flags="noscript", group="scripting", since="2.6.0", syntax="sha1 [sha1 ...]",
          complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) "
                     "operation).", help=(
              "EXISTS <sha1> [<sha1> ...]",
@@ -89,6 +89,7 @@ def script_exists(client: Client, argv: list[bytes]) -> object:
 
 
 @command("script|flush", arity=-2, flags="noscript", group="scripting", since="2.6.0",
+         syntax="async:[ASYNC | SYNC]",
          complexity="O(N) with N being the number of scripts in cache", help=(
              "FLUSH [ASYNC|SYNC]",
              "    Flush the Lua scripts cache. Very dangerous on replicas.",
@@ -112,7 +113,7 @@ def script_kill(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("script|load", arity=3, flags="noscript stale", group="scripting", since="2.6.0",
+@command("script|load", arity=3, flags="noscript stale", group="scripting", since="2.6.0", syntax="script",
          complexity="O(N) with N being the length in bytes of the script body.", help=(
              "LOAD <script>",
              "    Load a script into the scripts cache without executing it."))

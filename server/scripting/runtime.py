@@ -10,11 +10,11 @@ its writes are in that turn's one commit and its binlog records are the effects 
 commands it ran (what a slave applies and a restart replays). The clock expiry decisions use
 is frozen at the script's start, as Redis freezes it.
 
-Time limit: the prelude's count hook calls :meth:`Scripting._tick` every few hundred thousand
-Lua instructions. Past ``busy-reply-threshold`` the run turns *busy*: the dispatcher answers
-other clients BUSY (:meth:`ScriptRun.admit`) and each tick serves the network meanwhile
-(:func:`.busy.serve_clients`), so SCRIPT KILL (a script that has not written) and SHUTDOWN
-NOSAVE reach the server while the script still runs.
+Time limit: the prelude's count hook calls :meth:`Scripting._tick` every 100,000 Lua
+instructions. Past ``busy-reply-threshold`` the run turns *busy*: the dispatcher answers other
+clients BUSY (:meth:`ScriptRun.admit`) and each tick serves the network meanwhile
+(:class:`.busy.BusyLoop`), so SCRIPT KILL (a script that has not written) and SHUTDOWN NOSAVE
+reach the server while the script still runs.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ order:
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
    call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
-   changes logged, the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   changes logged, its keyspace events published (:mod:`.notifications`), the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
    clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
@@ -69,6 +69,9 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        #: Keyspace events the engine noted, published after each command that noted some.
+        self._notifications = server.notifications
+        self._pending_events = server.notifications.pending
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
@@ -142,6 +145,8 @@ class Dispatcher:
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
+            if self._pending_events:
+                self._notifications.publish()
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
             blocking = self._blocking

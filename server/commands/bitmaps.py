@@ -41,7 +41,7 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     old_value, expire_at = keyspace.get_string_entry(argv[1]) or (b"", 0)
     value, old_bit = bitops.set_bit(old_value, offset, argv[3] == b"1")
-    keyspace.set_string(argv[1], value, expire_at)
+    keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
     return old_bit
 
 
@@ -192,7 +192,7 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
     old_value, expire_at = entry or (b"", 0)
     value, replies = bitops.bitfield(old_value, operations)
     if entry is None or value != old_value:
-        keyspace.set_string(argv[1], value, expire_at)
+        keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
     return replies
 
 

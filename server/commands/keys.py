@@ -15,6 +15,7 @@ from pypika_store.errors import (
     unsupported_option,
 )
 from pypika_store.keyspace import Keyspace
+from pypika_store.notifications import GENERIC
 
 from ..arguments import (
     INT64_MAX,
@@ -247,7 +248,8 @@ def move(client: Client, argv: list[bytes]) -> object:
     if record is None or target.exists(argv[1]):
         return ZERO
     target.put_record(argv[1], source.duplicate(record, target))
-    source.delete(argv[1])
+    source.delete(argv[1], event=b"move_from")
+    target.notify(GENERIC, b"move_to", argv[1])
     return ONE
 
 
@@ -275,5 +277,5 @@ def copy(client: Client, argv: list[bytes]) -> object:
     record = source.get_record(argv[1])
     if record is None or (not replace and target.exists(argv[2])):
         return ZERO
-    target.put_record(argv[2], source.duplicate(record, target))
+    target.put_record(argv[2], source.duplicate(record, target), event=b"copy_to")
     return ONE

@@ -303,9 +303,16 @@ class Keyspace:
             self._note_new(key, old)
 
     def _note_new(self, key: bytes, old: bytes | None, as_new: bool = False) -> None:
-        """Note the ``new`` event of a key written in place of ``old`` (missing or expired)."""
-        if as_new or old is None or 0 < _unpack_header(old)[1] <= self._turn.now_ms():
-            self._turn.notify(NEW, b"new", self.index, key)
+        """Note the ``new`` event of a key written in place of ``old`` (missing or expired);
+        an expired one written over without a lookup first (SET) is announced as ``expired``
+        before, as Redis' lookup for the write does."""
+        turn = self._turn
+        if old is not None and 0 < _unpack_header(old)[1] <= turn.now_ms():
+            if turn.expire_on_access:
+                turn.notify(EXPIRED, b"expired", self.index, key)
+            as_new = True
+        if as_new or old is None:
+            turn.notify(NEW, b"new", self.index, key)
 
     def notify(self, event_class: int, event: bytes, key: bytes) -> None:
         """Note a keyspace event of ``key`` (see :meth:`.turn.Turn.notify`): for the events a
@@ -408,13 +415,13 @@ class Keyspace:
 
     def delete(self, key: bytes, event: bytes | None = b"del") -> bool:
         """Remove ``key``; True when a live key was removed (an expired one is dropped
-        silently). A live key's removal is announced as ``event`` (``del``, MOVE's
-        ``move_from``; None: none, as RESTORE REPLACE's)."""
+        silently, but on a slave: see ``Turn.expired_keys_live``). A live key's removal is
+        announced as ``event`` (``del``, MOVE's ``move_from``; None: none)."""
         raw = self._remove_record(key, reclaim=True)
         if raw is None:
             return False
         expire_at = _unpack_header(raw)[1]
-        if expire_at and expire_at <= self._turn.now_ms():
+        if expire_at and expire_at <= self._turn.now_ms() and not self._turn.expired_keys_live:
             return False
         if event is not None:
             self._turn.notify(GENERIC, event, self.index, key)

@@ -50,13 +50,13 @@ def parse_classes(text: str) -> int:
 
 def format_classes(flags: int) -> str:
     """CONFIG GET's echo of the bits (Redis' keyspaceEventsFlagsToString): ``A`` when every
-    class it covers is on, else their letters; then ``n`` only without ``A`` (as Redis
-    prints it), then ``m``, ``K``, ``E``."""
+    class it covers is on, else their letters, ``n`` among them (so Redis echoes ``An`` as
+    ``A``); then ``K``, ``E``, ``m``."""
     if flags & ALL == ALL:
         covered = "A"
     else:
         covered = "".join(letter for letter in "g$lshzxetdn" if flags & CLASS_LETTERS[letter])
-    return covered + "".join(letter for letter in "mKE" if flags & CLASS_LETTERS[letter])
+    return covered + "".join(letter for letter in "KEm" if flags & CLASS_LETTERS[letter])
 
 
 def published_classes(flags: int) -> int:

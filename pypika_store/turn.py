@@ -44,6 +44,10 @@ class Turn:
         #: key deletes it there and then (Redis' lazy expiry), so the event is noted once, before
         #: the command's own. Otherwise reads only skip expired keys (the default costs nothing).
         self.expire_on_access = False
+        #: True on a slave: it never expires keys itself, its master's ``del`` does, so deleting
+        #: an expired key counts as deleting a live one (announced ``del``, as Redis' replicas
+        #: see expired keys live for their master's commands).
+        self.expired_keys_live = False
         #: The keyspace events noted since the server last published them, in order:
         #: ``(event, db index, key)``. The list is cleared in place, never replaced.
         self.events: list[tuple[bytes, int, bytes]] = []

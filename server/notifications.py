@@ -39,7 +39,9 @@ class KeyspaceNotifications:
         classes = published_classes(flags)
         self._keyspace, self._keyevent = bool(flags & KEYSPACE), bool(flags & KEYEVENT)
         self._turn.notify_classes = classes
-        self._turn.expire_on_access = bool(classes & EXPIRED) and self._server.replica is None
+        master = self._server.replica is None
+        self._turn.expire_on_access = bool(classes & EXPIRED) and master
+        self._turn.expired_keys_live = not master
         if not classes:
             self.pending.clear()
 

@@ -283,11 +283,8 @@ class Keyspace:
 
     def _put(self, key: bytes, record: bytes, expire_at_ms: int, as_new: bool = False) -> None:
         """Write a record, replacing whatever the key held, and note the change (a collection's
-        with the records its store rebuilds it from). ``as_new``: noted as a ``new`` key even
-        if it replaces one (Redis deletes, then adds the key, for RENAME, MOVE, COPY, RESTORE)."""
-        old = self._replace_meta(key, record, expire_at_ms)
-        if self._turn.notify_classes:
-            self._note_new(key, old, as_new)
+        with the records its store rebuilds it from). ``as_new``: see :meth:`put_meta`."""
+        self.put_meta(key, record, expire_at_ms, as_new)
         tag = record[0]
         if tag == TAG_STRING:
             self._changes.value_written(self.index, key, record)
@@ -295,33 +292,12 @@ class Keyspace:
             self._changes.collection_written(self.index, key, self.stores[tag].state_records(key, record))
             self.signal_ready(key)  # a list or zset arriving by MOVE, COPY, RESTORE...
 
-    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int, as_new: bool = False) -> None:
         """Write a record without noting a change (a collection's own meta update, whose
-        command logs itself); a key it creates is noted as a ``new`` event."""
-        old = self._replace_meta(key, record, expire_at_ms)
-        if self._turn.notify_classes:
-            self._note_new(key, old)
-
-    def _note_new(self, key: bytes, old: bytes | None, as_new: bool = False) -> None:
-        """Note the ``new`` event of a key written in place of ``old`` (missing or expired);
-        an expired one written over without a lookup first (SET) is announced as ``expired``
-        before, as Redis' lookup for the write does."""
-        turn = self._turn
-        if old is not None and 0 < _unpack_header(old)[1] <= turn.now_ms():
-            if turn.expire_on_access:
-                turn.notify(EXPIRED, b"expired", self.index, key)
-            as_new = True
-        if as_new or old is None:
-            turn.notify(NEW, b"new", self.index, key)
-
-    def notify(self, event_class: int, event: bytes, key: bytes) -> None:
-        """Note a keyspace event of ``key`` (see :meth:`.turn.Turn.notify`): for the events a
-        command's Redis counterpart announces apart from its write (MOVE's ``move_to``)."""
-        self._turn.notify(event_class, event, self.index, key)
-
-    def _replace_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> bytes | None:
-        """Write a meta record; the one it replaced. The members of a different collection it
-        replaces (an expired one, or any value SET overwrites) are handed to the reclaimer."""
+        command logs itself). The members of a different collection it replaces (an expired
+        one, or any value SET overwrites) are handed to the reclaimer. A key it creates is
+        announced as ``new``; ``as_new`` announces it so even if it replaces one (Redis
+        deletes, then adds the key, for RENAME, MOVE, COPY, RESTORE)."""
         old = self._turn.writer().replace(_writable(key), record, db=self._meta)
         if self.slot_index is not None and old is None:  # a new key (an expired one is indexed)
             self.slot_index.add(key)
@@ -334,7 +310,25 @@ class Keyspace:
                     self._reclaims.reclaim(self.index, old_id)
         if expire_at_ms or old_expire_at:
             self.expiry.set(key, expire_at_ms)
-        return old
+        if self._turn.notify_classes:
+            self._note_new(key, old_expire_at if old is not None else None, as_new)
+
+    def _note_new(self, key: bytes, old_expire_at: int | None, as_new: bool) -> None:
+        """Note the ``new`` event of a key written where there was none (``old_expire_at``
+        None) or an expired one; an expired one written over without a lookup first (SET) is
+        announced as ``expired`` before, as Redis' lookup for the write does."""
+        turn = self._turn
+        if old_expire_at and old_expire_at <= turn.now_ms():
+            if turn.expire_on_access:
+                turn.notify(EXPIRED, b"expired", self.index, key)
+            as_new = True
+        if as_new or old_expire_at is None:
+            turn.notify(NEW, b"new", self.index, key)
+
+    def notify(self, event_class: int, event: bytes, key: bytes) -> None:
+        """Note a keyspace event of ``key`` (see :meth:`.turn.Turn.notify`): for the events a
+        command's Redis counterpart announces apart from its write (MOVE's ``move_to``)."""
+        self._turn.notify(event_class, event, self.index, key)
 
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's record without noting a change."""
@@ -444,9 +438,8 @@ class Keyspace:
             self.put_record(target, record)
             self._remove_record(source, reclaim=False)
         else:
-            self._replace_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body,
-                               record.expire_at_ms)
-            self._turn.notify(NEW, b"new", self.index, target)
+            self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms,
+                          as_new=True)
             self.drop_meta(source)
             self._changes.command_logged(self.index, target, [b"rename", source, target])
             self._changes.key_covered(self.index, source)

@@ -371,11 +371,10 @@ class Keyspace:
             self._changes.value_written(self.index, key, record)
         else:
             self._changes.command_logged(self.index, key, logged_as)
-        turn = self._turn
-        if turn.notify_classes and event is not None:
-            turn.notify(STRING, event, self.index, key)
+        if self._turn.notify_classes and event is not None:
+            self._turn.notify(STRING, event, self.index, key)
             if expiry_event and expire_at_ms > 0:
-                turn.notify(GENERIC, b"expire", self.index, key)
+                self._turn.notify(GENERIC, b"expire", self.index, key)
 
     def put_record(self, key: bytes, record: Record, event: bytes | None = None) -> None:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY, RESTORE): announced as a

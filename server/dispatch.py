@@ -145,7 +145,7 @@ class Dispatcher:
             engine = self._engine
             if engine.changes:
                 engine.log_changes()
-            if self._pending_events:
+            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
                 self._notifications.publish()
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)

@@ -93,9 +93,9 @@ class Server:
         self._replication_applier: Client | None = None
         #: Keyspace notifications: which events the engine notes, and their publication.
         self.notifications = KeyspaceNotifications(self)
-        self.notifications.configure()
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        self.notifications.configure()
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")

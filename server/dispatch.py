@@ -180,6 +180,7 @@ class Dispatcher:
         (CLIENT PAUSE's, or a FAILOVER's)."""
         if self.pause is None:
             self.pause = ClientPause(self.unpause)
+            self._notifications.configure()  # no lazy expiry while paused
         self.pause.add(purpose, loop_time_after(milliseconds), writes_only)
 
     def unpause(self, purpose: str = BY_CLIENT) -> None:
@@ -190,6 +191,7 @@ class Dispatcher:
         if pause is None or not pause.remove(purpose):
             return
         self.pause = None
+        self._notifications.configure()
         pause.release_all(self.execute)
         blocking = self._blocking
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)

@@ -32,15 +32,16 @@ class KeyspaceNotifications:
         self._keyspace = self._keyevent = False
 
     def configure(self) -> None:
-        """Read notify-keyspace-events (at start, after CONFIG SET, when the role changes): the
-        classes the engine notes, and whether a command finding an expired key deletes it
-        (a master noting ``expired``; a slave waits for its master's DEL, as Redis' replicas)."""
+        """Read notify-keyspace-events (at start, after CONFIG SET, when the role changes or a
+        CLIENT PAUSE starts or ends): the classes the engine notes, and whether a command
+        finding an expired key deletes it (a master noting ``expired``, unless paused; a slave
+        waits for its master's DEL; both as Redis)."""
         flags = self._server.config.get_int("notify-keyspace-events")
         classes = published_classes(flags)
         self._keyspace, self._keyevent = bool(flags & KEYSPACE), bool(flags & KEYEVENT)
         self._turn.notify_classes = classes
         master = self._server.replica is None
-        self._turn.expire_on_access = bool(classes & EXPIRED) and master
+        self._turn.expire_on_access = bool(classes & EXPIRED) and master and self._server.dispatcher.pause is None
         self._turn.expired_keys_live = not master
         if not classes:
             self.pending.clear()

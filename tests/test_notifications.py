@@ -11,6 +11,7 @@ import pytest
 
 from pypika_store.testing import PikaGroup
 
+from .raw_replies import RawReplies
 from .support import Err, Push3, RawConnection, encode_command, wait_until
 
 #: A channel no keyspace event uses: its message marks the end of what a test published.
@@ -441,22 +442,92 @@ def pushes_and_replies(transcript: list) -> tuple[list, list]:
     return pushes, replies
 
 
-def test_a_blocked_pop_publishes_after_the_push_that_served_it(pair):
-    pair.configure("KEA")
+@pytest.mark.parametrize("blocked_command, push", [
+    (("BLPOP", "q", "0"), ("RPUSH", "q", "x")),
+    (("BLMOVE", "q", "d", "LEFT", "RIGHT", "0"), ("RPUSH", "q", "x")),
+    (("BRPOPLPUSH", "q", "d", "0"), ("RPUSH", "q", "x", "y")),
+    (("BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5"), ("RPUSH", "q", "x", "y")),
+    (("BZPOPMIN", "q", "0"), ("ZADD", "q", "1", "a")),
+    (("BZMPOP", "0", "1", "q", "MAX"), ("ZADD", "q", "1", "a", "2", "b")),
+], ids=lambda args: args[0])
+def test_a_blocked_pop_publishes_after_the_push_that_served_it(pair, blocked_command, push):
+    pair.configure("KEAn")
+    published = []
     for port, writer, feed in zip(pair.ports, pair.writers, pair.feeds):
         blocked = RawConnection(port)
         try:
-            blocked.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
-            wait_until(lambda: b"cmd=blpop" in writer.call("CLIENT", "LIST"))
-            writer.call("RPUSH", "q", "x")
-            assert blocked.read_reply() == [b"q", b"x"]
+            blocked.send_raw(encode_command(blocked_command))
+            wait_until(lambda: b"cmd=" + blocked_command[0].lower().encode() in writer.call("CLIENT", "LIST"))
+            writer.call(*push)
+            assert blocked.read_reply()
         finally:
             blocked.close()
         publish_marker(writer)
-        assert feed.until_marker() == [
-            (b"__keyspace@0__:q", b"rpush"), (b"__keyevent@0__:rpush", b"q"),
-            (b"__keyspace@0__:q", b"lpop"), (b"__keyevent@0__:lpop", b"q"),
-            (b"__keyspace@0__:q", b"del"), (b"__keyevent@0__:del", b"q")]
+        published.append(feed.until_marker())
+    redis_events, pika_events = published
+    assert pika_events == redis_events
+    assert pika_events[2:4] == [(b"__keyspace@0__:q", push[0].lower().encode()),
+                                (b"__keyevent@0__:" + push[0].lower().encode(), b"q")]
+
+
+def test_resp3_subscribers_get_push_messages_before_the_reply(real_redis, pika_server):
+    """``>3 message <channel> <event>``, byte for byte, before the writer's own reply."""
+    transcripts = []
+    for port in (real_redis.port, pika_server.port):
+        connection = RawReplies(port)
+        try:
+            connection.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+            connection.call("HELLO", "3")
+            connection.call("SUBSCRIBE", "__keyspace@0__:k", "__keyevent@0__:del")
+            connection.read_reply()  # the second confirmation
+            connection.send_raw(encode_command(("SET", "k", "v")) + encode_command(("DEL", "k")))
+            transcripts.append([connection.raw_reply() for _ in range(5)])
+        finally:
+            connection.call("CONFIG", "SET", "notify-keyspace-events", "")
+            connection.close()
+    assert transcripts[1] == transcripts[0]
+    assert transcripts[1] == [
+        b">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$3\r\nset\r\n", b"+OK\r\n",
+        b">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$3\r\ndel\r\n",
+        b">3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:del\r\n$1\r\nk\r\n", b":1\r\n"]
+
+
+def test_no_lazy_expiry_while_writes_are_paused(pair):
+    pair.configure("KEA")
+    deadline = int(time.time() * 1000) + 100
+    for writer in pair.writers:
+        writer.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        writer.call("SET", "a", "1", "PXAT", deadline)
+    wait_until(lambda: time.time() * 1000 > deadline + 5)
+    try:
+        pair.run([("CLIENT", "PAUSE", "100000", "WRITE"), ("GET", "a"), ("TTL", "a"), ("CLIENT", "UNPAUSE"),
+                  ("GET", "a")])
+    finally:
+        for writer in pair.writers:
+            writer.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+def test_lazy_expiry_is_logged_for_the_slave():
+    """Deleting an expired key where a command finds it is a write: logged as ``del``, it
+    reaches the slave (which never expires keys itself)."""
+    with PikaGroup(slaves=1) as group:
+        master, slave = group.master, group.slaves[0]
+        writer = RawConnection(master.port)
+        try:
+            writer.call("CONFIG", "SET", "notify-keyspace-events", "Ex")
+            writer.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            deadline = int(time.time() * 1000) + 100
+            writer.call("SET", "k", "v", "PXAT", deadline)
+            writer.call("SET", "kept", "v")
+            group.wait_synced()
+            wait_until(lambda: time.time() * 1000 > deadline + 5)
+            assert writer.call("DBSIZE") == 2  # expired, not deleted yet
+            assert writer.call("GET", "k") is None
+            assert writer.call("DBSIZE") == 1
+            group.wait_synced()
+            assert slave.client().dbsize() == 1
+        finally:
+            writer.close()
 
 
 @pytest.mark.parametrize("value", ["KEq", "x y", "A?", "1"])

@@ -162,8 +162,8 @@ _DEFAULT_BUFFER_LIMITS: BufferLimits = {"normal": (0, 0, 0), "slave": (268435456
 
 SPECIAL_OPTIONS: tuple[Option, ...] = (
     Option("notify-keyspace-events", 0, parse_keyspace_events, format_keyspace_events,
-           doc="Keyspace notifications, as Redis 7.0 publishes them (class letters `KEg$lshzxetmdnA`; "
-               "`m` and `e` are accepted and publish nothing, see compatibility.md)."),
+           doc="Keyspace notifications, published as Redis 7.0 publishes them (class letters "
+               "`KEg$lshzxetmdnA`; `m` and `e` are accepted and publish nothing: no key-miss events, no eviction)."),
     Option("save", (), parse_save_points, format_numbers,
            doc="Kept; no automatic snapshots: every write is on disk already (BGSAVE makes a copy)."),
     Option("latency-tracking-info-percentiles", (50.0, 99.0, 99.9), parse_percentiles, format_percentiles,

@@ -95,7 +95,6 @@ class Server:
         self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
-        self.notifications.configure()
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -106,6 +105,8 @@ class Server:
             replayed = replay_binlogs(self.engine, Client(self, internal=True))
             if replayed:
                 log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        # After the replay, which must not delete expired keys its records do not (it logs nothing).
+        self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.

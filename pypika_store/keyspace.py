@@ -209,10 +209,11 @@ class Keyspace:
             table_bytes(reader.stat(table)) for table in (self._meta, self.members_table))
         return meta_index + members_index, meta_data + members_data
 
-    def iter_records(self, start: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, Record]]:
+    def iter_records(self, start: bytes = b"", reverse: bool = False,
+                     expired: list[bytes] | None = None) -> Iterator[tuple[bytes, Record]]:
         """Live keys in byte order from ``start`` (inclusive), with their records; with
         ``reverse``, in descending order from the last key not after ``start`` (empty: the
-        last key)."""
+        last key). The expired keys passed over are appended to ``expired`` if given."""
         now = self._turn.now_ms()
         with self._turn.reader().cursor(db=self._meta) as cursor:
             if reverse:
@@ -226,6 +227,8 @@ class Keyspace:
                 tag, expire_at = decode_header(raw)
                 if not expire_at or expire_at > now:
                     yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
+                elif expired is not None:
+                    expired.append(user_key(key))
                 found = step()
 
     @staticmethod
@@ -237,11 +240,13 @@ class Keyspace:
             return cursor.last()
         return True if cursor.key() == first else cursor.prev()
 
-    def scan(self, start: bytes, count: int) -> tuple[list[tuple[bytes, Record]], bytes | None]:
+    def scan(self, start: bytes, count: int,
+             expired: list[bytes] | None = None) -> tuple[list[tuple[bytes, Record]], bytes | None]:
         """Up to ``count`` live keys from ``start`` in byte order, and the key to resume at
-        (None when the keyspace is exhausted)."""
+        (None when the keyspace is exhausted); the expired keys passed over are appended to
+        ``expired`` if given (SCAN expires them as Redis' does: :meth:`expire_found`)."""
         found: list[tuple[bytes, Record]] = []
-        for key, record in self.iter_records(start):
+        for key, record in self.iter_records(start, expired=expired):
             if len(found) == count:
                 return found, key
             found.append((key, record))
@@ -419,6 +424,13 @@ class Keyspace:
         if event is not None:
             self._turn.notify(GENERIC, event, self.index, key)
         return True
+
+    def expire_found(self, keys: list[bytes]) -> None:
+        """Delete expired keys a walk found (SCAN), as a command finding them does: only while
+        ``Turn.expire_on_access`` (otherwise the expiry cycle deletes them)."""
+        if self._turn.expire_on_access:
+            for key in keys:
+                self.delete_expired(key)
 
     def delete_expired(self, key: bytes) -> None:
         """Remove a key whose time is up (the active expiry cycle, or a command finding it on

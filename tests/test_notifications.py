@@ -289,7 +289,40 @@ GEORADIUSBYMEMBER g Palermo 1 m STORE gs3
 GEOSEARCHSTORE gs2 g FROMLONLAT 0 0 BYRADIUS 1 m
 """)
 
-FAMILIES = {"strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS, "lists": LISTS,
+MIXED_TYPES = commands("""
+SET str v
+SADD s1 a b
+SADD s2 b c
+SINTERSTORE str s1 s2
+TYPE str
+HSETNX newhash f v
+RPUSH l 3 1 2
+RPUSH sorted x
+SORT l STORE sorted
+SORT l BY nosuch STORE sorted
+RENAME l sorted
+COPY sorted c DB 1
+COPY s1 s2 REPLACE
+MOVE s1 2
+SMOVE s2 fresh b
+LINSERT sorted AFTER 3 4
+PFADD empty
+PFADD empty
+SETRANGE created 3 x
+INCRBYFLOAT f 2.5
+ZADD z GT 1 a
+ZADD z GT 0 a
+ZADD z GT 2 a
+ZADD z LT CH 1 a
+EXPIRE z 100
+PEXPIREAT z 1
+SADD t x
+EXPIRE t 100
+PERSIST t
+DEL t s2 nokey c
+""")
+
+FAMILIES = {"mixed types": MIXED_TYPES, "strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS, "lists": LISTS,
             "sets": SETS, "hashes": HASHES, "zsets": ZSETS, "geo": GEO}
 
 
@@ -298,6 +331,24 @@ FAMILIES = {"strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": K
 def test_every_write_publishes_what_redis_publishes(pair, family, classes):
     events = pair.run(FAMILIES[family], classes)
     assert events  # the family's writes announce themselves
+
+
+def test_restore_publishes_what_redis_publishes(pair):
+    """RESTORE of each server's own DUMP payload (the formats differ): ``new`` + ``restore``,
+    REPLACE included; a TTL already past deletes the target (``del``) and restores nothing."""
+    pair.configure("KEAn")
+    published = []
+    for writer, feed in zip(pair.writers, pair.feeds):
+        writer.call("RPUSH", "l", "a", "b")
+        payload = writer.call("DUMP", "l")
+        writer.call("SET", "s", "x")
+        replies = [writer.call("RESTORE", "copy", "0", payload), writer.call("RESTORE", "copy", "0", payload),
+                   writer.call("RESTORE", "copy", "0", payload, "REPLACE"),
+                   writer.call("RESTORE", "s", "1", payload, "ABSTTL", "REPLACE"),
+                   writer.call("RESTORE", "gone", "1", payload, "ABSTTL", "REPLACE")]
+        publish_marker(writer)
+        published.append((replies, feed.until_marker()))
+    assert published[1] == published[0]
 
 
 def test_errors_and_writes_that_change_nothing_publish_nothing(pair):
@@ -363,14 +414,16 @@ def test_lazy_expiry_publishes_expired_before_the_commands_events(pair, classes)
     deadline = int(time.time() * 1000) + 200
     setup = [("DEBUG", "SET-ACTIVE-EXPIRE", "0"), ("SET", "a", "1", "PXAT", deadline),
              ("SET", "b", "1", "PXAT", deadline), ("SADD", "s", "x"), ("PEXPIREAT", "s", deadline),
-             ("SET", "c", "1", "PXAT", deadline), ("HSET", "h", "f", "v"), ("PEXPIREAT", "h", deadline)]
+             ("SET", "c", "1", "PXAT", deadline), ("HSET", "h", "f", "v"), ("PEXPIREAT", "h", deadline),
+             ("SET", "sa", "1", "PXAT", deadline), ("SET", "sb", "1", "PXAT", deadline)]
     for writer in pair.writers:
         for args in setup:
             writer.call(*args)
     wait_until(lambda: time.time() * 1000 > deadline + 5)
     try:
         pair.run([("GET", "a"), ("GET", "a"), ("SET", "b", "2"), ("SADD", "s", "y"), ("EXISTS", "c"),
-                  ("HGET", "h", "f")], classes)
+                  ("HGET", "h", "f"), ("KEYS", "s?"), ("SCAN", "0", "MATCH", "sa"), ("SCAN", "0", "MATCH", "s?")],
+                 classes)
     finally:
         for writer in pair.writers:
             writer.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")

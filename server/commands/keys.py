@@ -183,7 +183,9 @@ def scan(client: Client, argv: list[bytes]) -> object:
     cursor = parse_cursor(argv[1])
     options = ScanOptions(argv, 2, allow_type=True)
     keyspace = client.keyspace
-    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), options.count)
+    expired: list[bytes] = []
+    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), options.count, expired)
+    keyspace.expire_found([key for key in expired if options.match(key)])  # after the walk's cursor closed
     type_name = options.type_name
     result = [key for key, record in found
               if options.match(key) and (type_name is None or record.type_name == type_name)]

@@ -42,7 +42,8 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     old_value, expire_at = keyspace.get_string_entry(argv[1]) or (b"", 0)
     value, old_bit = bitops.set_bit(old_value, offset, argv[3] == b"1")
-    keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
+    if value != old_value:  # as Redis: a bit already so (in a string long enough) writes nothing
+        keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
     return old_bit
 
 

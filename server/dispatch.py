@@ -11,7 +11,8 @@ order:
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
    call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
-   changes logged, its keyspace events published (:mod:`.notifications`), the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   changes logged, its keyspace events published (:mod:`.notifications`), the command shown
+   to MONITOR clients (:mod:`.monitor`), and the blocked
    clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC

@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 _NOAUTH = NoAuthError()
 _READONLY = ReadOnlyReplicaError()
 #: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"))
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
+                              "ping", "quit", "reset"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
 
@@ -70,6 +71,7 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        self._changes = server.watches.listeners
         #: Keyspace events the engine noted, published after each command that noted some.
         self._notifications = server.notifications
         self._pending_events = server.notifications.pending
@@ -145,9 +147,13 @@ class Dispatcher:
                 self._slow_call(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
+                self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
+                self._changes.writer = None
             if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
                 self._notifications.publish()
+            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
+                self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
             blocking = self._blocking

@@ -196,7 +196,9 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
     old_value, expire_at = entry or (b"", 0)
     value, replies = bitops.bitfield(old_value, operations)
     if entry is None or value != old_value:
-        keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
+        # Announced only if a SET or INCRBY applied (not refused by OVERFLOW FAIL), as Redis does.
+        applied = any(reply is not None for op, reply in zip(operations, replies) if op.kind != "get")
+        keyspace.set_string(argv[1], value, expire_at, event=b"setbit" if applied else None)
     return replies
 
 

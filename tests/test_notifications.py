@@ -330,8 +330,8 @@ PERSIST t
 DEL t s2 nokey c
 """)
 
-FAMILIES = {"mixed types": MIXED_TYPES, "strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS, "lists": LISTS,
-            "sets": SETS, "hashes": HASHES, "zsets": ZSETS, "geo": GEO}
+FAMILIES = {"mixed types": MIXED_TYPES, "strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS,
+            "lists": LISTS, "sets": SETS, "hashes": HASHES, "zsets": ZSETS, "geo": GEO}
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -277,7 +277,7 @@ Every option redis-server 7.0.15 has (`scripts/data/redis-7.0.15-config.txt`, it
 *`) is here, with Redis' default where it makes sense, its value checks and its error texts
 (`ERR CONFIG SET failed (possibly related to argument 'x') - ...`); those without a meaning for
 this server (AOF, TLS, cluster, the allocator, I/O threads) are kept and change nothing.
-`notify-keyspace-events` is validated and kept (no notifications are published yet). The
+`notify-keyspace-events` publishes keyspace notifications as Redis 7.0 does (architecture.md). The
 defaults that differ from Redis' on purpose are Pika's: {differences}.
 """
 

@@ -31,6 +31,7 @@ from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
+from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -93,6 +94,8 @@ class Server:
         self.replica: SlaveReplication | None = None
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
+        #: Keyspace notifications: which events the engine notes, and their publication.
+        self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
@@ -105,6 +108,8 @@ class Server:
             replayed = replay_binlogs(self.engine, Client(self, internal=True))
             if replayed:
                 log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        # After the replay, which must not delete expired keys its records do not (it logs nothing).
+        self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
@@ -205,6 +210,8 @@ class Server:
         """Commit the turn and send the replies that waited for it (scheduled at the turn's first
         transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
+        if self.notifications.pending:  # noted outside a command (the active expiry cycle)
+            self.notifications.publish()
         try:
             self.engine.end_turn()
         except CommitFailed as exc:
@@ -255,6 +262,7 @@ class Server:
         self.config.set("slaveof", f"{host} {port}")
         log.warning("Connecting to MASTER %s:%d", host, port)
         self.replica = SlaveReplication(self, host, port, force_full)
+        self.notifications.configure()
         self.replica.start()
 
     def become_master(self) -> None:
@@ -264,6 +272,7 @@ class Server:
             return
         self.replica.stop()
         self.replica = None
+        self.notifications.configure()
         self.config.set("slaveof", "")
         for binlog in self.engine.binlogs:
             binlog.term += 1
@@ -334,7 +343,7 @@ class Server:
             if not len(keyspace.expiry):
                 continue
             for key in keyspace.due_keys(EXPIRE_BATCH):
-                keyspace.delete(key)
+                keyspace.delete_expired(key)
                 self.engine.log_changes()
                 self.stats.expired_keys += 1
         timeout = self.config.get_int("timeout")

@@ -11,7 +11,8 @@ order:
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
    call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
-   changes logged, the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   changes logged, its keyspace events published (:mod:`.notifications`), the command shown
+   to MONITOR clients (:mod:`.monitor`), and the blocked
    clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
@@ -75,6 +76,9 @@ class Dispatcher:
         self._engine = server.engine
         self._blocking = server.blocking
         self._changes = server.watches.listeners
+        #: Keyspace events the engine noted, published after each command that noted some.
+        self._notifications = server.notifications
+        self._pending_events = server.notifications.pending
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
@@ -159,6 +163,8 @@ class Dispatcher:
                 self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
                 self._changes.writer = None
+            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
+                self._notifications.publish()
             if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
                 self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
@@ -219,6 +225,7 @@ class Dispatcher:
         (CLIENT PAUSE's, or a FAILOVER's)."""
         if self.pause is None:
             self.pause = ClientPause(self.unpause)
+            self._notifications.configure()  # no lazy expiry while paused
         self.pause.add(purpose, loop_time_after(milliseconds), writes_only)
 
     def unpause(self, purpose: str = BY_CLIENT) -> None:
@@ -229,6 +236,7 @@ class Dispatcher:
         if pause is None or not pause.remove(purpose):
             return
         self.pause = None
+        self._notifications.configure()
         pause.release_all(self.execute)
         blocking = self._blocking
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)

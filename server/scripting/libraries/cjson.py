@@ -44,8 +44,11 @@ for code = 0, 31 do
   escapes[char(code)] = escapes[char(code)] or format("\\u%04x", code)
 end
 
+local NEEDS_ESCAPE = '[%z\1-\31"\\/\127]'
+
 local function quote(text)
-  return '"' .. gsub(text, '[%z\1-\31"\\/\127]', escapes) .. '"'
+  if not find(text, NEEDS_ESCAPE) then return '"' .. text .. '"' end
+  return '"' .. gsub(text, NEEDS_ESCAPE, escapes) .. '"'
 end
 
 local function number_text(config, number)
@@ -196,6 +199,17 @@ local function is_invalid_number(text, position)
 end
 
 local function number_token(text, position)
+  -- The usual shape, -?digits[.digits][e[+-]digits], read directly; strtod() for the rest.
+  local _, last = find(text, "^-?%d+", position)
+  if last then
+    local after = byte(text, last + 1)
+    if after ~= 120 and after ~= 88 then
+      if after == 46 then _, last = find(text, "^%d*", last + 2) end
+      local _, exponent_end = find(text, "^[eE][+-]?%d+", last + 1)
+      last = exponent_end or last
+      return "T_NUMBER", tonumber(sub(text, position, last)), position, last + 1
+    end
+  end
   local value, after = strtod(text, position)
   if value == nil then return "T_ERROR", "invalid number", position, position end
   return "T_NUMBER", value, position, after
@@ -256,8 +270,11 @@ end
 
 -- The token at `position`: its kind, value, position (for errors) and the position after it.
 local function next_token(config, text, position)
-  position = find(text, "[^ \t\n\r]", position) or #text + 1
   local c = byte(text, position)
+  if c == 32 or c == 9 or c == 10 or c == 13 then
+    position = find(text, "[^ \t\n\r]", position) or #text + 1
+    c = byte(text, position)
+  end
   if c == nil or c == 0 then return "T_END", nil, position, position end
   local single = single_tokens[c]
   if single then return single, nil, position, position + 1 end

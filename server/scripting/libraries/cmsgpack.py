@@ -13,22 +13,82 @@ from __future__ import annotations
 
 from typing import Any
 
-from .binary import decode_float, decode_integer, encode_float, encode_integer, is_float32
+from .binary import decode_float, encode_float
 
 LUA_SOURCE = r"""
-local support, encode_integer, decode_integer, encode_float, decode_float, is_float32 = ...
+local support, encode_nan, decode_nan = ...
 local byte, char, format, sub = string.byte, string.char, string.format, string.sub
-local concat, floor, huge = table.concat, math.floor, math.huge
+local concat, insert = table.concat, table.insert
+local floor, frexp, huge, ldexp = math.floor, math.frexp, math.huge, math.ldexp
 local error, next, pcall, rawget, select, type, unpack = error, next, pcall, rawget, select, type, unpack
 
 local MAX_NESTING, STACK_LIMIT, INT_MAX = 16, 8000, 2147483647
 
 -- Encoding ------------------------------------------------------------------------------------
 
-local function integer_bytes(code, value, size)
-  return char(code) .. encode_integer(value, size, false)
+-- MessagePack's big-endian numbers, computed exactly with doubles (NaN, whose sign and payload
+-- Lua cannot see, goes to the Python helpers).
+local function word_bytes(word)
+  return char(floor(word / 16777216), floor(word / 65536) % 256, floor(word / 256) % 256, word % 256)
 end
 
+-- `code` and the two's complement `size`-byte form of the integer `value`.
+local function integer_bytes(code, value, size)
+  if size == 2 then
+    if value < 0 then value = value + 65536 end
+    return char(code, floor(value / 256), value % 256)
+  end
+  if size == 4 then
+    if value < 0 then value = value + 4294967296 end
+    return char(code) .. word_bytes(value)
+  end
+  local high = floor(value / 4294967296)
+  local low = value - high * 4294967296
+  if high < 0 then high = high + 4294967296 end
+  return char(code) .. word_bytes(high) .. word_bytes(low)
+end
+
+-- The sign bit of a number that is not NaN, and its magnitude.
+local function split_sign(number)
+  if number < 0 or (number == 0 and 1 / number < 0) then return 2147483648, -number end
+  return 0, number
+end
+
+-- IEEE 754 bytes of a float (`fraction_bits` 23, `bias` 127) or double (52, 1023), big endian.
+local function ieee_bytes(number, fraction_bits, bias)
+  local sign, magnitude = split_sign(number)
+  local fraction, biased
+  if magnitude == huge then
+    fraction, biased = 0, 2 * bias + 1
+  elseif magnitude == 0 then
+    fraction, biased = 0, 0
+  else
+    local mantissa, exponent = frexp(magnitude)
+    biased = exponent + bias - 1
+    if biased <= 0 then
+      fraction, biased = ldexp(magnitude, bias + fraction_bits - 1), 0
+    else
+      fraction = (mantissa * 2 - 1) * 2 ^ fraction_bits
+    end
+  end
+  if fraction_bits == 23 then return word_bytes(sign + biased * 8388608 + fraction) end
+  local high = floor(fraction / 4294967296)
+  return word_bytes(sign + biased * 1048576 + high) .. word_bytes(fraction - high * 4294967296)
+end
+
+-- Whether C's (float)number == number: the number fits a float's exponent range and 24 bits.
+local function is_float32(number)
+  if number ~= number then return false end
+  local _, magnitude = split_sign(number)
+  if magnitude == huge or magnitude == 0 then return true end
+  local mantissa, exponent = frexp(magnitude)
+  if exponent > 128 then return false end
+  local scaled = exponent >= -125 and mantissa * 16777216 or ldexp(magnitude, 149)
+  return scaled == floor(scaled)
+end
+
+-- lua-cmsgpack's choice: the smallest integer type for numbers equal to a 64-bit integer, else
+-- a float when (float)n == n, else a double.
 local function encode_number(number)
   if number == number and number >= -2^63 and number < 2^63 and floor(number) == number then
     if number >= 0 then
@@ -44,8 +104,9 @@ local function encode_number(number)
     if number >= -2147483648 then return integer_bytes(0xd2, number, 4) end
     return integer_bytes(0xd3, number, 8)
   end
-  if is_float32(number) then return char(0xca) .. encode_float(number, 4, false) end
-  return char(0xcb) .. encode_float(number, 8, false)
+  if is_float32(number) then return char(0xca) .. ieee_bytes(number, 23, 127) end
+  if number ~= number then return char(0xcb) .. encode_nan(number) end
+  return char(0xcb) .. ieee_bytes(number, 52, 1023)
 end
 
 local function sized_header(count, fixed, fixed_limit, code16, code32)
@@ -127,6 +188,7 @@ end
 -- Raised inside the decoder, reported by unpack like the C cursor's error flags.
 local MISSING, BAD_FORMAT = {"Missing bytes in input."}, {"Bad data format in input."}
 local TOO_DEEP = {"stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"}
+local ARRAY_TOO_DEEP = {"stack overflow (in function mp_decode_to_lua_array)"}
 
 local decode_value
 
@@ -134,20 +196,63 @@ local function need(data, position, count)
   if position + count - 1 > #data then error(MISSING, 0) end
 end
 
-local function read_length(data, position, size)
+-- The big-endian unsigned integer of `size` (1, 2, 4 or 8) bytes at `position`.
+local function read_unsigned(data, position, size)
   need(data, position, size)
-  return decode_integer(sub(data, position, position + size - 1), false, false)
+  if size == 1 then return byte(data, position) end
+  if size == 2 then
+    local b1, b2 = byte(data, position, position + 1)
+    return b1 * 256 + b2
+  end
+  local b1, b2, b3, b4 = byte(data, position, position + 3)
+  local high = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+  if size == 4 then return high end
+  return high * 4294967296 + read_unsigned(data, position + 4, 4)
+end
+
+-- The same bytes as a two's complement integer (one rounding to a double, as the C cast).
+local function read_signed(data, position, size)
+  if size < 8 then
+    local value = read_unsigned(data, position, size)
+    local range = 2 ^ (8 * size)
+    return value >= range / 2 and value - range or value
+  end
+  local high, low = read_unsigned(data, position, 4), read_unsigned(data, position + 4, 4)
+  if high >= 2147483648 then high = high - 4294967296 end
+  return high * 4294967296 + low
+end
+
+-- The float (4 bytes) or double (8 bytes) at `position`.
+local function read_float(data, position, size)
+  local fraction_bits, bias = 23, 127
+  local high, fraction = read_unsigned(data, position, 4), 0
+  if size == 8 then
+    fraction_bits, bias = 52, 1023
+    fraction = read_unsigned(data, position + 4, 4)
+  end
+  local sign = high >= 2147483648 and -1 or 1
+  if sign < 0 then high = high - 2147483648 end
+  local unit = 2 ^ (fraction_bits - (size == 8 and 32 or 0))
+  local biased = floor(high / unit)
+  fraction = (high % unit) * (size == 8 and 4294967296 or 1) + fraction
+  if biased == 2 * bias + 1 then
+    if fraction == 0 then return sign * huge end
+    return decode_nan(sub(data, position, position + size - 1))
+  end
+  if biased == 0 then return sign * ldexp(fraction, 1 - bias - fraction_bits) end
+  return sign * ldexp(fraction + 2 ^ fraction_bits, biased - bias - fraction_bits)
 end
 
 local function decode_string(data, position, header_size)
-  local length = read_length(data, position + 1, header_size)
+  local length = read_unsigned(data, position + 1, header_size)
   local start = position + 1 + header_size
   need(data, start, length)
   return sub(data, start, start + length - 1), start + length
 end
 
 local function decode_array(data, position, header_size, count, slots)
-  if header_size > 0 then count = read_length(data, position + 1, header_size) end
+  if header_size > 0 then count = read_unsigned(data, position + 1, header_size) end
+  if slots + 2 > STACK_LIMIT then error(ARRAY_TOO_DEEP, 0) end
   position = position + 1 + header_size
   local result = {}
   for index = 1, count do
@@ -157,7 +262,7 @@ local function decode_array(data, position, header_size, count, slots)
 end
 
 local function decode_map(data, position, header_size, count, slots)
-  if header_size > 0 then count = read_length(data, position + 1, header_size) end
+  if header_size > 0 then count = read_unsigned(data, position + 1, header_size) end
   position = position + 1 + header_size
   local result = {}
   for _ = 1, count do
@@ -173,7 +278,8 @@ end
 
 local function fixed_number(data, position, size, signed)
   need(data, position, size + 1)
-  return decode_integer(sub(data, position + 1, position + size), signed, false), position + size + 1
+  local read = signed and read_signed or read_unsigned
+  return read(data, position + 1, size), position + size + 1
 end
 
 local STRING_HEADERS = {[0xd9] = 1, [0xda] = 2, [0xdb] = 4}
@@ -203,7 +309,7 @@ function decode_value(data, position, slots)
   if code == 0xca or code == 0xcb then
     local size = code == 0xca and 4 or 8
     need(data, position, size + 1)
-    return decode_float(sub(data, position + 1, position + size), false), position + size + 1
+    return read_float(data, position + 1, size), position + size + 1
   end
   local header = STRING_HEADERS[code]
   if header then return decode_string(data, position, header) end
@@ -239,8 +345,16 @@ local function unpack_values(data, limit, offset, stack_base)
     count = count + 1
     results[count], position = value, after
   end
-  if decode_all then return unpack(results, 1, count) end
-  return position > length and -1 or position - 1, unpack(results, 1, count)
+  if decode_all then return results, count end
+  if stack_base + count + 1 > STACK_LIMIT then support.error("stack overflow (in function mp_unpack_full)") end
+  insert(results, 1, position > length and -1 or position - 1)
+  return results, count + 1
+end
+
+-- unpack(values, 1, count) for up to 7999 values (Lua's unpack stops at 7997 with 3 arguments).
+local function spread(values, count)
+  if count <= 7997 then return unpack(values, 1, count) end
+  return values[1], values[2], unpack(values, 3, count)
 end
 
 local function int32(number)
@@ -250,21 +364,20 @@ end
 local cmsgpack = {_NAME = "cmsgpack", _VERSION = "lua-cmsgpack 0.4.0",
                   _COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo",
                   _DESCRIPTION = "MessagePack C implementation for Lua"}
--- The exported functions never end in a tail call: support.lua finds them on the stack.
+-- The exported functions end in a tail call only once nothing can fail: support.lua finds them
+-- on the stack to position errors.
 support.export(cmsgpack, "pack", function(...) return (pack(...)) end)
 support.export(cmsgpack, "unpack", function(...)
   local count = select("#", ...)
   local data = support.checkstring(count, 1, (...))
-  local results = {unpack_values(data, 0, 0, count)}
-  return unpack(results)
+  return spread(unpack_values(data, 0, 0, count))
 end)
 support.export(cmsgpack, "unpack_one", function(...)
   local count = select("#", ...)
   local data, offset = ...
   offset = offset == nil and 0 or int32(support.checkinteger(count, 2, offset))
   data = support.checkstring(count, 1, data)
-  local results = {unpack_values(data, 1, offset, 1)}
-  return unpack(results)
+  return spread(unpack_values(data, 1, offset, 1))
 end)
 support.export(cmsgpack, "unpack_limit", function(...)
   local count = select("#", ...)
@@ -272,14 +385,20 @@ support.export(cmsgpack, "unpack_limit", function(...)
   limit = int32(support.checkinteger(count, 2, limit))
   offset = offset == nil and 0 or int32(support.checkinteger(count, 3, offset))
   data = support.checkstring(count, 1, data)
-  local results = {unpack_values(data, limit, offset, 1)}
-  return unpack(results)
+  return spread(unpack_values(data, limit, offset, 1))
 end)
 return cmsgpack
 """
 
 
+def _encode_nan(number: float) -> bytes:
+    return encode_float(number, 8, False)
+
+
+def _decode_nan(data: bytes) -> float:
+    return decode_float(data, False)
+
+
 def install(runtime: Any, support: Any) -> Any:
-    """The ``cmsgpack`` table, its number encodings done by :mod:`.binary`."""
-    return runtime.execute(LUA_SOURCE, support, encode_integer, decode_integer, encode_float,
-                           decode_float, is_float32, name="=cmsgpack")
+    """The ``cmsgpack`` table; only NaNs (whose sign and payload Lua cannot read) use Python."""
+    return runtime.execute(LUA_SOURCE, support, _encode_nan, _decode_nan, name="=cmsgpack")

@@ -15,9 +15,11 @@ Contract of :func:`install` for the scripting code:
 - ``cjson.null`` is a userdata (Redis' is a NULL light userdata, which Lua code cannot make): a
   reply converter should treat any userdata as Redis treats it, a nil reply.
 - The functions never call back into the script and never raise Python exceptions; their errors are
-  Lua strings positioned at the caller's line (``user_script:1: ...``), like Redis' C functions,
-  except when the library function was reached by a tail call (``return cjson.decode(x)``), where
-  Lua 5.1 no longer knows the caller's line and the message carries no position.
+  Lua strings positioned at the caller's line (``user_script:1: ...``) and naming the function as
+  the caller spelled it, like Redis' C functions.
+- Compile scripts through :func:`.tailcalls.without_tail_calls` (a ``string.dump`` rewrite): our
+  functions are Lua functions, and a tail call to one (``return cjson.decode(x)``) would otherwise
+  drop the script's frame, so its error would carry no position.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import Any
 
 from . import bit, cjson, cmsgpack, struct
 from .support import load_support
+from .tailcalls import without_tail_calls
 
-__all__ = ["install"]
+__all__ = ["install", "without_tail_calls"]
 
 
 def install(runtime: Any) -> None:

@@ -81,6 +81,10 @@ def run_redis(client: redis.Redis, script: str) -> Any:
         return ScriptError(text[4:] if text.startswith("ERR ") else text)
 
 
+def assert_same_as_redis(client: redis.Redis, script: str) -> None:
+    assert run_ours(script) == run_redis(client, script)
+
+
 @pytest.fixture(scope="module")
 def lua_redis(real_redis):
     client = real_redis.client()
@@ -309,7 +313,7 @@ ALL_CASES = CJSON_CASES + _decode_cases() + BIT_CASES + STRUCT_CASES + CMSGPACK_
 
 @pytest.mark.parametrize("script", ALL_CASES)
 def test_same_as_redis(lua_redis, script):
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 TAIL_CALL_CASES = [
@@ -325,7 +329,7 @@ TAIL_CALL_CASES = [
 
 @pytest.mark.parametrize("script", TAIL_CALL_CASES)
 def test_tail_calls_same_as_redis(lua_redis, script):
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 def test_without_the_rewrite_a_tail_called_error_has_no_position():
@@ -375,7 +379,7 @@ def test_cjson_round_trip_as_redis(lua_redis, value):
               " if not ok then return {'error', text} end"
               " local ok2, again = pcall(function() return cjson.encode(cjson.decode(text)) end)"
               " return {text, tostring(ok2), again}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 @ROUND_TRIP
@@ -383,7 +387,7 @@ def test_cjson_round_trip_as_redis(lua_redis, value):
 def test_cmsgpack_round_trip_as_redis(lua_redis, value):
     script = (f"local packed = cmsgpack.pack({lua_literal(value)})"
               " return {packed, cmsgpack.pack(cmsgpack.unpack(packed))}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 @ROUND_TRIP
@@ -395,7 +399,7 @@ def test_struct_pack_unpack_as_redis(lua_redis, fmt, arguments):
     script = (f"local ok, packed = pcall(struct.pack, {literal}{', ' if arguments else ''}{arguments_source})"
               f" if not ok then return {{'error', packed}} end"
               f" return {{packed, pcall(struct.unpack, {literal}, packed)}}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 def test_cjson_speed():
@@ -427,7 +431,7 @@ def test_bit_operations_as_redis(lua_redis, first, second):
     script = (f"local a, b = {a}, {b} return {{bit.tobit(a), bit.bnot(a), bit.band(a, b), bit.bor(a, b),"
               " bit.bxor(a, b, a), bit.lshift(a, b), bit.rshift(a, b), bit.arshift(a, b), bit.rol(a, b),"
               " bit.ror(a, b), bit.bswap(a), bit.tohex(a), bit.tohex(a, b)}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 @ROUND_TRIP
@@ -438,7 +442,7 @@ def test_cjson_decode_of_any_text_as_redis(lua_redis, text):
               " if not ok then return {0, v} end"
               " local encoded, again = pcall(cjson.encode, v)"
               " return {1, type(v), tostring(encoded), again}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 @ROUND_TRIP
@@ -449,7 +453,7 @@ def test_cmsgpack_unpack_of_any_bytes_as_redis(lua_redis, data):
               " if select('#', ...) == 0 then return {1, 0} end"
               " return {1, select('#', ...), cmsgpack.pack(...)} end"
               f" return repack(pcall(cmsgpack.unpack, {lua_literal(data)}))")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)
 
 
 @ROUND_TRIP
@@ -459,4 +463,4 @@ def test_cmsgpack_unpack_one_and_limit_as_redis(lua_redis, data, offset, limit):
     script = (f"local a = {{pcall(cmsgpack.unpack_one, {literal}, {offset})}}"
               f" local b = {{pcall(cmsgpack.unpack_limit, {literal}, {limit}, {offset})}}"
               " return {a[1], a[2], type(a[3]), b[1], b[2], type(b[3]), type(b[4])}")
-    assert run_ours(script) == run_redis(lua_redis, script)
+    assert_same_as_redis(lua_redis, script)

@@ -89,9 +89,15 @@ local function array_length(config, value)
   return max
 end
 
--- Appends the table `value` to `buffer` (`n` pieces so far) and returns the new count. `slots`
--- is how many stack slots the C encoder would be using with this table on top.
-local function encode_table(config, value, depth, slots, buffer, n)
+-- Appends `value` to `buffer` (`n` pieces so far) and returns the new count. `depth` is the
+-- nesting depth a table here has; `slots` how many stack slots the C encoder would be using
+-- with `value` on top.
+local function encode_value(config, value, depth, slots, buffer, n)
+  if type(value) ~= "table" then
+    n = n + 1
+    buffer[n] = scalar_text(config, value)
+    return n
+  end
   if depth > config.encode_max_depth or slots + 3 > STACK_LIMIT then
     support.error(format("Cannot serialise, excessive nesting (%d)", depth))
   end
@@ -100,13 +106,7 @@ local function encode_table(config, value, depth, slots, buffer, n)
     for index = 1, length do
       n = n + 1
       buffer[n] = index == 1 and "[" or ","
-      local item = rawget(value, index)
-      if type(item) == "table" then
-        n = encode_table(config, item, depth + 1, slots + 1, buffer, n)
-      else
-        n = n + 1
-        buffer[n] = scalar_text(config, item)
-      end
+      n = encode_value(config, rawget(value, index), depth + 1, slots + 1, buffer, n)
     end
     n = n + 1
     buffer[n] = "]"
@@ -124,12 +124,7 @@ local function encode_table(config, value, depth, slots, buffer, n)
       support.error(format("Cannot serialise %s: table key must be a number or string", kind))
     end
     opening = ","
-    if type(item) == "table" then
-      n = encode_table(config, item, depth + 1, slots + 2, buffer, n)
-    else
-      n = n + 1
-      buffer[n] = scalar_text(config, item)
-    end
+    n = encode_value(config, item, depth + 1, slots + 2, buffer, n)
   end
   n = n + 1
   buffer[n] = opening == "{" and "{}" or "}"
@@ -141,7 +136,7 @@ local function encode(config, ...)
   local value = ...
   if type(value) ~= "table" then return scalar_text(config, value) end
   local buffer = {}
-  return concat(buffer, "", 1, encode_table(config, value, 1, 1, buffer, 0))
+  return concat(buffer, "", 1, encode_value(config, value, 1, 1, buffer, 0))
 end
 
 -- Decoding ------------------------------------------------------------------------------------

@@ -464,3 +464,15 @@ def test_cmsgpack_unpack_one_and_limit_as_redis(lua_redis, data, offset, limit):
               f" local b = {{pcall(cmsgpack.unpack_limit, {literal}, {limit}, {offset})}}"
               " return {a[1], a[2], type(a[3]), b[1], b[2], type(b[3]), type(b[4])}")
     assert_same_as_redis(lua_redis, script)
+
+
+@ROUND_TRIP
+@given(st.lists(st.sampled_from("bBhHlLTiIfdxcs <>!0123489"), max_size=10).map("".join),
+       st.binary(max_size=24), st.one_of(st.none(), st.integers(-3, 30)))
+def test_struct_unpack_of_any_bytes_as_redis(lua_redis, fmt, data, start):
+    init = "" if start is None else f", {start}"
+    script = (f"local r = {{pcall(struct.unpack, '{fmt}', {lua_literal(data)}{init})}}"
+              " local size = {pcall(struct.size, '" + fmt + "')}"
+              " for i = 1, #r do if type(r[i]) == 'number' then r[i] = string.format('%.17g', r[i]) end end"
+              " r[#r + 1] = size[1] r[#r + 1] = size[2] return r")
+    assert_same_as_redis(lua_redis, script)

@@ -934,3 +934,59 @@ def hll_self_test_failed(detail: str) -> CommandError:
 def no_latency_samples(event: bytes) -> CommandError:
     """LATENCY GRAPH of an event with no samples."""
     return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")
+
+
+# -- stream consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) ------------
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")
+
+
+class BusyGroupError(CommandError):
+    message = "BUSYGROUP Consumer Group name already exists"
+
+
+class XgroupKeyMissingError(CommandError):
+    message = ("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want "
+               "to use the MKSTREAM option to create an empty stream automatically.")
+
+
+class EntriesReadRangeError(CommandError):
+    message = "ERR value for ENTRIESREAD must be positive or -1"
+
+
+def no_such_key_or_group(key: bytes, group: bytes, in_xreadgroup: bool = False) -> CommandError:
+    """NOGROUP of XREADGROUP, XPENDING, XCLAIM and XAUTOCLAIM (the key or the group is missing)."""
+    where = " in XREADGROUP with GROUP option" if in_xreadgroup else ""
+    return CommandError(f"NOGROUP No such key '{_text(key)}' or consumer group '{_text(group)}'{where}")
+
+
+class GroupGoneWhileBlockedError(CommandError):
+    message = "NOGROUP the consumer group this client was blocked on no longer exists"
+
+
+class StreamGoneWhileBlockedError(CommandError):
+    message = "UNBLOCKED the stream key no longer exists"
+
+
+class DollarInXreadgroupError(CommandError):
+    message = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+               "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would "
+               "just return an empty result set.")
+
+
+class MissingGroupOptionError(CommandError):
+    message = "ERR Missing GROUP option for XREADGROUP"
+
+
+def invalid_claim_argument(what: str, command: str = "XCLAIM") -> CommandError:
+    """XCLAIM's / XAUTOCLAIM's number that does not parse (``min-idle-time``, ``IDLE option``...)."""
+    return CommandError(f"ERR Invalid {what} argument for {command}")
+
+
+def unrecognized_xclaim_option(option: bytes) -> CommandError:
+    return CommandError(f"ERR Unrecognized XCLAIM option '{_text(option)}'")
+
+
+class AutoclaimCountError(CommandError):
+    message = "ERR COUNT must be > 0"

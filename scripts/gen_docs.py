@@ -42,10 +42,8 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
-        xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
-        xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
-        pubsub|shardnumsub""",
+    "12 (consumer groups, notifications, tracking, sharded pub/sub)": """client|tracking client|caching spublish
+        ssubscribe sunsubscribe pubsub|shardchannels pubsub|shardnumsub""",
     "13 (scripting and functions)": """eval eval_ro evalsha evalsha_ro script script|debug script|exists
         script|flush script|help script|kill script|load fcall fcall_ro function function|delete function|dump
         function|flush function|help function|kill function|list function|load function|restore
@@ -90,7 +88,9 @@ NOTES = {
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
-    "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
+    "command|docs": "Summary, group and arguments for every command (Redis' argument trees, without each argument's "
+                    "since and deprecated_since; Pika's commands as Pika documents them); since and complexity where "
+                    "the spec declares them.",
     "pfselftest": "Redis' checks (register packing, sparse/dense agreement, the error bound) up to 100,000 elements, not 10 million.",
     "memory": "LMDB's figures (docs/memory.md): USAGE is the key's B-tree entries (SAMPLES extrapolates from the first "
               "member entries), STATS the process' RSS and the DBs' LMDB pages, MALLOC-STATS 'not supported'.",
@@ -130,6 +130,8 @@ NOTES = {
     "restore": "Takes DUMP payloads of pypika-store; Redis' RDB payloads get the version/checksum error.",
     "pfadd": "Redis' HYLL encoding byte for byte; logged as the command (smaller than the 12 KiB value).",
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
+    "xreadgroup": "As XREAD's blocking; groups are binlogged as the state they leave (XCLAIM FORCE with absolute TIME and RETRYCOUNT, XGROUP SETID with ENTRIESREAD), so slaves and replays have the master's PELs and delivery times; a consumer's seen-time is when the record was applied. History reads are logged too (Redis does not propagate them).",
+    "xgroup": "Group and consumer names up to about 460 bytes (LMDB's key limit); Redis allows any length. DEBUG DIGEST does not cover groups, as in Redis.",
     "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
     "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
     "compact": "Pika's arguments and errors; accepted with nothing to do: LMDB updates its B+tree in place and reuses freed pages (no LSM tombstones to drop).",

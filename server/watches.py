@@ -20,7 +20,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from pypika_store.changes import Change, Flushed, KeyDeleted
+from pypika_store.changes import Change, Flushed, GroupChanged, KeyDeleted
 
 if TYPE_CHECKING:
     from pypika_store.engine import Engine
@@ -82,7 +82,7 @@ class WatchRegistry:
         for change in changes:
             if isinstance(change, Flushed):
                 self._flushed(change.db)
-            else:
+            elif not isinstance(change, GroupChanged):  # Redis' group commands touch no watch
                 self._changed((change.db, change.key), deleted=isinstance(change, KeyDeleted))
         self._follow_changes()
 

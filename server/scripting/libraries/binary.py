@@ -1,5 +1,5 @@
-"""Numbers <-> bytes with the C conversions of Redis' x86-64 build, for ``struct``, ``cmsgpack``
-and ``bit``.
+"""Numbers <-> bytes with the C conversions of Redis' x86-64 build, for ``struct``, ``bit`` and
+``cmsgpack``'s NaNs.
 
 Lua 5.1 numbers are doubles; the C libraries cast them to fixed-width integers, where out-of-range
 and NaN values give what the x86-64 conversion instructions give (the "integer indefinite"
@@ -63,18 +63,14 @@ def decode_float(data: bytes, little_endian: bool) -> float:
     return struct.unpack(order + ("f" if len(data) == 4 else "d"), data)[0]
 
 
-def is_float32(number: float) -> bool:
-    """Whether ``(float)number == number`` in C (NaN never equals itself)."""
-    return ctypes.c_float(number).value == number
-
-
 def tobit(number: float) -> int:
     """LuaBitOp's normalisation: add 2**52 + 2**51 and keep the low 32 bits of the double's
     representation, as a signed 32-bit integer (this rounds halves to even and wraps)."""
     bits = struct.unpack("<Q", struct.pack("<d", float(number) + 6755399441055744.0))[0]
-    return _signed_32(bits)
+    return signed_32(bits)
 
 
-def _signed_32(value: int) -> int:
+def signed_32(value: int) -> int:
+    """The low 32 bits of ``value`` as a signed 32-bit integer."""
     value &= 0xFFFFFFFF
     return value - (1 << 32) if value >= 1 << 31 else value

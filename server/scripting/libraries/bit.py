@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import reduce
 from typing import Any
 
-from .binary import _signed_32, tobit
+from .binary import signed_32, tobit
 
 LUA_SOURCE = r"""
 local support, tobit, band, bor, bxor, bnot, shift, rotate, bswap, tohex = ...
@@ -78,39 +78,39 @@ return bit
 
 
 def _band(*numbers: float) -> int:
-    return _signed_32(reduce(lambda acc, number: acc & tobit(number), numbers, -1))
+    return signed_32(reduce(lambda acc, number: acc & tobit(number), numbers, -1))
 
 
 def _bor(*numbers: float) -> int:
-    return _signed_32(reduce(lambda acc, number: acc | tobit(number), numbers, 0))
+    return signed_32(reduce(lambda acc, number: acc | tobit(number), numbers, 0))
 
 
 def _bxor(*numbers: float) -> int:
-    return _signed_32(reduce(lambda acc, number: acc ^ tobit(number), numbers, 0))
+    return signed_32(reduce(lambda acc, number: acc ^ tobit(number), numbers, 0))
 
 
 def _bnot(number: float) -> int:
-    return _signed_32(~tobit(number))
+    return signed_32(~tobit(number))
 
 
 def _shift(kind: bytes, number: float, amount: float) -> int:
     value, count = tobit(number), tobit(amount) & 31
     if kind == b"lshift":
-        return _signed_32(value << count)
+        return signed_32(value << count)
     if kind == b"rshift":
-        return _signed_32((value & 0xFFFFFFFF) >> count)
-    return _signed_32(value >> count)
+        return signed_32((value & 0xFFFFFFFF) >> count)
+    return signed_32(value >> count)
 
 
 def _rotate(kind: bytes, number: float, amount: float) -> int:
     value, count = tobit(number) & 0xFFFFFFFF, tobit(amount) & 31
     if kind == b"ror":
         count = (32 - count) & 31
-    return _signed_32((value << count) | (value >> (32 - count)))
+    return signed_32((value << count) | (value >> (32 - count)))
 
 
 def _bswap(number: float) -> int:
-    return _signed_32(int.from_bytes((tobit(number) & 0xFFFFFFFF).to_bytes(4, "little"), "big"))
+    return signed_32(int.from_bytes((tobit(number) & 0xFFFFFFFF).to_bytes(4, "little"), "big"))
 
 
 def _tohex(number: float, digits: float) -> bytes:

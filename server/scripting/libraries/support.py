@@ -5,8 +5,8 @@ Redis' libraries are C functions, so an error they raise names the caller's line
 (``user_script:1: ...``) and the function the way the caller spelled it (``bad argument #1 to
 'band'``, ``'f'`` through a local alias, ``'?'`` under ``pcall``, ``calling 'x' on bad self`` for a
 method call). Ours are Lua functions; :data:`LUA_SOURCE` finds the running library function on the
-stack (each one is registered with :func:`export`) and raises at its caller's level, reading the
-name from the same debug information ``luaL_argerror`` reads.
+stack (each one is registered with the Lua ``support.export``) and raises at its caller's level,
+reading the name from the same debug information ``luaL_argerror`` reads.
 """
 
 from __future__ import annotations

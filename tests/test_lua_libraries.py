@@ -476,3 +476,27 @@ def test_struct_unpack_of_any_bytes_as_redis(lua_redis, fmt, data, start):
               " for i = 1, #r do if type(r[i]) == 'number' then r[i] = string.format('%.17g', r[i]) end end"
               " r[#r + 1] = size[1] r[#r + 1] = size[2] return r")
     assert_same_as_redis(lua_redis, script)
+
+
+def test_install_refuses_a_runtime_that_decodes_strings():
+    with pytest.raises(ValueError, match="encoding=None"):
+        install(lua51.LuaRuntime())
+
+
+def test_libraries_keep_working_once_the_sandbox_removes_globals():
+    """They capture what they use when they load, as install's contract promises."""
+    runtime = lua51.LuaRuntime(encoding=None)
+    install(runtime)
+    lua_globals = runtime.globals()
+    cjson, cmsgpack, bit, struct = (lua_globals[name] for name in (b"cjson", b"cmsgpack", b"bit", b"struct"))
+    document = runtime.execute("return {1, 'x', {a = true}}")
+    runtime.execute("local G, keep, names = _G, {cjson = 1, cmsgpack = 1, bit = 1, struct = 1}, {}"
+                    " for name in pairs(G) do names[#names + 1] = name end"
+                    " for _, name in ipairs(names) do if not keep[name] then G[name] = nil end end")
+    assert cjson[b"encode"](cjson[b"decode"](cjson[b"encode"](document))) == b'[1,"x",{"a":true}]'
+    assert cmsgpack[b"pack"](*cmsgpack[b"unpack"](cmsgpack[b"pack"](document, 0.5))) == (
+        b"\x93\x01\xa1x\x81\xa1a\xc3\xca?\x00\x00\x00")
+    assert (bit[b"bxor"](5, 3), bit[b"tohex"](-1, -2)) == (6, b"FF")
+    assert struct[b"unpack"](b">hs", struct[b"pack"](b">hs", -2, b"ab")) == (-2, b"ab", 6)
+    with pytest.raises(lua51.LuaError, match="Expected value but found invalid token at character 1"):
+        cjson[b"decode"](b"x")

@@ -35,7 +35,11 @@ __all__ = ["install", "without_tail_calls"]
 
 def install(runtime: Any) -> None:
     """Install ``cjson``, ``cmsgpack``, ``bit`` and ``struct`` as globals of ``runtime``."""
-    if runtime.eval("'\\255'") != b"\xff":
+    try:
+        binary_safe = runtime.eval("'\\255'") == b"\xff"
+    except UnicodeDecodeError:
+        binary_safe = False
+    if not binary_safe:
         raise ValueError("the script libraries need a LuaRuntime(encoding=None)")
     support = load_support(runtime)
     lua_globals = runtime.globals()

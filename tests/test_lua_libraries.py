@@ -93,6 +93,11 @@ def lua_redis(real_redis):
     client.close()
 
 
+LIBRARY_CASES = [  # pairs() order included: the fields are inserted as the C modules insert them
+    f"local t = {{}} for k, v in pairs({library}) do t[#t + 1] = k .. '=' .. type(v) end return t"
+    for library in ("cjson", "cjson.new()", "cmsgpack", "bit", "struct")
+]
+
 CJSON_CASES = [
     "return {cjson._NAME, cjson._VERSION, type(cjson.null), tostring(cjson.null)}",
     "local t = {} for k, v in pairs(cjson) do t[#t + 1] = k .. '=' .. type(v) end table.sort(t) return t",
@@ -308,7 +313,7 @@ CMSGPACK_CASES = [
     "local ok, e = pcall(cmsgpack.pack) return e",
 ]
 
-ALL_CASES = CJSON_CASES + _decode_cases() + BIT_CASES + STRUCT_CASES + CMSGPACK_CASES
+ALL_CASES = LIBRARY_CASES + CJSON_CASES + _decode_cases() + BIT_CASES + STRUCT_CASES + CMSGPACK_CASES
 
 
 @pytest.mark.parametrize("script", ALL_CASES)

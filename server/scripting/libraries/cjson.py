@@ -411,7 +411,24 @@ local function new_module()
     number_format = "%.14g", encode_keep_buffer = 1, encode_invalid_numbers = 0,
     decode_invalid_numbers = 1,
   }
-  local cjson = {_NAME = "cjson", _VERSION = "2.1.0", null = null}
+  local function integer_setting(field, low, high)
+    return function(...)
+      local count = select("#", ...)
+      check_count(count, 1)
+      return (integer_option(config, field, count, 1, (...), low, high))
+    end
+  end
+  local function enum_setting(field, options)
+    return function(...)
+      local count = select("#", ...)
+      check_count(count, 1)
+      return (enum_option(config, field, count, 1, (...), options))
+    end
+  end
+  local precision_setting = integer_setting("encode_number_precision", 1, 14)
+
+  -- The fields go in in lua-cjson's order, so pairs(cjson) lists them as redis-server does.
+  local cjson = {}
   support.export(cjson, "encode", function(...) return (encode(config, ...)) end)
   support.export(cjson, "decode", function(...) return (decode(config, ...)) end)
   support.export(cjson, "encode_sparse_array", function(...)
@@ -422,30 +439,22 @@ local function new_module()
            integer_option(config, "encode_sparse_ratio", count, 2, ratio, 0, INT_MAX),
            integer_option(config, "encode_sparse_safe", count, 3, safe, 0, INT_MAX)
   end)
-  for _, field in ipairs({"encode_max_depth", "decode_max_depth"}) do
-    support.export(cjson, field, function(...)
-      local count = select("#", ...)
-      check_count(count, 1)
-      return (integer_option(config, field, count, 1, (...), 1, INT_MAX))
-    end)
-  end
+  support.export(cjson, "encode_max_depth", integer_setting("encode_max_depth", 1, INT_MAX))
+  support.export(cjson, "decode_max_depth", integer_setting("decode_max_depth", 1, INT_MAX))
   support.export(cjson, "encode_number_precision", function(...)
-    local count = select("#", ...)
-    check_count(count, 1)
-    local precision = integer_option(config, "encode_number_precision", count, 1, (...), 1, 14)
+    local precision = precision_setting(...)
     config.number_format = "%." .. precision .. "g"
     return precision
   end)
-  for field, options in pairs({encode_keep_buffer = BOOLEAN_OPTIONS,
-                               encode_invalid_numbers = INVALID_NUMBER_OPTIONS,
-                               decode_invalid_numbers = BOOLEAN_OPTIONS}) do
-    support.export(cjson, field, function(...)
-      local count = select("#", ...)
-      check_count(count, 1)
-      return (enum_option(config, field, count, 1, (...), options))
-    end)
-  end
+  support.export(cjson, "encode_keep_buffer", enum_setting("encode_keep_buffer", BOOLEAN_OPTIONS))
+  support.export(cjson, "encode_invalid_numbers",
+                 enum_setting("encode_invalid_numbers", INVALID_NUMBER_OPTIONS))
+  support.export(cjson, "decode_invalid_numbers",
+                 enum_setting("decode_invalid_numbers", BOOLEAN_OPTIONS))
   support.export(cjson, "new", new_module)
+  cjson.null = null
+  cjson._NAME = "cjson"
+  cjson._VERSION = "2.1.0"
   return cjson
 end
 

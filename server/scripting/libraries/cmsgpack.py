@@ -361,9 +361,8 @@ local function int32(number)
   return (number + 2147483648) % 4294967296 - 2147483648
 end
 
-local cmsgpack = {_NAME = "cmsgpack", _VERSION = "lua-cmsgpack 0.4.0",
-                  _COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo",
-                  _DESCRIPTION = "MessagePack C implementation for Lua"}
+-- The fields go in in lua-cmsgpack's order, so pairs(cmsgpack) lists them as redis-server does.
+local cmsgpack = {}
 -- The exported functions end in a tail call only once nothing can fail: support.lua finds them
 -- on the stack to position errors.
 support.export(cmsgpack, "pack", function(...) return (pack(...)) end)
@@ -387,6 +386,10 @@ support.export(cmsgpack, "unpack_limit", function(...)
   data = support.checkstring(count, 1, data)
   return spread(unpack_values(data, limit, offset, 1))
 end)
+cmsgpack._NAME = "cmsgpack"
+cmsgpack._VERSION = "lua-cmsgpack 0.4.0"
+cmsgpack._COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo"
+cmsgpack._DESCRIPTION = "MessagePack C implementation for Lua"
 return cmsgpack
 """
 

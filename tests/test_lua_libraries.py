@@ -243,6 +243,8 @@ STRUCT_CASES = [
     " struct.pack('>f', 0/0), struct.pack('>d', 0/0), struct.pack('>f', -(0/0)), struct.pack('>f', 3.4028235677973366e38),"
     " struct.pack('>f', 3.4028234663852886e38), struct.pack('>f', 1e-46), struct.pack('<d', -0.0)}",
     "return {struct.pack('T L l', 1, 2, 3), struct.pack('H h', 65535, -1)}",
+    "return {struct.pack('<f >f <d >d', -0.0, -0.0, -0.0, -0.0), struct.pack('f d', 0.0, 0)}",
+    "return {tostring(struct.unpack('>d', struct.pack('>d', -0.0))), tostring(struct.unpack('<f', struct.pack('<f', -0.0)))}",
     "return {struct.size('>i'), struct.size('!8bd'), struct.size('c5'), struct.size('z'), struct.size('i3bi'),"
     " struct.size('!'), struct.size(5), struct.size('!4 b d')}",
     "return (struct.size('s'))", "return (struct.size('c0'))", "return (struct.size('!3'))",
@@ -311,6 +313,9 @@ CMSGPACK_CASES = [
     "return (select('#', cmsgpack.unpack(string.rep('\\1', 7990))))",
     "return (select('#', cmsgpack.unpack(string.rep('\\1', 8000))))",
     "local ok, e = pcall(cmsgpack.pack) return e",
+    "local a, b, c, d = cmsgpack.unpack_limit('\\192\\0\\1', 3) return {tostring(a), tostring(b), tostring(c), tostring(d)}",
+    "local a, b, c = cmsgpack.unpack_one('\\192\\0', 0) return {tostring(a), tostring(b), tostring(c)}",
+    "return {select('#', cmsgpack.unpack('\\192\\0\\192')), select('#', cmsgpack.unpack_limit('\\192\\192', 2))}",
 ]
 
 ALL_CASES = LIBRARY_CASES + CJSON_CASES + _decode_cases() + BIT_CASES + STRUCT_CASES + CMSGPACK_CASES
@@ -465,9 +470,11 @@ def test_cmsgpack_unpack_of_any_bytes_as_redis(lua_redis, data):
 @given(st.binary(max_size=24), st.integers(-3, 30), st.integers(-2, 4))
 def test_cmsgpack_unpack_one_and_limit_as_redis(lua_redis, data, offset, limit):
     literal = lua_literal(data)
-    script = (f"local a = {{pcall(cmsgpack.unpack_one, {literal}, {offset})}}"
-              f" local b = {{pcall(cmsgpack.unpack_limit, {literal}, {limit}, {offset})}}"
-              " return {a[1], a[2], type(a[3]), b[1], b[2], type(b[3]), type(b[4])}")
+    script = ("local function listed(...) local t = {select('#', ...)}"
+              " for i = 1, t[1] do local v = select(i, ...) t[i + 1] = type(v) == 'table' and"
+              " cmsgpack.pack(v) or tostring(v) end return t end"
+              f" return {{listed(pcall(cmsgpack.unpack_one, {literal}, {offset})),"
+              f" listed(pcall(cmsgpack.unpack_limit, {literal}, {limit}, {offset}))}}")
     assert_same_as_redis(lua_redis, script)
 
 

@@ -18,7 +18,7 @@ from .binary import decode_float, encode_float
 LUA_SOURCE = r"""
 local support, encode_nan, decode_nan = ...
 local byte, char, format, sub = string.byte, string.char, string.format, string.sub
-local concat, insert = table.concat, table.insert
+local concat = table.concat
 local floor, frexp, huge, ldexp = math.floor, math.frexp, math.huge, math.ldexp
 local error, next, pcall, rawget, select, type, unpack = error, next, pcall, rawget, select, type, unpack
 
@@ -347,7 +347,8 @@ local function unpack_values(data, limit, offset, stack_base)
   end
   if decode_all then return results, count end
   if stack_base + count + 1 > STACK_LIMIT then support.error("stack overflow (in function mp_unpack_full)") end
-  insert(results, 1, position > length and -1 or position - 1)
+  for index = count, 1, -1 do results[index + 1] = results[index] end   -- values may be nil
+  results[1] = position > length and -1 or position - 1
   return results, count + 1
 end
 

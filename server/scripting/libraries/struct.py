@@ -17,7 +17,8 @@ from .binary import decode_float, decode_integer, encode_float, encode_integer
 
 LUA_SOURCE = r"""
 local support, encode_integer, decode_integer, encode_float, decode_float = ...
-local byte, find, format, rep, sub = string.byte, string.find, string.format, string.rep, string.sub
+local byte, find, format, rep, reverse, sub =
+      string.byte, string.find, string.format, string.rep, string.reverse, string.sub
 local concat, floor, huge = table.concat, math.floor, math.huge
 local select, tonumber, type, unpack = select, tonumber, type, unpack
 
@@ -93,6 +94,15 @@ local function control(option, fmt, position, little, align)
   return little, align, position
 end
 
+-- A float or double; lupa hands -0.0 to Python as the integer 0, so its sign bit is set here.
+local function float_bytes(number, size, little)
+  if number == 0 and 1 / number < 0 then
+    local bytes = rep("\0", size - 1) .. "\128"
+    return little and bytes or reverse(bytes)
+  end
+  return encode_float(number, size, little)
+end
+
 local function format_end(fmt)
   return (find(fmt, "%z") or #fmt + 1) - 1
 end
@@ -121,7 +131,7 @@ local function pack(...)
       arg = arg + 1
     elseif option == "f" or option == "d" then
       n = n + 1
-      pieces[n] = encode_float(support.checknumber(count, arg, args[arg]), size, little)
+      pieces[n] = float_bytes(support.checknumber(count, arg, args[arg]), size, little)
       arg = arg + 1
     elseif option == "x" then
       n = n + 1

@@ -148,6 +148,8 @@ CJSON_CASES = [
     "return {cjson.encode_number_precision(3), cjson.encode({1/3, 12345, 0.1})}",
     "return {cjson.encode_keep_buffer(false), cjson.encode_keep_buffer()}",
     "return (cjson.encode_keep_buffer('null'))",
+    "return {cjson.encode_invalid_numbers('null\\0x'), cjson.encode_keep_buffer('off\\0')}",
+    "return (cjson.encode_invalid_numbers(string.rep('n', 120) .. '\\0tail'))",
     "return {cjson.decode_invalid_numbers(false), cjson.decode_invalid_numbers()}",
     "return (cjson.encode())",
     "return (cjson.encode(1, 2))",

@@ -22,7 +22,7 @@ local byte, char, find, format, gsub, sub =
 local concat, floor, huge = table.concat, math.floor, math.huge
 local getmetatable, ipairs, newproxy, next, pairs, rawequal, rawget, select, tonumber, type =
       getmetatable, ipairs, newproxy, next, pairs, rawequal, rawget, select, tonumber, type
-local lower = string.lower
+local lower, match = string.lower, string.match
 
 local INT_MAX = 2147483647
 local STACK_LIMIT = 8000   -- LUAI_MAXCSTACK: the C code's lua_checkstack fails past it
@@ -376,7 +376,8 @@ local function enum_option(config, field, count, index, value, options)
     if type(value) == "boolean" then
       config[field] = value and 1 or 0
     else
-      local word = support.checkstring(count, index, value)
+      -- The C code compares and quotes the option as a C string: up to its first NUL byte.
+      local word = match(support.checkstring(count, index, value), "^[^%z]*")
       local found
       for position, option in ipairs(options) do
         if option == word then found = position - 1 end

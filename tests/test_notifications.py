@@ -330,7 +330,37 @@ PERSIST t
 DEL t s2 nokey c
 """)
 
-FAMILIES = {"mixed types": MIXED_TYPES, "strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS,
+STREAMS = commands("""
+XADD st 1-1 f v
+XADD st 2-1 f v
+XADD st MAXLEN 1 3-1 f v
+XADD st NOMKSTREAM 4-1 f v
+XADD nost NOMKSTREAM 1-1 f v
+XTRIM st MAXLEN 5
+XTRIM st MAXLEN 0
+XADD st 5-1 f v
+XADD st 6-1 f v
+XDEL st 5-1 9-9
+XDEL st 9-9
+XSETID st 7-1
+XGROUP CREATE st g $
+XGROUP CREATE st g $
+XGROUP CREATE made g 0 MKSTREAM
+XGROUP SETID st g 0
+XGROUP CREATECONSUMER st g c1
+XGROUP CREATECONSUMER st g c1
+XREADGROUP GROUP g c2 COUNT 1 STREAMS st >
+XCLAIM st g c3 0 6-1
+XAUTOCLAIM st g c4 0 0
+XACK st g 6-1
+XGROUP DELCONSUMER st g c2
+XGROUP DELCONSUMER st g nosuch
+XGROUP DESTROY st g
+XGROUP DESTROY st g
+DEL st made
+""")
+
+FAMILIES = {"streams": STREAMS, "mixed types": MIXED_TYPES, "strings": STRINGS, "bits and hyperloglogs": BITS_AND_HLL, "keys": KEYS,
             "lists": LISTS, "sets": SETS, "hashes": HASHES, "zsets": ZSETS, "geo": GEO}
 
 

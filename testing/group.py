@@ -48,6 +48,21 @@ class PikaGroup:
         for server in reversed(self.servers):
             server.stop()
 
+    def restart(self, node: PikaServer) -> PikaServer:
+        """Stop ``node`` and start it again on the same port and data; a slave follows its
+        master again (SLAVEOF is not kept across a restart), a master's slaves reconnect."""
+        info = node.client().info("replication")
+        master = (info["master_host"], info["master_port"]) if info["role"] == "slave" else None
+        node.restart()
+        if master is not None:
+            node.client().slaveof(*master)
+        return node
+
+    def heal(self) -> None:
+        """CHAOS RESET on every node: every fault of the group healed."""
+        for server in self.servers:
+            server.chaos_reset()
+
     def wait_synced(self, timeout: float = 60.0) -> None:
         """Wait until every slave's link is up, its binlog reached the master's end (positions
         are aligned) and its data equals the master's (Redis' DEBUG DIGEST)."""

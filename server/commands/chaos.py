@@ -1,0 +1,263 @@
+"""CHAOS: faults on demand for tests (docs/fault-injection.md); the state is server/chaos.py.
+
+Refused unless ``enable-chaos-command`` is ``yes`` (or ``local``: loopback clients only), as
+Redis refuses DEBUG under ``enable-debug-command``; the testing fixtures turn it on. Every
+subcommand parses its arguments, calls one method of ``server.chaos`` and replies.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, ChaosProbabilityError,
+                                 DbIndexOutOfRangeError, NotPositiveError, SyntaxErrorReply, chaos_fault_exists,
+                                 chaos_unknown_command)
+from pypika_store.glob import compile_glob
+
+from ..arguments import Arguments
+from ..chaos import CLOSE, DELAY, DROP, ERROR, HANG, CommandFault
+from ..connection import Client
+from ..registry import TABLE, Handler, command, container, help_reply
+from ..resp.replies import OK
+
+container("chaos", arity=-2, flags="admin noscript loading stale", group="server",
+          summary="A container for fault-injection commands (CLOCK, FAULT, LINK, SUSPEND, RESET, LIST...).")
+
+_FLAGS = "admin noscript loading stale"
+#: The addresses ``enable-chaos-command local`` lets in.
+_LOOPBACK = ("127.0.0.1", "::1")
+
+
+def _allowed(client: Client) -> bool:
+    setting = client.server.config.get_str("enable-chaos-command")
+    if setting == "yes" or client.transport is None:
+        return True
+    host = client.address.rsplit(":", 1)[0].strip("[]")
+    return setting == "local" and host in _LOOPBACK
+
+
+def _chaos_command(name: str, arity: int, help: tuple[str, ...]):
+    """Register ``CHAOS <name>``, refused (after the dispatcher's own checks, as Redis'
+    protected commands) while enable-chaos-command does not allow the client."""
+    def register(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def guarded(client: Client, argv: list[bytes]) -> object:
+            if not _allowed(client):
+                raise ChaosNotAllowedError()
+            return handler(client, argv)
+
+        return command(f"chaos|{name}", arity=arity, flags=_FLAGS, group="server", help=help)(guarded)
+    return register
+
+
+def _non_negative(args: Arguments) -> int:
+    value = args.take_int()
+    if value < 0:
+        raise NotPositiveError()
+    return value
+
+
+def _positive(args: Arguments) -> int:
+    value = args.take_int()
+    if value < 1:
+        raise NotPositiveError()
+    return value
+
+
+# -- the clock --------------------------------------------------------------------------------
+
+@_chaos_command("clock", arity=-3, help=(
+    "CLOCK FREEZE|RESUME|RESET|ADVANCE <ms> [TIMEOUTS]|SET <unix-ms>|SKEW <ms>",
+    "    Stop, restart, reset or move this node's clock (TTLs, TIME, stream ids, binlog",
+    "    times follow it). ADVANCE expires what became due; with TIMEOUTS blocked clients'",
+    "    timeouts come that much closer too. Replies the clock's time in milliseconds.",
+))
+def chaos_clock(client: Client, argv: list[bytes]) -> object:
+    """Freeze, resume, reset, advance, set or skew this node's clock."""
+    server = client.server
+    clock = server.chaos.clock
+    args = Arguments(argv, 2)
+    operation = args.keyword()
+    if operation == b"FREEZE":
+        clock.freeze()
+    elif operation == b"RESUME":
+        clock.resume()
+    elif operation == b"RESET":
+        clock.reset()
+    elif operation == b"ADVANCE":
+        milliseconds = args.take_int()
+        timeouts = args.flag(b"TIMEOUTS")
+        clock.advance(milliseconds)
+        if timeouts:
+            server.chaos.advance_timeouts(milliseconds)
+    elif operation == b"SET":
+        clock.set(_non_negative(args))
+    elif operation == b"SKEW":
+        clock.skew(args.take_int())
+    else:
+        raise SyntaxErrorReply()
+    args.expect_end()
+    return clock.now_ms()
+
+
+# -- command faults ---------------------------------------------------------------------------
+
+@_chaos_command("fault", arity=-4, help=(
+    "FAULT ADD <name> [COMMAND <cmd>] [KEY <glob>] [CLIENT <name|addr>] [DB <n>]",
+    "    ERROR <text>|DELAY <ms>|DROP|CLOSE|HANG [NTH <n>] [COUNT <n>] [PROBABILITY <p>] [AFTER]",
+    "    Make matching commands fail, wait, lose their reply, close the connection or hang.",
+    "    AFTER runs the command first (the write lands, its reply is lost or replaced).",
+    "FAULT DEL <name>",
+    "    Remove a fault; the clients it holds go on. Replies 1, or 0 when there is none.",
+))
+def chaos_fault(client: Client, argv: list[bytes]) -> object:
+    """Add or delete a command fault."""
+    faults = client.server.chaos.faults
+    args = Arguments(argv, 2)
+    operation = args.keyword()
+    name = args.take()
+    if operation == b"DEL":
+        args.expect_end()
+        return int(faults.delete(name))
+    if operation != b"ADD":
+        raise SyntaxErrorReply()
+    if name in faults.faults:
+        raise chaos_fault_exists(name)
+    faults.add(_parse_fault(client, name, args))
+    return OK
+
+
+def _parse_fault(client: Client, name: bytes, args: Arguments) -> CommandFault:
+    """CHAOS FAULT ADD's filters, action and modifiers, in any order."""
+    fault = CommandFault(name, action="")
+    actions = 0
+    while args:
+        option = args.keyword()
+        if option == b"COMMAND":
+            fault.command = _command_name(args.take())
+        elif option == b"KEY":
+            fault.key_pattern = args.take()
+            fault.key_matches = compile_glob(fault.key_pattern)
+        elif option == b"CLIENT":
+            fault.client = args.take()
+        elif option == b"DB":
+            fault.db = args.take_int()
+            if not 0 <= fault.db < len(client.server.engine.keyspaces):
+                raise DbIndexOutOfRangeError()
+        elif option in (b"ERROR", b"DELAY", b"DROP", b"CLOSE", b"HANG"):
+            actions += 1
+            fault.action = {b"ERROR": ERROR, b"DELAY": DELAY, b"DROP": DROP, b"CLOSE": CLOSE, b"HANG": HANG}[option]
+            if option == b"ERROR":
+                fault.error = args.take().decode("utf-8", "surrogateescape")
+            elif option == b"DELAY":
+                fault.delay_ms = _non_negative(args)
+        elif option == b"NTH":
+            fault.nth = _positive(args)
+        elif option == b"COUNT":
+            fault.count = _positive(args)
+        elif option == b"PROBABILITY":
+            fault.probability = args.take_double()
+            if not 0.0 <= fault.probability <= 1.0:
+                raise ChaosProbabilityError()
+        elif option == b"AFTER":
+            fault.after = True
+        else:
+            raise SyntaxErrorReply()
+    if actions != 1:
+        raise ChaosFaultActionError()
+    return fault
+
+
+def _command_name(raw: bytes) -> str:
+    """A command's name as faults compare it (``set``, ``config`` or ``config|set``); it must exist."""
+    name = raw.decode("utf-8", "replace").lower()
+    parent, _, sub = name.partition("|")
+    spec = TABLE.get(parent.encode())
+    if spec is None or (sub and sub not in spec.subcommands):
+        raise chaos_unknown_command(raw)
+    return name
+
+
+# -- the replication link ------------------------------------------------------------------------
+
+@_chaos_command("link", arity=-3, help=(
+    "LINK DROP|DELAY <ms> [JITTER <ms>]|BANDWIDTH <bytes/s>|STALL|RESUME",
+    "    Fault this slave's link to its master, both ways: DROP closes it and keeps it",
+    "    closed, DELAY and BANDWIDTH slow it, STALL passes nothing on an open connection",
+    "    (only repl-timeout notices), RESUME heals them all.",
+))
+def chaos_link(client: Client, argv: list[bytes]) -> object:
+    """Drop, slow, stall or resume this slave's link to its master."""
+    server = client.server
+    faults = server.chaos.link
+    args = Arguments(argv, 2)
+    operation = args.keyword()
+    if operation == b"DROP":
+        faults.drop()
+        if server.replica is not None:
+            server.replica.drop_link()
+    elif operation == b"DELAY":
+        delay = _non_negative(args)
+        faults.slow(delay, _non_negative(args) if args.flag(b"JITTER") else 0)
+    elif operation == b"BANDWIDTH":
+        faults.limit(_non_negative(args))
+    elif operation == b"STALL":
+        faults.stall()
+    elif operation == b"RESUME":
+        faults.resume()
+    else:
+        raise SyntaxErrorReply()
+    args.expect_end()
+    return OK
+
+
+# -- the node -------------------------------------------------------------------------------
+
+@_chaos_command("suspend", arity=3, help=(
+    "SUSPEND <ms>",
+    "    Stop this node as SIGSTOP would for <ms> milliseconds, once this reply is sent:",
+    "    nothing is read or answered, no cron, expiry or replication runs; then it goes on.",
+))
+def chaos_suspend(client: Client, argv: list[bytes]) -> object:
+    """Stop the whole node for a while, as SIGSTOP then SIGCONT."""
+    args = Arguments(argv, 2)
+    milliseconds = _non_negative(args)
+    client.server.chaos.suspension.suspend(client.server.loop, milliseconds)
+    return OK
+
+
+@_chaos_command("seed", arity=3, help=(
+    "SEED <n>",
+    "    Seed every random draw of the faults (PROBABILITY, JITTER), so a run replays.",
+))
+def chaos_seed(client: Client, argv: list[bytes]) -> object:
+    """Seed the faults' random draws."""
+    client.server.chaos.reseed(Arguments(argv, 2).take_int())
+    return OK
+
+
+@_chaos_command("list", arity=2, help=(
+    "LIST",
+    "    What is on: the seed, the clock if not real time, link faults, command faults",
+    "    with their counters (matched, hits, clients held).",
+))
+def chaos_list(client: Client, argv: list[bytes]) -> object:
+    """List the faults that are on, with their counters."""
+    return client.server.chaos.describe()
+
+
+@_chaos_command("reset", arity=2, help=(
+    "RESET",
+    "    Heal everything: faults removed (held clients go on), link faults off, the clock",
+    "    back to real time, a suspension ended.",
+))
+def chaos_reset(client: Client, argv: list[bytes]) -> object:
+    """Heal every fault."""
+    client.server.chaos.reset()
+    return OK
+
+
+@_chaos_command("help", arity=2, help=("HELP", "    Print this help."))
+def chaos_help(client: Client, argv: list[bytes]) -> object:
+    """Show helpful text about the different subcommands."""
+    return help_reply(argv)

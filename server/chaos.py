@@ -121,6 +121,11 @@ class _Parked:
     reply: bytes | None
     timer: asyncio.TimerHandle | None = field(default=None)
 
+    @property
+    def holding(self) -> bool:
+        """Still holding its client (not disconnected meanwhile)."""
+        return self.entry.client.blocked is self.entry
+
 
 class CommandFaults:
     """The command faults of one server, and the clients they hold.
@@ -158,7 +163,7 @@ class CommandFaults:
             self.delete(name)
 
     def describe(self) -> list[Map]:
-        return [fault.describe(sum(1 for parked in self._parked if parked.fault == fault.name))
+        return [fault.describe(sum(1 for parked in self._parked if parked.fault == fault.name and parked.holding))
                 for fault in self.faults.values()]
 
     # -- the dispatcher's hook ---------------------------------------------------------------
@@ -215,7 +220,7 @@ class CommandFaults:
         if parked.timer is not None:
             parked.timer.cancel()
         client: Client = parked.entry.client  # type: ignore[assignment]
-        if client.blocked is not parked.entry or client.closing:
+        if not parked.holding or client.closing:
             return  # disconnected meanwhile
         client.blocked = None
         client.resume(parked.reply if parked.reply is not None else self._run(client, parked.entry.argv))

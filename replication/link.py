@@ -254,8 +254,12 @@ class MasterLink:
                 return reply
             if self._faults.active or self._held or self._pump is not None:
                 await asyncio.wait_for(self._receive_through_faults(), timeout)
+                continue
+            data = await asyncio.wait_for(self._reader.read(READ_SIZE), timeout)
+            if self._faults.active:  # a fault came on while this read waited: it holds these bytes too
+                self._held.extend(self._incoming.slices(self._faults, data, asyncio.get_running_loop().time()))
             else:
-                self._take(await asyncio.wait_for(self._reader.read(READ_SIZE), timeout))
+                self._take(data)
 
     def _take(self, data: bytes) -> None:
         if not data:

@@ -259,7 +259,7 @@ class Chaos:
     """Everything CHAOS controls on one server."""
 
     def __init__(self, server: "Server") -> None:
-        self._server = server
+        self.server = server
         self.seed = 0
         self.rng = random.Random(self.seed)
         self.clock = server.engine.clock
@@ -275,8 +275,8 @@ class Chaos:
     def advance_timeouts(self, milliseconds: int) -> None:
         """Bring the timeouts of blocked clients ``milliseconds`` closer (CHAOS CLOCK ADVANCE
         ... TIMEOUTS): those now due time out at once, the others keep their remaining time."""
-        blocking = self._server.blocking
-        loop = self._server.loop
+        blocking = self.server.blocking
+        loop = self.server.loop
         entries = {id(entry): entry for queue in blocking.waiting.values() for entry in queue}
         for entry in entries.values():
             timer = entry.timer

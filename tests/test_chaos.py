@@ -15,22 +15,10 @@ import redis
 
 from pypika_store.testing import PikaGroup, PikaServer, free_port
 
+from .chaos_fixtures import node, r  # noqa: F401  (the module's server, healed per test)
 from .support import Err, RawConnection, require_redis_server, wait_until
 
 
-@pytest.fixture(scope="module")
-def node():
-    with PikaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def r(node):
-    client = node.client()
-    yield client
-    node.chaos_reset()
-    client.flushall()
-    client.close()
 
 
 def _active(node) -> list[dict]:

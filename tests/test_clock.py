@@ -12,8 +12,9 @@ import pytest
 
 from pypika_store.binlog.reader import BinlogReader
 from pypika_store.clock import Clock
-from pypika_store.testing import PikaGroup, PikaServer
+from pypika_store.testing import PikaGroup
 
+from .chaos_fixtures import node, r  # noqa: F401  (the module's server, healed per test)
 from .support import Err, RawConnection, wait_until
 
 DAY_MS = 86_400_000
@@ -62,20 +63,6 @@ def test_skew_is_relative_to_real_time_and_moves_fire_the_hooks():
 
 # -- a server's clock ----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def node():
-    with PikaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def r(node):
-    client = node.client()
-    yield client
-    node.chaos_reset()
-    client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
-    client.flushall()
-    client.close()
 
 
 def test_a_frozen_clock_stops_ttls_and_time(node, r):

@@ -8,6 +8,7 @@ subcommand parses its arguments, calls one method of ``server.chaos`` and replie
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, ChaosProbabilityError,
                                  DbIndexOutOfRangeError, NotPositiveError, SyntaxErrorReply, chaos_fault_exists,
@@ -15,7 +16,7 @@ from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, Ch
 from pypika_store.glob import compile_glob
 
 from ..arguments import Arguments
-from ..chaos import CLOSE, DELAY, DROP, ERROR, HANG, CommandFault
+from ..chaos import ACTIONS, Chaos, CommandFault
 from ..connection import Client
 from ..registry import TABLE, Handler, command, container, help_reply
 from ..resp.replies import OK
@@ -50,16 +51,10 @@ def _chaos_command(name: str, arity: int, help: tuple[str, ...]):
     return register
 
 
-def _non_negative(args: Arguments) -> int:
+def _non_negative(args: Arguments, minimum: int = 0) -> int:
+    """The next argument, an integer of at least ``minimum`` (Redis' "must be positive" otherwise)."""
     value = args.take_int()
-    if value < 0:
-        raise NotPositiveError()
-    return value
-
-
-def _positive(args: Arguments) -> int:
-    value = args.take_int()
-    if value < 1:
+    if value < minimum:
         raise NotPositiveError()
     return value
 
@@ -74,30 +69,40 @@ def _positive(args: Arguments) -> int:
 ))
 def chaos_clock(client: Client, argv: list[bytes]) -> object:
     """Freeze, resume, reset, advance, set or skew this node's clock."""
-    server = client.server
-    clock = server.chaos.clock
+    chaos = client.server.chaos
     args = Arguments(argv, 2)
-    operation = args.keyword()
-    if operation == b"FREEZE":
-        clock.freeze()
-    elif operation == b"RESUME":
-        clock.resume()
-    elif operation == b"RESET":
-        clock.reset()
-    elif operation == b"ADVANCE":
-        milliseconds = args.take_int()
-        timeouts = args.flag(b"TIMEOUTS")
-        clock.advance(milliseconds)
-        if timeouts:
-            server.chaos.advance_timeouts(milliseconds)
-    elif operation == b"SET":
-        clock.set(_non_negative(args))
-    elif operation == b"SKEW":
-        clock.skew(args.take_int())
-    else:
+    _run_operation(_CLOCK_OPERATIONS, chaos, args)
+    return chaos.clock.now_ms()
+
+
+def _advance(chaos: Chaos, args: Arguments) -> None:
+    milliseconds = args.take_int()
+    timeouts = args.flag(b"TIMEOUTS")
+    chaos.clock.advance(milliseconds)
+    if timeouts:
+        chaos.advance_timeouts(milliseconds)
+
+
+#: Each operation reads its arguments and acts; the caller checks nothing is left over.
+Operation = Callable[[Chaos, Arguments], None]
+
+_CLOCK_OPERATIONS: dict[bytes, Operation] = {
+    b"FREEZE": lambda chaos, args: chaos.clock.freeze(),
+    b"RESUME": lambda chaos, args: chaos.clock.resume(),
+    b"RESET": lambda chaos, args: chaos.clock.reset(),
+    b"ADVANCE": _advance,
+    b"SET": lambda chaos, args: chaos.clock.set(_non_negative(args)),
+    b"SKEW": lambda chaos, args: chaos.clock.skew(args.take_int()),
+}
+
+
+def _run_operation(operations: dict[bytes, Operation], chaos: Chaos, args: Arguments) -> None:
+    """The operation the next argument names, with its arguments (a syntax error otherwise)."""
+    operation = operations.get(args.keyword())
+    if operation is None:
         raise SyntaxErrorReply()
+    operation(chaos, args)
     args.expect_end()
-    return clock.now_ms()
 
 
 # -- command faults ---------------------------------------------------------------------------
@@ -144,17 +149,17 @@ def _parse_fault(client: Client, name: bytes, args: Arguments) -> CommandFault:
             fault.db = args.take_int()
             if not 0 <= fault.db < len(client.server.engine.keyspaces):
                 raise DbIndexOutOfRangeError()
-        elif option in (b"ERROR", b"DELAY", b"DROP", b"CLOSE", b"HANG"):
+        elif option.decode("latin-1").lower() in ACTIONS:
             actions += 1
-            fault.action = {b"ERROR": ERROR, b"DELAY": DELAY, b"DROP": DROP, b"CLOSE": CLOSE, b"HANG": HANG}[option]
+            fault.action = option.decode("latin-1").lower()
             if option == b"ERROR":
                 fault.error = args.take().decode("utf-8", "surrogateescape")
             elif option == b"DELAY":
                 fault.delay_ms = _non_negative(args)
         elif option == b"NTH":
-            fault.nth = _positive(args)
+            fault.nth = _non_negative(args, 1)
         elif option == b"COUNT":
-            fault.count = _positive(args)
+            fault.count = _non_negative(args, 1)
         elif option == b"PROBABILITY":
             fault.probability = args.take_double()
             if not 0.0 <= fault.probability <= 1.0:
@@ -188,27 +193,29 @@ def _command_name(raw: bytes) -> str:
 ))
 def chaos_link(client: Client, argv: list[bytes]) -> object:
     """Drop, slow, stall or resume this slave's link to its master."""
-    server = client.server
-    faults = server.chaos.link
-    args = Arguments(argv, 2)
-    operation = args.keyword()
-    if operation == b"DROP":
-        faults.drop()
-        if server.replica is not None:
-            server.replica.drop_link()
-    elif operation == b"DELAY":
-        delay = _non_negative(args)
-        faults.slow(delay, _non_negative(args) if args.flag(b"JITTER") else 0)
-    elif operation == b"BANDWIDTH":
-        faults.limit(_non_negative(args))
-    elif operation == b"STALL":
-        faults.stall()
-    elif operation == b"RESUME":
-        faults.resume()
-    else:
-        raise SyntaxErrorReply()
-    args.expect_end()
+    _run_operation(_LINK_OPERATIONS, client.server.chaos, Arguments(argv, 2))
     return OK
+
+
+def _drop_link(chaos: Chaos, args: Arguments) -> None:
+    chaos.link.drop()
+    replica = chaos.server.replica
+    if replica is not None:
+        replica.drop_link()  # master_link_status:down at once
+
+
+def _delay_link(chaos: Chaos, args: Arguments) -> None:
+    delay = _non_negative(args)
+    chaos.link.slow(delay, _non_negative(args) if args.flag(b"JITTER") else 0)
+
+
+_LINK_OPERATIONS: dict[bytes, Operation] = {
+    b"DROP": _drop_link,
+    b"DELAY": _delay_link,
+    b"BANDWIDTH": lambda chaos, args: chaos.link.limit(_non_negative(args)),
+    b"STALL": lambda chaos, args: chaos.link.stall(),
+    b"RESUME": lambda chaos, args: chaos.link.resume(),
+}
 
 
 # -- the node -------------------------------------------------------------------------------

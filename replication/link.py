@@ -7,7 +7,9 @@ hiredis when installed, else by a pure-Python reader with the same results.
 A link passes through the slave's :class:`LinkFaults` (``CHAOS LINK``, docs/fault-injection.md),
 in both directions: dropped (closed, and no new connection opens until resumed), stalled (the
 TCP connection stays open and nothing passes: only ``repl-timeout`` notices), or slowed (a
-delay with jitter, a bandwidth). With no fault a link reads and writes its socket directly.
+delay with jitter, a bandwidth). A partition (``CHAOS LINK BLOCK``) stalls one direction or
+both of the links to one master address only. With no fault a link reads and writes its
+socket directly.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ READ_SIZE = 1 << 20
 #: A bandwidth limit lets bytes through in slices of this fraction of a second's worth.
 BANDWIDTH_SLICE = 0.05
 _DROPPED = "the link to the master is dropped (CHAOS LINK DROP)"
+#: The directions of a link: bytes from the master, bytes to it.
+IN, OUT = "in", "out"
 
 
 class _Schedule:
@@ -147,12 +151,14 @@ class LinkFaults:
         self.jitter_ms = 0
         #: Bytes per second in each direction; 0: no limit.
         self.bandwidth = 0
+        #: Partitions: per master address, the directions that pass nothing (IN, OUT).
+        self.blocked: dict[tuple[str, int], frozenset[str]] = {}
         self._links: set["MasterLink"] = set()
 
     @property
     def active(self) -> bool:
         """Some fault is on (a link then passes its bytes through :class:`LinkFaults`)."""
-        return self.dropped or self.stalled or self.slowing
+        return self.dropped or self.stalled or self.slowing or bool(self.blocked)
 
     @property
     def slowing(self) -> bool:
@@ -161,7 +167,13 @@ class LinkFaults:
     def describe(self) -> list[tuple[str, object]]:
         """What is on, as CHAOS LIST shows it."""
         return [("dropped", int(self.dropped)), ("stalled", int(self.stalled)), ("delay-ms", self.delay_ms),
-                ("jitter-ms", self.jitter_ms), ("bandwidth", self.bandwidth)]
+                ("jitter-ms", self.jitter_ms), ("bandwidth", self.bandwidth),
+                ("blocked", [f"{host}:{port} {' '.join(sorted(ways))}" for (host, port), ways in self.blocked.items()])]
+
+    def holds(self, address: tuple[str, int], direction: str) -> bool:
+        """Whether bytes going ``direction`` (IN: from the master, OUT: to it) on a link to
+        ``address`` are held (a stall, or a partition from that master)."""
+        return self.stalled or direction in self.blocked.get(address, ())
 
     # -- the controls ------------------------------------------------------------------------
 
@@ -186,10 +198,25 @@ class LinkFaults:
         self.bandwidth = bytes_per_second
         self._changed()
 
+    def block(self, host: str, port: int, directions: frozenset[str]) -> None:
+        """Partition this node from the master at ``host:port``: its links there pass nothing
+        in ``directions`` (IN, OUT or both; added to those blocked already), whatever master
+        this node follows meanwhile."""
+        self.blocked[(host, port)] = self.blocked.get((host, port), frozenset()) | directions
+        self._changed()
+
+    def unblock(self, host: str, port: int) -> bool:
+        """End the partition from ``host:port`` (what it held passes); False if there was none."""
+        if self.blocked.pop((host, port), None) is None:
+            return False
+        self._changed()
+        return True
+
     def resume(self) -> None:
         """Heal every link fault: what was held passes, a dropped link reconnects."""
         self.dropped = self.stalled = False
         self.delay_ms = self.jitter_ms = self.bandwidth = 0
+        self.blocked.clear()
         self._changed()
 
     # -- what links ask --------------------------------------------------------------------
@@ -219,7 +246,9 @@ class MasterLink:
     """One connection to the master, through the slave's link faults."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 faults: LinkFaults | None = None) -> None:
+                 faults: LinkFaults | None = None, address: tuple[str, int] = ("", 0)) -> None:
+        #: The master's address, as SLAVEOF named it (partitions are per address).
+        self.address = address
         self._reader = reader
         self._writer = writer
         self._parser = _new_reader()
@@ -242,7 +271,7 @@ class MasterLink:
         if faults is not None:
             faults.check_open()
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        return cls(reader, writer, faults)
+        return cls(reader, writer, faults, (host, port))
 
     async def read(self, timeout: float | None = None) -> object:
         """The next reply or pushed message; raises ReplyError for an error reply."""
@@ -275,7 +304,7 @@ class MasterLink:
             if self._closed or faults.dropped:
                 raise LinkClosed(_DROPPED if faults.dropped else "the link is closed")
             wait: float | None = None
-            if not faults.stalled:
+            if not faults.holds(self.address, IN):
                 if self._held:
                     due, data = self._held[0]
                     wait = due - loop.time()
@@ -300,7 +329,7 @@ class MasterLink:
         faults = self._faults
         loop = asyncio.get_running_loop()
         try:
-            while faults.slowing and not faults.stalled and not self._closed:
+            while faults.slowing and not faults.holds(self.address, IN) and not self._closed:
                 try:
                     data = await self._reader.read(READ_SIZE)
                 except OSError:
@@ -345,7 +374,7 @@ class MasterLink:
             self._send_timer.cancel()
             self._send_timer = None
         faults = self._faults
-        if faults.stalled or faults.dropped or self._closed:
+        if faults.holds(self.address, OUT) or faults.dropped or self._closed:
             return
         loop = asyncio.get_running_loop()
         while self._unsent:

@@ -58,6 +58,7 @@ class CommandFault:
     key_pattern: bytes | None = None
     key_matches: Callable[[bytes], bool] | None = None
     client: bytes | None = None
+    client_matches: Callable[[bytes], bool] | None = None
     db: int | None = None
     error: str = ""
     delay_ms: int = 0
@@ -77,13 +78,21 @@ class CommandFault:
             return False
         if self.db is not None and client.db != self.db:
             return False
-        if self.client is not None and self.client not in (client.name, client.address.encode()):
+        if self.client is not None and not self._client_matches(client):
             return False
         if self.key_matches is not None:
             keys = spec.keys_and_flags(argv) or ()
             if not any(self.key_matches(key) for key, _flags in keys):
                 return False
         return True
+
+    def _client_matches(self, client: "Client") -> bool:
+        """CLIENT names the connection (CLIENT SETNAME) or its address, exactly or as a glob."""
+        address = client.address.encode()
+        if self.client in (client.name, address):
+            return True
+        matches = self.client_matches
+        return matches is not None and (matches(client.name) or matches(address))
 
     def fires(self, rng: random.Random) -> bool:
         """Count a matching call; whether the fault acts on it."""

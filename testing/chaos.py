@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .embedded import PikaServer
@@ -116,6 +116,12 @@ class LinkControl:
         """Pass nothing, the connection kept open: only repl-timeout notices."""
         return self._link("STALL")
 
+    def block(self, host: str, port: int, direction: str = "both") -> Healing:
+        """Partition from the master at ``host:port``: links to it pass nothing ``"in"`` (from
+        it), ``"out"`` (to it) or ``"both"``; healing ends every block of that address."""
+        self._server.chaos("LINK", "BLOCK", host, port, direction.upper())
+        return Healing(lambda: self._server.chaos("LINK", "UNBLOCK", host, port))
+
     def resume(self) -> None:
         """Heal every link fault."""
         self._server.chaos("LINK", "RESUME")
@@ -157,4 +163,64 @@ def parse_list(reply: list) -> list[dict[str, Any]]:
 
 
 def _text(value: object) -> object:
+    if isinstance(value, list):
+        return [_text(each) for each in value]
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+# -- partitions -------------------------------------------------------------------------------
+
+class SentinelNode(NamedTuple):
+    """One sentinel of a SentinelGroup, as a node sees it: its connections are named
+    ``sentinel-<first 8 characters of its id>-cmd`` and ``-pubsub`` (Redis' naming)."""
+
+    port: int
+    client_name_prefix: str
+
+
+def partition(side_a: Iterable[object], side_b: Iterable[object], one_way: bool = False) -> Healing:
+    """Cut the traffic between two groups of nodes (``PikaServer``, ``SentinelNode``, or a
+    ``SentinelGroup`` for all its sentinels): from ``side_a`` to ``side_b`` and, unless
+    ``one_way``, back. Healing ends it.
+
+    Between two pypika-store nodes the only traffic is a slave's link to its master, so the
+    cut is on each node's link faults, per address and direction, whichever of them follows
+    the other now or after a failover. A node cut from a sentinel holds that sentinel's
+    commands (a HANG fault on its connections) until healed, either way. Sentinels talk to
+    each other directly: a cut between two sentinels cannot be made here (ValueError).
+    """
+    senders, receivers = _members(side_a), _members(side_b)
+    pairs = [(sender, receiver) for sender in senders for receiver in receivers]
+    if not one_way:
+        pairs += [(receiver, sender) for sender, receiver in pairs]
+    healings: dict[object, Healing] = {}
+    for sender, receiver in pairs:
+        _cut(sender, receiver, healings)
+    return Healing(lambda: [healing.heal() for healing in healings.values()])
+
+
+def _members(side: Iterable[object]) -> list[object]:
+    members: list[object] = []
+    for member in side:
+        expand = getattr(member, "members", None)
+        members += expand() if callable(expand) else [member]
+    return members
+
+
+def _cut(sender: object, receiver: object, healings: dict[object, Healing]) -> None:
+    """``receiver`` hears nothing from ``sender`` (``healings`` collects how to undo it, one per
+    blocked direction or fault)."""
+    sender_is_sentinel, receiver_is_sentinel = isinstance(sender, SentinelNode), isinstance(receiver, SentinelNode)
+    if sender_is_sentinel and receiver_is_sentinel:
+        raise ValueError("sentinels talk to each other directly: they cannot be partitioned from each other here")
+    if sender_is_sentinel or receiver_is_sentinel:
+        node, sentinel = (receiver, sender) if sender_is_sentinel else (sender, receiver)
+        key = (id(node), sentinel.port)  # type: ignore[union-attr]
+        if key not in healings:
+            prefix = sentinel.client_name_prefix  # type: ignore[union-attr]
+            healings[key] = node.fault(f"partition-{prefix}", client=f"{prefix}-*", hang=True)  # type: ignore[union-attr]
+        return
+    # As the sender's slave the receiver hears nothing from it; as its master, nothing comes
+    # from the sender's link to it.
+    healings[(id(receiver), "in", sender.port)] = receiver.link.block(sender.host, sender.port, "in")  # type: ignore[attr-defined]
+    healings[(id(sender), "out", receiver.port)] = sender.link.block(receiver.host, receiver.port, "out")  # type: ignore[attr-defined]

@@ -13,8 +13,9 @@ temporary data folder, and everything is stopped on exit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
+from .chaos import Healing, partition
 from .embedded import PikaServer, wait_for
 
 
@@ -57,6 +58,12 @@ class PikaGroup:
         if master is not None:
             node.client().slaveof(*master)
         return node
+
+    def partition(self, side_a: Iterable[object], side_b: Iterable[object], one_way: bool = False) -> Healing:
+        """Cut the traffic between nodes of this group (and sentinels: a ``SentinelGroup`` or
+        its ``members()``), from ``side_a`` to ``side_b`` and back unless ``one_way``; leaving
+        the returned ``with`` block (or ``heal()``) ends it (see testing/chaos.py)."""
+        return partition(side_a, side_b, one_way)
 
     def heal(self) -> None:
         """CHAOS RESET on every node: every fault of the group healed."""

@@ -14,6 +14,7 @@ from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, Ch
                                  DbIndexOutOfRangeError, NotPositiveError, SyntaxErrorReply, chaos_fault_exists,
                                  chaos_unknown_command)
 from pypika_store.glob import compile_glob
+from pypika_store.replication.link import IN, OUT
 
 from ..arguments import Arguments
 from ..chaos import ACTIONS, Chaos, CommandFault
@@ -145,6 +146,7 @@ def _parse_fault(client: Client, name: bytes, args: Arguments) -> CommandFault:
             fault.key_matches = compile_glob(fault.key_pattern)
         elif option == b"CLIENT":
             fault.client = args.take()
+            fault.client_matches = compile_glob(fault.client)
         elif option == b"DB":
             fault.db = args.take_int()
             if not 0 <= fault.db < len(client.server.engine.keyspaces):
@@ -190,6 +192,11 @@ def _command_name(raw: bytes) -> str:
     "    Fault this slave's link to its master, both ways: DROP closes it and keeps it",
     "    closed, DELAY and BANDWIDTH slow it, STALL passes nothing on an open connection",
     "    (only repl-timeout notices), RESUME heals them all.",
+    "LINK BLOCK <host> <port> IN|OUT|BOTH",
+    "    Partition: links to the master at <host>:<port> pass nothing from it (IN), to it",
+    "    (OUT) or either way, whenever this node follows it.",
+    "LINK UNBLOCK <host> <port>",
+    "    End that partition.",
 ))
 def chaos_link(client: Client, argv: list[bytes]) -> object:
     """Drop, slow, stall or resume this slave's link to its master."""
@@ -209,7 +216,21 @@ def _delay_link(chaos: Chaos, args: Arguments) -> None:
     chaos.link.slow(delay, _non_negative(args) if args.flag(b"JITTER") else 0)
 
 
+#: CHAOS LINK BLOCK's directions.
+_DIRECTIONS = {b"IN": frozenset((IN,)), b"OUT": frozenset((OUT,)), b"BOTH": frozenset((IN, OUT))}
+
+
+def _block_link(chaos: Chaos, args: Arguments) -> None:
+    host, port = args.take().decode("utf-8", "replace"), _non_negative(args)
+    directions = _DIRECTIONS.get(args.keyword())
+    if directions is None:
+        raise SyntaxErrorReply()
+    chaos.link.block(host, port, directions)
+
+
 _LINK_OPERATIONS: dict[bytes, Operation] = {
+    b"BLOCK": _block_link,
+    b"UNBLOCK": lambda chaos, args: chaos.link.unblock(args.take().decode("utf-8", "replace"), _non_negative(args)),
     b"DROP": _drop_link,
     b"DELAY": _delay_link,
     b"BANDWIDTH": lambda chaos, args: chaos.link.limit(_non_negative(args)),

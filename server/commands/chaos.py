@@ -38,7 +38,7 @@ def _allowed(client: Client) -> bool:
     return setting == "local" and host in _LOOPBACK
 
 
-def _chaos_command(name: str, arity: int, help: tuple[str, ...]):
+def _chaos_command(name: str, arity: int, help: tuple[str, ...], syntax: str = ""):
     """Register ``CHAOS <name>``, refused (after the dispatcher's own checks, as Redis'
     protected commands) while enable-chaos-command does not allow the client."""
     def register(handler: Handler) -> Handler:
@@ -48,7 +48,8 @@ def _chaos_command(name: str, arity: int, help: tuple[str, ...]):
                 raise ChaosNotAllowedError()
             return handler(client, argv)
 
-        return command(f"chaos|{name}", arity=arity, flags=_FLAGS, group="server", help=help)(guarded)
+        return command(f"chaos|{name}", arity=arity, flags=_FLAGS, group="server", help=help,
+                       syntax=syntax)(guarded)
     return register
 
 
@@ -62,12 +63,16 @@ def _non_negative(args: Arguments, minimum: int = 0) -> int:
 
 # -- the clock --------------------------------------------------------------------------------
 
+_CLOCK_SYNTAX = ("operation:<FREEZE | RESUME | RESET | advance:<ADVANCE milliseconds:integer [TIMEOUTS]> "
+                 "| SET unix-time-milliseconds:unix-time | SKEW milliseconds:integer>")
+
+
 @_chaos_command("clock", arity=-3, help=(
     "CLOCK FREEZE|RESUME|RESET|ADVANCE <ms> [TIMEOUTS]|SET <unix-ms>|SKEW <ms>",
     "    Stop, restart, reset or move this node's clock (TTLs, TIME, stream ids, binlog",
     "    times follow it). ADVANCE expires what became due; with TIMEOUTS blocked clients'",
     "    timeouts come that much closer too. Replies the clock's time in milliseconds.",
-))
+), syntax=_CLOCK_SYNTAX)
 def chaos_clock(client: Client, argv: list[bytes]) -> object:
     """Freeze, resume, reset, advance, set or skew this node's clock."""
     chaos = client.server.chaos
@@ -108,6 +113,11 @@ def _run_operation(operations: dict[bytes, Operation], chaos: Chaos, args: Argum
 
 # -- command faults ---------------------------------------------------------------------------
 
+_FAULT_SYNTAX = ("operation:<add:<ADD name [COMMAND command] [KEY key_pattern:pattern] [CLIENT client] "
+                 "[DB db:integer] action:<ERROR text | DELAY milliseconds:integer | DROP | CLOSE | HANG> "
+                 "[NTH nth:integer] [COUNT count:integer] [PROBABILITY probability:double] [AFTER]> | DEL name>")
+
+
 @_chaos_command("fault", arity=-4, help=(
     "FAULT ADD <name> [COMMAND <cmd>] [KEY <glob>] [CLIENT <name|addr>] [DB <n>]",
     "    ERROR <text>|DELAY <ms>|DROP|CLOSE|HANG [NTH <n>] [COUNT <n>] [PROBABILITY <p>] [AFTER]",
@@ -115,7 +125,7 @@ def _run_operation(operations: dict[bytes, Operation], chaos: Chaos, args: Argum
     "    AFTER runs the command first (the write lands, its reply is lost or replaced).",
     "FAULT DEL <name>",
     "    Remove a fault; the clients it holds go on. Replies 1, or 0 when there is none.",
-))
+), syntax=_FAULT_SYNTAX)
 def chaos_fault(client: Client, argv: list[bytes]) -> object:
     """Add or delete a command fault."""
     faults = client.server.chaos.faults
@@ -187,6 +197,11 @@ def _command_name(raw: bytes) -> str:
 
 # -- the replication link ------------------------------------------------------------------------
 
+_LINK_SYNTAX = ("operation:<DROP | delay:<DELAY milliseconds:integer [JITTER jitter:integer]> "
+                "| BANDWIDTH bytes-per-second:integer | STALL | RESUME "
+                "| block:<BLOCK host port:integer direction:<IN | OUT | BOTH>> | unblock:<UNBLOCK host port:integer>>")
+
+
 @_chaos_command("link", arity=-3, help=(
     "LINK DROP|DELAY <ms> [JITTER <ms>]|BANDWIDTH <bytes/s>|STALL|RESUME",
     "    Fault this slave's link to its master, both ways: DROP closes it and keeps it",
@@ -197,7 +212,7 @@ def _command_name(raw: bytes) -> str:
     "    (OUT) or either way, whenever this node follows it.",
     "LINK UNBLOCK <host> <port>",
     "    End that partition.",
-))
+), syntax=_LINK_SYNTAX)
 def chaos_link(client: Client, argv: list[bytes]) -> object:
     """Drop, slow, stall or resume this slave's link to its master."""
     _run_operation(_LINK_OPERATIONS, client.server.chaos, Arguments(argv, 2))
@@ -245,7 +260,7 @@ _LINK_OPERATIONS: dict[bytes, Operation] = {
     "SUSPEND <ms>",
     "    Stop this node as SIGSTOP would for <ms> milliseconds, once this reply is sent:",
     "    nothing is read or answered, no cron, expiry or replication runs; then it goes on.",
-))
+), syntax="milliseconds:integer")
 def chaos_suspend(client: Client, argv: list[bytes]) -> object:
     """Stop the whole node for a while, as SIGSTOP then SIGCONT."""
     args = Arguments(argv, 2)
@@ -257,7 +272,7 @@ def chaos_suspend(client: Client, argv: list[bytes]) -> object:
 @_chaos_command("seed", arity=3, help=(
     "SEED <n>",
     "    Seed every random draw of the faults (PROBABILITY, JITTER), so a run replays.",
-))
+), syntax="seed:integer")
 def chaos_seed(client: Client, argv: list[bytes]) -> object:
     """Seed the faults' random draws."""
     client.server.chaos.reseed(Arguments(argv, 2).take_int())

@@ -262,7 +262,7 @@ def test_delay_holds_the_command_not_the_server(node, r):
         assert fast.call("GET", "k") is None  # others are served meanwhile, the SET has not run
         assert slow.read_reply() == "OK"
         assert slow.read_reply() == b"v"  # the pipelined GET kept its place behind the SET
-        assert time.monotonic() - started >= 0.4
+        assert time.monotonic() - started >= 0.39  # the event loop may fire a timer a fraction of a millisecond early
     slow.close()
     fast.close()
 
@@ -286,7 +286,7 @@ def test_delay_after_writes_at_once_and_replies_late(node, r):
         late.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
         wait_until(lambda: r.get("k") == b"v", what="the write to land")
         assert late.read_reply() == "OK"
-        assert time.monotonic() - started >= 0.3
+        assert time.monotonic() - started >= 0.29
     late.close()
 
 

@@ -144,8 +144,16 @@ class PikaServer:
         self.chaos("SUSPEND", milliseconds)
 
     def chaos_reset(self) -> None:
-        """CHAOS RESET: heal every fault of this node."""
+        """CHAOS RESET: heal every fault of this node (a stall first: a stopped node reads nothing)."""
+        self._end_stall()
         self.chaos("RESET")
+
+    def _end_stall(self) -> None:
+        """Let a stalled node go on (SIGCONT, or its suspension woken), if it is stalled."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+        elif self._server is not None:
+            self._server.chaos.suspension.wake()
 
     def chaos_list(self) -> list[dict[str, Any]]:
         """CHAOS LIST as dicts: the seed, the clock, link faults, command faults and counters."""
@@ -247,6 +255,9 @@ class PikaServer:
         if self._control is not None:
             self._control.close()
             self._control = None
+        running = self._thread is not None or (self._process is not None and self._process.poll() is None)
+        if running:
+            self._end_stall()  # a stopped node would not see its shutdown
         if self._thread is not None:
             if self._loop is not None and self._server is not None and not self._loop.is_closed():
                 try:

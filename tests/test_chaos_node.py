@@ -48,6 +48,18 @@ def test_a_stalled_master_stops_replication_and_its_cron():
         wait_until(lambda: slave.dbsize() == 0, what="the master's expiry to resume")
 
 
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_a_stalled_node_is_healed_by_reset_and_stops_at_once(mode):
+    with PikaServer(mode=mode) as server:
+        server.stall()
+        assert _ping_times_out(server)
+        server.chaos_reset()
+        assert server.client().ping()
+        server.stall()
+        started = time.monotonic()
+    assert time.monotonic() - started < 10  # stopped without waiting for the stall to end
+
+
 def test_suspend_over_redis_cli_stops_the_node_for_a_while():
     with PikaServer() as server:
         output = subprocess.run(["redis-cli", "-p", str(server.port), "CHAOS", "SUSPEND", "400"],

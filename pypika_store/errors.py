@@ -951,7 +951,7 @@ class ChaosProbabilityError(CommandError):
 
 
 class ChaosFaultActionError(CommandError):
-    message = "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG"
+    message = "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG, CORRUPT"
 
 
 def chaos_fault_exists(name: bytes) -> CommandError:

@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from .dispatch import Dispatcher
     from .registry import CommandSpec
 
-#: What a command fault does (the first five are its action; AFTER is a modifier).
-ERROR, DELAY, DROP, CLOSE, HANG = "error", "delay", "drop", "close", "hang"
-ACTIONS = (ERROR, DELAY, DROP, CLOSE, HANG)
+#: What a command fault does (AFTER is a modifier; CORRUPT always runs the command first).
+ERROR, DELAY, DROP, CLOSE, HANG, CORRUPT = "error", "delay", "drop", "close", "hang", "corrupt"
+ACTIONS = (ERROR, DELAY, DROP, CLOSE, HANG, CORRUPT)
 
 
 @dataclass
@@ -121,6 +121,22 @@ class CommandFault:
         ])
 
 
+def corrupted(reply: bytes) -> bytes:
+    """``reply`` with one bit flipped in the middle of its first non-empty bulk string (RESP's
+    framing kept, so only a checksum can tell); unchanged when it holds none."""
+    position = 0
+    while True:
+        header = reply.find(b"$", position)
+        if header < 0:
+            return reply
+        end = reply.find(b"\r\n", header)
+        length = reply[header + 1:end]
+        if length.isdigit() and int(length) > 0 and (header == 0 or reply[header - 2:header] == b"\r\n"):
+            target = end + 2 + int(length) // 2
+            return reply[:target] + bytes((reply[target] ^ 0x01,)) + reply[target + 1:]
+        position = header + 1
+
+
 @dataclass(eq=False)
 class _Parked:
     """A client a DELAY or HANG fault holds: its command (or, after AFTER, its reply)."""
@@ -191,8 +207,10 @@ class CommandFaults:
         return None
 
     def _act(self, fault: CommandFault, client: "Client", spec: "CommandSpec", argv: list[bytes]) -> bytes:
-        reply = self._run(client, argv) if fault.after else None
         action = fault.action
+        if action == CORRUPT:
+            return corrupted(self._run(client, argv))
+        reply = self._run(client, argv) if fault.after else None
         if action == ERROR:
             return error_line(fault.error) if fault.after else refuse(client, CommandError(fault.error), spec)
         if action == CLOSE:

@@ -128,7 +128,7 @@ class LinkControl:
 
 
 def fault_command(name: str, command: str | None, key: str | None, client: str | None, db: int | None,
-                  error: str | None, delay: int | None, drop: bool, close: bool, hang: bool,
+                  error: str | None, delay: int | None, drop: bool, close: bool, hang: bool, corrupt: bool,
                   nth: int | None, count: int | None, probability: float | None, after: bool) -> list[object]:
     """The arguments of ``CHAOS FAULT ADD`` for :meth:`PikaServer.fault`'s keywords."""
     args: list[object] = ["FAULT", "ADD", name]
@@ -137,7 +137,7 @@ def fault_command(name: str, command: str | None, key: str | None, client: str |
                           ("PROBABILITY", probability)):
         if value is not None:
             args += [option, value]
-    for flag, given in (("DROP", drop), ("CLOSE", close), ("HANG", hang), ("AFTER", after)):
+    for flag, given in (("DROP", drop), ("CLOSE", close), ("HANG", hang), ("CORRUPT", corrupt), ("AFTER", after)):
         if given:
             args.append(flag)
     return args

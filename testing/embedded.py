@@ -118,14 +118,14 @@ class PikaServer:
     def fault(self, name: str | None = None, *, command: str | None = None, key: str | None = None,
               client: str | None = None, db: int | None = None, error: str | None = None,
               delay: int | None = None, drop: bool = False, close: bool = False, hang: bool = False,
-              nth: int | None = None, count: int | None = None, probability: float | None = None,
-              after: bool = False) -> Healing:
+              corrupt: bool = False, nth: int | None = None, count: int | None = None,
+              probability: float | None = None, after: bool = False) -> Healing:
         """A command fault (CHAOS FAULT ADD): the calls matching ``command`` (``"set"``,
         ``"config|set"``), ``key`` (a glob), ``client`` (name or address) and ``db`` get
-        ``error`` (a reply text), wait ``delay`` ms, or are dropped, closed or hung; ``nth``,
+        ``error`` (a reply text), wait ``delay`` ms, or are dropped, closed, hung or corrupted; ``nth``,
         ``count``, ``probability`` and ``after`` as the command's. Healing deletes it."""
         name = name or new_fault_name()
-        self.chaos(*fault_command(name, command, key, client, db, error, delay, drop, close, hang,
+        self.chaos(*fault_command(name, command, key, client, db, error, delay, drop, close, hang, corrupt,
                                   nth, count, probability, after))
         return Healing(lambda: self.chaos("FAULT", "DEL", name), name)
 

@@ -228,6 +228,18 @@ def test_after_lets_the_write_land_and_replaces_its_reply(node, r):
 
 # -- DROP, CLOSE ---------------------------------------------------------------------------
 
+def test_corrupt_flips_one_bit_of_the_reply_s_first_bulk_string(node, r):
+    r.set("k", "abcdef")
+    r.rpush("list", "x", "yyyy")
+    raw = RawConnection(node.port)
+    with node.fault(command="get", corrupt=True):
+        assert raw.call("GET", "k") == b"abc" + bytes((ord("d") ^ 1,)) + b"ef"
+        assert raw.call("GET", "missing") is None  # nothing to corrupt
+    with node.fault(command="lrange", corrupt=True):
+        assert raw.call("LRANGE", "list", "0", "-1") == [b"y", b"yyyy"]  # the first element, framing intact
+    raw.close()
+
+
 def test_drop_sends_no_reply_and_keeps_the_connection(node, r):
     raw = RawConnection(node.port)
     with node.fault(command="set", drop=True, count=1):
@@ -303,9 +315,9 @@ def test_a_hung_client_that_disconnects_is_forgotten(node, r):
 # -- errors ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, error", [
-    (("FAULT", "ADD", "f"), "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG"),
+    (("FAULT", "ADD", "f"), "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG, CORRUPT"),
     (("FAULT", "ADD", "f", "DROP", "CLOSE"), "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, "
-                                             "CLOSE, HANG"),
+                                             "CLOSE, HANG, CORRUPT"),
     (("FAULT", "ADD", "f", "COMMAND", "nosuch", "DROP"), "ERR no such command 'nosuch'"),
     (("FAULT", "ADD", "f", "COMMAND", "config|nosuch", "DROP"), "ERR no such command 'config|nosuch'"),
     (("FAULT", "ADD", "f", "DROP", "PROBABILITY", "2"), "ERR PROBABILITY must be between 0 and 1"),

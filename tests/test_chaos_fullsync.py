@@ -1,5 +1,5 @@
 """Full-sync faults made with command faults on the master's PIKAREPL requests: a master busy
-with its bgsave for a while (TRYAGAIN), a transfer cut midway, a slow transfer."""
+with its bgsave for a while (TRYAGAIN), a transfer cut midway, a slow transfer, a corrupted chunk."""
 
 from __future__ import annotations
 
@@ -61,3 +61,12 @@ def test_a_slow_transfer_keeps_the_sync_in_progress(master_with_data):
         assert client.info("replication")["master_sync_in_progress"] == 1
         master.chaos_reset()
         wait_until(lambda: client.dbsize() == 400, timeout=60, what="the transfer to finish")
+
+
+def test_a_corrupted_chunk_is_caught_by_its_checksum_and_fetched_again(master_with_data):
+    master = master_with_data
+    master.fault("bitrot", command="pikarepl|file", corrupt=True, nth=2, count=2)
+    with PikaServer(config={"repl-chunk-size": "4096"}) as slave:
+        _full_sync(master, slave)
+        assert slave.client().dbsize() == 400
+    assert _fault(master, "bitrot")["hits"] == 2

@@ -114,15 +114,16 @@ def _run_operation(operations: dict[bytes, Operation], chaos: Chaos, args: Argum
 # -- command faults ---------------------------------------------------------------------------
 
 _FAULT_SYNTAX = ("operation:<add:<ADD name [COMMAND command] [KEY key_pattern:pattern] [CLIENT client] "
-                 "[DB db:integer] action:<ERROR text | DELAY milliseconds:integer | DROP | CLOSE | HANG> "
+                 "[DB db:integer] action:<ERROR text | DELAY milliseconds:integer | DROP | CLOSE | HANG | CORRUPT> "
                  "[NTH nth:integer] [COUNT count:integer] [PROBABILITY probability:double] [AFTER]> | DEL name>")
 
 
 @_chaos_command("fault", arity=-4, help=(
     "FAULT ADD <name> [COMMAND <cmd>] [KEY <glob>] [CLIENT <name|addr>] [DB <n>]",
-    "    ERROR <text>|DELAY <ms>|DROP|CLOSE|HANG [NTH <n>] [COUNT <n>] [PROBABILITY <p>] [AFTER]",
+    "    ERROR <text>|DELAY <ms>|DROP|CLOSE|HANG|CORRUPT [NTH <n>] [COUNT <n>] [PROBABILITY <p>] [AFTER]",
     "    Make matching commands fail, wait, lose their reply, close the connection or hang.",
-    "    AFTER runs the command first (the write lands, its reply is lost or replaced).",
+    "    AFTER runs the command first (the write lands, its reply is lost or replaced);",
+    "    CORRUPT always does, and flips a bit of its reply's first bulk string.",
     "FAULT DEL <name>",
     "    Remove a fault; the clients it holds go on. Replies 1, or 0 when there is none.",
 ), syntax=_FAULT_SYNTAX)

@@ -1,10 +1,13 @@
-"""Fixtures the CHAOS tests share: a server of the test module's own (its faults and clock
-touch no other module's server), and a client that heals everything after each test.
+"""Fixtures and helpers the CHAOS tests share: a server of the test module's own (its faults
+and clock touch no other module's server), a client that heals everything after each test,
+and :func:`holds_for`.
 
     from .chaos_fixtures import node, r  # noqa: F401  (pytest finds fixtures by name)
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -27,3 +30,13 @@ def r(node):
     client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
     client.flushall()
     client.close()
+
+
+def holds_for(condition, seconds: float) -> bool:
+    """``condition`` stays true for ``seconds`` (polled): what a fault must keep up, not a wait."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not condition():
+            return False
+        time.sleep(0.05)
+    return True

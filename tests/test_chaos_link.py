@@ -8,6 +8,7 @@ import pytest
 
 from pypika_store.testing import PikaGroup
 
+from .chaos_fixtures import holds_for
 from .support import wait_until
 
 
@@ -31,16 +32,6 @@ def _link_status(server) -> str:
     return server.client().info("replication")["master_link_status"]
 
 
-def _holds_for(condition, seconds: float) -> bool:
-    """``condition`` stays true for ``seconds`` (polled): what a fault must keep, not a wait."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not condition():
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_drop_takes_the_link_down_at_once_and_keeps_it_down(healed):
     group = healed
     slave = group.slaves[0]
@@ -50,7 +41,7 @@ def test_drop_takes_the_link_down_at_once_and_keeps_it_down(healed):
     assert info["master_link_down_since_seconds"] >= 0
     group.master.client().set("while-down", "v")
     wait_until(lambda: group.slaves[1].client().get("while-down") == b"v", what="the other slave")
-    assert _holds_for(lambda: _link_status(slave) == "down" and not slave.client().exists("while-down"), 2.5)
+    assert holds_for(lambda: _link_status(slave) == "down" and not slave.client().exists("while-down"), 2.5)
     slave.link.resume()
     wait_until(lambda: slave.client().get("while-down") == b"v", what="the slave to catch up")
     assert _link_status(slave) == "up"
@@ -64,7 +55,7 @@ def test_stall_keeps_the_connection_and_only_repl_timeout_notices(healed):
         with slave.link.stall():
             group.master.client().set("stalled", "v")
             wait_until(lambda: group.slaves[1].client().exists("stalled"), what="the other slave")
-            assert _holds_for(lambda: _link_status(slave) == "up" and not slave.client().exists("stalled"), 1.0)
+            assert holds_for(lambda: _link_status(slave) == "up" and not slave.client().exists("stalled"), 1.0)
             wait_until(lambda: _link_status(slave) == "down", timeout=15, what="repl-timeout to notice")
         wait_until(lambda: slave.client().get("stalled") == b"v", timeout=30, what="the slave to catch up")
     finally:

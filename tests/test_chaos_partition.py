@@ -4,23 +4,13 @@ Sentinels: no root, no iptables, no proxy."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
 from pypika_store.testing import PikaGroup, SentinelGroup
 
+from .chaos_fixtures import holds_for
 from .support import Err, RawConnection, wait_until
-
-
-def _holds_for(condition, seconds: float) -> bool:
-    """``condition`` stays true for ``seconds`` (polled): what a partition must keep, not a wait."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not condition():
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _blocked(server) -> list[str]:
@@ -37,7 +27,7 @@ def test_a_partition_cuts_a_slave_off_and_healing_reconnects_it():
             assert _blocked(cut) == [f"127.0.0.1:{group.master.port} in out"]
             group.master.client().set("during", "v")
             wait_until(lambda: other.client().get("during") == b"v", what="the other slave")
-            assert _holds_for(lambda: not cut.client().exists("during"), 1.0)
+            assert holds_for(lambda: not cut.client().exists("during"), 1.0)
             wait_until(lambda: cut.client().info("replication")["master_link_status"] == "down", timeout=15,
                        what="repl-timeout to notice the partition")
         assert _blocked(cut) == []
@@ -53,7 +43,7 @@ def test_a_one_way_partition_blocks_one_direction_only():
             assert _blocked(slave) == [f"127.0.0.1:{group.master.port} in"]
             assert _blocked(group.master) == [f"127.0.0.1:{slave.port} out"]
             group.master.client().set("unheard", "v")
-            assert _holds_for(lambda: not slave.client().exists("unheard"), 1.0)
+            assert holds_for(lambda: not slave.client().exists("unheard"), 1.0)
         wait_until(lambda: slave.client().get("unheard") == b"v", timeout=30, what="the slave to catch up")
 
 
@@ -65,7 +55,7 @@ def test_link_block_over_the_command():
         assert raw.call("CHAOS", "LINK", "BLOCK", "127.0.0.1", str(group.master.port), "IN") == "OK"
         assert raw.call("CHAOS", "LINK", "BLOCK", "127.0.0.1", "1", "SIDEWAYS") == Err("ERR syntax error")
         group.master.client().set("k", "v")
-        assert _holds_for(lambda: not slave.client().exists("k"), 0.5)
+        assert holds_for(lambda: not slave.client().exists("k"), 0.5)
         assert raw.call("CHAOS", "LINK", "UNBLOCK", "127.0.0.1", str(group.master.port)) == "OK"
         wait_until(lambda: slave.client().exists("k"), what="the held write")
         raw.close()

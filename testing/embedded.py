@@ -255,8 +255,7 @@ class PikaServer:
         if self._control is not None:
             self._control.close()
             self._control = None
-        running = self._thread is not None or (self._process is not None and self._process.poll() is None)
-        if running:
+        if self.running:
             self._end_stall()  # a stopped node would not see its shutdown
         if self._thread is not None:
             if self._loop is not None and self._server is not None and not self._loop.is_closed():
@@ -297,6 +296,11 @@ class PikaServer:
         finally:
             self._own_data_dir = own
         return self.start()
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped or killed since (a stalled node is running)."""
+        return self._thread is not None or (self._process is not None and self._process.poll() is None)
 
     @property
     def pid(self) -> int | None:

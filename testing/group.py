@@ -66,9 +66,10 @@ class PikaGroup:
         return partition(side_a, side_b, one_way)
 
     def heal(self) -> None:
-        """CHAOS RESET on every node: every fault of the group healed."""
+        """CHAOS RESET on every running node: every fault of the group healed."""
         for server in self.servers:
-            server.chaos_reset()
+            if server.running:
+                server.chaos_reset()
 
     def wait_synced(self, timeout: float = 60.0) -> None:
         """Wait until every slave's link is up, its binlog reached the master's end (positions

@@ -244,6 +244,16 @@ class Engine:
         if deferred:
             self._write_batches(batches)
 
+    def abort_turn(self) -> None:
+        """Drop the turn's writes and their binlog records, as a crash would (SHUTDOWN NOSAVE
+        while a script runs: none of the script is kept), and re-read the in-memory state."""
+        self.turn.drop_snapshot()
+        self.turn.abort()
+        self._records.clear()
+        self._replicated = []
+        self.reload_state()
+        self.turn.drop_snapshot()
+
     def sync(self) -> None:
         """Flush committed data and the binlogs to disk (the `everysec` timer, from a worker
         thread: the lock keeps :meth:`close` from closing files under it)."""

@@ -303,6 +303,8 @@ class Keyspace:
                 old_id = object_id_of(old)
                 if old_id is not None and old_id != object_id_of(record):
                     self._reclaims.reclaim(self.index, old_id)
+                    if old_tag == TAG_STREAM:  # overwritten: XREADGROUP clients blocked on it fail
+                        self.signal_ready(key)
         if expire_at_ms or old_expire_at:
             self.expiry.set(key, expire_at_ms)
 
@@ -363,6 +365,8 @@ class Keyspace:
         if self.slot_index is not None:
             self.slot_index.remove(key)
         self._changes.key_deleted(self.index, key)
+        if raw[0] == TAG_STREAM:  # XREADGROUP clients blocked on it fail, as in Redis
+            self.signal_ready(key)
         object_id = object_id_of(raw)
         if reclaim and object_id is not None:
             self._reclaims.reclaim(self.index, object_id)

@@ -78,6 +78,14 @@ class Turn:
         if read_txn is not None:
             read_txn.abort()
 
+    def abort(self) -> None:
+        """Drop the turn's writes and release the DB lock (SHUTDOWN NOSAVE stopping a script)."""
+        write_txn, self._write_txn = self._write_txn, None
+        if write_txn is not None:
+            write_txn.abort()
+            self._lock.release_shared()
+        self.changes.clear()
+
     def commit(self, before_commit: Callable[[], None] | None = None) -> None:
         """Commit the turn's writes and release the DB lock; ``before_commit`` runs first, under
         the lock (the binlog write). Whatever fails, the turn no longer holds the writes nor the

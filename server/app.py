@@ -38,6 +38,7 @@ from .recovery import replay_binlogs
 from .registry import TABLE
 from .slot_migration import SlotService
 from .stats import Stats
+from .tracking import Tracking
 from .watches import WatchRegistry
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class Server:
         self.pubsub = PubSub()
         #: Keys clients WATCH; every write's change notes break the watches on them.
         self.watches = WatchRegistry(self.engine)
+        #: CLIENT TRACKING: which client may cache which key; the same change notes invalidate them.
+        self.tracking = Tracking(self)
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
         #: The snapshots this server serves its slaves' full syncs from.
@@ -173,6 +176,10 @@ class Server:
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
 
+    def listening_sockets(self) -> list:
+        """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
+        return [sock for listener in self._listeners for sock in listener.sockets]
+
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
         self.stats.reset()
@@ -193,6 +200,7 @@ class Server:
         self.clients.pop(client.id, None)
         self.pubsub.forget(client)
         self.watches.unwatch(client)
+        self.tracking.disable(client)
 
     def flush_after_commit(self, client: Client) -> None:
         """Hold ``client``'s replies until this turn's commit."""
@@ -303,8 +311,9 @@ class Server:
         return self.chaos.link
 
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
         self.watches.break_all()
+        self.tracking.flush()
 
     # -- background cycles ---------------------------------------------------------------------
 

@@ -34,17 +34,18 @@ import logging
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
-                                 not_in_subscribed_mode, unknown_command)
+from pypika_store.errors import (SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
+                                 internal_error, not_in_subscribed_mode, unknown_command)
 
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
 from .latency import LatencyMonitor
 from .monitor import Monitors
-from .pause import BY_CLIENT, ClientPause, loop_time_after
+from .pause import BY_CLIENT, ClientPause, loop_time_after, may_replicate
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
+from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
 
 if TYPE_CHECKING:
@@ -57,9 +58,13 @@ log = logging.getLogger(__name__)
 _NOAUTH = NoAuthError()
 _READONLY = ReadOnlyReplicaError()
 #: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"))
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
+                              "ping", "quit", "reset"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
+#: A script's command refused before it runs (Redis' scriptCall checks).
+_SCRIPT_UNKNOWN, _SCRIPT_ARITY, _SCRIPT_NOT_ALLOWED, _SCRIPT_READ_ONLY = (
+    error_line(SCRIPT_ERRORS[name]) for name in ("unknown_command", "wrong_arity", "not_allowed", "read_only"))
 
 
 class Dispatcher:
@@ -70,6 +75,7 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        self._changes = server.watches.listeners
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
         #: Set while CHAOS FAULT has faults: they may answer a command instead of it.
@@ -85,6 +91,10 @@ class Dispatcher:
         self.latency = LatencyMonitor(server.config)
         self._slow_ns = self._read_thresholds()
         self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
+        #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
+        #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
+        self.scripting = Scripting(server)
+        self.busy_script: ScriptRun | None = None
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -108,6 +118,11 @@ class Dispatcher:
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+        busy = self.busy_script
+        if busy is not None and client is not busy.caller:
+            held = busy.admit(client, spec, argv)
+            if held is not None:
+                return refuse(client, held, spec) if isinstance(held, CommandError) else held
         pause = self.pause
         if pause is not None and pause.holds(client, spec):
             pause.hold(client, argv)
@@ -149,12 +164,41 @@ class Dispatcher:
                 self._slow_call(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
+                self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
+                self._changes.writer = None
+            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
+                self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
+
+    def execute_from_script(self, client: "Client", argv: list[bytes],
+                            read_only: bool) -> tuple[bytes, CommandSpec | None]:
+        """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of
+        a script's command (unknown, arity, ``noscript``, a write from a read-only script, a
+        write on a read-only slave), then :meth:`call`; the encoded reply and the spec run."""
+        spec = TABLE.get(argv[0])
+        if spec is None:
+            return _SCRIPT_UNKNOWN, None
+        if not spec.arity_ok(len(argv)):
+            return _SCRIPT_ARITY, None
+        if spec.subcommands:
+            try:
+                spec = resolve_subcommand(spec, argv)
+            except CommandError:
+                return _SCRIPT_UNKNOWN, None
+            if not spec.arity_ok(len(argv)):
+                return _SCRIPT_ARITY, None
+        if NO_SCRIPT in spec.flags:
+            return _SCRIPT_NOT_ALLOWED, None
+        if read_only and may_replicate(spec):
+            return _SCRIPT_READ_ONLY, None
+        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
+            return error_line(_READONLY.message), None
+        return self.call(client, spec, argv), spec
 
     def _slow_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
         """A call that may concern SLOWLOG or LATENCY (or CONFIG SET, which may change their

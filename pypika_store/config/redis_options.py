@@ -340,7 +340,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     integer("tls-session-cache-size", 20480, 0, INT_MAX),
     integer("tls-session-cache-timeout", 300, 0, INT_MAX),
     boolean("tls-session-caching", True),
-    integer("tracking-table-max-keys", 1000000, 0, LLONG_MAX),
+    integer("tracking-table-max-keys", 1000000, 0, LLONG_MAX,
+            doc="Bounds CLIENT TRACKING's table (0: no bound): past it, the keys tracked longest are "
+                "invalidated and forgotten (Redis picks them at random)."),
     fixed("unixsocket", ""),
     fixed("unixsocketperm", "0"),
     integer("zset-max-listpack-entries", 128, 0, LLONG_MAX, aliases=("zset-max-ziplist-entries",), doc=ENCODING),

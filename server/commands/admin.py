@@ -37,6 +37,7 @@ def flushdb(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from the current database."""
     _flush_mode(argv)
     client.keyspace.flush()
+    client.server.blocking.signal_db(client.db)
     return OK
 
 
@@ -46,6 +47,7 @@ def flushall(client: Client, argv: list[bytes]) -> object:
     _flush_mode(argv)
     for keyspace in client.server.engine.keyspaces:
         keyspace.flush()
+        client.server.blocking.signal_db(keyspace.index)
     return OK
 
 

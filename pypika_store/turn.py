@@ -12,10 +12,10 @@ they never see the engine, which only commits what the turn holds and logs its c
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 from .changes import ChangeLog
+from .clock import Clock
 from .locks import DBLock
 from .storage.environment import Environment, Transaction, commit
 
@@ -23,7 +23,7 @@ from .storage.environment import Environment, Transaction, commit
 class Turn:
     """The current turn's transactions and change log (one per engine, reused turn after turn)."""
 
-    def __init__(self, env: Environment, lock: DBLock) -> None:
+    def __init__(self, env: Environment, lock: DBLock, clock: Clock | None = None) -> None:
         self._env = env
         self._lock = lock
         self._write_txn: Transaction | None = None
@@ -33,8 +33,9 @@ class Turn:
         #: Called with (db index, key) when a list, zset or stream key gets elements (the
         #: server wakes clients blocked on it).
         self.on_key_ready: Callable[[int, bytes], None] | None = None
-        #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
-        self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+        #: The clock behind every expiry decision, in unix milliseconds (the engine's
+        #: :class:`~.clock.Clock`; tests may replace it).
+        self.now_ms: Callable[[], int] = (clock or Clock()).now_ms
         #: What the running command changed (the engine logs and clears it after each command).
         self.changes = ChangeLog()
         #: The keyspace event classes to note (:mod:`.notifications`' bits; the server sets them

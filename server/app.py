@@ -21,6 +21,7 @@ from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed
+from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -29,6 +30,7 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
+from .chaos import Chaos
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
 from .notifications import KeyspaceNotifications
@@ -98,6 +100,9 @@ class Server:
         self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        #: CHAOS: the faults on demand (clock, command faults, link faults, suspension).
+        self.chaos = Chaos(self)
+        self.engine.clock.on_moved.append(self.expire_due_keys)  # a clock moved on expires what is due
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -309,6 +314,11 @@ class Server:
         finally:
             engine.recording = True
 
+    @property
+    def link_faults(self) -> LinkFaults:
+        """The faults this server's link to its master passes through (CHAOS LINK)."""
+        return self.chaos.link
+
     def data_replaced(self) -> None:
         """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
         self.watches.break_all()
@@ -337,20 +347,26 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None
-        for keyspace in self.engine.keyspaces if expiring else ():
-            if not len(keyspace.expiry):
-                continue
-            for key in keyspace.due_keys(EXPIRE_BATCH):
-                keyspace.delete_expired(key)
-                self.engine.log_changes()
-                self.stats.expired_keys += 1
+        self.expire_due_keys(EXPIRE_BATCH)
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
                 if client.kind == "normal" and client.idle_seconds() > timeout:
                     client.close()
+
+    def expire_due_keys(self, batch: int | None = None) -> None:
+        """Active expiry: delete keys whose time has come, up to ``batch`` per DB (None: all,
+        after CHAOS CLOCK moved the clock). Slaves expire by the master's DELs; CLIENT PAUSE
+        and DEBUG SET-ACTIVE-EXPIRE 0 hold it."""
+        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None:
+            return
+        for keyspace in self.engine.keyspaces:
+            if not len(keyspace.expiry):
+                continue
+            for key in keyspace.due_keys(batch or len(keyspace.expiry)):
+                keyspace.delete_expired(key)
+                self.engine.log_changes()
+                self.stats.expired_keys += 1
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
         """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in

@@ -6,7 +6,7 @@ order:
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
    write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
-   is held, :mod:`.pause`);
+   is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
@@ -51,6 +51,7 @@ from .slowlog import SlowLog
 
 if TYPE_CHECKING:
     from .app import Server
+    from .chaos import CommandFaults
     from .connection import Client
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class Dispatcher:
         self._pending_events = server.notifications.pending
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
+        #: Set while CHAOS FAULT has faults: they may answer a command instead of it.
+        self.faults: CommandFaults | None = None
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -128,6 +131,11 @@ class Dispatcher:
         if pause is not None and pause.holds(client, spec):
             pause.hold(client, argv)
             return NO_REPLY
+        faults = self.faults  # CHAOS FAULT (server/chaos.py): None while there is none
+        if faults is not None:
+            faulted = faults.apply(client, spec, argv)
+            if faulted is not None:
+                return faulted
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)

@@ -241,6 +241,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     fixed("io-threads", "1"),
     fixed("io-threads-do-reads", "no"),
     boolean("jemalloc-bg-thread", True),
+    integer("key-load-delay", 0, INT_MIN, INT_MAX,
+            doc="A test knob Redis hides from CONFIG GET *: microseconds a slave waits per key of a snapshot "
+                "it loads, keeping its full sync in progress longer (negative: one microsecond per that many keys)."),
     integer("latency-monitor-threshold", 0, 0, LLONG_MAX),
     boolean("latency-tracking", True),
     boolean("lazyfree-lazy-eviction", False),
@@ -270,6 +273,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     boolean("rdb-save-incremental-fsync", True),
     fixed("rdbchecksum", "yes"),
     boolean("rdbcompression", True),
+    integer("rdb-key-save-delay", 0, INT_MIN, INT_MAX,
+            doc="A test knob Redis hides from CONFIG GET *: microseconds a bgsave takes per key saved, after "
+                "its snapshot is fixed (negative: one microsecond per that many keys)."),
     integer("repl-backlog-ttl", 3600, 0, LLONG_MAX),
     boolean("repl-disable-tcp-nodelay", False),
     enum("repl-diskless-load", "disabled", ("disabled", "on-empty-db", "swapdb")),

@@ -21,6 +21,7 @@ from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommandError, CommitFailed
+from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -29,14 +30,17 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
+from .chaos import Chaos
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
+from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_or_refuse_writes
-from .resp.parser import ProtocolLimits
 from .registry import TABLE
+from .resp.parser import ProtocolLimits
 from .slot_migration import SlotService
 from .stats import Stats
+from .tracking import Tracking
 from .watches import WatchRegistry
 
 if TYPE_CHECKING:
@@ -86,6 +90,8 @@ class Server:
         self.pubsub = PubSub()
         #: Keys clients WATCH; every write's change notes break the watches on them.
         self.watches = WatchRegistry(self.engine)
+        #: CLIENT TRACKING: which client may cache which key; the same change notes invalidate them.
+        self.tracking = Tracking(self)
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
         #: The snapshots this server serves its slaves' full syncs from.
@@ -94,11 +100,16 @@ class Server:
         self.replica: SlaveReplication | None = None
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
+        #: Keyspace notifications: which events the engine notes, and their publication.
+        self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
         #: Runs the start-up binlog replay; kept while the replay could not finish (a full
         #: disk): writes are refused and the replay is tried again every second.
         self._replayer: Client | None = None
+        #: CHAOS: the faults on demand (clock, command faults, link faults, suspension).
+        self.chaos = Chaos(self)
+        self.engine.clock.on_moved.append(self.expire_due_keys)  # a clock moved on expires what is due
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -112,6 +123,8 @@ class Server:
             replayer = Client(self, internal=True)
             if not replay_or_refuse_writes(self.engine, replayer):
                 self._replayer = replayer
+        # After the replay, which must not delete expired keys its records do not (it logs nothing).
+        self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
@@ -186,6 +199,9 @@ class Server:
         clients already connected are held to the new values at once, as in Redis)."""
         self.protocol_limits.max_bulk_len = self.config.get_int("proto-max-bulk-len")
         self.protocol_limits.max_buffer = self.config.get_int("client-query-buffer-limit")
+    def listening_sockets(self) -> list:
+        """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
+        return [sock for listener in self._listeners for sock in listener.sockets]
 
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
@@ -207,6 +223,7 @@ class Server:
         self.clients.pop(client.id, None)
         self.pubsub.forget(client)
         self.watches.unwatch(client)
+        self.tracking.disable(client)
 
     def flush_after_commit(self, client: Client) -> None:
         """Hold ``client``'s replies until this turn's commit."""
@@ -216,6 +233,8 @@ class Server:
         """Commit the turn and send the replies that waited for it (scheduled at the turn's first
         transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
+        if self.notifications.pending:  # noted outside a command (the active expiry cycle)
+            self.notifications.publish()
         try:
             self.engine.end_turn()
         except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error
@@ -270,6 +289,7 @@ class Server:
         self.config.set("slaveof", f"{host} {port}")
         log.warning("Connecting to MASTER %s:%d", host, port)
         self.replica = SlaveReplication(self, host, port, force_full)
+        self.notifications.configure()
         self.replica.start()
 
     def become_master(self) -> None:
@@ -279,6 +299,7 @@ class Server:
             return
         self.replica.stop()
         self.replica = None
+        self.notifications.configure()
         self.config.set("slaveof", "")
         for binlog in self.engine.binlogs:
             binlog.term += 1
@@ -315,9 +336,15 @@ class Server:
         finally:
             engine.recording = True
 
+    @property
+    def link_faults(self) -> LinkFaults:
+        """The faults this server's link to its master passes through (CHAOS LINK)."""
+        return self.chaos.link
+
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
         self.watches.break_all()
+        self.tracking.flush()
 
     # -- background cycles ---------------------------------------------------------------------
 
@@ -342,21 +369,27 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None \
-            and self.engine.write_refusal is None
-        for keyspace in self.engine.keyspaces if expiring else ():
-            if not len(keyspace.expiry):
-                continue
-            for key in keyspace.due_keys(EXPIRE_BATCH):
-                keyspace.delete(key)
-                self.engine.log_changes()
-                self.stats.expired_keys += 1
+        self.expire_due_keys(EXPIRE_BATCH)
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
                 if client.kind == "normal" and client.idle_seconds() > timeout:
                     client.close()
+
+    def expire_due_keys(self, batch: int | None = None) -> None:
+        """Active expiry: delete keys whose time has come, up to ``batch`` per DB (None: all,
+        after CHAOS CLOCK moved the clock). Slaves expire by the master's DELs; CLIENT PAUSE,
+        DEBUG SET-ACTIVE-EXPIRE 0 and refused writes (an unfinished start-up replay) hold it."""
+        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None \
+                or self.engine.write_refusal is not None:
+            return
+        for keyspace in self.engine.keyspaces:
+            if not len(keyspace.expiry):
+                continue
+            for key in keyspace.due_keys(batch or len(keyspace.expiry)):
+                keyspace.delete_expired(key)
+                self.engine.log_changes()
+                self.stats.expired_keys += 1
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
         """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in

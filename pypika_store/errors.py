@@ -945,7 +945,6 @@ class NotCommitted(CommitFailed):
 
     def __init__(self, reply: CommandError) -> None:
         super().__init__(reply.message)
-        self.reply = reply
 
 
 def binlog_write_failed(reason: str) -> CommandError:

@@ -301,9 +301,11 @@ class Server:
             engine.recording = True
 
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is
+        invalid, the function libraries are the snapshot's."""
         self.watches.break_all()
         self.tracking.flush()
+        self.dispatcher.scripting.functions_replaced()
 
     # -- background cycles ---------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""Functions are data: their records in DB 0's binlog, FCALL's writes logged as effects, the
+libraries kept across a restart, on a slave (incremental and full sync, which replaces the
+slave's own), and in MULTI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+
+from pypika_store.binlog import BinlogReader
+from pypika_store.binlog.format import decode_command
+from pypika_store.testing import PikaGroup, PikaServer
+
+from .support import wait_until
+
+COUNTER = ("#!lua name=counter\n"
+           "redis.register_function('bump', function(keys, args) "
+           "redis.call('incrby', keys[1], args[1]) return redis.call('get', keys[1]) end)\n"
+           "redis.register_function{function_name='peek', callback=function(keys) "
+           "return redis.call('get', keys[1]) end, flags={'no-writes'}}")
+RANDOM = ("#!lua name=random\n"
+          "redis.register_function('pop', function(keys) return redis.call('spop', keys[1]) end)")
+
+
+def _logged(server, db: int = 0) -> list[list[bytes]]:
+    directory = os.path.join(server.data_dir, "log", f"log_db{db}")
+    return [decode_command(item.content) for _s, _e, item in BinlogReader(directory).items()]
+
+
+def _libraries(client) -> list:
+    return sorted(client.function_list(withcode=True), key=lambda entry: entry[1])
+
+
+def test_changes_are_logged_as_their_own_records(tmp_path):
+    with PikaServer(data_dir=str(tmp_path)) as server:
+        client = server.client()
+        client.function_load(COUNTER)
+        client.function_load(COUNTER, replace=True)
+        assert client.fcall("bump", 1, "k", 5) == b"5"
+        client.select(3)
+        assert client.fcall("bump", 1, "k3", 2) == b"2"
+        client.function_delete("counter")
+        client.function_restore(client.function_dump(), "FLUSH")
+        client.function_load(RANDOM)
+        client.function_flush()
+        assert _logged(server) == [
+            [b"function", b"load", b"replace", COUNTER.encode()],
+            [b"function", b"load", b"replace", COUNTER.encode()],
+            [b"set", b"k", b"5"],
+            [b"function", b"delete", b"counter"],
+            [b"function", b"flush", b"sync"],
+            [b"function", b"load", b"replace", RANDOM.encode()],
+            [b"function", b"flush", b"sync"],
+        ]
+        assert _logged(server, 3) == [[b"set", b"k3", b"2"]]
+
+
+def test_libraries_survive_a_restart(tmp_path):
+    server = PikaServer(data_dir=str(tmp_path)).start()
+    try:
+        client = server.client()
+        client.function_load(COUNTER)
+        client.function_load(RANDOM)
+        client.function_delete("random")
+        client.fcall("bump", 1, "k", 3)
+        before = _libraries(client)
+        server.restart()
+        client = server.client()
+        assert _libraries(client) == before
+        assert client.fcall("bump", 1, "k", 4) == b"7"
+        assert client.function_stats()[b"engines"] == {b"LUA": {b"libraries_count": 1, b"functions_count": 2}}
+        assert client.script_flush() and client.fcall_ro("peek", 1, "k") == b"7"  # SCRIPT FLUSH keeps them
+    finally:
+        server.stop()
+
+
+def test_a_slave_follows_the_libraries():
+    with PikaGroup(slaves=1) as group:
+        master, slave = group.master.client(), group.slaves[0].client()
+        master.function_load(COUNTER)
+        master.function_load(RANDOM)
+        master.sadd("s", *"abcdefgh")
+        popped = {master.fcall("pop", 1, "s") for _ in range(3)}
+        master.fcall("bump", 1, "k", 5)
+        master.function_delete("random")
+        master.function_load(COUNTER.replace("incrby", "decrby"), replace=True)
+        master.fcall("bump", 1, "k", 1)
+        group.wait_synced()
+        assert master.function_dump() == slave.function_dump()
+        assert slave.smembers("s") == master.smembers("s") and not popped & slave.smembers("s")
+        assert slave.fcall_ro("peek", 1, "k") == b"4"
+        assert slave.fcall("peek", 1, "k") == b"4"
+        with pytest.raises(redis.ReadOnlyError):
+            slave.fcall("bump", 1, "k", 1)
+        with pytest.raises(redis.ReadOnlyError):
+            slave.function_load(RANDOM)
+        master.function_flush()
+        wait_until(lambda: slave.function_list() == [], timeout=30, what="the slave to flush its libraries")
+
+
+def test_a_full_sync_brings_the_master_libraries(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "master")) as master_server, \
+            PikaServer(data_dir=str(tmp_path / "slave")) as slave_server:
+        master, slave = master_server.client(), slave_server.client()
+        master.function_load(COUNTER)
+        master.fcall("bump", 1, "k", 2)
+        slave.function_load(RANDOM)  # the slave's own: a full sync replaces them
+        assert slave.slaveof("127.0.0.1", master_server.port)
+        wait_until(lambda: slave.info("replication")["master_link_status"] == "up", timeout=30,
+                   what="the link up")
+        assert slave.info("replication")["repl_full_syncs"] >= 1
+        wait_until(lambda: slave.function_dump() == master.function_dump(), timeout=30,
+                   what="the master's libraries on the slave")
+        assert slave.fcall_ro("peek", 1, "k") == b"2"
+        with pytest.raises(redis.ResponseError, match="Function not found"):
+            slave.fcall("pop", 1, "s")
+        master.function_load(RANDOM)
+        wait_until(lambda: _libraries(slave) == _libraries(master), timeout=30, what="the incremental load")
+        slave_server.restart()
+        slave = slave_server.client()
+        assert _libraries(slave) == _libraries(master)
+
+
+def test_function_load_in_multi(r):
+    pipe = r.pipeline()
+    pipe.function_load(COUNTER)
+    pipe.fcall("bump", 1, "k", 1)
+    pipe.function_load(COUNTER)
+    results = pipe.execute(raise_on_error=False)
+    assert results[:2] == [b"counter", b"1"]
+    assert "already exists" in str(results[2])
+    r.function_flush()

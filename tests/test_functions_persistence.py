@@ -132,3 +132,17 @@ def test_function_load_in_multi(r):
     assert results[:2] == [b"counter", b"1"]
     assert "already exists" in str(results[2])
     r.function_flush()
+
+
+def test_info_counts_the_libraries(r):
+    memory = r.info("memory")
+    assert (memory["number_of_functions"], memory["number_of_libraries"], memory["used_memory_functions"]) == (0, 0, 0)
+    r.function_load(COUNTER)
+    memory = r.info("memory")
+    assert (memory["number_of_functions"], memory["number_of_libraries"]) == (2, 1)
+    assert memory["used_memory_functions"] == len(COUNTER)
+    assert memory["used_memory_vm_functions"] > 0
+    assert memory["used_memory_vm_total"] == memory["used_memory_vm_eval"] + memory["used_memory_vm_functions"]
+    assert memory["used_memory_scripts"] == memory["used_memory_scripts_eval"] + len(COUNTER)
+    r.function_flush()
+    assert r.info("memory")["number_of_functions"] == 0

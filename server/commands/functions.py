@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from pypika_store.errors import (BadKeyCountError, FunctionFlushModeError, FunctionNotFoundError, LibraryNamePatternMissingError,
+from pypika_store.errors import (BadKeyCountError, BusyScriptError, FunctionFlushModeError, FunctionNotFoundError, LibraryNamePatternMissingError,
                                  RestorePolicyError, WriteFunctionReadOnlyCallError, subcommand_syntax_error,
                                  unknown_function_argument, unknown_function_load_option)
 from pypika_store.functions import decode_payload, encode_payload
@@ -146,7 +146,9 @@ def function_stats(client: Client, argv: list[bytes]) -> object:
     functions = scripting.functions
     run = scripting.running
     running = None
-    if run is not None and run.is_function:
+    if run is not None and not run.is_function:
+        raise BusyScriptError()  # an EVAL script runs: Redis answers as to any command
+    if run is not None:
         running = Map([(b"name", run.name.encode()), (b"command", run.fcall),
                        (b"duration_ms", run.duration_ms())])
     engines = Map([(ENGINE, Map([(b"libraries_count", len(functions.libraries())),

@@ -30,13 +30,6 @@ PENDING_SYNTAX: dict[str, str] = {
     "script|exists": "sha1 [sha1 ...]",
     "script|flush": "async:[ASYNC | SYNC]",
     "script|load": "script",
-    "function|delete": "library-name",
-    "function|flush": "async:[ASYNC | SYNC]",
-    "function|list": "[LIBRARYNAME library-name-pattern] [WITHCODE]",
-    "function|load": "[REPLACE] function-code",
-    "function|restore": "serialized-value policy:[FLUSH | APPEND | REPLACE]",
-    "fcall": "function numkeys:integer [key [key ...]] [arg [arg ...]]",
-    "fcall_ro": "function numkeys:integer [key [key ...]] [arg [arg ...]]",
     "client|tracking": ("status:<ON | OFF> [REDIRECT client-id:integer] [PREFIX prefix [PREFIX prefix ...]] [BCAST] "
                         "[OPTIN] [OPTOUT] [NOLOOP]"),
     "client|caching": "mode:<YES | NO>",

@@ -8,7 +8,8 @@ import pytest
 
 from pypika_store.testing import PikaServer
 
-from .support import Err, RawConnection, encode_command, wait_until
+from .support import Err, encode_command, wait_until
+from .test_scripting_busy import _connected, _start
 
 FUNCTION_BUSY = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 SCRIPT_BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
@@ -25,18 +26,6 @@ def server(tmp_path):
     with PikaServer(data_dir=str(tmp_path), config={"busy-reply-threshold": 50}) as server:
         assert server.client().function_load(LIBRARY) == b"busy"
         yield server
-
-
-def _start(server, *command: str) -> RawConnection:
-    connection = RawConnection(server.port)
-    connection.send_raw(encode_command(command))
-    return connection
-
-
-def _connected(server) -> RawConnection:
-    connection = RawConnection(server.port)
-    assert connection.call("PING") == "PONG"
-    return connection
 
 
 def test_a_busy_function_is_killed(server):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from pypika_store.errors import (BadKeyCountError, BusyScriptError, FunctionFlushModeError, FunctionNotFoundError, LibraryNamePatternMissingError,
+from pypika_store.errors import (BadKeyCountError, BusyScriptError, CommandError, FunctionFlushModeError, FunctionNotFoundError, LibraryNamePatternMissingError,
                                  RestorePolicyError, WriteFunctionReadOnlyCallError, subcommand_syntax_error,
                                  unknown_function_argument, unknown_function_load_option)
 from pypika_store.functions import decode_payload, encode_payload
@@ -30,10 +30,25 @@ _FCALL_KEYS = (replace(keynum(2, "RW access update"), notes="We cannot tell how 
 _FCALL_RO_KEYS = (replace(keynum(2, "RO access"), notes="We cannot tell how the keys will be used so we assume the "
                                                         "worst, RO and ACCESS"),)
 _RESTORE_POLICIES = (b"FLUSH", b"APPEND", b"REPLACE")
+_FLUSH_MODES = (b"ASYNC", b"SYNC")
 
 
 def _functions(client: Client) -> Functions:
     return client.server.dispatcher.scripting.functions
+
+
+def _trailing_option(argv: list[bytes], index: int, names: tuple[bytes, ...],
+                     error: type[CommandError]) -> bytes | None:
+    """The optional last option of FUNCTION FLUSH / RESTORE, at ``argv[index]``, checked as
+    Redis does: more arguments are a syntax error, another word ``error``."""
+    if len(argv) > index + 1:
+        raise subcommand_syntax_error(argv)
+    if len(argv) == index:
+        return None
+    option = Arguments(argv, index).one_of(*names)
+    if option is None:
+        raise error()
+    return option
 
 
 def _fcall(client: Client, argv: list[bytes], read_only: bool) -> object:
@@ -174,10 +189,7 @@ def function_kill(client: Client, argv: list[bytes]) -> object:
              "    * SYNC: Synchronously flush the libraries."))
 def function_flush(client: Client, argv: list[bytes]) -> object:
     """Deleting all functions"""
-    if len(argv) > 3:
-        raise subcommand_syntax_error(argv)
-    if len(argv) == 3 and Arguments(argv, 2).one_of(b"ASYNC", b"SYNC") is None:
-        raise FunctionFlushModeError()
+    _trailing_option(argv, 2, _FLUSH_MODES, FunctionFlushModeError)
     _functions(client).flush()
     return OK
 
@@ -205,13 +217,7 @@ def function_dump(client: Client, argv: list[bytes]) -> object:
              "      in case of functions name collision with another library)."))
 def function_restore(client: Client, argv: list[bytes]) -> object:
     """Restore all the functions on the given payload"""
-    if len(argv) > 4:
-        raise subcommand_syntax_error(argv)
-    policy = b"APPEND"
-    if len(argv) == 4:
-        policy = Arguments(argv, 3).one_of(*_RESTORE_POLICIES) or b""
-        if not policy:
-            raise RestorePolicyError()
+    policy = _trailing_option(argv, 3, _RESTORE_POLICIES, RestorePolicyError) or b"APPEND"
     _functions(client).restore(decode_payload(argv[2]), policy)
     return OK
 

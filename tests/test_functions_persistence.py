@@ -11,6 +11,7 @@ import redis
 
 from pypika_store.binlog import BinlogReader
 from pypika_store.binlog.format import decode_command
+from pypika_store.engine import Engine
 from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import wait_until
@@ -146,3 +147,33 @@ def test_info_counts_the_libraries(r):
     assert memory["used_memory_scripts"] == memory["used_memory_scripts_eval"] + len(COUNTER)
     r.function_flush()
     assert r.info("memory")["number_of_functions"] == 0
+
+
+def test_a_restart_replays_the_records_the_data_lacks(tmp_path):
+    """The data rolled back to before a FUNCTION LOAD and an FCALL (as a crash between the binlog
+    write and the commit leaves it): the restart's replay loads the library and applies the
+    FCALL's effect again."""
+    server = PikaServer(data_dir=str(tmp_path)).start()
+    try:
+        server.client().set("marker", "1")
+        server.stop()
+        engine = Engine(str(tmp_path / "db"), databases=16)
+        before = engine.applied_position(0)
+        engine.close()
+        server.start()
+        client = server.client()
+        client.function_load(COUNTER)
+        assert client.fcall("bump", 1, "k", 5) == b"5"
+        expected = _libraries(client)
+        server.stop()
+        engine = Engine(str(tmp_path / "db"), databases=16)
+        engine.functions.delete(b"counter")
+        engine.keyspaces[0].delete(b"k")
+        engine.set_applied_position(0, *before)
+        engine.close()
+        server.start()
+        client = server.client()
+        assert _libraries(client) == expected
+        assert client.get("k") == b"5"
+    finally:
+        server.stop()

@@ -59,6 +59,7 @@ LOADS = {
     "redis.pcall at load": library("x", "redis.pcall('ping')"),
     "redis.setresp at load": library("x", "redis.setresp(3)"),
     "math at load": library("x", "local v = math.random()"),
+    "cjson at load": library("x", "local v = cjson"),
     "error at load": library("x", "error('boom')"),
     "global write at load": library("x", "foo = 1"),
     "arithmetic on nil": library("x", "local x = nil + 1"),
@@ -179,6 +180,9 @@ CALLS = library(
     "redis.register_function{function_name='readonly_writes', callback=function(keys, args) "
     "return redis.call('set', keys[1], 'x') end, flags={'no-writes'}}",
     "redis.register_function{function_name='noflags', callback=function() return 1 end, flags={}}",
+    "redis.register_function('registers', function() return redis.register_function('late', function() end) end)",
+    "redis.register_function('libraries', function() return cjson.encode({1, 2}) .. bit.tohex(65) .. "
+    "struct.pack('>I2', 1) .. #cmsgpack.pack(1) end)",
 )
 
 
@@ -191,7 +195,8 @@ def test_fcall(exact):
                  ("GET", "k"), ("FCALL", "error_table", "0"), ("FCALL", "resp3", "1", "h"),
                  ("FCALL", "readonly", "1", "k"), ("FCALL_RO", "readonly", "1", "k"),
                  ("FCALL", "readonly_writes", "1", "k"), ("FCALL_RO", "readonly_writes", "1", "k"),
-                 ("FCALL_RO", "writes", "1", "k", "v"), ("FCALL_RO", "noflags", "0"),
+                 ("FCALL_RO", "writes", "1", "k", "v"), ("FCALL_RO", "noflags", "0"), ("FCALL", "libraries", "0"),
+                 ("FCALL", "registers", "0"),
                  ("FCALL", "nope", "0"), ("FCALL", "nope", "x"), ("FCALL", "count", "x"),
                  ("FCALL", "count", "1.5"), ("FCALL", "count", "99999999999999999999"), ("FCALL", "count", "-1"),
                  ("FCALL", "count", "3", "a"), ("FCALL",), ("FCALL", "count"), ("FCALL_RO", "count")):

@@ -177,3 +177,18 @@ def test_a_restart_replays_the_records_the_data_lacks(tmp_path):
         assert client.get("k") == b"5"
     finally:
         server.stop()
+
+
+def test_a_bgsave_snapshot_holds_the_libraries(tmp_path):
+    with PikaServer(data_dir=str(tmp_path)) as server:
+        client = server.client()
+        client.function_load(COUNTER)
+        client.function_load(RANDOM)
+        assert client.save()
+        dump = os.path.join(server.data_dir, "dump")
+        (folder,) = [os.path.join(dump, name) for name in os.listdir(dump)]
+        copy = Engine(os.path.join(folder, "lmdb"), databases=16)
+        try:
+            assert copy.functions.codes() == {b"counter": COUNTER.encode(), b"random": RANDOM.encode()}
+        finally:
+            copy.close()

@@ -222,6 +222,7 @@ class Server:
         except CommitFailed as exc:
             for client in waiting:
                 client.abort_pending(f"write failed, not committed: {exc}")
+            self.dispatcher.scripting.functions.reset()  # the libraries are LMDB's again
             return
         for client in waiting:
             client.flush()

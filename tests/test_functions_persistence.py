@@ -12,6 +12,7 @@ import redis
 from pypika_store.binlog import BinlogReader
 from pypika_store.binlog.format import decode_command
 from pypika_store.engine import Engine
+from pypika_store.errors import CommitFailed
 from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import wait_until
@@ -192,3 +193,24 @@ def test_a_bgsave_snapshot_holds_the_libraries(tmp_path):
             assert copy.functions.codes() == {b"counter": COUNTER.encode(), b"random": RANDOM.encode()}
         finally:
             copy.close()
+
+
+def test_a_failed_commit_drops_the_library_change(tmp_path, monkeypatch):
+    with PikaServer(data_dir=str(tmp_path)) as server:
+        client = server.client()
+        client.function_load(COUNTER)
+        turn = server.server.engine.turn
+        real_commit = turn.commit
+
+        def refuse(before_commit=None):
+            monkeypatch.setattr(turn, "commit", real_commit)
+            turn.abort()
+            raise CommitFailed("refused by the test")
+
+        monkeypatch.setattr(turn, "commit", refuse)
+        with pytest.raises(redis.ResponseError, match="not committed"):
+            client.function_load(RANDOM)
+        assert [entry[1] for entry in client.function_list()] == [b"counter"]
+        with pytest.raises(redis.ResponseError, match="Function not found"):
+            client.fcall("pop", 1, "s")
+        assert client.fcall("bump", 1, "k", 1) == b"1"

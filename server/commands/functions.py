@@ -52,14 +52,17 @@ def _trailing_option(argv: list[bytes], index: int, names: tuple[bytes, ...],
 
 
 def _fcall(client: Client, argv: list[bytes], read_only: bool) -> object:
-    """FCALL / FCALL_RO: the function is looked up before numkeys is read, as Redis does."""
-    function = _functions(client).find(argv[1])
+    """FCALL / FCALL_RO: the function is looked up, and a writing one refused on a slave,
+    before numkeys is read, as Redis does."""
+    scripting = client.server.dispatcher.scripting
+    function = scripting.functions.find(argv[1])
     if function is None:
         raise FunctionNotFoundError()
+    scripting.refuse_on_replica(client, function.flags)  # before numkeys: Redis' admission of a write
     keys, args = keys_and_args(argv, BadKeyCountError)
     if read_only and NO_WRITES not in function.flags:
         raise WriteFunctionReadOnlyCallError()
-    return client.server.dispatcher.scripting.call_function(client, argv, function, keys, args, read_only)
+    return scripting.call_function(client, argv, function, keys, args, read_only)
 
 
 def _register_fcall(name: str, read_only: bool, keys: tuple[KeySpec, ...]) -> None:

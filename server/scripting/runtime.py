@@ -298,10 +298,8 @@ class Scripting:
         for the caller."""
         server = self._server
         if flags is not None:
-            if NO_WRITES in flags:
-                read_only = True
-            elif server.replica is not None and caller.kind != MASTER:
-                raise ReadOnlyReplicaError()
+            self.refuse_on_replica(caller, flags)
+            read_only = read_only or NO_WRITES in flags
         client = self._script_client(caller)
         engine = server.engine
         threshold = server.config.get_int("busy-reply-threshold") / 1000
@@ -327,6 +325,13 @@ class Scripting:
         if isinstance(reply, CommandError):
             raise reply
         return reply
+
+    def refuse_on_replica(self, caller: Client, flags: frozenset[str]) -> None:
+        """READONLY for a script or function that may write (no ``no-writes`` flag), sent to a
+        read-only slave by anyone but its master: Redis refuses it before running it, as a
+        write command."""
+        if NO_WRITES not in flags and self._server.replica is not None and caller.kind != MASTER:
+            raise ReadOnlyReplicaError()
 
     def kill(self, function: bool) -> None:
         """SCRIPT KILL (``function`` False) or FUNCTION KILL: stop the running script at its

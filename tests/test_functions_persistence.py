@@ -209,7 +209,7 @@ def test_a_failed_commit_drops_the_library_change(tmp_path, monkeypatch):
             raise CommitFailed("refused by the test")
 
         monkeypatch.setattr(turn, "commit", refuse)
-        with pytest.raises(redis.ResponseError, match="not committed"):
+        with pytest.raises(redis.ResponseError, match="The write was not applied"):
             client.function_load(RANDOM)
         assert [entry[1] for entry in client.function_list()] == [b"counter"]
         with pytest.raises(redis.ResponseError, match="Function not found"):

@@ -4,7 +4,8 @@
 order:
 
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
-2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
+2. the admission rules, one check each: NOAUTH until the client authenticates, the ACL (the
+   client's user's commands, keys and channels, :mod:`.acl`; skipped for an unrestricted user), READONLY for a
    write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
    is held, :mod:`.pause`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
@@ -34,9 +35,10 @@ import logging
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from pypika_store.errors import (SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
+from pypika_store.errors import (ACL_SCRIPT_ERRORS, SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
                                  internal_error, not_in_subscribed_mode, unknown_command)
 
+from .acl import LUA, MULTI, TOPLEVEL, AccessControl, toplevel_error
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
@@ -91,6 +93,10 @@ class Dispatcher:
         #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
         #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
         self.scripting = Scripting(server)
+        #: ACL users and log (:mod:`.acl`); each client holds its user, whose ``unrestricted``
+        #: spares the all-permissive one the check.
+        self.acl = AccessControl()
+        self.acl.configure(server.config)
         self.busy_script: ScriptRun | None = None
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
@@ -110,6 +116,11 @@ class Dispatcher:
         # The admission rules, in Redis' order: a new rule is one more check among these.
         if not client.authenticated and NO_AUTH not in spec.flags:
             return refuse(client, _NOAUTH, spec)
+        if not client.user.unrestricted:  # ACL: the all-permissive default user pays this one test
+            client.last_command = spec.full_name
+            reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
+            if reason is not None:
+                return refuse(client, toplevel_error(reason, spec), spec)
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
             return refuse(client, _READONLY, spec)
         client.last_command = spec.full_name
@@ -170,7 +181,7 @@ class Dispatcher:
     def execute_from_script(self, client: "Client", argv: list[bytes],
                             read_only: bool) -> tuple[bytes, CommandSpec | None]:
         """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of
-        a script's command (unknown, arity, ``noscript``, a write from a read-only script, a
+        a script's command (unknown, arity, ``noscript``, the ACL, a write from a read-only script, a
         write on a read-only slave), then :meth:`call`; the encoded reply and the spec run."""
         spec = TABLE.get(argv[0])
         if spec is None:
@@ -186,6 +197,11 @@ class Dispatcher:
                 return _SCRIPT_ARITY, None
         if NO_SCRIPT in spec.flags:
             return _SCRIPT_NOT_ALLOWED, None
+        caller = self.scripting.running.caller if self.scripting.running is not None else client
+        if not caller.user.unrestricted:  # the script's caller's user, logged with the caller's details
+            reason = self.acl.denial(caller, spec, argv, LUA)
+            if reason is not None:
+                return error_line(ACL_SCRIPT_ERRORS[reason]), None
         if read_only and may_replicate(spec):
             return _SCRIPT_READ_ONLY, None
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:

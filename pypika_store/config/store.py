@@ -74,6 +74,10 @@ def parse_lines(lines: list[str], dialect: str) -> list[Directive]:
     return directives
 
 
+#: The directive that declares an ACL user (repeated, so it is no option).
+ACL_USER_DIRECTIVE = "user"
+
+
 class Config:
     """Option values, plus the file they came from (for CONFIG REWRITE)."""
 
@@ -84,6 +88,8 @@ class Config:
         self._values: dict[str, object] = {option.name: option.default for option in OPTIONS.values()}
         #: Keys found in the file that this server does not know (kept, reported, rewritten as is).
         self.unknown_keys: list[str] = []
+        #: redis.conf's ``user`` lines (one ACL user each, name then rules), in file order.
+        self.acl_user_lines: list[str] = []
         if self.path:
             with open(self.path, encoding="utf-8") as handle:
                 self._lines = handle.read().splitlines()
@@ -94,6 +100,9 @@ class Config:
             self._apply_startup(key.lower(), value)
 
     def _apply_startup(self, key: str, value: str) -> None:
+        if key == ACL_USER_DIRECTIVE:
+            self.acl_user_lines.append(value)
+            return
         option = OPTIONS.get(key)
         if option is None:
             self.unknown_keys.append(key)

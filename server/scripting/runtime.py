@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from lupa.lua51 import LuaRuntime, lua_type
 
 from pypika_store import REDIS_VERSION
-from pypika_store.errors import (SCRIPT_ERRORS, BusyScriptError, CommandError, InvalidShebangError, NotBusyError,
-                                 ReadOnlyReplicaError, UnkillableScriptError, script_compile_error, script_error,
+from pypika_store.errors import (SCRIPT_ERRORS, BusyScriptError, CommandError, InvalidAclCheckCommandError,
+                                 InvalidShebangError, NotBusyError, ReadOnlyReplicaError, UnkillableScriptError, script_compile_error, script_error,
                                  unexpected_shebang_engine, unexpected_shebang_flag, unknown_shebang_option)
 
 from ..connection import MASTER, Client
@@ -157,6 +157,7 @@ class Scripting:
             bridge = lua.table_from({
                 b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
                 b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
+                b"acl_check_cmd": self._acl_check_cmd,
                 b"version": REDIS_VERSION.encode(), b"version_num": _version_number(REDIS_VERSION),
                 b"hook_instructions": HOOK_INSTRUCTIONS, b"prelude_source": PRELUDE_SOURCE.encode(),
                 b"messages": lua.table_from({name.encode(): text.encode() for name, text in SCRIPT_ERRORS.items()}),
@@ -313,6 +314,15 @@ class Scripting:
                         self._server.config.get_int("busy-reply-threshold"), run.script.sha)
         run.busy_loop.serve()
         return run.kill_requested
+
+    def _acl_check_cmd(self, *args: Any) -> bool:
+        """``redis.acl_check_cmd``: whether the caller's ACL user may run the command."""
+        run = self.running
+        assert run is not None
+        allowed = self._server.dispatcher.acl.allows(run.caller.user, _command_argv(args))
+        if allowed is None:
+            raise ScriptCallError(InvalidAclCheckCommandError.message.encode())
+        return allowed
 
     def _setresp(self, *args: Any) -> None:
         if len(args) != 1:

@@ -1,0 +1,255 @@
+"""ACL users, rules and their enforcement, compared reply by reply with a real redis-server
+(ACL LOG entries too, with their times and client ids normalized)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pypika_store.testing import PikaServer
+
+from .support import Differential, Err, RawConnection
+
+
+@pytest.fixture(scope="module")
+def pika_acl():
+    """A pypika-store of this module alone: its tests change users, the default one included."""
+    with PikaServer() as server:
+        yield server
+
+
+@pytest.fixture
+def acl(private_redis, pika_acl):
+    """A differential pair whose users and ACL LOG are put back after the test."""
+    differential = Differential(private_redis.port, pika_acl.port)
+    differential.ports = (private_redis.port, pika_acl.port)  # type: ignore[attr-defined]
+    yield differential
+    for connection in (RawConnection(private_redis.port), RawConnection(pika_acl.port)):
+        connection.call("ACL", "SETUSER", "default", "on", "nopass", "~*", "&*", "+@all", "clearselectors")
+        connection.call("CONFIG", "SET", "requirepass", "")
+        for name in connection.call("ACL", "USERS"):
+            if name != b"default":
+                connection.call("ACL", "DELUSER", name)
+        connection.call("ACL", "LOG", "RESET")
+        connection.call("FLUSHALL")
+        connection.close()
+    differential.close()
+
+
+class UserPair(Differential):
+    """Two connections (redis-server, pypika-store) logged in as the same user."""
+
+    def __init__(self, ports: tuple[int, int], user: str, password: str) -> None:
+        super().__init__(*ports)
+        for connection in (self.redis, self.pika):
+            assert connection.call("AUTH", user, password) == "OK"
+
+
+def _normalize_log(reply):
+    """ACL LOG with age-seconds and client-info's connection details blanked out."""
+    if not isinstance(reply, list):
+        return reply
+    entries = []
+    for entry in reply:
+        fields = dict(zip(entry[::2], entry[1::2]))
+        fields[b"age-seconds"] = b"?"
+        info = fields[b"client-info"].decode()
+        fields[b"client-info"] = " ".join(re.findall(r"\b(?:cmd|user|db)=\S*", info))
+        entries.append(fields)
+    return entries
+
+
+def test_setuser_and_list_forms(acl):
+    for rules in (
+        ("on", ">p1", "~foo*", "%R~bar", "&ch*", "-@all", "+set", "(~x +get)"),
+        ("on", "nopass", "allkeys", "allchannels", "allcommands", "-@admin"),
+        ("%R~a", "%W~a", "%W~b", "~c", "%RW~d", "+@hash", "-hget"),
+        ("+@all", "-config", "+config|get"),
+        ("+config|get", "-config"),
+        ("+config|get", "+@admin"),
+        ("+@admin", "-config|get"),
+        ("-@all", "+get|x", "+get|y"),
+        ("+@read", "-@read"),
+        ("-@all", "+@set", "+@keyspace"),
+        ("#" + "a" * 64, ">secret", "<secret"),
+        ("on", ">x", "resetpass", "off"),
+        ("skip-sanitize-payload",),
+        ("reset",),
+    ):
+        acl.check("ACL", "SETUSER", "t", "reset", *rules)
+        acl.check("ACL", "LIST")
+        acl.check("ACL", "GETUSER", "t")
+    acl.check("ACL", "USERS")
+
+
+def test_setuser_errors_change_nothing(acl):
+    acl.check("ACL", "SETUSER", "bob", "on", "+get")
+    for rules in (("~*", "~foo"), ("&*", "&x"), ("#abc",), ("+nosuch",), ("xyz",), ("<nope",), ("!" + "b" * 64,),
+                  ("-config|get|x",), ("-get|x",), ("+config|nosuch",), ("+config|get|x",), ("%X~a",), ("%~a",),
+                  ("(~a", "+get"), ("(bad)",), ("(~a +nosuch)",), ("+@nosuch",), ("on", "+get", "bad")):
+        acl.check("ACL", "SETUSER", "bob", *rules)
+    acl.check("ACL", "LIST")
+    acl.check("ACL", "SETUSER", "sel", "(~a", "+get)", "(%R~b", "+set)")
+    acl.check("ACL", "GETUSER", "sel")
+    acl.check("ACL", "SETUSER", "sel", "clearselectors")
+    acl.check("ACL", "GETUSER", "sel")
+
+
+def test_subcommand_errors_and_small_replies(acl):
+    for call in (("ACL", "GETUSER", "nosuch"), ("ACL", "DELUSER", "default"), ("ACL", "DELUSER", "nosuch", "x"),
+                 ("ACL", "CAT"), ("ACL", "CAT", "nosuch"), ("ACL", "GENPASS", "0"), ("ACL", "GENPASS", "4097"),
+                 ("ACL", "GENPASS", "x"), ("ACL", "LOG", "x"), ("ACL", "LOG", "-1"), ("ACL", "LOG", "RESET"),
+                 ("ACL", "SETUSER"), ("ACL", "HELP"), ("ACL", "SAVE"), ("ACL", "LOAD"), ("ACL", "NOSUCH"),
+                 ("ACL", "WHOAMI"), ("ACL", "WHOAMI", "x"), ("ACL", "DRYRUN", "nosuch", "get", "k"),
+                 ("ACL", "DRYRUN", "default", "nosuch"), ("ACL", "DRYRUN", "default", "get"), ("ACL",)):
+        acl.check(*call)
+    for category in ("geo", "hyperloglog"):
+        acl.check("ACL", "CAT", category, normalize=sorted)
+    for bits in ("1", "5", "255", "4096"):
+        expected, actual = acl.both("ACL", "GENPASS", bits)
+        assert len(actual) == len(expected) and re.fullmatch(rb"[0-9a-f]+", actual)
+    assert len(acl.pika.call("ACL", "GENPASS")) == 64
+
+
+def test_denials_replies_and_log(acl):
+    acl.check("ACL", "SETUSER", "u", "on", ">pw", "~k*", "%R~r*", "&ch", "+get", "+set", "+publish",
+              "+subscribe", "+psubscribe", "+mset", "+copy", "+acl|log")
+    acl.check("ACL", "SETUSER", "u2", "on", "nopass", "+@all", "~*", "(+get ~z*)", "(%W~w* +set)")
+    user = UserPair(acl.ports, "u", "pw")
+    for call in (("ACL", "WHOAMI"), ("GET", "x"), ("GET", "k1"), ("SET", "r1", "v"), ("GET", "r1"),
+                 ("HGET", "k1", "f"), ("PUBLISH", "ch", "m"), ("PUBLISH", "other", "m"), ("PSUBSCRIBE", "c*"),
+                 ("CONFIG", "GET", "x"), ("MSET", "k1", "1", "r1", "2"), ("COPY", "r1", "k2"), ("COPY", "k1", "r2"),
+                 ("GET", "x"), ("PING",)):
+        user.check(*call)
+    user.check("ACL", "LOG", normalize=_normalize_log)
+    user.check("ACL", "LOG", "2", normalize=_normalize_log)
+    for call in (("ACL", "DRYRUN", "u", "get", "x"), ("ACL", "DRYRUN", "u", "get", "k1"),
+                 ("ACL", "DRYRUN", "u", "hget", "k1", "x"), ("ACL", "DRYRUN", "u", "publish", "other", "x"),
+                 ("ACL", "DRYRUN", "u2", "get", "zz"), ("ACL", "DRYRUN", "u2", "set", "w1", "1"),
+                 ("ACL", "DRYRUN", "u", "config", "get", "x"), ("ACL", "DRYRUN", "u", "set", "r1", "x")):
+        acl.check(*call)
+    user.close()
+
+
+def test_auth_forms_and_failures_logged(acl):
+    acl.check("ACL", "SETUSER", "alice", "on", ">a1", ">a2", "+@all", "~*")
+    acl.check("ACL", "SETUSER", "off", "off", ">x", "+@all")
+    for call in (("AUTH", "x"), ("AUTH", "alice", "a1"), ("ACL", "WHOAMI"), ("AUTH", "alice", "a2"),
+                 ("AUTH", "alice", "bad"), ("ACL", "WHOAMI"), ("AUTH", "nosuch", "x"), ("AUTH", "off", "x"),
+                 ("AUTH", "a", "b", "c"), ("HELLO", "2", "AUTH", "alice", "bad"), ("HELLO", "2", "AUTH", "off", "x")):
+        acl.check(*call)
+    acl.check("ACL", "LOG", normalize=_normalize_log)
+    acl.check("CONFIG", "SET", "requirepass", "secret")
+    acl.check("ACL", "GETUSER", "default")
+    fresh = Differential(*acl.ports)
+    for call in (("GET", "k"), ("AUTH", "wrong"), ("AUTH", "secret"), ("ACL", "WHOAMI"), ("AUTH", "default", "secret")):
+        fresh.check(*call)
+    fresh.close()
+    hello = Differential(*acl.ports)
+    expected, actual = hello.both("HELLO", "3", "AUTH", "alice", "a1")
+    assert dict(actual)[b"proto"] == dict(expected)[b"proto"] == 3
+    hello.check("ACL", "WHOAMI")
+    hello.check("CONFIG", "SET", "requirepass", "")
+    hello.close()
+
+
+def test_multi_queue_time_and_exec_time_checks(acl):
+    acl.check("ACL", "SETUSER", "s", "on", "nopass", "~k*", "+get", "+multi", "+exec", "+set", "&*")
+    user = UserPair(acl.ports, "s", "x")
+    for call in (("MULTI",), ("GET", "k1"), ("GET", "x"), ("HGET", "k1", "f"), ("EXEC",)):
+        user.check(*call)
+    for call in (("MULTI",), ("GET", "k1"), ("SET", "k2", "v"), ("GET", "k3")):
+        user.check(*call)
+    acl.check("ACL", "SETUSER", "s", "-set", "resetkeys", "~k1")
+    user.check("EXEC")
+    acl.check("ACL", "LOG", normalize=_normalize_log)
+    user.close()
+
+
+def test_scripts_are_checked_and_acl_check_cmd(acl):
+    acl.check("ACL", "SETUSER", "s", "on", "nopass", "~k*", "+get", "+eval", "+set", "&*")
+    user = UserPair(acl.ports, "s", "x")
+    for script in ("return redis.call('get','x')", "return redis.pcall('get','x')",
+                   "return redis.pcall('hget','k','x')", "return redis.call('get','k')",
+                   "return redis.acl_check_cmd('get','x')", "return redis.acl_check_cmd('get','k')",
+                   "return redis.acl_check_cmd('hget','k')", "return redis.acl_check_cmd('nosuch','k')",
+                   "return redis.acl_check_cmd()", "return redis.acl_check_cmd('get')"):
+        user.check("EVAL", script, "0")
+    acl.check("ACL", "LOG", normalize=_normalize_log)
+    user.close()
+
+
+def test_pubsub_channels_and_losing_access_disconnects(acl):
+    acl.check("ACL", "SETUSER", "sub", "on", "nopass", "+@all", "~*", "resetchannels", "&news.*", "&lit")
+    user = UserPair(acl.ports, "sub", "x")
+    for call in (("SUBSCRIBE", "other"), ("PSUBSCRIBE", "news.*"), ("PSUBSCRIBE", "news.a*"),
+                 ("PUBLISH", "news.x", "m"), ("PUBLISH", "nope", "m"), ("SSUBSCRIBE", "nope")):
+        user.check(*call)
+    user.check("SUBSCRIBE", "news.1")
+    acl.check("ACL", "SETUSER", "sub", "resetchannels", "&lit")
+    for connection in (user.redis, user.pika):
+        with pytest.raises((ConnectionError, OSError)):
+            connection.call("PING")
+    user.close()
+
+
+def test_deluser_disconnects_and_client_kill_user(acl):
+    acl.check("ACL", "SETUSER", "gone", "on", "nopass", "+@all", "~*")
+    user = UserPair(acl.ports, "gone", "x")
+    user.check("CLIENT", "KILL", "USER", "nosuch")
+    acl.check("CLIENT", "KILL", "USER", "gone")
+    for connection in (user.redis, user.pika):
+        with pytest.raises((ConnectionError, OSError)):
+            connection.call("PING")
+    user.close()
+    user = UserPair(acl.ports, "gone", "x")
+    acl.check("ACL", "DELUSER", "gone")
+    for connection in (user.redis, user.pika):
+        with pytest.raises((ConnectionError, OSError)):
+            connection.call("PING")
+    user.close()
+
+
+def test_first_args_and_no_auth_commands(acl):
+    acl.check("ACL", "SETUSER", "f", "on", "nopass", "-@all", "+select|0", "+client|id")
+    user = UserPair(acl.ports, "f", "x")
+    for call in (("SELECT", "0"), ("SELECT", "1"), ("CLIENT", "ID"), ("CLIENT", "INFO"), ("AUTH", "f", "y"),
+                 ("ACL", "WHOAMI")):
+        user.check(*call, normalize=lambda reply: reply if not isinstance(reply, int) else 0)
+    user.close()
+
+
+def test_aclfile_save_and_load(tmp_path):
+    path = tmp_path / "users.acl"
+    path.write_text("user alice on >pw ~a* +get\nuser default on nopass ~* &* +@all\n")
+    with PikaServer(config={"aclfile": str(path)}) as server:
+        connection = RawConnection(server.port)
+        assert connection.call("ACL", "USERS") == [b"alice", b"default"]
+        assert connection.call("ACL", "SETUSER", "bob", "on", "nopass", "+@all") == "OK"
+        assert connection.call("ACL", "SAVE") == "OK"
+        saved = path.read_text().splitlines()
+        assert saved[0].startswith("user alice on #") and saved[1].startswith("user bob on nopass")
+        path.write_text("user carol on nopass +@all ~*\n")
+        other = RawConnection(server.port)
+        assert other.call("AUTH", "bob", "x") == "OK"
+        assert connection.call("ACL", "LOAD") == "OK"
+        assert connection.call("ACL", "USERS") == [b"carol", b"default"]
+        with pytest.raises((ConnectionError, OSError)):
+            other.call("PING")
+        connection.close()
+
+
+def test_config_user_lines_and_pika_limit_user(tmp_path):
+    conf = tmp_path / "redis.conf"
+    conf.write_text("user reader on >r ~* &* +@read\nuser writer on nopass ~w* +@write\n")
+    with PikaServer(config_file=str(conf), config={"userpass": "lim", "userblacklist": "FLUSHALL, keys"}) as server:
+        connection = RawConnection(server.port)
+        assert connection.call("ACL", "USERS") == [b"default", b"limit", b"reader", b"writer"]
+        assert connection.call("AUTH", "limit", "lim") == "OK"
+        assert connection.call("KEYS", "*") == Err("NOPERM this user has no permissions to run the 'keys' command")
+        assert connection.call("SET", "k", "v") == "OK"
+        assert connection.call("AUTH", "reader", "r") == "OK"
+        assert connection.call("GET", "k") == b"v"
+        assert connection.call("SET", "k", "v") == Err("NOPERM this user has no permissions to run the 'set' command")
+        connection.close()

@@ -1213,3 +1213,11 @@ def acl_file_error(reason: str) -> CommandError:
 
 class InvalidAclCheckCommandError(CommandError):
     message = "ERR Invalid command passed to redis.acl_check_cmd()"
+
+
+class SortByDeniedError(CommandError):
+    message = "ERR BY option of SORT denied due to insufficient ACL permissions."
+
+
+class SortGetDeniedError(CommandError):
+    message = "ERR GET option of SORT denied due to insufficient ACL permissions."

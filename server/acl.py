@@ -346,9 +346,9 @@ class Selector:
             return channel in self.channels
         return any(compile_glob(allowed)(channel) for allowed in self.channels)
 
-    def may_full_key_access(self) -> bool:
-        """Redis' check for SORT BY/GET patterns: every key, read and written."""
-        return self.all_keys
+    def reads_all_keys(self) -> bool:
+        """Whether every key may be read (``allkeys``, or a ``*`` pattern that reads)."""
+        return self.all_keys or any(pattern.read and pattern.pattern == b"*" for pattern in self.key_patterns)
 
 
 def _argument_index(argv: list[bytes], key: bytes, ordinal: int) -> int:
@@ -489,8 +489,9 @@ class User:
     def may_use_channel(self, channel: bytes, is_pattern: bool) -> bool:
         return any(selector.may_use_channel(channel, is_pattern) for selector in (self.root, *self.selectors))
 
-    def has_full_key_access(self) -> bool:
-        return any(selector.may_full_key_access() for selector in (self.root, *self.selectors))
+    def reads_all_keys(self) -> bool:
+        """Redis 7's condition for SORT's BY patterns and GET: a selector that may read every key."""
+        return self.unrestricted or any(selector.reads_all_keys() for selector in (self.root, *self.selectors))
 
 
 def new_selector(pubsub_default_all: bool) -> Selector:

@@ -253,3 +253,17 @@ def test_config_user_lines_and_pika_limit_user(tmp_path):
         assert connection.call("GET", "k") == b"v"
         assert connection.call("SET", "k", "v") == Err("NOPERM this user has no permissions to run the 'set' command")
         connection.close()
+
+
+def test_sort_by_and_get_need_every_key(acl):
+    acl.check("ACL", "SETUSER", "so", "on", "nopass", "~k*", "+sort", "+sort_ro", "+rpush")
+    acl.check("ACL", "SETUSER", "all", "on", "nopass", "%R~*", "~k*", "+sort", "+rpush")
+    user = UserPair(acl.ports, "so", "x")
+    for call in (("RPUSH", "k1", "3", "1", "2"), ("SORT", "k1"), ("SORT", "k1", "BY", "nosort"),
+                 ("SORT", "k1", "BY", "k*"), ("SORT", "k1", "GET", "#"), ("SORT", "k1", "GET", "#", "BY", "x_*"),
+                 ("SORT_RO", "k1", "GET", "k_*"), ("SORT", "k1", "STORE", "k2"), ("SORT", "k1", "STORE", "x")):
+        user.check(*call)
+    user.close()
+    reader = UserPair(acl.ports, "all", "x")
+    reader.check("SORT", "k1", "BY", "w_*", "GET", "#")
+    reader.close()

@@ -123,7 +123,9 @@ class Dispatcher:
         # The admission rules, in Redis' order: a new rule is one more check among these.
         if not client.authenticated and NO_AUTH not in spec.flags:
             return refuse(client, _NOAUTH, spec)
-        if not client.user.unrestricted:  # ACL: the all-permissive default user pays this one test
+        if not client.user.unrestricted and not self._retrying:
+            # ACL: the all-permissive default user pays the one test; a blocked command was
+            # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
             client.last_command = spec.full_name
             reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
             if reason is not None:

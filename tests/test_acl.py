@@ -9,7 +9,7 @@ import pytest
 
 from pypika_store.testing import PikaServer
 
-from .support import Differential, Err, RawConnection
+from .support import Differential, Err, RawConnection, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +267,20 @@ def test_sort_by_and_get_need_every_key(acl):
     reader = UserPair(acl.ports, "all", "x")
     reader.check("SORT", "k1", "BY", "w_*", "GET", "#")
     reader.close()
+
+
+def test_blocked_command_checked_when_it_blocks(acl):
+    """A blocked BLPOP was admitted when it blocked: losing the key afterwards does not stop it
+    being served (Redis 7.0), while a new one is refused."""
+    acl.check("ACL", "SETUSER", "bl", "on", "nopass", "~k*", "+blpop", "+lpush")
+    waiting = UserPair(acl.ports, "bl", "x")
+    for connection in (waiting.redis, waiting.pika):
+        connection.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nk9\r\n$1\r\n0\r\n")
+    for connection in (acl.redis, acl.pika):
+        wait_until(lambda connection=connection: b"blocked_clients:1" in connection.call("INFO", "clients"),
+                   what="the BLPOP to block")
+    acl.check("ACL", "SETUSER", "bl", "resetkeys", "~z*")
+    acl.check("LPUSH", "k9", "v")
+    assert waiting.redis.read_reply() == waiting.pika.read_reply() == [b"k9", b"v"]
+    waiting.check("BLPOP", "k9", "0")
+    waiting.close()

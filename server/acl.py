@@ -303,8 +303,8 @@ class Selector:
         keys = self.keys_rule()
         if keys:
             parts.append(keys)
-        parts.append("&*" if self.all_channels else " ".join(["resetchannels"] + [
-            "&" + channel.decode("utf-8", "replace") for channel in self.channels]))
+        channels = self.channels_rule()
+        parts.append(channels if self.all_channels else " ".join(filter(None, ("resetchannels", channels))))
         parts.append(self.command_rules())
         return " ".join(parts)
 

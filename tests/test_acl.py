@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 
@@ -102,7 +103,9 @@ def test_subcommand_errors_and_small_replies(acl):
                  ("ACL", "GENPASS", "x"), ("ACL", "LOG", "x"), ("ACL", "LOG", "-1"), ("ACL", "LOG", "RESET"),
                  ("ACL", "SETUSER"), ("ACL", "HELP"), ("ACL", "SAVE"), ("ACL", "LOAD"), ("ACL", "NOSUCH"),
                  ("ACL", "WHOAMI"), ("ACL", "WHOAMI", "x"), ("ACL", "DRYRUN", "nosuch", "get", "k"),
-                 ("ACL", "DRYRUN", "default", "nosuch"), ("ACL", "DRYRUN", "default", "get"), ("ACL",)):
+                 ("ACL", "DRYRUN", "default", "nosuch"), ("ACL", "DRYRUN", "default", "get"), ("ACL",),
+                 ("ACL", "CAT", "a", "b"), ("ACL", "GENPASS", "1", "2"), ("ACL", "LOG", "1", "2"),
+                 ("ACL", "LOG", "RESET", "x")):
         acl.check(*call)
     for category in ("geo", "hyperloglog"):
         acl.check("ACL", "CAT", category, normalize=sorted)
@@ -284,3 +287,19 @@ def test_blocked_command_checked_when_it_blocks(acl):
     assert waiting.redis.read_reply() == waiting.pika.read_reply() == [b"k9", b"v"]
     waiting.check("BLPOP", "k9", "0")
     waiting.close()
+
+
+def test_getuser_in_resp3_has_a_set_of_flags(acl):
+    acl.check("ACL", "SETUSER", "r3", "on", ">p", "~k", "(+get ~x)")
+    replies = []
+    for port in acl.ports:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"HELLO 3\r\n")
+            wait_until(lambda sock=sock: sock.recv(65536).endswith(b"*0\r\n"), what="HELLO's reply")
+            sock.sendall(b"ACL GETUSER r3\r\n")
+            reply = b""
+            while not reply.endswith(b"channels\r\n$0\r\n\r\n"):
+                reply += sock.recv(65536)
+            replies.append(reply)
+    assert replies[0] == replies[1]
+    assert replies[1].startswith(b"%6\r\n$5\r\nflags\r\n~1\r\n$2\r\non\r\n")

@@ -11,10 +11,10 @@ from pypika_store.errors import (DefaultUserUndeletableError, GenpassBitsError, 
                                  user_not_found, wrong_arity)
 
 from ..acl import ALLOWED, CATEGORIES, CATEGORY_ORDER, DENIED_CHANNEL, DENIED_COMMAND, AccessControl, User
-from ..arguments import Arguments, parse_int
+from ..arguments import parse_int
 from ..connection import Client
 from ..registry import TABLE, command, container, help_reply, resolve_subcommand
-from ..resp.replies import OK, Double, Map
+from ..resp.replies import OK, Double, Map, SetReply
 
 container("acl", arity=-2, flags="", group="server", summary="A container for Access List Control commands")
 
@@ -37,7 +37,7 @@ def _access(client: Client) -> AccessControl:
 def acl_cat(client: Client, argv: list[bytes]) -> object:
     """List the ACL categories or the commands inside a category"""
     if len(argv) > 3:
-        raise wrong_arity(argv[:2])
+        raise subcommand_syntax_error(argv)
     if len(argv) == 2:
         return [category.encode() for category in CATEGORY_ORDER]
     members = CATEGORIES.members.get(argv[2].decode("utf-8", "replace").lower())
@@ -102,7 +102,7 @@ def acl_getuser(client: Client, argv: list[bytes]) -> object:
         return None
     root = user.root
     return Map([
-        (b"flags", [flag.encode() for flag in user.flags()]),
+        (b"flags", SetReply(flag.encode() for flag in user.flags())),
         (b"passwords", [digest.encode() for digest in user.passwords]),
         (b"commands", root.command_rules().encode()),
         (b"keys", root.keys_rule().encode()),
@@ -121,7 +121,7 @@ def acl_getuser(client: Client, argv: list[bytes]) -> object:
 def acl_genpass(client: Client, argv: list[bytes]) -> object:
     """Generate a pseudorandom secure password to use for ACL users"""
     if len(argv) > 3:
-        raise wrong_arity(argv[:2])
+        raise subcommand_syntax_error(argv)
     bits = parse_int(argv[2]) if len(argv) == 3 else _DEFAULT_PASSWORD_BITS
     if not 0 < bits <= _MAX_PASSWORD_BITS:
         raise GenpassBitsError()
@@ -162,7 +162,7 @@ def acl_log(client: Client, argv: list[bytes]) -> object:
     """List latest events denied because of ACLs in place"""
     access = _access(client)
     if len(argv) > 3:
-        raise wrong_arity(argv[:2])
+        raise subcommand_syntax_error(argv)
     if len(argv) == 3 and argv[2].upper() == _RESET:
         access.log.clear()
         return OK

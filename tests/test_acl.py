@@ -303,3 +303,12 @@ def test_getuser_in_resp3_has_a_set_of_flags(acl):
             replies.append(reply)
     assert replies[0] == replies[1]
     assert replies[1].startswith(b"%6\r\n$5\r\nflags\r\n~1\r\n$2\r\non\r\n")
+
+
+def test_every_category_holds_the_commands_redis_puts_in_it(acl):
+    """ACL CAT per category, over the commands both servers have (ours adds Pika's)."""
+    common = set(acl.redis.call("COMMAND", "LIST")) & set(acl.pika.call("COMMAND", "LIST"))
+    categories = acl.check("ACL", "CAT")
+    for category in categories:
+        expected, actual = acl.both("ACL", "CAT", category)
+        assert set(actual) & common == set(expected) & common, category

@@ -132,7 +132,7 @@ class NoProtocolError(CommandError):
 
 class HelloNoAuthError(CommandError):
     message = ("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-               "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+               "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                "select the RESP protocol version at the same time")
 
 

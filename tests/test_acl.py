@@ -312,3 +312,20 @@ def test_every_category_holds_the_commands_redis_puts_in_it(acl):
     for category in categories:
         expected, actual = acl.both("ACL", "CAT", category)
         assert set(actual) & common == set(expected) & common, category
+
+
+def test_default_user_off_and_deleting_ones_own_user(acl):
+    acl.check("ACL", "SETUSER", "me", "on", "nopass", "+@all", "~*")
+    own = UserPair(acl.ports, "me", "x")
+    own.check("ACL", "DELUSER", "me")
+    for connection in (own.redis, own.pika):
+        with pytest.raises((ConnectionError, OSError)):
+            connection.call("PING")
+    own.close()
+    acl.check("ACL", "SETUSER", "default", "off")
+    acl.check("PING")  # a connection logged in stays so
+    fresh = Differential(*acl.ports)
+    for call in (("PING",), ("AUTH", "x"), ("HELLO", "3"), ("AUTH", "default", "x")):
+        fresh.check(*call)
+    fresh.close()
+    acl.check("ACL", "SETUSER", "default", "on")  # so that the fixture's new connections log in

@@ -55,6 +55,14 @@ class AclRuleError(Exception):
     """A rule ACL SETUSER (or a user line) cannot apply; the text is Redis' reason."""
 
 
+class RuleFailed(Exception):
+    """A user's rules failed: which one, and Redis' reason."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(rule, reason)
+        self.rule, self.reason = rule, reason
+
+
 _UNKNOWN_NAME = "Unknown command or category name in ACL"
 _SYNTAX = "Syntax error"
 _KEYS_AFTER_ALL = ("Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any "
@@ -554,14 +562,21 @@ class AccessControl:
         return [self.users[name] for name in sorted(self.users)]
 
     def set_user(self, name: bytes, rules: list[str]) -> User:
-        """ACL SETUSER: all rules apply or none (AclRuleError carries the failing rule)."""
+        """ACL SETUSER: all rules apply or none (Redis' error names the failing rule)."""
+        try:
+            return self._set_user(name, rules)
+        except RuleFailed as exc:
+            raise acl_rule_error(exc.rule, exc.reason) from None
+
+    def _set_user(self, name: bytes, rules: list[str]) -> User:
+        """Create or change a user with all of ``rules``; RuleFailed (nothing changed) if one fails."""
         existing = self.users.get(name)
         user = existing.copy() if existing is not None else User(name, root=new_selector(self.pubsub_default_all))
         for rule in merge_selector_arguments(rules):
             try:
                 user.apply(rule, self.pubsub_default_all)
             except AclRuleError as exc:
-                raise acl_rule_error(rule, str(exc)) from None
+                raise RuleFailed(rule, str(exc)) from None
         user.refresh()
         if existing is None:
             self.users[name] = user
@@ -641,7 +656,8 @@ class AccessControl:
                       if name.strip()]
             self._configure_user(b"limit", ["on", f">{limit_password}", "~*", "&*", "+@all", *denied])
         for line in config.acl_user_lines:
-            self._configure_line("user " + line)
+            name, *rules = line.split() or [""]
+            self._configure_user(name.encode(), rules)
         path = config.get_str("aclfile")
         if path:
             try:
@@ -655,12 +671,6 @@ class AccessControl:
         except CommandError as exc:
             raise ConfigError(exc.message) from None
 
-    def _configure_line(self, line: str) -> None:
-        words = line.split()
-        if len(words) < 2 or words[0] != "user":
-            raise ConfigError(f"should start with user keyword: {line!r}")
-        self._configure_user(words[1].encode(), words[2:])
-
     def save(self, path: str) -> None:
         """ACL SAVE: every user as ACL LIST writes it, replacing the file atomically."""
         temporary = f"{path}.tmp-{os.getpid()}"
@@ -670,15 +680,34 @@ class AccessControl:
 
     def load(self, path: str) -> set[User]:
         """ACL LOAD: the file's users replace all others (the default user keeps its object,
-        with the file's rules or the default ones); all or nothing. The users replaced."""
+        with the file's rules or the default ones); all or nothing, every faulty line reported
+        as Redis reports it. The users replaced."""
         with open(path, encoding="utf-8") as handle:
-            lines = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
+            lines = handle.read().splitlines()
         loaded = AccessControl(self.pubsub_default_all)
+        errors = []
+        seen: set[bytes] = set()
         for number, line in enumerate(lines, 1):
+            words = line.split()
+            if not words:
+                continue
+            if len(words) < 2 or words[0] != "user":
+                errors.append(f"{path}:{number} should start with user keyword followed by the username. ")
+                continue
+            name = words[1].encode()
+            if name in seen:
+                errors.append(f"WARNING: Duplicate user '{words[1]}' found on line {number}. ")
+                continue
+            seen.add(name)
             try:
-                loaded._configure_line(line)
-            except ConfigError as exc:
-                raise acl_file_error(f"{path}:{number}: {exc}") from None
+                loaded._set_user(name, words[2:])
+            except RuleFailed as exc:
+                errors.append(f"{path}:{number}: Error in applying operation '{exc.rule}': {exc.reason}. ")
+            except CommandError as exc:  # an unclosed selector
+                errors.append(f"{path}:{number}: {exc.message.removeprefix('ERR ')} ")
+        if errors:
+            raise acl_file_error("".join(errors) + "WARNING: ACL errors detected, no change to the previously "
+                                 "active ACL rules was performed")
         replaced = {user for user in self.users.values() if user is not self.default}
         self.default.replace_with(loaded.default)
         self.users = {name: user for name, user in loaded.users.items() if name != b"default"}

@@ -329,3 +329,26 @@ def test_default_user_off_and_deleting_ones_own_user(acl):
         fresh.check(*call)
     fresh.close()
     acl.check("ACL", "SETUSER", "default", "on")  # so that the fixture's new connections log in
+
+
+def test_acl_load_reports_every_faulty_line_and_changes_nothing(tmp_path):
+    path = tmp_path / "users.acl"
+    path.write_text("user alice on >pw ~a* +get\n")
+    with PikaServer(config={"aclfile": str(path)}) as server:
+        connection = RawConnection(server.port)
+        for text, reply in (
+            ("user bob on +nosuch\nfoo bar\nuser carol on +get\n",
+             f"ERR {path}:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. "
+             f"{path}:2 should start with user keyword followed by the username. "),
+            ("# comment\nuser bob on +get\n", f"ERR {path}:1 should start with user keyword followed by the username. "),
+            ("user bob on +get\nuser bob on +set\n", "ERR WARNING: Duplicate user 'bob' found on line 2. "),
+        ):
+            path.write_text(text)
+            assert connection.call("ACL", "LOAD") == Err(
+                reply + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
+        assert connection.call("ACL", "USERS") == [b"alice", b"default"]
+        path.write_text("\n\nuser dave on +get\n")
+        assert connection.call("ACL", "LOAD") == "OK"
+        assert connection.call("ACL", "LIST") == [b"user dave on resetchannels -@all +get",
+                                                  b"user default on nopass ~* &* +@all"]
+        connection.close()

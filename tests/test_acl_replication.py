@@ -7,7 +7,9 @@ from pypika_store.testing import PikaServer
 
 from .support import wait_until
 
-_REPLICATION_USER = "user repl on >replpass +pikarepl +ping\nuser reader on >readpass ~* +@read\n"
+_USERS = ("user default on >adminpass ~* &* +@all\n"
+          "user repl on >replpass +pikarepl +ping\n"
+          "user reader on >readpass ~* +@read\n")
 
 
 def _converged(master, slave) -> bool:
@@ -16,7 +18,7 @@ def _converged(master, slave) -> bool:
 
 def _master(tmp_path) -> PikaServer:
     users = tmp_path / "users.acl"
-    users.write_text(_REPLICATION_USER)
+    users.write_text(_USERS)
     return PikaServer(password="adminpass", config={"aclfile": str(users)})
 
 

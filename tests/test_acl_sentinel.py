@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/redis-sentinel") an
                                 reason="redis-sentinel is not installed")
 
 #: The users of the group: Sentinel's (the commands Redis' documentation lists for it) and the slaves'.
-USERS = ("user sentinel on >sentinelpass allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite "
+USERS = ("user default on >adminpass ~* &* +@all\n"
+         "user sentinel on >sentinelpass allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite "
          "+role +publish +info +client|setname +client|kill +script|kill\n"
          "user repl on >replpass +pikarepl +ping\n")
 

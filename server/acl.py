@@ -71,6 +71,11 @@ _CHANNELS_AFTER_ALL = ("Adding a pattern after the * pattern (or the 'allchannel
                        "have any effect. Try 'resetchannels' to start with an empty list of channels")
 _NO_SUCH_PASSWORD = "The password you are trying to remove from the user does not exist"
 _BAD_HASH = "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"
+#: Redis' refusal to start with users in both redis.conf and an ACL file.
+_USERS_IN_BOTH_PLACES = ("Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+                         "path is invalid. This setup is very likely to lead to configuration errors and security "
+                         "holes, please define either an ACL file or declare users directly in your redis.conf, "
+                         "but not both.")
 _FIRST_ARG_OF_SUBCOMMAND = "Allowing first-arg of a subcommand is not supported"
 
 
@@ -655,6 +660,8 @@ class AccessControl:
             denied = [f"-{name.strip().lower()}" for name in config.get_str("userblacklist").split(",")
                       if name.strip()]
             self._configure_user(b"limit", ["on", f">{limit_password}", "~*", "&*", "+@all", *denied])
+        if config.acl_user_lines and config.get_str("aclfile"):
+            raise ConfigError(_USERS_IN_BOTH_PLACES)
         for line in config.acl_user_lines:
             name, *rules = line.split() or [""]
             self._configure_user(name.encode(), rules)

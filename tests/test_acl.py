@@ -352,3 +352,16 @@ def test_acl_load_reports_every_faulty_line_and_changes_nothing(tmp_path):
         assert connection.call("ACL", "LIST") == [b"user dave on resetchannels -@all +get",
                                                   b"user default on nopass ~* &* +@all"]
         connection.close()
+
+
+def test_users_in_redis_conf_and_an_aclfile_refuse_to_start(tmp_path):
+    conf = tmp_path / "redis.conf"
+    conf.write_text(f"user y on\naclfile {tmp_path / 'users.acl'}\n")
+    (tmp_path / "users.acl").write_text("user x on\n")
+    server = PikaServer(config_file=str(conf), startup_timeout=5)
+    try:
+        with pytest.raises(RuntimeError, match="failed to start") as refused:
+            server.start()
+        assert "define either an ACL file or declare users directly in your redis.conf" in str(refused.value.__cause__)
+    finally:
+        server.stop()

@@ -5,9 +5,9 @@ order:
 
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, the ACL (the
-   client's user's commands, keys and channels, :mod:`.acl`; skipped for an unrestricted user), READONLY for a
-   write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
-   is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
+   client's user's commands, keys and channels, :mod:`.acl`; skipped for an unrestricted
+   user), READONLY for a write on a slave (but from its master), RESP2's subscribed mode,
+   CLIENT PAUSE (the command is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
@@ -36,8 +36,8 @@ import logging
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from pypika_store.errors import (ACL_SCRIPT_ERRORS, SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
-                                 internal_error, not_in_subscribed_mode, unknown_command)
+from pypika_store.errors import (ACL_SCRIPT_ERRORS, SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError,
+                                 WrongArityError, internal_error, not_in_subscribed_mode, unknown_command)
 
 from .acl import LUA, MULTI, TOPLEVEL, AccessControl, toplevel_error
 from .blocking import Block
@@ -100,11 +100,11 @@ class Dispatcher:
         #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
         #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
         self.scripting = Scripting(server)
+        self.busy_script: ScriptRun | None = None
         #: ACL users and log (:mod:`.acl`); each client holds its user, whose ``unrestricted``
         #: spares the all-permissive one the check.
         self.acl = AccessControl()
         self.acl.configure(server.config)
-        self.busy_script: ScriptRun | None = None
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""

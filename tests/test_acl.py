@@ -340,7 +340,8 @@ def test_acl_load_reports_every_faulty_line_and_changes_nothing(tmp_path):
             ("user bob on +nosuch\nfoo bar\nuser carol on +get\n",
              f"ERR {path}:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. "
              f"{path}:2 should start with user keyword followed by the username. "),
-            ("# comment\nuser bob on +get\n", f"ERR {path}:1 should start with user keyword followed by the username. "),
+            ("# comment\nuser bob on +get\n",
+             f"ERR {path}:1 should start with user keyword followed by the username. "),
             ("user bob on +get\nuser bob on +set\n", "ERR WARNING: Duplicate user 'bob' found on line 2. "),
         ):
             path.write_text(text)

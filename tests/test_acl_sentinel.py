@@ -12,8 +12,9 @@ from pypika_store.testing import PikaGroup, SentinelGroup
 
 from .support import wait_until
 
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/redis-sentinel") and not os.environ.get("PYPIKA_REQUIRE_REDIS"),
-                                reason="redis-sentinel is not installed")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists("/usr/bin/redis-sentinel") and not os.environ.get("PYPIKA_REQUIRE_REDIS"),
+    reason="redis-sentinel is not installed")
 
 #: The users of the group: Sentinel's (the commands Redis' documentation lists for it) and the slaves'.
 USERS = ("user default on >adminpass ~* &* +@all\n"

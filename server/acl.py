@@ -678,6 +678,10 @@ class AccessControl:
         except CommandError as exc:
             raise ConfigError(exc.message) from None
 
+    def user_lines(self) -> list[str]:
+        """Every user as a config file's ``user`` line gives it (name, then rules)."""
+        return [user.describe().removeprefix("user ") for user in self.sorted_users()]
+
     def save(self, path: str) -> None:
         """ACL SAVE: every user as ACL LIST writes it, replacing the file atomically."""
         temporary = f"{path}.tmp-{os.getpid()}"

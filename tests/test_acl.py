@@ -366,3 +366,19 @@ def test_users_in_redis_conf_and_an_aclfile_refuse_to_start(tmp_path):
         assert "define either an ACL file or declare users directly in your redis.conf" in str(refused.value.__cause__)
     finally:
         server.stop()
+
+
+def test_config_rewrite_writes_the_users_as_redis_does(tmp_path):
+    conf = tmp_path / "redis.conf"
+    conf.write_text("user bob on >x ~* +get\n# hi\nuser gone on nopass +@all\n")
+    with PikaServer(config_file=str(conf)) as server:
+        connection = RawConnection(server.port)
+        assert connection.call("ACL", "SETUSER", "carol", "on", "nopass", "+set") == "OK"
+        assert connection.call("ACL", "DELUSER", "gone") == 1
+        assert connection.call("CONFIG", "REWRITE") == "OK"
+        connection.close()
+    lines = conf.read_text().splitlines()
+    assert lines[0].startswith("user bob on #") and lines[0].endswith(" ~* resetchannels -@all +get")
+    assert lines[1] == "# hi"
+    assert not any(line.startswith("user gone") for line in lines)
+    assert lines[-2:] == ["user carol on nopass resetchannels -@all +set", "user default on nopass ~* &* +@all"]

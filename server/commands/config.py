@@ -117,6 +117,7 @@ def config_rewrite(client: Client, argv: list[bytes]) -> object:
     config = client.server.config
     if not config.path:
         raise NoConfigFileError()
+    config.acl_user_lines = [] if config.get_str("aclfile") else client.server.dispatcher.acl.user_lines()
     try:
         config.rewrite()
     except OSError as exc:

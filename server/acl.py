@@ -79,6 +79,16 @@ _USERS_IN_BOTH_PLACES = ("Configuring Redis with users defined in redis.conf and
 _FIRST_ARG_OF_SUBCOMMAND = "Allowing first-arg of a subcommand is not supported"
 
 
+def as_text(data: bytes) -> str:
+    """Rules are text; keys, channels and passwords are bytes: any byte survives the way there
+    and back (ACL SETUSER to ACL LIST)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def as_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
 def toplevel_error(reason: str, spec: CommandSpec) -> CommandError:
     """The NOPERM reply to a call a client sent itself (Redis 7.0's texts)."""
     if reason == "command":
@@ -145,7 +155,7 @@ class KeyPattern:
 
     def rule(self) -> str:
         prefix = "~" if self.read and self.write else "%R~" if self.read else "%W~"
-        return prefix + self.pattern.decode("utf-8", "replace")
+        return prefix + as_text(self.pattern)
 
 
 @dataclass
@@ -190,7 +200,7 @@ class Selector:
         elif rule.startswith("&"):
             if self.all_channels:
                 raise AclRuleError(_CHANNELS_AFTER_ALL)
-            channel = rule[1:].encode()
+            channel = as_bytes(rule[1:])
             if channel not in self.channels:
                 self.channels.append(channel)
         elif lowered in ("allcommands", "+@all"):
@@ -221,7 +231,7 @@ class Selector:
             pattern_text = rule[1:]
         if self.all_keys:
             raise AclRuleError(_KEYS_AFTER_ALL)
-        pattern = pattern_text.encode()
+        pattern = as_bytes(pattern_text)
         for index, existing in enumerate(self.key_patterns):
             if existing.pattern == pattern:
                 self.key_patterns[index] = KeyPattern(pattern, existing.read or read, existing.write or write)
@@ -231,7 +241,7 @@ class Selector:
     def _command_rule(self, name: str, allow: bool) -> None:
         """``+cmd``, ``-cmd``, ``+cmd|sub``, ``-cmd|sub``, ``+cmd|first-arg``."""
         top, bar, rest = name.partition("|")
-        spec = TABLE.get(top.encode())
+        spec = TABLE.get(as_bytes(top))
         if spec is None:
             raise AclRuleError(_UNKNOWN_NAME)
         if not bar:
@@ -251,8 +261,8 @@ class Selector:
         if spec.full_name in self.allowed:
             return
         args = self.first_args.setdefault(spec.full_name, [])
-        if rest.encode() not in args:
-            args.append(rest.encode())
+        if as_bytes(rest) not in args:
+            args.append(as_bytes(rest))
 
     def _change(self, spec: CommandSpec, allow: bool) -> None:
         """Allow or deny a command (a container: with all its subcommands), forgetting its first args."""
@@ -297,7 +307,7 @@ class Selector:
                 rules.append(("+" if mine else "-") + name)
                 replica._change(spec, mine)
             if not mine:
-                rules.extend(f"+{name}|{arg.decode('utf-8', 'replace')}" for arg in self.first_args.get(name, ()))
+                rules.extend(f"+{name}|{as_text(arg)}" for arg in self.first_args.get(name, ()))
         return " ".join(rules)
 
     def keys_rule(self) -> str:
@@ -308,7 +318,7 @@ class Selector:
     def channels_rule(self) -> str:
         if self.all_channels:
             return "&*"
-        return " ".join("&" + channel.decode("utf-8", "replace") for channel in self.channels)
+        return " ".join("&" + as_text(channel) for channel in self.channels)
 
     def describe(self) -> str:
         """The selector in ACL LIST's form: keys, channels, then commands."""
@@ -437,11 +447,11 @@ class User:
             if pubsub_default_all:
                 self.apply("allchannels", pubsub_default_all)
         elif rule.startswith(">"):
-            self._add_password(password_hash(rule[1:].encode("utf-8", "surrogateescape")))
+            self._add_password(password_hash(as_bytes(rule[1:])))
         elif rule.startswith("#"):
             self._add_password(_valid_hash(rule[1:]))
         elif rule.startswith("<"):
-            self._remove_password(password_hash(rule[1:].encode("utf-8", "surrogateescape")))
+            self._remove_password(password_hash(as_bytes(rule[1:])))
         elif rule.startswith("!"):
             self._remove_password(_valid_hash(rule[1:]))
         elif rule.startswith("(") and rule.endswith(")"):
@@ -481,7 +491,7 @@ class User:
 
     def describe(self) -> str:
         """The user as ACL LIST (and an ACL file) writes it."""
-        parts = ["user", self.name.decode("utf-8", "replace"), *self.flags()]
+        parts = ["user", as_text(self.name), *self.flags()]
         parts.extend("#" + digest for digest in self.passwords)
         parts.append(self.root.describe())
         parts.extend(f"({selector.describe()})" for selector in self.selectors)

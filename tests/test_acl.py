@@ -382,3 +382,14 @@ def test_config_rewrite_writes_the_users_as_redis_does(tmp_path):
     assert lines[1] == "# hi"
     assert not any(line.startswith("user gone") for line in lines)
     assert lines[-2:] == ["user carol on nopass resetchannels -@all +set", "user default on nopass ~* &* +@all"]
+
+
+def test_binary_patterns_and_passwords(acl):
+    acl.check("ACL", "SETUSER", "bin", "on", b">p\xff", b"~k\xff*", b"&c\xfe", "+get", "+publish")
+    # (+get and +publish come in each table's order)
+    acl.check("ACL", "LIST", normalize=lambda users: [sorted(user.split()) for user in users])
+    acl.check("ACL", "GETUSER", "bin", normalize=lambda fields: fields[:4] + fields[6:])
+    user = UserPair(acl.ports, "bin", b"p\xff")
+    for call in (("GET", b"k\xffa"), ("GET", b"k\xfea"), ("PUBLISH", b"c\xfe", "m"), ("PUBLISH", "c", "m")):
+        user.check(*call)
+    user.close()

@@ -10,7 +10,8 @@ from pypika_store.errors import (DefaultUserUndeletableError, GenpassBitsError, 
                                  dryrun_command_not_found, subcommand_syntax_error, unknown_acl_category,
                                  user_not_found, wrong_arity)
 
-from ..acl import ALLOWED, CATEGORIES, CATEGORY_ORDER, DENIED_CHANNEL, DENIED_COMMAND, AccessControl, User
+from ..acl import (ALLOWED, CATEGORIES, CATEGORY_ORDER, DENIED_CHANNEL, DENIED_COMMAND, AccessControl, User, as_bytes,
+                   as_text)
 from ..arguments import parse_int
 from ..connection import Client
 from ..registry import TABLE, command, container, help_reply, resolve_subcommand
@@ -104,12 +105,12 @@ def acl_getuser(client: Client, argv: list[bytes]) -> object:
     return Map([
         (b"flags", SetReply(flag.encode() for flag in user.flags())),
         (b"passwords", [digest.encode() for digest in user.passwords]),
-        (b"commands", root.command_rules().encode()),
-        (b"keys", root.keys_rule().encode()),
-        (b"channels", root.channels_rule().encode()),
-        (b"selectors", [Map([(b"commands", selector.command_rules().encode()),
-                             (b"keys", selector.keys_rule().encode()),
-                             (b"channels", selector.channels_rule().encode())]) for selector in user.selectors]),
+        (b"commands", as_bytes(root.command_rules())),
+        (b"keys", as_bytes(root.keys_rule())),
+        (b"channels", as_bytes(root.channels_rule())),
+        (b"selectors", [Map([(b"commands", as_bytes(selector.command_rules())),
+                             (b"keys", as_bytes(selector.keys_rule())),
+                             (b"channels", as_bytes(selector.channels_rule()))]) for selector in user.selectors]),
     ])
 
 
@@ -134,7 +135,7 @@ def acl_genpass(client: Client, argv: list[bytes]) -> object:
          help=("LIST", "    Show users details in config file format."))
 def acl_list(client: Client, argv: list[bytes]) -> object:
     """List the current ACL rules in ACL config file format"""
-    return [user.describe().encode() for user in _access(client).sorted_users()]
+    return [as_bytes(user.describe()) for user in _access(client).sorted_users()]
 
 
 @command("acl|load", arity=2, flags=_ADMIN, group="server", since="6.0.0",
@@ -197,7 +198,7 @@ def acl_save(client: Client, argv: list[bytes]) -> object:
                "    Create or modify a user with the specified attributes."))
 def acl_setuser(client: Client, argv: list[bytes]) -> object:
     """Modify or create the rules for a specific ACL user"""
-    rules = [rule.decode("utf-8", "surrogateescape") for rule in argv[3:]]
+    rules = [as_text(rule) for rule in argv[3:]]
     user = _access(client).set_user(argv[2], rules)
     _kill_subscribers_denied(client, user)
     return OK

@@ -393,3 +393,16 @@ def test_binary_patterns_and_passwords(acl):
     for call in (("GET", b"k\xffa"), ("GET", b"k\xfea"), ("PUBLISH", b"c\xfe", "m"), ("PUBLISH", "c", "m")):
         user.check(*call)
     user.close()
+
+
+def test_acl_pubsub_default_and_log_max_len(acl):
+    acl.check("CONFIG", "SET", "acl-pubsub-default", "allchannels")
+    acl.check("ACL", "SETUSER", "chan", "on", "+get", "(~x +set)")
+    acl.check("ACL", "SETUSER", "reset", "reset")
+    acl.check("ACL", "LIST")
+    acl.check("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+    acl.check("CONFIG", "SET", "acllog-max-len", "2")
+    for user in ("a", "b", "c"):
+        acl.check("AUTH", user, "x")
+    acl.check("ACL", "LOG", normalize=_normalize_log)
+    acl.check("CONFIG", "SET", "acllog-max-len", "128")

@@ -63,6 +63,8 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.dispatcher.acl.pubsub_default_all = config.get_str("acl-pubsub-default") == "allchannels"
     elif name in ENCODING_OPTIONS:
         apply_encoding_limits(config, client.server.engine.encoding_limits)
+    elif name in ("proto-max-bulk-len", "client-query-buffer-limit"):
+        client.server.apply_protocol_limits()
     elif name == "notify-keyspace-events":
         client.server.notifications.configure()
 

@@ -28,7 +28,7 @@ from pypika_store.glob import compile_glob
 
 from .commands.clients import describe
 from .commands.introspection import _CATEGORY_ORDER as CATEGORY_ORDER, acl_categories
-from .registry import NO_AUTH, TABLE, CommandSpec, resolve_subcommand
+from .registry import NO_AUTH, TABLE, CommandSpec, find_keys, resolve_subcommand
 
 if TYPE_CHECKING:
     from pypika_store.config.store import Config
@@ -342,8 +342,7 @@ class Selector:
                 if not args or len(argv) < 2 or argv[1].lower() not in args:
                     return DENIED_COMMAND, 0
         if not self.all_keys and spec.has_keys:
-            keys = spec.keys_and_flags(argv)
-            for index, (key, flags) in enumerate(keys or ()):
+            for index, (key, flags) in enumerate(_keys_and_flags(spec, argv)):
                 if not self.may_access_key(key, flags):
                     return DENIED_KEY, _argument_index(argv, key, index)
         if not self.all_channels:
@@ -372,6 +371,19 @@ class Selector:
     def reads_all_keys(self) -> bool:
         """Whether every key may be read (``allkeys``, or a ``*`` pattern that reads)."""
         return self.all_keys or any(pattern.read and pattern.pattern == b"*" for pattern in self.key_patterns)
+
+
+def _keys_and_flags(spec: CommandSpec, argv: list[bytes]) -> list[tuple[bytes, tuple[str, ...]]]:
+    """A call's keys with their key-spec flags. A command's own key finder (SORT's) gives keys
+    without flags: a key its specs also find takes that spec's flags, any other (SORT's STORE
+    destination) the flags of all its "unknown" specs together, so it needs every access they
+    name (never less than Redis asks)."""
+    found = spec.keys_and_flags(argv) or []
+    if spec.getkeys is None:
+        return found
+    located = {argv[position]: key_spec.flags for position, key_spec in find_keys(spec.key_specs, argv) or ()}
+    unknown = tuple(flag for key_spec in spec.key_specs if key_spec.begin is None for flag in key_spec.flags)
+    return [(key, located.get(key, unknown)) for key, _flags in found]
 
 
 def _argument_index(argv: list[bytes], key: bytes, ordinal: int) -> int:

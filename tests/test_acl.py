@@ -406,3 +406,13 @@ def test_acl_pubsub_default_and_log_max_len(acl):
         acl.check("AUTH", user, "x")
     acl.check("ACL", "LOG", normalize=_normalize_log)
     acl.check("CONFIG", "SET", "acllog-max-len", "128")
+
+
+def test_sort_store_needs_write_access(acl):
+    acl.check("ACL", "SETUSER", "ro", "on", "nopass", "%R~*", "+sort", "+rpush")
+    acl.check("RPUSH", "src", "2", "1")
+    user = UserPair(acl.ports, "ro", "x")
+    for call in (("SORT", "src"), ("SORT", "src", "STORE", "dst"), ("EXISTS", "dst")):
+        user.check(*call)
+    user.close()
+    acl.check("EXISTS", "dst")

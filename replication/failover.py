@@ -89,8 +89,7 @@ class Failover:
         link = None
         try:
             link = await MasterLink.open(host, port, config.get_int("repl-timeout"))
-            if config["masterauth"]:
-                await link.call("AUTH", config["masterauth"])
+            await link.authenticate(config.get_str("masteruser"), config.get_str("masterauth"))
             await link.call("PIKAREPL", "FAILOVER", self.server.replication_id)
         except (OSError, LinkClosed, asyncio.TimeoutError, ReplyError, ConnectionError) as exc:
             self.abort(f"Failover target rejected the request ({exc or type(exc).__name__})")

@@ -385,6 +385,13 @@ class MasterLink:
             self._unsent.popleft()
             self._writer.write(data)
 
+    async def authenticate(self, user: str, password: str) -> None:
+        """AUTH as a slave does before syncing: ``masteruser`` with ``masterauth`` (an ACL
+        user, as Redis 6+ slaves log in), or ``masterauth`` alone for the default user;
+        nothing without a password. ReplyError when the master refuses."""
+        if password:
+            await self.call("AUTH", user, password) if user else await self.call("AUTH", password)
+
     async def call(self, *args: bytes | str | int, timeout: float = 10.0) -> object:
         self.send(*args)
         await self._writer.drain()

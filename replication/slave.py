@@ -142,14 +142,12 @@ class SlaveReplication:
     async def _session(self, link: MasterLink) -> None:
         config = self.server.config
         self._set_all(TRY_CONNECT)
-        password = config["masterauth"]
-        if password:
-            try:
-                await link.call("AUTH", password)
-            except ReplyError as exc:
-                self.connect_status = "auth failed"
-                log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
-                raise
+        try:
+            await link.authenticate(config.get_str("masteruser"), config.get_str("masterauth"))
+        except ReplyError as exc:
+            self.connect_status = "auth failed"
+            log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
+            raise
         self._load_data_logic()
         announce = config.get_int("slave-announce-port") or self.server.port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""

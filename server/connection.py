@@ -61,7 +61,10 @@ class Client(asyncio.Protocol):
         self.id = next(_client_ids)
         self.db = 0
         self.keyspace: "Keyspace" = server.engine.keyspaces[0]
-        self.authenticated = internal or not server.config["requirepass"]
+        access = server.dispatcher.acl
+        #: The ACL user (:mod:`.acl`); authenticated at once when the default user needs no password.
+        self.user = access.default
+        self.authenticated = internal or access.default_open()
         self.name = b""
         self.kind = NORMAL
         self.resp = 2

@@ -36,6 +36,10 @@ _PIKA_TABLE: tuple[Option, ...] = (
     # Security
     string("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
     string("masterauth", "", doc="Password a slave sends to its master (AUTH before MetaSync); kept by CONFIG REWRITE."),
+    string("userpass", "", refusal=IMMUTABLE,
+           doc="Pika's user password: AUTH with it logs in as ACL user `limit` (all commands but `userblacklist`)."),
+    string("userblacklist", "", refusal=IMMUTABLE,
+           doc="Pika's commands (comma separated) the `limit` user may not run."),
     # Keyspace and storage
     memory("hll-sparse-max-bytes", 3000, 0, LLONG_MAX,
            doc="A HyperLogLog stays in the sparse encoding up to this size (then dense, 12 KiB)."),

@@ -55,6 +55,12 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
     elif name == "slotmigrate":
         client.server.slots.apply_setting()
+    elif name == "requirepass":  # the default user's password, as Redis has it
+        client.server.dispatcher.acl.set_default_password(config.get_str("requirepass"))
+    elif name == "acllog-max-len":
+        client.server.dispatcher.acl.log_max_len = config.get_int("acllog-max-len")
+    elif name == "acl-pubsub-default":
+        client.server.dispatcher.acl.pubsub_default_all = config.get_str("acl-pubsub-default") == "allchannels"
     elif name in ENCODING_OPTIONS:
         apply_encoding_limits(config, client.server.engine.encoding_limits)
     elif name in ("proto-max-bulk-len", "client-query-buffer-limit"):
@@ -113,6 +119,7 @@ def config_rewrite(client: Client, argv: list[bytes]) -> object:
     config = client.server.config
     if not config.path:
         raise NoConfigFileError()
+    config.acl_user_lines = [] if config.get_str("aclfile") else client.server.dispatcher.acl.user_lines()
     try:
         config.rewrite()
     except OSError as exc:

@@ -979,10 +979,6 @@ class NegativeKeyCountError(CommandError):
     message = "ERR Number of keys can't be negative"
 
 
-class TooManyKeysError(CommandError):
-    message = "ERR Number of keys can't be greater than number of args"
-
-
 class BusyScriptError(CommandError):
     message = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 

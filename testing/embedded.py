@@ -193,7 +193,7 @@ class PikaServer:
     def _start_thread(self) -> None:
         from pypika_store.config import Config
         from pypika_store.server.app import Server
-        from pypika_store.server.cli import _event_loop_runner, serve
+        from pypika_store.server.cli import _event_loop_runner
 
         # In a thread the server logs through this process' own logging set-up.
         settings = {key: value for key, value in self.settings().items() if key != "logfile"}

@@ -13,7 +13,7 @@ import os
 import re
 
 from ..notifications import InvalidClassLetter, format_classes, parse_classes
-from .kinds import (INT_MAX, INT_MIN, LLONG_MAX, PROTECTED, UINT_MAX, ULLONG_MAX, ConfigError, Option, boolean,
+from .kinds import (INT_MAX, INT_MIN, LLONG_MAX, PROTECTED, ULLONG_MAX, ConfigError, Option, boolean,
                     enum, fixed, integer, memory, parse_integer, parse_memory, string)
 
 NOT_EVICTING = ("Accepted and shown as Redis does; nothing is evicted: the data lives on disk "

@@ -8,6 +8,7 @@ hiredis when installed, else by a pure-Python reader with the same results.
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 try:  # optional speed-up
     import hiredis
@@ -101,8 +102,10 @@ class MasterLink:
         self.bytes_received = 0
 
     @classmethod
-    async def open(cls, host: str, port: int, timeout: float) -> "MasterLink":
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    async def open(cls, host: str, port: int, timeout: float, tls: ssl.SSLContext | None = None) -> "MasterLink":
+        """Connect to the master, over TLS with ``tls`` (``tls-replication``; the handshake
+        counts in ``timeout``)."""
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=tls), timeout)
         return cls(reader, writer)
 
     async def read(self, timeout: float | None = None) -> object:

@@ -19,6 +19,7 @@ from ..connection import Client
 from ..log_format import LEVELS
 from ..registry import command, container, help_reply
 from ..resp.replies import OK, Map
+from ..tls import RELOAD_FAILED, RELOADING_OPTIONS, TlsConfigError
 
 container("config", arity=-2, flags="", group="server")
 
@@ -88,10 +89,30 @@ def config_set(client: Client, argv: list[bytes]) -> object:
             config.check(name, value)
         except ConfigError as exc:
             raise config_set_failed(name.lower(), str(exc)) from None
+    previous = [(name, config.formatted(OPTIONS[name.lower()].name)) for name, _value in pairs]
     for name, value in pairs:
         config.set(name, value)
+    _reload_tls(client, pairs, previous)
+    for name, _value in pairs:
         _apply_side_effects(client, OPTIONS[name.lower()].name)
     return OK
+
+
+def _reload_tls(client: Client, pairs: list[tuple[str, str]], previous: list[tuple[str, str]]) -> None:
+    """A tls-* file option set rebuilds the TLS contexts (Redis' applyTlsCfg); when they do not
+    build, every value of this CONFIG SET is put back and the contexts in use stay."""
+    reloading = [name.lower() for name, _value in pairs if OPTIONS[name.lower()].name in RELOADING_OPTIONS]
+    if not reloading:
+        return
+    try:
+        client.server.reload_tls()
+    except TlsConfigError:
+        logging.getLogger("pypika_store.server").warning(
+            "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.",
+            reloading[0])
+        for name, text in previous:
+            client.server.config.set(name, text)
+        raise config_set_failed(reloading[0], RELOAD_FAILED) from None
 
 
 @command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server",

@@ -9,6 +9,9 @@
     with PikaServer(mode="process") as server:   # a separate `pypika-server` process
         ...
 
+    with PikaServer(tls=True) as server:         # TLS too, with throw-away certificates
+        server.tls_client().ping()
+
     with PikaGroup(slaves=2) as group:           # a master and two slaves following it
         group.master.client().set("k", "v")
         group.wait_synced()
@@ -16,8 +19,9 @@
 The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 """
 
+from .certificates import Certificates
 from .embedded import PikaServer, free_port
 from .group import PikaGroup
 from .sentinel import SentinelGroup
 
-__all__ = ["PikaGroup", "PikaServer", "SentinelGroup", "free_port"]
+__all__ = ["Certificates", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]

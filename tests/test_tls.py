@@ -3,11 +3,9 @@ reloaded by CONFIG SET (compared with a TLS redis-server), and replication over 
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 
 import pytest
 import redis
@@ -15,7 +13,7 @@ import redis
 from pypika_store.testing import Certificates, PikaGroup, PikaServer, free_port
 from pypika_store.testing.certificates import KEY_PASSWORD
 
-from .support import require_redis_server, wait_until
+from .support import RealRedis, require_redis_server, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -151,38 +149,12 @@ def test_config_set_reloads_the_certificate(tls_server, certificates, reset_tls)
         assert ping_over(before) == b"+PONG\r\n"  # a connection made before keeps working
 
 
-class TlsRedis:
-    """A Debian redis-server serving TLS with the same certificates (the reference for reloads)."""
-
-    def __init__(self, certificates: Certificates) -> None:
-        self.port, self.tls_port = free_port(), free_port()
-        self.dir = tempfile.mkdtemp(prefix="real-redis-tls-")
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.dir,
-             "--tls-port", str(self.tls_port), "--tls-cert-file", certificates.server_cert,
-             "--tls-key-file", certificates.server_key, "--tls-ca-cert-file", certificates.ca_cert],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._answers, what="redis-server to answer")
-
-    def _answers(self) -> bool:
-        try:
-            return self.client().ping()
-        except redis.ConnectionError:
-            return False
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def tls_redis(certificates):
+    """A Debian redis-server serving TLS with the same certificates (the reference for reloads)."""
     require_redis_server()
-    real = TlsRedis(certificates)
+    real = RealRedis("--tls-port", str(free_port()), "--tls-cert-file", certificates.server_cert,
+                     "--tls-key-file", certificates.server_key, "--tls-ca-cert-file", certificates.ca_cert)
     yield real
     real.stop()
 

@@ -39,7 +39,7 @@ from .recovery import replay_binlogs
 from .registry import TABLE
 from .slot_migration import SlotService
 from .stats import Stats
-from .tls import TlsConfigError, TlsContexts, tls_enabled
+from .tls import LISTEN_FAILED, RELOAD_FAILED, TlsConfigError, TlsContexts, TlsSettingError, tls_enabled
 from .tracking import Tracking
 from .watches import WatchRegistry
 
@@ -269,16 +269,24 @@ class Server:
             log.warning("%s", exc)
             raise RuntimeError("Failed to configure TLS. Check logs for more info.") from None
 
-    def reload_tls(self) -> None:
-        """Rebuild the SSL contexts from the tls-* options (CONFIG SET of one of them); raises
-        TlsConfigError, the contexts in use left as they were."""
-        if not tls_enabled(self.config):
-            return
-        try:
-            self.tls = TlsContexts.build(self.config)
-        except TlsConfigError as exc:
-            log.warning("%s", exc)
-            raise
+    def apply_tls_settings(self, reload: bool, port_changed: bool) -> None:
+        """CONFIG SET of tls-* options: rebuild the SSL contexts (``reload``, or TLS just turned
+        on) and move the TLS listener (``port_changed``). Raises TlsSettingError with Redis'
+        reply when they do not build or the port cannot be bound; the contexts and listeners in
+        use are then left as they were."""
+        contexts = self.tls
+        if tls_enabled(self.config) and (reload or contexts is None):
+            try:
+                contexts = TlsContexts.build(self.config)
+            except TlsConfigError as exc:
+                log.warning("%s", exc)
+                raise TlsSettingError(RELOAD_FAILED) from None
+        if port_changed:
+            try:
+                self.listeners.set_tls_port(self.config.get_int("tls-port"))
+            except OSError:
+                raise TlsSettingError(LISTEN_FAILED) from None
+        self.tls = contexts
 
     def replication_tls(self) -> "ssl.SSLContext | None":
         """The context a slave's link to its master uses: the client one under tls-replication."""

@@ -20,6 +20,7 @@ import asyncio
 import errno
 import logging
 import os
+import socket
 import ssl
 from asyncio import sslproto
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ class Listeners:
 
     def __init__(self, server: "Server") -> None:
         self.server = server
-        self._servers: list[asyncio.base_events.Server] = []
+        self._plain: list[asyncio.base_events.Server] = []
+        self._tls: list[asyncio.base_events.Server] = []
         #: The TCP port actually listened on (the picked one for ``port 0``), 0 when none.
         self.port = 0
         self.tls_port = 0
@@ -77,45 +79,38 @@ class Listeners:
         """Open every listener the configuration asks for; OSError if one cannot be opened."""
         config = self.server.config
         loop = asyncio.get_running_loop()
-        self.tls_port = config.get_int("tls-port")
         port = config.get_int("port")
         unix_path = config.get_str("unixsocket")
-        tcp = port != 0 or not (self.tls_port or unix_path)
-        for address in bind_addresses(config.get_str("bind")):
-            if tcp:
-                opened = await self._listen(loop, address, port, lambda: Client(self.server))
-                if opened is not None and port == 0:  # an ephemeral port: every further address shares it
-                    port = opened.sockets[0].getsockname()[1]
-            if self.tls_port:
-                await self._listen(loop, address, self.tls_port, self._tls_protocol)
-        self.port = port if tcp else 0
+        if port or not (config.get_int("tls-port") or unix_path):
+            sockets = bind_sockets(bind_addresses(config.get_str("bind")), port)
+            self.port = sockets[0].getsockname()[1] if sockets else port
+            self._plain += [await loop.create_server(lambda: Client(self.server), sock=sock) for sock in sockets]
+        self.set_tls_port(config.get_int("tls-port"))
         if unix_path:
-            await self._listen_unix(loop, unix_path, config.get_int("unixsocketperm"))
+            if os.path.exists(unix_path):  # a socket left by an earlier run (Redis unlinks it too)
+                os.unlink(unix_path)
+            self._plain.append(await loop.create_unix_server(lambda: Client(self.server), unix_path, backlog=511))
+            mode = config.get_int("unixsocketperm")
+            if mode:
+                os.chmod(unix_path, mode)
 
-    async def _listen(self, loop: asyncio.AbstractEventLoop, address: BindAddress, port: int,
-                      factory) -> asyncio.base_events.Server | None:
-        try:
-            listener = await loop.create_server(factory, address.host, port, reuse_address=True, backlog=511)
-        except OSError as exc:
-            if address.optional and exc.errno in _ABSENT_ADDRESS:
-                log.warning("Skipping optional bind address %s: %s", address.host, exc.strerror)
-                return None
-            log.warning("Could not create server TCP listening socket %s:%d: %s", address.host, port, exc.strerror)
-            raise
-        self._servers.append(listener)
-        return listener
-
-    async def _listen_unix(self, loop: asyncio.AbstractEventLoop, path: str, mode: int) -> None:
-        if os.path.exists(path):  # a socket left by an earlier run (Redis unlinks it too)
-            os.unlink(path)
-        listener = await loop.create_unix_server(lambda: Client(self.server), path, backlog=511)
-        if mode:
-            os.chmod(path, mode)
-        self._servers.append(listener)
+    def set_tls_port(self, port: int) -> None:
+        """Listen for TLS on ``port`` on every bind address (0: not at all), in place of the port
+        listened on so far: at start, and for CONFIG SET tls-port. OSError if it cannot be bound
+        (the old listeners then stay)."""
+        sockets = bind_sockets(bind_addresses(self.server.config.get_str("bind")), port) if port else []
+        for listener in self._tls:
+            listener.close()
+        self._tls = []
+        self.tls_port = port
+        loop = self.server.loop
+        for sock in sockets:  # bound already: serving them cannot fail
+            task = loop.create_task(loop.create_server(self._tls_protocol, sock=sock))
+            task.add_done_callback(lambda done: self._tls.append(done.result()))
 
     def _tls_protocol(self) -> asyncio.BaseProtocol:
         server = self.server
-        if server.at_client_limit():
+        if server.at_client_limit() or server.tls is None:
             server.stats.rejected_connections += 1
             return _Refused()
         context = server.tls.for_connection(server.config)
@@ -125,15 +120,62 @@ class Listeners:
                                     ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
 
     def sockets(self) -> list:
-        return [sock for listener in self._servers for sock in listener.sockets]
+        return [sock for listener in self._plain + self._tls for sock in listener.sockets]
 
     def close(self) -> None:
-        for listener in self._servers:
+        for listener in self._plain + self._tls:
             listener.close()
-        self._servers.clear()
+        self._plain, self._tls = [], []
         path = self.server.config.get_str("unixsocket")
         if path and os.path.exists(path):
             os.unlink(path)
+
+
+def bind_sockets(addresses: list[BindAddress], port: int) -> list[socket.socket]:
+    """Listening sockets on ``port`` at each address (an optional one this machine lacks is
+    skipped); for port 0, the port the first one got is every other's. OSError if one cannot
+    be bound, the others closed again."""
+    sockets: list[socket.socket] = []
+    try:
+        for address in addresses:
+            sock = _bind(address, port)
+            if sock is not None:
+                sockets.append(sock)
+                port = port or sock.getsockname()[1]
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _bind(address: BindAddress, port: int) -> socket.socket | None:
+    try:
+        family, kind, proto, _name, where = socket.getaddrinfo(address.host, port, type=socket.SOCK_STREAM,
+                                                              flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        return _failed(address, port, exc)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:  # "::" is IPv6 only: "*" covers IPv4 (as Redis)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(where)
+        sock.listen(511)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        return _failed(address, port, exc)
+    return sock
+
+
+def _failed(address: BindAddress, port: int, exc: OSError) -> None:
+    """Skip an optional address this machine does not have; raise for anything else."""
+    if address.optional and exc.errno in _ABSENT_ADDRESS:
+        log.warning("Skipping optional bind address %s: %s", address.host, exc.strerror)
+        return None
+    log.warning("Could not create server TCP listening socket %s:%d: %s", address.host, port, exc.strerror)
+    raise exc
 
 
 def _log_failed_handshake(handshake: asyncio.Future) -> None:

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pypika_store.server")
 
-#: CONFIG SET's text when a tls-* change does not build (the reason is in the log).
+#: CONFIG SET's texts when a tls-* change does not build, or tls-port cannot be bound (the reason is in the log).
 RELOAD_FAILED = "Unable to update TLS configuration. Check server logs."
+LISTEN_FAILED = "Unable to listen on this port. Check server logs."
 
 #: The options whose change rebuilds the contexts (Redis 7.0's applyTlsCfg options).
 RELOADING_OPTIONS = frozenset((
@@ -38,6 +39,7 @@ RELOADING_OPTIONS = frozenset((
     "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers",
 ))
 
+_BAD_PROTOCOLS = "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'."
 _PROTOCOLS = {"tlsv1": ssl.TLSVersion.TLSv1, "tlsv1.1": ssl.TLSVersion.TLSv1_1,
               "tlsv1.2": ssl.TLSVersion.TLSv1_2, "tlsv1.3": ssl.TLSVersion.TLSv1_3}
 _EXCLUDING_OPTION = {ssl.TLSVersion.TLSv1: ssl.OP_NO_TLSv1, ssl.TLSVersion.TLSv1_1: ssl.OP_NO_TLSv1_1,
@@ -48,6 +50,10 @@ _AUTH_MODES = {"yes": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "no": ss
 
 class TlsConfigError(ConfigError):
     """The tls-* options do not make a usable context; the text is Redis' log line."""
+
+
+class TlsSettingError(ConfigError):
+    """A CONFIG SET of tls-* options cannot be applied; the text is Redis' CONFIG SET reason."""
 
 
 def tls_enabled(config: "Config") -> bool:
@@ -149,12 +155,10 @@ def _set_protocols(context: ssl.SSLContext, text: str) -> None:
     versions = set()
     for word in text.split():
         if word.lower() not in _PROTOCOLS:
-            raise TlsConfigError("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', "
-                                 "'TLSv1.2' and 'TLSv1.3'.")
+            raise TlsConfigError(_BAD_PROTOCOLS)
         versions.add(_PROTOCOLS[word.lower()])
     if not versions:
-        raise TlsConfigError("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', "
-                             "'TLSv1.2' and 'TLSv1.3'.")
+        raise TlsConfigError(_BAD_PROTOCOLS)
     context.minimum_version, context.maximum_version = min(versions), max(versions)
     for version, option in _EXCLUDING_OPTION.items():
         if min(versions) < version < max(versions) and version not in versions:

@@ -217,3 +217,41 @@ def test_full_sync_over_tls(certificates):
                    timeout=60, what="the full sync over TLS")
         assert slave.info("replication")["repl_full_syncs"] == 1
         assert slave.get("key:299") == b"x" * 100
+
+
+def test_config_set_tls_port_as_redis_does(certificates):
+    """Turning TLS on at run time: no certificate yet fails, a taken port fails, then it listens;
+    tls-port 0 stops listening. redis-server is put through the same steps."""
+    require_redis_server()
+    real = RealRedis()
+    try:
+        with PikaServer() as ours:
+            for server in (ours, real):
+                client = server.client()
+                taken, port = client.connection_pool.connection_kwargs["port"], free_port()
+                with pytest.raises(redis.ResponseError) as no_certificate:
+                    client.config_set("tls-port", port)
+                assert str(no_certificate.value) == ("CONFIG SET failed (possibly related to argument 'tls-port') "
+                                                     "- Unable to update TLS configuration. Check server logs.")
+                client.execute_command("CONFIG", "SET", *sum(certificates.server_settings().items(), ()))
+                with pytest.raises(redis.ResponseError) as busy:
+                    client.config_set("tls-port", taken)
+                assert str(busy.value) == ("CONFIG SET failed (possibly related to argument 'tls-port') - "
+                                           "Unable to listen on this port. Check server logs.")
+                assert client.config_get("tls-port") == {"tls-port": "0"}
+                client.config_set("tls-port", port)
+                tls_client = redis.Redis(port=port, **certificates.client_kwargs())
+                wait_until(lambda: _answers(tls_client), what="the new TLS listener")
+                client.config_set("tls-port", 0)
+                with pytest.raises(redis.ConnectionError):
+                    redis.Redis(port=port, **certificates.client_kwargs()).ping()
+                assert tls_client.ping()  # a connection made meanwhile stays
+    finally:
+        real.stop()
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

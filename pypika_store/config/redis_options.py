@@ -347,9 +347,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     string("tls-dh-params-file", "", doc=TLS_FILE + " DH parameters (PEM) for DHE ciphers."),
     string("tls-key-file", "", doc=TLS_FILE + " The private key of tls-cert-file (PEM)."),
     string("tls-key-file-pass", "", doc=TLS_FILE + " The password of an encrypted tls-key-file."),
-    integer("tls-port", 0, 0, 65535, refusal=IMMUTABLE,
-            doc="TLS port, on every `bind` address (0: no TLS listener); with `port 0`, TLS only. "
-                "Set at start only (Redis 7.0 can change it at run time)."),
+    integer("tls-port", 0, 0, 65535,
+            doc="TLS port, on every `bind` address (0: no TLS listener); with `port 0`, TLS only. CONFIG SET "
+                "moves the listener (connections made stay)."),
     boolean("tls-prefer-server-ciphers", False, doc=TLS_FILE + " The server's cipher order wins."),
     string("tls-protocols", "", doc=TLS_FILE + " Versions allowed, e.g. `TLSv1.2 TLSv1.3` (empty: those two)."),
     boolean("tls-replication", False,

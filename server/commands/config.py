@@ -19,7 +19,7 @@ from ..connection import Client
 from ..log_format import LEVELS
 from ..registry import command, container, help_reply
 from ..resp.replies import OK, Map
-from ..tls import RELOAD_FAILED, RELOADING_OPTIONS, TlsConfigError
+from ..tls import RELOAD_FAILED, RELOADING_OPTIONS, TlsSettingError
 
 container("config", arity=-2, flags="", group="server")
 
@@ -92,27 +92,30 @@ def config_set(client: Client, argv: list[bytes]) -> object:
     previous = [(name, config.formatted(OPTIONS[name.lower()].name)) for name, _value in pairs]
     for name, value in pairs:
         config.set(name, value)
-    _reload_tls(client, pairs, previous)
+    _apply_tls(client, pairs, previous)
     for name, _value in pairs:
         _apply_side_effects(client, OPTIONS[name.lower()].name)
     return OK
 
 
-def _reload_tls(client: Client, pairs: list[tuple[str, str]], previous: list[tuple[str, str]]) -> None:
-    """A tls-* file option set rebuilds the TLS contexts (Redis' applyTlsCfg); when they do not
-    build, every value of this CONFIG SET is put back and the contexts in use stay."""
-    reloading = [name.lower() for name, _value in pairs if OPTIONS[name.lower()].name in RELOADING_OPTIONS]
-    if not reloading:
+def _apply_tls(client: Client, pairs: list[tuple[str, str]], previous: list[tuple[str, str]]) -> None:
+    """tls-port moves the TLS listener, a tls-* file option rebuilds the TLS contexts (Redis'
+    applyTLSPort, applyTlsCfg); when that fails every value of this CONFIG SET is put back."""
+    names = [name.lower() for name, _value in pairs]
+    port_changed = any(OPTIONS[name].name == "tls-port" for name in names)
+    reloading = [name for name in names if OPTIONS[name].name in RELOADING_OPTIONS]
+    if not (port_changed or reloading):
         return
     try:
-        client.server.reload_tls()
-    except TlsConfigError:
+        client.server.apply_tls_settings(bool(reloading), port_changed)
+    except TlsSettingError as exc:
+        blamed = reloading[0] if reloading and str(exc) == RELOAD_FAILED else "tls-port"
         logging.getLogger("pypika_store.server").warning(
             "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.",
-            reloading[0])
+            blamed)
         for name, text in previous:
             client.server.config.set(name, text)
-        raise config_set_failed(reloading[0], RELOAD_FAILED) from None
+        raise config_set_failed(blamed, str(exc)) from None
 
 
 @command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server",

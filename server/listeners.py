@@ -7,8 +7,8 @@ would refuse to start, it picks a free port (what tests and embedding want), whi
 address then shares. ``unixsocketperm`` is the socket file's mode, in octal (0: left as the
 umask makes it).
 
-TLS connections are accepted on a plain listener whose protocol is asyncio's TLS protocol
-wrapping a :class:`Client`, made per connection with the contexts current at that moment: so a
+TLS connections are accepted on a plain listener whose protocol is the event loop's TLS protocol
+(asyncio's or uvloop's) wrapping a :class:`Client`, made per connection with the contexts current at that moment: so a
 CONFIG SET that reloaded the certificates applies to every connection accepted after it (a
 listener's own ``ssl=`` context would be fixed for its life). ``maxclients`` refuses a TLS
 connection before its handshake, writing nothing, as Redis does.
@@ -116,8 +116,8 @@ class Listeners:
         context = server.tls.for_connection(server.config)
         handshake = server.loop.create_future()
         handshake.add_done_callback(_log_failed_handshake)
-        return sslproto.SSLProtocol(server.loop, Client(server, tls=True), context, handshake, server_side=True,
-                                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+        return _tls_protocol_class(server.loop)(server.loop, Client(server, tls=True), context, handshake,
+                                                server_side=True, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
 
     def sockets(self) -> list:
         return [sock for listener in self._plain + self._tls for sock in listener.sockets]
@@ -176,6 +176,17 @@ def _failed(address: BindAddress, port: int, exc: OSError) -> None:
         return None
     log.warning("Could not create server TCP listening socket %s:%d: %s", address.host, port, exc.strerror)
     raise exc
+
+
+def _tls_protocol_class(loop: asyncio.AbstractEventLoop) -> type:
+    """The TLS protocol of the loop's own kind: uvloop's (compiled, about twice as fast) under
+    uvloop, asyncio's otherwise; both take the same arguments."""
+    try:
+        import uvloop
+        from uvloop.loop import SSLProtocol as UvloopSSLProtocol
+    except ImportError:  # pragma: no cover - uvloop is an optional speed-up
+        return sslproto.SSLProtocol
+    return UvloopSSLProtocol if isinstance(loop, uvloop.Loop) else sslproto.SSLProtocol
 
 
 def _log_failed_handshake(handshake: asyncio.Future) -> None:

@@ -160,12 +160,18 @@ def slow_reader(port: int) -> socket.socket:
     return sock
 
 
+def slow_subscriber(client: redis.Redis, port: int, limit: str) -> socket.socket:
+    """Set ``limit`` for the pubsub class; a subscriber of ``news`` that reads nothing."""
+    client.config_set("client-output-buffer-limit", limit)
+    subscriber = slow_reader(port)
+    subscriber.sendall(b"SUBSCRIBE news\r\n")
+    wait_until(lambda: client.pubsub_numsub("news")[0][1] == 1, what="the subscription")
+    return subscriber
+
+
 def test_pubsub_hard_limit_disconnects_a_subscriber_that_does_not_read(servers, caplog):
     for client, port in both(servers):
-        client.config_set("client-output-buffer-limit", "pubsub 256kb 0 0")
-        subscriber = slow_reader(port)
-        subscriber.sendall(b"SUBSCRIBE news\r\n")
-        wait_until(lambda: client.pubsub_numsub("news")[0][1] == 1, what="the subscription")
+        subscriber = slow_subscriber(client, port, "pubsub 256kb 0 0")
         message = b"m" * 65536
         for _ in range(200):
             client.publish("news", message)
@@ -178,10 +184,7 @@ def test_pubsub_hard_limit_disconnects_a_subscriber_that_does_not_read(servers, 
 
 def test_pubsub_soft_limit_disconnects_after_its_seconds(servers):
     for client, port in both(servers):
-        client.config_set("client-output-buffer-limit", "pubsub 0 256kb 1")
-        subscriber = slow_reader(port)
-        subscriber.sendall(b"SUBSCRIBE news\r\n")
-        wait_until(lambda: client.pubsub_numsub("news")[0][1] == 1, what="the subscription")
+        subscriber = slow_subscriber(client, port, "pubsub 0 256kb 1")
         message = b"m" * 65536
         for _ in range(160):  # well past the soft limit and the sockets' buffers, in well under a second
             client.publish("news", message)

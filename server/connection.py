@@ -52,12 +52,10 @@ REPLY_SKIP = 3
 class Client(asyncio.Protocol):
     """A connected client and its session state (selected DB, auth, name, ...)."""
 
-    def __init__(self, server: "Server", internal: bool = False, tls: bool = False) -> None:
+    def __init__(self, server: "Server", internal: bool = False) -> None:
         """``internal`` makes a client with no connection that is always authenticated (the
-        binlog replay at start-up runs its commands through one); ``tls``: a connection to
-        ``tls-port`` (its transport decrypts)."""
+        binlog replay at start-up runs its commands through one)."""
         self.server = server
-        self.tls = tls
         #: Connected through ``unixsocket`` (CLIENT LIST's ``U``; never refused by protected mode).
         self.unix_socket = False
         self.id = next(_client_ids)

@@ -116,7 +116,7 @@ class Listeners:
         context = server.tls.for_connection(server.config)
         handshake = server.loop.create_future()
         handshake.add_done_callback(_log_failed_handshake)
-        return _tls_protocol_class(server.loop)(server.loop, Client(server, tls=True), context, handshake,
+        return _tls_protocol_class(server.loop)(server.loop, Client(server), context, handshake,
                                                 server_side=True, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
 
     def sockets(self) -> list:

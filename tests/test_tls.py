@@ -69,9 +69,10 @@ def test_redis_cli_tls(tls_server, certificates):
     assert "PONG" not in refused.stdout  # tls-auth-clients yes: no certificate, no connection
 
 
-def test_tls_auth_clients_is_read_per_connection(tls_server, reset_tls):
+def test_tls_auth_clients_is_read_per_connection(tls_server, reset_tls, caplog):
     with pytest.raises(redis.ConnectionError):
         tls_server.tls_client(certificate=False).ping()
+    assert "Error accepting a client connection: PEER_DID_NOT_RETURN_A_CERTIFICATE" in caplog.messages
     for mode in ("optional", "no"):
         tls_server.client().config_set("tls-auth-clients", mode)
         assert tls_server.tls_client(certificate=False).ping()

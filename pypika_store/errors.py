@@ -1136,6 +1136,33 @@ def subscribe_denied_in_transaction(command: str) -> CommandError:
     """SSUBSCRIBE run by EXEC (Redis refuses it to a client that must get one reply per command)."""
     return CommandError(f"ERR {command} isn't allowed for a DENY BLOCKING client")
 
+# -- chaos: CHAOS, faults on demand (docs/fault-injection.md) ---------------------------------
+
+class ChaosNotAllowedError(CommandError):
+    """CHAOS while enable-chaos-command is off (worded as Redis' DEBUG refusal)."""
+
+    message = ("ERR CHAOS command not allowed. If the enable-chaos-command option is set to \"local\", "
+               "you can run it from a local connection, otherwise you need to set this option in the "
+               "configuration file, and then restart the server.")
+
+
+class ChaosProbabilityError(CommandError):
+    message = "ERR PROBABILITY must be between 0 and 1"
+
+
+class ChaosFaultActionError(CommandError):
+    message = "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG, CORRUPT"
+
+
+def chaos_fault_exists(name: bytes) -> CommandError:
+    """CHAOS FAULT ADD of a name already in use."""
+    return CommandError(f"ERR fault '{name.decode('utf-8', 'replace')}' already exists")
+
+
+def chaos_unknown_command(name: bytes) -> CommandError:
+    """CHAOS FAULT ADD ... COMMAND naming no command of this server."""
+    return CommandError(f"ERR no such command '{name.decode('utf-8', 'replace')}'")
+
 
 # -- connection limits ---------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ class Failover:
         config = self.server.config
         link = None
         try:
-            link = await MasterLink.open(host, port, config.get_int("repl-timeout"), self.server.replication_tls())
+            link = await MasterLink.open(host, port, config.get_int("repl-timeout"), tls=self.server.replication_tls())
             if config["masterauth"]:
                 await link.call("AUTH", config["masterauth"])
             await link.call("PIKAREPL", "FAILOVER", self.server.replication_id)

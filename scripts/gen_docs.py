@@ -147,6 +147,8 @@ NOTES = {
     "clearreplicationid": "Pika's: forgets the replication id (INFO shows it empty), so the next sync from a master is a full one.",
     "diskrecovery": "Pika's free-disk check (256 MB, Pika's default least-free-disk-resume-size); LMDB has no stopped background work to resume.",
     "cache": "Pika 4.0's cache layer does not exist here (LMDB reads are memory-mapped): CLEAR and DEL answer OK, RANDOMKEY nil.",
+    "chaos": "pypika-store's own: faults on demand for tests (clock, command faults, link faults, suspension; "
+             "docs/fault-injection.md), refused unless enable-chaos-command is yes or local.",
     "clearcache": "OK at once: there is no cache layer.",
     "scanx": "Pika's: `type start [MATCH p] [COUNT n]`; COUNT counts matching keys of the type, as Pika 4.0's storage.",
     "hscanx": "Pika's: `key start_field [MATCH p] [COUNT n]`; COUNT counts every field scanned. A non-hash key gets WRONGTYPE (Pika 4.0 answers \"ERR OK\", a bug).",
@@ -277,7 +279,7 @@ Every option redis-server 7.0.15 has (`scripts/data/redis-7.0.15-config.txt`, it
 *`) is here, with Redis' default where it makes sense, its value checks and its error texts
 (`ERR CONFIG SET failed (possibly related to argument 'x') - ...`); those without a meaning for
 this server (AOF, TLS, cluster, the allocator, I/O threads) are kept and change nothing.
-`notify-keyspace-events` is validated and kept (no notifications are published yet). The
+`notify-keyspace-events` publishes keyspace notifications as Redis 7.0 does (architecture.md). The
 defaults that differ from Redis' on purpose are Pika's: {differences}.
 """
 

@@ -23,6 +23,7 @@ from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed, MaxClientsError, ProtectedModeError
+from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -31,9 +32,11 @@ from pypika_store.storage.environment import SYNC_EVERYSEC
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
+from .chaos import Chaos
 from .connection import MASTER, NORMAL, Client
 from .dispatch import Dispatcher
 from .listeners import Listeners
+from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -98,8 +101,13 @@ class Server:
         self.replica: SlaveReplication | None = None
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
+        #: Keyspace notifications: which events the engine notes, and their publication.
+        self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        #: CHAOS: the faults on demand (clock, command faults, link faults, suspension).
+        self.chaos = Chaos(self)
+        self.engine.clock.on_moved.append(self.expire_due_keys)  # a clock moved on expires what is due
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -110,6 +118,8 @@ class Server:
             replayed = replay_binlogs(self.engine, Client(self, internal=True))
             if replayed:
                 log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        # After the replay, which must not delete expired keys its records do not (it logs nothing).
+        self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
@@ -247,6 +257,8 @@ class Server:
         """Commit the turn and send the replies that waited for it (scheduled at the turn's first
         transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
+        if self.notifications.pending:  # noted outside a command (the active expiry cycle)
+            self.notifications.publish()
         try:
             self.engine.end_turn()
         except CommitFailed as exc:
@@ -336,6 +348,7 @@ class Server:
         self.config.set("slaveof", f"{host} {port}")
         log.warning("Connecting to MASTER %s:%d", host, port)
         self.replica = SlaveReplication(self, host, port, force_full)
+        self.notifications.configure()
         self.replica.start()
 
     def become_master(self) -> None:
@@ -345,6 +358,7 @@ class Server:
             return
         self.replica.stop()
         self.replica = None
+        self.notifications.configure()
         self.config.set("slaveof", "")
         for binlog in self.engine.binlogs:
             binlog.term += 1
@@ -381,6 +395,11 @@ class Server:
         finally:
             engine.recording = True
 
+    @property
+    def link_faults(self) -> LinkFaults:
+        """The faults this server's link to its master passes through (CHAOS LINK)."""
+        return self.chaos.link
+
     def data_replaced(self) -> None:
         """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
         self.watches.break_all()
@@ -409,15 +428,7 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
         self.engine.reclaim_step(RECLAIM_BATCH)
-        # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None
-        for keyspace in self.engine.keyspaces if expiring else ():
-            if not len(keyspace.expiry):
-                continue
-            for key in keyspace.due_keys(EXPIRE_BATCH):
-                keyspace.delete(key)
-                self.engine.log_changes()
-                self.stats.expired_keys += 1
+        self.expire_due_keys(EXPIRE_BATCH)
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
@@ -430,6 +441,20 @@ class Server:
         blocked clients, and clients with subscriptions."""
         return (client.kind == NORMAL and client.blocked is None and client not in self.dispatcher.monitors
                 and not self.pubsub.subscribed(client))
+
+    def expire_due_keys(self, batch: int | None = None) -> None:
+        """Active expiry: delete keys whose time has come, up to ``batch`` per DB (None: all,
+        after CHAOS CLOCK moved the clock). Slaves expire by the master's DELs; CLIENT PAUSE
+        and DEBUG SET-ACTIVE-EXPIRE 0 hold it."""
+        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None:
+            return
+        for keyspace in self.engine.keyspaces:
+            if not len(keyspace.expiry):
+                continue
+            for key in keyspace.due_keys(batch or len(keyspace.expiry)):
+                keyspace.delete_expired(key)
+                self.engine.log_changes()
+                self.stats.expired_keys += 1
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
         """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in

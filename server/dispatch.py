@@ -6,12 +6,13 @@ order:
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
    write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
-   is held, :mod:`.pause`);
+   is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
    call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
-   changes logged, the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   changes logged, its keyspace events published (:mod:`.notifications`), the command shown
+   to MONITOR clients (:mod:`.monitor`), and the blocked
    clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
@@ -50,6 +51,7 @@ from .slowlog import SlowLog
 
 if TYPE_CHECKING:
     from .app import Server
+    from .chaos import CommandFaults
     from .connection import Client
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,13 @@ class Dispatcher:
         self._engine = server.engine
         self._blocking = server.blocking
         self._changes = server.watches.listeners
+        #: Keyspace events the engine noted, published after each command that noted some.
+        self._notifications = server.notifications
+        self._pending_events = server.notifications.pending
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
+        #: Set while CHAOS FAULT has faults: they may answer a command instead of it.
+        self.faults: CommandFaults | None = None
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -124,6 +131,11 @@ class Dispatcher:
         if pause is not None and pause.holds(client, spec):
             pause.hold(client, argv)
             return NO_REPLY
+        faults = self.faults  # CHAOS FAULT (server/chaos.py): None while there is none
+        if faults is not None:
+            faulted = faults.apply(client, spec, argv)
+            if faulted is not None:
+                return faulted
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)
@@ -159,6 +171,8 @@ class Dispatcher:
                 self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
                 self._changes.writer = None
+            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
+                self._notifications.publish()
             if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
                 self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
@@ -219,6 +233,7 @@ class Dispatcher:
         (CLIENT PAUSE's, or a FAILOVER's)."""
         if self.pause is None:
             self.pause = ClientPause(self.unpause)
+            self._notifications.configure()  # no lazy expiry while paused
         self.pause.add(purpose, loop_time_after(milliseconds), writes_only)
 
     def unpause(self, purpose: str = BY_CLIENT) -> None:
@@ -229,6 +244,7 @@ class Dispatcher:
         if pause is None or not pause.remove(purpose):
             return
         self.pause = None
+        self._notifications.configure()
         pause.release_all(self.execute)
         blocking = self._blocking
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)

@@ -226,6 +226,29 @@ def test_sandbox(exact, body):
     exact.check(*_eval(body))
 
 
+#: The libraries Redis adds (server/scripting/libraries, tested at length in
+#: test_lua_libraries.py) as a script on the server sees them: installed, read-only, their errors
+#: placed at the script's line as a C function's are.
+LIBRARIES = {
+    "cjson": "return cjson.encode({1, 2, {a = 3}})",
+    "cjson error": "return cjson.decode('{')",
+    "cjson error in a local": "local t = cjson.decode('[1,')",
+    "cmsgpack": "return cmsgpack.unpack(cmsgpack.pack({1, 2, 'x'}))",
+    "cmsgpack error": "local t = cmsgpack.unpack('\\193')",
+    "bit": "return {bit.band(0xff, 0x0f), bit.tohex(-1), bit.lshift(1, 31)}",
+    "bit error": "return bit.band('x')",
+    "struct": "return struct.pack('>I2s', 258, 'ab')",
+    "struct error": "return struct.pack('q', 1)",
+    "read-only library": "cjson.encode = nil",
+    "read-only global": "cjson = 1",
+}
+
+
+@pytest.mark.parametrize("body", LIBRARIES.values(), ids=LIBRARIES.keys())
+def test_libraries(exact, body):
+    exact.check(*_eval(body))
+
+
 #: Failing scripts: the error texts.
 ERRORS = {
     "compile": "return 1 +",

@@ -185,6 +185,7 @@ class GroupsMixin:
         number = 1 if next_value is None else _U32.unpack(next_value)[0]
         self.write_member(collection, _NEXT_GROUP, _U32.pack(number + 1))
         self._put_group(collection, Group(name, number, last_id, entries_read, 0, 0))
+        self.notify(b"xgroup-create", collection.key)
         argv = [b"xgroup", b"create", collection.key, name, format_id(last_id)]
         if made_stream:  # a new key: a change of the key's value too (WATCH sees it)
             self.log(collection, argv + [b"mkstream", b"entriesread", b"%d" % entries_read])
@@ -194,6 +195,7 @@ class GroupsMixin:
     def set_group_id(self, collection: Collection, group: Group, last_id: StreamId, entries_read: int) -> None:
         """XGROUP SETID: the group's last delivered ID and read counter."""
         self._move_group(collection, group, last_id, entries_read)
+        self.notify(b"xgroup-setid", collection.key)
 
     def destroy_group(self, collection: Collection, name: bytes) -> bool:
         """XGROUP DESTROY: the group, its consumers and PEL go; False when there was none.
@@ -208,6 +210,7 @@ class GroupsMixin:
             self.remove_member(collection, suffix)
         self.remove_member(collection, _GROUPS + name)
         self._log_group(collection, [b"xgroup", b"destroy", collection.key, name])
+        self.notify(b"xgroup-destroy", collection.key)
         self.signal_ready(collection.key)
         return True
 
@@ -236,6 +239,7 @@ class GroupsMixin:
         self._put_group(collection, group._replace(pending=group.pending - len(suffixes),
                                                    consumers=group.consumers - 1))
         self._log_group(collection, [b"xgroup", b"delconsumer", collection.key, group.name, name])
+        self.notify(b"xgroup-delconsumer", collection.key)
         return consumer.pending
 
     def seen_consumer(self, collection: Collection, group: Group, name: bytes) -> Consumer:
@@ -397,6 +401,7 @@ class GroupsMixin:
         self._put_consumer(collection, group, consumer)
         self._put_group(collection, group._replace(consumers=group.consumers + 1))
         self._log_group(collection, [b"xgroup", b"createconsumer", collection.key, group.name, name])
+        self.notify(b"xgroup-createconsumer", collection.key)
         return consumer
 
     def _move_group(self, collection: Collection, group: Group, last_id: StreamId, entries_read: int) -> None:

@@ -49,6 +49,7 @@ from ..errors import (
     XsetidEntriesAddedTooSmallError,
     XsetidIdTooSmallError,
 )
+from ..notifications import STREAM
 from ..storage.records import TAG_STREAM
 from .collection import Collection, CollectionStore
 from .stream_groups import UNKNOWN_ENTRIES_READ, GroupsMixin
@@ -210,6 +211,7 @@ class _TrimPlan(NamedTuple):
 
 class StreamStore(CollectionStore, GroupsMixin):
     tag = TAG_STREAM
+    event_class = STREAM
     compact_encoding = None
     large_encoding = "stream"
     fields_format = struct.Struct(">11Q")
@@ -330,7 +332,7 @@ class StreamStore(CollectionStore, GroupsMixin):
         state = self.state(collection)
         deleted = max(state.max_deleted_id, *removed)
         collection.fields = state._replace(deleted_ms=deleted[0], deleted_seq=deleted[1])
-        self.save(collection)
+        self.save(collection, b"xdel")
         self.log(collection, [b"xdel", key, *map(format_id, removed)])
         return len(removed)
 
@@ -359,7 +361,7 @@ class StreamStore(CollectionStore, GroupsMixin):
             state = state._replace(deleted_ms=max_deleted[0], deleted_seq=max_deleted[1])
             argv += (b"maxdeletedid", format_id(max_deleted))
         collection.fields = state
-        self.save(collection)
+        self.save(collection, b"xsetid")
         self.log(collection, argv)
 
     def create_group(self, key: bytes, name: bytes, last_id: StreamId, entries_read: int) -> None:
@@ -385,7 +387,7 @@ class StreamStore(CollectionStore, GroupsMixin):
         collection.fields = state._replace(last_ms=entry_id[0], last_seq=entry_id[1],
                                            entries_added=state.entries_added + 1,
                                            tail_fill=state.tail_fill + 1)
-        self.save(collection)
+        self.save(collection, b"xadd")
         self.log(collection, [b"xadd", collection.key, format_id(entry_id), *fields])
         self.signal_ready(collection.key)
 
@@ -403,7 +405,7 @@ class StreamStore(CollectionStore, GroupsMixin):
         if plan.hollow is not None:
             collection.fields = self.state(collection)._replace(
                 hollow_node=plan.hollow.number, hollow_ms=plan.hollow.edge[0], hollow_seq=plan.hollow.edge[1])
-        self.save(collection)
+        self.save(collection, b"xtrim" if plan.doomed else None)
         if plan.doomed:
             first = self.edge_entry(collection, last=False)
             self.log(collection, [b"xtrim", collection.key, b"maxlen", b"=", b"0"] if first is None

@@ -77,7 +77,7 @@ def sort(client: Client, argv: list[bytes]) -> object:
     values = sorting.sort(client.keyspace, argv[1], options)
     if destination is None:
         return values
-    return client.keyspace.lists.replace(destination, sorting.stored_values(values))
+    return client.keyspace.lists.replace(destination, sorting.stored_values(values), b"sortstore")
 
 
 @command("sort_ro", arity=-2, flags="readonly", keys=_READ_KEYS, group="generic",

@@ -136,9 +136,11 @@ redis.REDIS_VERSION = bridge.version
 redis.REDIS_VERSION_NUM = bridge.version_num
 
 -- Errors: where a script failed, as an error table.
+-- The libraries' chunks are named "=<library>" (server/scripting/libraries): they stand for
+-- Redis' C code, so an error raised in them is placed, like a C function's, at the script's line.
 local function error_handler(err)
   local level, info = 2, dbg.getinfo(2, "nSl")
-  while info and (info.what == "C" or info.source == PRELUDE) do
+  while info and (info.what == "C" or info.source == PRELUDE or info.source:sub(1, 1) == "=") do
     level = level + 1
     info = dbg.getinfo(level, "nSl")
   end
@@ -208,8 +210,14 @@ local function hook()
 end
 
 local api = {}
+-- A script is compiled, then its bytecode rewritten without tail calls (bridge.keep_frames):
+-- the libraries (cjson, struct...) are Lua functions here where Redis' are C, and a tail call
+-- to a Lua function drops the script's frame, with it the "user_script:N:" of its errors.
+local dump = string.dump
 function api.compile(body)
-  return in_env(loadstring(body, "@user_script"))
+  local chunk, problem = loadstring(body, "@user_script")
+  if not chunk then return nil, problem end
+  return in_env(loadstring(bridge.keep_frames(dump(chunk)), "@user_script"))
 end
 function api.set_arrays(keys, argv)
   globals.KEYS, globals.ARGV = keys, argv

@@ -38,6 +38,8 @@ from ..resp.replies import NO_REPLY
 from .busy import BusyLoop
 from .convert import lua_to_reply, reply_to_lua
 from .prelude import HOOK_INSTRUCTIONS, LUA_PRELUDE, PRELUDE_SOURCE
+from .libraries import install as install_libraries
+from .libraries.tailcalls import without_tail_calls
 
 if TYPE_CHECKING:
     from ..app import Server
@@ -61,7 +63,7 @@ _REPLICATED_FLAGS = (2, 3)
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 #: What installs the libraries Redis adds to Lua (cjson, cmsgpack, bit, struct) into a fresh
 #: interpreter, called before the prelude, which then makes them read-only like the others.
-LIBRARY_INSTALLERS: tuple[Callable[[LuaRuntime], None], ...] = ()
+LIBRARY_INSTALLERS: tuple[Callable[[LuaRuntime], None], ...] = (install_libraries,)
 _BUSY = BusyScriptError()
 #: What MONITOR and SLOWLOG show as the address of a script's commands (Redis' "lua").
 _SCRIPT_CLIENT_ADDRESS = "lua"
@@ -156,7 +158,7 @@ class Scripting:
                 install(lua)
             bridge = lua.table_from({
                 b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
-                b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
+                b"keep_frames": without_tail_calls, b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
                 b"version": REDIS_VERSION.encode(), b"version_num": _version_number(REDIS_VERSION),
                 b"hook_instructions": HOOK_INSTRUCTIONS, b"prelude_source": PRELUDE_SOURCE.encode(),
                 b"messages": lua.table_from({name.encode(): text.encode() for name, text in SCRIPT_ERRORS.items()}),

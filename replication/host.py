@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
+    import ssl
     from asyncio import AbstractEventLoop
 
     from pypika_store.config import Config
@@ -54,6 +55,15 @@ class ReplicationHost(Protocol):
     def port(self) -> int:
         """The port this server listens on: what a slave announces unless slave-announce-port
         is set."""
+
+    @property
+    def replication_port(self) -> int:
+        """The port a slave announces to its master unless slave-announce-port is set: its
+        ``tls-port`` under ``tls-replication``, else :attr:`port` (as Redis)."""
+
+    def replication_tls(self) -> "ssl.SSLContext | None":
+        """The context a slave's link to its master handshakes with under ``tls-replication``
+        (None: plain TCP); read at each connection, so a reload applies to the next link."""
 
     @property
     def loop(self) -> "AbstractEventLoop":

@@ -15,6 +15,7 @@ socket directly.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import random
 from collections import deque
 
@@ -267,10 +268,13 @@ class MasterLink:
         self._closed = False
 
     @classmethod
-    async def open(cls, host: str, port: int, timeout: float, faults: LinkFaults | None = None) -> "MasterLink":
+    async def open(cls, host: str, port: int, timeout: float, faults: LinkFaults | None = None,
+                   tls: ssl.SSLContext | None = None) -> "MasterLink":
+        """Connect to the master, over TLS with ``tls`` (``tls-replication``; the handshake
+        counts in ``timeout``)."""
         if faults is not None:
             faults.check_open()
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=tls), timeout)
         return cls(reader, writer, faults, (host, port))
 
     async def read(self, timeout: float | None = None) -> object:

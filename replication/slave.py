@@ -104,7 +104,7 @@ class SlaveReplication:
             try:
                 link = self._link = await MasterLink.open(self.host, self.port,
                                                           self.server.config.get_int("repl-timeout"),
-                                                          self.server.link_faults)
+                                                          self.server.link_faults, self.server.replication_tls())
                 await self._session(link)
             except asyncio.CancelledError:
                 if link is not None:
@@ -149,7 +149,7 @@ class SlaveReplication:
             log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
             raise
         self._load_data_logic()
-        announce = config.get_int("slave-announce-port") or self.server.port
+        announce = config.get_int("slave-announce-port") or self.server.replication_port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
         replication_id, databases, _run_id, file_size = await link.call(
             "PIKAREPL", "META", announce, stored, config.get_str("slave-announce-ip"))

@@ -24,10 +24,15 @@ def _clamp_hz(text: str) -> int:
 
 _PIKA_TABLE: tuple[Option, ...] = (
     # Network
-    integer("port", 9221, 0, 65535, refusal=IMMUTABLE, doc="TCP port (Pika's default)."),
-    string("bind", "127.0.0.1", refusal=IMMUTABLE, doc="Addresses to listen on, space separated."),
-    integer("timeout", 0, 0, INT_MAX, doc="Close clients idle this many seconds (0: never)."),
-    integer("maxclients", 10000, 1, UINT_MAX, doc="Connections beyond this are refused."),
+    integer("port", 9221, 0, 65535, refusal=IMMUTABLE,
+            doc="TCP port (Pika's default); 0 with tls-port or unixsocket: no TCP listener (else a free port)."),
+    string("bind", "127.0.0.1", refusal=IMMUTABLE,
+           doc="Addresses to listen on, space separated (`*`: every IPv4 one, `::*`: every IPv6 one; "
+               "`-addr`: optional, skipped when absent)."),
+    integer("timeout", 0, 0, INT_MAX,
+            doc="Close clients idle this many seconds (0: never); not slaves, MONITOR, blocked or subscribed clients."),
+    integer("maxclients", 10000, 1, UINT_MAX,
+            doc="Connections beyond this are refused (`ERR max number of clients reached`; TLS ones before the handshake)."),
     memory("proto-max-bulk-len", 512 * 1024**2, 1024 * 1024, LLONG_MAX,
            doc="Largest bulk string a client may send."),
     boolean("use-hiredis", True, doc="Parse requests with hiredis when it is installed (new connections)."),

@@ -64,8 +64,8 @@ def describe(client: Client) -> str:
 
 def _flags(client: Client) -> str:
     """CLIENT LIST's flags in Redis' order: ``O`` for MONITOR, the kind's letter, ``x`` in MULTI, ``b`` blocked
-    (or held by CLIENT PAUSE), ``t`` tracking (``R`` its redirect client gone, ``B`` in BCAST mode), ``e``
-    no-evict; ``N`` when there is none of these."""
+    (or held by CLIENT PAUSE), ``t`` tracking (``R`` its redirect client gone, ``B`` in BCAST mode), ``U`` a
+    Unix socket, ``e`` no-evict; ``N`` when there is none of these."""
     letters = "O" if client in client.server.dispatcher.monitors else ""
     letters += _KIND_FLAGS.get(client.kind, "")
     if client.transaction is not None:
@@ -75,6 +75,8 @@ def _flags(client: Client) -> str:
     tracking = client.tracking
     if tracking is not None:
         letters += "t" + "R" * tracking.broken_redirect + "B" * tracking.bcast
+    if client.unix_socket:
+        letters += "U"
     if client.no_evict:
         letters += "e"
     return letters or "N"

@@ -5,10 +5,17 @@ readers restore it."""
 
 from __future__ import annotations
 
+import os
 import struct
 
 import pytest
 
+from pypika_store import bounded_keys
+from pypika_store.binlog import BinlogReader
+from pypika_store.binlog.format import decode_command
+from pypika_store.engine import Engine
+from pypika_store.errors import DigestCollisionError
+from pypika_store.scan import CursorStore
 from pypika_store.testing import PikaServer
 
 from .support import wait_until
@@ -348,6 +355,25 @@ def test_long_keys_survive_a_restart_and_reach_a_slave(tmp_path):
         assert slave.client().execute_command("DEBUG", "DIGEST") == m.execute_command("DEBUG", "DIGEST")
 
 
+def test_the_binlog_of_long_keys_replays_to_the_same_data(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "a")) as server:
+        client = server.client()
+        _write_long_dataset(client, 0)
+        client.execute_command("SWAPDB", 0, 1)  # every key of both DBs logged whole
+        _write_long_dataset(client, 20)
+        digest = client.execute_command("DEBUG", "DIGEST")
+        directories = {db: os.path.join(server.data_dir, "log", f"log_db{db}") for db in (0, 1)}
+        records = {db: [decode_command(item.content) for _start, _end, item in BinlogReader(directory).items()]
+                   for db, directory in directories.items()}
+    with PikaServer(data_dir=str(tmp_path / "b"), config={"write-binlog": "no"}) as replica:
+        replay = replica.client()
+        for db, argvs in records.items():
+            replay.execute_command("SELECT", db)
+            for argv in argvs:
+                replay.execute_command(*argv)
+        assert replay.execute_command("DEBUG", "DIGEST") == digest
+
+
 @pytest.mark.parametrize("length", [503, 511])
 def test_an_entry_that_only_looks_cut_is_an_ordinary_one(r, length):
     """A 511-byte stored key whose value starts like a wrapper of a longer key is read as
@@ -359,3 +385,36 @@ def test_an_entry_that_only_looks_cut_is_an_ordinary_one(r, length):
     assert r.hgetall("h") == {field: fake}
     assert r.hget("h", b"f" * 600) is None
     assert r.hscan("h", 0) == (0, {field: fake})
+
+
+def test_scan_cursors_keep_a_bounded_number_of_resume_bytes():
+    cursors = CursorStore(capacity=100, byte_budget=3_000)
+    first = cursors.save(b"a" * 1000)
+    second, third = cursors.save(b"b" * 1000), cursors.save(b"c" * 1000)
+    assert cursors.resume_key(first) == b"a" * 1000
+    fourth = cursors.save(b"d" * 1000)  # past the budget: the oldest goes
+    assert cursors.resume_key(first) == b"" and cursors.resume_key(second) == b"b" * 1000
+    huge = cursors.save(b"e" * 10_000)  # alone past the budget, it still resumes
+    assert cursors.resume_key(huge) == b"e" * 10_000
+    assert [cursors.resume_key(number) for number in (second, third, fourth)] == [b"", b"", b""]
+
+
+def test_a_digest_collision_refuses_the_write_and_keeps_the_other(monkeypatch, tmp_path):
+    """Two long keys whose cut forms are one (a BLAKE2b collision, forced here): the second
+    reads as missing and its write is refused, the first keeps its value."""
+    monkeypatch.setattr(bounded_keys, "_digest", lambda tail: b"\x00" * bounded_keys.DIGEST_SIZE)
+    engine = Engine(str(tmp_path), databases=1)
+    try:
+        db = engine.keyspaces[0]
+        first, second = b"c" * 600 + b"1", b"c" * 600 + b"2"
+        db.set_string(first, b"one")
+        db.sets.add(b"s", [first])
+        assert db.get_string(second) is None and db.sets.contains(b"s", [second]) == [False]
+        with pytest.raises(DigestCollisionError):
+            db.set_string(second, b"two")
+        with pytest.raises(DigestCollisionError):
+            db.sets.add(b"s", [second])
+        assert db.delete(second) is False and db.sets.remove(b"s", [second]) == []
+        assert db.get_string(first) == b"one" and db.sets.members(b"s") == [first]
+    finally:
+        engine.close()

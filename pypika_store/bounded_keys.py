@@ -84,34 +84,52 @@ def check_owner(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> b
     return value
 
 
-def walk(cursor, start: bytes, fixed: int, reverse: bool = False) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """``(whole key, stored key, value)`` of a cursor's table from ``start`` (inclusive) in
-    the whole keys' byte order (descending with ``reverse``; an empty ``start`` then means
-    the end). A group (see the module's docstring) is read whole and sorted, which costs its
-    size, only where stored keys longer than :data:`CUT` share their first :data:`CUT` bytes."""
+def walk(cursor, start: bytes, fixed: int, reverse: bool = False,
+         within: bytes = b"") -> Iterator[tuple[bytes, bytes, bytes]]:
+    """``(whole key, stored key, value)`` of the keys starting with ``within`` in a cursor's
+    table, from ``start`` (inclusive) in the whole keys' byte order (descending with
+    ``reverse``; an empty ``start`` then means the end). A group (see the module's
+    docstring) is read whole and sorted, which costs its size, only where stored keys longer
+    than :data:`CUT` share their first :data:`CUT` bytes."""
     if reverse:
-        found = _seek_last_at_or_before(cursor, start)
-        step = cursor.prev
+        if not _seek_last_at_or_before(cursor, start):
+            return
+        items = cursor.iterprev()
+        below = start or None  # a descending walk from the group's end: its later members go
     else:
-        found = cursor.set_range(start[:CUT])
-        step = cursor.next
-    while found:
-        stored = cursor.key()
+        if not cursor.set_range(start[:CUT]):
+            return
+        items = cursor.iternext()
+        below = None
+    # Forward from a long start, the walk begins at its group's head: what precedes it goes.
+    above = start if not reverse and len(start) > CUT else None
+    pending = next(items, None)
+    while pending is not None:
+        stored, value = pending
         if len(stored) <= CUT:
-            if (stored <= start or not start) if reverse else stored >= start:
-                yield stored, stored, cursor.value()
-            found = step()
+            if not stored.startswith(within):
+                if reverse and stored > within:
+                    pending = next(items, None)
+                    continue
+                return
+            if above is None or stored >= above:
+                yield stored, stored, value
+            pending = next(items, None)
             continue
         head = stored[:CUT]
         group = []
-        while found and cursor.key().startswith(head):
-            stored = cursor.key()
-            whole, value = unwrap(stored, fixed, cursor.value())
-            group.append((whole, stored, value))
-            found = step()
+        while pending is not None and pending[0].startswith(head):
+            whole, unwrapped = unwrap(pending[0], fixed, pending[1])
+            group.append((whole, pending[0], unwrapped))
+            pending = next(items, None)
         group.sort(reverse=reverse)
         for entry in group:
-            if (entry[0] <= start or not start) if reverse else entry[0] >= start:
+            whole = entry[0]
+            if not whole.startswith(within):
+                if (whole < within) != reverse:  # not there yet
+                    continue
+                return
+            if (above is None or whole >= above) and (below is None or whole <= below):
                 yield entry
 
 

@@ -418,3 +418,20 @@ def test_a_digest_collision_refuses_the_write_and_keeps_the_other(monkeypatch, t
         assert db.get_string(first) == b"one" and db.sets.members(b"s") == [first]
     finally:
         engine.close()
+
+
+def test_random_picks_return_whole_long_members(r):
+    """Past the exact-listing limit, random picks probe the table: a long member picked must
+    come back whole, with its value."""
+    members = [name(600, b"%04d" % index) for index in range(1100)] + [b"short%d" % index for index in range(10)]
+    r.sadd("s", *members)
+    r.hset("h", mapping={member: member[-4:] for member in members})
+    r.zadd("z", {member: index for index, member in enumerate(members)})
+    picked = r.srandmember("s", 30) + r.srandmember("s", -30)
+    assert picked and set(picked) <= set(members)
+    fields = r.hrandfield("h", -30, withvalues=True)
+    assert all(field in members and value == field[-4:] for field, value in zip(fields[::2], fields[1::2]))
+    assert set(r.zrandmember("z", 30)) <= set(members)
+    popped = r.spop("s", 5)
+    assert len(popped) == 5 and set(popped) <= set(members) and not any(r.smismember("s", popped))
+    assert r.scard("s") == len(members) - 5

@@ -237,19 +237,12 @@ class CollectionStore:
         """:meth:`iter_members` as :func:`..bounded_keys.walk` yields it: ``(whole LMDB key,
         stored LMDB key, value)``."""
         head = collection.prefix + prefix
-        with self._turn.reader().cursor(db=self.table) as cursor:
-            if not reverse:
-                for entry in walk(cursor, collection.prefix + (start or prefix), ID_SIZE):
-                    if not entry[0].startswith(head):
-                        return
-                    yield entry
-                return
+        if reverse:
             first = collection.prefix + start if start else successor(head) or b""
-            for entry in walk(cursor, first, ID_SIZE, reverse=True):
-                if entry[0].startswith(head):
-                    yield entry
-                elif entry[0] < head:
-                    return
+        else:
+            first = collection.prefix + (start or prefix)
+        with self._turn.reader().cursor(db=self.table) as cursor:
+            yield from walk(cursor, first, ID_SIZE, reverse, within=head)
 
     @staticmethod
     def _seek_after(cursor, head: bytes) -> bool:

@@ -926,6 +926,39 @@ def no_latency_samples(event: bytes) -> CommandError:
     return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")
 
 
+# -- limits: out of disk (a write answered with an error left no trace) ---------------------------
+
+class NotCommitted(CommitFailed):
+    """A turn's writes were not committed and left no trace, in LMDB nor in the binlog; the
+    text is the error reply the turn's clients get (:func:`binlog_write_failed`,
+    :func:`data_write_failed`, :func:`map_full`)."""
+
+    def __init__(self, reply: CommandError) -> None:
+        super().__init__(reply.message)
+
+
+def binlog_write_failed(reason: str) -> CommandError:
+    """The binlog could not take a turn's items (ENOSPC, EIO): cut back, LMDB not committed.
+    MISCONF, as Redis answers when it cannot write its AOF."""
+    return CommandError(f"MISCONF Errors writing to the binlog: {reason}. The write was not applied")
+
+
+def data_write_failed(reason: str) -> CommandError:
+    """LMDB could not commit a turn (ENOSPC, EIO): nothing of it is in LMDB or the binlog."""
+    return CommandError(f"MISCONF Errors writing to the data files: {reason}. The write was not applied")
+
+
+def map_full(map_size: int) -> CommandError:
+    """One turn wrote more than the room left in LMDB's map: aborted; the map has grown since,
+    so the same write succeeds when sent again."""
+    return CommandError(f"MISCONF The data map was full; it has grown to {map_size} bytes. "
+                        "The write was not applied: send it again")
+
+
+def replay_unfinished(reason: str) -> CommandError:
+    """Writes refused until the start-up binlog replay, which could not write, completes."""
+    return CommandError(f"MISCONF The binlog replay at start-up could not write ({reason}); "
+                        "writes are refused until it completes")
 # -- lua: EVAL, EVALSHA, SCRIPT and the scripts' Lua API ------------------------------------
 
 class NoScriptError(CommandError):

@@ -258,7 +258,7 @@ Both are accepted with Redis' checks (`maxmemory 1gb`, the eight policies) and s
 GET and `INFO memory` (`maxmemory`, `maxmemory_policy`), but **nothing is ever evicted** and no
 write is refused for memory: the data lives in LMDB on disk, where Redis' limit (the RAM its
 dataset takes) has no counterpart; the memory this process uses is its caches and the client
-buffers, not the data set. Size the disk instead (`lmdb-map-size` bounds the file). Tools that
+buffers, not the data set. Size the disk instead (LMDB's map grows with the data). Tools that
 set a policy at start-up keep working; a client relying on eviction to stay under a size must
 delete or expire keys itself.
 

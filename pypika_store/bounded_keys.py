@@ -64,7 +64,7 @@ def unwrap(stored: bytes, fixed: int, raw: bytes) -> tuple[bytes, bytes]:
     return stored, raw
 
 
-def owned_value(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> bytes | None:
+def _owned_value(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> bytes | None:
     """The value ``whole`` has in an entry read at its stored key ``stored`` (None: none); an
     entry of another key there (a digest collision) reads as missing."""
     if raw is None or len(stored) < MAX_STORED:
@@ -73,15 +73,36 @@ def owned_value(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> b
     return value if found == whole else None
 
 
-def check_owner(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> bytes | None:
-    """As :func:`owned_value`, for a write about to replace the entry: DigestCollisionError
-    rather than overwrite another key's entry."""
-    if raw is None or len(stored) < MAX_STORED:
-        return raw
-    found, value = unwrap(stored, fixed, raw)
-    if found != whole:
-        raise DigestCollisionError()
-    return value
+def read(txn, table, whole: bytes, fixed: int) -> bytes | None:
+    """The value of the entry ``whole`` in ``table`` (None: none)."""
+    stored = stored_form(whole, fixed)
+    return _owned_value(whole, fixed, stored, txn.get(stored, db=table))
+
+
+def replace(txn, table, whole: bytes, fixed: int, value: bytes) -> bytes | None:
+    """Give the entry ``whole`` in ``table`` the value ``value``; the value it replaces (None:
+    none). DigestCollisionError rather than overwrite another key's entry."""
+    stored = stored_form(whole, fixed)
+    if len(stored) < MAX_STORED:
+        return txn.replace(stored, value, db=table)
+    old = txn.get(stored, db=table)
+    if old is not None:
+        found, old = unwrap(stored, fixed, old)
+        if found != whole:
+            raise DigestCollisionError()
+    txn.put(stored, wrap(whole, fixed, value), db=table)
+    return old
+
+
+def remove(txn, table, whole: bytes, fixed: int) -> bytes | None:
+    """Remove the entry ``whole`` from ``table``; its value, None when there was none."""
+    stored = stored_form(whole, fixed)
+    if len(stored) < MAX_STORED:
+        return txn.pop(stored, db=table)
+    old = _owned_value(whole, fixed, stored, txn.get(stored, db=table))
+    if old is not None:
+        txn.delete(stored, db=table)
+    return old
 
 
 def walk(cursor, start: bytes, fixed: int, reverse: bool = False,

@@ -13,7 +13,8 @@ import os
 import random
 from typing import Iterator
 
-from .bounded_keys import MAX_STORED, check_owner, owned_value, stored_form, unwrap, walk, wrap
+from . import bounded_keys
+from .bounded_keys import stored_form, unwrap, walk
 from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError
 from .expiry import ExpiryIndex
@@ -99,32 +100,15 @@ class Keyspace:
 
     def _read(self, key: bytes) -> bytes | None:
         """The key's raw record, live or not; None when there is none."""
-        whole = escaped(key)
-        stored = stored_form(whole, 0)
-        return owned_value(whole, 0, stored, self._turn.reader().get(stored, db=self._meta))
+        return bounded_keys.read(self._turn.reader(), self._meta, escaped(key), 0)
 
     def _write(self, key: bytes, record: bytes) -> bytes | None:
         """Store ``record`` as the key's; the record it replaces (None: none)."""
-        whole = escaped(key)
-        stored = stored_form(whole, 0)
-        writer = self._turn.writer()
-        if len(stored) < MAX_STORED:
-            return writer.replace(stored, record, db=self._meta)
-        old = check_owner(whole, 0, stored, writer.get(stored, db=self._meta))
-        writer.put(stored, wrap(whole, 0, record), db=self._meta)
-        return old
+        return bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
 
     def _pop(self, key: bytes) -> bytes | None:
         """Remove the key's record; the record, None when there was none."""
-        whole = escaped(key)
-        stored = stored_form(whole, 0)
-        writer = self._turn.writer()
-        if len(stored) < MAX_STORED:
-            return writer.pop(stored, db=self._meta)
-        old = owned_value(whole, 0, stored, writer.get(stored, db=self._meta))
-        if old is not None:
-            writer.delete(stored, db=self._meta)
-        return old
+        return bounded_keys.remove(self._turn.writer(), self._meta, escaped(key), 0)
 
     # -- reads -------------------------------------------------------------------------------
 

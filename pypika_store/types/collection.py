@@ -16,7 +16,8 @@ import random
 import struct
 from typing import Iterator, Protocol
 
-from ..bounded_keys import MAX_STORED, check_owner, owned_value, stored_form, successor, unwrap, walk, wrap
+from .. import bounded_keys
+from ..bounded_keys import successor, unwrap, walk
 from ..encoding_limits import CompactLimit
 from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
@@ -196,32 +197,15 @@ class CollectionStore:
     # than LMDB takes, its value then wrapped with the whole suffix (:mod:`..bounded_keys`).
 
     def read_member(self, collection: Collection, suffix: bytes) -> bytes | None:
-        whole = collection.prefix + suffix
-        stored = stored_form(whole, ID_SIZE)
-        return owned_value(whole, ID_SIZE, stored, self._turn.reader().get(stored, db=self.table))
+        return bounded_keys.read(self._turn.reader(), self.table, collection.prefix + suffix, ID_SIZE)
 
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
-        whole = collection.prefix + suffix
-        stored = stored_form(whole, ID_SIZE)
-        writer = self._turn.writer()
-        if len(stored) < MAX_STORED:
-            return writer.replace(stored, value, db=self.table)
-        old = check_owner(whole, ID_SIZE, stored, writer.get(stored, db=self.table))
-        writer.put(stored, wrap(whole, ID_SIZE, value), db=self.table)
-        return old
+        return bounded_keys.replace(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
 
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""
-        whole = collection.prefix + suffix
-        stored = stored_form(whole, ID_SIZE)
-        writer = self._turn.writer()
-        if len(stored) < MAX_STORED:
-            return writer.pop(stored, db=self.table)
-        old = owned_value(whole, ID_SIZE, stored, writer.get(stored, db=self.table))
-        if old is not None:
-            writer.delete(stored, db=self.table)
-        return old
+        return bounded_keys.remove(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE)
 
     def iter_members(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:

@@ -129,7 +129,7 @@ def walk(cursor, start: bytes, fixed: int, reverse: bool = False,
         stored, value = pending
         if len(stored) <= CUT:
             if not stored.startswith(within):
-                if reverse and stored > within:
+                if (stored < within) != reverse:  # not there yet (a long start's group head)
                     pending = next(items, None)
                     continue
                 return

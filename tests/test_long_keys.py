@@ -435,3 +435,25 @@ def test_random_picks_return_whole_long_members(r):
     popped = r.spop("s", 5)
     assert len(popped) == 5 and set(popped) <= set(members) and not any(r.smismember("s", popped))
     assert r.scard("s") == len(members) - 5
+
+
+def test_walks_within_a_long_prefix_from_a_long_start(tmp_path):
+    """bounded_keys.walk over members under a prefix longer than the cut, with a short entry
+    at the group's head before it: every ordered walk a store makes, both ways."""
+    engine = Engine(str(tmp_path), databases=1)
+    try:
+        store = engine.keyspaces[0].hashes
+        prefix = b"w" * 600
+        fields = [prefix[:487], prefix + b"a", prefix + b"b", prefix + b"\xff", prefix[:500] + b"x", b"z"]
+        store.set_fields(b"h", [(field, b"v") for field in fields])
+        collection = store.open(b"h")
+        inside = sorted(field for field in fields if field.startswith(prefix))
+        assert [field for field, _ in store.iter_members(collection, prefix=prefix)] == inside
+        assert [field for field, _ in store.iter_members(collection, prefix=prefix, reverse=True)] == inside[::-1]
+        assert [field for field, _ in store.iter_members(collection, start=prefix + b"b", prefix=prefix)] == inside[1:]
+        assert [field for field, _ in store.iter_members(collection, start=prefix + b"b", prefix=prefix,
+                                                          reverse=True)] == inside[:2][::-1]
+        assert [field for field, _ in store.iter_members(collection)] == sorted(fields)
+        assert [field for field, _ in store.iter_members(collection, reverse=True)] == sorted(fields, reverse=True)
+    finally:
+        engine.close()

@@ -457,3 +457,12 @@ def test_walks_within_a_long_prefix_from_a_long_start(tmp_path):
         assert [field for field, _ in store.iter_members(collection, reverse=True)] == sorted(fields, reverse=True)
     finally:
         engine.close()
+
+
+def test_long_keys_expire_in_the_background(r):
+    keys = [name(600, b"%d" % index) for index in range(3)] + [name(100_000)]
+    for key in keys:
+        r.set(key, b"v", px=30)
+    r.hset(name(700, b"h"), name(800), b"v")
+    r.pexpire(name(700, b"h"), 30)
+    wait_until(lambda: r.dbsize() == 0, timeout=10, what="the active expiry of long keys")

@@ -6,7 +6,8 @@ An LMDB key (a meta table's stored key, or a members table's ``object_id | suffi
 object id of a member, which a copy under a new id replaces; nothing for a meta key), always
 exactly :data:`MAX_STORED` bytes; its value is *wrapped*: ``length u32 | whole tail | value``,
 so the entry carries the whole key and every lookup compares it (docs/storage-format.md,
-"Long keys and members").
+"Long keys and members"). A key of exactly :data:`MAX_STORED` bytes, stored as it is, has its
+value wrapped too when written, so that no value a client chooses can pass for a cut entry's.
 
 Order: a cut key sorts exactly where its whole key does among keys that differ from it in the
 first :data:`CUT` bytes. Only the stored keys longer than :data:`CUT` that share their first
@@ -43,8 +44,9 @@ def stored_form(whole: bytes, fixed: int) -> bytes:
 
 
 def wrap(whole: bytes, fixed: int, value: bytes) -> bytes:
-    """The stored value of ``whole``'s entry: ``value``, wrapped with the key when it is cut."""
-    if len(whole) <= MAX_STORED:
+    """The stored value of ``whole``'s entry: ``value``, wrapped with the key when the stored
+    key is :data:`MAX_STORED` bytes long (cut, or exactly that long)."""
+    if len(whole) < MAX_STORED:
         return value
     tail = whole[fixed:]
     return _LENGTH.pack(len(tail)) + tail + value
@@ -57,7 +59,7 @@ def unwrap(stored: bytes, fixed: int, raw: bytes) -> tuple[bytes, bytes]:
     if len(stored) == MAX_STORED and len(raw) >= _LENGTH.size:
         length = _LENGTH.unpack_from(raw)[0]
         end = _LENGTH.size + length
-        if fixed + length > MAX_STORED and end <= len(raw):
+        if fixed + length >= MAX_STORED and end <= len(raw):
             whole = stored[:fixed] + raw[_LENGTH.size:end]
             if stored_form(whole, fixed) == stored:
                 return whole, raw[end:]

@@ -16,6 +16,7 @@ from pypika_store.binlog.format import decode_command
 from pypika_store.engine import Engine
 from pypika_store.errors import DigestCollisionError
 from pypika_store.scan import CursorStore
+from pypika_store.storage.records import encode_string
 from pypika_store.testing import PikaServer
 
 from .support import wait_until
@@ -466,3 +467,28 @@ def test_long_keys_expire_in_the_background(r):
     r.hset(name(700, b"h"), name(800), b"v")
     r.pexpire(name(700, b"h"), 30)
     wait_until(lambda: r.dbsize() == 0, timeout=10, what="the active expiry of long keys")
+
+
+def test_entries_of_the_former_format_read_unchanged(tmp_path):
+    """Before long keys, a 511-byte LMDB key held its value bare: such entries (meta records,
+    members) still read as they are, and a write wraps them from then on."""
+    engine = Engine(str(tmp_path), databases=1)
+    try:
+        db = engine.keyspaces[0]
+        key, field = b"k" * 511, b"f" * 503
+        db.hashes.set_fields(b"h", [(b"f", b"1"), (field, b"")])
+        collection = db.hashes.open(b"h")
+        writer = engine.turn.writer()  # both entries as the former format wrote them:
+        writer.put(key, encode_string(b"old value"), db=db._meta)
+        writer.put(collection.prefix + field, b"old field value", db=db.members_table)
+        assert db.get_string(key) == b"old value"
+        assert db.hashes.get_field(b"h", field) == b"old field value"
+        assert [name for name, _ in db.iter_records()] == [b"h", key]
+        assert dict(db.hashes.entries(b"h")) == {b"f": b"1", field: b"old field value"}
+        db.hashes.set_fields(b"h", [(field, b"new")])
+        db.set_string(key, b"new")
+        assert db.get_string(key) == b"new" and db.hashes.get_field(b"h", field) == b"new"
+        assert db.delete(key) and db.hashes.delete_fields(b"h", [field]) == 1
+        assert db.get_string(key) is None and db.hashes.entries(b"h") == [(b"f", b"1")]
+    finally:
+        engine.close()

@@ -27,6 +27,7 @@ from .clock import Clock
 from .encoding_limits import EncodingLimits
 from .errors import (CommandError, CommitFailed, NotCommitted, binlog_write_failed, data_write_failed,
                      map_full)
+from .functions import FunctionLibraries
 from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
 from .object_ids import ObjectIdCounter, ReclaimQueue
@@ -63,6 +64,8 @@ class Engine:
         self.reclaims = ReclaimQueue(self.turn, self.env.system, [handles.members for handles in self.env.handles])
         #: OBJECT ENCODING's limits, shared by every DB's type stores (CONFIG SET changes them).
         self.encoding_limits = EncodingLimits()
+        #: The function libraries' code (FUNCTION LOAD), their records logged in DB 0's binlog.
+        self.functions = FunctionLibraries(self.turn, self.env.system, self._log_server_record)
         self.keyspaces = [Keyspace(index, handles, self.turn, self.object_ids, self.reclaims, self.encoding_limits)
                           for index, handles in enumerate(self.env.handles)]
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
@@ -171,6 +174,11 @@ class Engine:
         if self.binlogs and self.changes and self.recording:
             self._records.extend(records_for(self.changes))
         self.changes.clear()
+
+    def _log_server_record(self, argv: list[bytes]) -> None:
+        """Log a record of no key's change (the function libraries'), in DB 0's binlog."""
+        if self.binlogs and self.recording:
+            self._records.append((0, argv))
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""

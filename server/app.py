@@ -240,6 +240,7 @@ class Server:
         except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error
             for client in waiting:
                 client.fail_pending(str(exc))
+            self.dispatcher.scripting.functions.reset()  # the libraries are LMDB's again
             return
         for client in waiting:
             client.flush()
@@ -342,9 +343,11 @@ class Server:
         return self.chaos.link
 
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is
+        invalid, the function libraries are the snapshot's."""
         self.watches.break_all()
         self.tracking.flush()
+        self.dispatcher.scripting.functions_replaced()
 
     # -- background cycles ---------------------------------------------------------------------
 

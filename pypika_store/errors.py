@@ -599,16 +599,6 @@ class CommitFailed(Exception):
 # -- the engine's limits and values (pypika_store/keyspace.py, types/, geo.py, hyperloglog.py) ----
 
 
-def key_too_long(limit: int) -> CommandError:
-    """A key past what LMDB stores (keyspace.MAX_STORED_KEY)."""
-    return CommandError(f"ERR key is too long (pypika-store stores keys of up to {limit} bytes)")
-
-
-def member_too_long(members: str, limit: int) -> CommandError:
-    """A hash field, set or zset member past what its store keeps (``members`` names them)."""
-    return CommandError(f"ERR member is too long (pypika-store stores {members} of up to {limit} bytes)")
-
-
 def too_many_random_picks(limit: int) -> CommandError:
     """SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a negative count past what is built in memory."""
     return CommandError(f"ERR count is too large (pypika-store returns at most {limit} "
@@ -1435,3 +1425,11 @@ class ProtectedModeError(CommandError):
                "testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
                "password for the default user. NOTE: You only need to do one of the above things in order for "
                "the server to start accepting connections from the outside.")
+# -- long keys and members (pypika_store/bounded_keys.py) ---------------------------------------
+
+
+class DigestCollisionError(CommandError):
+    """A long key or member whose stored form (cut + BLAKE2b digest) is another's: never by
+    chance; the write is refused rather than overwrite the other."""
+
+    message = "ERR key or member collides with a stored one (BLAKE2b digest collision)"

@@ -13,8 +13,10 @@ import os
 import random
 from typing import Iterator
 
+from . import bounded_keys
+from .bounded_keys import stored_form, unwrap, walk
 from .encoding_limits import EncodingLimits
-from .errors import WrongTypeError, key_too_long
+from .errors import WrongTypeError
 from .expiry import ExpiryIndex
 from .notifications import EXPIRED, GENERIC, NEW, STRING
 from .object_ids import ObjectIdCounter, ReclaimQueue
@@ -52,31 +54,22 @@ _unpack_header = HEADER.unpack_from
 #: RANDOMKEY is exactly uniform up to this many keys (it walks the whole keyspace).
 EXACT_RANDOM_LIMIT = 1024
 
-#: LMDB's limit on a key's size (its default MDB_MAXKEYSIZE).
-MAX_STORED_KEY = 511
+def escaped(key: bytes) -> bytes:
+    """A user key as the meta table orders it: LMDB refuses empty keys, so keys that are
+    empty or start with a NUL byte get one NUL byte in front; every other key is itself.
+    The mapping keeps the byte order."""
+    return key if key and key[0] else b"\x00" + key
 
 
-def stored_key(key: bytes) -> bytes | None:
-    """The LMDB key of a user key; None when it is too long to store.
-
-    LMDB refuses empty keys, so keys that are empty or start with a NUL byte get one NUL
-    byte in front; every other key is stored as it is. The mapping keeps the byte order.
-    """
-    if key and key[0]:
-        return key if len(key) <= MAX_STORED_KEY else None
-    return b"\x00" + key if len(key) < MAX_STORED_KEY else None
+def stored_key(key: bytes) -> bytes:
+    """The LMDB key of a user key: :func:`escaped`, cut to a prefix and a digest when longer
+    than LMDB takes (:mod:`.bounded_keys`; the record then holds the whole key)."""
+    return stored_form(escaped(key), 0)
 
 
-def user_key(stored: bytes) -> bytes:
-    """The user key of an LMDB key (the inverse of :func:`stored_key`)."""
-    return stored if stored[0] else stored[1:]
-
-
-def _writable(key: bytes) -> bytes:
-    stored = stored_key(key)
-    if stored is None:
-        raise key_too_long(MAX_STORED_KEY)
-    return stored
+def user_key(whole: bytes) -> bytes:
+    """The user key of an escaped key (the inverse of :func:`escaped`)."""
+    return whole if whole[0] else whole[1:]
 
 
 class Keyspace:
@@ -103,14 +96,25 @@ class Keyspace:
         self.streams = self.stores[TAG_STREAM]
         reclaims.listen(index, self.zsets)  # its rank caches follow the collections that go
 
+    # -- the stored records ------------------------------------------------------------------
+
+    def _read(self, key: bytes) -> bytes | None:
+        """The key's raw record, live or not; None when there is none."""
+        return bounded_keys.read(self._turn.reader(), self._meta, escaped(key), 0)
+
+    def _write(self, key: bytes, record: bytes) -> bytes | None:
+        """Store ``record`` as the key's; the record it replaces (None: none)."""
+        return bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
+
+    def _pop(self, key: bytes) -> bytes | None:
+        """Remove the key's record; the record, None when there was none."""
+        return bounded_keys.remove(self._turn.writer(), self._meta, escaped(key), 0)
+
     # -- reads -------------------------------------------------------------------------------
 
     def _live_raw(self, key: bytes) -> bytes | None:
         """The key's raw record, or None when it is missing or expired."""
-        stored = stored_key(key)
-        if stored is None:
-            return None
-        raw = self._turn.reader().get(stored, db=self._meta)
+        raw = self._read(key)
         if raw is None:
             return None
         expire_at = _unpack_header(raw)[1]
@@ -153,8 +157,7 @@ class Keyspace:
     def is_expired(self, key: bytes) -> bool:
         """True when ``key`` is stored but its time is up (lazy expiry has not deleted it):
         WATCH tells such a key from a missing one, as Redis 7.0 does."""
-        stored = stored_key(key)
-        raw = self._turn.reader().get(stored, db=self._meta) if stored is not None else None
+        raw = self._read(key)
         if raw is None:
             return False
         expire_at = _unpack_header(raw)[1]
@@ -183,7 +186,7 @@ class Keyspace:
         raw = self._live_raw(key)
         if raw is None:
             return None
-        total = entry_bytes(len(_writable(key)), len(raw))
+        total = entry_bytes(len(stored_key(key)), len(raw))
         object_id = object_id_of(raw)
         if object_id is None:
             return total
@@ -216,29 +219,12 @@ class Keyspace:
         last key). The expired keys passed over are appended to ``expired`` if given."""
         now = self._turn.now_ms()
         with self._turn.reader().cursor(db=self._meta) as cursor:
-            if reverse:
-                found = self._seek_at_or_before(cursor, start)
-                step = cursor.prev
-            else:
-                found = cursor.set_range(stored_key(start) or start[:MAX_STORED_KEY])
-                step = cursor.next
-            while found:
-                key, raw = cursor.item()
+            for whole, _stored, raw in walk(cursor, escaped(start) if start else b"", 0, reverse):
                 tag, expire_at = decode_header(raw)
                 if not expire_at or expire_at > now:
-                    yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
+                    yield user_key(whole), Record(tag, expire_at, raw[HEADER_SIZE:])
                 elif expired is not None:
-                    expired.append(user_key(key))
-                found = step()
-
-    @staticmethod
-    def _seek_at_or_before(cursor, start: bytes) -> bool:
-        if not start:
-            return cursor.last()
-        first = stored_key(start) or start[:MAX_STORED_KEY]
-        if not cursor.set_range(first):
-            return cursor.last()
-        return True if cursor.key() == first else cursor.prev()
+                    expired.append(user_key(whole))
 
     def scan(self, start: bytes, count: int,
              expired: list[bytes] | None = None) -> tuple[list[tuple[bytes, Record]], bytes | None]:
@@ -303,7 +289,7 @@ class Keyspace:
         one, or any value SET overwrites) are handed to the reclaimer. A key it creates is
         announced as ``new``; ``as_new`` announces it so even if it replaces one (Redis
         deletes, then adds the key, for RENAME, MOVE, COPY, RESTORE)."""
-        old = self._turn.writer().replace(_writable(key), record, db=self._meta)
+        old = self._write(key, record)
         if self.slot_index is not None and old is None:  # a new key (an expired one is indexed)
             self.slot_index.add(key)
         old_expire_at = 0
@@ -339,7 +325,7 @@ class Keyspace:
 
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's record without noting a change."""
-        if self._turn.writer().delete(_writable(key), db=self._meta):
+        if self._pop(key) is not None:
             self.expiry.discard(key)
             if self.slot_index is not None:
                 self.slot_index.remove(key)
@@ -397,10 +383,7 @@ class Keyspace:
     def _remove_record(self, key: bytes, reclaim: bool) -> bytes | None:
         """Drop ``key``'s meta record; the record, None when there was none. With ``reclaim``
         a collection's members are handed to the background reclaimer."""
-        stored = stored_key(key)
-        if stored is None:
-            return None
-        raw = self._turn.writer().pop(stored, db=self._meta)
+        raw = self._pop(key)
         if raw is None:
             return None
         if self.slot_index is not None:
@@ -496,7 +479,7 @@ class Keyspace:
         if raw is None:
             return False
         record = with_expiry(raw, expire_at_ms)
-        self._turn.writer().put(_writable(key), record, db=self._meta)
+        self._write(key, record)
         self._changes.expiry_changed(self.index, key, expire_at_ms)
         self.expiry.set(key, expire_at_ms)
         self._turn.notify(GENERIC, b"expire" if expire_at_ms else b"persist", self.index, key)
@@ -538,9 +521,9 @@ class Keyspace:
             records = list(cursor)
         writer.drop(self._meta, delete=False)
         contents = []
-        for stored, raw in records:
+        for stored, wrapped in records:
             members: list[tuple[bytes, bytes]] = []
-            object_id = object_id_of(raw)
+            object_id = object_id_of(unwrap(stored, 0, wrapped)[1])
             if object_id is not None:
                 prefix = OBJECT_ID.pack(object_id)
                 with writer.cursor(db=self.members_table) as cursor:
@@ -548,7 +531,7 @@ class Keyspace:
                     while found and cursor.key().startswith(prefix):
                         members.append((cursor.key(), cursor.value()))
                         found = cursor.delete()  # on to the next entry
-            contents.append((stored, raw, members))
+            contents.append((stored, wrapped, members))
         self.expiry.clear()
         self.zsets.members_table_replaced()  # rank caches of collections that leave
         return contents
@@ -556,11 +539,12 @@ class Keyspace:
     def _place(self, contents: list[tuple[bytes, bytes, list[tuple[bytes, bytes]]]]) -> None:
         """Store another DB's keys here, noting each as written whole."""
         writer = self._turn.writer()
-        for stored, raw, members in contents:
-            writer.put(stored, raw, db=self._meta)
+        for stored, wrapped, members in contents:
+            writer.put(stored, wrapped, db=self._meta)
             for member_key, value in members:
                 writer.put(member_key, value, db=self.members_table)
-            key = user_key(stored)
+            whole, raw = unwrap(stored, 0, wrapped)
+            key = user_key(whole)
             expire_at, tag = _unpack_header(raw)[1], raw[0]
             if expire_at:
                 self.expiry.set(key, expire_at)
@@ -578,8 +562,8 @@ class Keyspace:
         """Fill the expiry index from LMDB (at start-up, or after a failed commit)."""
         self.expiry.clear()
         with self._turn.reader().cursor(db=self._meta) as cursor:
-            for key, raw in cursor:
+            for whole, _stored, raw in walk(cursor, b"", 0):
                 expire_at = _unpack_header(raw)[1]
                 if expire_at:
-                    self.expiry.set(user_key(key), expire_at)
+                    self.expiry.set(user_key(whole), expire_at)
 

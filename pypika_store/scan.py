@@ -8,8 +8,10 @@ keys: each SCAN call that stops early stores the next key under a fresh number a
 Guarantees, as Redis': a full iteration (from 0 until 0 comes back) returns every key that
 existed during the whole iteration, and terminates. A key is returned at most once per iteration
 (Redis may return duplicates; ordered keys never do). A cursor unknown to the server (evicted
-from the map after ``capacity`` newer cursors, or from before a restart) restarts the iteration
-from the beginning, which still terminates.
+from the map after ``capacity`` newer cursors or once the resume keys together pass
+``byte_budget``, or from before a restart) restarts the iteration from the beginning, which
+still terminates. Resume keys are whole keys (a key may be as long as ``proto-max-bulk-len``:
+docs/storage-format.md, "Long keys and members"), hence the byte budget.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from collections import OrderedDict
 class CursorStore:
     """Cursor numbers → the key where the next SCAN call resumes (least recently made go first)."""
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    def __init__(self, capacity: int = 10_000, byte_budget: int = 64 << 20) -> None:
         self.capacity = capacity
+        self.byte_budget = byte_budget
+        self._bytes = 0
         self._resume_keys: OrderedDict[int, bytes] = OrderedDict()
         # Start from a random point so cursors of an earlier process are not mistaken for ours.
         self._numbers = itertools.count(random.randrange(1, 2**40))
@@ -31,8 +35,10 @@ class CursorStore:
     def save(self, resume_key: bytes) -> int:
         number = next(self._numbers)
         self._resume_keys[number] = resume_key
-        if len(self._resume_keys) > self.capacity:
-            self._resume_keys.popitem(last=False)
+        self._bytes += len(resume_key)
+        while len(self._resume_keys) > 1 and (len(self._resume_keys) > self.capacity
+                                              or self._bytes > self.byte_budget):
+            self._bytes -= len(self._resume_keys.popitem(last=False)[1])
         return number
 
     def resume_key(self, cursor: int) -> bytes:

@@ -15,11 +15,11 @@ readers of the index check that the key is still live.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import zlib
 from typing import Iterator
 
+from .bounded_keys import stored_form
 from .storage.environment import Table
 from .turn import Turn
 
@@ -27,9 +27,6 @@ from .turn import Turn
 SLOT_COUNT = 1024
 
 _PREFIX = struct.Struct(">HH")
-#: LMDB's largest key, less the prefix: longer keys are indexed by a cut and a digest.
-_MAX_INDEXED = 511 - _PREFIX.size
-_DIGEST_SIZE = 16
 
 
 def hash_tag(key: bytes) -> bytes | None:
@@ -63,11 +60,9 @@ class SlotIndex:
         self._db_prefix = struct.pack(">H", db)
 
     def _entry(self, key: bytes) -> bytes:
-        prefix = _PREFIX.pack(self._db, slot_of(key))
-        if len(key) <= _MAX_INDEXED:
-            return prefix + key
-        cut = _MAX_INDEXED - _DIGEST_SIZE
-        return prefix + key[:cut] + hashlib.blake2b(key, digest_size=_DIGEST_SIZE).digest()
+        """The entry's LMDB key: ``db | slot | key``, a long key cut to a prefix and a digest
+        of the key (:func:`.bounded_keys.stored_form`; the value holds the whole key)."""
+        return stored_form(_PREFIX.pack(self._db, slot_of(key)) + key, _PREFIX.size)
 
     def add(self, key: bytes) -> None:
         self._turn.writer().put(self._entry(key), key, db=self._table)

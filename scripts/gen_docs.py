@@ -68,7 +68,8 @@ NOTES = {
     "acl|list": "Rules rebuilt as Redis 7.0.15 rebuilds them; which categories it writes depends on the command "
                 "table (ours has Pika's commands), and single commands follow our table's order (docs/acl.md).",
     "acl|log": "Redis 7.0.15's seven fields (7.2 added entry-id and the timestamps).",
-    "set": "Keys are binary safe up to 511 bytes (LMDB's key limit); longer keys get a clear error.",
+    "set": ("Keys are binary safe, of any length Redis takes (past LMDB's 511-byte key limit a key is stored as "
+            "a prefix and a digest, in order: docs/storage-format.md)."),
     "scan": "Cursors are server-side resume points over the sorted keys (as Pika's); never a duplicate key.",
     "randomkey": "Uniform up to 1024 keys; beyond that a random probe plus a random walk.",
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
@@ -134,7 +135,7 @@ NOTES = {
     "zscan": "As HSCAN; scores printed as Redis' d2string.",
     "spop": "Logged as SREM of the members popped. Exactly uniform up to 1024 members, then a random probe.",
     "srandmember": "Exactly uniform up to 1024 members, then a random probe and walk (LMDB has no positional access). A negative count past -10,000,000 is refused (as for HRANDFIELD, ZRANDMEMBER): Redis would build the reply.",
-    "hset": "Fields and set/zset members up to 503 bytes (494 for zsets): LMDB's key limit; values unlimited.",
+    "hset": "Fields and set/zset members of any length (past LMDB's key limit stored as a prefix and a digest, in order); values unlimited.",
     "zadd": "Scores in an order-preserving LMDB index; ranks from an in-memory SortedList per sorted set.",
     "object": "ENCODING answers what Redis 7.0 would (listpack/hashtable/intset/skiplist/quicklist/stream/int/embstr/raw); REFCOUNT 1, IDLETIME 0.",
     "dump": "pypika-store's own checksummed payload (not RDB): RESTORE works between pypika-store servers.",
@@ -142,7 +143,7 @@ NOTES = {
     "pfadd": "Redis' HYLL encoding byte for byte; logged as the command (smaller than the 12 KiB value).",
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
     "xreadgroup": "As XREAD's blocking; groups are binlogged as the state they leave (XCLAIM FORCE with absolute TIME and RETRYCOUNT, XGROUP SETID with ENTRIESREAD), so slaves and replays have the master's PELs and delivery times; a consumer's seen-time is when the record was applied. History reads are logged too (Redis does not propagate them).",
-    "xgroup": "Group and consumer names up to about 460 bytes (LMDB's key limit); Redis allows any length. DEBUG DIGEST does not cover groups, as in Redis.",
+    "xgroup": "Group and consumer names of any length. DEBUG DIGEST does not cover groups, as in Redis.",
     "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
     "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
     "compact": "Pika's arguments and errors; accepted with nothing to do: LMDB updates its B+tree in place and reuses freed pages (no LSM tombstones to drop).",

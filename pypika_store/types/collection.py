@@ -16,16 +16,19 @@ import random
 import struct
 from typing import Iterator, Protocol
 
+from .. import bounded_keys
+from ..bounded_keys import successor, unwrap, walk
 from ..encoding_limits import CompactLimit
-from ..errors import WrongTypeError, member_too_long, too_many_random_picks
+from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
 from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
 from ..turn import Turn
 
-#: LMDB's key limit minus the object id: the longest member (hash field, set or zset member).
-MAX_MEMBER = 511 - 8
+#: The head of a member's LMDB key that a copy under another id replaces (the object id):
+#: a long member's digest covers what follows it (:mod:`..bounded_keys`).
+ID_SIZE = OBJECT_ID.size
 
 #: Up to this many members, random picks list the whole collection (exactly uniform).
 EXACT_RANDOM_LIMIT = 1024
@@ -190,18 +193,19 @@ class CollectionStore:
 
     # -- members -----------------------------------------------------------------------------
 
+    # A member's LMDB key is ``object id | suffix``, cut to a prefix and a digest when longer
+    # than LMDB takes, its value then wrapped with the whole suffix (:mod:`..bounded_keys`).
+
     def read_member(self, collection: Collection, suffix: bytes) -> bytes | None:
-        return self._turn.reader().get(collection.prefix + suffix, db=self.table)
+        return bounded_keys.read(self._turn.reader(), self.table, collection.prefix + suffix, ID_SIZE)
 
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
-        if len(suffix) > MAX_MEMBER:
-            raise member_too_long("members and fields", MAX_MEMBER)
-        return self._turn.writer().replace(collection.prefix + suffix, value, db=self.table)
+        return bounded_keys.replace(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
 
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""
-        return self._turn.writer().pop(collection.prefix + suffix, db=self.table)
+        return bounded_keys.remove(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE)
 
     def iter_members(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
@@ -209,33 +213,20 @@ class CollectionStore:
         from ``start`` (or backwards from ``start`` inclusive; ``start`` empty = the end).
 
         Callers must not write to the collection while iterating (collect first)."""
+        for whole, _stored, value in self._walk(collection, start, prefix, reverse):
+            yield whole[ID_SIZE:], value
+
+    def _walk(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
+              reverse: bool = False) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """:meth:`iter_members` as :func:`..bounded_keys.walk` yields it: ``(whole LMDB key,
+        stored LMDB key, value)``."""
         head = collection.prefix + prefix
-        cut = len(collection.prefix)
+        if reverse:
+            first = collection.prefix + start if start else successor(head) or b""
+        else:
+            first = collection.prefix + (start or prefix)
         with self._turn.reader().cursor(db=self.table) as cursor:
-            if reverse:
-                if start:
-                    first = collection.prefix + start
-                    found = cursor.set_range(first)
-                    if not found:
-                        found = cursor.last()
-                    elif cursor.key() != first:
-                        found = cursor.prev()
-                else:
-                    found = self._seek_after(cursor, head)
-                while found:
-                    key = cursor.key()
-                    if not key.startswith(head):
-                        return
-                    yield key[cut:], cursor.value()
-                    found = cursor.prev()
-            else:
-                found = cursor.set_range(collection.prefix + (start or prefix))
-                while found:
-                    key = cursor.key()
-                    if not key.startswith(head):
-                        return
-                    yield key[cut:], cursor.value()
-                    found = cursor.next()
+            yield from walk(cursor, first, ID_SIZE, reverse, within=head)
 
     @staticmethod
     def _seek_after(cursor, head: bytes) -> bool:
@@ -283,7 +274,8 @@ class CollectionStore:
                 for _ in range(random.randrange(8)):
                     if not cursor.next() or not cursor.key().startswith(prefix):
                         cursor.set_range(prefix)
-                member = (cursor.key()[len(prefix):], cursor.value())
+                whole, value = unwrap(cursor.key(), ID_SIZE, cursor.value())
+                member = (whole[len(prefix):], value)
                 if distinct:
                     if member[0] in picked:
                         continue
@@ -297,10 +289,10 @@ class CollectionStore:
 
     def clear_members(self, collection: Collection) -> None:
         """Delete every member now (for small collections about to be overwritten in place)."""
-        suffixes = [suffix for suffix, _value in self.iter_members(collection)]
+        stored_keys = [stored for _whole, stored, _value in self._walk(collection)]
         writer = self._turn.writer()
-        for suffix in suffixes:
-            writer.delete(collection.prefix + suffix, db=self.table)
+        for stored in stored_keys:
+            writer.delete(stored, db=self.table)
 
     # -- OBJECT ENCODING ---------------------------------------------------------------------
 
@@ -353,14 +345,6 @@ def chunked(key: bytes, command: bytes, arguments: Iterator[bytes], per_member: 
             argv = [command, key]
     if len(argv) > 2:
         yield argv
-
-
-def successor(prefix: bytes) -> bytes | None:
-    """The smallest byte string greater than every string starting with ``prefix``."""
-    trimmed = prefix.rstrip(b"\xff")
-    if not trimmed:
-        return None
-    return trimmed[:-1] + bytes([trimmed[-1] + 1])
 
 
 def is_long_long(text: bytes) -> bool:

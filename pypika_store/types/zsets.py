@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 from sortedcontainers import SortedList
 
 from ..encoding_limits import CompactLimit
-from ..errors import ScoreNaNError, member_too_long
+from ..errors import ScoreNaNError
 from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
-from .collection import MAX_MEMBER, Collection, CollectionStore, KeyRecords, chunked
+from .collection import Collection, CollectionStore, KeyRecords, chunked
 
 if TYPE_CHECKING:
     from .zset_ranges import ZsetRange
@@ -46,9 +46,6 @@ _SIGN = 1 << 63
 _ALL = (1 << 64) - 1
 MEMBER = b"m"
 INDEX = b"s"
-
-#: The longest zset member (the ``s`` entry holds prefix, tag, score key and member).
-MAX_ZSET_MEMBER = MAX_MEMBER - 9
 
 #: Entries kept in all rank caches together before the least recently used are dropped.
 CACHE_BUDGET = 4_000_000
@@ -297,8 +294,6 @@ class ZsetStore(CollectionStore):
         """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
         of -0 is stored as 0, as Redis replies it."""
         score += 0.0
-        if len(member) > MAX_ZSET_MEMBER:
-            raise member_too_long("zset members", MAX_ZSET_MEMBER)
         cache = self._caches.get(collection.object_id)
         if old is not None:
             old_entry = score_key(old) + member

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -277,9 +278,12 @@ class Nutcracker:
         import redis
 
         kwargs.setdefault("password", self.password)
-        kwargs.setdefault("lib_name", None)
-        kwargs.setdefault("lib_version", None)
         kwargs.setdefault("protocol", 2)
+        if "driver_info" in inspect.signature(redis.Redis.__init__).parameters:  # redis-py 7.1+
+            kwargs.setdefault("driver_info", None)
+        else:
+            kwargs.setdefault("lib_name", None)
+            kwargs.setdefault("lib_version", None)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
 
     def stats(self) -> dict[str, Any]:
@@ -378,8 +382,14 @@ class PikaCluster:
         return chosen[self.continuum(chosen).index_of(key)]
 
     def holders(self, key: bytes | str) -> list[int]:
-        """The shards whose master really holds ``key`` (asked directly, not through the proxy)."""
-        return [index for index, group in enumerate(self.shards) if group.master.client().exists(key)]
+        """The shards whose running master really holds ``key`` (asked directly, not through the proxy)."""
+        return [index for index, group in enumerate(self.shards)
+                if group.master.running and group.master.client().exists(key)]
+
+    def placement(self) -> dict[bytes, int]:
+        """Every key of every running master and the shard holding it (SCAN on each master)."""
+        return {key: index for index, group in enumerate(self.shards) if group.master.running
+                for key in group.master.client().scan_iter(count=1000)}
 
     def wait_synced(self, timeout: float = 60.0) -> None:
         for group in self.shards:

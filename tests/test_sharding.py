@@ -13,7 +13,7 @@ from pypika_store.testing.cluster import Backend, Continuum, shard_counts
 
 from .support import Differential, RawConnection, RealRedis, require_nutcracker, wait_until
 
-pytestmark = pytest.mark.usefixtures("nutcracker_installed")
+pytestmark = [pytest.mark.nutcracker, pytest.mark.usefixtures("nutcracker_installed")]
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,9 @@ REFUSED = [("MULTI",), ("WATCH", "k"), ("SUBSCRIBE", "c"), ("PUBLISH", "c", "m")
            ("BRPOP", "l", "1"), ("BZPOPMIN", "z", "1"), ("KEYS", "*"), ("SCAN", "0"), ("RENAME", "a", "b"),
            ("MSETNX", "a", "1"), ("SELECT", "0"), ("FLUSHALL",), ("INFO",), ("WAIT", "1", "0"),
            ("SCRIPT", "LOAD", "return 1"), ("EVAL", "return 1", "0"), ("XADD", "s", "*", "f", "v"),
-           ("SLOTSHASHKEY", "a"), ("HELLO", "3")]
+           ("SLOTSHASHKEY", "a"), ("PKSETEXAT", "a", "1", "v"), ("HELLO", "3"), ("ECHO", "a"), ("DBSIZE",),
+           ("RANDOMKEY",), ("BITOP", "AND", "a", "b"), ("BLMOVE", "a", "b", "LEFT", "LEFT", "0"),
+           ("CLIENT", "LIST"), ("XREAD", "STREAMS", "s", "0")]
 
 
 @pytest.mark.parametrize("args", REFUSED, ids=lambda args: " ".join(args[:1]))
@@ -271,3 +273,14 @@ def test_auto_eject_hosts_drops_a_dead_shard_and_serves_the_others():
             proxy.set(key, "again")
         placement = cluster.placement()
         assert all(placement[key.encode()] == cluster.shard_of(key, live=live) for key in lost)
+
+
+def test_the_plugin_fixture_is_a_started_cluster(pika_cluster):
+    """``pika_cluster``: three shards of a master and a slave behind a serving proxy."""
+    assert [len(group.slaves) for group in pika_cluster.shards] == [1, 1, 1]
+    proxy = pika_cluster.client()
+    proxy.set("{fixture}:k", "v")
+    shard = pika_cluster.shards[pika_cluster.shard_of("{fixture}:k")]
+    assert shard.master.client().get("{fixture}:k") == b"v"
+    shard.wait_synced()
+    assert shard.slaves[0].client().get("{fixture}:k") == b"v"

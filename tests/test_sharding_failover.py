@@ -11,6 +11,9 @@ from pypika_store.testing import PikaCluster
 from .support import require_nutcracker
 
 
+pytestmark = pytest.mark.nutcracker
+
+
 @pytest.fixture(autouse=True)
 def nutcracker_installed():
     require_nutcracker()

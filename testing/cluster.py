@@ -414,8 +414,10 @@ class PikaCluster:
         """Shard ``index``'s master is now ``host:port``: rewrite the proxy's config and restart it
         (the shard keeps its name, so no key moves); every shard is served again on return."""
         group = self.shards[index]
-        promoted = next((server for server in group.servers if server.port == port), None)
-        if promoted is not None and promoted is not group.master:
+        promoted = next((server for server in group.servers if (server.host, server.port) == (host, port)), None)
+        if promoted is None:
+            raise ValueError(f"{host}:{port} is none of shard {index}'s servers")
+        if promoted is not group.master:
             group.slaves = [server for server in group.servers if server is not promoted]
             group.master = promoted
         self.proxy.restart(self.backends())

@@ -11,7 +11,8 @@ import redis
 from pypika_store.testing import Nutcracker, PikaCluster
 from pypika_store.testing.cluster import Backend, Continuum, shard_counts
 
-from .support import Differential, RawConnection, RealRedis, require_nutcracker, wait_until
+from .support import (TIME_TOLERANCE, UNORDERED, Differential, RawConnection, RealRedis, require_nutcracker,
+                      wait_until)
 
 pytestmark = [pytest.mark.nutcracker, pytest.mark.usefixtures("nutcracker_installed")]
 
@@ -205,6 +206,49 @@ def test_forwarded_commands_answer_as_redis_server_shards_do(proxy_diff, family)
     """Every family twemproxy forwards gives the same raw replies through the proxy as
     redis-server shards behind the same proxy (same server names, so the same shards)."""
     proxy_diff.check_all(FORWARDED[family])
+
+
+@pytest.fixture(scope="module")
+def one_shard():
+    with PikaCluster(shards=1, slaves=0) as cluster:
+        yield cluster
+
+
+def _replies(port: int, commands: list[tuple]) -> list:
+    """Each command's raw reply, normalised where Redis leaves the order open."""
+    connection = RawConnection(port)
+    try:
+        replies = []
+        for args in commands:
+            reply = connection.call(*args)
+            normalize = UNORDERED.get(args[0].upper())
+            replies.append(normalize(reply) if normalize else reply)
+        return replies
+    finally:
+        connection.close()
+
+
+def _same_replies(commands: list[tuple], expected: list, actual: list) -> bool:
+    """Equal, but for TTLs read a moment apart (within support.TIME_TOLERANCE)."""
+    def same(args: tuple, first: object, second: object) -> bool:
+        tolerance = TIME_TOLERANCE.get(args[0].upper())
+        if tolerance is not None and type(first) is int and type(second) is int and min(first, second) >= 0:
+            return abs(first - second) <= tolerance
+        return first == second and type(first) is type(second)
+
+    return len(expected) == len(actual) and all(map(same, commands, expected, actual))
+
+
+@pytest.mark.parametrize("family", sorted(FORWARDED))
+def test_the_proxy_changes_no_reply_of_pypika_store(one_shard, family):
+    """A family's commands directly on a shard, then (flushed) through the proxy in front of it:
+    the same replies, so the proxy neither refuses nor rewrites any of them."""
+    master = one_shard.shards[0].master
+    direct = _replies(master.port, FORWARDED[family])
+    master.client().flushall()
+    proxied_replies = _replies(one_shard.proxy.port, FORWARDED[family])
+    assert _same_replies(FORWARDED[family], direct, proxied_replies), (direct, proxied_replies)
+    master.client().flushall()
 
 
 def test_keys_go_to_the_same_shards_as_redis_servers_do(proxied):

@@ -24,6 +24,7 @@ that shard and restarts the proxy.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import inspect
 import json
@@ -147,6 +148,12 @@ class Continuum:
         value = self.hash(data) if data else 0
         position = bisect.bisect_left(self._values, value)
         return self._owners[position % len(self._owners)]
+
+
+@functools.lru_cache(maxsize=64)
+def _ring(names: tuple[str, ...], hash: str, hash_tag: str | None) -> Continuum:
+    """Rings are kept: building one hashes 40 MD5s per server."""
+    return Continuum(list(names), hash=hash, hash_tag=hash_tag)
 
 
 # -- the proxy --------------------------------------------------------------------------------
@@ -371,20 +378,14 @@ class PikaCluster:
     def continuum(self, live: Iterable[int] | None = None) -> Continuum:
         """The proxy's ring, or the ring it rebuilds when only the shards ``live`` are (after an
         ejection: the ring of the remaining servers, indexes into ``live``)."""
-        chosen = list(range(len(self.shards))) if live is None else list(live)
-        return Continuum([self.names[index] for index in chosen], hash=self.proxy.hash,
-                         hash_tag=self.proxy.hash_tag)
+        chosen = range(len(self.shards)) if live is None else live
+        return _ring(tuple(self.names[index] for index in chosen), self.proxy.hash, self.proxy.hash_tag)
 
     def shard_of(self, key: bytes | str, live: Iterable[int] | None = None) -> int:
         """The index in :attr:`shards` of the shard nutcracker sends ``key`` to (with only the
         shards ``live`` in the ring, if given)."""
         chosen = list(range(len(self.shards))) if live is None else list(live)
         return chosen[self.continuum(chosen).index_of(key)]
-
-    def holders(self, key: bytes | str) -> list[int]:
-        """The shards whose running master really holds ``key`` (asked directly, not through the proxy)."""
-        return [index for index, group in enumerate(self.shards)
-                if group.master.running and group.master.client().exists(key)]
 
     def placement(self) -> dict[bytes, int]:
         """Every key of every running master and the shard holding it (SCAN on each master)."""
@@ -397,12 +398,17 @@ class PikaCluster:
 
     def wait_served(self, timeout: float = 30.0) -> None:
         """Until the proxy answers for a key of every shard (its connections to them are up)."""
-        probes = {self.shard_of(f"probe:{n}"): f"probe:{n}" for n in range(64 * len(self.shards))}
+        ring = self.continuum()
+        probes: dict[int, str] = {}
+        for n in range(100_000):
+            probes.setdefault(ring.index_of(f"{n}:probe"), f"{n}:probe")
+            if len(probes) == len(self.shards):
+                break
         client = self.client(socket_timeout=2)
 
         def served() -> bool:
             try:
-                return all(client.exists(probes[index]) >= 0 for index in range(len(self.shards)))
+                return all(client.exists(probe) >= 0 for probe in probes.values())
             except Exception:  # the proxy's link to a shard is not up yet
                 return False
 

@@ -16,6 +16,9 @@
         group.master.client().set("k", "v")
         group.wait_synced()
 
+    with PikaCluster(shards=3, slaves=1) as cluster:  # three such groups behind nutcracker
+        cluster.client().set("k", "v")               # through the proxy (docs/sharding.md)
+
 Every server they start allows CHAOS, the faults on demand (docs/fault-injection.md):
 ``server.clock``, ``server.fault(...)``, ``slave.link``, ``server.stall()``,
 ``group.partition(...)``, ``group.heal()``.
@@ -25,8 +28,10 @@ The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 
 from .certificates import Certificates
 from .chaos import Healing
+from .cluster import Nutcracker, PikaCluster
 from .embedded import PikaServer, free_port
 from .group import PikaGroup
 from .sentinel import SentinelGroup
 
-__all__ = ["Certificates", "Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]
+__all__ = ["Certificates", "Healing", "Nutcracker", "PikaCluster", "PikaGroup", "PikaServer", "SentinelGroup",
+           "free_port"]

@@ -1,5 +1,6 @@
 """The pytest plugin (entry point ``pytest11``): fixtures ``pika_proc``, ``pika_noproc``,
-``pika_db`` and ``pika_group`` (a master and two slaves).
+``pika_db``, ``pika_group`` (a master and two slaves) and ``pika_cluster`` (three shards of a
+master and a slave behind nutcracker, testing/cluster.py).
 
     def test_counter(pika_db):
         pika_db.incr("hits")
@@ -23,6 +24,7 @@ from __future__ import annotations
 import pytest
 
 from . import factories
+from .cluster import cluster_fixture
 
 _OPTIONS = {
     "host": "Host pypika-store listens on (default 127.0.0.1)",
@@ -44,3 +46,4 @@ pika_proc = factories.pika_proc()
 pika_noproc = factories.pika_noproc()
 pika_db = factories.pika_db("pika_proc")
 pika_group = factories.pika_group()
+pika_cluster = cluster_fixture()

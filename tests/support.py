@@ -75,6 +75,20 @@ def require_redis_server() -> None:
         pytest.skip("redis-server is not installed")
 
 
+def require_nutcracker() -> None:
+    """Skip when nutcracker (twemproxy) is absent, unless the run demands it (scripts/test sets
+    PYPIKA_REQUIRE_NUTCRACKER=1 where it could install it); the sharding tests need redis-server too."""
+    import pytest
+
+    from pypika_store.testing.cluster import nutcracker_binary
+
+    if nutcracker_binary() is None:
+        if os.environ.get("PYPIKA_REQUIRE_NUTCRACKER") == "1":
+            pytest.fail("nutcracker is required (PYPIKA_REQUIRE_NUTCRACKER=1) but not installed")
+        pytest.skip("nutcracker is not installed")
+    require_redis_server()
+
+
 class Err(str):
     """An error reply as read off the wire (the text after '-')."""
 

@@ -18,6 +18,7 @@ from pypika_store.binlog.tail import BinlogTail
 
 from .failover import Failover
 from .frames import PING, encode_binlog
+from .stream_faults import REWIND_LIMIT, StreamFaults
 
 if TYPE_CHECKING:
     from asyncio import TimerHandle
@@ -80,10 +81,18 @@ class DbStream:
 
     def __init__(self, db: int, directory: str, start: Position) -> None:
         self.db = db
+        self.directory = directory
         self.tail = BinlogTail(directory, start)
         #: End positions of items sent and not acknowledged yet, oldest first.
         self.in_flight: deque[Position] = deque()
         self.acked = start
+        #: Start positions of the last items sent (CHAOS STREAM REWIND goes back to one).
+        self.sent_starts: deque[Position] = deque(maxlen=REWIND_LIMIT)
+
+    def restart_at(self, position: Position) -> None:
+        """Send again from ``position``, an item boundary already sent (an older offset)."""
+        self.tail.close()
+        self.tail = BinlogTail(self.directory, position)
 
     def acknowledge(self, position: Position) -> None:
         while self.in_flight and self.in_flight[0] <= position:
@@ -125,6 +134,8 @@ class ReplicationMaster:
         self._waiters: dict[Callable[[int], None], tuple[int, int, "TimerHandle | None"]] = {}
         #: The FAILOVER in progress, if any (it waits for a slave's acks).
         self.failover: Failover | None = None
+        #: What the next items sent to a slave go through (CHAOS STREAM).
+        self.stream_faults = StreamFaults()
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -198,18 +209,27 @@ class ReplicationMaster:
 
     def pump(self, session: SlaveSession) -> None:
         window = self.server.config.get_int("sync-window-size")
+        slave = (session.host, session.port)
+        faulted = slave in self.stream_faults.pending
         for stream in list(session.streams.values()):
             room = window - len(stream.in_flight)
             if room <= 0:
                 continue
+            if faulted:
+                self.stream_faults.rewind(slave, stream)
             items = stream.tail.read(min(room, PUMP_BATCH))
             if not items:
                 continue
             frames = []
             for start, end, payload in items:
                 item = BinlogItem.decode(payload)
-                frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
+                if faulted:
+                    frames += self.stream_faults.frames(slave, stream.db, start, item, payload,
+                                                        self.server.engine.clock.now_ms() // 1000)
+                else:
+                    frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
+                stream.sent_starts.append(start)
             session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()
             if len(items) == PUMP_BATCH and len(stream.in_flight) < window:

@@ -292,6 +292,7 @@ class Chaos:
         self.clock = server.engine.clock
         self.faults = CommandFaults(server.dispatcher, self.rng)
         self.link = LinkFaults(self.rng)
+        self.stream = server.replication_master.stream_faults
         self.suspension = Suspension()
 
     def reseed(self, seed: int) -> None:
@@ -321,6 +322,7 @@ class Chaos:
         back to real time, a suspension over."""
         self.faults.clear()
         self.link.resume()
+        self.stream.clear()
         self.clock.reset()
         self.suspension.wake()
 
@@ -333,4 +335,5 @@ class Chaos:
                                 ("now-ms", clock.now_ms())]))
         if self.link.active:
             entries.append(Map([("kind", "link"), *self.link.describe()]))
+        entries += [Map(fault) for fault in self.stream.describe()]
         return entries + self.faults.describe()

@@ -127,6 +127,44 @@ class LinkControl:
         self._server.chaos("LINK", "RESUME")
 
 
+class StreamControl:
+    """``master.stream_to(slave)``: faults of the next binlog items this master sends that slave
+    (CHAOS STREAM). Each acts on the next items sent and is then spent (``CHAOS RESET`` drops
+    the ones still pending); they wait for the slave across reconnections."""
+
+    def __init__(self, master: "PikaServer", slave: "PikaServer") -> None:
+        self._master = master
+        self._slave = slave
+
+    def _stream(self, *args: object) -> None:
+        self._master.chaos("STREAM", self._slave.host, self._slave.port, *args)
+
+    def duplicate(self, count: int = 1) -> None:
+        """Send each of the next ``count`` items twice."""
+        self._stream("DUPLICATE", "COUNT", count)
+
+    def drop(self, count: int = 1) -> None:
+        """Leave out the next ``count`` items (a gap)."""
+        self._stream("DROP", "COUNT", count)
+
+    def reorder(self, count: int = 1) -> None:
+        """Swap the next item with the one after it (``count`` pairs)."""
+        self._stream("REORDER", "COUNT", count)
+
+    def corrupt(self, part: str = "body", count: int = 1) -> None:
+        """Flip a bit of the ``"header"`` or ``"body"`` of the next ``count`` items, after
+        their frame's check was computed."""
+        self._stream("CORRUPT", part.upper(), "COUNT", count)
+
+    def inject(self, *command: object) -> None:
+        """Send, before the next item, an item never logged that carries ``command``."""
+        self._stream("INJECT", *command)
+
+    def rewind(self, items: int) -> None:
+        """Send the last ``items`` items again, as from an older offset."""
+        self._stream("REWIND", items)
+
+
 def fault_command(name: str, command: str | None, key: str | None, client: str | None, db: int | None,
                   error: str | None, delay: int | None, drop: bool, close: bool, hang: bool, corrupt: bool,
                   nth: int | None, count: int | None, probability: float | None, after: bool) -> list[object]:

@@ -15,8 +15,8 @@ import threading
 import time
 from typing import Any
 
-from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, fault_command, new_fault_name, parse_list,
-                    stall_process)
+from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, StreamControl, fault_command, new_fault_name,
+                    parse_list, stall_process)
 
 THREAD = "thread"
 PROCESS = "process"
@@ -128,6 +128,10 @@ class PikaServer:
         self.chaos(*fault_command(name, command, key, client, db, error, delay, drop, close, hang, corrupt,
                                   nth, count, probability, after))
         return Healing(lambda: self.chaos("FAULT", "DEL", name), name)
+
+    def stream_to(self, slave: "PikaServer") -> StreamControl:
+        """Faults of the binlog items this master sends ``slave`` (CHAOS STREAM)."""
+        return StreamControl(self, slave)
 
     def stall(self) -> Healing:
         """Stop the whole node as SIGSTOP would (nothing read, no cron, no replication) until

@@ -1162,3 +1162,9 @@ def chaos_fault_exists(name: bytes) -> CommandError:
 def chaos_unknown_command(name: bytes) -> CommandError:
     """CHAOS FAULT ADD ... COMMAND naming no command of this server."""
     return CommandError(f"ERR no such command '{name.decode('utf-8', 'replace')}'")
+
+
+# -- chaos: full syncs and the binlog stream --------------------------------------------------
+
+class ChaosFractionError(CommandError):
+    message = "ERR FRACTION must be between 0 and 1"

@@ -127,6 +127,38 @@ class LinkControl:
         self._server.chaos("LINK", "RESUME")
 
 
+class FullSyncControl:
+    """``master.full_sync``: faults of the full syncs this master serves (CHAOS SYNC)."""
+
+    def __init__(self, server: "PikaServer") -> None:
+        self._server = server
+
+    def _cut(self, action: str, at_bytes: int | None, fraction: float | None, file: str | None) -> Healing:
+        if (at_bytes is None) == (fraction is None):
+            raise ValueError("give exactly one of at_bytes and fraction")
+        args: list[object] = ["SYNC", action] + (["BYTES", at_bytes] if at_bytes is not None else ["FRACTION", fraction])
+        self._server.chaos(*args, *(["FILE", file] if file is not None else []))
+        return Healing(self.resume)
+
+    def abort(self, at_bytes: int | None = None, fraction: float | None = None, file: str | None = None) -> Healing:
+        """Close the slave's connection once its transfer reached ``at_bytes`` (or ``fraction``)
+        of snapshot file ``file`` or of the whole snapshot; it reconnects and resumes."""
+        return self._cut("ABORT", at_bytes, fraction, file)
+
+    def stall(self, at_bytes: int | None = None, fraction: float | None = None, file: str | None = None) -> Healing:
+        """Hold the transfer there (the connection open) until healed."""
+        return self._cut("STALL", at_bytes, fraction, file)
+
+    def delay(self, milliseconds: int) -> Healing:
+        """Answer snapshot requests TRYAGAIN for ``milliseconds`` from the next one."""
+        self._server.chaos("SYNC", "DELAY", milliseconds)
+        return Healing(self.resume)
+
+    def resume(self) -> None:
+        """End the full-sync faults; a stalled transfer goes on."""
+        self._server.chaos("SYNC", "RESUME")
+
+
 class StreamControl:
     """``master.stream_to(slave)``: faults of the next binlog items this master sends that slave
     (CHAOS STREAM). Each acts on the next items sent and is then spent (``CHAOS RESET`` drops

@@ -15,8 +15,8 @@ import threading
 import time
 from typing import Any
 
-from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, StreamControl, fault_command, new_fault_name,
-                    parse_list, stall_process)
+from .chaos import (STALL_LIMIT_MS, ClockControl, FullSyncControl, Healing, LinkControl, StreamControl, fault_command,
+                    new_fault_name, parse_list, stall_process)
 
 THREAD = "thread"
 PROCESS = "process"
@@ -76,6 +76,7 @@ class PikaServer:
         #: This node's data clock (CHAOS CLOCK), and as a slave its link to its master (CHAOS LINK).
         self.clock = ClockControl(self)
         self.link = LinkControl(self)
+        self.full_sync = FullSyncControl(self)
 
     # -- what clients need ---------------------------------------------------------------------
 

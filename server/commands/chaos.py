@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, ChaosProbabilityError,
+from pypika_store.errors import (ChaosFaultActionError, ChaosFractionError, ChaosNotAllowedError, ChaosProbabilityError,
                                  DbIndexOutOfRangeError, NotPositiveError, SyntaxErrorReply, chaos_fault_exists,
                                  chaos_unknown_command)
 from pypika_store.glob import compile_glob
@@ -19,7 +19,7 @@ from pypika_store.replication.stream_faults import (CORRUPT_BODY, CORRUPT_HEADER
                                                     REWIND, StreamFault)
 
 from ..arguments import Arguments
-from ..chaos import ACTIONS, Chaos, CommandFault
+from ..chaos import ABORT, ACTIONS, STALL, SYNC_STALL_FAULT, Chaos, CommandFault, SnapshotDelay, TransferCut
 from ..connection import Client
 from ..registry import TABLE, Handler, command, container, help_reply
 from ..resp.replies import OK
@@ -304,6 +304,61 @@ def _parse_stream_fault(args: Arguments) -> StreamFault:
         fault = StreamFault(action, count=_non_negative(args, 1) if args.flag(b"COUNT") else 1)
     args.expect_end()
     return fault
+
+
+# -- full syncs ---------------------------------------------------------------------------------
+
+_SYNC_SYNTAX = ("operation:<cut:<action:<ABORT | STALL> at:<BYTES bytes:integer | FRACTION fraction:double> "
+                "[FILE name]> | DELAY milliseconds:integer | RESUME>")
+
+
+@_chaos_command("sync", arity=-3, help=(
+    "SYNC ABORT|STALL BYTES <n>|FRACTION <f> [FILE <name>]",
+    "    On a master: cut full syncs' transfers after <n> bytes, or a fraction <f> (0 to 1),",
+    "    of the snapshot file <name> or of the whole snapshot. ABORT closes the slave's",
+    "    connection there once (it reconnects and resumes); STALL holds every later chunk",
+    "    (the sync-stall fault) until healed.",
+    "SYNC DELAY <ms>",
+    "    For <ms> from the next snapshot request, answer every one TRYAGAIN (a bgsave runs).",
+    "SYNC RESUME",
+    "    End these faults; stalled chunks are served.",
+), syntax=_SYNC_SYNTAX)
+def chaos_sync(client: Client, argv: list[bytes]) -> object:
+    """Abort, stall or delay full syncs served by this master."""
+    _run_operation(_SYNC_OPERATIONS, client.server.chaos, Arguments(argv, 2))
+    return OK
+
+
+def _cut(action: str) -> Operation:
+    def cut(chaos: Chaos, args: Arguments) -> None:
+        transfer = TransferCut(action)
+        unit = args.keyword()
+        if unit == b"BYTES":
+            transfer.at_bytes = _non_negative(args)
+        elif unit == b"FRACTION":
+            transfer.fraction = args.take_double()
+            if not 0.0 <= transfer.fraction <= 1.0:
+                raise ChaosFractionError()
+        else:
+            raise SyntaxErrorReply()
+        if args.flag(b"FILE"):
+            transfer.file = args.take().decode("utf-8", "surrogateescape")
+        chaos.faults.cut_transfer(transfer)
+    return cut
+
+
+def _resume_sync(chaos: Chaos, args: Arguments) -> None:
+    chaos.faults.cut_transfer(None)
+    chaos.faults.delay_snapshot(None)
+    chaos.faults.delete(SYNC_STALL_FAULT)
+
+
+_SYNC_OPERATIONS: dict[bytes, Operation] = {
+    b"ABORT": _cut(ABORT),
+    b"STALL": _cut(STALL),
+    b"DELAY": lambda chaos, args: chaos.faults.delay_snapshot(SnapshotDelay(_non_negative(args))),
+    b"RESUME": _resume_sync,
+}
 
 
 # -- the node -------------------------------------------------------------------------------

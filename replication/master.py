@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Callable
 
 from pypika_store.binlog import BinlogReader, Position
 from pypika_store.binlog.format import BinlogItem
-from pypika_store.binlog.reader import file_path, scan_file
+from pypika_store.binlog.reader import file_numbers, file_path, scan_file
 from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
 from .failover import Failover
 from .frames import PING, encode_binlog
-from .stream_faults import REWIND_LIMIT, StreamFaults
+from .stream_faults import StreamFaults
 
 if TYPE_CHECKING:
     from asyncio import TimerHandle
@@ -86,13 +86,21 @@ class DbStream:
         #: End positions of items sent and not acknowledged yet, oldest first.
         self.in_flight: deque[Position] = deque()
         self.acked = start
-        #: Start positions of the last items sent (CHAOS STREAM REWIND goes back to one).
-        self.sent_starts: deque[Position] = deque(maxlen=REWIND_LIMIT)
 
-    def restart_at(self, position: Position) -> None:
-        """Send again from ``position``, an item boundary already sent (an older offset)."""
-        self.tail.close()
-        self.tail = BinlogTail(self.directory, position)
+    def rewind(self, items: int) -> None:
+        """Send again from ``items`` items before the stream's position (CHAOS STREAM REWIND:
+        an older offset), as far back as the binlog goes. It reads the binlog from its oldest
+        file: a test's tool, not a hot path."""
+        position = self.tail.position
+        numbers = file_numbers(self.directory)
+        starts: deque[Position] = deque(maxlen=items)
+        for start, _end, _item in BinlogReader(self.directory).items(Position(numbers[0], 0) if numbers else position):
+            if start >= position:
+                break
+            starts.append(start)
+        if starts:
+            self.tail.close()
+            self.tail = BinlogTail(self.directory, starts[0])
 
     def acknowledge(self, position: Position) -> None:
         while self.in_flight and self.in_flight[0] <= position:
@@ -211,12 +219,12 @@ class ReplicationMaster:
         window = self.server.config.get_int("sync-window-size")
         slave = (session.host, session.port)
         faulted = slave in self.stream_faults.pending
+        if faulted:
+            self.stream_faults.rewind(slave, list(session.streams.values()))
         for stream in list(session.streams.values()):
             room = window - len(stream.in_flight)
             if room <= 0:
                 continue
-            if faulted:
-                self.stream_faults.rewind(slave, stream)
             items = stream.tail.read(min(room, PUMP_BATCH))
             if not items:
                 continue
@@ -229,7 +237,6 @@ class ReplicationMaster:
                 else:
                     frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
-                stream.sent_starts.append(start)
             session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()
             if len(items) == PUMP_BATCH and len(stream.in_flight) < window:

@@ -14,8 +14,9 @@ one after another, in the order they were added:
 - ``INJECT <command> ...``: before the next item, an item the master never logged, well
   formed, with that item's position and logic id (the slave takes it: it cannot tell; the
   real item then differs from what it took, and it resyncs in full);
-- ``REWIND <n>``: the stream goes back ``n`` items and sends them again, as from an older
-  offset (the slave skips them as duplicates).
+- ``REWIND <n>``: the stream goes back ``n`` items (of its DB's binlog, sent in this
+  connection or before it) and sends them again, as from an older offset (the slave skips
+  them as duplicates).
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ DUPLICATE, DROP, REORDER, CORRUPT_HEADER, CORRUPT_BODY, INJECT, REWIND = (
     "duplicate", "drop", "reorder", "corrupt-header", "corrupt-body", "inject", "rewind")
 #: Where CORRUPT HEADER flips a bit: the low byte of the item header's logic id.
 _LOGIC_ID_BYTE = 10
-#: How many sent items a stream remembers the start of (how far REWIND can go back).
-REWIND_LIMIT = 1024
 
 #: A slave as the master reports it: (host, listening port).
 SlaveAddress = tuple[str, int]
@@ -93,15 +92,14 @@ class StreamFaults:
             if not faults:
                 del self.pending[slave]
 
-    def rewind(self, slave: SlaveAddress, stream: "DbStream") -> None:
-        """A pending REWIND moves the stream back before it reads (the items are sent again)."""
+    def rewind(self, slave: SlaveAddress, streams: list["DbStream"]) -> None:
+        """A pending REWIND moves the slave's streams back before they read (every DB's last
+        items are sent again)."""
         fault = self._next(slave)
-        if fault is None or fault.action != REWIND:
+        if fault is None or fault.action != REWIND or not streams:
             return
-        starts = stream.sent_starts
-        if starts:
-            back = min(fault.items, len(starts))
-            stream.restart_at(starts[-back])
+        for stream in streams:
+            stream.rewind(fault.items)
         self._count(slave, fault)
 
     def frames(self, slave: SlaveAddress, db: int, start: Position, item: BinlogItem, payload: bytes,

@@ -21,8 +21,8 @@ The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 """
 
 from .chaos import Healing
-from .embedded import PikaServer, free_port
+from .embedded import PikaServer, free_port, wait_for
 from .group import PikaGroup
 from .sentinel import SentinelGroup
 
-__all__ = ["Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]
+__all__ = ["Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port", "wait_for"]

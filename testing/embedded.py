@@ -32,6 +32,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.01) -> Any:
+    """Poll ``condition`` until it returns something true (returned), or TimeoutError naming ``what``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

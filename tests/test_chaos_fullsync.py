@@ -124,23 +124,6 @@ def _try_snapshot(master) -> bool:
         return False
 
 
-def test_a_delayed_snapshot_makes_slaves_added_in_a_row_wait_not_skip(master_with_data):
-    """Pika's incident: slaves added one after another while the bgsave runs were told "db is
-    doing bgsave" and went on without a full sync. Here each waits and gets the data."""
-    master = master_with_data
-    with master.full_sync.delay(1500):
-        with PikaServer() as first, PikaServer() as second:
-            first.client().slaveof(master.host, master.port)
-            wait_until(lambda: _sync_entries(master)[0]["tryagain-answered"] >= 1, what="the first to ask")
-            second.client().slaveof(master.host, master.port)
-            master.client().set("written during the snapshot", "1")
-            for slave in (first, second):
-                _full_sync(master, slave)
-                assert slave.client().info("replication")["repl_full_syncs"] == 1
-                assert slave.client().get("written during the snapshot") == b"1"
-    assert master.client().dbsize() == 401
-
-
 @pytest.mark.parametrize("args, error", [
     (["SYNC", "ABORT", "FRACTION", "1.5"], "FRACTION must be between 0 and 1"),
     (["SYNC", "STALL", "PERCENT", "5"], "syntax error"),

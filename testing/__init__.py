@@ -23,6 +23,7 @@ The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 from .chaos import Healing
 from .embedded import PikaServer, free_port, wait_for
 from .group import PikaGroup
+from .nemesis import Nemesis, WriteChecker
 from .sentinel import SentinelGroup
 
-__all__ = ["Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port", "wait_for"]
+__all__ = ["Healing", "Nemesis", "PikaGroup", "PikaServer", "SentinelGroup", "WriteChecker", "free_port", "wait_for"]

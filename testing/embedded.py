@@ -256,8 +256,9 @@ class PikaServer:
 
         self.port = wait_for(ready_port, self.startup_timeout, "pypika-server to listen")
 
-    def stop(self) -> None:
-        """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder."""
+    def stop(self, keep_data: bool = False) -> None:
+        """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder
+        (unless ``keep_data``: :meth:`start` then runs on the same data)."""
         if self._control is not None:
             self._control.close()
             self._control = None
@@ -281,7 +282,7 @@ class PikaServer:
                     self._process.wait()
             self._process.stderr.close()  # type: ignore[union-attr]
             self._process = None
-        if self._own_data_dir:
+        if self._own_data_dir and not keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def kill(self) -> None:
@@ -295,12 +296,8 @@ class PikaServer:
 
     def restart(self) -> "PikaServer":
         """Stop (keeping the data) and start again on the same port."""
-        own, self._own_data_dir = self._own_data_dir, False
-        try:
-            if self._process is not None or self._thread is not None:
-                self.stop()
-        finally:
-            self._own_data_dir = own
+        if self._process is not None or self._thread is not None:
+            self.stop(keep_data=True)
         return self.start()
 
     @property

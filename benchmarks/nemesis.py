@@ -73,7 +73,15 @@ def main() -> int:
                     named = sentinels.master_address()
                     if named != masters[-1]:
                         masters.append(named)
-        wait_for(lambda: _settled(group, sentinels), 120, "the group to settle after healing", interval=0.5)
+        try:
+            wait_for(lambda: _settled(group, sentinels), 120, "the group to settle after healing", interval=0.5)
+        except TimeoutError:
+            for server in group.servers:
+                info = server.client().info("replication")
+                print(f"unsettled: {server.port} {info['role']} master {info.get('master_port')} "
+                      f"link {info.get('master_link_status')} offset {info.get('slave_repl_offset', info.get('master_repl_offset'))} "
+                      f"sentinels {[sentinels.master_address(port) for port in sentinels.ports]}")
+            raise
         report = checker.check(group.servers)
 
     faults = collections.Counter(event.fault for event in nemesis.log if event.phase == "start")

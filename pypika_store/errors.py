@@ -1433,3 +1433,7 @@ class DigestCollisionError(CommandError):
     chance; the write is refused rather than overwrite the other."""
 
     message = "ERR key or member collides with a stored one (BLAKE2b digest collision)"
+# -- chaos: full syncs and the binlog stream --------------------------------------------------
+
+class ChaosFractionError(CommandError):
+    message = "ERR FRACTION must be between 0 and 1"

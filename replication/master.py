@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Callable
 
 from pypika_store.binlog import BinlogReader, Position
 from pypika_store.binlog.format import BinlogItem
-from pypika_store.binlog.reader import file_path, scan_file
+from pypika_store.binlog.reader import file_numbers, file_path, scan_file
 from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
 from .failover import Failover
 from .frames import PING, encode_binlog
+from .stream_faults import StreamFaults
 
 if TYPE_CHECKING:
     from asyncio import TimerHandle
@@ -80,10 +81,26 @@ class DbStream:
 
     def __init__(self, db: int, directory: str, start: Position) -> None:
         self.db = db
+        self.directory = directory
         self.tail = BinlogTail(directory, start)
         #: End positions of items sent and not acknowledged yet, oldest first.
         self.in_flight: deque[Position] = deque()
         self.acked = start
+
+    def rewind(self, items: int) -> None:
+        """Send again from ``items`` items before the stream's position (CHAOS STREAM REWIND:
+        an older offset), as far back as the binlog goes. It reads the binlog from its oldest
+        file: a test's tool, not a hot path."""
+        position = self.tail.position
+        numbers = file_numbers(self.directory)
+        starts: deque[Position] = deque(maxlen=items)
+        for start, _end, _item in BinlogReader(self.directory).items(Position(numbers[0], 0) if numbers else position):
+            if start >= position:
+                break
+            starts.append(start)
+        if starts:
+            self.tail.close()
+            self.tail = BinlogTail(self.directory, starts[0])
 
     def acknowledge(self, position: Position) -> None:
         while self.in_flight and self.in_flight[0] <= position:
@@ -125,6 +142,8 @@ class ReplicationMaster:
         self._waiters: dict[Callable[[int], None], tuple[int, int, "TimerHandle | None"]] = {}
         #: The FAILOVER in progress, if any (it waits for a slave's acks).
         self.failover: Failover | None = None
+        #: What the next items sent to a slave go through (CHAOS STREAM).
+        self.stream_faults = StreamFaults()
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -198,6 +217,10 @@ class ReplicationMaster:
 
     def pump(self, session: SlaveSession) -> None:
         window = self.server.config.get_int("sync-window-size")
+        slave = (session.host, session.port)
+        faulted = slave in self.stream_faults.pending
+        if faulted:
+            self.stream_faults.rewind(slave, list(session.streams.values()))
         for stream in list(session.streams.values()):
             room = window - len(stream.in_flight)
             if room <= 0:
@@ -208,7 +231,11 @@ class ReplicationMaster:
             frames = []
             for start, end, payload in items:
                 item = BinlogItem.decode(payload)
-                frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
+                if faulted:
+                    frames += self.stream_faults.frames(slave, stream.db, start, item, payload,
+                                                        self.server.engine.clock.now_ms() // 1000)
+                else:
+                    frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
             session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()

@@ -15,8 +15,9 @@ from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.snapshot import key_delay_seconds
 from pypika_store.sync_load import load_snapshot, snapshot_key_count
 
+from .checksums import crc32c
 from .fetcher import SyncProgress, fetch_snapshot
-from .frames import decode_pushed
+from .frames import BinlogMessage, CorruptFrame, decode_pushed
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
@@ -37,7 +38,15 @@ RETRY_DELAY = 1.0
 
 
 class NeedFullSync(Exception):
-    """The incremental stream cannot continue (a gap, a misaligned item): resync in full."""
+    """The incremental stream cannot continue (a misaligned item, a history that diverged):
+    resync in full."""
+
+
+class StreamRefused(Exception):
+    """A pushed item the slave will not apply (it fails its check, or comes after a gap): the
+    link is closed and the slave TrySyncs again from its own binlog end, its last good
+    position (Pika drops to TryConnect on a bad item); the master's answer decides whether
+    that is a partial or a full sync."""
 
 
 class FatalSyncError(Exception):
@@ -63,12 +72,18 @@ class SlaveReplication:
         self.duplicates_skipped = 0
         self.full_syncs = 0
         self.items_applied = 0
+        #: Pushed items refused, by why (INFO repl_corrupt_items_refused, repl_gaps_refused).
+        self.corrupt_items_refused = 0
+        self.gaps_refused = 0
         self._task: asyncio.Task | None = None
         self._link: MasterLink | None = None
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
         #: with the narrow lock scope (Pika's bug) holds writes past its binlog offset, and
         #: the stream re-sends them; they are logged but not applied twice.
         self._data_logic: dict[int, int] = {}
+        #: Per DB, the logic id and payload CRC of the last item taken on this link: a
+        #: "duplicate" of it with other bytes is not one (the histories diverged).
+        self._last_taken: dict[int, tuple[int, int]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -118,6 +133,9 @@ class SlaveReplication:
             except NeedFullSync as exc:
                 log.warning("Incremental sync from %s:%d stopped (%s): full sync next", self.host, self.port, exc)
                 self.force_full = True
+            except StreamRefused as exc:
+                log.warning("Refused an item from %s:%d (%s): resyncing from this slave's position",
+                            self.host, self.port, exc)
             except (OSError, LinkClosed, asyncio.TimeoutError, ReplyError, ConnectionError) as exc:
                 log.warning("Link with master %s:%d down: %s", self.host, self.port, exc or type(exc).__name__)
             except Exception:  # a bug must not end replication for good: log it and start over
@@ -256,39 +274,62 @@ class SlaveReplication:
             messages = [await link.read(timeout)]
             messages += link.read_ready()
             self.last_io = time.monotonic()
-            touched = self._apply(messages)
-            self.server.end_turn()
+            try:
+                touched = self._apply(messages)
+            finally:
+                self.server.end_turn()  # the items before a refused one are kept
             for db in touched or self.states:
                 position = self.server.engine.binlogs[db].position
                 link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
             await link.drain()
 
     def _apply(self, messages: list) -> set[int]:
-        """Apply pushed items in order; the DBs they touched."""
+        """Apply pushed items in order; the DBs they touched. Each item is checked before it
+        is placed: its frame's CRC-32C, then its logic id against the last one taken."""
         engine = self.server.engine
         touched: set[int] = set()
         for message in messages:
-            item = decode_pushed(message)
+            item, content = self._checked(message)
             if item is None:
                 continue  # a ping: acked by the caller
             db, logic_id = item.db, item.logic_id
             last = self._last_logic(db)
+            payload_crc = crc32c(item.payload)
             if logic_id <= last:
+                if logic_id == last and self._last_taken.get(db, (last, payload_crc)) != (last, payload_crc):
+                    raise NeedFullSync(f"db{db}: item {logic_id} differs from the one taken (histories diverged)")
                 self.duplicates_skipped += 1
                 continue
             if logic_id != last + 1:
-                raise NeedFullSync(f"db{db}: item {logic_id} after {last} (a gap)")
+                self.gaps_refused += 1
+                raise StreamRefused(f"db{db}: item {logic_id} after {last} (a gap)")
             try:
                 engine.replicate(db, item.start, item.payload)
             except MisalignedItem as exc:
                 raise NeedFullSync(f"db{db}: {exc}") from None
             touched.add(db)
+            self._last_taken[db] = (logic_id, payload_crc)
             if logic_id <= self._data_logic.get(db, 0):
                 self.duplicates_skipped += 1  # in the data already (a narrow-scope snapshot)
                 continue
-            self._execute(db, decode_command(BinlogItem.decode(item.payload).content))
+            self._execute(db, content)
             self.items_applied += 1
         return touched
+
+    def _checked(self, message: list) -> tuple[BinlogMessage | None, list[bytes]]:
+        """A pushed message and its item's command, once its check passed and its item decodes
+        (None for a keepalive); StreamRefused for a corrupt one, before anything is placed."""
+        try:
+            item = decode_pushed(message)
+            if item is None:
+                return None, []
+            decoded = BinlogItem.decode(item.payload)
+            if (decoded.logic_id, decoded.term_id) != (item.logic_id, item.term):
+                raise CorruptFrame(f"item {item.logic_id}'s header says logic id {decoded.logic_id}")
+            return item, decode_command(decoded.content)
+        except ValueError as exc:  # CorruptFrame, CorruptRecord
+            self.corrupt_items_refused += 1
+            raise StreamRefused(f"a corrupt item: {exc}") from None
 
     def _last_logic(self, db: int) -> int:
         """The logic id of the last item this DB took (placed, committed or not)."""

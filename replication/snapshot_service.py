@@ -170,6 +170,7 @@ class SnapshotService:
         served = self._served
         if served is not None and served.source is snapshot:
             served.last_request = time.time()
+            self._wanted_since = None  # answered: later requests follow repl-snapshot-reuse-seconds again
             return served.listing()
         self._prepare(snapshot)
         raise SnapshotPreparingError()
@@ -246,6 +247,5 @@ class SnapshotService:
             return
         served: ServedSnapshot = future.result()
         self._served = served
-        self._wanted_since = None
         log.info("full sync: serving snapshot %s (%d files, %d bytes)", served.uuid, len(served.files),
                  sum(size for size, _crc in served.files.values()))

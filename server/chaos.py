@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from pypika_store.errors import CommandError
+from pypika_store.errors import CommandError, SnapshotSavingError
 from pypika_store.replication.link import LinkFaults
 
 from .blocking import Waiting
@@ -137,6 +137,62 @@ def corrupted(reply: bytes) -> bytes:
         position = header + 1
 
 
+#: What CHAOS SYNC does where the transfer is cut.
+ABORT, STALL = "abort", "stall"
+#: The command fault a CHAOS SYNC STALL becomes once the transfer reached its cut.
+SYNC_STALL_FAULT = b"sync-stall"
+
+
+@dataclass
+class TransferCut:
+    """``CHAOS SYNC ABORT|STALL``: where a full sync's transfer stops, in bytes or as a
+    fraction, of one file (``file``) or of the whole snapshot (the bytes served since it was
+    set, in the order they were asked). The chunk that crosses the cut is shortened to end
+    there; from then on every ``PIKAREPL FILE`` is cut: ABORT closes the slave's connection
+    once (then the cut is spent: the slave reconnects and resumes), STALL holds them (as the
+    ``sync-stall`` HANG fault) until healed."""
+
+    action: str
+    at_bytes: int | None = None
+    fraction: float | None = None
+    file: str | None = None
+    served: int = 0
+    reached: bool = False
+
+    def limit(self, name: str, offset: int, file_size: int, snapshot_size: int) -> int | None:
+        """Where in file ``name`` the cut is, or None when this file's bytes all pass."""
+        if self.reached:
+            return offset
+        if self.file is not None:
+            if name != self.file:
+                return None
+            return self.at_bytes if self.at_bytes is not None else int(self.fraction * file_size)
+        total = self.at_bytes if self.at_bytes is not None else int(self.fraction * snapshot_size)
+        return offset + max(0, total - self.served)
+
+    def describe(self) -> Map:
+        return Map([("kind", "sync"), ("action", self.action),
+                    ("bytes", "*" if self.at_bytes is None else self.at_bytes),
+                    ("fraction", "*" if self.fraction is None else repr(self.fraction)),
+                    ("file", self.file or "*"), ("served", self.served), ("reached", int(self.reached))])
+
+
+@dataclass
+class SnapshotDelay:
+    """``CHAOS SYNC DELAY``: for ``milliseconds`` from the first ``PIKAREPL SNAPSHOT`` after it
+    was set, every one runs (a bgsave starts for it) but is answered ``-TRYAGAIN``, as a master
+    still saving would: slaves added meanwhile must wait and retry, never skip the full sync."""
+
+    milliseconds: int
+    #: The loop time the delay ends at, from the first request.
+    ends_at: float | None = None
+    answered: int = 0
+
+    def describe(self) -> Map:
+        return Map([("kind", "sync"), ("action", "delay"), ("delay-ms", self.milliseconds),
+                    ("tryagain-answered", self.answered)])
+
+
 @dataclass(eq=False)
 class _Parked:
     """A client a DELAY or HANG fault holds: its command (or, after AFTER, its reply)."""
@@ -166,6 +222,9 @@ class CommandFaults:
         self._parked: list[_Parked] = []
         #: The call let through once: a held command running now, or an AFTER fault's call.
         self._passing: list[bytes] | None = None
+        #: CHAOS SYNC: a cut of the full sync's transfer, a delay of its snapshot.
+        self.transfer_cut: TransferCut | None = None
+        self.snapshot_delay: SnapshotDelay | None = None
 
     # -- managing faults -------------------------------------------------------------------
 
@@ -177,19 +236,37 @@ class CommandFaults:
         """Remove a fault, letting the clients it holds go on; False if there is none such."""
         if self.faults.pop(name, None) is None:
             return False
-        if not self.faults:
-            self._dispatcher.faults = None
+        self._update_hook()
         for parked in [each for each in self._parked if each.fault == name]:
             self._release(parked)
         return True
 
+    def cut_transfer(self, cut: TransferCut | None) -> None:
+        """CHAOS SYNC ABORT|STALL: set (None: clear) the cut of full syncs' transfers."""
+        self.transfer_cut = cut
+        self._update_hook()
+
+    def delay_snapshot(self, delay: SnapshotDelay | None) -> None:
+        """CHAOS SYNC DELAY: set (None: clear) the delay of full syncs' snapshot."""
+        self.snapshot_delay = delay
+        self._update_hook()
+
+    def _update_hook(self) -> None:
+        """The dispatcher calls :meth:`apply` only while some fault exists."""
+        active = self.faults or self.transfer_cut is not None or self.snapshot_delay is not None
+        self._dispatcher.faults = self if active else None
+
     def clear(self) -> None:
         for name in list(self.faults):
             self.delete(name)
+        self.cut_transfer(None)
+        self.delay_snapshot(None)
 
     def describe(self) -> list[Map]:
-        return [fault.describe(sum(1 for parked in self._parked if parked.fault == fault.name and parked.holding))
-                for fault in self.faults.values()]
+        entries = [sync.describe() for sync in (self.transfer_cut, self.snapshot_delay) if sync is not None]
+        return entries + [
+            fault.describe(sum(1 for parked in self._parked if parked.fault == fault.name and parked.holding))
+            for fault in self.faults.values()]
 
     # -- the dispatcher's hook ---------------------------------------------------------------
 
@@ -201,6 +278,10 @@ class CommandFaults:
             return None
         if client.transport is None or spec.full_name.startswith("chaos"):
             return None
+        if spec.full_name == "pikarepl|file" and self.transfer_cut is not None:
+            return self._cut_transfer(self.transfer_cut, client, spec, argv)
+        if spec.full_name == "pikarepl|snapshot" and self.snapshot_delay is not None:
+            return self._delay_snapshot(self.snapshot_delay, client, argv)
         for fault in self.faults.values():
             if fault.matches(client, spec, argv) and fault.fires(self._rng):
                 return self._act(fault, client, spec, argv)
@@ -218,6 +299,48 @@ class CommandFaults:
         elif action in (DELAY, HANG):
             self._park(fault, client, argv, reply)
         return NO_REPLY
+
+    def _cut_transfer(self, cut: TransferCut, client: "Client", spec: "CommandSpec",
+                      argv: list[bytes]) -> bytes | None:
+        """A FILE request under CHAOS SYNC ABORT|STALL: passed whole before the cut, shortened
+        when it crosses it, cut (closed or held) past it."""
+        served = client.server.snapshot_service.served
+        name = argv[3].decode("utf-8", "surrogateescape") if len(argv) == 6 else ""
+        if served is None or name not in served.files or not argv[4].isdigit() or not argv[5].isdigit():
+            return None  # the command answers its own error
+        offset, count = int(argv[4]), int(argv[5])
+        file_size = served.files[name][0]
+        count = min(count, client.server.config.get_int("repl-chunk-size"), max(0, file_size - offset))
+        limit = cut.limit(name, offset, file_size, sum(size for size, _crc in served.files.values()))
+        if limit is None or offset + count <= limit:
+            cut.served += count
+            return None
+        if offset < limit:
+            cut.served += limit - offset
+            cut.reached = True
+            return self._run(client, [*argv[:5], b"%d" % (limit - offset)])
+        cut.reached = True
+        self.cut_transfer(None)  # spent: an abort happens once, a stall becomes a HANG fault
+        if cut.action == ABORT:
+            client.close()
+            return NO_REPLY
+        stall = CommandFault(SYNC_STALL_FAULT, HANG, command="pikarepl|file")
+        self.add(stall)
+        stall.matched = stall.hits = 1
+        return self._act(stall, client, spec, argv)
+
+    def _delay_snapshot(self, delay: SnapshotDelay, client: "Client", argv: list[bytes]) -> bytes | None:
+        """A SNAPSHOT request under CHAOS SYNC DELAY: run (it starts the bgsave), answered
+        TRYAGAIN until the delay is over; then the delay is spent."""
+        now = client.server.loop.time()
+        if delay.ends_at is None:
+            delay.ends_at = now + delay.milliseconds / 1000
+        if now >= delay.ends_at:
+            self.delay_snapshot(None)
+            return None
+        self._run(client, argv)
+        delay.answered += 1
+        return error_line(SnapshotSavingError.message)
 
     def _run(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run a call past the faults (the dispatcher admits it again: a pause may hold it)."""
@@ -292,6 +415,7 @@ class Chaos:
         self.clock = server.engine.clock
         self.faults = CommandFaults(server.dispatcher, self.rng)
         self.link = LinkFaults(self.rng)
+        self.stream = server.replication_master.stream_faults
         self.suspension = Suspension()
 
     def reseed(self, seed: int) -> None:
@@ -321,6 +445,7 @@ class Chaos:
         back to real time, a suspension over."""
         self.faults.clear()
         self.link.resume()
+        self.stream.clear()
         self.clock.reset()
         self.suspension.wake()
 
@@ -333,4 +458,5 @@ class Chaos:
                                 ("now-ms", clock.now_ms())]))
         if self.link.active:
             entries.append(Map([("kind", "link"), *self.link.describe()]))
+        entries += [Map(fault) for fault in self.stream.describe()]
         return entries + self.faults.describe()

@@ -326,6 +326,8 @@ def _slave_fields(server: "Server", replica) -> Fields:
     if waiting:
         fields.append(("db_repl_state", f"({','.join(waiting)})"))
     fields += [("repl_duplicates_skipped", replica.duplicates_skipped), ("repl_full_syncs", replica.full_syncs),
+               ("repl_corrupt_items_refused", replica.corrupt_items_refused),
+               ("repl_gaps_refused", replica.gaps_refused),
                ("is_eligible_for_master_election", "true" if server.config.get_int("slave-priority") else "false")]
     return fields
 

@@ -29,9 +29,10 @@ The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 from .certificates import Certificates
 from .chaos import Healing
 from .cluster import Nutcracker, PikaCluster
-from .embedded import PikaServer, free_port
+from .embedded import PikaServer, free_port, wait_for
 from .group import PikaGroup
+from .nemesis import Nemesis, WriteChecker
 from .sentinel import SentinelGroup
 
-__all__ = ["Certificates", "Healing", "Nutcracker", "PikaCluster", "PikaGroup", "PikaServer", "SentinelGroup",
-           "free_port"]
+__all__ = ["Certificates", "Healing", "Nemesis", "Nutcracker", "PikaCluster", "PikaGroup", "PikaServer",
+           "SentinelGroup", "WriteChecker", "free_port", "wait_for"]

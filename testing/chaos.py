@@ -127,6 +127,76 @@ class LinkControl:
         self._server.chaos("LINK", "RESUME")
 
 
+class FullSyncControl:
+    """``master.full_sync``: faults of the full syncs this master serves (CHAOS SYNC)."""
+
+    def __init__(self, server: "PikaServer") -> None:
+        self._server = server
+
+    def _cut(self, action: str, at_bytes: int | None, fraction: float | None, file: str | None) -> Healing:
+        if (at_bytes is None) == (fraction is None):
+            raise ValueError("give exactly one of at_bytes and fraction")
+        args: list[object] = ["SYNC", action] + (["BYTES", at_bytes] if at_bytes is not None else ["FRACTION", fraction])
+        self._server.chaos(*args, *(["FILE", file] if file is not None else []))
+        return Healing(self.resume)
+
+    def abort(self, at_bytes: int | None = None, fraction: float | None = None, file: str | None = None) -> Healing:
+        """Close the slave's connection once its transfer reached ``at_bytes`` (or ``fraction``)
+        of snapshot file ``file`` or of the whole snapshot; it reconnects and resumes."""
+        return self._cut("ABORT", at_bytes, fraction, file)
+
+    def stall(self, at_bytes: int | None = None, fraction: float | None = None, file: str | None = None) -> Healing:
+        """Hold the transfer there (the connection open) until healed."""
+        return self._cut("STALL", at_bytes, fraction, file)
+
+    def delay(self, milliseconds: int) -> Healing:
+        """Answer snapshot requests TRYAGAIN for ``milliseconds`` from the next one."""
+        self._server.chaos("SYNC", "DELAY", milliseconds)
+        return Healing(self.resume)
+
+    def resume(self) -> None:
+        """End the full-sync faults; a stalled transfer goes on."""
+        self._server.chaos("SYNC", "RESUME")
+
+
+class StreamControl:
+    """``master.stream_to(slave)``: faults of the next binlog items this master sends that slave
+    (CHAOS STREAM). Each acts on the next items sent and is then spent (``CHAOS RESET`` drops
+    the ones still pending); they wait for the slave across reconnections."""
+
+    def __init__(self, master: "PikaServer", slave: "PikaServer") -> None:
+        self._master = master
+        self._slave = slave
+
+    def _stream(self, *args: object) -> None:
+        self._master.chaos("STREAM", self._slave.host, self._slave.port, *args)
+
+    def duplicate(self, count: int = 1) -> None:
+        """Send each of the next ``count`` items twice."""
+        self._stream("DUPLICATE", "COUNT", count)
+
+    def drop(self, count: int = 1) -> None:
+        """Leave out the next ``count`` items (a gap)."""
+        self._stream("DROP", "COUNT", count)
+
+    def reorder(self, count: int = 1) -> None:
+        """Swap the next item with the one after it (``count`` pairs)."""
+        self._stream("REORDER", "COUNT", count)
+
+    def corrupt(self, part: str = "body", count: int = 1) -> None:
+        """Flip a bit of the ``"header"`` or ``"body"`` of the next ``count`` items, after
+        their frame's check was computed."""
+        self._stream("CORRUPT", part.upper(), "COUNT", count)
+
+    def inject(self, *command: object) -> None:
+        """Send, before the next item, an item never logged that carries ``command``."""
+        self._stream("INJECT", *command)
+
+    def rewind(self, items: int) -> None:
+        """Send the last ``items`` items again, as from an older offset."""
+        self._stream("REWIND", items)
+
+
 def fault_command(name: str, command: str | None, key: str | None, client: str | None, db: int | None,
                   error: str | None, delay: int | None, drop: bool, close: bool, hang: bool, corrupt: bool,
                   nth: int | None, count: int | None, probability: float | None, after: bool) -> list[object]:

@@ -16,8 +16,8 @@ import time
 from typing import Any
 
 from .certificates import Certificates
-from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, fault_command, new_fault_name, parse_list,
-                    stall_process)
+from .chaos import (STALL_LIMIT_MS, ClockControl, FullSyncControl, Healing, LinkControl, StreamControl, fault_command,
+                    new_fault_name, parse_list, stall_process)
 
 THREAD = "thread"
 PROCESS = "process"
@@ -33,6 +33,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.01) -> Any:
+    """Poll ``condition`` until it returns something true (returned), or TimeoutError naming ``what``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -85,6 +86,7 @@ class PikaServer:
         #: This node's data clock (CHAOS CLOCK), and as a slave its link to its master (CHAOS LINK).
         self.clock = ClockControl(self)
         self.link = LinkControl(self)
+        self.full_sync = FullSyncControl(self)
 
     # -- what clients need ---------------------------------------------------------------------
 
@@ -146,6 +148,10 @@ class PikaServer:
         self.chaos(*fault_command(name, command, key, client, db, error, delay, drop, close, hang, corrupt,
                                   nth, count, probability, after))
         return Healing(lambda: self.chaos("FAULT", "DEL", name), name)
+
+    def stream_to(self, slave: "PikaServer") -> StreamControl:
+        """Faults of the binlog items this master sends ``slave`` (CHAOS STREAM)."""
+        return StreamControl(self, slave)
 
     def stall(self) -> Healing:
         """Stop the whole node as SIGSTOP would (nothing read, no cron, no replication) until
@@ -273,8 +279,9 @@ class PikaServer:
 
         self.port = wait_for(ready_port, self.startup_timeout, "pypika-server to listen")[0]
 
-    def stop(self) -> None:
-        """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder."""
+    def stop(self, keep_data: bool = False) -> None:
+        """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder
+        (unless ``keep_data``: :meth:`start` then runs on the same data)."""
         if self._control is not None:
             self._control.close()
             self._control = None
@@ -298,7 +305,7 @@ class PikaServer:
                     self._process.wait()
             self._process.stderr.close()  # type: ignore[union-attr]
             self._process = None
-        if self._own_data_dir:
+        if self._own_data_dir and not keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def kill(self) -> None:
@@ -312,12 +319,8 @@ class PikaServer:
 
     def restart(self) -> "PikaServer":
         """Stop (keeping the data) and start again on the same port."""
-        own, self._own_data_dir = self._own_data_dir, False
-        try:
-            if self._process is not None or self._thread is not None:
-                self.stop()
-        finally:
-            self._own_data_dir = own
+        if self._process is not None or self._thread is not None:
+            self.stop(keep_data=True)
         return self.start()
 
     @property

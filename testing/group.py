@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from .certificates import Certificates
 from .chaos import Healing, partition
 from .embedded import PikaServer, wait_for
+from .nemesis import FAULTS, Nemesis
 
 
 class PikaGroup:
@@ -74,6 +75,12 @@ class PikaGroup:
         its ``members()``), from ``side_a`` to ``side_b`` and back unless ``one_way``; leaving
         the returned ``with`` block (or ``heal()``) ends it (see testing/chaos.py)."""
         return partition(side_a, side_b, one_way)
+
+    def nemesis(self, faults: Iterable[str] = FAULTS, interval: float = 3.0, seed: int = 0) -> Nemesis:
+        """Random faults started and stopped every ``interval`` seconds, seeded; use it in a
+        ``with`` block (leaving it heals everything) or call ``.start()`` / ``.stop()``. Its
+        ``log`` says what was done when (testing/nemesis.py)."""
+        return Nemesis(self, tuple(faults), interval, seed)
 
     def heal(self) -> None:
         """CHAOS RESET on every running node: every fault of the group healed."""

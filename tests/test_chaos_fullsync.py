@@ -1,12 +1,15 @@
-"""Full-sync faults made with command faults on the master's PIKAREPL requests: a master busy
-with its bgsave for a while (TRYAGAIN), a transfer cut midway, a slow transfer, a corrupted chunk."""
+"""Full-sync faults: command faults on the master's PIKAREPL requests (a master busy with its
+bgsave for a while, a transfer cut midway, a slow transfer, a corrupted chunk) and CHAOS SYNC
+(a transfer aborted or stalled at a byte count or a fraction of a file, a delayed snapshot)."""
 
 from __future__ import annotations
 
 import pytest
+import redis
 
 from pypika_store.testing import PikaGroup, PikaServer
 
+from .chaos_fixtures import holds_for
 from .support import wait_until
 
 
@@ -70,3 +73,63 @@ def test_a_corrupted_chunk_is_caught_by_its_checksum_and_fetched_again(master_wi
         _full_sync(master, slave)
         assert slave.client().dbsize() == 400
     assert _fault(master, "bitrot")["hits"] == 2
+
+
+def _sync_entries(master) -> list[dict]:
+    return [entry for entry in master.chaos_list() if entry["kind"] == "sync"]
+
+
+def _snapshot_files(master) -> dict[str, int]:
+    """The served snapshot's files and sizes, as PIKAREPL SNAPSHOT lists them."""
+    _uuid, _positions, files = master.client().execute_command("PIKAREPL", "SNAPSHOT")
+    return {name.decode(): size for name, size, _crc in files}
+
+
+def test_a_transfer_aborted_at_a_byte_count_resumes_and_completes(master_with_data):
+    master = master_with_data
+    master.full_sync.abort(at_bytes=10_000)
+    with PikaServer(config={"repl-chunk-size": "4096"}) as slave:
+        _full_sync(master, slave)
+        info = slave.client().info("replication")
+        assert info["repl_full_syncs"] == 1
+    assert _sync_entries(master) == []  # an abort happens once
+
+
+def test_a_transfer_stalled_at_half_a_file_holds_until_healed(master_with_data):
+    master = master_with_data
+    wait_until(lambda: _try_snapshot(master), what="a snapshot to serve")
+    name, size = max(_snapshot_files(master).items(), key=lambda item: item[1])
+    with master.full_sync.stall(fraction=0.5, file=name):
+        with PikaServer(config={"repl-chunk-size": "4096"}) as slave:
+            client = slave.client()
+            client.slaveof(master.host, master.port)
+            wait_until(lambda: _held_by_stall(master) == 1, what="the transfer to stall")
+            progress = client.info("replication")
+            assert progress["master_sync_in_progress"] == 1
+            assert holds_for(lambda: client.dbsize() == 0, 0.3)
+            master.full_sync.resume()
+            _full_sync(master, slave)
+
+
+def _held_by_stall(master) -> int:
+    """The chunk requests the stall holds (0 until the transfer reaches the cut)."""
+    return sum(entry["held-clients"] for entry in master.chaos_list() if entry.get("name") == "sync-stall")
+
+
+def _try_snapshot(master) -> bool:
+    try:
+        _snapshot_files(master)
+        return True
+    except redis.ResponseError:  # TRYAGAIN: the bgsave it started is running
+        return False
+
+
+@pytest.mark.parametrize("args, error", [
+    (["SYNC", "ABORT", "FRACTION", "1.5"], "FRACTION must be between 0 and 1"),
+    (["SYNC", "STALL", "PERCENT", "5"], "syntax error"),
+    (["SYNC", "DELAY", "-1"], "must be positive"),
+    (["SYNC", "ABORT", "BYTES", "1", "FILE"], "syntax error"),
+])
+def test_malformed_sync_faults_are_refused(master_with_data, args, error):
+    with pytest.raises(redis.ResponseError, match=error):
+        master_with_data.client().execute_command("CHAOS", *args)

@@ -375,16 +375,18 @@ def _on_loop(server: PikaServer, function):
 
 def test_duplicated_and_reordered_items_are_skipped_or_refused(tmp_path):
     """Idempotent apply: a duplicate is skipped and counted, a gap or a reordering stops the
-    stream (the slave then resyncs in full); what was applied equals the master's data."""
+    stream (the slave then resyncs from its position); what was applied equals the master's data."""
     from pypika_store.binlog import BinlogReader
-    from pypika_store.replication.slave import NeedFullSync, SlaveReplication
+    from pypika_store.replication.frames import frame_check
+    from pypika_store.replication.slave import SlaveReplication, StreamRefused
 
     with PikaServer(data_dir=str(tmp_path / "m")) as master, PikaServer(data_dir=str(tmp_path / "s")) as slave:
         m = master.client()
         for number in range(10):
             m.rpush("log", number)  # not idempotent: applying an item twice would show
         directory = os.path.join(master.data_dir, "log", "log_db0")
-        items = [[b"binlog", 0, start.filenum, start.offset, item.logic_id, item.term_id, item.encode()]
+        items = [[b"binlog", 0, start.filenum, start.offset, item.logic_id, item.term_id, item.encode(),
+                  frame_check(0, start, item.logic_id, item.term_id, item.encode())]
                  for start, _end, item in BinlogReader(directory).items()]
         assert [item[4] for item in items] == list(range(1, 11))
         follower = SlaveReplication(slave.server, "127.0.0.1", master.port)
@@ -401,9 +403,9 @@ def test_duplicated_and_reordered_items_are_skipped_or_refused(tmp_path):
         apply(items[:5])
         apply(items[2:5])  # duplicates
         assert follower.duplicates_skipped == 3
-        with pytest.raises(NeedFullSync, match="gap"):
+        with pytest.raises(StreamRefused, match="gap"):
             apply([items[6]])  # item 7 after 5
-        with pytest.raises(NeedFullSync, match="gap"):
+        with pytest.raises(StreamRefused, match="gap"):
             apply([items[5], items[7], items[6]])  # 6, then 8 before 7
         apply(items[6:])  # 7 to 10, in order (6 was applied before the refused 8)
         s = slave.client()

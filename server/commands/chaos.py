@@ -10,14 +10,16 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from pypika_store.errors import (ChaosFaultActionError, ChaosNotAllowedError, ChaosProbabilityError,
+from pypika_store.errors import (ChaosFaultActionError, ChaosFractionError, ChaosNotAllowedError, ChaosProbabilityError,
                                  DbIndexOutOfRangeError, NotPositiveError, SyntaxErrorReply, chaos_fault_exists,
                                  chaos_unknown_command)
 from pypika_store.glob import compile_glob
 from pypika_store.replication.link import IN, OUT
+from pypika_store.replication.stream_faults import (CORRUPT_BODY, CORRUPT_HEADER, DROP, DUPLICATE, INJECT, REORDER,
+                                                    REWIND, StreamFault)
 
 from ..arguments import Arguments
-from ..chaos import ACTIONS, Chaos, CommandFault
+from ..chaos import ABORT, ACTIONS, STALL, SYNC_STALL_FAULT, Chaos, CommandFault, SnapshotDelay, TransferCut
 from ..connection import Client
 from ..registry import TABLE, Handler, command, container, help_reply
 from ..resp.replies import OK
@@ -255,6 +257,110 @@ _LINK_OPERATIONS: dict[bytes, Operation] = {
 }
 
 
+# -- the binlog stream ------------------------------------------------------------------------
+
+_STREAM_SYNTAX = ("host port:integer fault:<counted:<action:<DUPLICATE | DROP | REORDER | CORRUPT part:<HEADER | BODY>> "
+                  "[COUNT count:integer]> | inject:<INJECT command [arg [arg ...]]> | REWIND items:integer>")
+
+#: The actions CHAOS STREAM counts items for, by keyword (CORRUPT names the part after it).
+_COUNTED_ACTIONS = {b"DUPLICATE": DUPLICATE, b"DROP": DROP, b"REORDER": REORDER}
+_CORRUPTED_PARTS = {b"HEADER": CORRUPT_HEADER, b"BODY": CORRUPT_BODY}
+
+
+@_chaos_command("stream", arity=-5, help=(
+    "STREAM <host> <port> DUPLICATE|DROP|REORDER|CORRUPT HEADER|BODY [COUNT <n>]",
+    "    On a master: the next <n> binlog items sent to the slave at <host> <port> (as INFO's",
+    "    slaveN shows it) are sent twice, not sent, swapped with the next, or sent with a bit",
+    "    flipped in their header or command after the frame's check was computed.",
+    "STREAM <host> <port> INJECT <command> [<arg> ...]",
+    "    Send that slave an item never logged, with the next item's position and logic id.",
+    "STREAM <host> <port> REWIND <n>",
+    "    Send that slave its last <n> items again, as from an older offset.",
+), syntax=_STREAM_SYNTAX)
+def chaos_stream(client: Client, argv: list[bytes]) -> object:
+    """Duplicate, drop, reorder, corrupt, inject or re-send the next binlog items to one slave."""
+    args = Arguments(argv, 2)
+    host, port = args.take().decode("utf-8", "replace"), _non_negative(args)
+    fault = _parse_stream_fault(args)
+    server = client.server
+    server.chaos.stream.add((host, port), fault)
+    server.replication_master.pump_all()  # a REWIND acts now, not at the next write
+    return OK
+
+
+def _parse_stream_fault(args: Arguments) -> StreamFault:
+    keyword = args.keyword()
+    if keyword == b"INJECT":
+        command_argv = args.rest()
+        if not command_argv:
+            raise SyntaxErrorReply()
+        return StreamFault(INJECT, argv=tuple(command_argv))
+    if keyword == b"REWIND":
+        fault = StreamFault(REWIND, items=_non_negative(args, 1))
+    else:
+        action = _CORRUPTED_PARTS.get(args.keyword()) if keyword == b"CORRUPT" else _COUNTED_ACTIONS.get(keyword)
+        if action is None:
+            raise SyntaxErrorReply()
+        fault = StreamFault(action, count=_non_negative(args, 1) if args.flag(b"COUNT") else 1)
+    args.expect_end()
+    return fault
+
+
+# -- full syncs ---------------------------------------------------------------------------------
+
+_SYNC_SYNTAX = ("operation:<cut:<action:<ABORT | STALL> at:<BYTES bytes:integer | FRACTION fraction:double> "
+                "[FILE name]> | DELAY milliseconds:integer | RESUME>")
+
+
+@_chaos_command("sync", arity=-3, help=(
+    "SYNC ABORT|STALL BYTES <n>|FRACTION <f> [FILE <name>]",
+    "    On a master: cut full syncs' transfers after <n> bytes, or a fraction <f> (0 to 1),",
+    "    of the snapshot file <name> or of the whole snapshot. ABORT closes the slave's",
+    "    connection there once (it reconnects and resumes); STALL holds every later chunk",
+    "    (the sync-stall fault) until healed.",
+    "SYNC DELAY <ms>",
+    "    For <ms> from the next snapshot request, answer every one TRYAGAIN (a bgsave runs).",
+    "SYNC RESUME",
+    "    End these faults; stalled chunks are served.",
+), syntax=_SYNC_SYNTAX)
+def chaos_sync(client: Client, argv: list[bytes]) -> object:
+    """Abort, stall or delay full syncs served by this master."""
+    _run_operation(_SYNC_OPERATIONS, client.server.chaos, Arguments(argv, 2))
+    return OK
+
+
+def _cut(action: str) -> Operation:
+    def cut(chaos: Chaos, args: Arguments) -> None:
+        transfer = TransferCut(action)
+        unit = args.keyword()
+        if unit == b"BYTES":
+            transfer.at_bytes = _non_negative(args)
+        elif unit == b"FRACTION":
+            transfer.fraction = args.take_double()
+            if not 0.0 <= transfer.fraction <= 1.0:
+                raise ChaosFractionError()
+        else:
+            raise SyntaxErrorReply()
+        if args.flag(b"FILE"):
+            transfer.file = args.take().decode("utf-8", "surrogateescape")
+        chaos.faults.cut_transfer(transfer)
+    return cut
+
+
+def _resume_sync(chaos: Chaos, args: Arguments) -> None:
+    chaos.faults.cut_transfer(None)
+    chaos.faults.delay_snapshot(None)
+    chaos.faults.delete(SYNC_STALL_FAULT)
+
+
+_SYNC_OPERATIONS: dict[bytes, Operation] = {
+    b"ABORT": _cut(ABORT),
+    b"STALL": _cut(STALL),
+    b"DELAY": lambda chaos, args: chaos.faults.delay_snapshot(SnapshotDelay(_non_negative(args))),
+    b"RESUME": _resume_sync,
+}
+
+
 # -- the node -------------------------------------------------------------------------------
 
 @_chaos_command("suspend", arity=3, help=(
@@ -282,8 +388,8 @@ def chaos_seed(client: Client, argv: list[bytes]) -> object:
 
 @_chaos_command("list", arity=2, help=(
     "LIST",
-    "    What is on: the seed, the clock if not real time, link faults, command faults",
-    "    with their counters (matched, hits, clients held).",
+    "    What is on: the seed, the clock if not real time, link faults, stream faults,",
+    "    command faults with their counters (matched, hits, clients held).",
 ))
 def chaos_list(client: Client, argv: list[bytes]) -> object:
     """List the faults that are on, with their counters."""
@@ -292,8 +398,8 @@ def chaos_list(client: Client, argv: list[bytes]) -> object:
 
 @_chaos_command("reset", arity=2, help=(
     "RESET",
-    "    Heal everything: faults removed (held clients go on), link faults off, the clock",
-    "    back to real time, a suspension ended.",
+    "    Heal everything: faults removed (held clients go on), link and stream faults off,",
+    "    the clock back to real time, a suspension ended.",
 ))
 def chaos_reset(client: Client, argv: list[bytes]) -> object:
     """Heal every fault."""

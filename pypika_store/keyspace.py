@@ -107,14 +107,17 @@ class Keyspace:
     def _live_raw(self, key: bytes) -> bytes | None:
         """The key's raw record, or None when it is missing or expired."""
         stored = stored_key(key)
-        if stored is None:
-            return None
-        raw = self._turn.reader().get(stored, db=self._meta)
-        if raw is None:
-            return None
-        expire_at = _unpack_header(raw)[1]
-        if expire_at and expire_at <= self._turn.now_ms():
-            return None
+        raw = self._turn.reader().get(stored, db=self._meta) if stored is not None else None
+        if raw is not None:
+            expire_at = _unpack_header(raw)[1]
+            if expire_at and expire_at <= self._turn.now_ms():
+                raw = None
+        counter = self._turn.lookup_counter
+        if counter is not None:
+            if raw is None:
+                counter.keyspace_misses += 1
+            else:
+                counter.keyspace_hits += 1
         return raw
 
     def get_record(self, key: bytes) -> Record | None:

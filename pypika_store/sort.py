@@ -94,7 +94,10 @@ def lookup(keyspace: Keyspace, pattern: bytes, element: bytes) -> bytes | None:
         return None
     if field is None:
         return record.body if record.type_name == "string" else None
-    return keyspace.hashes.get_field(key, field) if record.type_name == "hash" else None
+    if record.type_name != "hash":
+        return None
+    hashes = keyspace.hashes
+    return hashes.read_member(hashes.opened(key, record), field)
 
 
 def _elements(keyspace: Keyspace, key: bytes) -> tuple[str, list[bytes]]:
@@ -105,13 +108,12 @@ def _elements(keyspace: Keyspace, key: bytes) -> tuple[str, list[bytes]]:
     kind = record.type_name
     if kind not in _SORTABLE_TYPES:
         raise WrongTypeError()
+    collection = keyspace.stores[record.tag].opened(key, record)  # one lookup, as Redis counts
     if kind == "set":
-        return kind, keyspace.sets.members(key)
+        return kind, [member for member, _ in keyspace.sets.iter_members(collection)]
     if kind == "list":
-        collection = keyspace.lists.open(key)
-        return kind, list(keyspace.lists.iter_elements(collection))  # type: ignore[arg-type]
-    collection = keyspace.zsets.open(key)
-    return kind, [member for member, _ in keyspace.zsets.iter_scores(collection)]  # type: ignore[arg-type]
+        return kind, list(keyspace.lists.iter_elements(collection))
+    return kind, [member for member, _ in keyspace.zsets.iter_scores(collection)]
 
 
 def _window(length: int, limit: tuple[int, int] | None) -> range:

@@ -13,11 +13,18 @@ they never see the engine, which only commits what the turn holds and logs its c
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 from .changes import ChangeLog
 from .locks import DBLock
 from .storage.environment import Environment, Transaction, commit
+
+
+class LookupCounter(Protocol):
+    """What counts key lookups: found keys are hits, missing or expired ones misses."""
+
+    keyspace_hits: int
+    keyspace_misses: int
 
 
 class Turn:
@@ -37,6 +44,9 @@ class Turn:
         self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
         #: What the running command changed (the engine logs and clears it after each command).
         self.changes = ChangeLog()
+        #: Counts the key lookups of the running command (INFO keyspace_hits/misses) while set:
+        #: the server sets it around the calls whose lookups Redis counts.
+        self.lookup_counter: LookupCounter | None = None
 
     @property
     def dirty(self) -> bool:

@@ -8,6 +8,7 @@ implements it), and a master's session talks to its slave through a :class:`Slav
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
@@ -33,11 +34,35 @@ class BackgroundSaves(Protocol):
         """Start a bgsave unless one is running."""
 
 
+@dataclass
+class ReplicationStats:
+    """Replication's INFO stats counters, kept by the server (CONFIG RESETSTAT zeroes them)
+    and counted by the master and the slave (docs/replication-protocol.md says how Pika's
+    syncs map onto Redis' names)."""
+
+    #: Full syncs served: a slave asked for a snapshot (Redis: a full resynchronization).
+    sync_full: int = 0
+    #: Slaves that streamed on from their position, every DB's TrySync accepted (a partial resync).
+    sync_partial_ok: int = 0
+    #: TrySyncs refused (the slave then syncs in full, as a refused PSYNC).
+    sync_partial_err: int = 0
+    #: Bytes a slave received from its master (the stream and the snapshot's files).
+    input_bytes: int = 0
+    #: Bytes a master pushed to its slaves (binlog items and pings).
+    output_bytes: int = 0
+
+    def reset(self) -> None:
+        for counter in fields(self):
+            setattr(self, counter.name, 0)
+
+
 class ReplicationHost(Protocol):
     """The server, as the master, the slave and the snapshot service use it."""
 
     #: Redis' master_replid (Pika's ReplicationID); a slave adopts its master's after a full sync.
     replication_id: str
+    #: What the master and the slave count for INFO stats.
+    replication_stats: ReplicationStats
 
     @property
     def engine(self) -> "Engine":

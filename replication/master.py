@@ -103,6 +103,8 @@ class SlaveSession:
         self.last_heard = self.last_sent = time.monotonic()
         #: Set while the slave fetches a snapshot (its binlog start must not be purged).
         self.full_syncing = False
+        #: Set once it asked for a snapshot (INFO sync_full counts the session once).
+        self.synced_in_full = False
 
     def acked_offset(self, file_size: int) -> int:
         """The slave's position as one number, as master_repl_offset counts (summed over DBs)."""
@@ -143,6 +145,9 @@ class ReplicationMaster:
         session = self.sessions.get(client.id)
         if session is not None:
             session.last_heard = time.monotonic()
+            if full_syncing and not session.synced_in_full:
+                session.synced_in_full = True
+                self.server.replication_stats.sync_full += 1
             session.full_syncing = session.full_syncing or full_syncing
 
     def forget(self, client_id: int) -> None:
@@ -153,9 +158,14 @@ class ReplicationMaster:
 
     def sync_point(self, db: int, position: Position, logic_id: int, term: int) -> str:
         binlog = self.server.engine.binlogs[db]
-        return check_sync_point(binlog.directory, binlog.position, binlog.logic_id, position, logic_id, term)
+        verdict = check_sync_point(binlog.directory, binlog.position, binlog.logic_id, position, logic_id, term)
+        if verdict != OK:
+            self.server.replication_stats.sync_partial_err += 1  # the slave syncs in full next
+        return verdict
 
     def start_stream(self, session: SlaveSession, db: int, position: Position) -> None:
+        if not session.streams and not session.synced_in_full:
+            self.server.replication_stats.sync_partial_ok += 1  # streams on from where it was
         old = session.streams.pop(db, None)
         if old is not None:
             old.tail.close()
@@ -210,7 +220,9 @@ class ReplicationMaster:
                 item = BinlogItem.decode(payload)
                 frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
-            session.client.push(b"".join(frames))
+            data = b"".join(frames)
+            session.client.push(data)
+            self.server.replication_stats.output_bytes += len(data)
             session.last_sent = time.monotonic()
             if len(items) == PUMP_BATCH and len(stream.in_flight) < window:
                 self.server.loop.call_soon(self.pump, session)
@@ -229,6 +241,7 @@ class ReplicationMaster:
                 session.client.close()
             elif now - session.last_sent >= PING_INTERVAL:
                 session.client.push(PING)
+                self.server.replication_stats.output_bytes += len(PING)
                 session.last_sent = now
 
     # -- what others ask -----------------------------------------------------------------------

@@ -64,6 +64,8 @@ class SlaveReplication:
         self.items_applied = 0
         self._task: asyncio.Task | None = None
         self._link: MasterLink | None = None
+        #: The bytes of the current link already counted in INFO's total_net_repl_input_bytes.
+        self._counted_bytes = 0
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
         #: with the narrow lock scope (Pika's bug) holds writes past its binlog offset, and
         #: the stream re-sends them; they are logged but not applied twice.
@@ -126,7 +128,9 @@ class SlaveReplication:
     def _link_down(self, link: MasterLink | None) -> None:
         self._link = None
         if link is not None:
+            self._count_received(link)
             link.close()
+        self._counted_bytes = 0
         if self.link_up:
             self.link_down_since = time.monotonic()
         self.link_up = False
@@ -238,6 +242,7 @@ class SlaveReplication:
         self.server.end_turn()
         self.server.replication_id = replication_id.decode()
         self.sync_in_progress = False
+        self._count_received(link)
         self.full_syncs += 1
         log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
         for db in self.states:
@@ -253,12 +258,18 @@ class SlaveReplication:
             messages = [await link.read(timeout)]
             messages += link.read_ready()
             self.last_io = time.monotonic()
+            self._count_received(link)
             touched = self._apply(messages)
             self.server.end_turn()
             for db in touched or self.states:
                 position = self.server.engine.binlogs[db].position
                 link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
             await link.drain()
+
+    def _count_received(self, link: MasterLink) -> None:
+        """Add what the link received since the last count to INFO's repl input bytes."""
+        self.server.replication_stats.input_bytes += link.bytes_received - self._counted_bytes
+        self._counted_bytes = link.bytes_received
 
     def _apply(self, messages: list) -> set[int]:
         """Apply pushed items in order; the DBs they touched."""

@@ -21,6 +21,7 @@ from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed
+from pypika_store.replication.host import ReplicationStats
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -82,6 +83,8 @@ class Server:
         self.pubsub = PubSub()
         #: Keys clients WATCH; every write's change notes break the watches on them.
         self.watches = WatchRegistry(self.engine)
+        #: What the master and the slave count for INFO stats (sync_full, repl bytes...).
+        self.replication_stats = ReplicationStats()
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
         #: The snapshots this server serves its slaves' full syncs from.
@@ -171,6 +174,7 @@ class Server:
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
         self.stats.reset()
+        self.replication_stats.reset()
         for spec in TABLE.all_specs():
             spec.calls = spec.failed_calls = 0
 
@@ -288,9 +292,12 @@ class Server:
         engine = self.engine
         engine.recording = False
         try:
-            return applier.execute(argv)
+            reply = applier.execute(argv)
         finally:
             engine.recording = True
+        if reply.startswith(b"-"):
+            self.stats.unexpected_error_replies += 1
+        return reply
 
     def data_replaced(self) -> None:
         """A full sync replaced the data as a whole: every WATCH breaks."""
@@ -318,21 +325,43 @@ class Server:
     def _cron(self) -> None:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample()
+        self._sample_client_buffers()
         self.engine.reclaim_step(RECLAIM_BATCH)
         # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        expiring = self.replica is None and self.active_expire and self.dispatcher.pause is None
-        for keyspace in self.engine.keyspaces if expiring else ():
-            if not len(keyspace.expiry):
-                continue
-            for key in keyspace.due_keys(EXPIRE_BATCH):
-                keyspace.delete(key)
-                self.engine.log_changes()
-                self.stats.expired_keys += 1
+        if self.replica is None and self.active_expire and self.dispatcher.pause is None:
+            self._expire_cycle()
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
                 if client.kind == "normal" and client.idle_seconds() > timeout:
                     client.close()
+
+    def _expire_cycle(self) -> None:
+        """Delete up to EXPIRE_BATCH due keys per DB (Redis' activeExpireCycle), timed for
+        INFO expire_cycle_cpu_milliseconds."""
+        started = time.perf_counter_ns()
+        stats = self.stats
+        for keyspace in self.engine.keyspaces:
+            if not len(keyspace.expiry):
+                continue
+            due = keyspace.due_keys(EXPIRE_BATCH)
+            for key in due:
+                keyspace.delete(key)
+                self.engine.log_changes()
+            stats.expired_keys += len(due)
+            if len(due) == EXPIRE_BATCH:
+                stats.expire_cycle_cap_reached += 1  # keys left for the next run
+        stats.expire_cycle_ns += time.perf_counter_ns() - started
+
+    def _sample_client_buffers(self) -> None:
+        """The largest input and output buffers of the clients now (client_recent_max_*)."""
+        largest_input = largest_output = 0
+        for client in self.clients.values():
+            largest_input = max(largest_input, client.pending_input())
+            transport = client.transport
+            if transport is not None:
+                largest_output = max(largest_output, transport.get_write_buffer_size())
+        self.stats.client_peaks.record(int(time.monotonic()), largest_input, largest_output)
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
         """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in

@@ -115,7 +115,9 @@ class Client(asyncio.Protocol):
             self._run_commands()  # what was already read before the pause
 
     def data_received(self, data: bytes) -> None:
-        self.server.stats.net_input_bytes += len(data)
+        stats = self.server.stats
+        stats.net_input_bytes += len(data)
+        stats.reads_processed += 1
         self.last_interaction = time.monotonic()
         try:
             self._parser.feed(data)
@@ -207,7 +209,9 @@ class Client(asyncio.Protocol):
         if self._out:
             payload = b"".join(self._out) if len(self._out) > 1 else self._out[0]
             self._out.clear()
-            self.server.stats.net_output_bytes += len(payload)
+            stats = self.server.stats
+            stats.net_output_bytes += len(payload)
+            stats.writes_processed += 1
             transport.write(payload)
         if self.closing:
             transport.close()

@@ -71,12 +71,13 @@ def _server(server: "Server") -> Fields:
 
 
 def _clients(server: "Server") -> Fields:
+    recent_input, recent_output = server.stats.client_peaks.recent_max(int(time.monotonic()))
     return [
         ("connected_clients", len(server.clients)),
         ("cluster_connections", 0),
         ("maxclients", server.config.get_int("maxclients")),
-        ("client_recent_max_input_buffer", 0),
-        ("client_recent_max_output_buffer", 0),
+        ("client_recent_max_input_buffer", recent_input),
+        ("client_recent_max_output_buffer", recent_output),
         ("blocked_clients", len(server.blocking)),
         ("tracking_clients", 0),
         ("clients_in_timeout_table", 0),
@@ -194,36 +195,47 @@ def _persistence(server: "Server") -> Fields:
 
 
 def _stats(server: "Server") -> Fields:
+    """Redis' stats; what is counted here and how is in docs/compatibility.md (INFO); a field
+    of a part this server lacks (eviction, forks, defrag, I/O threads) stays 0."""
     stats = server.stats
+    replication = server.replication_stats
     return [
         ("total_connections_received", stats.connections_received),
         ("total_commands_processed", stats.commands_processed),
         ("instantaneous_ops_per_sec", stats.ops_per_sec()),
         ("total_net_input_bytes", stats.net_input_bytes),
         ("total_net_output_bytes", stats.net_output_bytes),
-        ("total_net_repl_input_bytes", 0),
-        ("total_net_repl_output_bytes", 0),
+        ("total_net_repl_input_bytes", replication.input_bytes),
+        ("total_net_repl_output_bytes", replication.output_bytes),
         ("instantaneous_input_kbps", f"{stats.input_kbps():.2f}"),
         ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
         ("instantaneous_input_repl_kbps", "0.00"),
         ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", stats.rejected_connections),
-        *((name, 0) for name in ("sync_full", "sync_partial_ok", "sync_partial_err")),
+        ("sync_full", replication.sync_full),
+        ("sync_partial_ok", replication.sync_partial_ok),
+        ("sync_partial_err", replication.sync_partial_err),
         ("expired_keys", stats.expired_keys),
         ("expired_stale_perc", "0.00"),
-        *((name, 0) for name in ("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-                                 "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
-                                 "keyspace_hits", "keyspace_misses")),
+        ("expired_time_cap_reached_count", stats.expire_cycle_cap_reached),
+        ("expire_cycle_cpu_milliseconds", stats.expire_cycle_ns // 1_000_000),
+        *((name, 0) for name in ("evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
+                                 "current_eviction_exceeded_time")),
+        ("keyspace_hits", stats.keyspace_hits),
+        ("keyspace_misses", stats.keyspace_misses),
         ("pubsub_channels", len(server.pubsub.channels)),
         ("pubsub_patterns", len(server.pubsub.patterns)),
         *((name, 0) for name in ("pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
                                  "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
                                  "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
                                  "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
-                                 "tracking_total_prefixes", "unexpected_error_replies")),
+                                 "tracking_total_prefixes")),
+        ("unexpected_error_replies", stats.unexpected_error_replies),
         ("total_error_replies", stats.total_error_replies),
-        *((name, 0) for name in ("dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
-                                 "io_threaded_reads_processed", "io_threaded_writes_processed",
+        ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", stats.reads_processed),
+        ("total_writes_processed", stats.writes_processed),
+        *((name, 0) for name in ("io_threaded_reads_processed", "io_threaded_writes_processed",
                                  "reply_buffer_shrinks", "reply_buffer_expands")),
         ("is_bgsaving", "Yes" if server.bgsave.in_progress else "No"),
     ]

@@ -272,6 +272,9 @@ class CommandSpec:
     #: Calls and failures, for INFO commandstats.
     calls: int = 0
     failed_calls: int = 0
+    #: Which key lookups of a call count in INFO keyspace_hits/misses (``stats.counted_lookups``,
+    #: set by the dispatcher).
+    counted_lookups: object = None
 
     def __post_init__(self) -> None:
         #: The name COMMAND, INFO and errors give (``config|get``): registered as such, kept as a

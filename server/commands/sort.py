@@ -75,6 +75,7 @@ def sort(client: Client, argv: list[bytes]) -> object:
     values = sorting.sort(client.keyspace, argv[1], options)
     if destination is None:
         return values
+    client.server.engine.turn.lookup_counter = None  # the destination's is a write's lookup: uncounted
     return client.keyspace.lists.replace(destination, sorting.stored_values(values))
 
 

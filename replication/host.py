@@ -9,7 +9,7 @@ implements it), and a master's session talks to its slave through a :class:`Slav
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
@@ -93,6 +93,11 @@ class ReplicationHost(Protocol):
 
     def end_turn(self) -> None:
         """Commit what this turn wrote (and send the replies waiting for that commit)."""
+
+    def replication_paused(self) -> "Awaitable[None] | None":
+        """While CLIENT PAUSE (WRITE or ALL) is on: what is done when it ends; else None. A
+        slave applies nothing from its master meanwhile, as Redis postpones its master's
+        commands."""
 
     def data_replaced(self) -> None:
         """A full sync replaced every DB's data as a whole (every WATCH breaks)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from pypika_store.binlog import Position
 from pypika_store.binlog.format import BinlogItem, decode_command
@@ -33,6 +33,9 @@ REPLICATION_ID_KEY = b"replication_id"
 UNFINISHED_FULL_SYNC_KEY = b"unfinished_full_sync"
 #: Seconds between attempts after a failed connection or a dropped link.
 RETRY_DELAY = 1.0
+#: Seconds between the acks a paused slave sends (its position unchanged: the master must not
+#: time it out).
+PAUSED_ACK_INTERVAL = 1.0
 
 
 class NeedFullSync(Exception):
@@ -259,12 +262,37 @@ class SlaveReplication:
             messages += link.read_ready()
             self.last_io = time.monotonic()
             self._count_received(link)
+            await self._wait_unpaused(link, messages)
             touched = self._apply(messages)
             self.server.end_turn()
-            for db in touched or self.states:
-                position = self.server.engine.binlogs[db].position
-                link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
+            self._ack(link, touched or self.states)
             await link.drain()
+
+    async def _wait_unpaused(self, link: MasterLink, messages: list) -> None:
+        """While CLIENT PAUSE is on, hold what the master sends: keep reading it (as Redis'
+        paused master client keeps filling its query buffer) into ``messages``, applied when
+        the pause ends; ack the unchanged position now and then, so the master keeps the link."""
+        timeout = self.server.config.get_int("repl-timeout")
+        while (paused := self.server.replication_paused()) is not None:
+            reading = asyncio.ensure_future(link.read(timeout))
+            done, _pending = await asyncio.wait((reading, paused), timeout=PAUSED_ACK_INTERVAL,
+                                                return_when=asyncio.FIRST_COMPLETED)
+            if reading in done:
+                messages.append(reading.result())
+                messages += link.read_ready()
+                self._count_received(link)
+                continue
+            reading.cancel()  # nothing is lost: a read cut while waiting has consumed nothing
+            await asyncio.gather(reading, return_exceptions=True)
+            if not done:
+                self._ack(link, self.states)
+                await link.drain()
+
+    def _ack(self, link: MasterLink, dbs: Iterable[int]) -> None:
+        """Tell the master each DB's position (where the next item it pushes starts)."""
+        for db in dbs:
+            position = self.server.engine.binlogs[db].position
+            link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
 
     def _count_received(self, link: MasterLink) -> None:
         """Add what the link received since the last count to INFO's repl input bytes."""

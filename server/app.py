@@ -279,6 +279,11 @@ class Server:
         self.replication_master.add_waiter(answer, wanted, offset, timeout)
         return Block([], 0, None)
 
+    def replication_paused(self) -> "asyncio.Future[None] | None":
+        """While CLIENT PAUSE is on (any kind, any purpose): done when it is over."""
+        pause = self.dispatcher.pause
+        return None if pause is None else pause.over
+
     def apply_replicated(self, db: int, argv: list[bytes]) -> bytes:
         """Run a command a master sent (the slave placed its binlog item already, so it is not
         binlogged again) through an internal client of kind master, which a read-only slave

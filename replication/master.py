@@ -262,6 +262,10 @@ class ReplicationMaster:
         timer = self.server.loop.call_later(timeout, self._answer, answer) if timeout else None
         self._waiters[answer] = (wanted, offset, timer)
 
+    def answer_now(self, answer: Callable[[int], None]) -> None:
+        """Answer one WAIT caller at once (CLIENT UNBLOCK) with the slaves at its offset so far."""
+        self._answer(answer)
+
     def _answer_waiters(self, only_satisfied: bool) -> None:
         for answer, (wanted, offset, _timer) in list(self._waiters.items()):
             if not only_satisfied or self.slaves_at(offset) >= wanted:

@@ -35,6 +35,7 @@ from .dispatch import Dispatcher
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
+from .resp.replies import error_line
 from .slot_migration import SlotService
 from .stats import Stats
 from .watches import WatchRegistry
@@ -91,6 +92,8 @@ class Server:
         self.snapshot_service = SnapshotService(self)
         #: Set while this server follows a master (SLAVEOF host port).
         self.replica: SlaveReplication | None = None
+        #: The WAIT callers parked until enough slaves acknowledge, by client id: how each is answered.
+        self._waiting_for_slaves: dict[int, Callable[[int], None]] = {}
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
@@ -272,12 +275,27 @@ class Server:
             return count
 
         def answer(reached: int) -> None:
-            if client.blocked is not None:  # still parked (not disconnected meanwhile)
+            self._waiting_for_slaves.pop(client.id, None)
+            if client.blocked is not None:  # still parked (not disconnected or unblocked meanwhile)
                 self.blocking.release(client.blocked)
                 client.resume(client.encode(reached))
 
+        self._waiting_for_slaves[client.id] = answer
         self.replication_master.add_waiter(answer, wanted, offset, timeout)
         return Block([], 0, None)
+
+    def unblock_wait(self, client: Client, error: str | None) -> bool:
+        """CLIENT UNBLOCK of a client in WAIT: it is answered now, as Redis 7.0 answers, with
+        the number of slaves that acknowledged its offset so far, or with ``error``. False
+        when the client is not in WAIT."""
+        answer = self._waiting_for_slaves.get(client.id)
+        if answer is None:
+            return False
+        if error is not None and client.blocked is not None:
+            self.blocking.release(client.blocked)
+            client.resume(error_line(error))
+        self.replication_master.answer_now(answer)  # the count, unless the error went first
+        return True
 
     def replication_paused(self) -> "asyncio.Future[None] | None":
         """While CLIENT PAUSE is on (any kind, any purpose): done when it is over."""

@@ -94,6 +94,10 @@ class ReplicationHost(Protocol):
     def end_turn(self) -> None:
         """Commit what this turn wrote (and send the replies waiting for that commit)."""
 
+    def latency_sample(self, event: bytes, duration_ns: int) -> None:
+        """Replication's work ``event`` took ``duration_ns`` (the latency monitor's sample, if
+        over its threshold): a full sync's load."""
+
     def replication_paused(self) -> "Awaitable[None] | None":
         """While CLIENT PAUSE (WRITE or ALL) is on: what is done when it ends; else None. A
         slave applies nothing from its master meanwhile, as Redis postpones its master's

@@ -31,6 +31,8 @@ REPLICATION_ID_KEY = b"replication_id"
 #: In the system table while a fetched snapshot is being loaded (Pika's
 #: internal-used-unfinished-full-sync).
 UNFINISHED_FULL_SYNC_KEY = b"unfinished_full_sync"
+#: The latency monitor's event of loading a full sync's snapshot (the event loop waits for it).
+FULL_SYNC_LOAD_EVENT = b"full-sync-load"
 #: Seconds between attempts after a failed connection or a dropped link.
 RETRY_DELAY = 1.0
 #: Seconds between the acks a paused slave sends (its position unchanged: the master must not
@@ -237,7 +239,9 @@ class SlaveReplication:
         # (so the next sync is a full one) and skip replaying the stale binlog.
         engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
         self.server.end_turn()
+        started = time.perf_counter_ns()
         load_snapshot(engine, folder, positions)
+        self.server.latency_sample(FULL_SYNC_LOAD_EVENT, time.perf_counter_ns() - started)
         self.server.data_replaced()
         self._load_data_logic()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)

@@ -25,13 +25,14 @@ from pypika_store.replication.host import ReplicationStats
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
-from pypika_store.storage.environment import SYNC_EVERYSEC
+from pypika_store.storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
+from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
@@ -204,12 +205,18 @@ class Server:
         """Commit the turn and send the replies that waited for it (scheduled at the turn's first
         transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
+        engine = self.engine
+        started = time.perf_counter_ns() if engine.dirty else 0
         try:
-            self.engine.end_turn()
+            engine.end_turn()
         except CommitFailed as exc:
             for client in waiting:
                 client.abort_pending(f"write failed, not committed: {exc}")
             return
+        if started:
+            elapsed, latency = time.perf_counter_ns() - started, self.dispatcher.latency
+            if elapsed >= latency.threshold_ns:  # tested here: this runs every turn
+                latency.sample(COMMIT_FSYNCED if engine.sync_policy == SYNC_ALWAYS else COMMIT, elapsed)
         for client in waiting:
             client.flush()
         if self.replication_master.sessions:
@@ -297,6 +304,10 @@ class Server:
         self.replication_master.answer_now(answer)  # the count, unless the error went first
         return True
 
+    def latency_sample(self, event: bytes, duration_ns: int) -> None:
+        """The server's own work ``event`` took ``duration_ns`` (LATENCY, if over the threshold)."""
+        self.dispatcher.latency.sample(event, duration_ns)
+
     def replication_paused(self) -> "asyncio.Future[None] | None":
         """While CLIENT PAUSE is on (any kind, any purpose): done when it is over."""
         pause = self.dispatcher.pause
@@ -361,12 +372,15 @@ class Server:
 
     def _expire_cycle(self) -> None:
         """Delete up to EXPIRE_BATCH due keys per DB (Redis' activeExpireCycle), timed for
-        INFO expire_cycle_cpu_milliseconds."""
+        INFO expire_cycle_cpu_milliseconds and, when some DB had keys with a TTL to look at,
+        for LATENCY (an idle run is not a sample: its time would be the thread switch's)."""
         started = time.perf_counter_ns()
         stats = self.stats
+        looked = False
         for keyspace in self.engine.keyspaces:
             if not len(keyspace.expiry):
                 continue
+            looked = True
             due = keyspace.due_keys(EXPIRE_BATCH)
             for key in due:
                 keyspace.delete(key)
@@ -374,7 +388,10 @@ class Server:
             stats.expired_keys += len(due)
             if len(due) == EXPIRE_BATCH:
                 stats.expire_cycle_cap_reached += 1  # keys left for the next run
-        stats.expire_cycle_ns += time.perf_counter_ns() - started
+        elapsed = time.perf_counter_ns() - started
+        stats.expire_cycle_ns += elapsed
+        if looked:
+            self.latency_sample(EXPIRE_CYCLE, elapsed)
 
     def _sample_client_buffers(self) -> None:
         """The largest input and output buffers of the clients now (client_recent_max_*)."""

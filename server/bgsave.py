@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from pypika_store.snapshot import Snapshot, snapshot_folder, take_snapshot
 
+from .latency import BGSAVE_LOCK
+
 if TYPE_CHECKING:
     from .app import Server
 
@@ -57,6 +59,7 @@ class BgsaveService:
             self.mismatches += 1
             log.warning("bgsave %s: data does not match the recorded binlog offset in db %s (lock scope %s)",
                         snapshot.path, snapshot.mismatched, self._server.engine.lock_scope)
+        self._server.latency_sample(BGSAVE_LOCK, int(snapshot.lock_hold * 1_000_000_000))
         log.info("Background saving terminated with success: %s (lock held %.3f ms)",
                  snapshot.path, snapshot.lock_hold * 1000)
         self._expire_old_dumps()

@@ -1,9 +1,11 @@
-"""LATENCY: the latency monitor's samples of slow commands (Redis' latency.c, its command events).
+"""LATENCY: the latency monitor's samples of slow commands and slow server work (Redis' latency.c).
 
 When ``latency-monitor-threshold`` (milliseconds) is not 0, every call that takes at least
-that long is a sample of the event ``command`` (``fast-command`` for a command flagged fast).
-Each event keeps its last 160 samples, one per second at most (the worst of that second), and
-its all-time worst. The dispatcher times the calls (the same timing as SLOWLOG).
+that long is a sample of the event ``command`` (``fast-command`` for a command flagged fast),
+and so is any of the server's own work below that takes that long (docs/info.md says what
+each measures here). Each event keeps its last 160 samples, one per second at most (the worst
+of that second), and its all-time worst. The dispatcher times the calls (the same timing as
+SLOWLOG); the server, its bgsave and the slave time the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ if TYPE_CHECKING:
 
 #: Samples kept per event (Redis' LATENCY_TS_LEN).
 SAMPLES_KEPT = 160
+
+# The events of the server's own work: Redis' names where Redis has the event, ours where not.
+#: The active expiry cycle's run over every DB (Redis' expire-cycle).
+EXPIRE_CYCLE = b"expire-cycle"
+#: A turn's commit under ``sync-policy always``: binlog write, LMDB commit, fsync (Redis'
+#: aof-fsync-always, an AOF write fsynced in the main thread).
+COMMIT_FSYNCED = b"aof-fsync-always"
+#: A turn's commit otherwise: binlog write and LMDB commit, fsync left to the background
+#: (Redis' aof-write-alone, an AOF write with no fsync pending).
+COMMIT = b"aof-write-alone"
+#: How long a bgsave held the DB lock that stops writing turns (Redis' fork: the time the
+#: main thread stops to start a snapshot).
+BGSAVE_LOCK = b"fork"
+# A slave's load of a full sync's snapshot is ``full-sync-load`` (replication/slave.py times it).
 
 
 class LatencySeries:
@@ -55,10 +71,14 @@ class LatencyMonitor:
 
     def record(self, spec: CommandSpec, duration_ns: int) -> None:
         """A call that took ``duration_ns``: a sample if it reached the threshold."""
-        if duration_ns < self.threshold_ns:
-            return
-        event = b"fast-command" if FAST in spec.flags else b"command"
-        self.events.setdefault(event, LatencySeries()).add(int(time.time()), duration_ns // 1_000_000)
+        if duration_ns >= self.threshold_ns:
+            self.sample(b"fast-command" if FAST in spec.flags else b"command", duration_ns)
+
+    def sample(self, event: bytes, duration_ns: int) -> None:
+        """``event`` took ``duration_ns``: a sample if it reached the threshold (Redis'
+        latencyAddSampleIfNeeded)."""
+        if duration_ns >= self.threshold_ns:
+            self.events.setdefault(event, LatencySeries()).add(int(time.time()), duration_ns // 1_000_000)
 
     def reset(self, events: list[bytes] | None) -> int:
         """Forget the events named (all when None); how many there were."""

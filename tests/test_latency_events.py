@@ -1,0 +1,110 @@
+"""The latency monitor's events of the server's own work (docs/info.md): the active expiry
+cycle, a turn's commit, a bgsave's hold of the DB lock, a slave's load of a full sync, seen
+through LATENCY LATEST and HISTORY. The work is made slow on purpose (a wrapper that takes
+longer than the threshold), so each event is sampled whatever the machine's speed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pypika_store.replication import slave as slave_module
+from pypika_store.testing import PikaGroup, PikaServer
+
+from .support import wait_until
+
+#: The slowness added, in seconds: well over the 1 ms threshold the tests set.
+SLOW = 0.005
+
+
+def slowed(function):
+    def slow(*args, **kwargs):
+        time.sleep(SLOW)
+        return function(*args, **kwargs)
+    return slow
+
+
+def latest(client) -> dict[bytes, list]:
+    """LATENCY LATEST by event: [time, latest ms, worst ms]."""
+    return {row[0]: row[1:] for row in client.execute_command("LATENCY", "LATEST")}
+
+
+def assert_sampled(client, event: bytes) -> None:
+    found = wait_until(lambda: latest(client).get(event), what=f"a sample of {event!r}")
+    when, last, worst = found
+    assert last >= SLOW * 1000 and worst >= last and abs(when - time.time()) < 60
+    history = client.execute_command("LATENCY", "HISTORY", event)
+    assert history and history[-1][1] == last
+
+
+@pytest.fixture
+def server():
+    with PikaServer() as started:
+        client = started.client()
+        client.config_set("latency-monitor-threshold", 1)
+        yield started, client
+        client.close()
+
+
+def test_a_slow_active_expiry_cycle_is_an_expire_cycle_event(server):
+    started, client = server
+    keyspace = started.server.engine.keyspaces[0]
+    keyspace.delete = slowed(keyspace.delete)
+    client.set("k", "v", px=1)
+    assert_sampled(client, b"expire-cycle")
+    assert client.exists("k") == 0
+
+
+@pytest.mark.parametrize("policy, event", [("always", b"aof-fsync-always"), ("everysec", b"aof-write-alone")])
+def test_a_slow_commit_is_an_aof_write_event(policy, event):
+    with PikaServer(config={"sync-policy": policy, "latency-monitor-threshold": 1}) as started:
+        client = started.client()
+        engine = started.server.engine
+        engine.end_turn = slowed(engine.end_turn)
+        client.set("k", "v")
+        assert_sampled(client, event)
+        other = b"aof-write-alone" if event == b"aof-fsync-always" else b"aof-fsync-always"
+        assert other not in latest(client)
+        client.close()
+
+
+def test_a_turn_that_wrote_nothing_samples_nothing(server):
+    started, client = server
+    engine = started.server.engine
+    engine.end_turn = slowed(engine.end_turn)
+    client.get("k")
+    client.ping()
+    assert latest(client) == {}
+
+
+def test_a_bgsave_holding_the_db_lock_long_is_a_fork_event(server):
+    started, client = server
+    lock = started.server.engine.lock
+    lock.release_exclusive = slowed(lock.release_exclusive)  # the hold ends later
+    client.bgsave()
+    assert_sampled(client, b"fork")
+
+
+def test_a_slow_full_sync_load_is_a_full_sync_load_event(monkeypatch):
+    monkeypatch.setattr(slave_module, "load_snapshot", slowed(slave_module.load_snapshot))
+    with PikaGroup(slaves=0) as group:
+        group.master.client().set("k", "v")
+        with PikaServer() as replica:
+            client = replica.client()
+            client.config_set("latency-monitor-threshold", 1)
+            client.slaveof("127.0.0.1", group.master.port)
+            wait_until(lambda: client.get("k") == b"v", what="the full sync")
+            assert_sampled(client, b"full-sync-load")
+            client.slaveof()
+            client.close()
+
+
+def test_latency_reset_forgets_the_server_events(server):
+    started, client = server
+    keyspace = started.server.engine.keyspaces[0]
+    keyspace.delete = slowed(keyspace.delete)
+    client.set("k", "v", px=1)
+    assert_sampled(client, b"expire-cycle")
+    assert client.execute_command("LATENCY", "RESET", "expire-cycle") == 1
+    assert b"expire-cycle" not in latest(client)

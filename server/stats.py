@@ -9,6 +9,8 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Callable, Union
 
+from .registry import TABLE
+
 #: Redis stops tracking new error names past this many (a client inventing error codes).
 MAX_ERROR_NAMES = 128
 
@@ -227,9 +229,10 @@ def _counted_keys(argv: list[bytes]) -> list[bytes]:
 
 
 def _set_with_get(argv: list[bytes]) -> list[bytes]:
+    """SET's key when its GET reads it (the key SET's own finder flags ``access``)."""
     if len(argv) == 3:  # the plain SET, on the hot path
         return []
-    return argv[1:2] if b"GET" in [option.upper() for option in argv[3:]] else []
+    return [key for key, flags in TABLE.get(b"set").keys_and_flags(argv) if "access" in flags]  # type: ignore[union-attr]
 
 
 #: Write commands Redis looks some keys of up as reads (lookupKeyRead, which counts), not as

@@ -69,6 +69,8 @@ class SlaveReplication:
         self.items_applied = 0
         self._task: asyncio.Task | None = None
         self._link: MasterLink | None = None
+        #: Set by :meth:`stop`: from then on nothing received is applied (see :meth:`_ensure_following`).
+        self._stopped = False
         #: The bytes of the current link already counted in INFO's total_net_repl_input_bytes.
         self._counted_bytes = 0
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
@@ -90,10 +92,24 @@ class SlaveReplication:
         return True
 
     def stop(self) -> None:
+        """SLAVEOF NO ONE (or another SLAVEOF): stop at once. The task is cancelled and the
+        link closed; should the cancellation be lost, the loop still applies nothing more."""
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._link is not None:
+            self._link.close()
         self.link_up = False
+
+    def _ensure_following(self) -> None:
+        """Raise CancelledError if :meth:`stop` ran. Checked after each wait that precedes a
+        change of data or state: Python 3.11's ``asyncio.wait_for`` returns a read that
+        completed in the loop iteration the task was cancelled in (the master's item and a
+        client's SLAVEOF NO ONE in one poll), and the loop would go on applying what the old
+        master sends to a server that is a master now."""
+        if self._stopped:
+            raise asyncio.CancelledError("replication stopped")
 
     def _set_state(self, db: int, state: str) -> None:
         if self.states[db] != state:
@@ -162,6 +178,7 @@ class SlaveReplication:
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
         replication_id, databases, _run_id, file_size = await link.call(
             "PIKAREPL", "META", announce, stored, config.get_str("slave-announce-ip"))
+        self._ensure_following()
         for binlog in self.server.engine.binlogs:
             binlog.file_size = file_size  # positions follow the master's files: so do offsets
         self.connect_status = "connected"
@@ -172,6 +189,7 @@ class SlaveReplication:
         for db, (position, _logic_id, _term) in positions.items():
             request += (db, position.filenum, position.offset)
         await link.call("PIKAREPL", "STREAM", *request)
+        self._ensure_following()
         for db in positions:
             self._set_state(db, CONNECTED)
         self.link_up = True
@@ -233,6 +251,7 @@ class SlaveReplication:
         folder, positions = await fetch_snapshot(
             link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
             config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
+        self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
         engine = self.server.engine
         # Loading commits the data, then resets the binlogs: a crash in between must not leave
         # a node that trusts either. The mark makes the next start forget the replication id
@@ -267,6 +286,7 @@ class SlaveReplication:
             self.last_io = time.monotonic()
             self._count_received(link)
             await self._wait_unpaused(link, messages)
+            self._ensure_following()
             touched = self._apply(messages)
             self.server.end_turn()
             self._ack(link, touched or self.states)
@@ -279,15 +299,19 @@ class SlaveReplication:
         timeout = self.server.config.get_int("repl-timeout")
         while (paused := self.server.replication_paused()) is not None:
             reading = asyncio.ensure_future(link.read(timeout))
-            done, _pending = await asyncio.wait((reading, paused), timeout=PAUSED_ACK_INTERVAL,
-                                                return_when=asyncio.FIRST_COMPLETED)
-            if reading in done:
-                messages.append(reading.result())
+            try:
+                done, _pending = await asyncio.wait((reading, paused), timeout=PAUSED_ACK_INTERVAL,
+                                                    return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not reading.done():  # the pause ended, a second passed, or SLAVEOF NO ONE
+                    reading.cancel()
+            if not reading.done():
+                await asyncio.wait((reading,))
+            if not reading.cancelled():  # it read (a read cut as it completed keeps its message)
+                messages.append(reading.result())  # or raises the link's error
                 messages += link.read_ready()
                 self._count_received(link)
                 continue
-            reading.cancel()  # nothing is lost: a read cut while waiting has consumed nothing
-            await asyncio.gather(reading, return_exceptions=True)
             if not done:
                 self._ack(link, self.states)
                 await link.drain()

@@ -32,6 +32,7 @@ from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
+from .info import binlog_items
 from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
 from .pubsub import PubSub
 from .recovery import replay_binlogs
@@ -113,6 +114,8 @@ class Server:
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
         self.replication_id = self._load_replication_id()
+        #: The binlog items written before this start (INFO rdb_changes_since_last_save counts from there).
+        self.items_at_start = binlog_items(self.engine)
 
         self.port = config.get_int("port")
         self._listeners: list[asyncio.base_events.Server] = []

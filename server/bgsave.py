@@ -34,6 +34,10 @@ class BgsaveService:
         self.mismatches = 0
         #: Per DB, the binlog file a snapshot in progress may start at: purging must spare it.
         self.held_files: list[int] | None = None
+        #: INFO's rdb_saves (BGSAVEs started), rdb_current/last_bgsave_time_sec.
+        self.started = 0
+        self.started_at: float | None = None
+        self.last_duration: float | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -70,6 +74,8 @@ class BgsaveService:
             return
         loop = asyncio.get_running_loop()
         self.held_files = [binlog.position.filenum for binlog in self._server.engine.binlogs]
+        self.started += 1
+        self.started_at = time.time()
 
         def run() -> None:
             try:
@@ -84,6 +90,8 @@ class BgsaveService:
 
     def _finished(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
         self._running = None
+        if self.started_at is not None:
+            self.last_duration, self.started_at = time.time() - self.started_at, None
         self.held_files = None
         self._done(snapshot, error)
 

@@ -24,6 +24,8 @@ from pypika_store.replication.failover import NO_FAILOVER
 from .registry import TABLE
 
 if TYPE_CHECKING:
+    from pypika_store.engine import Engine
+
     from .app import Server
 
 Fields = list[tuple[str, object]]
@@ -80,7 +82,8 @@ def _clients(server: "Server") -> Fields:
         ("client_recent_max_output_buffer", recent_output),
         ("blocked_clients", len(server.blocking)),
         ("tracking_clients", 0),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", sum(client.blocked is not None and client.blocked.timer is not None
+                                         for client in server.clients.values())),
     ]
 
 
@@ -162,6 +165,20 @@ def _memory(server: "Server") -> Fields:
     ]
 
 
+def binlog_items(engine: "Engine") -> int:
+    """How many items every DB's binlog has had (its logic ids): the counterpart of Redis'
+    dirty counter, one per write command's record."""
+    return sum(binlog.logic_id for binlog in engine.binlogs)
+
+
+def _changes_since_last_save(server: "Server") -> int:
+    """rdb_changes_since_last_save: the binlog items written since the last snapshot's
+    position (or since this start), Redis' dirty counter counting one per write command."""
+    last = server.bgsave.last
+    baseline = sum(position.logic_id for position in last.positions) if last is not None else server.items_at_start
+    return max(0, binlog_items(server.engine) - baseline)
+
+
 def _persistence(server: "Server") -> Fields:
     bgsave = server.bgsave
     holds = sorted(server.engine.lock.exclusive_holds)
@@ -170,15 +187,16 @@ def _persistence(server: "Server") -> Fields:
         ("loading", 0),
         ("async_loading", 0),
         *((name, 0) for name in ("current_cow_peak", "current_cow_size", "current_cow_size_age", "current_fork_perc",
-                                 "current_save_keys_processed", "current_save_keys_total",
-                                 "rdb_changes_since_last_save")),
+                                 "current_save_keys_processed", "current_save_keys_total")),
+        ("rdb_changes_since_last_save", _changes_since_last_save(server)),
         ("sync_policy", server.engine.sync_policy),
         ("rdb_bgsave_in_progress", int(bgsave.in_progress)),
         ("rdb_last_save_time", bgsave.last_save_time),
         ("rdb_last_bgsave_status", "ok" if bgsave.last_ok else "err"),
-        ("rdb_last_bgsave_time_sec", -1),
-        ("rdb_current_bgsave_time_sec", -1),
-        *((name, 0) for name in ("rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
+        ("rdb_last_bgsave_time_sec", -1 if bgsave.last_duration is None else int(bgsave.last_duration)),
+        ("rdb_current_bgsave_time_sec", -1 if bgsave.started_at is None else int(time.time() - bgsave.started_at)),
+        ("rdb_saves", bgsave.started),
+        *((name, 0) for name in ("rdb_last_cow_size", "rdb_last_load_keys_expired",
                                  "rdb_last_load_keys_loaded", "aof_enabled", "aof_rewrite_in_progress",
                                  "aof_rewrite_scheduled")),
         ("aof_last_rewrite_time_sec", -1),

@@ -167,3 +167,38 @@ def test_slave_counts_errors_of_replicated_commands_as_unexpected():
         assert master.info("stats")["unexpected_error_replies"] == 0
         master.close()
         slave.close()
+
+
+def test_persistence_counts_changes_and_bgsaves_as_redis_names_them():
+    """rdb_changes_since_last_save counts write commands (their binlog items) since the last
+    snapshot; rdb_saves the BGSAVEs started; rdb_last_bgsave_time_sec the last one's length."""
+    with PikaServer() as server:
+        client = server.client()
+        persistence = client.info("persistence")
+        assert (persistence["rdb_changes_since_last_save"], persistence["rdb_saves"]) == (0, 0)
+        assert persistence["rdb_last_bgsave_time_sec"] == persistence["rdb_current_bgsave_time_sec"] == -1
+        client.set("a", "1")
+        client.incr("n")
+        client.get("a")
+        assert client.info("persistence")["rdb_changes_since_last_save"] == 2
+        client.bgsave()
+        wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0, what="the bgsave")
+        persistence = client.info("persistence")
+        assert (persistence["rdb_changes_since_last_save"], persistence["rdb_saves"]) == (0, 1)
+        assert persistence["rdb_last_bgsave_time_sec"] == 0 and persistence["rdb_current_bgsave_time_sec"] == -1
+        client.delete("a")
+        assert client.info("persistence")["rdb_changes_since_last_save"] == 1
+        client.close()
+
+
+def test_clients_in_timeout_table_counts_blocked_clients_with_a_timeout(pika_server):
+    client = pika_server.client()
+    forever, bounded = socket.create_connection(("127.0.0.1", pika_server.port)), \
+        socket.create_connection(("127.0.0.1", pika_server.port))
+    forever.sendall(b"BLPOP nothing 0\r\n")
+    bounded.sendall(b"BLPOP nothing 100\r\n")
+    wait_until(lambda: client.info("clients")["blocked_clients"] == 2, what="both clients to block")
+    assert client.info("clients")["clients_in_timeout_table"] == 1
+    forever.close()
+    bounded.close()
+    client.close()

@@ -90,7 +90,9 @@ NOTES = {
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
-    "command|docs": "Summary and group for every command; since, complexity and arguments where the spec declares them.",
+    "command|docs": "Summary, group and arguments for every command (Redis' argument trees, without each argument's "
+                    "since and deprecated_since; Pika's commands as Pika documents them); since and complexity where "
+                    "the spec declares them.",
     "pfselftest": "Redis' checks (register packing, sparse/dense agreement, the error bound) up to 100,000 elements, not 10 million.",
     "memory": "LMDB's figures (docs/memory.md): USAGE is the key's B-tree entries (SAMPLES extrapolates from the first "
               "member entries), STATS the process' RSS and the DBs' LMDB pages, MALLOC-STATS 'not supported'.",

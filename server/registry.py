@@ -9,15 +9,23 @@ Container commands (CONFIG, CLIENT, COMMAND...) hold their subcommands the same 
 as ``"config|get"``; :func:`container` declares the container itself, before or after its
 subcommands (whichever module is imported first). Each subcommand carries its lines of the
 container's HELP, which :func:`help_reply` assembles as Redis prints it.
+
+A command's ``syntax=`` is its usage line as Redis documents it, parsed once here into COMMAND
+DOCS' argument tree (:mod:`.command_syntax` has the grammar). What a usage line cannot say is
+written in: ``name:`` names a group or a renamed token (``condition:[NX | XX]``,
+``[change:CH]``), ``:type`` an argument's type (``score:double``), ``<...>`` is a required
+group, ``x [x ...]`` repeats, and key arguments take the key specs in order (``key2:key#0`` says
+otherwise). A line that does not parse, or names a key spec the command lacks, fails the import.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, Union
 
 from pypika_store.errors import CommandError, unknown_subcommand
 
+from .command_syntax import Arg, SyntaxDeclarationError, parse_syntax
 from .resp.replies import Status
 
 if TYPE_CHECKING:
@@ -227,20 +235,6 @@ def _after_keyword(begin: BeginKeyword, argv: list[bytes]) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class Arg:
-    """One argument of a command, for COMMAND DOCS (Redis' names: key, string, integer, double,
-    pattern, unix-time, pure-token, oneof, block)."""
-
-    name: str
-    type: str = "string"
-    token: str = ""
-    optional: bool = False
-    multiple: bool = False
-    key_spec_index: int = -1
-    arguments: tuple["Arg", ...] = ()
-
-
 @dataclass
 class CommandSpec:
     """One command's specification and implementation."""
@@ -258,6 +252,7 @@ class CommandSpec:
     #: COMMAND DOCS' extras, where declared.
     since: str = ""
     complexity: str = ""
+    #: COMMAND DOCS' argument tree, parsed from the command's ``syntax=``.
     arguments: tuple[Arg, ...] = ()
     #: ACL categories beyond those the flags and group imply (as ``@dangerous``).
     acl_categories: tuple[str, ...] = ()
@@ -388,7 +383,7 @@ def _summary(handler: Handler) -> str:
 def command(name: str, arity: int, flags: str = "", keys: KeysArgument = (0, 0, 0),
             group: str = "generic", help: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
             summary: str = "", getkeys: GetKeys | None = None, since: str = "", complexity: str = "",
-            arguments: tuple[Arg, ...] = (), acl: str = "") -> Callable[[Handler], Handler]:
+            syntax: str = "", acl: str = "") -> Callable[[Handler], Handler]:
     """Register ``handler`` as command ``name`` (``"parent|sub"`` for a subcommand).
 
     ``keys`` is Redis' legacy ``(first, last, step)`` or a sequence of :class:`KeySpec`
@@ -396,13 +391,17 @@ def command(name: str, arity: int, flags: str = "", keys: KeysArgument = (0, 0, 
     ``getkeys`` finds the keys no spec can (SORT's STORE), as Redis' getkeys_proc. The first
     line of the handler's docstring becomes its COMMAND DOCS summary, unless ``summary`` is
     given (a family of commands registering one function with :func:`functools.partial`);
-    ``since``, ``complexity`` and ``arguments`` complete COMMAND DOCS; ``acl`` names ACL
+    ``since`` and ``complexity`` complete COMMAND DOCS, and ``syntax`` is the usage line COMMAND
+    DOCS' arguments come from (the arguments after the command's name, as Redis documents them,
+    with names, types and key specs written in: see :mod:`.command_syntax`; ZADD's ``key
+    condition:[NX | XX] ... score_member:<score:double member> [score_member ...]``); ``acl`` names ACL
     categories the flags and group do not imply. ``help`` is a subcommand's entry in its
     container's HELP. Each of ``aliases`` (SUBSTR for GETRANGE) is a command of its own for
     COMMAND and INFO, as in Redis, answered by the same handler.
     """
     flag_set = frozenset(flags.split())
     key_specs = legacy_key_specs(keys, flag_set) if _is_legacy(keys) else tuple(keys)  # type: ignore[arg-type]
+    arguments = _arguments(name, syntax, len(key_specs))
 
     def register(handler: Handler) -> Handler:
         for each in (name, *aliases):
@@ -413,6 +412,26 @@ def command(name: str, arity: int, flags: str = "", keys: KeysArgument = (0, 0, 
         return handler
 
     return register
+
+
+def _arguments(name: str, syntax: str, key_spec_count: int) -> tuple[Arg, ...]:
+    """The argument tree of ``syntax``, failing the import on a line that does not parse or names
+    a key spec the command lacks."""
+    try:
+        arguments = parse_syntax(syntax)
+    except SyntaxDeclarationError as error:
+        raise SyntaxDeclarationError(f"command {name!r}: {error}") from None
+    for argument in _walk(arguments):
+        if argument.key_spec_index >= key_spec_count:
+            raise SyntaxDeclarationError(f"command {name!r}: argument {argument.name!r} names key spec "
+                                         f"{argument.key_spec_index}, and the command has {key_spec_count}")
+    return arguments
+
+
+def _walk(arguments: tuple[Arg, ...]) -> Iterator[Arg]:
+    for argument in arguments:
+        yield argument
+        yield from _walk(argument.arguments)
 
 
 def _is_legacy(keys: KeysArgument) -> bool:

@@ -57,7 +57,8 @@ class TestBothParsers:
     @pytest.mark.parametrize("data, message", [
         (b"*x\r\n", "invalid multibulk length"),
         (b"*01\r\n", "invalid multibulk length"),
-        (b"*1048577\r\n", "invalid multibulk length"),
+        (b"*2147483648\r\n", "invalid multibulk length"),
+        (b"*4294967295\r\n", "invalid multibulk length"),
         (b"*2\r\n:1\r\n", "expected '$', got ':'"),
         (b"*1\r\n$-1\r\n", "invalid bulk length"),
         (b"*1\r\n$abc\r\n", "invalid bulk length"),
@@ -72,6 +73,20 @@ class TestBothParsers:
     def test_protocol_errors(self, parser_class, data, message):
         with pytest.raises(ProtocolError, match=message.replace("$", r"\$")):
             parse_all(parser_class(), data)
+
+    def test_a_huge_count_allocates_nothing_before_its_arguments(self, parser_class):
+        """Redis accepts counts up to INT_MAX and waits for the arguments; a parser that
+        allocated the count up front (hiredis does) would stall for seconds or fail."""
+        parser = parser_class()
+        assert parse_all(parser, b"*2147483647\r\n$3\r\nDEL\r\n") == []
+        split = parser_class()
+        assert parse_all(split, encode(b"PING"), b"*214", b"7483647\r\n$1\r\nk\r\n") == [[b"PING"]]
+
+    def test_a_large_count_in_a_value_is_not_a_count(self, parser_class):
+        commands = [[b"SET", b"k", b"*12345678 and *9999999"], [b"GET", b"k"]]
+        stream = b"".join(encode(*command) for command in commands)
+        for cut in range(1, len(stream)):
+            assert parse_all(parser_class(), stream[:cut], stream[cut:]) == commands
 
     def test_limits(self, parser_class):
         with pytest.raises(ProtocolError, match="invalid bulk length"):

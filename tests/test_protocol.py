@@ -53,16 +53,30 @@ def test_inline_commands_like_telnet(server):
         assert received == expected
 
 
-def test_protocol_error_closes_only_that_client(server):
+@pytest.mark.parametrize("request_bytes, error", [
+    (b"*1\r\n$-5\r\n", "invalid bulk length"),
+    (b"*2147483648\r\n", "invalid multibulk length"),
+    (b"*4294967295\r\n", "invalid multibulk length"),
+])
+def test_protocol_error_closes_only_that_client(server, request_bytes, error):
     bystander = RawConnection(server.port)
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(b"*1\r\n$-5\r\n")
+        sock.sendall(request_bytes)
         reply = b""
         while chunk := sock.recv(1024):
             reply += chunk
-        assert reply == b"-ERR Protocol error: invalid bulk length\r\n"
+        assert reply == b"-ERR Protocol error: %s\r\n" % error.encode()
     assert bystander.call("PING") == Stat("PONG")
     bystander.close()
+
+
+def test_a_pending_huge_count_does_not_hold_other_clients(server):
+    """Redis waits for the arguments of ``*2147483647``; so do we, without allocating them."""
+    with socket.create_connection(("127.0.0.1", server.port)) as waiting:
+        waiting.sendall(b"*2147483647\r\n$4\r\nPING\r\n")
+        bystander = RawConnection(server.port)
+        assert bystander.call("PING") == Stat("PONG")
+        bystander.close()
 
 
 def test_unknown_command_and_arity_errors(raw):

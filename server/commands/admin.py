@@ -32,7 +32,7 @@ def _flush_mode(argv: list[bytes]) -> None:
     args.expect_end()
 
 
-@command("flushdb", arity=-1, flags="write", group="server", acl="keyspace dangerous")
+@command("flushdb", arity=-1, flags="write", group="server", acl="keyspace dangerous", syntax="async:[ASYNC | SYNC]")
 def flushdb(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from the current database."""
     _flush_mode(argv)
@@ -40,7 +40,7 @@ def flushdb(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("flushall", arity=-1, flags="write", group="server", acl="keyspace dangerous")
+@command("flushall", arity=-1, flags="write", group="server", acl="keyspace dangerous", syntax="async:[ASYNC | SYNC]")
 def flushall(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from all databases."""
     _flush_mode(argv)
@@ -55,7 +55,8 @@ def dbsize(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.size()
 
 
-@command("shutdown", arity=-1, flags="admin noscript loading stale no_multi allow_busy", group="server")
+@command("shutdown", arity=-1, flags="admin noscript loading stale no_multi allow_busy", group="server",
+         syntax="nosave_save:[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
 def shutdown(client: Client, argv: list[bytes]) -> object:
     """Synchronously save the dataset to disk and then shut down the server.
 
@@ -75,7 +76,7 @@ def shutdown(client: Client, argv: list[bytes]) -> object:
     return NO_REPLY
 
 
-@command("info", arity=-1, flags="loading stale", group="server", acl="dangerous")
+@command("info", arity=-1, flags="loading stale", group="server", acl="dangerous", syntax="[section [section ...]]")
 def info(client: Client, argv: list[bytes]) -> object:
     """Get information and statistics about the server."""
     return Verbatim(render(client.server, [arg.decode("utf-8", "replace") for arg in argv[1:]]))

@@ -32,7 +32,8 @@ def _bit_offset(client: Client, arg: bytes, field_width: int = 0) -> int:
     return offset
 
 
-@command("setbit", arity=4, flags="write denyoom", keys=(1, 1, 1), group="bitmap")
+@command("setbit", arity=4, flags="write denyoom", keys=(1, 1, 1), group="bitmap",
+         syntax="key offset:integer value:integer")
 def setbit(client: Client, argv: list[bytes]) -> object:
     """Sets or clears the bit at offset in the string value stored at key."""
     offset = _bit_offset(client, argv[2])
@@ -45,7 +46,7 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     return old_bit
 
 
-@command("getbit", arity=3, flags="readonly fast", keys=(1, 1, 1), group="bitmap")
+@command("getbit", arity=3, flags="readonly fast", keys=(1, 1, 1), group="bitmap", syntax="key offset:integer")
 def getbit(client: Client, argv: list[bytes]) -> object:
     """Returns the bit value at offset in the string value stored at key."""
     offset = _bit_offset(client, argv[2])
@@ -81,7 +82,8 @@ def _bit_range(argv: list[bytes], start_index: int, length: int) -> tuple[int, i
     return start * 8, end * 8 + 7, end_given
 
 
-@command("bitcount", arity=-2, flags="readonly", keys=(1, 1, 1), group="bitmap")
+@command("bitcount", arity=-2, flags="readonly", keys=(1, 1, 1), group="bitmap",
+         syntax="key index:[start:integer end:integer index_unit:[BYTE | BIT]]")
 def bitcount(client: Client, argv: list[bytes]) -> object:
     """Count set bits in a string."""
     if len(argv) not in (2, 4, 5):
@@ -98,7 +100,8 @@ def bitcount(client: Client, argv: list[bytes]) -> object:
     return bitops.count_bits(value, first_bit, last_bit)
 
 
-@command("bitpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="bitmap")
+@command("bitpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="bitmap",
+         syntax="key bit:integer index:[start:integer end_index:[end:integer index_unit:[BYTE | BIT]]]")
 def bitpos(client: Client, argv: list[bytes]) -> object:
     """Find first bit set or clear in a string."""
     bit = parse_int(argv[2])
@@ -119,7 +122,7 @@ def bitpos(client: Client, argv: list[bytes]) -> object:
 
 
 @command("bitop", arity=-4, flags="write denyoom", keys=(key_at(2, "OW update"), after_index(3, "RO access")),
-         group="bitmap")
+         group="bitmap", syntax="operation destkey:key key [key ...]")
 def bitop(client: Client, argv: list[bytes]) -> object:
     """Perform bitwise operations between strings."""
     operation = argv[1].upper()
@@ -216,13 +219,19 @@ def _bitfield_keys(argv: list[bytes]) -> list[KeyAndFlags]:
 
 @command("bitfield", arity=-2, flags="write denyoom", group="bitmap", keys=(
     KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
-            notes="This command allows both access and modification of the key"),), getkeys=_bitfield_keys)
+            notes="This command allows both access and modification of the key"),),
+         syntax="key "
+                "[operation:<GET encoding_offset:<encoding offset:integer> | write:<[OVERFLOW wrap_sat_fail:<WRAP | "
+                "SAT | FAIL>] write_operation:<SET encoding_offset_value:<encoding offset:integer "
+                "value:integer> | INCRBY encoding_offset_increment:<encoding offset:integer "
+                "increment:integer>>>> [operation ...]]", getkeys=_bitfield_keys)
 def bitfield(client: Client, argv: list[bytes]) -> object:
     """Perform arbitrary bitfield integer operations on strings."""
     return _bitfield(client, argv, read_only=False)
 
 
-@command("bitfield_ro", arity=-2, flags="readonly fast", keys=(1, 1, 1), group="bitmap")
+@command("bitfield_ro", arity=-2, flags="readonly fast", keys=(1, 1, 1), group="bitmap",
+         syntax="key [GET encoding_offset:<encoding offset:integer> [GET encoding_offset ...]]")
 def bitfield_ro(client: Client, argv: list[bytes]) -> object:
     """Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD."""
     return _bitfield(client, argv, read_only=True)

@@ -161,7 +161,10 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
     "      Kill connections authenticated by <username>.",
     "    * SKIPME (YES|NO)",
     "      Skip killing current connection (default: yes).",
-))
+),
+         syntax="filter:<ip:port:string | new-format:<[ID client-id:integer] | [TYPE "
+                "normal_master_slave_pubsub:<NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR "
+                "ip:port:string] | [LADDR ip:port:string] | [SKIPME yes/no]> [new-format ...]>")
 def client_kill(client: Client, argv: list[bytes]) -> object:
     """Kill connections: by address (old form) or by filters (returns how many)."""
     clients = list(client.server.clients.values())
@@ -189,7 +192,9 @@ def client_kill(client: Client, argv: list[bytes]) -> object:
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
-))
+),
+         syntax="[TYPE normal_master_replica_pubsub:<NORMAL | MASTER | REPLICA | PUBSUB>] "
+                "[ID id:<client-id:integer [client-id ...]>]")
 def client_list(client: Client, argv: list[bytes]) -> object:
     """Get the list of client connections."""
     clients: Iterable[Client] = client.server.clients.values()
@@ -234,7 +239,8 @@ _UNBLOCK_REASONS = {b"TIMEOUT": False, b"ERROR": True}
 
 @command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",
          help=("PAUSE <timeout> [WRITE|ALL]",
-               "    Suspend all, or just write, clients for <timeout> milliseconds."))
+               "    Suspend all, or just write, clients for <timeout> milliseconds."),
+         syntax="timeout:integer mode:[WRITE | ALL]")
 def client_pause(client: Client, argv: list[bytes]) -> object:
     """Stop processing commands from clients for some time."""
     writes_only = _last_option(argv, _PAUSE_MODES, PauseModeError)
@@ -249,7 +255,8 @@ _REPLY_MODES = {b"ON": REPLY_ON, b"OFF": REPLY_OFF, b"SKIP": REPLY_SKIP_NEXT}
 
 
 @command("client|reply", arity=3, flags="noscript loading stale", group="connection",
-         help=("REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection."))
+         help=("REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection."),
+         syntax="on_off_skip:<ON | OFF | SKIP>")
 def client_reply(client: Client, argv: list[bytes]) -> object:
     """Instruct the server whether to reply to commands."""
     mode = _REPLY_MODES.get(argv[2].upper())
@@ -264,7 +271,7 @@ def client_reply(client: Client, argv: list[bytes]) -> object:
 
 
 @command("client|setname", arity=3, flags="noscript loading stale", group="connection",
-         help=("SETNAME <name>", "    Assign the name <name> to the current connection."))
+         help=("SETNAME <name>", "    Assign the name <name> to the current connection."), syntax="connection-name")
 def client_setname(client: Client, argv: list[bytes]) -> object:
     """Set the current connection name."""
     name = argv[2]
@@ -275,7 +282,8 @@ def client_setname(client: Client, argv: list[bytes]) -> object:
 
 
 @command("client|unblock", arity=-3, flags="admin noscript loading stale", group="connection",
-         help=("UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."))
+         help=("UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."),
+         syntax="client-id:integer timeout_error:[TIMEOUT | ERROR]")
 def client_unblock(client: Client, argv: list[bytes]) -> object:
     """Unblock a client blocked in a blocking command from a different connection."""
     with_error = _last_option(argv, _UNBLOCK_REASONS, UnblockReasonError)
@@ -298,7 +306,8 @@ def client_trackinginfo(client: Client, argv: list[bytes]) -> object:
 
 
 @command("client|no-evict", arity=3, flags="admin noscript loading stale", group="connection",
-         help=("NO-EVICT (ON|OFF)", "    Protect current client connection from eviction."))
+         help=("NO-EVICT (ON|OFF)", "    Protect current client connection from eviction."),
+         syntax="enabled:<ON | OFF>")
 def client_no_evict(client: Client, argv: list[bytes]) -> object:
     """Set client eviction mode for the current connection."""
     setting = argv[2].upper()

@@ -25,6 +25,19 @@ _SUBCOMMANDS = {
     "set-config-epoch": (3, "admin stale no_async_loading"), "setslot": (-4, "admin stale no_async_loading"),
     "shards": (2, "stale"), "slaves": (3, "admin stale"), "slots": (2, "stale"),
 }
+#: The usage lines of the subcommands that take arguments (COMMAND DOCS).
+_SUBCOMMAND_SYNTAX = {
+    "addslots": "slot:integer [slot ...]",
+    "addslotsrange": "start-slot_end-slot:<start-slot:integer end-slot:integer> [start-slot_end-slot ...]",
+    "count-failure-reports": "node-id", "countkeysinslot": "slot:integer",
+    "delslots": "slot:integer [slot ...]",
+    "delslotsrange": "start-slot_end-slot:<start-slot:integer end-slot:integer> [start-slot_end-slot ...]",
+    "failover": "options:[FORCE | TAKEOVER]", "forget": "node-id", "getkeysinslot": "slot:integer count:integer",
+    "keyslot": "key:string", "meet": "ip port:integer [cluster_bus_port:integer]", "replicas": "node-id",
+    "replicate": "node-id", "reset": "hard_soft:[HARD | SOFT]", "set-config-epoch": "config-epoch:integer",
+    "setslot": "slot:integer subcommand:<IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>",
+    "slaves": "node-id",
+}
 
 
 def cluster_disabled(client: Client, argv: list[bytes]) -> object:
@@ -34,7 +47,7 @@ def cluster_disabled(client: Client, argv: list[bytes]) -> object:
 
 container("cluster", arity=-2, group="cluster", summary="A container for Redis Cluster commands.")
 for _name, (_arity, _flags) in _SUBCOMMANDS.items():
-    command(f"cluster|{_name}", arity=_arity, flags=_flags, group="cluster",
+    command(f"cluster|{_name}", arity=_arity, flags=_flags, group="cluster", syntax=_SUBCOMMAND_SYNTAX.get(_name, ""),
             summary="Redis Cluster command: no cluster support here (as cluster-enabled no).")(cluster_disabled)
 
 for _name, _flags in (("readonly", "loading stale fast"), ("readwrite", "loading stale fast"), ("asking", "fast")):

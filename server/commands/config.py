@@ -24,7 +24,8 @@ container("config", arity=-2, flags="", group="server")
 
 
 @command("config|get", arity=-3, flags="admin noscript loading stale", group="server",
-         help=("GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values."))
+         help=("GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values."),
+         syntax="parameter:<parameter> [parameter ...]")
 def config_get(client: Client, argv: list[bytes]) -> object:
     """Get the values of configuration parameters matching glob patterns.
 
@@ -59,7 +60,8 @@ def _apply_side_effects(client: Client, name: str) -> None:
 
 
 @command("config|set", arity=-4, flags="admin noscript loading stale", group="server",
-         help=("SET <directive> <value>", "    Set the configuration <directive> to <value>."))
+         help=("SET <directive> <value>", "    Set the configuration <directive> to <value>."),
+         syntax="parameter_value:<parameter value> [parameter_value ...]")
 def config_set(client: Client, argv: list[bytes]) -> object:
     """Set configuration parameters (all or none).
 

@@ -27,7 +27,7 @@ from .transactions import end_transaction
 _PONG_SUBSCRIBED = [b"pong", b""]
 
 
-@command("ping", arity=-1, flags="fast", group="connection")
+@command("ping", arity=-1, flags="fast", group="connection", syntax="[message]")
 def ping(client: Client, argv: list[bytes]) -> object:
     """Ping the server."""
     if len(argv) > 2:
@@ -37,7 +37,7 @@ def ping(client: Client, argv: list[bytes]) -> object:
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", arity=2, flags="loading stale fast", group="connection")
+@command("echo", arity=2, flags="loading stale fast", group="connection", syntax="message")
 def echo(client: Client, argv: list[bytes]) -> object:
     """Echo the given string."""
     return argv[1]
@@ -60,7 +60,8 @@ def _check_password(client: Client, username: bytes | None, password: bytes) -> 
     client.authenticated = True
 
 
-@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy", group="connection")
+@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy", group="connection",
+         syntax="[username] password")
 def auth(client: Client, argv: list[bytes]) -> object:
     """Authenticate to the server."""
     if len(argv) > 3:
@@ -70,7 +71,7 @@ def auth(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("select", arity=2, flags="fast loading stale", group="connection")
+@command("select", arity=2, flags="fast loading stale", group="connection", syntax="index:integer")
 def select(client: Client, argv: list[bytes]) -> object:
     """Change the selected database for the current connection."""
     index = parse_int(argv[1])
@@ -80,7 +81,8 @@ def select(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("hello", arity=-1, flags="noscript loading stale fast no_auth allow_busy", group="connection")
+@command("hello", arity=-1, flags="noscript loading stale fast no_auth allow_busy", group="connection",
+         syntax="arguments:[protover:integer [AUTH username_password:<username password>] [SETNAME clientname]]")
 def hello(client: Client, argv: list[bytes]) -> object:
     """Handshake with the server and choose RESP2 or RESP3."""
     args = Arguments(argv, 1)

@@ -101,7 +101,9 @@ def _position(client: Client, score: float) -> list[object]:
 # -- GEOADD, GEOPOS, GEOHASH, GEODIST ---------------------------------------------------------
 
 
-@command("geoadd", arity=-5, flags="write denyoom", keys=(key_at(1, "RW update"),), group="geo")
+@command("geoadd", arity=-5, flags="write denyoom", keys=(key_at(1, "RW update"),), group="geo",
+         syntax="key condition:[NX | XX] [change:CH] "
+                "longitude_latitude_member:<longitude:double latitude:double member> [longitude_latitude_member ...]")
 def geoadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more geospatial items in the geospatial index represented using a sorted set."""
     args = Arguments(argv, 2)
@@ -118,7 +120,7 @@ def geoadd(client: Client, argv: list[bytes]) -> object:
     return added_reply(client.keyspace.zsets.add(argv[1], pairs, ZaddFlags.named(options)))
 
 
-@command("geopos", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
+@command("geopos", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo", syntax="key member [member ...]")
 def geopos(client: Client, argv: list[bytes]) -> object:
     """Returns longitude and latitude of members of a geospatial index."""
     store = client.keyspace.zsets
@@ -126,7 +128,7 @@ def geopos(client: Client, argv: list[bytes]) -> object:
     return [NULL_ARRAY if score is None else _position(client, score) for score in scores]
 
 
-@command("geohash", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo")
+@command("geohash", arity=-2, flags="readonly", keys=(1, 1, 1), group="geo", syntax="key member [member ...]")
 def geohash(client: Client, argv: list[bytes]) -> object:
     """Returns members of a geospatial index as standard geohash strings."""
     store = client.keyspace.zsets
@@ -134,7 +136,8 @@ def geohash(client: Client, argv: list[bytes]) -> object:
     return [None if score is None else geo.geohash_string(score) for score in scores]
 
 
-@command("geodist", arity=-4, flags="readonly", keys=(1, 1, 1), group="geo")
+@command("geodist", arity=-4, flags="readonly", keys=(1, 1, 1), group="geo",
+         syntax="key member1 member2 unit:[M | KM | FT | MI]")
 def geodist(client: Client, argv: list[bytes]) -> object:
     """Returns the distance between two members of a geospatial index."""
     if len(argv) > 5:
@@ -384,8 +387,8 @@ _GEOSEARCHSTORE = _Variant(OPTIONS, store_command=True)
 
 
 def _register(name: str, request: _Variant, arity: int, flags: str, summary: str,
-              keys: KeysArgument = (key_at(1, "RO access"),)) -> None:
-    command(name, arity, flags, keys, group="geo", summary=summary)(partial(_search, variant=request))
+              keys: KeysArgument = (key_at(1, "RO access"),), syntax: str = "") -> None:
+    command(name, arity, flags, keys, group="geo", summary=summary, syntax=syntax)(partial(_search, variant=request))
 
 
 def _stores_after(startfrom: int) -> tuple[KeySpec, ...]:
@@ -395,14 +398,30 @@ def _stores_after(startfrom: int) -> tuple[KeySpec, ...]:
             after_keyword("STOREDIST", "OW update", startfrom=startfrom, lastkey=0))
 
 
+#: The usage lines' shared parts (COMMAND DOCS): the GEORADIUS forms' after the centre (the
+#: writing forms add the stores), the GEOSEARCH forms' centre and area.
+_UNIT = "unit:<M | KM | FT | MI>"
+_RADIUS_OPTIONS = (f"radius:double {_UNIT} [WITHCOORD] [WITHDIST] [WITHHASH] count:[COUNT count:integer [ANY]] "
+                   "order:[ASC | DESC]")
+_STORES = "[STORE key] [STOREDIST key]"
+_SEARCH_AREA = ("from:<FROMMEMBER member | FROMLONLAT longitude_latitude:<longitude:double latitude:double>> "
+                f"by:<circle:<BYRADIUS radius:double {_UNIT}> | box:<BYBOX width:double height:double {_UNIT}>> "
+                "order:[ASC | DESC] count:[COUNT count:integer [ANY]]")
+
 _register("georadius", _GEORADIUS, -6, "write denyoom", "Query a sorted set representing a geospatial index to "
-          "fetch members matching a given maximum distance from a point.", keys=_stores_after(6))
-_register("georadius_ro", _GEORADIUS_RO, -6, "readonly", "A read-only variant for GEORADIUS.")
+          "fetch members matching a given maximum distance from a point.", keys=_stores_after(6),
+          syntax=f"key longitude:double latitude:double {_RADIUS_OPTIONS} {_STORES}")
+_register("georadius_ro", _GEORADIUS_RO, -6, "readonly", "A read-only variant for GEORADIUS.",
+          syntax=f"key longitude:double latitude:double {_RADIUS_OPTIONS}")
 _register("georadiusbymember", _BYMEMBER, -5, "write denyoom", "Query a sorted set representing a geospatial "
-          "index to fetch members matching a given maximum distance from a member.", keys=_stores_after(5))
-_register("georadiusbymember_ro", _BYMEMBER_RO, -5, "readonly", "A read-only variant for GEORADIUSBYMEMBER.")
+          "index to fetch members matching a given maximum distance from a member.", keys=_stores_after(5),
+          syntax=f"key member {_RADIUS_OPTIONS} {_STORES}")
+_register("georadiusbymember_ro", _BYMEMBER_RO, -5, "readonly", "A read-only variant for GEORADIUSBYMEMBER.",
+          syntax=f"key member {_RADIUS_OPTIONS}")
 _register("geosearch", _GEOSEARCH, -7, "readonly", "Query a sorted set representing a geospatial index to fetch "
-          "members inside an area of a box or a circle.")
+          "members inside an area of a box or a circle.",
+          syntax=f"key {_SEARCH_AREA} [WITHCOORD] [WITHDIST] [WITHHASH]")
 _register("geosearchstore", _GEOSEARCHSTORE, -8, "write denyoom", "Query a sorted set representing a geospatial "
           "index to fetch members inside an area of a box or a circle, and store the result in another key.",
-          keys=(key_at(1, "OW update"), key_at(2, "RO access")))
+          keys=(key_at(1, "OW update"), key_at(2, "RO access")),
+          syntax=f"destination:key source:key {_SEARCH_AREA} [STOREDIST]")

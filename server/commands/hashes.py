@@ -30,81 +30,86 @@ def _pairs(argv: list[bytes], first: int) -> list[tuple[bytes, bytes]]:
     return list(zip(argv[first::2], argv[first + 1::2]))
 
 
-@command("hset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash")
+@command("hset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash",
+         syntax="key field_value:<field value> [field_value ...]")
 def hset(client: Client, argv: list[bytes]) -> object:
     """Set the string value of hash fields; how many fields were added."""
     return client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
 
 
-@command("hmset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash")
+@command("hmset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash",
+         syntax="key field_value:<field value> [field_value ...]")
 def hmset(client: Client, argv: list[bytes]) -> object:
     """Set multiple hash fields to multiple values (deprecated form of HSET)."""
     client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
     return OK
 
 
-@command("hsetnx", arity=4, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hash")
+@command("hsetnx", arity=4, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hash",
+         syntax="key field value")
 def hsetnx(client: Client, argv: list[bytes]) -> object:
     """Set the value of a hash field, only if the field does not exist."""
     return client.keyspace.hashes.set_fields(argv[1], [(argv[2], argv[3])], only_new=True)
 
 
-@command("hget", arity=3, flags="readonly fast", keys=(1, 1, 1), group="hash")
+@command("hget", arity=3, flags="readonly fast", keys=(1, 1, 1), group="hash", syntax="key field")
 def hget(client: Client, argv: list[bytes]) -> object:
     """Get the value of a hash field."""
     return client.keyspace.hashes.get_field(argv[1], argv[2])
 
 
-@command("hmget", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="hash")
+@command("hmget", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="hash", syntax="key field [field ...]")
 def hmget(client: Client, argv: list[bytes]) -> object:
     """Get the values of all the given hash fields."""
     return client.keyspace.hashes.get_fields(argv[1], argv[2:])
 
 
-@command("hdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="hash")
+@command("hdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="hash",
+         syntax="key field [field ...]")
 def hdel(client: Client, argv: list[bytes]) -> object:
     """Delete one or more hash fields."""
     return client.keyspace.hashes.delete_fields(argv[1], argv[2:])
 
 
-@command("hexists", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
+@command("hexists", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash", syntax="key field")
 def hexists(client: Client, argv: list[bytes]) -> object:
     """Determine if a hash field exists."""
     return int(client.keyspace.hashes.get_field(argv[1], argv[2]) is not None)
 
 
-@command("hlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
+@command("hlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash", syntax="key")
 def hlen(client: Client, argv: list[bytes]) -> object:
     """Get the number of fields in a hash."""
     return client.keyspace.hashes.length(argv[1])
 
 
-@command("hstrlen", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash")
+@command("hstrlen", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="hash", syntax="key field")
 def hstrlen(client: Client, argv: list[bytes]) -> object:
     """Get the length of the value of a hash field."""
     value = client.keyspace.hashes.get_field(argv[1], argv[2])
     return 0 if value is None else len(value)
 
 
-@command("hgetall", arity=2, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hgetall", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hgetall(client: Client, argv: list[bytes]) -> object:
     """Get all the fields and values in a hash."""
     return Map(client.keyspace.hashes.entries(argv[1]))
 
 
-@command("hkeys", arity=2, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hkeys", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hkeys(client: Client, argv: list[bytes]) -> object:
     """Get all the fields in a hash."""
     return [field for field, _ in client.keyspace.hashes.entries(argv[1])]
 
 
-@command("hvals", arity=2, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hvals", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hvals(client: Client, argv: list[bytes]) -> object:
     """Get all the values in a hash."""
     return [value for _, value in client.keyspace.hashes.entries(argv[1])]
 
 
-@command("hincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
+@command("hincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash",
+         syntax="key field increment:integer")
 def hincrby(client: Client, argv: list[bytes]) -> object:
     """Increment the integer value of a hash field by the given number."""
     delta = parse_int(argv[3])
@@ -119,7 +124,8 @@ def hincrby(client: Client, argv: list[bytes]) -> object:
     return int(client.keyspace.hashes.update(argv[1], argv[2], incremented))
 
 
-@command("hincrbyfloat", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash")
+@command("hincrbyfloat", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash",
+         syntax="key field increment:double")
 def hincrbyfloat(client: Client, argv: list[bytes]) -> object:
     """Increment the float value of a hash field (in long double, as Redis)."""
     delta = long_double.parse(argv[3])
@@ -144,7 +150,8 @@ def hincrbyfloat(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.hashes.update(argv[1], argv[2], incremented)
 
 
-@command("hrandfield", arity=-2, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hrandfield", arity=-2, flags="readonly", keys=(1, 1, 1), group="hash",
+         syntax="key options:[count:integer [WITHVALUES]]")
 def hrandfield(client: Client, argv: list[bytes]) -> object:
     """Get one or multiple random fields (and values) from a hash."""
     hashes = client.keyspace.hashes
@@ -165,7 +172,8 @@ def hrandfield(client: Client, argv: list[bytes]) -> object:
     return [part for pair in picked for part in pair]
 
 
-@command("hscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="hash",
+         syntax="key cursor:integer [MATCH pattern:pattern] [COUNT count:integer]")
 def hscan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate hash fields and associated values."""
     return scan_collection(client, client.keyspace.hashes, argv, lambda field, value: (field, value))

@@ -20,7 +20,8 @@ def _sparse_max(client: Client) -> int:
     return client.server.config.get_int("hll-sparse-max-bytes")
 
 
-@command("pfadd", arity=-2, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hyperloglog")
+@command("pfadd", arity=-2, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="hyperloglog",
+         syntax="key [element [element ...]]")
 def pfadd(client: Client, argv: list[bytes]) -> object:
     """Adds the specified elements to the specified HyperLogLog."""
     keyspace = client.keyspace
@@ -33,7 +34,7 @@ def pfadd(client: Client, argv: list[bytes]) -> object:
 
 @command("pfcount", arity=-2, flags="readonly", group="hyperloglog", keys=(
     KeySpec(BeginIndex(1), FindRange(-1), ("RW", "access"), notes="RW because it may change the internal "
-            "representation of the key, and propagate to replicas"),))
+            "representation of the key, and propagate to replicas"),), syntax="key [key ...]")
 def pfcount(client: Client, argv: list[bytes]) -> object:
     """Return the approximated cardinality of the set(s) observed by the HyperLogLog(s).
 
@@ -49,7 +50,7 @@ def pfcount(client: Client, argv: list[bytes]) -> object:
 
 
 @command("pfmerge", arity=-2, flags="write denyoom", keys=(key_at(1, "RW access insert"), after_index(2, "RO access")),
-         group="hyperloglog")
+         group="hyperloglog", syntax="destkey:key sourcekey:key [sourcekey ...]")
 def pfmerge(client: Client, argv: list[bytes]) -> object:
     """Merge N different HyperLogLogs into a single one."""
     keyspace = client.keyspace
@@ -60,7 +61,8 @@ def pfmerge(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("pfdebug", arity=3, flags="write denyoom admin", keys=(key_at(2, "RW access"),), group="hyperloglog")
+@command("pfdebug", arity=3, flags="write denyoom admin", keys=(key_at(2, "RW access"),), group="hyperloglog",
+         syntax="subcommand key")
 def pfdebug(client: Client, argv: list[bytes]) -> object:
     """Internal commands for debugging HyperLogLog values (GETREG, ENCODING, TODENSE)."""
     keyspace = client.keyspace

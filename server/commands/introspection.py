@@ -9,8 +9,9 @@ from pypika_store.glob import compile_glob
 
 from ..arguments import Arguments
 from ..connection import Client
-from ..registry import (ADMIN, FAST, FLAG_ORDER, TABLE, WRITE, Arg, BeginIndex, BeginKeyword, CommandSpec,
-                        FindKeynum, FindRange, KeySpec, command, container, help_reply)
+from ..command_syntax import Arg
+from ..registry import (ADMIN, FAST, FLAG_ORDER, TABLE, WRITE, BeginIndex, BeginKeyword, CommandSpec, FindKeynum,
+                        FindRange, KeySpec, command, container, help_reply)
 from ..resp.replies import Map, SetReply, Status
 
 #: The ACL category each group implies (Redis' ``acl_categories`` of the group's commands; not
@@ -97,11 +98,12 @@ def describe(spec: CommandSpec) -> list:
 
 def _describe_argument(argument: Arg) -> Map:
     fields: list[tuple[bytes, object]] = [(b"name", argument.name.encode()), (b"type", argument.type.encode())]
-    if argument.type == "key":
+    if argument.key_spec_index >= 0:
         fields.append((b"key_spec_index", argument.key_spec_index))
-    if argument.token:
+    if argument.token is not None:
         fields.append((b"token", argument.token.encode()))
-    flags = [name for name, present in (("optional", argument.optional), ("multiple", argument.multiple)) if present]
+    flags = [name for name, present in (("optional", argument.optional), ("multiple", argument.multiple),
+                                        ("multiple_token", argument.multiple_token)) if present]
     if flags:
         fields.append((b"flags", SetReply(Status(flag) for flag in flags)))
     if argument.arguments:
@@ -154,9 +156,8 @@ def command_count(client: Client, argv: list[bytes]) -> object:
     return len(TABLE)
 
 
-#: COMMAND DOCS of GETKEYS and GETKEYSANDFLAGS.
-_GETKEYS_DOCS: dict = {"complexity": "O(N) where N is the number of arguments to the command",
-                       "arguments": (Arg("command", "string"), Arg("arg", "string", optional=True, multiple=True))}
+#: COMMAND DOCS of GETKEYS and GETKEYSANDFLAGS (Redis 7.0 documents no arguments for them).
+_GETKEYS_DOCS: dict = {"complexity": "O(N) where N is the number of arguments to the command"}
 
 
 @command("command|getkeys", arity=-4, flags=_FLAGS, group="server", acl=_ACL, since="2.8.13", **_GETKEYS_DOCS,
@@ -198,9 +199,7 @@ def _call_keys(call: list[bytes], with_flags: bool) -> list:
 
 @command("command|list", arity=-2, flags=_FLAGS, group="server", acl=_ACL, since="7.0.0",
          complexity="O(N) where N is the total number of Redis commands",
-         arguments=(Arg("filterby", "oneof", token="FILTERBY", optional=True, arguments=(
-             Arg("module-name", "string", token="MODULE"), Arg("category", "string", token="ACLCAT"),
-             Arg("pattern", "pattern", token="PATTERN"))),),
+         syntax="[FILTERBY filterby:<MODULE module-name | ACLCAT category | PATTERN pattern:pattern>]",
          help=("LIST", "    Return a list of all commands in this Redis server."))
 def command_list(client: Client, argv: list[bytes]) -> object:
     """Get an array of Redis command names (and subcommands, as parent|sub)."""
@@ -225,7 +224,7 @@ def command_list(client: Client, argv: list[bytes]) -> object:
 
 @command("command|info", arity=-2, flags=_FLAGS, group="server", acl=_ACL, since="2.8.13",
          complexity="O(N) where N is the number of commands to look up",
-         arguments=(Arg("command-name", "string", optional=True, multiple=True),),
+         syntax="[command-name [command-name ...]]",
          help=("INFO [<command-name> ...]", "    Return details about multiple Redis commands."))
 def command_info(client: Client, argv: list[bytes]) -> object:
     """Get array of specific Redis command details, or all when no argument is given."""
@@ -236,7 +235,7 @@ def command_info(client: Client, argv: list[bytes]) -> object:
 
 @command("command|docs", arity=-2, flags=_FLAGS, group="server", acl=_ACL, since="7.0.0",
          complexity="O(N) where N is the number of commands to look up",
-         arguments=(Arg("command-name", "string", optional=True, multiple=True),),
+         syntax="[command-name [command-name ...]]",
          help=("DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands."))
 def command_docs(client: Client, argv: list[bytes]) -> object:
     """Get array of specific Redis command documentation (all commands without names)."""

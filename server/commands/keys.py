@@ -34,20 +34,22 @@ from ..resp.replies import OK, ONE, ZERO, Status
 # -- existence --------------------------------------------------------------------------------------
 
 
-@command("del", arity=-2, flags="write", keys=(after_index(1, "RM delete"),), group="keyspace")
+@command("del", arity=-2, flags="write", keys=(after_index(1, "RM delete"),), group="keyspace", syntax="key [key ...]")
 def del_(client: Client, argv: list[bytes]) -> object:
     """Delete keys."""
     keyspace = client.keyspace
     return sum(keyspace.delete(key) for key in argv[1:])
 
 
-@command("unlink", arity=-2, flags="write fast", keys=(after_index(1, "RM delete"),), group="keyspace")
+@command("unlink", arity=-2, flags="write fast", keys=(after_index(1, "RM delete"),), group="keyspace",
+         syntax="key [key ...]")
 def unlink(client: Client, argv: list[bytes]) -> object:
     """Delete keys (members of big collections are reclaimed in the background, as with DEL)."""
     return del_(client, argv)
 
 
-@command("exists", arity=-2, flags="readonly fast", keys=(after_index(1, "RO"),), group="keyspace", aliases=("touch",))
+@command("exists", arity=-2, flags="readonly fast", keys=(after_index(1, "RO"),), group="keyspace", aliases=("touch",),
+         syntax="key [key ...]")
 def exists(client: Client, argv: list[bytes]) -> object:
     """Count how many of the given keys exist (a key named twice counts twice).
 
@@ -57,7 +59,7 @@ def exists(client: Client, argv: list[bytes]) -> object:
     return sum(keyspace.exists(key) for key in argv[1:])
 
 
-@command("type", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="keyspace")
+@command("type", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="keyspace", syntax="key")
 def type_(client: Client, argv: list[bytes]) -> object:
     """Determine the type stored at key."""
     return Status(client.keyspace.type_name(argv[1]))
@@ -118,13 +120,16 @@ def _expire(client: Client, argv: list[bytes], in_seconds: bool, relative: bool)
 
 
 # The four differ only in the unit of the time and whether it is relative to now.
-for _name, _summary, _in_seconds, _relative in (
-    ("expire", "Set a key's time to live in seconds.", True, True),
-    ("pexpire", "Set a key's time to live in milliseconds.", False, True),
-    ("expireat", "Set the expiration for a key as a UNIX timestamp in seconds.", True, False),
-    ("pexpireat", "Set the expiration for a key as a UNIX timestamp in milliseconds.", False, False),
+for _name, _summary, _in_seconds, _relative, _time in (
+    ("expire", "Set a key's time to live in seconds.", True, True, "seconds:integer"),
+    ("pexpire", "Set a key's time to live in milliseconds.", False, True, "milliseconds:integer"),
+    ("expireat", "Set the expiration for a key as a UNIX timestamp in seconds.", True, False,
+     "unix-time-seconds:unix-time"),
+    ("pexpireat", "Set the expiration for a key as a UNIX timestamp in milliseconds.", False, False,
+     "unix-time-milliseconds:unix-time"),
 ):
-    command(_name, arity=-3, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace", summary=_summary)(
+    command(_name, arity=-3, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace", summary=_summary,
+            syntax=f"key {_time} condition:[NX | XX | GT | LT]")(
         partial(_expire, in_seconds=_in_seconds, relative=_relative))
 
 
@@ -146,11 +151,11 @@ for _name, _summary, _in_ms, _absolute in (
     ("expiretime", "Get the expiration Unix timestamp for a key in seconds.", False, True),
     ("pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds.", True, True),
 ):
-    command(_name, arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace", summary=_summary)(
-        partial(_ttl, in_ms=_in_ms, absolute=_absolute))
+    command(_name, arity=2, flags="readonly fast", keys=(1, 1, 1), group="keyspace", summary=_summary,
+            syntax="key")(partial(_ttl, in_ms=_in_ms, absolute=_absolute))
 
 
-@command("persist", arity=2, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace")
+@command("persist", arity=2, flags="write fast", keys=(key_at(1, "RW update"),), group="keyspace", syntax="key")
 def persist(client: Client, argv: list[bytes]) -> object:
     """Remove the expiration from a key."""
     keyspace = client.keyspace
@@ -163,14 +168,15 @@ def persist(client: Client, argv: list[bytes]) -> object:
 # -- iteration ----------------------------------------------------------------------------------------
 
 
-@command("keys", arity=2, flags="readonly", group="keyspace", acl="dangerous")
+@command("keys", arity=2, flags="readonly", group="keyspace", acl="dangerous", syntax="pattern:pattern")
 def keys(client: Client, argv: list[bytes]) -> object:
     """Find all keys matching the given pattern."""
     matches = key_matcher(argv[1])
     return [key for key, _record in client.keyspace.iter_records() if matches is None or matches(key)]
 
 
-@command("scan", arity=-2, flags="readonly", group="keyspace")
+@command("scan", arity=-2, flags="readonly", group="keyspace",
+         syntax="cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]")
 def scan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate the keys space."""
     cursor = parse_cursor(argv[1])
@@ -209,14 +215,14 @@ def _rename(client: Client, argv: list[bytes], only_if_new: bool) -> object:
 
 
 @command("rename", arity=3, flags="write", keys=(key_at(1, "RW access delete"), key_at(2, "OW update")),
-         group="keyspace")
+         group="keyspace", syntax="key newkey:key")
 def rename(client: Client, argv: list[bytes]) -> object:
     """Rename a key (replacing the target)."""
     return _rename(client, argv, only_if_new=False)
 
 
 @command("renamenx", arity=3, flags="write fast", keys=(key_at(1, "RW access delete"), key_at(2, "OW insert")),
-         group="keyspace")
+         group="keyspace", syntax="key newkey:key")
 def renamenx(client: Client, argv: list[bytes]) -> object:
     """Rename a key, only if the new key does not exist."""
     return _rename(client, argv, only_if_new=True)
@@ -231,7 +237,7 @@ def _database(client: Client, arg: bytes) -> Keyspace:
     return keyspaces[index]
 
 
-@command("move", arity=3, flags="write fast", keys=(1, 1, 1), group="keyspace")
+@command("move", arity=3, flags="write fast", keys=(1, 1, 1), group="keyspace", syntax="key db:integer")
 def move(client: Client, argv: list[bytes]) -> object:
     """Move a key to another database (only if it is not there already).
 
@@ -252,7 +258,7 @@ def move(client: Client, argv: list[bytes]) -> object:
 
 
 @command("copy", arity=-3, flags="write denyoom", keys=(key_at(1, "RO access"), key_at(2, "OW update")),
-         group="keyspace")
+         group="keyspace", syntax="source:key destination:key [DB destination-db:integer] [REPLACE]")
 def copy(client: Client, argv: list[bytes]) -> object:
     """Copy a key, optionally to another database and replacing the target.
 

@@ -24,7 +24,7 @@ def latency_doctor(client: Client, argv: list[bytes]) -> object:
 
 
 @command("latency|graph", arity=3, flags="admin noscript loading stale", group="server",
-         help=("GRAPH <event>", "    Return an ASCII latency graph for the <event> class."))
+         help=("GRAPH <event>", "    Return an ASCII latency graph for the <event> class."), syntax="event")
 def latency_graph(client: Client, argv: list[bytes]) -> object:
     """Return a latency graph for the event."""
     series = client.server.dispatcher.latency.events.get(argv[2])
@@ -34,7 +34,7 @@ def latency_graph(client: Client, argv: list[bytes]) -> object:
 
 
 @command("latency|history", arity=3, flags="admin noscript loading stale", group="server",
-         help=("HISTORY <event>", "    Return time-latency samples for the <event> class."))
+         help=("HISTORY <event>", "    Return time-latency samples for the <event> class."), syntax="event")
 def latency_history(client: Client, argv: list[bytes]) -> object:
     """Return timestamp-latency samples for the event."""
     series = client.server.dispatcher.latency.events.get(argv[2])
@@ -53,7 +53,7 @@ def latency_latest(client: Client, argv: list[bytes]) -> object:
     "RESET [<event> ...]",
     "    Reset latency data of one or more <event> classes.",
     "    (default: reset all data for all event classes)",
-))
+), syntax="[event [event ...]]")
 def latency_reset(client: Client, argv: list[bytes]) -> object:
     """Reset latency data for one or more events."""
     return client.server.dispatcher.latency.reset(argv[2:] if len(argv) > 2 else None)
@@ -78,7 +78,7 @@ def _named_specs(name: bytes) -> list[CommandSpec]:
     "HISTOGRAM [COMMAND ...]",
     "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
     "    If no commands are specified then all histograms are replied.",
-))
+), syntax="[command [command ...]]")
 def latency_histogram(client: Client, argv: list[bytes]) -> object:
     """Return the cumulative distribution of latencies of a subset of commands or all."""
     specs = [spec for name in argv[2:] for spec in _named_specs(name)] if len(argv) > 2 else TABLE.all_specs()

@@ -26,8 +26,8 @@ _BLOCKING_POP_KEYS = (before_last(1, "RW access delete"),)
 
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
-              keys: KeysArgument = (1, 1, 1)) -> None:
-    command(name, arity, flags, keys, group="list", summary=summary)(handler)
+              keys: KeysArgument = (1, 1, 1), syntax: str = "") -> None:
+    command(name, arity, flags, keys, group="list", summary=summary, syntax=syntax)(handler)
 
 
 # -- pushing and popping ------------------------------------------------------------------------------
@@ -38,13 +38,17 @@ def _push(client: Client, argv: list[bytes], left: bool, only_existing: bool) ->
 
 
 _register("lpush", partial(_push, left=True, only_existing=False), -3, "write denyoom fast",
-          "Prepend one or multiple elements to a list.", keys=(key_at(1, "RW insert"),))
+          "Prepend one or multiple elements to a list.", keys=(key_at(1, "RW insert"),),
+          syntax="key element [element ...]")
 _register("rpush", partial(_push, left=False, only_existing=False), -3, "write denyoom fast",
-          "Append one or multiple elements to a list.", keys=(key_at(1, "RW insert"),))
+          "Append one or multiple elements to a list.", keys=(key_at(1, "RW insert"),),
+          syntax="key element [element ...]")
 _register("lpushx", partial(_push, left=True, only_existing=True), -3, "write denyoom fast",
-          "Prepend elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),))
+          "Prepend elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),),
+          syntax="key element [element ...]")
 _register("rpushx", partial(_push, left=False, only_existing=True), -3, "write denyoom fast",
-          "Append elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),))
+          "Append elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),),
+          syntax="key element [element ...]")
 
 
 def _pop(client: Client, argv: list[bytes], left: bool) -> object:
@@ -58,9 +62,9 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
 
 
 _register("lpop", partial(_pop, left=True), -2, "write fast", "Remove and get the first elements in a list.",
-          keys=(key_at(1, "RW access delete"),))
+          keys=(key_at(1, "RW access delete"),), syntax="key [count:integer]")
 _register("rpop", partial(_pop, left=False), -2, "write fast", "Remove and get the last elements in a list.",
-          keys=(key_at(1, "RW access delete"),))
+          keys=(key_at(1, "RW access delete"),), syntax="key [count:integer]")
 
 
 def _pop_first(client: Client, keys: list[bytes], left: bool, count: int) -> list | None:
@@ -79,19 +83,20 @@ def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
 
 
 _register("lmpop", partial(_multipop, blocking=False), -4, "write",
-          "Pop elements from the first non-empty list of several keys.", keys=(keynum(1, "RW access delete"),))
+          "Pop elements from the first non-empty list of several keys.", keys=(keynum(1, "RW access delete"),),
+          syntax="numkeys:integer key [key ...] where:<LEFT | RIGHT> [COUNT count:integer]")
 
 
 # -- reading ------------------------------------------------------------------------------------------
 
 
-@command("llen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="list")
+@command("llen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="list", syntax="key")
 def llen(client: Client, argv: list[bytes]) -> object:
     """Get the length of a list."""
     return client.keyspace.lists.length(argv[1])
 
 
-@command("lindex", arity=3, flags="readonly", keys=(1, 1, 1), group="list")
+@command("lindex", arity=3, flags="readonly", keys=(1, 1, 1), group="list", syntax="key index:integer")
 def lindex(client: Client, argv: list[bytes]) -> object:
     """Get an element from a list by its index."""
     lists = client.keyspace.lists
@@ -103,7 +108,7 @@ def lindex(client: Client, argv: list[bytes]) -> object:
     return lists.element(collection, index) if 0 <= index < collection.count else None
 
 
-@command("lrange", arity=4, flags="readonly", keys=(1, 1, 1), group="list")
+@command("lrange", arity=4, flags="readonly", keys=(1, 1, 1), group="list", syntax="key start:integer stop:integer")
 def lrange(client: Client, argv: list[bytes]) -> object:
     """Get a range of elements from a list."""
     start, stop = parse_int(argv[2]), parse_int(argv[3])
@@ -114,7 +119,8 @@ def lrange(client: Client, argv: list[bytes]) -> object:
     return lists.range(collection, *clamped_range(collection.count, start, stop))
 
 
-@command("lpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="list")
+@command("lpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="list",
+         syntax="key element [RANK rank:integer] [COUNT num-matches:integer] [MAXLEN len:integer]")
 def lpos(client: Client, argv: list[bytes]) -> object:
     """Return the index of matching elements on a list."""
     rank, count, max_len = 1, None, 0
@@ -162,7 +168,8 @@ def lpos(client: Client, argv: list[bytes]) -> object:
 # -- changing in place ----------------------------------------------------------------------------------
 
 
-@command("lset", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="list")
+@command("lset", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="list",
+         syntax="key index:integer element")
 def lset(client: Client, argv: list[bytes]) -> object:
     """Set the value of an element in a list by its index."""
     client.keyspace.lists.open(argv[1])  # WRONGTYPE before the index is read
@@ -170,7 +177,8 @@ def lset(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("linsert", arity=5, flags="write denyoom", keys=(key_at(1, "RW insert"),), group="list")
+@command("linsert", arity=5, flags="write denyoom", keys=(key_at(1, "RW insert"),), group="list",
+         syntax="key where:<BEFORE | AFTER> pivot element")
 def linsert(client: Client, argv: list[bytes]) -> object:
     """Insert an element before or after another element in a list."""
     where = argv[2].upper()
@@ -179,13 +187,15 @@ def linsert(client: Client, argv: list[bytes]) -> object:
     return client.keyspace.lists.insert(argv[1], argv[3], argv[4], after=where == b"AFTER")
 
 
-@command("lrem", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list")
+@command("lrem", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list",
+         syntax="key count:integer element")
 def lrem(client: Client, argv: list[bytes]) -> object:
     """Remove elements from a list (count > 0 from the head, < 0 from the tail, 0 all)."""
     return client.keyspace.lists.remove(argv[1], parse_int(argv[2]), argv[3])
 
 
-@command("ltrim", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list")
+@command("ltrim", arity=4, flags="write", keys=(key_at(1, "RW delete"),), group="list",
+         syntax="key start:integer stop:integer")
 def ltrim(client: Client, argv: list[bytes]) -> object:
     """Trim a list to the specified range."""
     client.keyspace.lists.trim(argv[1], parse_int(argv[2]), parse_int(argv[3]))
@@ -203,13 +213,15 @@ def _side(arg: bytes) -> bool:
     return side == b"LEFT"
 
 
-@command("rpoplpush", arity=3, flags="write denyoom", keys=_MOVE_KEYS, group="list")
+@command("rpoplpush", arity=3, flags="write denyoom", keys=_MOVE_KEYS, group="list",
+         syntax="source:key destination:key")
 def rpoplpush(client: Client, argv: list[bytes]) -> object:
     """Remove the last element of a list, prepend it to another list and return it."""
     return client.keyspace.lists.move(argv[1], argv[2], from_left=False, to_left=True)
 
 
-@command("lmove", arity=5, flags="write denyoom", keys=_MOVE_KEYS, group="list")
+@command("lmove", arity=5, flags="write denyoom", keys=_MOVE_KEYS, group="list",
+         syntax="source:key destination:key wherefrom:<LEFT | RIGHT> whereto:<LEFT | RIGHT>")
 def lmove(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it."""
     return client.keyspace.lists.move(argv[1], argv[2], _side(argv[3]), _side(argv[4]))
@@ -233,9 +245,11 @@ def _blocking_pop(client: Client, argv: list[bytes], left: bool) -> object:
 
 
 _register("blpop", partial(_blocking_pop, left=True), -3, "write noscript blocking",
-          "Remove and get the first element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS)
+          "Remove and get the first element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS,
+          syntax="key [key ...] timeout:double")
 _register("brpop", partial(_blocking_pop, left=False), -3, "write noscript blocking",
-          "Remove and get the last element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS)
+          "Remove and get the last element in a list, or block until one is available.", keys=_BLOCKING_POP_KEYS,
+          syntax="key [key ...] timeout:double")
 
 
 def _blocking_move(client: Client, argv: list[bytes], from_left: bool, to_left: bool, timeout_arg: bytes) -> object:
@@ -246,13 +260,15 @@ def _blocking_move(client: Client, argv: list[bytes], from_left: bool, to_left: 
     return Block([argv[1]], timeout, None, retry_for=_retry_on_lists(client, lambda key: argv))
 
 
-@command("brpoplpush", arity=4, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list")
+@command("brpoplpush", arity=4, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list",
+         syntax="source:key destination:key timeout:double")
 def brpoplpush(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it; or block."""
     return _blocking_move(client, argv, False, True, argv[3])
 
 
-@command("blmove", arity=6, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list")
+@command("blmove", arity=6, flags="write denyoom noscript blocking", keys=_MOVE_KEYS, group="list",
+         syntax="source:key destination:key wherefrom:<LEFT | RIGHT> whereto:<LEFT | RIGHT> timeout:double")
 def blmove(client: Client, argv: list[bytes]) -> object:
     """Pop an element from a list, push it to another list and return it; or block."""
     return _blocking_move(client, argv, _side(argv[3]), _side(argv[4]), argv[5])
@@ -260,4 +276,5 @@ def blmove(client: Client, argv: list[bytes]) -> object:
 
 _register("blmpop", partial(_multipop, blocking=True), -5, "write blocking",
           "Pop elements from the first non-empty list of several keys, or block until one is available.",
-          keys=(keynum(2, "RW access delete"),))
+          keys=(keynum(2, "RW access delete"),),
+          syntax="timeout:double numkeys:integer key [key ...] where:<LEFT | RIGHT> [COUNT count:integer]")

@@ -103,7 +103,7 @@ def _clamped(args: Arguments, default: int, low: int, high: int) -> int:
     return min(max(args.take_int(), low), high) if args else default
 
 
-@command("lolwut", arity=-1, flags="readonly fast", group="server")
+@command("lolwut", arity=-1, flags="readonly fast", group="server", syntax="[VERSION version:integer]")
 def lolwut(client: object, argv: list[bytes]) -> object:
     """Display some computer art and the Redis version."""
     version = parse_int(argv[2]) if len(argv) >= 3 and argv[1].lower() == b"version" else None

@@ -108,7 +108,7 @@ def memory_stats(client: Client, argv: list[bytes]) -> object:
     "USAGE <key> [SAMPLES <count>]",
     "    Return memory in bytes used by <key> and its value. Nested values are",
     "    sampled up to <count> times (default: 5, 0 means sample all).",
-))
+), syntax="key [SAMPLES count:integer]")
 def memory_usage(client: Client, argv: list[bytes]) -> object:
     """Estimate the memory usage of a key"""
     samples: int | None = DEFAULT_SAMPLES

@@ -9,7 +9,7 @@ from ..registry import command
 from ..resp.replies import OK, Status
 
 
-@command("bgsave", arity=-1, flags="admin noscript no_async_loading", group="server")
+@command("bgsave", arity=-1, flags="admin noscript no_async_loading", group="server", syntax="[SCHEDULE]")
 def bgsave(client: Client, argv: list[bytes]) -> object:
     """Save a snapshot, paired with its binlog offsets, in the background (requests coalesce)."""
     client.server.bgsave.start()
@@ -31,7 +31,7 @@ def lastsave(client: Client, argv: list[bytes]) -> object:
     return client.server.bgsave.last_save_time
 
 
-@command("purgelogsto", arity=-2, flags="admin", group="server")
+@command("purgelogsto", arity=-2, flags="admin", group="server", syntax="write2file-name [db]")
 def purgelogsto(client: Client, argv: list[bytes]) -> object:
     """Pika: delete binlog files up to ``write2file<N>`` (of DB ``db<K>``, default db0), as far
     as the purge rules and the holders allow."""

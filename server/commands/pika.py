@@ -90,13 +90,15 @@ def _key_range(client: Client, argv: list[bytes], reverse: bool) -> object:
     return [next_key, found]
 
 
-@command("pkscanrange", arity=-4, flags="readonly", group="keyspace")
+@command("pkscanrange", arity=-4, flags="readonly", group="keyspace",
+         syntax="type key_start key_end [MATCH pattern:pattern] [LIMIT limit:integer]")
 def pkscanrange(client: Client, argv: list[bytes]) -> object:
     """Pika: keys of one type between start and end (inclusive; empty = open), in order."""
     return _key_range(client, argv, reverse=False)
 
 
-@command("pkrscanrange", arity=-4, flags="readonly", group="keyspace")
+@command("pkrscanrange", arity=-4, flags="readonly", group="keyspace",
+         syntax="type key_start key_end [MATCH pattern:pattern] [LIMIT limit:integer]")
 def pkrscanrange(client: Client, argv: list[bytes]) -> object:
     """Pika: keys of one type from start down to end (inclusive; empty = open)."""
     return _key_range(client, argv, reverse=True)
@@ -130,19 +132,22 @@ def _field_range(client: Client, argv: list[bytes], reverse: bool) -> object:
     return [next_field, found]
 
 
-@command("pkhscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("pkhscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash",
+         syntax="key field_start field_end [MATCH pattern:pattern] [LIMIT limit:integer]")
 def pkhscanrange(client: Client, argv: list[bytes]) -> object:
     """Pika: fields (and values) of a hash between two fields (inclusive; empty = open)."""
     return _field_range(client, argv, reverse=False)
 
 
-@command("pkhrscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("pkhrscanrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="hash",
+         syntax="key field_start field_end [MATCH pattern:pattern] [LIMIT limit:integer]")
 def pkhrscanrange(client: Client, argv: list[bytes]) -> object:
     """Pika: fields (and values) of a hash from one field down to another."""
     return _field_range(client, argv, reverse=True)
 
 
-@command("pkpatternmatchdel", arity=-2, flags="write admin", group="keyspace")
+@command("pkpatternmatchdel", arity=-2, flags="write admin", group="keyspace",
+         syntax="pattern:pattern [max_count:integer]")
 def pkpatternmatchdel(client: Client, argv: list[bytes]) -> object:
     """Pika: delete up to max_count (1..100, default 100) keys matching a pattern."""
     max_count = BATCH_DELETE_LIMIT
@@ -190,7 +195,8 @@ def _tail_wildcard_prefix(pattern: bytes) -> bytes:
     return head
 
 
-@command("scanx", arity=-3, flags="readonly", group="keyspace")
+@command("scanx", arity=-3, flags="readonly", group="keyspace",
+         syntax="type start_key [MATCH pattern:pattern] [COUNT count:integer]")
 def scanx(client: Client, argv: list[bytes]) -> object:
     """Pika: up to COUNT matching keys of one type from a start key on, and the key to resume
     from (Pika counts the matching keys here, unlike HSCANX, which counts every field)."""
@@ -208,7 +214,8 @@ def scanx(client: Client, argv: list[bytes]) -> object:
     return [next_key, found]
 
 
-@command("hscanx", arity=-3, flags="readonly", keys=(1, 1, 1), group="hash")
+@command("hscanx", arity=-3, flags="readonly", keys=(1, 1, 1), group="hash",
+         syntax="key start_field [MATCH pattern:pattern] [COUNT count:integer]")
 def hscanx(client: Client, argv: list[bytes]) -> object:
     """Pika: up to COUNT fields and values of a hash from a start field on, and the field to
     resume from."""

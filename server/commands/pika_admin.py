@@ -38,7 +38,7 @@ def _check_db_names(client: Client, names: bytes) -> None:
             raise invalid_db(name)
 
 
-@command("compact", arity=-1, flags="admin", group="server")
+@command("compact", arity=-1, flags="admin", group="server", syntax="db_type:[db [type]]")
 def compact(client: Client, argv: list[bytes]) -> object:
     """Pika: compact the named DBs (all without names); LMDB reuses freed pages in place, so OK."""
     if len(argv) > 3:
@@ -48,7 +48,7 @@ def compact(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("compactrange", arity=4, flags="admin", group="server")
+@command("compactrange", arity=4, flags="admin", group="server", syntax="db start_key end_key")
 def compactrange(client: Client, argv: list[bytes]) -> object:
     """Pika: compact the named DBs' keys from start to end; as COMPACT, nothing to do on LMDB."""
     _check_db_names(client, argv[1])
@@ -73,7 +73,8 @@ def diskrecovery(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("cache", arity=-2, flags="admin", group="server")
+@command("cache", arity=-2, flags="admin", group="server",
+         syntax="subcommand:<CLEAR clear:<DB | HITRATIO> | DEL key:string [key ...] | RANDOMKEY>")
 def cache(client: Client, argv: list[bytes]) -> object:
     """Pika: CLEAR DB|HITRATIO, DEL key..., RANDOMKEY on the cache layer (none here: empty)."""
     subcommand = argv[1].lower()

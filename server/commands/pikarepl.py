@@ -60,7 +60,8 @@ def pikarepl_snapshot(client: Client, argv: list[bytes]) -> object:
     return client.server.snapshot_service.describe()
 
 
-@command("pikarepl|file", arity=6, flags="admin noscript", group="server")
+@command("pikarepl|file", arity=6, flags="admin noscript", group="server",
+         syntax="uuid name offset:integer count:integer")
 def pikarepl_file(client: Client, argv: list[bytes]) -> object:
     """Read a chunk of a snapshot file, with its CRC-32C (STALE when the snapshot changed)."""
     _master(client).heard_from(client)
@@ -71,7 +72,8 @@ def pikarepl_file(client: Client, argv: list[bytes]) -> object:
 # -- MetaSync, TrySync and the incremental stream ------------------------------------------------
 
 
-@command("pikarepl|meta", arity=-4, flags="admin noscript", group="server")
+@command("pikarepl|meta", arity=-4, flags="admin noscript", group="server",
+         syntax="port:integer replication-id [announce-ip]")
 def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
     """MetaSync ``port replication-id [announce-ip]``: register as a slave; the master's
     replication id, DB count, run id and binlog file size (a slave counts its offsets in the
@@ -88,7 +90,8 @@ def pikarepl_meta(client: Client, argv: list[bytes]) -> object:
             server.engine.binlogs[0].file_size]
 
 
-@command("pikarepl|trysync", arity=7, flags="admin noscript", group="server")
+@command("pikarepl|trysync", arity=7, flags="admin noscript", group="server",
+         syntax="db:integer filenum:integer offset:integer logic-id:integer term:integer")
 def pikarepl_trysync(client: Client, argv: list[bytes]) -> object:
     """TrySync: may the slave stream this DB from its position? (Pika's checks)."""
     _session(client)
@@ -100,7 +103,8 @@ def pikarepl_trysync(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("pikarepl|stream", arity=-5, flags="admin noscript", group="server")
+@command("pikarepl|stream", arity=-5, flags="admin noscript", group="server",
+         syntax="position:<db:integer filenum:integer offset:integer> [position ...]")
 def pikarepl_stream(client: Client, argv: list[bytes]) -> object:
     """Start pushing binlog items on this connection: ``db filenum offset`` for each DB, all in
     one request so that the one reply comes before any pushed item."""
@@ -117,14 +121,15 @@ def pikarepl_stream(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("pikarepl|ack", arity=5, flags="admin noscript fast", group="server")
+@command("pikarepl|ack", arity=5, flags="admin noscript fast", group="server",
+         syntax="db:integer filenum:integer offset:integer")
 def pikarepl_ack(client: Client, argv: list[bytes]) -> object:
     """The slave's position in a DB after applying what it received (no reply)."""
     _master(client).acknowledge(_session(client), _db(client, argv[2]), _position(argv, 3))
     return NO_REPLY
 
 
-@command("pikarepl|failover", arity=3, flags="admin noscript stale", group="server")
+@command("pikarepl|failover", arity=3, flags="admin noscript stale", group="server", syntax="replication-id")
 def pikarepl_failover(client: Client, argv: list[bytes]) -> object:
     """FAILOVER's hand-over ``replication-id``: the master asks this slave to become master
     (as SLAVEOF NO ONE; every write it received stays), then follows it."""

@@ -34,26 +34,29 @@ def _confirm(client: Client, kind: bytes, names: list[bytes] | list[None],
     return Raw(b"".join(confirmations))
 
 
-@command("subscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub")
+@command("subscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub", syntax="channel [channel ...]")
 def subscribe(client: Client, argv: list[bytes]) -> object:
     """Listen for messages published to the given channels."""
     return _confirm(client, b"subscribe", argv[1:], client.server.pubsub.channels.add)
 
 
-@command("unsubscribe", arity=-1, flags="pubsub noscript loading stale", group="pubsub")
+@command("unsubscribe", arity=-1, flags="pubsub noscript loading stale", group="pubsub",
+         syntax="[channel [channel ...]]")
 def unsubscribe(client: Client, argv: list[bytes]) -> object:
     """Stop listening for messages posted to the given channels (all, without arguments)."""
     channels = client.server.pubsub.channels
     return _confirm(client, b"unsubscribe", argv[1:] or channels.of(client) or [None], channels.remove)
 
 
-@command("psubscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub")
+@command("psubscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub",
+         syntax="pattern:<pattern:pattern> [pattern ...]")
 def psubscribe(client: Client, argv: list[bytes]) -> object:
     """Listen for messages published to channels matching the given patterns."""
     return _confirm(client, b"psubscribe", argv[1:], client.server.pubsub.add_pattern)
 
 
-@command("punsubscribe", arity=-1, flags="pubsub noscript loading stale", group="pubsub")
+@command("punsubscribe", arity=-1, flags="pubsub noscript loading stale", group="pubsub",
+         syntax="[pattern:pattern [pattern ...]]")
 def punsubscribe(client: Client, argv: list[bytes]) -> object:
     """Stop listening for messages posted to channels matching the given patterns (all,
     without arguments)."""
@@ -64,7 +67,7 @@ def punsubscribe(client: Client, argv: list[bytes]) -> object:
 
 # Not a write: a message is never stored nor logged, and a read-only slave delivers it to its
 # own subscribers, as a Redis replica does.
-@command("publish", arity=3, flags="pubsub loading stale fast", group="pubsub")
+@command("publish", arity=3, flags="pubsub loading stale fast", group="pubsub", syntax="channel message")
 def publish(client: Client, argv: list[bytes]) -> object:
     """Post a message to a channel."""
     return client.server.pubsub.publish(argv[1], argv[2])
@@ -76,7 +79,7 @@ def publish(client: Client, argv: list[bytes]) -> object:
 @command("pubsub|channels", arity=-2, flags="pubsub loading stale", group="pubsub", help=(
     "CHANNELS [<pattern>]",
     "    Return the currently active channels matching a <pattern> (default: '*').",
-))
+), syntax="[pattern:pattern]")
 def pubsub_channels(client: Client, argv: list[bytes]) -> object:
     """List active channels."""
     if len(argv) > 3:
@@ -95,7 +98,7 @@ def pubsub_numpat(client: Client, argv: list[bytes]) -> object:
     "NUMSUB [<channel> ...]",
     "    Return the number of subscribers for the specified channels, excluding",
     "    pattern subscriptions(default: no channels).",
-))
+), syntax="[channel [channel ...]]")
 def pubsub_numsub(client: Client, argv: list[bytes]) -> object:
     """Get the count of subscribers for channels."""
     subscribers = client.server.pubsub.channels.subscribers

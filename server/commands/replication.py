@@ -26,7 +26,8 @@ from ..registry import command
 from ..resp.replies import OK
 
 
-@command("replicaof", arity=-3, flags="admin noscript stale no_async_loading", group="server", aliases=("slaveof",))
+@command("replicaof", arity=-3, flags="admin noscript stale no_async_loading", group="server", aliases=("slaveof",),
+         syntax="args:<host-port:<host port:integer [FORCE]> | no-one:<NO ONE>>")
 def replicaof(client: Client, argv: list[bytes]) -> object:
     """Make the server a replica (slave) of another instance, or promote it as master (NO ONE)."""
     server = client.server
@@ -60,7 +61,8 @@ def role(client: Client, argv: list[bytes]) -> object:
     return [b"slave", replica.host.encode(), replica.port, state, offset]
 
 
-@command("wait", arity=3, flags="noscript", group="generic", acl="connection")
+@command("wait", arity=3, flags="noscript", group="generic", acl="connection",
+         syntax="numreplicas:integer timeout:integer")
 def wait(client: Client, argv: list[bytes]) -> object:
     """Wait until numslaves slaves acknowledged this server's position, or the timeout."""
     wanted = parse_int(argv[1])
@@ -77,7 +79,8 @@ def wait(client: Client, argv: list[bytes]) -> object:
 FAILOVER_PAUSE_MS = 10 * 365 * 24 * 3600 * 1000
 
 
-@command("failover", arity=-1, flags="admin noscript stale", group="server")
+@command("failover", arity=-1, flags="admin noscript stale", group="server",
+         syntax="[TO target:<host port:integer [FORCE]>] [ABORT] [TIMEOUT milliseconds:integer]")
 def failover(client: Client, argv: list[bytes]) -> object:
     """Start a coordinated failover between this server and one of its replicas."""
     server = client.server

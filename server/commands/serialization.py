@@ -20,7 +20,7 @@ from ..registry import command, container, help_reply, key_at
 from ..resp.replies import OK
 
 
-@command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace")
+@command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace", syntax="key")
 def dump(client: Client, argv: list[bytes]) -> object:
     """Return a serialized version of the value stored at the specified key."""
     keyspace = client.keyspace
@@ -58,7 +58,9 @@ class _RestoreOptions:
 
 
 @command("restore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="keyspace",
-         acl="dangerous")
+         acl="dangerous",
+         syntax="key ttl:integer serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds:integer] "
+                "[FREQ frequency:integer]")
 def restore(client: Client, argv: list[bytes]) -> object:
     """Create a key using the provided serialized value, previously obtained using DUMP."""
     options = _RestoreOptions(argv)
@@ -98,7 +100,7 @@ def _record(client: Client, key: bytes) -> Record | None:
     "ENCODING <key>",
     "    Return the kind of internal representation used in order to store the value",
     "    associated with a <key>.",
-))
+), syntax="key")
 def object_encoding(client: Client, argv: list[bytes]) -> object:
     """The encoding Redis 7.0 would use for the value (pypika-store's own is LMDB records)."""
     record = _record(client, argv[2])
@@ -109,7 +111,7 @@ def object_encoding(client: Client, argv: list[bytes]) -> object:
     "FREQ <key>",
     "    Return the access frequency index of the <key>. The returned integer is",
     "    proportional to the logarithm of the recent access frequency of the key.",
-))
+), syntax="key")
 def object_freq(client: Client, argv: list[bytes]) -> object:
     """Redis' answer when no LFU policy is set (pypika-store never evicts)."""
     if _record(client, argv[2]) is None:
@@ -121,7 +123,7 @@ def object_freq(client: Client, argv: list[bytes]) -> object:
     "IDLETIME <key>",
     "    Return the idle time of the <key>, that is the approximated number of",
     "    seconds elapsed since the last access to the key.",
-))
+), syntax="key")
 def object_idletime(client: Client, argv: list[bytes]) -> object:
     """No access times are kept (no LRU eviction): 0 for an existing key."""
     return None if _record(client, argv[2]) is None else 0
@@ -131,7 +133,7 @@ def object_idletime(client: Client, argv: list[bytes]) -> object:
     "REFCOUNT <key>",
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
-))
+), syntax="key")
 def object_refcount(client: Client, argv: list[bytes]) -> object:
     """Values are never shared in pypika-store: 1 for an existing key."""
     return None if _record(client, argv[2]) is None else 1

@@ -13,43 +13,46 @@ from ..scanning import scan_collection
 
 
 
-@command("sadd", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="set")
+@command("sadd", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="set",
+         syntax="key member [member ...]")
 def sadd(client: Client, argv: list[bytes]) -> object:
     """Add one or more members to a set."""
     return client.keyspace.sets.add(argv[1], argv[2:])
 
 
-@command("srem", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="set")
+@command("srem", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="set",
+         syntax="key member [member ...]")
 def srem(client: Client, argv: list[bytes]) -> object:
     """Remove one or more members from a set."""
     return len(client.keyspace.sets.remove(argv[1], argv[2:]))
 
 
-@command("scard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="set")
+@command("scard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="set", syntax="key")
 def scard(client: Client, argv: list[bytes]) -> object:
     """Get the number of members in a set."""
     return client.keyspace.sets.cardinality(argv[1])
 
 
-@command("sismember", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="set")
+@command("sismember", arity=3, flags="readonly fast", keys=(key_at(1, "RO"),), group="set", syntax="key member")
 def sismember(client: Client, argv: list[bytes]) -> object:
     """Determine if a given value is a member of a set."""
     return int(client.keyspace.sets.contains(argv[1], [argv[2]])[0])
 
 
-@command("smismember", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="set")
+@command("smismember", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="set", syntax="key member [member ...]")
 def smismember(client: Client, argv: list[bytes]) -> object:
     """Returns the membership associated with the given elements for a set."""
     return [int(found) for found in client.keyspace.sets.contains(argv[1], argv[2:])]
 
 
-@command("smembers", arity=2, flags="readonly", keys=(1, 1, 1), group="set")
+@command("smembers", arity=2, flags="readonly", keys=(1, 1, 1), group="set", syntax="key")
 def smembers(client: Client, argv: list[bytes]) -> object:
     """Get all the members in a set."""
     return SetReply(client.keyspace.sets.members(argv[1]))
 
 
-@command("spop", arity=-2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="set")
+@command("spop", arity=-2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="set",
+         syntax="key [count:integer]")
 def spop(client: Client, argv: list[bytes]) -> object:
     """Remove and return one or multiple random members from a set (logged as SREM)."""
     if len(argv) > 3:
@@ -61,7 +64,7 @@ def spop(client: Client, argv: list[bytes]) -> object:
     return picked[0] if count is None else SetReply(picked)
 
 
-@command("srandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="set")
+@command("srandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="set", syntax="key [count:integer]")
 def srandmember(client: Client, argv: list[bytes]) -> object:
     """Get one or multiple random members from a set (a negative count allows repeats)."""
     if len(argv) > 3:
@@ -80,7 +83,7 @@ def srandmember(client: Client, argv: list[bytes]) -> object:
 
 
 @command("smove", arity=4, flags="write fast", keys=(key_at(1, "RW access delete"), key_at(2, "RW insert")),
-         group="set")
+         group="set", syntax="source:key destination:key member")
 def smove(client: Client, argv: list[bytes]) -> object:
     """Move a member from one set to another."""
     return int(client.keyspace.sets.move(argv[1], argv[2], argv[3]))
@@ -121,26 +124,26 @@ def _algebra_store(client: Client, argv: list[bytes], kind: str) -> object:
     return client.keyspace.sets.replace(argv[1], sorted(result))
 
 
-@command("sinter", arity=-2, flags="readonly", keys=(1, -1, 1), group="set")
+@command("sinter", arity=-2, flags="readonly", keys=(1, -1, 1), group="set", syntax="key [key ...]")
 def sinter(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets."""
     return _algebra(client, argv[1:], "inter")
 
 
-@command("sunion", arity=-2, flags="readonly", keys=(1, -1, 1), group="set")
+@command("sunion", arity=-2, flags="readonly", keys=(1, -1, 1), group="set", syntax="key [key ...]")
 def sunion(client: Client, argv: list[bytes]) -> object:
     """Add multiple sets."""
     return _algebra(client, argv[1:], "union")
 
 
-@command("sdiff", arity=-2, flags="readonly", keys=(1, -1, 1), group="set")
+@command("sdiff", arity=-2, flags="readonly", keys=(1, -1, 1), group="set", syntax="key [key ...]")
 def sdiff(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sets."""
     return _algebra(client, argv[1:], "diff")
 
 
 @command("sinterstore", arity=-3, flags="write denyoom", keys=(key_at(1, "RW update"), after_index(2, "RO access")),
-         group="set")
+         group="set", syntax="destination:key key [key ...]")
 def sinterstore(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "inter")
@@ -150,19 +153,22 @@ def sinterstore(client: Client, argv: list[bytes]) -> object:
 _STORE_KEYS = (key_at(1, "OW update"), after_index(2, "RO access"))
 
 
-@command("sunionstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set")
+@command("sunionstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set",
+         syntax="destination:key key [key ...]")
 def sunionstore(client: Client, argv: list[bytes]) -> object:
     """Add multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "union")
 
 
-@command("sdiffstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set")
+@command("sdiffstore", arity=-3, flags="write denyoom", keys=_STORE_KEYS, group="set",
+         syntax="destination:key key [key ...]")
 def sdiffstore(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sets and store the resulting set in a key."""
     return _algebra_store(client, argv, "diff")
 
 
-@command("sintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="set")
+@command("sintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="set",
+         syntax="numkeys:integer key [key ...] [LIMIT limit:integer]")
 def sintercard(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sets and return the cardinality of the result."""
     numkeys = parse_int(argv[1], NumkeysError)
@@ -182,7 +188,8 @@ def sintercard(client: Client, argv: list[bytes]) -> object:
     return min(size, limit) if limit else size
 
 
-@command("sscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="set")
+@command("sscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="set",
+         syntax="key cursor:integer [MATCH pattern:pattern] [COUNT count:integer]")
 def sscan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate Set elements."""
     return scan_collection(client, client.keyspace.sets, argv, lambda member, _value: (member,))

@@ -118,13 +118,14 @@ def _stop(job: Walk | AsyncMigration | None) -> object:
     return OK
 
 
-@command("slotshashkey", arity=-2, flags="readonly admin", group="server")
+@command("slotshashkey", arity=-2, flags="readonly admin", group="server", syntax="key:string [key ...]")
 def slotshashkey(client: Client, argv: list[bytes]) -> object:
     """Codis: the slot of each key (crc32 of its {tag} or whole name, modulo 1024)."""
     return [slot_of(key) for key in argv[1:]]
 
 
-@command("slotsinfo", arity=-1, flags="readonly admin", group="server")
+@command("slotsinfo", arity=-1, flags="readonly admin", group="server",
+         syntax="start_count:[start:integer [count:integer]]")
 def slotsinfo(client: Client, argv: list[bytes]) -> object:
     """Codis: [slot, keys] for each slot in [start, start+count) that holds keys."""
     if len(argv) >= 4:
@@ -142,7 +143,8 @@ def slotsinfo(client: Client, argv: list[bytes]) -> object:
     return [[slot, size] for slot, size in _index(client).counts(begin, end)]
 
 
-@command("slotsscan", arity=-3, flags="readonly admin", group="server")
+@command("slotsscan", arity=-3, flags="readonly admin", group="server",
+         syntax="slotnum:integer cursor:integer [MATCH pattern:pattern] [COUNT count:integer]")
 def slotsscan(client: Client, argv: list[bytes]) -> object:
     """Codis: SCAN over the keys of one slot (cursor, [MATCH pattern], [COUNT count])."""
     slot = _strict_int(argv[1])
@@ -170,7 +172,7 @@ def slotsscan(client: Client, argv: list[bytes]) -> object:
     return [b"%d" % next_cursor, keys]
 
 
-@command("slotsdel", arity=-2, flags="write admin", group="server")
+@command("slotsdel", arity=-2, flags="write admin", group="server", syntax="slot:integer [slot ...]")
 def slotsdel(client: Client, argv: list[bytes]) -> object:
     """Codis: delete every key of the given slots; [slot, keys left] for each."""
     slots = [_slot_arg(arg) for arg in argv[1:]]
@@ -186,7 +188,8 @@ def slotsdel(client: Client, argv: list[bytes]) -> object:
     return reply
 
 
-@command("slotsmgrttagslot", arity=5, flags="write admin noscript", group="server", aliases=("slotsmgrtslot",))
+@command("slotsmgrttagslot", arity=5, flags="write admin noscript", group="server", aliases=("slotsmgrtslot",),
+         syntax="host port:integer timeout:integer slot:integer")
 def slotsmgrttagslot(client: Client, argv: list[bytes]) -> object:
     """Codis: move one key of a slot (and the keys sharing its tag) to host:port; [moved, left]."""
     target = _Target(client, argv)
@@ -200,7 +203,8 @@ def slotsmgrttagslot(client: Client, argv: list[bytes]) -> object:
     return _start_migration(client, target, index.tag_group(first[0]), lambda moved: [moved, size - moved])
 
 
-@command("slotsmgrttagone", arity=5, flags="write admin noscript", group="server", aliases=("slotsmgrtone",))
+@command("slotsmgrttagone", arity=5, flags="write admin noscript", group="server", aliases=("slotsmgrtone",),
+         syntax="host port:integer timeout:integer key:string")
 def slotsmgrttagone(client: Client, argv: list[bytes]) -> object:
     """Codis: move a key (and the keys sharing its tag) to host:port; how many moved."""
     target = _Target(client, argv)
@@ -229,7 +233,7 @@ def slotsreloadoff(client: Client, argv: list[bytes]) -> object:
     return _stop(client.server.slots.reload)
 
 
-@command("slotscleanup", arity=-2, flags="write admin", group="server")
+@command("slotscleanup", arity=-2, flags="write admin", group="server", syntax="slot:integer [slot ...]")
 def slotscleanup(client: Client, argv: list[bytes]) -> object:
     """Pika: delete the keys of the given slots in the background; the slots being cleaned."""
     slots = []
@@ -255,7 +259,8 @@ def _positive(arg: bytes) -> int:
     return value
 
 
-@command("slotsmgrttagslot-async", arity=8, flags="write admin noscript", group="server")
+@command("slotsmgrttagslot-async", arity=8, flags="write admin noscript", group="server",
+         syntax="host port:integer timeout:integer maxbulks:integer maxbytes:integer slot:integer numkeys:integer")
 def slotsmgrttagslot_async(client: Client, argv: list[bytes]) -> object:
     """Pika: move numkeys keys of a slot to host:port in the background; [0, keys in the slot]."""
     host = argv[1].decode("utf-8", "replace").lower()
@@ -295,7 +300,8 @@ def slotsmgrt_async_cancel(client: Client, argv: list[bytes]) -> object:
     return _stop(client.server.slots.batch)
 
 
-@command("slotsmgrt-exec-wrapper", arity=-3, flags="write admin", group="server")
+@command("slotsmgrt-exec-wrapper", arity=-3, flags="write admin", group="server",
+         syntax="hashkey command [arg [arg ...]]")
 def slotsmgrt_exec_wrapper(client: Client, argv: list[bytes]) -> object:
     """Pika: whether a key is being moved by the async migration ([1, 1]), missing ([0, 0]) or
     not in its slot ([-1, -1]); the wrapped command is not run (as in Pika)."""

@@ -21,7 +21,7 @@ _DEFAULT_COUNT = 10
     "    Entries are made of:",
     "    id, timestamp, time in microseconds, arguments array, client IP and port,",
     "    client name",
-))
+), syntax="[count:integer]")
 def slowlog_get(client: Client, argv: list[bytes]) -> object:
     """Get the slow log's entries."""
     if len(argv) > 3:

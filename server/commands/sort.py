@@ -70,7 +70,9 @@ def _sort_keys(argv: list[bytes]) -> list[KeyAndFlags]:
 
 
 @command("sort", arity=-2, flags="write denyoom", keys=(*_READ_KEYS, _STORE_KEY), getkeys=_sort_keys,
-         group="generic", acl="set sortedset list dangerous")
+         group="generic", acl="set sortedset list dangerous",
+         syntax="key [BY pattern:pattern#1] [LIMIT offset_count:<offset:integer count:integer>] "
+                "[GET pattern:pattern#1 [GET pattern ...]] order:[ASC | DESC] [sorting:ALPHA] [STORE destination:key]")
 def sort(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set, optionally storing the result."""
     options, destination = _options(argv, may_store=True)
@@ -82,7 +84,9 @@ def sort(client: Client, argv: list[bytes]) -> object:
 
 
 @command("sort_ro", arity=-2, flags="readonly", keys=_READ_KEYS, group="generic",
-         acl="set sortedset list dangerous")
+         acl="set sortedset list dangerous",
+         syntax="key [BY pattern:pattern#1] [LIMIT offset_count:<offset:integer count:integer>] "
+                "[GET pattern:pattern#1 [GET pattern ...]] order:[ASC | DESC] [sorting:ALPHA]")
 def sort_ro(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set. Read-only variant of SORT."""
     options, _destination = _options(argv, may_store=False)

@@ -219,7 +219,10 @@ def _parse_trim_options(argv: list[bytes], xadd: bool) -> _AddOptions:
 
 @command("xadd", arity=-5, flags="write denyoom fast", group="stream", keys=(
     KeySpec(BeginIndex(1), FindRange(), ("RW", "update"),
-            notes="UPDATE instead of INSERT because of the optional trimming feature"),))
+            notes="UPDATE instead of INSERT because of the optional trimming feature"),),
+         syntax="key [NOMKSTREAM] "
+                "trim:[strategy:<MAXLEN | MINID> operator:[equal:= | approximately:~] threshold [LIMIT "
+                "count:integer]] id_or_auto:<auto_id:* | id> field_value:<field value> [field_value ...]")
 def xadd(client: Client, argv: list[bytes]) -> object:
     """Append a new entry to a stream (creating it unless NOMKSTREAM), then trim it if asked."""
     options = _parse_trim_options(argv, xadd=True)
@@ -233,7 +236,9 @@ def xadd(client: Client, argv: list[bytes]) -> object:
     return None if new_id is None else format_id(new_id)
 
 
-@command("xtrim", arity=-4, flags="write", keys=(key_at(1, "RW delete"),), group="stream")
+@command("xtrim", arity=-4, flags="write", keys=(key_at(1, "RW delete"),), group="stream",
+         syntax="key "
+                "trim:<strategy:<MAXLEN | MINID> operator:[equal:= | approximately:~] threshold [LIMIT count:integer]>")
 def xtrim(client: Client, argv: list[bytes]) -> object:
     """Trim a stream to a length (MAXLEN) or a lowest ID (MINID); how many entries went."""
     options = _parse_trim_options(argv, xadd=False)
@@ -243,7 +248,7 @@ def xtrim(client: Client, argv: list[bytes]) -> object:
 # -- reading and deleting -----------------------------------------------------------------------------
 
 
-@command("xlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="stream")
+@command("xlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="stream", syntax="key")
 def xlen(client: Client, argv: list[bytes]) -> object:
     """Return the number of entries in a stream."""
     return client.keyspace.streams.length(argv[1])
@@ -273,12 +278,14 @@ def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
 
 
 command("xrange", -4, "readonly", (1, 1, 1), group="stream",
-        summary="Return the entries with IDs in a range, oldest first.")(partial(_range, reverse=False))
+        summary="Return the entries with IDs in a range, oldest first.",
+        syntax="key start end [COUNT count:integer]")(partial(_range, reverse=False))
 command("xrevrange", -4, "readonly", (1, 1, 1), group="stream",
-        summary="Return the entries with IDs in a range (end first), newest first.")(partial(_range, reverse=True))
+        summary="Return the entries with IDs in a range (end first), newest first.",
+        syntax="key end start [COUNT count:integer]")(partial(_range, reverse=True))
 
 
-@command("xdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="stream")
+@command("xdel", arity=-3, flags="write fast", keys=(key_at(1, "RW delete"),), group="stream", syntax="key id [id ...]")
 def xdel(client: Client, argv: list[bytes]) -> object:
     """Remove entries by ID; how many existed."""
     streams: StreamStore = client.keyspace.streams
@@ -343,7 +350,8 @@ def _entries_after(streams: StreamStore, key: bytes, after: StreamId, count: int
 
 
 @command("xread", arity=-4, flags="readonly blocking", keys=(after_keyword("STREAMS", "RO access", limit=2),),
-         group="stream")
+         group="stream",
+         syntax="[COUNT count:integer] [BLOCK milliseconds:integer] STREAMS streams:<key [key ...] id [id ...]>")
 def xread(client: Client, argv: list[bytes]) -> object:
     """Read entries newer than the given IDs from one or more streams; BLOCK waits for some.
 
@@ -371,7 +379,8 @@ def xread(client: Client, argv: list[bytes]) -> object:
 # -- XSETID ---------------------------------------------------------------------------------------------
 
 
-@command("xsetid", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="stream")
+@command("xsetid", arity=-3, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="stream",
+         syntax="key last-id [ENTRIESADDED entries_added:integer] [MAXDELETEDID max_deleted_entry_id]")
 def xsetid(client: Client, argv: list[bytes]) -> object:
     """Set a stream's last ID (and ENTRIESADDED, MAXDELETEDID): what replication restores."""
     last = parse_id(argv[2], strict=True)
@@ -400,7 +409,7 @@ container("xinfo", arity=-2, flags="", group="stream")
 
 
 @command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
-         help=("CONSUMERS <key> <groupname>", "    Show consumers of <groupname>."))
+         help=("CONSUMERS <key> <groupname>", "    Show consumers of <groupname>."), syntax="key groupname")
 def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
     """List the consumers of a consumer group (no group exists: groups are not implemented)."""
     _existing(client.keyspace.streams, argv[2])
@@ -408,7 +417,7 @@ def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
 
 
 @command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
-         help=("GROUPS <key>", "    Show the stream consumer groups."))
+         help=("GROUPS <key>", "    Show the stream consumer groups."), syntax="key")
 def xinfo_groups(client: Client, argv: list[bytes]) -> object:
     """List the consumer groups of a stream (there are none: groups are not implemented)."""
     _existing(client.keyspace.streams, argv[2])
@@ -431,7 +440,8 @@ def _edge_reply(entry: Entry | None) -> list | None:
 
 
 @command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
-         help=("STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."))
+         help=("STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."),
+         syntax="key [FULL full:<[COUNT count:integer]>]")
 def xinfo_stream(client: Client, argv: list[bytes]) -> object:
     """Get information about a stream (FULL: with its entries).
 

@@ -62,7 +62,7 @@ def _store(keyspace: Keyspace, key: bytes, value: bytes, expire_at_ms: int, now_
 # -- GET / SET family ----------------------------------------------------------------------------
 
 
-@command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string")
+@command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string", syntax="key")
 def get(client: Client, argv: list[bytes]) -> object:
     """Get the value of a key."""
     return client.keyspace.get_string(argv[1])
@@ -111,7 +111,10 @@ def _set_keys(argv: list[bytes]) -> list[KeyAndFlags]:
 
 @command("set", arity=-3, flags="write denyoom", group="string", keys=(
     KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
-            notes="RW and ACCESS due to the optional `GET` argument"),), getkeys=_set_keys)
+            notes="RW and ACCESS due to the optional `GET` argument"),),
+         syntax="key value condition:[NX | XX] [GET] "
+                "expiration:[EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | PXAT "
+                "unix-time-milliseconds:unix-time | KEEPTTL]", getkeys=_set_keys)
 def set_(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key, with optional expiry, condition and GET."""
     key, value = argv[1], argv[2]
@@ -130,7 +133,8 @@ def set_(client: Client, argv: list[bytes]) -> object:
     return old if options.want_old else OK
 
 
-@command("setnx", arity=3, flags="write denyoom fast", keys=(key_at(1, "OW insert"),), group="string")
+@command("setnx", arity=3, flags="write denyoom fast", keys=(key_at(1, "OW insert"),), group="string",
+         syntax="key value")
 def setnx(client: Client, argv: list[bytes]) -> object:
     """Set the value of a key, only if the key does not exist."""
     keyspace = client.keyspace
@@ -146,19 +150,22 @@ def _set_with_ttl(client: Client, argv: list[bytes], unit: bytes, command_name: 
     return OK
 
 
-@command("setex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string")
+@command("setex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string",
+         syntax="key seconds:integer value")
 def setex(client: Client, argv: list[bytes]) -> object:
     """Set the value and expiration of a key (seconds)."""
     return _set_with_ttl(client, argv, b"EX", "setex")
 
 
-@command("psetex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string")
+@command("psetex", arity=4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="string",
+         syntax="key milliseconds:integer value")
 def psetex(client: Client, argv: list[bytes]) -> object:
     """Set the value and expiration in milliseconds of a key."""
     return _set_with_ttl(client, argv, b"PX", "psetex")
 
 
-@command("pksetexat", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string")
+@command("pksetexat", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string",
+         syntax="key timestamp:unix-time value")
 def pksetexat(client: Client, argv: list[bytes]) -> object:
     """Pika: set a value expiring at an absolute unix time in seconds (0: no expiry).
 
@@ -174,7 +181,7 @@ def pksetexat(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-@command("getset", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("getset", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key value")
 def getset(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key and return its old value."""
     keyspace = client.keyspace
@@ -183,7 +190,7 @@ def getset(client: Client, argv: list[bytes]) -> object:
     return old
 
 
-@command("getdel", arity=2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="string")
+@command("getdel", arity=2, flags="write fast", keys=(key_at(1, "RW access delete"),), group="string", syntax="key")
 def getdel(client: Client, argv: list[bytes]) -> object:
     """Get the value of a key and delete the key."""
     keyspace = client.keyspace
@@ -194,7 +201,10 @@ def getdel(client: Client, argv: list[bytes]) -> object:
 
 
 @command("getex", arity=-2, flags="write fast", group="string", keys=(
-    KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update"), notes="RW and UPDATE because it changes the TTL"),))
+    KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update"), notes="RW and UPDATE because it changes the TTL"),),
+         syntax="key "
+                "expiration:[EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | PXAT "
+                "unix-time-milliseconds:unix-time | PERSIST]")
 def getex(client: Client, argv: list[bytes]) -> object:
     """Get the value of a key and optionally set or remove its expiration."""
     options = _ExtendedOptions(argv, for_set=False)
@@ -213,7 +223,7 @@ def getex(client: Client, argv: list[bytes]) -> object:
     return value
 
 
-@command("mget", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="string")
+@command("mget", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="string", syntax="key [key ...]")
 def mget(client: Client, argv: list[bytes]) -> object:
     """Get the values of all the given keys (nil for missing keys and other types)."""
     keyspace = client.keyspace
@@ -231,7 +241,7 @@ def _pairs(argv: list[bytes]) -> list[tuple[bytes, bytes]]:
 
 
 @command("mset", arity=-3, flags="write denyoom", keys=(KeySpec(BeginIndex(1), FindRange(-1, 2), ("OW", "update")),),
-         group="string")
+         group="string", syntax="key_value:<key value> [key_value ...]")
 def mset(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values."""
     keyspace = client.keyspace
@@ -241,7 +251,7 @@ def mset(client: Client, argv: list[bytes]) -> object:
 
 
 @command("msetnx", arity=-3, flags="write denyoom", keys=(KeySpec(BeginIndex(1), FindRange(-1, 2), ("OW", "insert")),),
-         group="string")
+         group="string", syntax="key_value:<key value> [key_value ...]")
 def msetnx(client: Client, argv: list[bytes]) -> object:
     """Set multiple keys to multiple values, only if none of the keys exist."""
     pairs = _pairs(argv)
@@ -256,7 +266,8 @@ def msetnx(client: Client, argv: list[bytes]) -> object:
 # -- byte ranges -----------------------------------------------------------------------------------
 
 
-@command("append", arity=3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="string")
+@command("append", arity=3, flags="write denyoom fast", keys=(key_at(1, "RW insert"),), group="string",
+         syntax="key value")
 def append(client: Client, argv: list[bytes]) -> object:
     """Append a value to a key."""
     keyspace = client.keyspace
@@ -271,7 +282,7 @@ def append(client: Client, argv: list[bytes]) -> object:
     return len(value)
 
 
-@command("strlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="string")
+@command("strlen", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="string", syntax="key")
 def strlen(client: Client, argv: list[bytes]) -> object:
     """Get the length of the value stored in a key."""
     value = client.keyspace.get_string(argv[1])
@@ -292,7 +303,8 @@ def byte_range(start: int, end: int, length: int) -> tuple[int, int] | None:
     return start, end
 
 
-@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string", aliases=("substr",))
+@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string", aliases=("substr",),
+         syntax="key start:integer end:integer")
 def getrange(client: Client, argv: list[bytes]) -> object:
     """Get a substring of the string stored at a key (SUBSTR is its old name)."""
     start, end = parse_int(argv[2]), parse_int(argv[3])
@@ -303,7 +315,8 @@ def getrange(client: Client, argv: list[bytes]) -> object:
     return b"" if bounds is None else value[bounds[0] : bounds[1] + 1]
 
 
-@command("setrange", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="string")
+@command("setrange", arity=4, flags="write denyoom", keys=(key_at(1, "RW update"),), group="string",
+         syntax="key offset:integer value")
 def setrange(client: Client, argv: list[bytes]) -> object:
     """Overwrite part of a string at key starting at the specified offset."""
     offset = parse_int(argv[2])
@@ -331,7 +344,8 @@ def _lcs_operand(client: Client, key: bytes) -> bytes | None:
     return record.body if record.type_name == "string" else None
 
 
-@command("lcs", arity=-3, flags="readonly", keys=(1, 2, 1), group="string")
+@command("lcs", arity=-3, flags="readonly", keys=(1, 2, 1), group="string",
+         syntax="key1:key key2:key#0 [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]")
 def lcs_(client: Client, argv: list[bytes]) -> object:
     """Find the longest common substring."""
     first, second = _lcs_operand(client, argv[1]), _lcs_operand(client, argv[2])
@@ -383,25 +397,25 @@ def _increment(client: Client, key: bytes, delta: int) -> int:
     return result
 
 
-@command("incr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("incr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key")
 def incr(client: Client, argv: list[bytes]) -> object:
     """Increment the integer value of a key by one."""
     return _increment(client, argv[1], 1)
 
 
-@command("decr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("decr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key")
 def decr(client: Client, argv: list[bytes]) -> object:
     """Decrement the integer value of a key by one."""
     return _increment(client, argv[1], -1)
 
 
-@command("incrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("incrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key increment:integer")
 def incrby(client: Client, argv: list[bytes]) -> object:
     """Increment the integer value of a key by the given amount."""
     return _increment(client, argv[1], parse_int(argv[2]))
 
 
-@command("decrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("decrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key decrement:integer")
 def decrby(client: Client, argv: list[bytes]) -> object:
     """Decrement the integer value of a key by the given number."""
     delta = parse_int(argv[2])
@@ -410,7 +424,8 @@ def decrby(client: Client, argv: list[bytes]) -> object:
     return _increment(client, argv[1], -delta)
 
 
-@command("incrbyfloat", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string")
+@command("incrbyfloat", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
+         syntax="key increment:double")
 def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     """Increment the float value of a key by the given amount (in long double, as Redis)."""
     keyspace = client.keyspace

@@ -8,7 +8,7 @@ from pypika_store.errors import (CommandError, DbIndexOutOfRangeError, InvalidFi
 
 from ..arguments import parse_int
 from ..connection import Client
-from ..registry import Arg, command
+from ..registry import command
 from ..resp.replies import OK
 
 #: Redis reads the indexes as C ints.
@@ -25,7 +25,7 @@ def _db_index(arg: bytes, error: type[CommandError]) -> int:
 @command("swapdb", arity=3, flags="write fast", group="keyspace", acl="dangerous", since="4.0.0",
          complexity="O(N) where N is the count of keys in both databases (a copy here; O(N) for "
                     "watching and blocked clients in Redis)",
-         arguments=(Arg("index1", "integer"), Arg("index2", "integer")))
+         syntax="index1:integer index2:integer")
 def swapdb(client: Client, argv: list[bytes]) -> object:
     """Swaps two Redis databases."""
     first = _db_index(argv[1], InvalidFirstDbIndexError)

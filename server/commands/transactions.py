@@ -126,7 +126,7 @@ def _run(client: Client, transaction: Transaction) -> bytes:
 
 
 @command("watch", arity=-2, flags="noscript loading stale fast allow_busy", keys=(after_index(1, "RO"),),
-         group="transactions")
+         group="transactions", syntax="key [key ...]")
 def watch(client: Client, argv: list[bytes]) -> object:
     """Monitor changes to keys to conditionally execute a transaction."""
     if client.transaction is not None:

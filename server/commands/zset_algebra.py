@@ -107,46 +107,56 @@ def _algebra(client: Client, argv: list[bytes], kind: str, store_into: bytes | N
     return scored(client, pairs, with_scores)
 
 
-@command("zunion", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
+@command("zunion", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set",
+         syntax="numkeys:integer key [key ...] [WEIGHTS weight:integer [weight ...]] "
+                "[AGGREGATE aggregate:<SUM | MIN | MAX>] [WITHSCORES]")
 def zunion(client: Client, argv: list[bytes]) -> object:
     """Add multiple sorted sets."""
     return _algebra(client, argv, UNION, None)
 
 
-@command("zinter", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
+@command("zinter", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set",
+         syntax="numkeys:integer key [key ...] [WEIGHTS weight:integer [weight ...]] "
+                "[AGGREGATE aggregate:<SUM | MIN | MAX>] [WITHSCORES]")
 def zinter(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets."""
     return _algebra(client, argv, INTER, None)
 
 
-@command("zdiff", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
+@command("zdiff", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set",
+         syntax="numkeys:integer key [key ...] [WITHSCORES]")
 def zdiff(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sorted sets."""
     return _algebra(client, argv, DIFF, None)
 
 
 @command("zunionstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
-         group="sorted-set")
+         group="sorted-set",
+         syntax="destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight ...]] "
+                "[AGGREGATE aggregate:<SUM | MIN | MAX>]")
 def zunionstore(client: Client, argv: list[bytes]) -> object:
     """Add multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, UNION, argv[1])
 
 
 @command("zinterstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
-         group="sorted-set")
+         group="sorted-set",
+         syntax="destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight ...]] "
+                "[AGGREGATE aggregate:<SUM | MIN | MAX>]")
 def zinterstore(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, INTER, argv[1])
 
 
 @command("zdiffstore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"), keynum(2, "RO access")),
-         group="sorted-set")
+         group="sorted-set", syntax="destination:key numkeys:integer key [key ...]")
 def zdiffstore(client: Client, argv: list[bytes]) -> object:
     """Subtract multiple sorted sets and store the resulting sorted set in a new key."""
     return _algebra(client, argv, DIFF, argv[1])
 
 
-@command("zintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set")
+@command("zintercard", arity=-3, flags="readonly", keys=(keynum(1, "RO access"),), group="sorted-set",
+         syntax="numkeys:integer key [key ...] [LIMIT limit:integer]")
 def zintercard(client: Client, argv: list[bytes]) -> object:
     """Intersect multiple sorted sets and return the cardinality of the result."""
     numkeys = _numkeys(argv, 1)

@@ -50,8 +50,8 @@ _BLOCKING_POPS = (before_last(1, "RW access delete"),)
 
 
 def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
-              keys: KeysArgument = (1, 1, 1)) -> None:
-    command(name, arity, flags, keys, group="sorted-set", summary=summary)(handler)
+              keys: KeysArgument = (1, 1, 1), syntax: str = "") -> None:
+    command(name, arity, flags, keys, group="sorted-set", summary=summary, syntax=syntax)(handler)
 
 
 # -- adding ---------------------------------------------------------------------------------------
@@ -62,7 +62,9 @@ def added_reply(result: int | float | None) -> object:
     return Double(result) if isinstance(result, float) else result
 
 
-@command("zadd", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="sorted-set")
+@command("zadd", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="sorted-set",
+         syntax="key condition:[NX | XX] comparison:[GT | LT] [change:CH] [increment:INCR] "
+                "score_member:<score:double member> [score_member ...]")
 def zadd(client: Client, argv: list[bytes]) -> object:
     """Add members to a sorted set, or update their scores."""
     args = Arguments(argv, 2)
@@ -83,13 +85,14 @@ def zadd(client: Client, argv: list[bytes]) -> object:
     return added_reply(client.keyspace.zsets.add(argv[1], pairs, flags))
 
 
-@command("zincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="sorted-set")
+@command("zincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="sorted-set",
+         syntax="key increment:integer member")
 def zincrby(client: Client, argv: list[bytes]) -> object:
     """Increment the score of a member in a sorted set."""
     return added_reply(client.keyspace.zsets.add(argv[1], [(parse_double(argv[2]), argv[3])], ZaddFlags(incr=True)))
 
 
-@command("zrem", arity=-3, flags="write fast", keys=_DELETES, group="sorted-set")
+@command("zrem", arity=-3, flags="write fast", keys=_DELETES, group="sorted-set", syntax="key member [member ...]")
 def zrem(client: Client, argv: list[bytes]) -> object:
     """Remove one or more members from a sorted set."""
     return client.keyspace.zsets.remove(argv[1], argv[2:])
@@ -98,14 +101,14 @@ def zrem(client: Client, argv: list[bytes]) -> object:
 # -- single members ---------------------------------------------------------------------------
 
 
-@command("zcard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="sorted-set")
+@command("zcard", arity=2, flags="readonly fast", keys=(key_at(1, "RO"),), group="sorted-set", syntax="key")
 def zcard(client: Client, argv: list[bytes]) -> object:
     """Get the number of members in a sorted set."""
     collection = client.keyspace.zsets.open(argv[1])
     return 0 if collection is None else collection.count
 
 
-@command("zscore", arity=3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
+@command("zscore", arity=3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set", syntax="key member")
 def zscore(client: Client, argv: list[bytes]) -> object:
     """Get the score associated with the given member in a sorted set."""
     store = client.keyspace.zsets
@@ -114,7 +117,8 @@ def zscore(client: Client, argv: list[bytes]) -> object:
     return None if score is None else Double(score)
 
 
-@command("zmscore", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set")
+@command("zmscore", arity=-3, flags="readonly fast", keys=(1, 1, 1), group="sorted-set",
+         syntax="key member [member ...]")
 def zmscore(client: Client, argv: list[bytes]) -> object:
     """Get the score associated with the given members in a sorted set."""
     store = client.keyspace.zsets
@@ -133,9 +137,9 @@ def _rank(client: Client, argv: list[bytes], reverse: bool) -> object:
 
 
 _register("zrank", partial(_rank, reverse=False), 3, "readonly fast",
-          "Determine the index of a member in a sorted set.")
+          "Determine the index of a member in a sorted set.", syntax="key member")
 _register("zrevrank", partial(_rank, reverse=True), 3, "readonly fast",
-          "Determine the index of a member, with scores ordered from high to low.")
+          "Determine the index of a member, with scores ordered from high to low.", syntax="key member")
 
 
 # -- ranges -------------------------------------------------------------------------------------
@@ -219,29 +223,38 @@ def _range(client: Client, argv: list[bytes], kind: str | None, reverse: bool | 
     return scored(client, pairs, options.with_scores)
 
 
-@command("zrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set")
+@command("zrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
+         syntax="key start stop sortby:[BYSCORE | BYLEX] [REV] [LIMIT offset_count:<offset:integer count:integer>] "
+                "[WITHSCORES]")
 def zrange(client: Client, argv: list[bytes]) -> object:
     """Return a range of members in a sorted set (by index, score or lex)."""
     return _range(client, argv, None, None)
 
 
 @command("zrangestore", arity=-5, flags="write denyoom", keys=(key_at(1, "OW update"), key_at(2, "RO access")),
-         group="sorted-set")
+         group="sorted-set",
+         syntax="dst:key src:key min max sortby:[BYSCORE | BYLEX] [REV] "
+                "[LIMIT offset_count:<offset:integer count:integer>]")
 def zrangestore(client: Client, argv: list[bytes]) -> object:
     """Store a range of members from a sorted set into another key."""
     return _range(client, argv, None, None, store_into=argv[1])
 
 
 _register("zrevrange", partial(_range, kind=RANK, reverse=True), -4, "readonly",
-          "Return a range of members by index, with scores ordered from high to low.")
+          "Return a range of members by index, with scores ordered from high to low.",
+          syntax="key start:integer stop:integer [WITHSCORES]")
 _register("zrangebyscore", partial(_range, kind=SCORE, reverse=False), -4, "readonly",
-          "Return a range of members in a sorted set, by score.")
+          "Return a range of members in a sorted set, by score.",
+          syntax="key min:double max:double [WITHSCORES] [LIMIT offset_count:<offset:integer count:integer>]")
 _register("zrevrangebyscore", partial(_range, kind=SCORE, reverse=True), -4, "readonly",
-          "Return a range of members by score, with scores ordered from high to low.")
+          "Return a range of members by score, with scores ordered from high to low.",
+          syntax="key max:double min:double [WITHSCORES] [LIMIT offset_count:<offset:integer count:integer>]")
 _register("zrangebylex", partial(_range, kind=LEX, reverse=False), -4, "readonly",
-          "Return a range of members in a sorted set, by lexicographical range.")
+          "Return a range of members in a sorted set, by lexicographical range.",
+          syntax="key min max [LIMIT offset_count:<offset:integer count:integer>]")
 _register("zrevrangebylex", partial(_range, kind=LEX, reverse=True), -4, "readonly",
-          "Return a range of members by lexicographical range, ordered from higher to lower.")
+          "Return a range of members by lexicographical range, ordered from higher to lower.",
+          syntax="key max min [LIMIT offset_count:<offset:integer count:integer>]")
 
 
 def _count(client: Client, argv: list[bytes], kind: str) -> object:
@@ -256,15 +269,18 @@ def _remove_range(client: Client, argv: list[bytes], kind: str) -> object:
 
 
 _register("zcount", partial(_count, kind=SCORE), 4, "readonly fast",
-          "Count the members in a sorted set with scores within the given values.")
+          "Count the members in a sorted set with scores within the given values.", syntax="key min:double max:double")
 _register("zlexcount", partial(_count, kind=LEX), 4, "readonly fast",
-          "Count the members in a sorted set between a given lexicographical range.")
+          "Count the members in a sorted set between a given lexicographical range.", syntax="key min max")
 _register("zremrangebyrank", partial(_remove_range, kind=RANK), 4, "write",
-          "Remove all members in a sorted set within the given indexes.", keys=_DELETES)
+          "Remove all members in a sorted set within the given indexes.", keys=_DELETES,
+          syntax="key start:integer stop:integer")
 _register("zremrangebyscore", partial(_remove_range, kind=SCORE), 4, "write",
-          "Remove all members in a sorted set within the given scores.", keys=_DELETES)
+          "Remove all members in a sorted set within the given scores.", keys=_DELETES,
+          syntax="key min:double max:double")
 _register("zremrangebylex", partial(_remove_range, kind=LEX), 4, "write",
-          "Remove all members in a sorted set between the given lexicographical range.", keys=_DELETES)
+          "Remove all members in a sorted set between the given lexicographical range.", keys=_DELETES,
+          syntax="key min max")
 
 
 # -- popping and random members ----------------------------------------------------------------
@@ -308,15 +324,16 @@ def _blocking_pop(client: Client, argv: list[bytes], highest: bool) -> object:
 
 
 _register("zpopmin", partial(_pop, highest=False), -2, "write fast",
-          "Remove and return members with the lowest scores in a sorted set.", keys=_POPS)
+          "Remove and return members with the lowest scores in a sorted set.", keys=_POPS, syntax="key [count:integer]")
 _register("zpopmax", partial(_pop, highest=True), -2, "write fast",
-          "Remove and return members with the highest scores in a sorted set.", keys=_POPS)
+          "Remove and return members with the highest scores in a sorted set.", keys=_POPS,
+          syntax="key [count:integer]")
 _register("bzpopmin", partial(_blocking_pop, highest=False), -3, "write fast noscript blocking",
           "Remove and return the member with the lowest score, or block until one is available.",
-          keys=_BLOCKING_POPS)
+          keys=_BLOCKING_POPS, syntax="key [key ...] timeout:double")
 _register("bzpopmax", partial(_blocking_pop, highest=True), -3, "write fast noscript blocking",
           "Remove and return the member with the highest score, or block until one is available.",
-          keys=_BLOCKING_POPS)
+          keys=_BLOCKING_POPS, syntax="key [key ...] timeout:double")
 
 
 def _multipop_reply(found: tuple[bytes, Pairs] | None) -> list | None:
@@ -334,13 +351,16 @@ def _multipop(client: Client, argv: list[bytes], blocking: bool) -> object:
 
 _register("zmpop", partial(_multipop, blocking=False), -4, "write",
           "Remove and return members with scores in a sorted set (the first non-empty of several keys).",
-          keys=(keynum(1, "RW access delete"),))
+          keys=(keynum(1, "RW access delete"),),
+          syntax="numkeys:integer key [key ...] where:<MIN | MAX> [COUNT count:integer]")
 _register("bzmpop", partial(_multipop, blocking=True), -5, "write blocking",
           "Remove and return members with scores in a sorted set, or block until one is available.",
-          keys=(keynum(2, "RW access delete"),))
+          keys=(keynum(2, "RW access delete"),),
+          syntax="timeout:double numkeys:integer key [key ...] where:<MIN | MAX> [COUNT count:integer]")
 
 
-@command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set")
+@command("zrandmember", arity=-2, flags="readonly", keys=(1, 1, 1), group="sorted-set",
+         syntax="key options:[count:integer [WITHSCORES]]")
 def zrandmember(client: Client, argv: list[bytes]) -> object:
     """Get one or multiple random members from a sorted set."""
     with_scores = len(argv) == 4 and argv[3].upper() == b"WITHSCORES"
@@ -366,7 +386,8 @@ def d2string(score: float) -> bytes:
     return Double(score).text()
 
 
-@command("zscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="sorted-set")
+@command("zscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="sorted-set",
+         syntax="key cursor:integer [MATCH pattern:pattern] [COUNT count:integer]")
 def zscan(client: Client, argv: list[bytes]) -> object:
     """Incrementally iterate sorted sets elements and associated scores."""
     return scan_collection(client, client.keyspace.zsets, argv,

@@ -9,6 +9,8 @@ fastest available.
 
 from __future__ import annotations
 
+import re
+
 try:  # optional speed-up
     import hiredis
 except ImportError:  # pragma: no cover - exercised when hiredis is absent
@@ -18,6 +20,9 @@ except ImportError:  # pragma: no cover - exercised when hiredis is absent
 INLINE_MAX_SIZE = 64 * 1024
 #: Bulk strings at least this long are collected chunk by chunk while they arrive.
 _BIG_BULK = 64 * 1024
+#: Largest multibulk count Redis accepts (INT_MAX). Nothing is allocated for it up front: the
+#: arguments list grows as they arrive, so a huge count costs nothing until its data comes.
+MULTIBULK_MAX_COUNT = 2**31 - 1
 
 
 class ProtocolError(Exception):
@@ -193,7 +198,7 @@ class RequestParser:
         if line is None:
             return False
         count = _strict_int(line[1:])
-        if count is None or count > 1024 * 1024:
+        if count is None or count > MULTIBULK_MAX_COUNT:
             raise ProtocolError("invalid multibulk length")
         if count <= 0:
             return []
@@ -267,6 +272,13 @@ class HiredisRequestParser:
 
     hiredis does not say whether it stopped on a boundary, so that is proven by arithmetic: the
     commands returned, written canonically, must add up to exactly the bytes fed.
+
+    hiredis allocates a multibulk's whole list as soon as it reads the count, so a request
+    header like ``*2147483648`` would stall the server allocating gigabytes (or raise
+    MemoryError). Input that might hold a count of seven digits or more therefore never reaches
+    hiredis: it goes to the reference parser, which allocates nothing for a count. The check is
+    one regular-expression scan of each chunk (plus the few bytes around a chunk boundary, where
+    a count line may be split); a false alarm (such digits inside a value) only costs speed.
     """
 
     def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
@@ -278,6 +290,7 @@ class HiredisRequestParser:
         self._returned = 0                  # commands hiredis returned from those bytes
         self._unsettled_size = 0
         self._returned_size = 0             # their size, written canonically
+        self._tail = b""                    # the last bytes fed, for a count split between chunks
 
     def feed(self, data: bytes) -> None:
         if self._fallback is not None:
@@ -285,7 +298,9 @@ class HiredisRequestParser:
             return
         self._unsettled.append(data)
         self._unsettled_size += len(data)
-        if data[:1] != b"*" and len(self._unsettled) == 1:
+        seam, self._tail = self._tail + data[:_LARGE_COUNT_SPAN], data[-_LARGE_COUNT_SPAN:]
+        if (data[:1] != b"*" and len(self._unsettled) == 1) or _LARGE_COUNT.search(data) \
+                or _LARGE_COUNT.search(seam):
             self._switch_to_reference()
         else:
             self._reader.feed(data)
@@ -332,6 +347,11 @@ class HiredisRequestParser:
             return command
         self._switch_to_reference()
         return self.gets()
+
+
+#: A multibulk count that hiredis must not see (it would allocate its list at once).
+_LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
+_LARGE_COUNT_SPAN = 9
 
 
 def _canonical_size(command: list[bytes]) -> int:

@@ -361,7 +361,7 @@ class Server:
 
     def _cron(self) -> None:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
-        self.stats.sample()
+        self.stats.sample(self.replication_stats.input_bytes, self.replication_stats.output_bytes)
         self._sample_client_buffers()
         self.engine.reclaim_step(RECLAIM_BATCH)
         # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.

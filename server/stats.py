@@ -168,10 +168,11 @@ class Stats:
     def total_error_replies(self) -> int:
         return sum(self.errors.values())
 
-    def sample(self) -> None:
-        """Remember the counters now; the rates are computed over the remembered window."""
+    def sample(self, repl_input_bytes: int, repl_output_bytes: int) -> None:
+        """Remember the counters now (with replication's bytes, which it counts itself); the
+        rates are computed over the remembered window."""
         self._samples.append((time.monotonic(), self.commands_processed, self.net_input_bytes,
-                              self.net_output_bytes))
+                              self.net_output_bytes, repl_input_bytes, repl_output_bytes))
 
     def _rate(self, column: int) -> float:
         if len(self._samples) < 2:
@@ -188,6 +189,12 @@ class Stats:
 
     def output_kbps(self) -> float:
         return self._rate(3) / 1024
+
+    def input_repl_kbps(self) -> float:
+        return self._rate(4) / 1024
+
+    def output_repl_kbps(self) -> float:
+        return self._rate(5) / 1024
 
     def reset(self) -> None:
         for counter in fields(self):

@@ -143,6 +143,12 @@ def test_sync_counters_and_repl_bytes_on_master_and_slave(tmp_path):
         assert (stats["sync_full"], stats["sync_partial_ok"], stats["sync_partial_err"]) == (1, 0, 0)
         assert stats["total_net_repl_output_bytes"] > 0
         assert slave.info("stats")["total_net_repl_input_bytes"] > 0
+        with master.pipeline(transaction=False) as pipe:  # traffic for the rates (a window of 1.6 s)
+            for index in range(2000):
+                pipe.set(f"rate{index}", "x" * 100)
+            pipe.execute()
+        wait_until(lambda: float(master.info("stats")["instantaneous_output_repl_kbps"]) > 0
+                   and float(slave.info("stats")["instantaneous_input_repl_kbps"]) > 0, what="the repl rates")
         master.client_kill_filter(_type="slave")
         wait_until(lambda: master.info("stats")["sync_partial_ok"] == 1, what="the slave to stream on")
         stats = master.info("stats")

@@ -363,7 +363,10 @@ class Server:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
         self.stats.sample(self.replication_stats.input_bytes, self.replication_stats.output_bytes)
         self._sample_client_buffers()
-        self.engine.reclaim_step(RECLAIM_BATCH)
+        pending = self.engine.pending_reclaims
+        if pending:
+            self.engine.reclaim_step(RECLAIM_BATCH)
+            self.stats.lazyfreed_objects += max(0, pending - self.engine.pending_reclaims)
         # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
         if self.replica is None and self.active_expire and self.dispatcher.pause is None:
             self._expire_cycle()

@@ -161,7 +161,7 @@ def _memory(server: "Server") -> Fields:
         ("active_defrag_running", 0),
         # Deleted collections whose members the background reclaimer has not deleted yet.
         ("lazyfree_pending_objects", server.engine.pending_reclaims),
-        ("lazyfreed_objects", 0),
+        ("lazyfreed_objects", server.stats.lazyfreed_objects),
     ]
 
 

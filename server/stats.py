@@ -131,6 +131,8 @@ class Stats:
     #: The active expiry cycle: its time, and the runs that stopped at their batch of keys.
     expire_cycle_ns: int = 0
     expire_cycle_cap_reached: int = 0
+    #: Deleted collections whose members the background reclaimer finished deleting.
+    lazyfreed_objects: int = 0
     #: Error replies to the commands a slave applied from its master (Redis counts those of
     #: the master's stream and of AOF loading).
     unexpected_error_replies: int = 0

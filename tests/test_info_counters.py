@@ -209,3 +209,14 @@ def test_clients_in_timeout_table_counts_blocked_clients_with_a_timeout(pika_ser
     forever.close()
     bounded.close()
     client.close()
+
+
+def test_lazyfreed_objects_counts_collections_reclaimed_in_the_background():
+    with PikaServer() as server:
+        client = server.client()
+        for name in ("h1", "h2"):
+            client.hset(name, mapping={f"f{n}": "v" for n in range(100)})
+        assert client.delete("h1", "h2") == 2
+        wait_until(lambda: client.info("memory")["lazyfree_pending_objects"] == 0, what="the members reclaimed")
+        assert client.info("memory")["lazyfreed_objects"] == 2
+        client.close()

@@ -39,7 +39,7 @@ from .recovery import replay_binlogs
 from .registry import TABLE
 from .resp.replies import error_line
 from .slot_migration import SlotService
-from .stats import Stats
+from .stats import Stats, buffer_sizes
 from .watches import WatchRegistry
 
 if TYPE_CHECKING:
@@ -403,10 +403,8 @@ class Server:
         """The largest input and output buffers of the clients now (client_recent_max_*)."""
         largest_input = largest_output = 0
         for client in self.clients.values():
-            largest_input = max(largest_input, client.pending_input())
-            transport = client.transport
-            if transport is not None:
-                largest_output = max(largest_output, transport.get_write_buffer_size())
+            input_bytes, output_bytes = buffer_sizes(client)
+            largest_input, largest_output = max(largest_input, input_bytes), max(largest_output, output_bytes)
         self.stats.client_peaks.record(int(time.monotonic()), largest_input, largest_output)
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Callable
 from pypika_store import PIKA_VERSION, REDIS_VERSION, __version__
 from pypika_store.replication.failover import NO_FAILOVER
 
+from .connection import REPLICA
 from .registry import TABLE
+from .stats import buffer_sizes
 
 if TYPE_CHECKING:
     from pypika_store.engine import Engine
@@ -115,6 +117,19 @@ def _system_memory() -> int:
         return 0
 
 
+def _client_memory(server: "Server") -> Fields:
+    """mem_clients_slaves / mem_clients_normal: the bytes in the clients' input and output
+    buffers (what a client costs here beyond a few hundred bytes of bookkeeping)."""
+    slaves = normal = 0
+    for client in server.clients.values():
+        size = sum(buffer_sizes(client))
+        if client.kind == REPLICA:
+            slaves += size
+        else:
+            normal += size
+    return [("mem_clients_slaves", slaves), ("mem_clients_normal", normal)]
+
+
 def _memory(server: "Server") -> Fields:
     """Redis' memory fields. The data set is on disk: what this process holds in memory is
     its caches and buffers, so used_memory is the resident size, and nothing is evicted
@@ -155,8 +170,10 @@ def _memory(server: "Server") -> Fields:
             ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0), ("allocator_rss_ratio", "1.00"),
             ("allocator_rss_bytes", 0), ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
             ("mem_fragmentation_ratio", "1.00"), ("mem_fragmentation_bytes", 0), ("mem_not_counted_for_evict", 0),
-            ("mem_replication_backlog", 0), ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
-            ("mem_clients_normal", 0), ("mem_cluster_links", 0), ("mem_aof_buffer", 0))),
+            ("mem_replication_backlog", 0), ("mem_total_replication_buffers", 0))),
+        *_client_memory(server),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
         ("mem_allocator", "pymalloc"),
         ("active_defrag_running", 0),
         # Deleted collections whose members the background reclaimer has not deleted yet.

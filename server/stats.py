@@ -7,9 +7,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field, fields
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from .registry import TABLE
+
+if TYPE_CHECKING:
+    from .connection import Client
 
 #: Redis stops tracking new error names past this many (a client inventing error codes).
 MAX_ERROR_NAMES = 128
@@ -106,6 +109,13 @@ class ClientPeaks:
         """The largest input and output buffers of the last :data:`PEAK_SECONDS` seconds."""
         recent = [peak for peak in self._seconds if peak[0] > second - PEAK_SECONDS]
         return max((peak[1] for peak in recent), default=0), max((peak[2] for peak in recent), default=0)
+
+
+def buffer_sizes(client: "Client") -> tuple[int, int]:
+    """A client's input buffer (received, not parsed into a command yet) and output buffer
+    (replies the socket did not take yet), in bytes."""
+    transport = client.transport
+    return client.pending_input(), transport.get_write_buffer_size() if transport is not None else 0
 
 
 #: Rates average over this many samples, taken by the server cron (as Redis' STATS_METRIC_SAMPLES).

@@ -114,7 +114,7 @@ def test_active_expiry_cycle_is_timed_and_its_cap_counted():
 
 
 def test_recent_max_buffers_see_a_partial_command_and_an_unread_reply():
-    with PikaServer() as server:
+    with PikaServer(mode="process") as server:  # its buffers' memory is not this process' (MEMORY DOCTOR's peak)
         client = server.client()
         client.set("big", "x" * 8_000_000)
         writer = socket.create_connection(("127.0.0.1", server.port))
@@ -219,4 +219,15 @@ def test_lazyfreed_objects_counts_collections_reclaimed_in_the_background():
         assert client.delete("h1", "h2") == 2
         wait_until(lambda: client.info("memory")["lazyfree_pending_objects"] == 0, what="the members reclaimed")
         assert client.info("memory")["lazyfreed_objects"] == 2
+        client.close()
+
+
+def test_client_memory_is_the_bytes_in_their_buffers():
+    with PikaServer() as server:
+        client = server.client()
+        writer = socket.create_connection(("127.0.0.1", server.port))
+        writer.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + b"y" * 50_000)  # not complete
+        wait_until(lambda: client.info("memory")["mem_clients_normal"] >= 50_000, what="the partial command")
+        assert client.info("memory")["mem_clients_slaves"] == 0
+        writer.close()
         client.close()

@@ -9,7 +9,10 @@ import time
 
 import pytest
 
+from pypika_store.config import Config
 from pypika_store.replication import slave as slave_module
+from pypika_store.server import latency
+from pypika_store.server.latency import ADVICES, LatencyMonitor, LatencySeries
 from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import wait_until
@@ -108,3 +111,71 @@ def test_latency_reset_forgets_the_server_events(server):
     assert_sampled(client, b"expire-cycle")
     assert client.execute_command("LATENCY", "RESET", "expire-cycle") == 1
     assert b"expire-cycle" not in latest(client)
+
+
+# -- LATENCY DOCTOR's advices for these events (Redis' createLatencyReport) ---------------------
+
+def _monitor_with(*events: bytes):
+    monitor = LatencyMonitor(Config())
+    for event in events:
+        monitor.events[event] = LatencySeries()
+        monitor.events[event].add(int(time.time()), 7)
+    return monitor
+
+
+def _advices(report: str) -> list[str]:
+    """The advices of a report, each by its first words."""
+    return [line for line in report.split("\n") if line.startswith("- ")]
+
+
+@pytest.mark.parametrize("events, policy, expected", [
+    ((b"expire-cycle",), "everysec", ["hz", "large_objects"]),
+    ((b"aof-write-alone",), "everysec", ["local_disk", "ssd", "data_writeback"]),
+    ((b"aof-fsync-always",), "always", ["relax_fsync_policy"]),
+    ((b"fork", b"expire-cycle"), "everysec", ["better_vm", "hz", "large_objects"]),
+    ((b"command", b"aof-write-alone"), "everysec",
+     ["slowlog_tuning", "slowlog_inspect", "local_disk", "ssd", "data_writeback", "large_objects"]),
+])
+def test_doctor_advises_for_each_event_in_redis_order(monkeypatch, events, policy, expected):
+    monkeypatch.setattr(latency, "_anonymous_huge_pages_kb", lambda: 0)
+    config = Config()
+    config.set("sync-policy", policy)
+    config.set("latency-monitor-threshold", "1")
+    report = latency.doctor_report(_monitor_with(*events), config, fork_rate=3.0)
+    assert _advices(report) == [ADVICES[name].rstrip("\n").format(1000) for name in expected]
+    for number, event in enumerate(events, 1):
+        assert f"{number}. {event.decode()}: 1 latency spikes (average 7ms, mean deviation 0ms" in report
+
+
+def test_doctor_names_the_fork_rate_and_its_quality(monkeypatch):
+    monkeypatch.setattr(latency, "_anonymous_huge_pages_kb", lambda: 0)
+    config = Config()
+    config.set("latency-monitor-threshold", "1")
+    assert "Worst all time event 7ms. Fork rate is 3.00 GB/sec (terrible).\n" in latency.doctor_report(
+        _monitor_with(b"fork"), config, fork_rate=3.0)
+    good = latency.doctor_report(_monitor_with(b"fork"), config, fork_rate=50.0)
+    assert "Fork rate is 50.00 GB/sec (good)." in good
+    assert good.endswith("I'm not able to suggest any easy fix. Please use the Redis community to get some help, "
+                         "providing this report in your help request.\n")
+
+
+def test_an_advice_that_does_not_apply_is_counted_but_not_printed(monkeypatch):
+    """Redis prints the relaxed fsync advice only under ``always`` and the hz one under hz 100,
+    yet counts both: the report still says it has advices."""
+    monkeypatch.setattr(latency, "_anonymous_huge_pages_kb", lambda: 0)
+    config = Config()
+    config.set("latency-monitor-threshold", "1")
+    config.set("sync-policy", "everysec")
+    report = latency.doctor_report(_monitor_with(b"aof-fsync-always"), config, fork_rate=0.0)
+    assert report.endswith("\nI have a few advices for you:\n\n") and not _advices(report)
+
+
+def test_doctor_over_the_wire_includes_a_server_event(server):
+    started, client = server
+    keyspace = started.server.engine.keyspaces[0]
+    keyspace.delete = slowed(keyspace.delete)
+    client.set("k", "v", px=1)
+    assert_sampled(client, b"expire-cycle")
+    report = client.execute_command("LATENCY", "DOCTOR")
+    report = report.decode() if isinstance(report, bytes) else report
+    assert "1. expire-cycle: " in report and ADVICES["hz"] in report

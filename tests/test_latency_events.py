@@ -41,6 +41,16 @@ def assert_sampled(client, event: bytes) -> None:
     assert history and history[-1][1] == last
 
 
+def slow_expiry_sampled(server) -> object:
+    """Make the server's active expiry slow, let it expire a key: an expire-cycle sample; the client."""
+    started, client = server
+    keyspace = started.server.engine.keyspaces[0]
+    keyspace.delete = slowed(keyspace.delete)
+    client.set("k", "v", px=1)
+    assert_sampled(client, b"expire-cycle")
+    return client
+
+
 @pytest.fixture
 def server():
     with PikaServer() as started:
@@ -51,11 +61,7 @@ def server():
 
 
 def test_a_slow_active_expiry_cycle_is_an_expire_cycle_event(server):
-    started, client = server
-    keyspace = started.server.engine.keyspaces[0]
-    keyspace.delete = slowed(keyspace.delete)
-    client.set("k", "v", px=1)
-    assert_sampled(client, b"expire-cycle")
+    client = slow_expiry_sampled(server)
     assert client.exists("k") == 0
 
 
@@ -104,11 +110,7 @@ def test_a_slow_full_sync_load_is_a_full_sync_load_event(monkeypatch):
 
 
 def test_latency_reset_forgets_the_server_events(server):
-    started, client = server
-    keyspace = started.server.engine.keyspaces[0]
-    keyspace.delete = slowed(keyspace.delete)
-    client.set("k", "v", px=1)
-    assert_sampled(client, b"expire-cycle")
+    client = slow_expiry_sampled(server)
     assert client.execute_command("LATENCY", "RESET", "expire-cycle") == 1
     assert b"expire-cycle" not in latest(client)
 
@@ -171,11 +173,7 @@ def test_an_advice_that_does_not_apply_is_counted_but_not_printed(monkeypatch):
 
 
 def test_doctor_over_the_wire_includes_a_server_event(server):
-    started, client = server
-    keyspace = started.server.engine.keyspaces[0]
-    keyspace.delete = slowed(keyspace.delete)
-    client.set("k", "v", px=1)
-    assert_sampled(client, b"expire-cycle")
+    client = slow_expiry_sampled(server)
     report = client.execute_command("LATENCY", "DOCTOR")
     report = report.decode() if isinstance(report, bytes) else report
     assert "1. expire-cycle: " in report and ADVICES["hz"] in report

@@ -48,7 +48,8 @@ class ReplicationStats:
     sync_partial_err: int = 0
     #: Bytes a slave received from its master (the stream and the snapshot's files).
     input_bytes: int = 0
-    #: Bytes a master pushed to its slaves (binlog items and pings).
+    #: Bytes a master wrote to its slaves' connections (the server counts them: binlog items,
+    #: pings, the snapshot's files, replies to their requests).
     output_bytes: int = 0
 
     def reset(self) -> None:

@@ -220,9 +220,7 @@ class ReplicationMaster:
                 item = BinlogItem.decode(payload)
                 frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
                 stream.in_flight.append(end)
-            data = b"".join(frames)
-            session.client.push(data)
-            self.server.replication_stats.output_bytes += len(data)
+            session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()
             if len(items) == PUMP_BATCH and len(stream.in_flight) < window:
                 self.server.loop.call_soon(self.pump, session)
@@ -241,7 +239,6 @@ class ReplicationMaster:
                 session.client.close()
             elif now - session.last_sent >= PING_INTERVAL:
                 session.client.push(PING)
-                self.server.replication_stats.output_bytes += len(PING)
                 session.last_sent = now
 
     # -- what others ask -----------------------------------------------------------------------

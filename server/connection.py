@@ -210,7 +210,10 @@ class Client(asyncio.Protocol):
             payload = b"".join(self._out) if len(self._out) > 1 else self._out[0]
             self._out.clear()
             stats = self.server.stats
-            stats.net_output_bytes += len(payload)
+            if self.kind is REPLICA:  # to a slave: replication's output, as Redis counts it
+                self.server.replication_stats.output_bytes += len(payload)
+            else:
+                stats.net_output_bytes += len(payload)
             stats.writes_processed += 1
             transport.write(payload)
         if self.closing:

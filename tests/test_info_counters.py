@@ -149,6 +149,9 @@ def test_sync_counters_and_repl_bytes_on_master_and_slave(tmp_path):
             pipe.execute()
         wait_until(lambda: float(master.info("stats")["instantaneous_output_repl_kbps"]) > 0
                    and float(slave.info("stats")["instantaneous_input_repl_kbps"]) > 0, what="the repl rates")
+        # What the master wrote to its slave (snapshot, items, pings, replies) is what the slave read.
+        wait_until(lambda: master.info("stats")["total_net_repl_output_bytes"]
+                   == slave.info("stats")["total_net_repl_input_bytes"], what="both ends to agree")
         master.client_kill_filter(_type="slave")
         wait_until(lambda: master.info("stats")["sync_partial_ok"] == 1, what="the slave to stream on")
         stats = master.info("stats")

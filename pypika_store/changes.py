@@ -62,6 +62,16 @@ class CommandLogged(NamedTuple):
     argv: list[bytes]
 
 
+class GroupChanged(NamedTuple):
+    """A stream's consumer groups changed (XREADGROUP, XACK, XCLAIM, XGROUP...), logged as the
+    record the stream store chose. Not a change of the key's value: WATCH ignores it, as
+    Redis' group commands leave watched keys alone."""
+
+    db: int
+    key: bytes
+    argv: list[bytes]
+
+
 class KeyCovered(NamedTuple):
     """A key changed by a record logged under another key's change (RENAME's source): no
     record of its own, noted so that watchers of the key know it changed."""
@@ -76,7 +86,8 @@ class Flushed(NamedTuple):
     db: int
 
 
-Change = Union[ValueWritten, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, KeyCovered, Flushed]
+Change = Union[ValueWritten, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, GroupChanged, KeyCovered,
+               Flushed]
 
 
 #: Builds an entry without the Python-level ``__new__`` a NamedTuple class adds: every SET notes
@@ -104,6 +115,9 @@ class ChangeLog(list[Change]):
 
     def command_logged(self, db: int, key: bytes, argv: list[bytes]) -> None:
         self.append(_new(CommandLogged, (db, key, argv)))
+
+    def group_changed(self, db: int, key: bytes, argv: list[bytes]) -> None:
+        self.append(_new(GroupChanged, (db, key, argv)))
 
     def key_covered(self, db: int, key: bytes) -> None:
         self.append(_new(KeyCovered, (db, key)))
@@ -135,7 +149,7 @@ def records_for(changes: list[Change]) -> list[tuple[int, list[bytes]]]:
         kind = type(change)
         if kind is ValueWritten:
             records.append((change.db, string_state_record(change.key, change.record)))
-        elif kind is CommandLogged:
+        elif kind is CommandLogged or kind is GroupChanged:
             records.append((change.db, change.argv))
         elif kind is KeyDeleted:
             records.append((change.db, [b"del", change.key]))

@@ -12,7 +12,7 @@ import hashlib
 import struct
 from typing import TYPE_CHECKING, Callable
 
-from .types.streams import MAX_ID, MIN_ID
+from .types.stream_ids import MAX_ID, MIN_ID
 from .storage.records import TAG_HASH, TAG_LIST, TAG_SET, TAG_STREAM, TAG_STRING, TAG_ZSET
 
 if TYPE_CHECKING:

@@ -23,6 +23,7 @@ from typing import Callable
 from .binlog import BinlogWriter, Position
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch
 from .changes import Change, records_for
+from .clock import Clock
 from .encoding_limits import EncodingLimits
 from .errors import CommitFailed
 from .keyspace import Keyspace
@@ -47,7 +48,9 @@ class Engine:
         self.env = Environment(path, databases, map_size, sync_policy)
         #: Held shared by a turn that writes, exclusively by a bgsave taking its snapshot.
         self.lock = DBLock()
-        self.turn = Turn(self.env, self.lock)
+        #: What "now" is for the data (TTLs, TIME, stream ids, binlog exec times): CHAOS CLOCK moves it.
+        self.clock = Clock()
+        self.turn = Turn(self.env, self.lock, self.clock)
         #: What the running command changed (the turn's change log, read by :meth:`log_changes`).
         self.changes = self.turn.changes
         self.object_ids = ObjectIdCounter(self.turn, self.env.system)
@@ -198,7 +201,7 @@ class Engine:
         self._records.clear()
         batches = []
         for index, commands in by_db.items():
-            batch = self.binlogs[index].prepare(commands)
+            batch = self.binlogs[index].prepare(commands, self.clock.now_s())
             self.set_applied_position(index, *batch.last())
             batches.append((self.binlogs[index], batch))
         return batches
@@ -240,6 +243,16 @@ class Engine:
             raise
         if deferred:
             self._write_batches(batches)
+
+    def abort_turn(self) -> None:
+        """Drop the turn's writes and their binlog records, as a crash would (SHUTDOWN NOSAVE
+        while a script runs: none of the script is kept), and re-read the in-memory state."""
+        self.turn.drop_snapshot()
+        self.turn.abort()
+        self._records.clear()
+        self._replicated = []
+        self.reload_state()
+        self.turn.drop_snapshot()
 
     def sync(self) -> None:
         """Flush committed data and the binlogs to disk (the `everysec` timer, from a worker

@@ -934,3 +934,231 @@ def hll_self_test_failed(detail: str) -> CommandError:
 def no_latency_samples(event: bytes) -> CommandError:
     """LATENCY GRAPH of an event with no samples."""
     return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")
+
+
+# -- lua: EVAL, EVALSHA, SCRIPT and the scripts' Lua API ------------------------------------
+
+class NoScriptError(CommandError):
+    message = "NOSCRIPT No matching script. Please use EVAL."
+
+
+class NegativeKeyCountError(CommandError):
+    message = "ERR Number of keys can't be negative"
+
+
+class TooManyKeysError(CommandError):
+    message = "ERR Number of keys can't be greater than number of args"
+
+
+class BusyScriptError(CommandError):
+    message = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+
+class NotBusyError(CommandError):
+    message = "NOTBUSY No scripts in execution right now."
+
+
+class UnkillableScriptError(CommandError):
+    message = ("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either "
+               "wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+
+
+class ScriptFlushModeError(CommandError):
+    message = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+
+
+class InvalidShebangError(CommandError):
+    message = "ERR Invalid script shebang"
+
+
+def script_compile_error(detail: str) -> CommandError:
+    """EVAL / SCRIPT LOAD of a body Lua cannot compile (``detail`` is Lua's message)."""
+    return CommandError(f"ERR Error compiling script (new function): {detail}")
+
+
+def unexpected_shebang_engine(first_word: str) -> CommandError:
+    return CommandError(f"ERR Unexpected engine in script shebang: {first_word}")
+
+
+def unknown_shebang_option(option: str) -> CommandError:
+    return CommandError(f"ERR Unknown lua shebang option: {option}")
+
+
+def unexpected_shebang_flag(flag: str) -> CommandError:
+    return CommandError(f"ERR Unexpected flag in script shebang: {flag}")
+
+
+def script_error(error: str, sha: str, source: str | None, line: int | None) -> CommandError:
+    """A script that failed: its error (code first) and, when known, where it failed."""
+    where = f" script: {sha}, on {source}:{line}." if source is not None and line is not None else ""
+    return CommandError(f"{error}{where}")
+
+
+#: The error texts a script's ``redis.call`` and the Lua API raise inside Lua (handed to the
+#: interpreter by name; the texts are Redis').
+SCRIPT_ERRORS = {
+    "unknown_command": "ERR Unknown Redis command called from script",
+    "wrong_arity": "ERR Wrong number of args calling Redis command from script",
+    "not_allowed": "ERR This Redis command is not allowed from script",
+    "read_only": "ERR Write commands are not allowed from read-only scripts.",
+    "killed": "ERR Script killed by user with SCRIPT KILL...",
+    "no_arguments": "Please specify at least one argument for this redis lib call",
+    "bad_argument": "Lua redis lib command arguments must be strings or integers",
+    "wrong_arguments": "wrong number or type of arguments",
+    "sha1hex_arguments": "wrong number of arguments",
+    "log_arguments": "redis.log() requires two arguments or more.",
+    "log_level_type": "First argument must be a number (log level).",
+    "log_level": "Invalid debug level.",
+    "setresp_arguments": "redis.setresp() requires one argument.",
+    "setresp_version": "RESP version must be 2 or 3.",
+    "set_repl_arguments": "redis.set_repl() requires two arguments.",
+    "set_repl_flags": "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+    "readonly_table": "Attempt to modify a readonly table",
+    "pcall_nothing": "attempt to call a boolean value",
+    "nonexistent_global": "Script attempted to access nonexistent global variable '%s'",
+}
+
+# -- stream consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) ------------
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")
+
+
+class BusyGroupError(CommandError):
+    message = "BUSYGROUP Consumer Group name already exists"
+
+
+class XgroupKeyMissingError(CommandError):
+    message = ("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want "
+               "to use the MKSTREAM option to create an empty stream automatically.")
+
+
+class EntriesReadRangeError(CommandError):
+    message = "ERR value for ENTRIESREAD must be positive or -1"
+
+
+def no_such_key_or_group(key: bytes, group: bytes, in_xreadgroup: bool = False) -> CommandError:
+    """NOGROUP of XREADGROUP, XPENDING, XCLAIM and XAUTOCLAIM (the key or the group is missing)."""
+    where = " in XREADGROUP with GROUP option" if in_xreadgroup else ""
+    return CommandError(f"NOGROUP No such key '{_text(key)}' or consumer group '{_text(group)}'{where}")
+
+
+class GroupGoneWhileBlockedError(CommandError):
+    message = "NOGROUP the consumer group this client was blocked on no longer exists"
+
+
+class StreamGoneWhileBlockedError(CommandError):
+    message = "UNBLOCKED the stream key no longer exists"
+
+
+class DollarInXreadgroupError(CommandError):
+    message = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+               "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would "
+               "just return an empty result set.")
+
+
+class MissingGroupOptionError(CommandError):
+    message = "ERR Missing GROUP option for XREADGROUP"
+
+
+def invalid_claim_argument(what: str, command: str = "XCLAIM") -> CommandError:
+    """XCLAIM's / XAUTOCLAIM's number that does not parse (``min-idle-time``, ``IDLE option``...)."""
+    return CommandError(f"ERR Invalid {what} argument for {command}")
+
+
+def unrecognized_xclaim_option(option: bytes) -> CommandError:
+    return CommandError(f"ERR Unrecognized XCLAIM option '{_text(option)}'")
+
+
+class AutoclaimCountError(CommandError):
+    message = "ERR COUNT must be > 0"
+# -- i12-tracking: CLIENT TRACKING / CACHING, sharded pub/sub ---------------------------------
+
+class TrackingSingleRedirectError(CommandError):
+    message = "ERR A client can only redirect to a single other client"
+
+
+class TrackingRedirectMissingError(CommandError):
+    message = "ERR The client ID you want redirect to does not exist"
+
+
+class TrackingPrefixWithoutBcastError(CommandError):
+    message = "ERR PREFIX option requires BCAST mode to be enabled"
+
+
+class TrackingBcastSwitchError(CommandError):
+    message = ("ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.")
+
+
+class TrackingOptInBcastError(CommandError):
+    message = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+
+
+class TrackingOptInAndOptOutError(CommandError):
+    message = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+
+
+class TrackingOptSwitchError(CommandError):
+    message = ("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.")
+
+
+class CachingWithoutTrackingError(CommandError):
+    message = ("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+               "OPTOUT mode enabled")
+
+
+class CachingYesWithoutOptInError(CommandError):
+    message = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+
+
+class CachingNoWithoutOptOutError(CommandError):
+    message = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+
+
+def _c_text(value: bytes) -> str:
+    """A prefix as Redis' ``%s`` prints it: up to its first NUL byte."""
+    return value.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def prefix_overlaps_existing(prefix: bytes, existing: bytes) -> CommandError:
+    return CommandError(f"ERR Prefix '{_c_text(prefix)}' overlaps with an existing prefix '{_c_text(existing)}'. "
+                        "Prefixes for a single client must not overlap.")
+
+
+def prefix_overlaps_given(prefix: bytes, other: bytes) -> CommandError:
+    return CommandError(f"ERR Prefix '{_c_text(prefix)}' overlaps with another provided prefix '{_c_text(other)}'. "
+                        "Prefixes for a single client must not overlap.")
+
+
+def subscribe_denied_in_transaction(command: str) -> CommandError:
+    """SSUBSCRIBE run by EXEC (Redis refuses it to a client that must get one reply per command)."""
+    return CommandError(f"ERR {command} isn't allowed for a DENY BLOCKING client")
+
+# -- chaos: CHAOS, faults on demand (docs/fault-injection.md) ---------------------------------
+
+class ChaosNotAllowedError(CommandError):
+    """CHAOS while enable-chaos-command is off (worded as Redis' DEBUG refusal)."""
+
+    message = ("ERR CHAOS command not allowed. If the enable-chaos-command option is set to \"local\", "
+               "you can run it from a local connection, otherwise you need to set this option in the "
+               "configuration file, and then restart the server.")
+
+
+class ChaosProbabilityError(CommandError):
+    message = "ERR PROBABILITY must be between 0 and 1"
+
+
+class ChaosFaultActionError(CommandError):
+    message = "ERR a fault needs exactly one of ERROR <text>, DELAY <ms>, DROP, CLOSE, HANG, CORRUPT"
+
+
+def chaos_fault_exists(name: bytes) -> CommandError:
+    """CHAOS FAULT ADD of a name already in use."""
+    return CommandError(f"ERR fault '{name.decode('utf-8', 'replace')}' already exists")
+
+
+def chaos_unknown_command(name: bytes) -> CommandError:
+    """CHAOS FAULT ADD ... COMMAND naming no command of this server."""
+    return CommandError(f"ERR no such command '{name.decode('utf-8', 'replace')}'")

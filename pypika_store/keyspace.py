@@ -16,6 +16,7 @@ from typing import Iterator
 from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError, key_too_long
 from .expiry import ExpiryIndex
+from .notifications import EXPIRED, GENERIC, NEW, STRING
 from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
 from .slots import SlotIndex
@@ -111,6 +112,8 @@ class Keyspace:
         if raw is not None:
             expire_at = _unpack_header(raw)[1]
             if expire_at and expire_at <= self._turn.now_ms():
+                if self._turn.expire_on_access:
+                    self.delete_expired(key)
                 raw = None
         counter = self._turn.lookup_counter
         if counter is not None:
@@ -209,10 +212,11 @@ class Keyspace:
             table_bytes(reader.stat(table)) for table in (self._meta, self.members_table))
         return meta_index + members_index, meta_data + members_data
 
-    def iter_records(self, start: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, Record]]:
+    def iter_records(self, start: bytes = b"", reverse: bool = False,
+                     expired: list[bytes] | None = None) -> Iterator[tuple[bytes, Record]]:
         """Live keys in byte order from ``start`` (inclusive), with their records; with
         ``reverse``, in descending order from the last key not after ``start`` (empty: the
-        last key)."""
+        last key). The expired keys passed over are appended to ``expired`` if given."""
         now = self._turn.now_ms()
         with self._turn.reader().cursor(db=self._meta) as cursor:
             if reverse:
@@ -226,6 +230,8 @@ class Keyspace:
                 tag, expire_at = decode_header(raw)
                 if not expire_at or expire_at > now:
                     yield user_key(key), Record(tag, expire_at, raw[HEADER_SIZE:])
+                elif expired is not None:
+                    expired.append(user_key(key))
                 found = step()
 
     @staticmethod
@@ -237,11 +243,13 @@ class Keyspace:
             return cursor.last()
         return True if cursor.key() == first else cursor.prev()
 
-    def scan(self, start: bytes, count: int) -> tuple[list[tuple[bytes, Record]], bytes | None]:
+    def scan(self, start: bytes, count: int,
+             expired: list[bytes] | None = None) -> tuple[list[tuple[bytes, Record]], bytes | None]:
         """Up to ``count`` live keys from ``start`` in byte order, and the key to resume at
-        (None when the keyspace is exhausted)."""
+        (None when the keyspace is exhausted); the expired keys passed over are appended to
+        ``expired`` if given (SCAN expires them as Redis' does: :meth:`expire_found`)."""
         found: list[tuple[bytes, Record]] = []
-        for key, record in self.iter_records(start):
+        for key, record in self.iter_records(start, expired=expired):
             if len(found) == count:
                 return found, key
             found.append((key, record))
@@ -281,10 +289,10 @@ class Keyspace:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _put(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+    def _put(self, key: bytes, record: bytes, expire_at_ms: int, as_new: bool = False) -> None:
         """Write a record, replacing whatever the key held, and note the change (a collection's
-        with the records its store rebuilds it from)."""
-        self.put_meta(key, record, expire_at_ms)
+        with the records its store rebuilds it from). ``as_new``: see :meth:`put_meta`."""
+        self.put_meta(key, record, expire_at_ms, as_new)
         tag = record[0]
         if tag == TAG_STRING:
             self._changes.value_written(self.index, key, record)
@@ -292,10 +300,12 @@ class Keyspace:
             self._changes.collection_written(self.index, key, self.stores[tag].state_records(key, record))
             self.signal_ready(key)  # a list or zset arriving by MOVE, COPY, RESTORE...
 
-    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
+    def put_meta(self, key: bytes, record: bytes, expire_at_ms: int, as_new: bool = False) -> None:
         """Write a record without noting a change (a collection's own meta update, whose
         command logs itself). The members of a different collection it replaces (an expired
-        one, or any value SET overwrites) are handed to the reclaimer."""
+        one, or any value SET overwrites) are handed to the reclaimer. A key it creates is
+        announced as ``new``; ``as_new`` announces it so even if it replaces one (Redis
+        deletes, then adds the key, for RENAME, MOVE, COPY, RESTORE)."""
         old = self._turn.writer().replace(_writable(key), record, db=self._meta)
         if self.slot_index is not None and old is None:  # a new key (an expired one is indexed)
             self.slot_index.add(key)
@@ -306,8 +316,29 @@ class Keyspace:
                 old_id = object_id_of(old)
                 if old_id is not None and old_id != object_id_of(record):
                     self._reclaims.reclaim(self.index, old_id)
+                    if old_tag == TAG_STREAM:  # overwritten: XREADGROUP clients blocked on it fail
+                        self.signal_ready(key)
         if expire_at_ms or old_expire_at:
             self.expiry.set(key, expire_at_ms)
+        if self._turn.notify_classes:
+            self._note_new(key, old_expire_at if old is not None else None, as_new)
+
+    def _note_new(self, key: bytes, old_expire_at: int | None, as_new: bool) -> None:
+        """Note the ``new`` event of a key written where there was none (``old_expire_at``
+        None) or an expired one; an expired one written over without a lookup first (SET) is
+        announced as ``expired`` before, as Redis' lookup for the write does."""
+        turn = self._turn
+        if old_expire_at and old_expire_at <= turn.now_ms():
+            if turn.expire_on_access:
+                turn.notify(EXPIRED, b"expired", self.index, key)
+            as_new = True
+        if as_new or old_expire_at is None:
+            turn.notify(NEW, b"new", self.index, key)
+
+    def notify(self, event_class: int, event: bytes, key: bytes) -> None:
+        """Note a keyspace event of ``key`` (see :meth:`.turn.Turn.notify`): for the events a
+        command's Redis counterpart announces apart from its write (MOVE's ``move_to``)."""
+        self._turn.notify(event_class, event, self.index, key)
 
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's record without noting a change."""
@@ -331,70 +362,108 @@ class Keyspace:
         return "embstr" if len(value) <= 44 else "raw"
 
     def set_string(self, key: bytes, value: bytes, expire_at_ms: int = 0,
-                   logged_as: list[bytes] | None = None) -> None:
+                   logged_as: list[bytes] | None = None, event: bytes | None = b"set",
+                   expiry_event: bool = False) -> None:
         """Make ``key`` a string; ``expire_at_ms`` is absolute (0 none, KEEP_TTL keep current).
 
         The binlog records the resulting value, or the command ``logged_as`` when replaying
-        that command is smaller and as exact (PFADD: a 12 KiB value from a few elements)."""
+        that command is smaller and as exact (PFADD: a 12 KiB value from a few elements).
+        The write is announced as the keyspace event ``event`` (the command's Redis name:
+        ``set``, ``incrby``, ``append``...; None: none), followed by ``expire`` when the
+        command gave the key this expiry (``expiry_event``: SET EX, SETEX...)."""
         if expire_at_ms == KEEP_TTL:
             current = self.expire_at(key)
             expire_at_ms = current or 0
+            expiry_event = False  # the expiry is the key's own
         record = encode_string(value, expire_at_ms)
         self.put_meta(key, record, expire_at_ms)
         if logged_as is None:
             self._changes.value_written(self.index, key, record)
         else:
             self._changes.command_logged(self.index, key, logged_as)
+        if self._turn.notify_classes and event is not None:
+            self._turn.notify(STRING, event, self.index, key)
+            if expiry_event and expire_at_ms > 0:
+                self._turn.notify(GENERIC, b"expire", self.index, key)
 
-    def put_record(self, key: bytes, record: Record) -> None:
-        """Store a whole record under ``key`` (RENAME, MOVE, COPY)."""
-        self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
+    def put_record(self, key: bytes, record: Record, event: bytes | None = None) -> None:
+        """Store a whole record under ``key`` (RENAME, MOVE, COPY, RESTORE): announced as a
+        ``new`` key, then as ``event`` (``copy_to``, ``restore``), as Redis does."""
+        self._put(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms, as_new=True)
+        if event is not None:
+            self._turn.notify(GENERIC, event, self.index, key)
 
     def put_raw(self, key: bytes, raw: bytes) -> None:
         """Store an encoded meta record under ``key``, replacing whatever it held."""
         self._put(key, raw, _unpack_header(raw)[1])
 
-    def _remove_record(self, key: bytes, reclaim: bool) -> bool:
-        """Drop ``key``'s meta record; True when it was live (an expired one goes silently).
-        With ``reclaim`` a collection's members are handed to the background reclaimer."""
+    def _remove_record(self, key: bytes, reclaim: bool) -> bytes | None:
+        """Drop ``key``'s meta record; the record, None when there was none. With ``reclaim``
+        a collection's members are handed to the background reclaimer."""
         stored = stored_key(key)
         if stored is None:
-            return False
+            return None
         raw = self._turn.writer().pop(stored, db=self._meta)
         if raw is None:
-            return False
+            return None
         if self.slot_index is not None:
             self.slot_index.remove(key)
         self._changes.key_deleted(self.index, key)
+        if raw[0] == TAG_STREAM:  # XREADGROUP clients blocked on it fail, as in Redis
+            self.signal_ready(key)
         object_id = object_id_of(raw)
         if reclaim and object_id is not None:
             self._reclaims.reclaim(self.index, object_id)
-        expire_at = _unpack_header(raw)[1]
-        if expire_at:
+        if _unpack_header(raw)[1]:
             self.expiry.discard(key)
-            if expire_at <= self._turn.now_ms():
-                return False
+        return raw
+
+    def delete(self, key: bytes, event: bytes | None = b"del") -> bool:
+        """Remove ``key``; True when a live key was removed (an expired one is dropped
+        silently, but on a slave: see ``Turn.expired_keys_live``). A live key's removal is
+        announced as ``event`` (``del``, MOVE's ``move_from``; None: none)."""
+        raw = self._remove_record(key, reclaim=True)
+        if raw is None:
+            return False
+        expire_at = _unpack_header(raw)[1]
+        if expire_at and expire_at <= self._turn.now_ms() and not self._turn.expired_keys_live:
+            return False
+        if event is not None:
+            self._turn.notify(GENERIC, event, self.index, key)
         return True
 
-    def delete(self, key: bytes) -> bool:
-        """Remove ``key``; True when a live key was removed (an expired one is dropped silently)."""
-        return self._remove_record(key, reclaim=True)
+    def expire_found(self, keys: list[bytes]) -> None:
+        """Delete expired keys a walk found (SCAN), as a command finding them does: only while
+        ``Turn.expire_on_access`` (otherwise the expiry cycle deletes them)."""
+        if self._turn.expire_on_access:
+            for key in keys:
+                self.delete_expired(key)
+
+    def delete_expired(self, key: bytes) -> None:
+        """Remove a key whose time is up (the active expiry cycle, or a command finding it on
+        a master while ``expired`` events are on), announced as ``expired``."""
+        if self._remove_record(key, reclaim=True) is not None:
+            self._turn.notify(EXPIRED, b"expired", self.index, key)
 
     def rename(self, source: bytes, target: bytes, record: Record) -> None:
         """Store ``source``'s record (value and TTL) under ``target`` and drop ``source``.
 
         A collection moves as its one meta record: the members stay under the object id,
         which now belongs to the new name, and the binlog records ``rename source target``
-        rather than the whole collection. A string is logged as its new state."""
+        rather than the whole collection. A string is logged as its new state. Announced as
+        Redis does: ``new`` (the target), ``rename_from``, ``rename_to``."""
         if record.tag == TAG_STRING:
             self.put_record(target, record)
             self._remove_record(source, reclaim=False)
-            return
-        self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms)
-        self.drop_meta(source)
-        self._changes.command_logged(self.index, target, [b"rename", source, target])
-        self._changes.key_covered(self.index, source)
-        self.signal_ready(target)
+        else:
+            self.put_meta(target, HEADER.pack(record.tag, record.expire_at_ms) + record.body, record.expire_at_ms,
+                          as_new=True)
+            self.drop_meta(source)
+            self._changes.command_logged(self.index, target, [b"rename", source, target])
+            self._changes.key_covered(self.index, source)
+            self.signal_ready(target)
+        self._turn.notify(GENERIC, b"rename_from", self.index, source)
+        self._turn.notify(GENERIC, b"rename_to", self.index, target)
 
     def duplicate(self, record: Record, target: "Keyspace") -> Record:
         """The record to store in ``target`` for a copy of ``record`` (COPY, MOVE): a string is
@@ -433,6 +502,7 @@ class Keyspace:
         self._turn.writer().put(_writable(key), record, db=self._meta)
         self._changes.expiry_changed(self.index, key, expire_at_ms)
         self.expiry.set(key, expire_at_ms)
+        self._turn.notify(GENERIC, b"expire" if expire_at_ms else b"persist", self.index, key)
         return True
 
     def flush(self) -> None:

@@ -55,8 +55,19 @@ def snapshot_folder(dump_path: str, prefix: str, when: float) -> str:
     return os.path.join(dump_path, prefix + time.strftime("%Y%m%d", time.localtime(when)))
 
 
-def take_snapshot(engine: Engine, folder: str, host: str, port: int) -> Snapshot:
-    """Copy the data and write each DB's ``info`` file into ``folder`` (replaced atomically)."""
+def key_delay_seconds(keys: int, delay_us: int) -> float:
+    """How long Redis' per-key test delays (``rdb-key-save-delay``, ``key-load-delay``) make
+    ``keys`` keys take: ``delay_us`` microseconds each, or when negative one microsecond per
+    ``-delay_us`` keys."""
+    if delay_us >= 0:
+        return keys * delay_us / 1e6
+    return keys / -delay_us / 1e6
+
+
+def take_snapshot(engine: Engine, folder: str, host: str, port: int, key_save_delay_us: int = 0) -> Snapshot:
+    """Copy the data and write each DB's ``info`` file into ``folder`` (replaced atomically).
+    ``key_save_delay_us`` (``rdb-key-save-delay``) slows the save per key, after the snapshot's
+    content is fixed: the saved data and positions are the same, the save just ends later."""
     snapshot = Snapshot(folder, time.time())
     lock_start = time.perf_counter()
     engine.lock.acquire_exclusive()
@@ -71,6 +82,9 @@ def take_snapshot(engine: Engine, folder: str, host: str, port: int) -> Snapshot
     os.makedirs(staging)
     try:
         engine.env.copy(os.path.join(staging, "lmdb"), txn)
+        if key_save_delay_us:
+            keys = sum(txn.stat(handles.meta)["entries"] for handles in engine.env.handles)
+            time.sleep(key_delay_seconds(keys, key_save_delay_us))
         for index, (position, logic_id, term) in enumerate(binlog_positions):
             in_data = engine.applied_position_in(txn, index)
             snapshot.positions.append(DBPosition(index, position, logic_id, term, in_data))

@@ -63,6 +63,17 @@ def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]
     engine.reload_state()
 
 
+def snapshot_key_count(folder: str, databases: int) -> int:
+    """How many keys the fetched snapshot in ``folder`` holds (``key-load-delay`` is per key)."""
+    source = _open_snapshot(os.path.join(folder, "lmdb"), databases)
+    try:
+        with source.begin_read() as snapshot:
+            return sum(snapshot.stat(source.table(b"meta:%d" % index, snapshot))["entries"]
+                       for index in range(databases))
+    finally:
+        source.close()
+
+
 def _targets(positions: Sequence[Sequence[int]], databases: int) -> list[DBTarget]:
     """The positions as DBTargets; the snapshot must describe exactly this engine's DBs."""
     targets = sorted(DBTarget(int(db), Position(int(filenum), int(offset)), int(logic_id), int(term))

@@ -12,10 +12,10 @@ they never see the engine, which only commits what the turn holds and logs its c
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Protocol
 
 from .changes import ChangeLog
+from .clock import Clock
 from .locks import DBLock
 from .storage.environment import Environment, Transaction, commit
 
@@ -30,7 +30,7 @@ class LookupCounter(Protocol):
 class Turn:
     """The current turn's transactions and change log (one per engine, reused turn after turn)."""
 
-    def __init__(self, env: Environment, lock: DBLock) -> None:
+    def __init__(self, env: Environment, lock: DBLock, clock: Clock | None = None) -> None:
         self._env = env
         self._lock = lock
         self._write_txn: Transaction | None = None
@@ -40,10 +40,25 @@ class Turn:
         #: Called with (db index, key) when a list, zset or stream key gets elements (the
         #: server wakes clients blocked on it).
         self.on_key_ready: Callable[[int, bytes], None] | None = None
-        #: The clock behind every expiry decision, in unix milliseconds; tests may replace it.
-        self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+        #: The clock behind every expiry decision, in unix milliseconds (the engine's
+        #: :class:`~.clock.Clock`; tests may replace it).
+        self.now_ms: Callable[[], int] = (clock or Clock()).now_ms
         #: What the running command changed (the engine logs and clears it after each command).
         self.changes = ChangeLog()
+        #: The keyspace event classes to note (:mod:`.notifications`' bits; the server sets them
+        #: from notify-keyspace-events). 0, the default, makes noting one integer test.
+        self.notify_classes = 0
+        #: True while ``expired`` events are noted on a master: a command that finds an expired
+        #: key deletes it there and then (Redis' lazy expiry), so the event is noted once, before
+        #: the command's own. Otherwise reads only skip expired keys (the default costs nothing).
+        self.expire_on_access = False
+        #: True on a slave: it never expires keys itself, its master's ``del`` does, so deleting
+        #: an expired key counts as deleting a live one (announced ``del``, as Redis' replicas
+        #: see expired keys live for their master's commands).
+        self.expired_keys_live = False
+        #: The keyspace events noted since the server last published them, in order:
+        #: ``(event, db index, key)``. The list is cleared in place, never replaced.
+        self.events: list[tuple[bytes, int, bytes]] = []
         #: Counts the key lookups of the running command (INFO keyspace_hits/misses) while set:
         #: the server sets it around the calls whose lookups Redis counts.
         self.lookup_counter: LookupCounter | None = None
@@ -81,11 +96,25 @@ class Turn:
         if self.on_key_ready is not None:
             self.on_key_ready(db, key)
 
+    def notify(self, event_class: int, event: bytes, db: int, key: bytes) -> None:
+        """Note the keyspace event ``event`` of ``key`` in DB ``db`` if its class is published.
+        The keyspace and the type stores call this where they write (see docs/architecture.md)."""
+        if self.notify_classes & event_class:
+            self.events.append((event, db, key))
+
     def drop_snapshot(self) -> None:
         """Let go of the read snapshot, if the turn opened one (it ends with the turn)."""
         read_txn, self._read_txn = self._read_txn, None
         if read_txn is not None:
             read_txn.abort()
+
+    def abort(self) -> None:
+        """Drop the turn's writes and release the DB lock (SHUTDOWN NOSAVE stopping a script)."""
+        write_txn, self._write_txn = self._write_txn, None
+        if write_txn is not None:
+            write_txn.abort()
+            self._lock.release_shared()
+        self.changes.clear()
 
     def commit(self, before_commit: Callable[[], None] | None = None) -> None:
         """Commit the turn's writes and release the DB lock; ``before_commit`` runs first, under

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from pypika_store.engine import Engine
     from pypika_store.snapshot import Snapshot
 
+    from .link import LinkFaults
+
 
 class BackgroundSaves(Protocol):
     """The bgsaves a master serves full syncs from (one at a time, shared by every asker)."""
@@ -86,6 +88,10 @@ class ReplicationHost(Protocol):
     @property
     def bgsave(self) -> BackgroundSaves:
         """The bgsaves a master's full syncs are served from."""
+
+    @property
+    def link_faults(self) -> "LinkFaults":
+        """The faults a slave's link to its master passes through (CHAOS LINK)."""
 
     def apply_replicated(self, db: int, argv: list[bytes]) -> bytes:
         """Run a command received from the master in DB ``db``, past a slave's read-only

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Iterable
 from pypika_store.binlog import Position
 from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
-from pypika_store.sync_load import load_snapshot
+from pypika_store.snapshot import key_delay_seconds
+from pypika_store.sync_load import load_snapshot, snapshot_key_count
 
 from .fetcher import SyncProgress, fetch_snapshot
 from .frames import decode_pushed
@@ -88,7 +89,7 @@ class SlaveReplication:
         and resumes from its position. False when there is no connection."""
         if self._link is None:
             return False
-        self._link.close()
+        self._link_down(self._link)  # down at once (INFO), not when the read notices
         return True
 
     def stop(self) -> None:
@@ -125,7 +126,8 @@ class SlaveReplication:
             link = None
             try:
                 link = self._link = await MasterLink.open(self.host, self.port,
-                                                          self.server.config.get_int("repl-timeout"))
+                                                          self.server.config.get_int("repl-timeout"),
+                                                          self.server.link_faults)
                 await self._session(link)
             except asyncio.CancelledError:
                 if link is not None:
@@ -251,6 +253,9 @@ class SlaveReplication:
         folder, positions = await fetch_snapshot(
             link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
             config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
+        load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
+        if load_delay_us:
+            await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
         self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
         engine = self.server.engine
         # Loading commits the data, then resets the binlogs: a crash in between must not leave

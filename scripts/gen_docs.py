@@ -42,14 +42,9 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "12 (consumer groups, notifications, tracking, sharded pub/sub)": """xgroup xgroup|create
-        xgroup|createconsumer xgroup|delconsumer xgroup|destroy xgroup|setid xgroup|help xreadgroup xack xclaim
-        xautoclaim xpending client|tracking client|caching spublish ssubscribe sunsubscribe pubsub|shardchannels
-        pubsub|shardnumsub""",
-    "13 (scripting and functions)": """eval eval_ro evalsha evalsha_ro script script|debug script|exists
-        script|flush script|help script|kill script|load fcall fcall_ro function function|delete function|dump
-        function|flush function|help function|kill function|list function|load function|restore
-        function|stats""",
+    "13 (functions; script|debug needs a Lua debugger)": """script|debug fcall fcall_ro function
+        function|delete function|dump function|flush function|help function|kill function|list function|load
+        function|restore function|stats""",
     "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
         acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
     "17 (sharding)": "migrate restore-asking",
@@ -78,15 +73,26 @@ NOTES = {
     "scan": "Cursors are server-side resume points over the sorted keys (as Pika's); never a duplicate key.",
     "randomkey": "Uniform up to 1024 keys; beyond that a random probe plus a random walk.",
     "hello": "RESP2 and RESP3 (Pika accepts HELLO 3 but answers in RESP2).",
-    "client": "Every subcommand but TRACKING and CACHING (#12); PAUSE holds commands (not a slave's applier), "
+    "client": "Every subcommand; PAUSE holds commands (not a slave's applier), "
               "UNBLOCK of a paused client answers 0 (Redis 7.0.15 crashes); CLIENT LIST's memory fields "
               "qbuf-free, argv-mem, multi-mem are 0; RESP3 replies are bulk strings, not verbatim ones.",
+    "client|tracking": "Redis 7.0's modes, messages and order (docs/client-tracking.md). SWAPDB sends one null "
+                       "invalidation (Redis 7.0: none, leaving caches stale); overlapping PREFIXes get the error "
+                       "alone (Redis 7.0 also enables tracking and sends +OK after it when the overlap is not with "
+                       "the first prefix); RENAME invalidates the target before the source.",
+    "ssubscribe": "Every shard is this node; shard channels are Redis' not_key key specs (COMMAND GETKEYS finds "
+                  "none); refused inside MULTI as in Redis.",
+    "spublish": "As PUBLISH: not a write, not replicated to slaves (Pika's rule; Redis forwards it to replicas).",
     "slowlog": "Durations include encoding the reply; blocked commands are not logged.",
     "latency": "The command and fast-command events; GRAPH draws Redis' sparkline; HISTOGRAM lists all commands in "
                "the command table's order (Redis': its hash table's).",
     "failover": "Writes are paused under a purpose of their own (CLIENT UNPAUSE does not end it, as in Redis); "
                 "the hand-over is PIKAREPL FAILOVER on a connection of its own (Redis: PSYNC FAILOVER).",
     "monitor": "A monitor's line for its own command comes after its reply.",
+    "eval": "Lua 5.1 as Redis 7.0's (docs/scripting.md): atomic, logged as its effects; no print, no debugger; "
+            "pairs(_G) sees nothing (read-only proxies).",
+    "script": "SCRIPT DEBUG is missing (no Lua debugger); KILL and SHUTDOWN NOSAVE are served while a script is "
+              "busy, new connections included.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
@@ -132,6 +138,8 @@ NOTES = {
     "restore": "Takes DUMP payloads of pypika-store; Redis' RDB payloads get the version/checksum error.",
     "pfadd": "Redis' HYLL encoding byte for byte; logged as the command (smaller than the 12 KiB value).",
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
+    "xreadgroup": "As XREAD's blocking; groups are binlogged as the state they leave (XCLAIM FORCE with absolute TIME and RETRYCOUNT, XGROUP SETID with ENTRIESREAD), so slaves and replays have the master's PELs and delivery times; a consumer's seen-time is when the record was applied. History reads are logged too (Redis does not propagate them).",
+    "xgroup": "Group and consumer names up to about 460 bytes (LMDB's key limit); Redis allows any length. DEBUG DIGEST does not cover groups, as in Redis.",
     "blpop": "Blocked clients are served FIFO per key; inside MULTI the command answers at once.",
     "pkscanrange": "Pika's: `type start end [MATCH p] [LIMIT n]`, inclusive, empty = open; Pika's replies and errors.",
     "compact": "Pika's arguments and errors; accepted with nothing to do: LMDB updates its B+tree in place and reuses freed pages (no LSM tombstones to drop).",
@@ -139,6 +147,8 @@ NOTES = {
     "clearreplicationid": "Pika's: forgets the replication id (INFO shows it empty), so the next sync from a master is a full one.",
     "diskrecovery": "Pika's free-disk check (256 MB, Pika's default least-free-disk-resume-size); LMDB has no stopped background work to resume.",
     "cache": "Pika 4.0's cache layer does not exist here (LMDB reads are memory-mapped): CLEAR and DEL answer OK, RANDOMKEY nil.",
+    "chaos": "pypika-store's own: faults on demand for tests (clock, command faults, link faults, suspension; "
+             "docs/fault-injection.md), refused unless enable-chaos-command is yes or local.",
     "clearcache": "OK at once: there is no cache layer.",
     "scanx": "Pika's: `type start [MATCH p] [COUNT n]`; COUNT counts matching keys of the type, as Pika 4.0's storage.",
     "hscanx": "Pika's: `key start_field [MATCH p] [COUNT n]`; COUNT counts every field scanned. A non-hash key gets WRONGTYPE (Pika 4.0 answers \"ERR OK\", a bug).",
@@ -269,7 +279,7 @@ Every option redis-server 7.0.15 has (`scripts/data/redis-7.0.15-config.txt`, it
 *`) is here, with Redis' default where it makes sense, its value checks and its error texts
 (`ERR CONFIG SET failed (possibly related to argument 'x') - ...`); those without a meaning for
 this server (AOF, TLS, cluster, the allocator, I/O threads) are kept and change nothing.
-`notify-keyspace-events` is validated and kept (no notifications are published yet). The
+`notify-keyspace-events` publishes keyspace notifications as Redis 7.0 does (architecture.md). The
 defaults that differ from Redis' on purpose are Pika's: {differences}.
 """
 

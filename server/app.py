@@ -22,6 +22,7 @@ from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommitFailed
 from pypika_store.replication.host import ReplicationStats
+from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
@@ -30,16 +31,19 @@ from pypika_store.storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
+from .chaos import Chaos
 from .connection import MASTER, Client
 from .dispatch import Dispatcher
 from .info import binlog_items
 from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
+from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_binlogs
 from .registry import TABLE
 from .resp.replies import error_line
 from .slot_migration import SlotService
 from .stats import Stats, buffer_sizes
+from .tracking import Tracking
 from .watches import WatchRegistry
 
 if TYPE_CHECKING:
@@ -88,6 +92,8 @@ class Server:
         self.watches = WatchRegistry(self.engine)
         #: What the master and the slave count for INFO stats (sync_full, repl bytes...).
         self.replication_stats = ReplicationStats()
+        #: CLIENT TRACKING: which client may cache which key; the same change notes invalidate them.
+        self.tracking = Tracking(self)
         #: The slaves of this server (as a master).
         self.replication_master = ReplicationMaster(self)
         #: The snapshots this server serves its slaves' full syncs from.
@@ -98,8 +104,13 @@ class Server:
         self._waiting_for_slaves: dict[int, Callable[[int], None]] = {}
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
+        #: Keyspace notifications: which events the engine notes, and their publication.
+        self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        #: CHAOS: the faults on demand (clock, command faults, link faults, suspension).
+        self.chaos = Chaos(self)
+        self.engine.clock.on_moved.append(self.expire_due_keys)  # a clock moved on expires what is due
         if self.engine.system_value(UNFINISHED_FULL_SYNC_KEY) is not None:
             log.warning("A full sync was cut while loading its snapshot: the binlog is not replayed, "
                         "and the next sync from a master will be a full one")
@@ -110,6 +121,8 @@ class Server:
             replayed = replay_binlogs(self.engine, Client(self, internal=True))
             if replayed:
                 log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+        # After the replay, which must not delete expired keys its records do not (it logs nothing).
+        self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
@@ -178,6 +191,10 @@ class Server:
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
 
+    def listening_sockets(self) -> list:
+        """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
+        return [sock for listener in self._listeners for sock in listener.sockets]
+
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
         self.stats.reset()
@@ -199,6 +216,7 @@ class Server:
         self.clients.pop(client.id, None)
         self.pubsub.forget(client)
         self.watches.unwatch(client)
+        self.tracking.disable(client)
 
     def flush_after_commit(self, client: Client) -> None:
         """Hold ``client``'s replies until this turn's commit."""
@@ -208,6 +226,8 @@ class Server:
         """Commit the turn and send the replies that waited for it (scheduled at the turn's first
         transaction; SAVE also calls it, to free the DB lock before it takes it)."""
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
+        if self.notifications.pending:  # noted outside a command (the active expiry cycle)
+            self.notifications.publish()
         engine = self.engine
         started = time.perf_counter_ns() if engine.dirty else 0
         try:
@@ -264,6 +284,7 @@ class Server:
         self.config.set("slaveof", f"{host} {port}")
         log.warning("Connecting to MASTER %s:%d", host, port)
         self.replica = SlaveReplication(self, host, port, force_full)
+        self.notifications.configure()
         self.replica.start()
 
     def become_master(self) -> None:
@@ -273,6 +294,7 @@ class Server:
             return
         self.replica.stop()
         self.replica = None
+        self.notifications.configure()
         self.config.set("slaveof", "")
         for binlog in self.engine.binlogs:
             binlog.term += 1
@@ -336,9 +358,15 @@ class Server:
             self.stats.unexpected_error_replies += 1
         return reply
 
+    @property
+    def link_faults(self) -> LinkFaults:
+        """The faults this server's link to its master passes through (CHAOS LINK)."""
+        return self.chaos.link
+
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
         self.watches.break_all()
+        self.tracking.flush()
 
     # -- background cycles ---------------------------------------------------------------------
 
@@ -367,19 +395,21 @@ class Server:
         if pending:
             self.engine.reclaim_step(RECLAIM_BATCH)
             self.stats.lazyfreed_objects += max(0, pending - self.engine.pending_reclaims)
-        # Slaves expire by the master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold the active expiry.
-        if self.replica is None and self.active_expire and self.dispatcher.pause is None:
-            self._expire_cycle()
+        self.expire_due_keys(EXPIRE_BATCH)
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
                 if client.kind == "normal" and client.idle_seconds() > timeout:
                     client.close()
 
-    def _expire_cycle(self) -> None:
-        """Delete up to EXPIRE_BATCH due keys per DB (Redis' activeExpireCycle), timed for
-        INFO expire_cycle_cpu_milliseconds and, when some DB had keys with a TTL to look at,
-        for LATENCY (an idle run is not a sample: its time would be the thread switch's)."""
+    def expire_due_keys(self, batch: int | None = None) -> None:
+        """Active expiry (Redis' activeExpireCycle): delete keys whose time has come, up to
+        ``batch`` per DB (None: all, after CHAOS CLOCK moved the clock). Slaves expire by the
+        master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold it. Timed for INFO
+        expire_cycle_cpu_milliseconds and, when some DB had keys with a TTL to look at, for
+        LATENCY (an idle run is not a sample: its time would be the thread switch's)."""
+        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None:
+            return
         started = time.perf_counter_ns()
         stats = self.stats
         looked = False
@@ -387,12 +417,12 @@ class Server:
             if not len(keyspace.expiry):
                 continue
             looked = True
-            due = keyspace.due_keys(EXPIRE_BATCH)
+            due = keyspace.due_keys(batch or len(keyspace.expiry))
             for key in due:
-                keyspace.delete(key)
+                keyspace.delete_expired(key)
                 self.engine.log_changes()
             stats.expired_keys += len(due)
-            if len(due) == EXPIRE_BATCH:
+            if batch is not None and len(due) == batch:
                 stats.expire_cycle_cap_reached += 1  # keys left for the next run
         elapsed = time.perf_counter_ns() - started
         stats.expire_cycle_ns += elapsed

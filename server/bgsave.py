@@ -49,7 +49,7 @@ class BgsaveService:
         folder = snapshot_folder(os.path.abspath(config.get_str("dump-path")), config.get_str("dump-prefix"),
                                  time.time())
         host = config.get_str("bind").split()[0]
-        return take_snapshot(server.engine, folder, host, server.port)
+        return take_snapshot(server.engine, folder, host, server.port, config.get_int("rdb-key-save-delay"))
 
     def _done(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
         self.last_ok = error is None

@@ -96,6 +96,13 @@ class BlockingRegistry:
         if (db, key) in self.waiting:
             self._ready[(db, key)] = None
 
+    def signal_db(self, db: int) -> None:
+        """Every key of DB ``db`` went or was replaced (FLUSHDB, FLUSHALL, SWAPDB): each of its
+        waiting clients gets a try, so XREADGROUP's fail when their stream went, as in Redis."""
+        for waited in self.waiting:
+            if waited[0] == db:
+                self._ready[waited] = None
+
     @property
     def has_ready(self) -> bool:
         return bool(self._ready)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .app import Server
     from .blocking import Waiting
     from .commands.transactions import Transaction
+    from .tracking import TrackingState
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,10 @@ class Client(asyncio.Protocol):
         self.in_transaction = False
         #: Called once when the connection is gone (a slave session forgets its slave).
         self.on_close: list[Callable[[], None]] = []
+        #: CLIENT TRACKING's state (:mod:`.tracking`); None while tracking is off.
+        self.tracking: TrackingState | None = None
+        #: What waits for the running command's reply to be queued (see :meth:`after_reply`).
+        self._after_reply: list[Callable[[], None]] = []
         config = server.config
         self._parser = make_parser(config.get_int("proto-max-bulk-len"),
                                    config.get_int("client-query-buffer-limit"),
@@ -152,6 +157,8 @@ class Client(asyncio.Protocol):
                     reply = self._muted(reply)
                 out.append(reply)
                 out_size += len(reply)
+                if self._after_reply:
+                    self._run_after_reply()
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
                     self.flush()
                     out_size = 0
@@ -223,11 +230,29 @@ class Client(asyncio.Protocol):
         """Send data the client did not ask for (a master's binlog items to its slave), after
         any replies still waiting, so it never lands inside or before one. CLIENT REPLY OFF
         mutes these too, as in Redis."""
-        if self.reply_mode == REPLY_OFF:
-            return
+        if self.reply_mode != REPLY_OFF:
+            self.send_push(data)
+
+    def send_push(self, data: bytes) -> None:
+        """Send a push as Redis' CLIENT_PUSHING does (an invalidation message): placed like
+        :meth:`push`'s data, but not muted by CLIENT REPLY OFF."""
         self._out.append(data)
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
+
+    def after_reply(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the reply of this client's running command is queued, at once
+        if none is running: Redis sends a client the invalidations its own command caused
+        after that command's (or transaction's) reply."""
+        if self._executing:
+            self._after_reply.append(callback)
+        else:
+            callback()
+
+    def _run_after_reply(self) -> None:
+        callbacks, self._after_reply = self._after_reply, []
+        for callback in callbacks:
+            callback()
 
     def abort_pending(self, reason: str) -> None:
         """Drop replies that must not be sent (their writes were not committed) and disconnect."""

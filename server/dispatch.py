@@ -6,12 +6,13 @@ order:
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
 2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
    write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
-   is held, :mod:`.pause`);
+   is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
    call timed for SLOWLOG and LATENCY (:mod:`.slowlog`, :mod:`.latency`), the command's
-   changes logged, the command shown to MONITOR clients (:mod:`.monitor`), and the blocked
+   changes logged, its keyspace events published (:mod:`.notifications`), the command shown
+   to MONITOR clients (:mod:`.monitor`), and the blocked
    clients its writes made ready served.
 
 Every refusal goes through :func:`.commands.transactions.refuse` (inside MULTI it makes EXEC
@@ -34,22 +35,24 @@ import logging
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from pypika_store.errors import (CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError, internal_error,
-                                 not_in_subscribed_mode, unknown_command)
+from pypika_store.errors import (SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
+                                 internal_error, not_in_subscribed_mode, unknown_command)
 
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
 from .latency import LatencyMonitor
 from .monitor import Monitors
-from .pause import BY_CLIENT, ClientPause, loop_time_after
+from .pause import BY_CLIENT, ClientPause, loop_time_after, may_replicate
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
+from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
 from .stats import KeysRead, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
+    from .chaos import CommandFaults
     from .connection import Client
 
 log = logging.getLogger(__name__)
@@ -57,9 +60,13 @@ log = logging.getLogger(__name__)
 _NOAUTH = NoAuthError()
 _READONLY = ReadOnlyReplicaError()
 #: The commands a RESP2 client may run while subscribed (Redis 7.0's list, as far as it exists here).
-_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"))
+_SUBSCRIBED_MODE = frozenset(("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
+                              "ping", "quit", "reset"))
 #: What a retried blocking command returns when it still cannot be served.
 _STILL_BLOCKED = Raw(b"")
+#: A script's command refused before it runs (Redis' scriptCall checks).
+_SCRIPT_UNKNOWN, _SCRIPT_ARITY, _SCRIPT_NOT_ALLOWED, _SCRIPT_READ_ONLY = (
+    error_line(SCRIPT_ERRORS[name]) for name in ("unknown_command", "wrong_arity", "not_allowed", "read_only"))
 
 
 class Dispatcher:
@@ -73,8 +80,14 @@ class Dispatcher:
         self._turn = server.engine.turn
         for spec in TABLE.all_specs():
             spec.counted_lookups = counted_lookups(spec.full_name, spec.flags)
+        self._changes = server.watches.listeners
+        #: Keyspace events the engine noted, published after each command that noted some.
+        self._notifications = server.notifications
+        self._pending_events = server.notifications.pending
         #: Set while CLIENT PAUSE holds commands.
         self.pause: ClientPause | None = None
+        #: Set while CHAOS FAULT has faults: they may answer a command instead of it.
+        self.faults: CommandFaults | None = None
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -86,6 +99,10 @@ class Dispatcher:
         self.latency = LatencyMonitor(server.config)
         self._slow_ns = self._read_thresholds()
         self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
+        #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
+        #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
+        self.scripting = Scripting(server)
+        self.busy_script: ScriptRun | None = None
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -109,10 +126,20 @@ class Dispatcher:
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+        busy = self.busy_script
+        if busy is not None and client is not busy.caller:
+            held = busy.admit(client, spec, argv)
+            if held is not None:
+                return refuse(client, held, spec) if isinstance(held, CommandError) else held
         pause = self.pause
         if pause is not None and pause.holds(client, spec):
             pause.hold(client, argv)
             return NO_REPLY
+        faults = self.faults  # CHAOS FAULT (server/chaos.py): None while there is none
+        if faults is not None:
+            faulted = faults.apply(client, spec, argv)
+            if faulted is not None:
+                return faulted
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)
@@ -152,7 +179,13 @@ class Dispatcher:
                 self._slow_call(client, spec, argv, duration)
             engine = self._engine
             if engine.changes:
+                self._changes.writer = client  # who made them (client tracking's NOLOOP)
                 engine.log_changes()
+                self._changes.writer = None
+            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
+                self._notifications.publish()
+            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
+                self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
             blocking = self._blocking
@@ -169,6 +202,30 @@ class Dispatcher:
         for key in keys:
             client.keyspace.exists(key)
         turn.lookup_counter = None
+    def execute_from_script(self, client: "Client", argv: list[bytes],
+                            read_only: bool) -> tuple[bytes, CommandSpec | None]:
+        """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of
+        a script's command (unknown, arity, ``noscript``, a write from a read-only script, a
+        write on a read-only slave), then :meth:`call`; the encoded reply and the spec run."""
+        spec = TABLE.get(argv[0])
+        if spec is None:
+            return _SCRIPT_UNKNOWN, None
+        if not spec.arity_ok(len(argv)):
+            return _SCRIPT_ARITY, None
+        if spec.subcommands:
+            try:
+                spec = resolve_subcommand(spec, argv)
+            except CommandError:
+                return _SCRIPT_UNKNOWN, None
+            if not spec.arity_ok(len(argv)):
+                return _SCRIPT_ARITY, None
+        if NO_SCRIPT in spec.flags:
+            return _SCRIPT_NOT_ALLOWED, None
+        if read_only and may_replicate(spec):
+            return _SCRIPT_READ_ONLY, None
+        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
+            return error_line(_READONLY.message), None
+        return self.call(client, spec, argv), spec
 
     def _slow_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
         """A call that may concern SLOWLOG or LATENCY (or CONFIG SET, which may change their
@@ -197,6 +254,7 @@ class Dispatcher:
         (CLIENT PAUSE's, or a FAILOVER's)."""
         if self.pause is None:
             self.pause = ClientPause(self.unpause)
+            self._notifications.configure()  # no lazy expiry while paused
         self.pause.add(purpose, loop_time_after(milliseconds), writes_only)
 
     def unpause(self, purpose: str = BY_CLIENT) -> None:
@@ -207,6 +265,7 @@ class Dispatcher:
         if pause is None or not pause.remove(purpose):
             return
         self.pause = None
+        self._notifications.configure()
         pause.release_all(self.execute)
         blocking = self._blocking
         for db, key in list(blocking.waiting):  # keys given elements meanwhile (see retry_blocked)

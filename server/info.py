@@ -83,7 +83,7 @@ def _clients(server: "Server") -> Fields:
         ("client_recent_max_input_buffer", recent_input),
         ("client_recent_max_output_buffer", recent_output),
         ("blocked_clients", len(server.blocking)),
-        ("tracking_clients", 0),
+        ("tracking_clients", server.tracking.clients),
         ("clients_in_timeout_table", sum(client.blocked is not None and client.blocked.timer is not None
                                          for client in server.clients.values())),
     ]
@@ -155,14 +155,7 @@ def _memory(server: "Server") -> Fields:
         ("allocator_resident", rss),
         ("total_system_memory", system),
         ("total_system_memory_human", _human(system)),
-        *((name, 0) for name in ("used_memory_lua", "used_memory_vm_eval")),
-        ("used_memory_lua_human", "0B"),
-        *((name, 0) for name in ("used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-                                 "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total")),
-        ("used_memory_vm_total_human", "0B"),
-        ("used_memory_functions", 0),
-        ("used_memory_scripts", 0),
-        ("used_memory_scripts_human", "0B"),
+        *_scripting_memory(server),
         ("maxmemory", maxmemory),
         ("maxmemory_human", _human(maxmemory)),
         ("maxmemory_policy", server.config.get_str("maxmemory-policy")),
@@ -194,6 +187,28 @@ def _changes_since_last_save(server: "Server") -> int:
     last = server.bgsave.last
     baseline = sum(position.logic_id for position in last.positions) if last is not None else server.items_at_start
     return max(0, binlog_items(server.engine) - baseline)
+
+
+def _scripting_memory(server: "Server") -> Fields:
+    """The Lua interpreter's memory (Lua's own count) and the cached scripts' (their bodies);
+    there are no functions (FUNCTION LOAD) yet."""
+    scripting = server.dispatcher.scripting
+    lua, scripts = scripting.memory(), scripting.scripts_memory()
+    return [
+        ("used_memory_lua", lua),
+        ("used_memory_vm_eval", lua),
+        ("used_memory_lua_human", _human(lua)),
+        ("used_memory_scripts_eval", scripts),
+        ("number_of_cached_scripts", len(scripting.scripts)),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua),
+        ("used_memory_vm_total_human", _human(lua)),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", scripts),
+        ("used_memory_scripts_human", _human(scripts)),
+    ]
 
 
 def _persistence(server: "Server") -> Fields:
@@ -260,11 +275,14 @@ def _stats(server: "Server") -> Fields:
         ("keyspace_misses", stats.keyspace_misses),
         ("pubsub_channels", len(server.pubsub.channels)),
         ("pubsub_patterns", len(server.pubsub.patterns)),
-        *((name, 0) for name in ("pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
+        ("pubsubshard_channels", len(server.pubsub.shard_channels)),
+        *((name, 0) for name in ("latest_fork_usec", "total_forks", "migrate_cached_sockets",
                                  "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
                                  "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
-                                 "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
-                                 "tracking_total_prefixes")),
+                                 "current_active_defrag_time")),
+        ("tracking_total_keys", len(server.tracking.table)),
+        ("tracking_total_items", server.tracking.total_items),
+        ("tracking_total_prefixes", len(server.tracking.prefixes)),
         ("unexpected_error_replies", stats.unexpected_error_replies),
         ("total_error_replies", stats.total_error_replies),
         ("dump_payload_sanitizations", 0),

@@ -1,4 +1,11 @@
-"""Pub/sub: who is subscribed to which channel and pattern, and PUBLISH's fan-out.
+"""Pub/sub: who is subscribed to which channel, pattern and shard channel, and the fan-out of
+PUBLISH and SPUBLISH.
+
+Shard channels (SSUBSCRIBE, Redis 7) are a namespace of their own: a shard channel ``x`` and a
+channel ``x`` are different, patterns never match shard channels, and a client's shard
+subscriptions are counted apart from its others (each command's confirmations carry its own
+kind's count); any subscription of any kind puts a RESP2 client in subscribed mode. Without a
+cluster every shard is this node, so SPUBLISH reaches every shard subscriber here.
 
 Messages live only in this process: they go to the subscribers connected to this node now,
 master or slave alike, and are never stored, logged to the binlog or replicated. That is
@@ -70,12 +77,18 @@ class PubSub:
     def __init__(self) -> None:
         self.channels = Subscriptions()
         self.patterns = Subscriptions()
+        #: SSUBSCRIBE's channels.
+        self.shard_channels = Subscriptions()
         #: Each subscribed pattern's compiled matcher, built once when first subscribed.
         self._matchers: dict[bytes, Callable[[bytes], bool]] = {}
 
     def subscription_count(self, client: "Session") -> int:
         """Channels plus patterns (the count SUBSCRIBE's confirmations carry)."""
         return self.channels.count(client) + self.patterns.count(client)
+
+    def subscribed(self, client: "Session") -> bool:
+        """Whether ``client`` has a subscription of any kind (it is then of kind pubsub)."""
+        return bool(self.subscription_count(client) or self.shard_channels.count(client))
 
     def add_pattern(self, client: "Session", pattern: bytes) -> None:
         if self.patterns.add(client, pattern) and pattern not in self._matchers:
@@ -91,13 +104,17 @@ class PubSub:
             self.channels.remove(client, channel)
         for pattern in self.patterns.of(client):
             self.remove_pattern(client, pattern)
+        for channel in self.shard_channels.of(client):
+            self.shard_channels.remove(client, channel)
 
-    def matching_channels(self, pattern: bytes | None) -> list[bytes]:
-        """Channels with subscribers, all or those matching ``pattern`` (PUBSUB CHANNELS)."""
+    def matching_channels(self, pattern: bytes | None, subscriptions: Subscriptions | None = None) -> list[bytes]:
+        """Channels with subscribers, all or those matching ``pattern`` (PUBSUB CHANNELS; of
+        ``subscriptions``, the shard channels, for PUBSUB SHARDCHANNELS)."""
+        channels = list((self.channels if subscriptions is None else subscriptions).subscribers)
         if pattern is None:
-            return list(self.channels.subscribers)
+            return channels
         matches = compile_glob(pattern)
-        return [channel for channel in self.channels.subscribers if matches(channel)]
+        return [channel for channel in channels if matches(channel)]
 
     def publish(self, channel: bytes, message: bytes) -> int:
         """Send ``message`` to the channel's subscribers, then to each subscription of a
@@ -111,6 +128,12 @@ class PubSub:
                 receivers += _deliver(self.patterns.subscribers[pattern],
                                       Push([b"pmessage", pattern, channel, message]))
         return receivers
+
+    def publish_to_shard(self, channel: bytes, message: bytes) -> int:
+        """SPUBLISH: send ``message`` to the shard channel's subscribers (patterns do not
+        apply); how many got it."""
+        subscribers = self.shard_channels.subscribers.get(channel)
+        return _deliver(subscribers, Push([b"smessage", channel, message])) if subscribers else 0
 
 
 def _deliver(clients: Iterable["Session"], message: Push) -> int:

@@ -299,8 +299,9 @@ class CommandSpec:
 
     @property
     def has_keys(self) -> bool:
-        """Whether the command takes keys at all (Redis' doesCommandHaveKeys)."""
-        return bool(self.key_specs) or self.getkeys is not None
+        """Whether the command takes keys at all (Redis' doesCommandHaveKeys: a spec marked
+        not_key, as SSUBSCRIBE's channels, names no key)."""
+        return any("not_key" not in spec.flags for spec in self.key_specs) or self.getkeys is not None
 
     def shown_subcommands(self) -> list["CommandSpec"]:
         """The subcommands COMMAND lists (none for DEBUG, as in Redis)."""

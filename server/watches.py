@@ -1,9 +1,12 @@
-"""WATCH: which client watches which key, and which watches a change broke.
+"""WATCH: which client watches which key, and which watches a change broke; and the one hook
+through which the server learns that keys changed.
 
 Every write, whoever makes it (a client, EXEC, the replication applier, the active expiry
-cycle), notes its changes in the turn's change log; the engine hands them to :meth:`touch` when it
-logs them, so this is the one place watches break. It is only called while some key is
-watched: otherwise the engine's hook is unset and writes pay nothing for it.
+cycle), notes its changes in the turn's change log; the engine hands them to
+:class:`ChangeListeners` when it logs them, which passes them to :meth:`WatchRegistry.touch` (so
+this is the one place watches break) and to client tracking's invalidation
+(:mod:`.tracking`). The hook is only set while some listener has something to learn (a key
+is watched, a client tracks keys): otherwise writes pay nothing for it.
 
 Redis 7.0's rules, kept exactly:
 
@@ -18,9 +21,9 @@ Redis 7.0's rules, kept exactly:
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from pypika_store.changes import Change, Flushed, KeyDeleted
+from pypika_store.changes import Change, Flushed, GroupChanged, KeyDeleted
 
 if TYPE_CHECKING:
     from pypika_store.engine import Engine
@@ -29,6 +32,37 @@ if TYPE_CHECKING:
     from .session import Session
 
 WatchedKey = tuple[int, bytes]
+#: What hears of a command's changes: called with the command's change entries.
+Listener = Callable[[list[Change]], None]
+
+
+class ChangeListeners:
+    """The engine's one ``on_changes`` hook, shared by everything that must learn which keys a
+    command changed (WATCH, client tracking), in the order they started listening."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self._engine = engine
+        self._listening: dict[Listener, None] = {}
+        #: The client whose command made the changes being handed out (set by the dispatcher
+        #: around a command's changes; None for the server's own, as the active expiry's).
+        self.writer: "Session | None" = None
+
+    def listen(self, listener: Listener, wanted: bool) -> None:
+        """Start (``wanted``) or stop handing ``listener`` the changes; the engine's hook is
+        set only while someone listens."""
+        if wanted == (listener in self._listening):
+            return
+        if wanted:
+            self._listening[listener] = None
+        else:
+            del self._listening[listener]
+        listeners = list(self._listening)
+        self._engine.on_changes = (None if not listeners else listeners[0] if len(listeners) == 1
+                                   else self._hand_out)
+
+    def _hand_out(self, changes: list[Change]) -> None:
+        for listener in list(self._listening):
+            listener(changes)
 
 
 class Seen(Enum):
@@ -44,6 +78,8 @@ class WatchRegistry:
 
     def __init__(self, engine: "Engine") -> None:
         self._engine = engine
+        #: The engine's change hook, which this registry shares with client tracking.
+        self.listeners = ChangeListeners(engine)
         #: (db index, key) → the clients watching it.
         self._watchers: dict[WatchedKey, dict["Session", None]] = {}
         #: client → its watched keys and what each was when watched.
@@ -82,7 +118,7 @@ class WatchRegistry:
         for change in changes:
             if isinstance(change, Flushed):
                 self._flushed(change.db)
-            else:
+            elif not isinstance(change, GroupChanged):  # Redis' group commands touch no watch
                 self._changed((change.db, change.key), deleted=isinstance(change, KeyDeleted))
         self._follow_changes()
 
@@ -125,7 +161,7 @@ class WatchRegistry:
 
     def _follow_changes(self) -> None:
         """Have the engine report changes only while some key is watched."""
-        self._engine.on_changes = self.touch if self._watchers else None
+        self.listeners.listen(self.touch, bool(self._watchers))
 
 
 def _seen(keyspace: "Keyspace", key: bytes) -> Seen:

@@ -13,11 +13,16 @@
         group.master.client().set("k", "v")
         group.wait_synced()
 
+Every server they start allows CHAOS, the faults on demand (docs/fault-injection.md):
+``server.clock``, ``server.fault(...)``, ``slave.link``, ``server.stall()``,
+``group.partition(...)``, ``group.heal()``.
+
 The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 """
 
+from .chaos import Healing
 from .embedded import PikaServer, free_port
 from .group import PikaGroup
 from .sentinel import SentinelGroup
 
-__all__ = ["PikaGroup", "PikaServer", "SentinelGroup", "free_port"]
+__all__ = ["Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]

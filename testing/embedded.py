@@ -15,6 +15,9 @@ import threading
 import time
 from typing import Any
 
+from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, fault_command, new_fault_name, parse_list,
+                    stall_process)
+
 THREAD = "thread"
 PROCESS = "process"
 _READY_LINE = re.compile(rb"Ready to accept connections tcp on \S+ port (\d+)")
@@ -69,6 +72,10 @@ class PikaServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._process: subprocess.Popen | None = None
+        self._control = None
+        #: This node's data clock (CHAOS CLOCK), and as a slave its link to its master (CHAOS LINK).
+        self.clock = ClockControl(self)
+        self.link = LinkControl(self)
 
     # -- what clients need ---------------------------------------------------------------------
 
@@ -96,6 +103,66 @@ class PikaServer:
         kwargs.setdefault("password", self.password)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
 
+    # -- faults on demand (CHAOS, docs/fault-injection.md) ------------------------------------
+
+    def control_client(self):
+        """The connection the controls below send CHAOS on (kept; reconnects after a restart)."""
+        if self._control is None:
+            self._control = self.client()
+        return self._control
+
+    def chaos(self, *args: Any) -> Any:
+        """Send ``CHAOS <args>`` to this server; its reply."""
+        return self.control_client().execute_command("CHAOS", *args)
+
+    def fault(self, name: str | None = None, *, command: str | None = None, key: str | None = None,
+              client: str | None = None, db: int | None = None, error: str | None = None,
+              delay: int | None = None, drop: bool = False, close: bool = False, hang: bool = False,
+              corrupt: bool = False, nth: int | None = None, count: int | None = None,
+              probability: float | None = None, after: bool = False) -> Healing:
+        """A command fault (CHAOS FAULT ADD): the calls matching ``command`` (``"set"``,
+        ``"config|set"``), ``key`` (a glob), ``client`` (name or address) and ``db`` get
+        ``error`` (a reply text), wait ``delay`` ms, or are dropped, closed, hung or corrupted; ``nth``,
+        ``count``, ``probability`` and ``after`` as the command's. Healing deletes it."""
+        name = name or new_fault_name()
+        self.chaos(*fault_command(name, command, key, client, db, error, delay, drop, close, hang, corrupt,
+                                  nth, count, probability, after))
+        return Healing(lambda: self.chaos("FAULT", "DEL", name), name)
+
+    def stall(self) -> Healing:
+        """Stop the whole node as SIGSTOP would (nothing read, no cron, no replication) until
+        healed: a real SIGSTOP/SIGCONT in process mode, CHAOS SUSPEND ended early in thread mode."""
+        if self._process is not None:
+            return stall_process(self._process.pid)
+        server = self._server
+        self.chaos("SUSPEND", STALL_LIMIT_MS)
+        wait_for(lambda: server.chaos.suspension.suspended, self.startup_timeout, "the node to stop")
+        return Healing(server.chaos.suspension.wake)
+
+    def suspend(self, milliseconds: int) -> None:
+        """CHAOS SUSPEND: stop the node for ``milliseconds``, after this call returns."""
+        self.chaos("SUSPEND", milliseconds)
+
+    def chaos_reset(self) -> None:
+        """CHAOS RESET: heal every fault of this node (a stall first: a stopped node reads nothing)."""
+        self._end_stall()
+        self.chaos("RESET")
+
+    def _end_stall(self) -> None:
+        """Let a stalled node go on (SIGCONT, or its suspension woken), if it is stalled."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+        elif self._server is not None:
+            self._server.chaos.suspension.wake()
+
+    def chaos_list(self) -> list[dict[str, Any]]:
+        """CHAOS LIST as dicts: the seed, the clock, link faults, command faults and counters."""
+        return parse_list(self.chaos("LIST"))
+
+    def chaos_seed(self, seed: int) -> None:
+        """CHAOS SEED: seed the faults' random draws so a run replays."""
+        self.chaos("SEED", seed)
+
     def settings(self) -> dict[str, str]:
         """Every config key this server is started with."""
         settings = {
@@ -109,6 +176,7 @@ class PikaServer:
         }
         if self.password:
             settings["requirepass"] = self.password
+        settings["enable-chaos-command"] = "yes"  # the faults on demand of testing/chaos.py
         settings.update(self.config)
         return settings
 
@@ -184,6 +252,11 @@ class PikaServer:
 
     def stop(self) -> None:
         """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self.running:
+            self._end_stall()  # a stopped node would not see its shutdown
         if self._thread is not None:
             if self._loop is not None and self._server is not None and not self._loop.is_closed():
                 try:
@@ -223,6 +296,11 @@ class PikaServer:
         finally:
             self._own_data_dir = own
         return self.start()
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped or killed since (a stalled node is running)."""
+        return self._thread is not None or (self._process is not None and self._process.poll() is None)
 
     @property
     def pid(self) -> int | None:

@@ -13,8 +13,9 @@ temporary data folder, and everything is stopped on exit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
+from .chaos import Healing, partition
 from .embedded import PikaServer, wait_for
 
 
@@ -47,6 +48,28 @@ class PikaGroup:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+
+    def restart(self, node: PikaServer) -> PikaServer:
+        """Stop ``node`` and start it again on the same port and data; a slave follows its
+        master again (SLAVEOF is not kept across a restart), a master's slaves reconnect."""
+        info = node.client().info("replication")
+        master = (info["master_host"], info["master_port"]) if info["role"] == "slave" else None
+        node.restart()
+        if master is not None:
+            node.client().slaveof(*master)
+        return node
+
+    def partition(self, side_a: Iterable[object], side_b: Iterable[object], one_way: bool = False) -> Healing:
+        """Cut the traffic between nodes of this group (and sentinels: a ``SentinelGroup`` or
+        its ``members()``), from ``side_a`` to ``side_b`` and back unless ``one_way``; leaving
+        the returned ``with`` block (or ``heal()``) ends it (see testing/chaos.py)."""
+        return partition(side_a, side_b, one_way)
+
+    def heal(self) -> None:
+        """CHAOS RESET on every running node: every fault of the group healed."""
+        for server in self.servers:
+            if server.running:
+                server.chaos_reset()
 
     def wait_synced(self, timeout: float = 60.0) -> None:
         """Wait until every slave's link is up, its binlog reached the master's end (positions

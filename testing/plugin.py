@@ -10,6 +10,9 @@
         pika_group.wait_synced()
         assert pika_group.slaves[0].client().get("k") == b"v"
 
+Their servers allow CHAOS (``enable-chaos-command yes``): ``pika_proc.clock.freeze()``,
+``pika_proc.fault(...)``, ``pika_group.partition(...)``... (docs/fault-injection.md).
+
 Options: ``--pika-host``, ``--pika-port``, ``--pika-mode`` (thread|process), ``--pika-password``,
 and the same as ini keys ``pika_host``, ``pika_port``, ``pika_mode``, ``pika_password``, plus
 ``pika_decode`` (decode replies to str).

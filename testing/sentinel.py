@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from typing import Any
 
+from .chaos import SentinelNode
 from .embedded import PikaServer, free_port, wait_for
 
 MASTER_NAME = "mymaster"
@@ -102,6 +103,11 @@ class SentinelGroup:
         import redis
 
         return redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+
+    def members(self) -> list[SentinelNode]:
+        """Each sentinel as a partition names it (``PikaGroup.partition``)."""
+        return [SentinelNode(port, "sentinel-" + self._client(port).execute_command("SENTINEL", "MYID")[:8])
+                for port in self.ports]
 
     @property
     def addresses(self) -> list[tuple[str, int]]:

@@ -45,7 +45,7 @@ def slow_expiry_sampled(server) -> object:
     """Make the server's active expiry slow, let it expire a key: an expire-cycle sample; the client."""
     started, client = server
     keyspace = started.server.engine.keyspaces[0]
-    keyspace.delete = slowed(keyspace.delete)
+    keyspace.delete_expired = slowed(keyspace.delete_expired)
     client.set("k", "v", px=1)
     assert_sampled(client, b"expire-cycle")
     return client

@@ -99,6 +99,13 @@ def test_stats_and_doctor_in_resp3_take_redis_types(real_redis, pika_server):
         server.close()
 
 
-def test_doctor_with_data_reports_no_issue(r):
+def test_doctor_with_data_reports_no_issue_or_its_peak(r, monkeypatch):
+    """DOCTOR's verdict follows the process' peak against its resident size (the shared server
+    runs in this process, whose peak earlier tests may have raised: both are pinned here)."""
+    from pypika_store.server.commands import memory
     r.set("k", "v")
+    monkeypatch.setattr(memory, "resident_memory", lambda: 100 << 20)
+    monkeypatch.setattr(memory, "peak_memory", lambda: 120 << 20)
     assert r.execute_command("MEMORY", "DOCTOR").startswith(b"Hi Sam, I can't find any memory issue")
+    monkeypatch.setattr(memory, "peak_memory", lambda: 200 << 20)
+    assert b"Peak memory" in r.execute_command("MEMORY", "DOCTOR")

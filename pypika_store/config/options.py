@@ -81,6 +81,10 @@ _PIKA_TABLE: tuple[Option, ...] = (
     enum("loglevel", "notice", ("debug", "verbose", "notice", "warning"), doc="Least severe log level written."),
     string("logfile", "", refusal=IMMUTABLE, doc="Log file; empty logs to standard output."),
     string("pidfile", "", refusal=IMMUTABLE, doc="File to write the process id to (empty: none)."),
+    # Testing
+    enum("enable-chaos-command", "no", ("no", "yes", "local"), refusal=IMMUTABLE,
+         doc="Allow CHAOS (fault injection, docs/fault-injection.md): `yes`, `local` (loopback clients "
+             "only) or `no`, as Redis' enable-debug-command; the testing fixtures set `yes`."),
     # Codis slots
     boolean("slotmigrate", False, doc="Keep the index of keys by Codis slot that SLOTSMGRT* and SLOTSINFO "
             "read (SLOTSRELOAD indexes the keys already there)."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from ..notifications import InvalidClassLetter, format_classes, parse_classes
 from .kinds import (INT_MAX, INT_MIN, LLONG_MAX, PROTECTED, UINT_MAX, ULLONG_MAX, ConfigError, Option, boolean,
                     enum, fixed, integer, memory, parse_integer, parse_memory, string)
 
@@ -23,29 +24,16 @@ ENCODING = "Drives OBJECT ENCODING as in Redis 7.0 (the storage layout itself do
 
 # -- options with a syntax of their own ------------------------------------------------------
 
-#: notify-keyspace-events' class letters and their bits; ``A`` is every class but ``m`` and ``n``.
-KEYSPACE_EVENT_CLASSES = {letter: 1 << bit for bit, letter in enumerate("KEg$lshzxetmdn")}
-_ALL_EVENT_CLASSES = sum(KEYSPACE_EVENT_CLASSES[letter] for letter in "g$lshzxetd")
-
-
 def parse_keyspace_events(text: str) -> int:
-    flags = 0
-    for letter in text:
-        if letter == "A":
-            flags |= _ALL_EVENT_CLASSES
-        elif letter in KEYSPACE_EVENT_CLASSES:
-            flags |= KEYSPACE_EVENT_CLASSES[letter]
-        else:
-            raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-    return flags
+    try:
+        return parse_classes(text)
+    except InvalidClassLetter as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def format_keyspace_events(flags: object) -> str:
-    """Redis' spelling: ``A`` for all the classes it covers, then ``m``, ``K``, ``E``."""
     assert isinstance(flags, int)
-    covered = "A" if flags & _ALL_EVENT_CLASSES == _ALL_EVENT_CLASSES else "".join(
-        letter for letter in "g$lshzxetdn" if flags & KEYSPACE_EVENT_CLASSES[letter])
-    return covered + "".join(letter for letter in "mKE" if flags & KEYSPACE_EVENT_CLASSES[letter])
+    return format_classes(flags)
 
 
 def parse_save_points(text: str) -> tuple[int, ...]:
@@ -174,8 +162,8 @@ _DEFAULT_BUFFER_LIMITS: BufferLimits = {"normal": (0, 0, 0), "slave": (268435456
 
 SPECIAL_OPTIONS: tuple[Option, ...] = (
     Option("notify-keyspace-events", 0, parse_keyspace_events, format_keyspace_events,
-           doc="Validated and kept as Redis does (class letters `KEg$lshzxetmdnA`); keyspace "
-               "notifications are not published yet."),
+           doc="Keyspace notifications, published as Redis 7.0 publishes them (class letters "
+               "`KEg$lshzxetmdnA`; `m` and `e` are accepted and publish nothing: no key-miss events, no eviction)."),
     Option("save", (), parse_save_points, format_numbers,
            doc="Kept; no automatic snapshots: every write is on disk already (BGSAVE makes a copy)."),
     Option("latency-tracking-info-percentiles", (50.0, 99.0, 99.9), parse_percentiles, format_percentiles,
@@ -253,6 +241,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     fixed("io-threads", "1"),
     fixed("io-threads-do-reads", "no"),
     boolean("jemalloc-bg-thread", True),
+    integer("key-load-delay", 0, INT_MIN, INT_MAX,
+            doc="A test knob Redis hides from CONFIG GET *: microseconds a slave waits per key of a snapshot "
+                "it loads, keeping its full sync in progress longer (negative: one microsecond per that many keys)."),
     integer("latency-monitor-threshold", 0, 0, LLONG_MAX),
     boolean("latency-tracking", True),
     boolean("lazyfree-lazy-eviction", False),
@@ -282,6 +273,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     boolean("rdb-save-incremental-fsync", True),
     fixed("rdbchecksum", "yes"),
     boolean("rdbcompression", True),
+    integer("rdb-key-save-delay", 0, INT_MIN, INT_MAX,
+            doc="A test knob Redis hides from CONFIG GET *: microseconds a bgsave takes per key saved, after "
+                "its snapshot is fixed (negative: one microsecond per that many keys)."),
     integer("repl-backlog-ttl", 3600, 0, LLONG_MAX),
     boolean("repl-disable-tcp-nodelay", False),
     enum("repl-diskless-load", "disabled", ("disabled", "on-empty-db", "swapdb")),
@@ -334,7 +328,9 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     integer("tls-session-cache-size", 20480, 0, INT_MAX),
     integer("tls-session-cache-timeout", 300, 0, INT_MAX),
     boolean("tls-session-caching", True),
-    integer("tracking-table-max-keys", 1000000, 0, LLONG_MAX),
+    integer("tracking-table-max-keys", 1000000, 0, LLONG_MAX,
+            doc="Bounds CLIENT TRACKING's table (0: no bound): past it, the keys tracked longest are "
+                "invalidated and forgotten (Redis picks them at random)."),
     fixed("unixsocket", ""),
     fixed("unixsocketperm", "0"),
     integer("zset-max-listpack-entries", 128, 0, LLONG_MAX, aliases=("zset-max-ziplist-entries",), doc=ENCODING),

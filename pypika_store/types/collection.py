@@ -18,6 +18,7 @@ from typing import Iterator, Protocol
 
 from ..encoding_limits import CompactLimit
 from ..errors import WrongTypeError, member_too_long, too_many_random_picks
+from ..notifications import GENERIC
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
 from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
@@ -78,8 +79,9 @@ class KeyRecords(Protocol):
     def put_raw(self, key: bytes, raw: bytes) -> None:
         """Store a meta record in place of whatever ``key`` held, noted as a whole new value."""
 
-    def delete(self, key: bytes) -> bool:
-        """Remove ``key``, noted as a deletion; True when a live key was removed."""
+    def delete(self, key: bytes, event: bytes | None = b"del") -> bool:
+        """Remove ``key``, noted as a deletion (announced as ``event``); True when a live key
+        was removed."""
 
     def signal_ready(self, key: bytes) -> None:
         """``key`` now has elements that blocked clients may be waiting for."""
@@ -97,6 +99,8 @@ class CollectionStore:
     initial_fields: tuple = ()
     #: Whether a collection with no members stays (a stream does; the others vanish).
     keeps_empty = False
+    #: The notify-keyspace-events class of the type's events (:mod:`..notifications`).
+    event_class: int
 
     #: OBJECT ENCODING: Redis 7.0's compact encoding (None: it has none for the type) and the
     #: encoding past its limits (``compact_limit``, the configured ones: CONFIG SET changes them).
@@ -146,23 +150,38 @@ class CollectionStore:
                 + COLLECTION.pack(collection.object_id, collection.count)
                 + self.fields_format.pack(*collection.fields))
 
-    def save(self, collection: Collection) -> None:
+    def save(self, collection: Collection, event: bytes | None = None) -> None:
         """Store the collection's meta after its members changed; an emptied collection is
-        removed, as Redis removes empty aggregates. Logs nothing: the caller logs commands."""
+        removed, as Redis removes empty aggregates. Logs nothing: the caller logs commands.
+
+        ``event`` is the change's keyspace event (its command's Redis name: ``sadd``,
+        ``lpop``...), noted in Redis' order: after the ``new`` of a key this creates, before
+        the ``del`` of a collection this empties."""
         if collection.count or self.keeps_empty:
             self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
             collection.stored = True
+            if event is not None and self._turn.notify_classes:
+                self.notify(event, collection.key)
         elif collection.stored:
             self.keyspace.drop_meta(collection.key)
             collection.stored = False
+            if event is not None and self._turn.notify_classes:
+                self.notify(event, collection.key)
+                self._turn.notify(GENERIC, b"del", self._db, collection.key)
 
-    def store_whole(self, collection: Collection) -> None:
+    def store_whole(self, collection: Collection, event: bytes) -> None:
         """Store a collection built under a new id in place of whatever ``collection.key``
-        held (the *STORE commands, COPY): logged as the whole collection; empty, the key goes."""
+        held (the *STORE commands, COPY): logged as the whole collection, announced as
+        ``event`` (``sinterstore``, ``sortstore``...); empty, the key goes (``del``)."""
         if collection.count or self.keeps_empty:
             self.keyspace.put_raw(collection.key, self.record_of(collection))
+            self.notify(event, collection.key)
         else:
             self.keyspace.delete(collection.key)
+
+    def notify(self, event: bytes, key: bytes) -> None:
+        """Note the keyspace event ``event`` of ``key``, in this type's class."""
+        self._turn.notify(self.event_class, event, self._db, key)
 
     def log(self, collection: Collection, argv: list[bytes]) -> None:
         """Log ``argv`` as the binlog record of this change."""

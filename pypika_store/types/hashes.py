@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
+from ..notifications import HASH
 from ..storage.records import TAG_HASH
 from .collection import Collection, CollectionStore, chunked
 
 
 class HashStore(CollectionStore):
     tag = TAG_HASH
+    event_class = HASH
 
     def get_field(self, key: bytes, field: bytes) -> bytes | None:
         collection = self.open(key)
@@ -33,16 +35,16 @@ class HashStore(CollectionStore):
 
     def set_fields(self, key: bytes, pairs: list[tuple[bytes, bytes]], only_new: bool = False) -> int:
         """Set fields (``only_new``: only those not there yet, HSETNX); how many were added.
-        Logged as one ``hset`` of the fields actually written."""
-        return self._write(self.open_or_new(key), pairs, only_new)
+        Logged as one ``hset`` of the fields actually written, announced as ``hset``."""
+        return self._write(self.open_or_new(key), pairs, only_new, b"hset")
 
-    def update(self, key: bytes, field: bytes, new_value: Callable[[bytes | None], bytes]) -> bytes:
+    def update(self, key: bytes, field: bytes, new_value: Callable[[bytes | None], bytes], event: bytes) -> bytes:
         """HINCRBY, HINCRBYFLOAT: give ``field`` the value ``new_value(current)`` computes
         (``current`` None when absent; it raises the command's errors); the new value.
-        Logged as ``hset`` of it."""
+        Logged as ``hset`` of it, announced as ``event`` (the command's name)."""
         collection = self.open(key)
         value = new_value(None if collection is None else self.read_member(collection, field))
-        self._write(self.new(key) if collection is None else collection, [(field, value)], only_new=False)
+        self._write(self.new(key) if collection is None else collection, [(field, value)], False, event)
         return value
 
     def delete_fields(self, key: bytes, fields: list[bytes]) -> int:
@@ -52,11 +54,11 @@ class HashStore(CollectionStore):
         removed = [field for field in dict.fromkeys(fields) if self.remove_member(collection, field) is not None]
         if removed:
             collection.count -= len(removed)
-            self.save(collection)
+            self.save(collection, b"hdel")
             self.log(collection, [b"hdel", key, *removed])
         return len(removed)
 
-    def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], only_new: bool) -> int:
+    def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], only_new: bool, event: bytes) -> int:
         added = 0
         written: list[bytes] = [b"hset", collection.key]
         for field, value in pairs:
@@ -67,7 +69,7 @@ class HashStore(CollectionStore):
             written += (field, value)
         if len(written) > 2:
             collection.count += added
-            self.save(collection)
+            self.save(collection, event)
             self.log(collection, written)
         return added
 

@@ -13,6 +13,7 @@ import struct
 from typing import Iterator
 
 from ..errors import IndexOutOfRangeError, NoSuchKeyError
+from ..notifications import GENERIC, LIST
 from ..storage.records import TAG_LIST
 from .collection import Collection, CollectionStore, chunked
 
@@ -39,6 +40,7 @@ def clamped_range(length: int, start: int, stop: int) -> tuple[int, int]:
 
 class ListStore(CollectionStore):
     tag = TAG_LIST
+    event_class = LIST
     compact_encoding = None
     large_encoding = "quicklist"
     fields_format = struct.Struct(">q")
@@ -84,13 +86,16 @@ class ListStore(CollectionStore):
                 self.write_member(collection, position_key(head + collection.count), value)
             collection.count += 1
         collection.fields = (head,)
-        self.save(collection)
-        self.log(collection, [b"lpush" if left else b"rpush", key, *values])
+        command = b"lpush" if left else b"rpush"
+        self.save(collection, command)
+        self.log(collection, [command, key, *values])
         self.signal_ready(key)
         return collection.count
 
-    def pop(self, key: bytes, count: int, left: bool) -> list[bytes] | None:
-        """Remove up to ``count`` elements from one end; None when the list does not exist."""
+    def pop(self, key: bytes, count: int, left: bool, announced: bool = True) -> list[bytes] | None:
+        """Remove up to ``count`` elements from one end; None when the list does not exist.
+        Announced as ``lpop`` or ``rpop`` (then ``del`` if emptied) unless ``announced`` is
+        False (LMOVE announces its pop after its push)."""
         collection = self.open(key)
         if collection is None:
             return None
@@ -106,19 +111,25 @@ class ListStore(CollectionStore):
             collection.count -= 1
         collection.fields = (head,)
         if popped:
-            self.save(collection)
-            self.log(collection, [b"lpop" if left else b"rpop", key, b"%d" % len(popped)])
+            command = b"lpop" if left else b"rpop"
+            self.save(collection, command if announced else None)
+            self.log(collection, [command, key, b"%d" % len(popped)])
         return popped  # type: ignore[return-value]
 
     def move(self, source: bytes, target: bytes, from_left: bool, to_left: bool) -> bytes | None:
         """LMOVE, RPOPLPUSH and their blocking forms: pop from ``source``, push onto
         ``target`` (both checked for WRONGTYPE first); the element, None when ``source`` is
-        missing. Logged as the pop, then the push."""
+        missing. Logged as the pop, then the push; announced as Redis does: the push, then
+        the pop (and the source's ``del`` when emptied)."""
         if self.open(source) is None:
             return None
         self.open(target)
-        element = self.pop(source, 1, from_left)[0]  # type: ignore[index]
+        element = self.pop(source, 1, from_left, announced=False)[0]  # type: ignore[index]
         self.push(target, [element], to_left)
+        if self._turn.notify_classes:
+            self.notify(b"lpop" if from_left else b"rpop", source)
+            if self.keyspace.get_record(source) is None:
+                self._turn.notify(GENERIC, b"del", self._db, source)
         return element
 
     def set(self, key: bytes, index: int, value: bytes) -> None:
@@ -131,6 +142,7 @@ class ListStore(CollectionStore):
             raise IndexOutOfRangeError()
         self.write_member(collection, position_key(self.head(collection) + index), value)
         self.log(collection, [b"lset", key, b"%d" % index, value])
+        self.notify(b"lset", key)
 
     def insert(self, key: bytes, pivot: bytes, value: bytes, after: bool) -> int:
         """LINSERT: put ``value`` before (or after) the first ``pivot``, shifting the shorter
@@ -158,7 +170,7 @@ class ListStore(CollectionStore):
         self.write_member(collection, position_key(head + index), value)
         collection.count += 1
         collection.fields = (head,)
-        self.save(collection)
+        self.save(collection, b"linsert")
         self.log(collection, [b"linsert", key, b"after" if after else b"before", pivot, value])
         return collection.count
 
@@ -183,18 +195,20 @@ class ListStore(CollectionStore):
             for offset, value in enumerate(kept):
                 self.write_member(collection, position_key(head + offset), value)
             collection.count = len(kept)
-            self.save(collection)
+            self.save(collection, b"lrem")
             self.log(collection, [b"lrem", key, b"%d" % count, element])
         return len(doomed)
 
     def trim(self, key: bytes, start: int, stop: int) -> None:
         """LTRIM: keep elements ``start..stop`` (negatives from the end, clamped); logged
-        with the clamped indexes, or as DEL when nothing is kept."""
+        with the clamped indexes, or as DEL when nothing is kept. Announced as ``ltrim`` even
+        when it keeps everything, as Redis does."""
         collection = self.open(key)
         if collection is None:
             return
         start, stop = clamped_range(collection.count, start, stop)
         if start == 0 and stop == collection.count - 1:
+            self.notify(b"ltrim", key)
             return
         head = self.head(collection)
         keep_from, keep_to = (start, stop) if start <= stop else (collection.count, collection.count - 1)
@@ -203,21 +217,22 @@ class ListStore(CollectionStore):
         kept = max(0, keep_to - keep_from + 1) if keep_from < collection.count else 0
         collection.fields = (head + keep_from if kept else head,)
         collection.count = kept
-        self.save(collection)
+        self.save(collection, b"ltrim")
         self.log(collection, [b"ltrim", key, b"%d" % start, b"%d" % stop] if start <= stop else [b"del", key])
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
         return chunked(collection.key, b"rpush", self.iter_elements(collection), per_member=1)
 
-    def replace(self, key: bytes, elements: list[bytes]) -> int:
+    def replace(self, key: bytes, elements: list[bytes], event: bytes) -> int:
         """Make ``key`` the list of ``elements`` whatever it held (SORT ... STORE): a new
-        collection under a new id, logged as a whole (DEL then RPUSHes); an empty result
-        deletes the key. Wakes clients blocked on the key. Returns the length."""
+        collection under a new id, logged as a whole (DEL then RPUSHes), announced as
+        ``event`` (``sortstore``); an empty result deletes the key. Wakes clients blocked on
+        the key. Returns the length."""
         collection = self.new(key)
         for offset, element in enumerate(elements):
             self.write_member(collection, position_key(self.head(collection) + offset), element)
         collection.count = len(elements)
-        self.store_whole(collection)
+        self.store_whole(collection, event)
         if elements:
             self.signal_ready(key)
         return collection.count

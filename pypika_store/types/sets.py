@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from ..notifications import SET
 from ..storage.records import TAG_SET
 from .collection import Collection, CollectionStore, chunked, is_long_long
 
 
 class SetStore(CollectionStore):
     tag = TAG_SET
+    event_class = SET
     #: Redis 7.0 keeps small sets of integers as an intset (set-max-intset-entries).
     compact_encoding = "intset"
 
@@ -44,14 +46,14 @@ class SetStore(CollectionStore):
         added = [member for member in dict.fromkeys(members) if self.write_member(collection, member, b"") is None]
         if added:
             collection.count += len(added)
-            self.save(collection)
+            self.save(collection, b"sadd")
             self.log(collection, [b"sadd", key, *added])
         return len(added)
 
     def remove(self, key: bytes, members: Iterable[bytes]) -> list[bytes]:
         """Remove members; the ones that were there. Logged as ``srem`` of those."""
         collection = self.open(key)
-        return [] if collection is None else self._remove(collection, members)
+        return [] if collection is None else self._remove(collection, members, b"srem")
 
     def pop(self, key: bytes, count: int) -> list[bytes] | None:
         """SPOP: remove ``count`` members picked at random (logged as ``srem`` of them); None
@@ -60,7 +62,7 @@ class SetStore(CollectionStore):
         if collection is None:
             return None
         picked = [member for member, _ in self.random_members(collection, count, distinct=True)]
-        return self._remove(collection, picked)
+        return self._remove(collection, picked, b"spop")
 
     def move(self, source: bytes, target: bytes, member: bytes) -> bool:
         """SMOVE: whether ``member`` was in ``source``, moved to ``target`` (logged as the
@@ -75,21 +77,22 @@ class SetStore(CollectionStore):
         self.add(target, [member])
         return True
 
-    def replace(self, key: bytes, members: Iterable[bytes]) -> int:
+    def replace(self, key: bytes, members: Iterable[bytes], event: bytes) -> int:
         """Make ``key`` the set of ``members`` whatever it held (the *STORE commands): a new
-        collection under a new id, logged as DEL plus SADDs; an empty result deletes the key."""
+        collection under a new id, logged as DEL plus SADDs, announced as ``event``
+        (``sinterstore``...); an empty result deletes the key."""
         collection = self.new(key)
         for member in members:
             self.write_member(collection, member, b"")
             collection.count += 1
-        self.store_whole(collection)
+        self.store_whole(collection, event)
         return collection.count
 
-    def _remove(self, collection: Collection, members: Iterable[bytes]) -> list[bytes]:
+    def _remove(self, collection: Collection, members: Iterable[bytes], event: bytes) -> list[bytes]:
         removed = [member for member in dict.fromkeys(members) if self.remove_member(collection, member) is not None]
         if removed:
             collection.count -= len(removed)
-            self.save(collection)
+            self.save(collection, event)
             self.log(collection, [b"srem", collection.key, *removed])
         return removed
 

@@ -30,6 +30,9 @@ first member.
 Every write logs commands that replay deterministically: XADD as ``xadd key <its id> f v ...``,
 a trim as the exact ``xtrim key minid = <first id kept>`` (``maxlen = 0`` when none is kept),
 XDEL as ``xdel key <ids deleted>``, XSETID with the values it set.
+
+Consumer groups are members too, in a group area after every entry (:mod:`.stream_groups`):
+entry walks stop at the first member whose key is not an entry ID.
 """
 
 from __future__ import annotations
@@ -46,20 +49,15 @@ from ..errors import (
     XsetidEntriesAddedTooSmallError,
     XsetidIdTooSmallError,
 )
+from ..notifications import STREAM
 from ..storage.records import TAG_STREAM
 from .collection import Collection, CollectionStore
-
-#: A stream ID: ``(milliseconds, sequence)``, each an unsigned 64-bit number.
-StreamId = tuple[int, int]
-
-U64_MAX = 2**64 - 1
-MIN_ID: StreamId = (0, 0)
-MAX_ID: StreamId = (U64_MAX, U64_MAX)
+from .stream_groups import UNKNOWN_ENTRIES_READ, GroupsMixin
+from .stream_ids import ID_KEY, MAX_ID, MIN_ID, U64_MAX, StreamId, format_id, id_key, key_id, next_id
 
 #: Redis' default ``stream-node-max-entries``: entries per node (deleted ones included).
 NODE_MAX_ENTRIES = 100
 
-_ID_KEY = struct.Struct(">QQ")
 _NODE = struct.Struct(">Q")
 _LENGTH = struct.Struct(">I")
 #: The header bit saying an edge ID follows the node number.
@@ -131,34 +129,6 @@ class Trim:
 # -- IDs and entry values -------------------------------------------------------------------------------
 
 
-def format_id(entry_id: StreamId) -> bytes:
-    return b"%d-%d" % entry_id
-
-
-def id_key(entry_id: StreamId) -> bytes:
-    return _ID_KEY.pack(*entry_id)
-
-
-def key_id(suffix: bytes) -> StreamId:
-    return _ID_KEY.unpack(suffix)  # type: ignore[return-value]
-
-
-def next_id(entry_id: StreamId) -> StreamId | None:
-    """The ID right after ``entry_id``; None after the largest."""
-    ms, seq = entry_id
-    if seq < U64_MAX:
-        return ms, seq + 1
-    return (ms + 1, 0) if ms < U64_MAX else None
-
-
-def previous_id(entry_id: StreamId) -> StreamId | None:
-    """The ID right before ``entry_id``; None before 0-0."""
-    ms, seq = entry_id
-    if seq:
-        return ms, seq - 1
-    return (ms - 1, U64_MAX) if ms else None
-
-
 def new_entry_id(last: StreamId, requested: StreamId | None, seq_given: bool, now_ms: int) -> StreamId:
     """The ID XADD gives its entry: ``*`` (``requested`` None) from the clock, never going
     back; ``<ms>-*`` (``seq_given`` False) the next sequence of that millisecond; else the ID
@@ -185,7 +155,7 @@ def _header(node: int, edge: StreamId | None) -> bytes:
 
 
 def _body_offset(value: bytes) -> int:
-    return _NODE.size + (_ID_KEY.size if value[0] & 0x80 else 0)
+    return _NODE.size + (ID_KEY.size if value[0] & 0x80 else 0)
 
 
 def encode_entry(node: int, fields: list[bytes]) -> bytes:
@@ -202,7 +172,7 @@ def node_of(value: bytes) -> int:
 def edge_of(suffix: bytes, value: bytes) -> StreamId:
     """The edge of the node whose last entry is this one: the edge it carries, else its ID."""
     if value[0] & 0x80:
-        return _ID_KEY.unpack_from(value, _NODE.size)  # type: ignore[return-value]
+        return ID_KEY.unpack_from(value, _NODE.size)  # type: ignore[return-value]
     return key_id(suffix)
 
 
@@ -239,8 +209,9 @@ class _TrimPlan(NamedTuple):
     hollow: _Node | None
 
 
-class StreamStore(CollectionStore):
+class StreamStore(CollectionStore, GroupsMixin):
     tag = TAG_STREAM
+    event_class = STREAM
     compact_encoding = None
     large_encoding = "stream"
     fields_format = struct.Struct(">11Q")
@@ -264,8 +235,7 @@ class StreamStore(CollectionStore):
         if start > end:
             return []
         entries: list[Entry] = []
-        members = self.iter_members(collection, start=id_key(end if reverse else start), reverse=reverse)
-        for suffix, value in members:
+        for suffix, value in self._entry_members(collection, id_key(end if reverse else start), reverse):
             entry_id = key_id(suffix)
             if (entry_id < start) if reverse else (entry_id > end):
                 break
@@ -273,6 +243,55 @@ class StreamStore(CollectionStore):
             if len(entries) == count:
                 break
         return entries
+
+    def _entry_members(self, collection: Collection, start: bytes = b"", reverse: bool = False
+                       ) -> Iterator[tuple[bytes, bytes]]:
+        """The entry members (suffix, value) from ``start``, without the group area after them."""
+        for suffix, value in self.iter_members(collection, start=start, reverse=reverse):
+            if len(suffix) == ID_KEY.size:
+                yield suffix, value
+            elif not reverse:
+                return
+
+    def entry_exists(self, collection: Collection, entry_id: StreamId) -> bool:
+        return self.read_member(collection, id_key(entry_id)) is not None
+
+    def entries_added(self, collection: Collection) -> int:
+        return self.state(collection).entries_added
+
+    def _now(self) -> int:
+        return self._turn.now_ms()
+
+    def has_tombstones_after(self, collection: Collection, start: StreamId) -> bool:
+        """Whether an entry from ``start`` on was deleted (Redis' streamRangeHasTombstones to
+        the end): only the largest deleted ID is known, so it tells whether that one is."""
+        deleted = self.state(collection).max_deleted_id
+        if not collection.count or deleted == MIN_ID:
+            return False
+        if self.edge_id(collection, last=False) > deleted:
+            return False
+        return start <= deleted
+
+    def estimate_entries_read(self, collection: Collection, entry_id: StreamId) -> int:
+        """How many entries were added up to ``entry_id`` (its read counter), where the stream
+        can tell (Redis' streamEstimateDistanceFromFirstEverEntry); else -1."""
+        state = self.state(collection)
+        if not state.entries_added:
+            return 0
+        if not collection.count and entry_id <= state.last_id:
+            return state.entries_added
+        if entry_id == state.last_id:
+            return state.entries_added
+        if entry_id > state.last_id:
+            return UNKNOWN_ENTRIES_READ
+        first = self.edge_id(collection, last=False)
+        deleted = state.max_deleted_id
+        if deleted == MIN_ID or deleted < first:
+            if entry_id < first:
+                return state.entries_added - collection.count
+            if entry_id == first:
+                return state.entries_added - collection.count + 1
+        return UNKNOWN_ENTRIES_READ
 
     def edge_entry(self, collection: Collection, last: bool) -> Entry | None:
         """The first (or last) entry; None when the stream is empty."""
@@ -313,7 +332,7 @@ class StreamStore(CollectionStore):
         state = self.state(collection)
         deleted = max(state.max_deleted_id, *removed)
         collection.fields = state._replace(deleted_ms=deleted[0], deleted_seq=deleted[1])
-        self.save(collection)
+        self.save(collection, b"xdel")
         self.log(collection, [b"xdel", key, *map(format_id, removed)])
         return len(removed)
 
@@ -342,8 +361,18 @@ class StreamStore(CollectionStore):
             state = state._replace(deleted_ms=max_deleted[0], deleted_seq=max_deleted[1])
             argv += (b"maxdeletedid", format_id(max_deleted))
         collection.fields = state
-        self.save(collection)
+        self.save(collection, b"xsetid")
         self.log(collection, argv)
+
+    def create_group(self, key: bytes, name: bytes, last_id: StreamId, entries_read: int) -> None:
+        """XGROUP CREATE: a group at ``last_id``; the stream is made (empty) when missing
+        (MKSTREAM: the command checked it may)."""
+        collection = self.open(key)
+        made = collection is None
+        if collection is None:
+            collection = self.new(key)
+            self.save(collection)
+        self.add_group(collection, name, last_id, entries_read, made)
 
     def _append(self, collection: Collection, entry_id: StreamId, fields: list[bytes]) -> None:
         """Add an entry with a (checked) new ID greater than the last one, opening a new node
@@ -358,7 +387,7 @@ class StreamStore(CollectionStore):
         collection.fields = state._replace(last_ms=entry_id[0], last_seq=entry_id[1],
                                            entries_added=state.entries_added + 1,
                                            tail_fill=state.tail_fill + 1)
-        self.save(collection)
+        self.save(collection, b"xadd")
         self.log(collection, [b"xadd", collection.key, format_id(entry_id), *fields])
         self.signal_ready(collection.key)
 
@@ -376,7 +405,7 @@ class StreamStore(CollectionStore):
         if plan.hollow is not None:
             collection.fields = self.state(collection)._replace(
                 hollow_node=plan.hollow.number, hollow_ms=plan.hollow.edge[0], hollow_seq=plan.hollow.edge[1])
-        self.save(collection)
+        self.save(collection, b"xtrim" if plan.doomed else None)
         if plan.doomed:
             first = self.edge_entry(collection, last=False)
             self.log(collection, [b"xtrim", collection.key, b"maxlen", b"=", b"0"] if first is None
@@ -393,7 +422,7 @@ class StreamStore(CollectionStore):
         entries: list[bytes] = []
         current = 0
         last_value = b""
-        for suffix, value in self.iter_members(collection):
+        for suffix, value in self._entry_members(collection):
             node = node_of(value)
             if entries and node != current:
                 yield _Node(current, entries, edge_of(entries[-1], last_value))
@@ -458,7 +487,7 @@ class StreamStore(CollectionStore):
 
     def _neighbour(self, collection: Collection, suffix: bytes, reverse: bool) -> tuple[bytes, bytes] | None:
         """The entry after (or before) the now absent ``suffix``."""
-        return next(iter(self.iter_members(collection, start=suffix, reverse=reverse)), None)
+        return next(self._entry_members(collection, suffix, reverse), None)
 
     def _node_gone(self, collection: Collection, node: int) -> None:
         """A node went (its last entry did, or it was hollow): one node less; if it was the
@@ -472,19 +501,43 @@ class StreamStore(CollectionStore):
     # -- writing the whole stream out --------------------------------------------------------
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:
-        """An XADD per entry, then XSETID restoring the last ID and the counters. An empty
-        stream is made by an XADD that trims its own entry (trimming leaves the counters)."""
+        """An XADD per entry, the groups, then XSETID restoring the last ID and the counters.
+        An empty stream is made by an XADD that trims its own entry (trimming leaves the
+        counters). Entries a PEL still names but the stream lost get an empty stand-in while
+        the groups are recreated (XCLAIM FORCE needs the entry), removed after them: by a trim
+        below the first entry (where trims took them), by XDEL above it."""
         key = collection.key
         state = self.state(collection)
-        for suffix, value in self.iter_members(collection):
-            yield [b"xadd", key, format_id(key_id(suffix)), *decode_fields(value)]
-        if not collection.count:
+        stand_ins = self.pending_ids_without_entries(collection)
+        missing = iter(stand_ins)
+        stand_in = next(missing, None)
+        for suffix, value in self._entry_members(collection):
+            entry_id = key_id(suffix)
+            while stand_in is not None and stand_in < entry_id:
+                yield [b"xadd", key, format_id(stand_in), b"", b""]
+                stand_in = next(missing, None)
+            yield [b"xadd", key, format_id(entry_id), *decode_fields(value)]
+        while stand_in is not None:
+            yield [b"xadd", key, format_id(stand_in), b"", b""]
+            stand_in = next(missing, None)
+        if not collection.count and not stand_ins:
             yield [b"xadd", key, b"maxlen", b"0", b"0-1", b"", b""]
+        yield from self.group_rebuild_commands(collection)
+        if stand_ins:
+            first = self.edge_entry(collection, last=False)
+            if first is None:
+                yield [b"xtrim", key, b"maxlen", b"=", b"0"]
+            else:
+                if stand_ins[0] < first.id:
+                    yield [b"xtrim", key, b"minid", b"=", format_id(first.id)]
+                deleted = [format_id(entry_id) for entry_id in stand_ins if entry_id > first.id]
+                if deleted:
+                    yield [b"xdel", key, *deleted]
         setid = [b"xsetid", key, format_id(state.last_id), b"entriesadded", b"%d" % state.entries_added]
-        deleted = state.max_deleted_id
-        if deleted != MIN_ID:
-            if deleted <= state.last_id:
-                setid += (b"maxdeletedid", format_id(deleted))
+        deleted_id = state.max_deleted_id
+        if deleted_id != MIN_ID:
+            if deleted_id <= state.last_id:
+                setid += (b"maxdeletedid", format_id(deleted_id))
             else:  # XSETID lowered the last ID below it: set it first, then the last ID
-                yield [b"xsetid", key, format_id(deleted), b"maxdeletedid", format_id(deleted)]
+                yield [b"xsetid", key, format_id(deleted_id), b"maxdeletedid", format_id(deleted_id)]
         yield setid

@@ -31,6 +31,7 @@ from sortedcontainers import SortedList
 
 from ..encoding_limits import CompactLimit
 from ..errors import ScoreNaNError, member_too_long
+from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
@@ -100,6 +101,7 @@ _NO_FLAGS = ZaddFlags()
 
 class ZsetStore(CollectionStore):
     tag = TAG_ZSET
+    event_class = ZSET
     large_encoding = "skiplist"
 
     def __init__(self, keyspace: KeyRecords, turn: Turn, object_ids: ObjectIdCounter,
@@ -192,7 +194,8 @@ class ZsetStore(CollectionStore):
         """ZADD (and ZINCRBY, GEOADD): set or increment the scores of ``(score, member)``
         pairs as ``flags`` allow. Returns the new score with INCR (None when the flags kept
         it from changing), else how many members were added (CH: added or changed). Logged
-        as one ``zadd`` of the final scores written; wakes BZPOP clients when members came."""
+        as one ``zadd`` of the final scores written, announced as ``zadd`` (``zincr`` with
+        INCR); wakes BZPOP clients when members came."""
         collection = self.open(key)
         if collection is None:
             if flags.xx:
@@ -224,7 +227,7 @@ class ZsetStore(CollectionStore):
                 else:
                     changed += 1
         if len(written) > 2:
-            self.save(collection)
+            self.save(collection, b"zincr" if flags.incr else b"zadd")
             self.log(collection, written)
             if added:
                 self.signal_ready(key)
@@ -242,16 +245,17 @@ class ZsetStore(CollectionStore):
             score = self.score(collection, member)
             if score is not None:
                 pairs.append((member, score))
-        self._remove_pairs(collection, pairs)
+        self._remove_pairs(collection, pairs, b"zrem")
         return len(pairs)
 
-    def remove_range(self, key: bytes, within: "ZsetRange") -> int:
-        """ZREMRANGEBYRANK/SCORE/LEX: remove the members in the range; how many."""
+    def remove_range(self, key: bytes, within: "ZsetRange", event: bytes) -> int:
+        """ZREMRANGEBYRANK/SCORE/LEX: remove the members in the range; how many. Announced
+        as ``event`` (the command's name)."""
         collection = self.open(key)
         if collection is None:
             return 0
         pairs = self.select(collection, within)
-        self._remove_pairs(collection, pairs)
+        self._remove_pairs(collection, pairs, event)
         return len(pairs)
 
     def pop(self, key: bytes, count: int, highest: bool) -> Pairs:
@@ -263,26 +267,28 @@ class ZsetStore(CollectionStore):
         entries = self.ranks(collection)
         chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]
         pairs = self.decode(chosen)
-        self._remove_pairs(collection, pairs)
+        self._remove_pairs(collection, pairs, b"zpopmax" if highest else b"zpopmin")
         return pairs
 
-    def replace(self, key: bytes, pairs: Pairs) -> int:
+    def replace(self, key: bytes, pairs: Pairs, event: bytes) -> int:
         """Make ``key`` the sorted set of ``pairs`` whatever it held (ZRANGESTORE,
         ZUNIONSTORE, GEORADIUS STORE...): a new collection under a new id, logged as a whole
-        (DEL then ZADDs); an empty result deletes the key. Returns the size."""
+        (DEL then ZADDs), announced as ``event`` (the command's name); an empty result
+        deletes the key. Returns the size."""
         collection = self.new(key)
         for member, score in pairs:
             self._put(collection, member, score, None)
-        self.store_whole(collection)
+        self.store_whole(collection, event)
         return collection.count
 
-    def _remove_pairs(self, collection: Collection, pairs: Pairs) -> None:
-        """Remove ``pairs`` (members with their scores), save, and log one ``zrem``."""
+    def _remove_pairs(self, collection: Collection, pairs: Pairs, event: bytes) -> None:
+        """Remove ``pairs`` (members with their scores), save, and log one ``zrem``;
+        announced as ``event``."""
         if not pairs:
             return
         for member, score in pairs:
             self._delete(collection, member, score)
-        self.save(collection)
+        self.save(collection, event)
         self.log(collection, [b"zrem", collection.key, *(member for member, _ in pairs)])
 
     # -- one member's two entries and its rank-cache entry, kept in step ----------------------

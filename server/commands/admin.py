@@ -37,6 +37,7 @@ def flushdb(client: Client, argv: list[bytes]) -> object:
     """Remove all keys from the current database."""
     _flush_mode(argv)
     client.keyspace.flush()
+    client.server.blocking.signal_db(client.db)
     return OK
 
 
@@ -46,6 +47,7 @@ def flushall(client: Client, argv: list[bytes]) -> object:
     _flush_mode(argv)
     for keyspace in client.server.engine.keyspaces:
         keyspace.flush()
+        client.server.blocking.signal_db(keyspace.index)
     return OK
 
 
@@ -85,7 +87,7 @@ def info(client: Client, argv: list[bytes]) -> object:
 @command("time", arity=1, flags="loading stale fast", group="server")
 def time_(client: Client, argv: list[bytes]) -> object:
     """Return the current server time (seconds and microseconds)."""
-    now_us = time.time_ns() // 1000
+    now_us = client.server.engine.clock.now_us()  # the data's clock: CHAOS CLOCK moves it
     return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
 
 

@@ -42,7 +42,8 @@ def setbit(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     old_value, expire_at = keyspace.get_string_entry(argv[1]) or (b"", 0)
     value, old_bit = bitops.set_bit(old_value, offset, argv[3] == b"1")
-    keyspace.set_string(argv[1], value, expire_at)
+    if value != old_value:  # as Redis: a bit already so (in a string long enough) writes nothing
+        keyspace.set_string(argv[1], value, expire_at, event=b"setbit")
     return old_bit
 
 
@@ -195,7 +196,9 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
     old_value, expire_at = entry or (b"", 0)
     value, replies = bitops.bitfield(old_value, operations)
     if entry is None or value != old_value:
-        keyspace.set_string(argv[1], value, expire_at)
+        # Announced only if a SET or INCRBY applied (not refused by OVERFLOW FAIL), as Redis does.
+        applied = any(reply is not None for op, reply in zip(operations, replies) if op.kind != "get")
+        keyspace.set_string(argv[1], value, expire_at, event=b"setbit" if applied else None)
     return replies
 
 

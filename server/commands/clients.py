@@ -1,10 +1,14 @@
-"""CLIENT: connection introspection (LIST, INFO, ID, names), KILL, PAUSE, REPLY, UNBLOCK, HELP."""
+"""CLIENT: connection introspection (LIST, INFO, ID, names), KILL, PAUSE, REPLY, UNBLOCK, client
+tracking (TRACKING, CACHING, GETREDIR, TRACKINGINFO: the tables are :mod:`..tracking`'s), HELP."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
 from pypika_store.errors import (
+    CachingNoWithoutOptOutError,
+    CachingWithoutTrackingError,
+    CachingYesWithoutOptInError,
     ClientIdNotPositiveError,
     CommandError,
     ClientNameError,
@@ -14,6 +18,8 @@ from pypika_store.errors import (
     SyntaxErrorReply,
     TimeoutNegativeError,
     TimeoutNotIntegerError,
+    TrackingRedirectMissingError,
+    TrackingSingleRedirectError,
     UnblockedError,
     UnblockReasonError,
     no_such_user,
@@ -25,6 +31,7 @@ from ..arguments import Arguments, parse_int
 from ..connection import MASTER, NORMAL, PUBSUB, REPLICA, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, Client
 from ..registry import command, container, help_reply
 from ..resp.replies import NO_REPLY, OK, ONE, ZERO, Map, SetReply, Verbatim, error_line
+from ..tracking import TrackingOptions
 
 container("client", arity=-2, flags="", group="connection")
 
@@ -49,22 +56,27 @@ def describe(client: Client) -> str:
         f"id={client.id} addr={client.address} laddr={client.local_address} fd={fd} "
         f"name={client.name.decode('utf-8', 'replace')} age={int(client.age_seconds())} "
         f"idle={int(client.idle_seconds())} flags={_flags(client)} db={client.db} "
-        f"sub={pubsub.channels.count(client)} psub={pubsub.patterns.count(client)} ssub=0 "
+        f"sub={pubsub.channels.count(client)} psub={pubsub.patterns.count(client)} "
+        f"ssub={pubsub.shard_channels.count(client)} "
         f"multi={queued} qbuf={pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
         f"omem={output} tot-mem={pending + output} events=r cmd={client.last_command} user=default "
-        f"redir=-1 resp={client.resp}"
+        f"redir={client.tracking.redirect if client.tracking is not None else -1} resp={client.resp}"
     )
 
 
 def _flags(client: Client) -> str:
     """CLIENT LIST's flags in Redis' order: ``O`` for MONITOR, the kind's letter, ``x`` in MULTI, ``b`` blocked
-    (or held by CLIENT PAUSE), ``e`` no-evict; ``N`` when there is none of these."""
+    (or held by CLIENT PAUSE), ``t`` tracking (``R`` its redirect client gone, ``B`` in BCAST mode), ``e``
+    no-evict; ``N`` when there is none of these."""
     letters = "O" if client in client.server.dispatcher.monitors else ""
     letters += _KIND_FLAGS.get(client.kind, "")
     if client.transaction is not None:
         letters += "x"
     if client.blocked is not None:
         letters += "b"
+    tracking = client.tracking
+    if tracking is not None:
+        letters += "t" + "R" * tracking.broken_redirect + "B" * tracking.bcast
     if client.no_evict:
         letters += "e"
     return letters or "N"
@@ -80,11 +92,32 @@ def _client_type(arg: bytes) -> str:
 # The subcommands in the order of CLIENT HELP.
 
 
+@command("client|caching", arity=3, flags="noscript loading stale", group="connection",
+         help=("CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes."),
+         since="6.0.0", complexity="O(1)", syntax="mode:<YES | NO>")
+def client_caching(client: Client, argv: list[bytes]) -> object:
+    """Instruct the server about tracking or not keys in the next request."""
+    tracking = client.tracking
+    if tracking is None:
+        raise CachingWithoutTrackingError()
+    answer = argv[2].lower()
+    if answer == b"yes":
+        if not tracking.optin:
+            raise CachingYesWithoutOptInError()
+    elif answer == b"no":
+        if not tracking.optout:
+            raise CachingNoWithoutOptOutError()
+    else:
+        raise SyntaxErrorReply()
+    tracking.caching = True
+    return OK
+
+
 @command("client|getredir", arity=2, flags="noscript loading stale", group="connection",
          help=("GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled."))
 def client_getredir(client: Client, argv: list[bytes]) -> object:
     """Get tracking notifications redirection client ID if any."""
-    return -1  # no client tracking here: never redirecting
+    return client.tracking.redirect if client.tracking is not None else -1
 
 
 @command("client|getname", arity=2, flags="noscript loading stale", group="connection",
@@ -298,11 +331,60 @@ def client_unblock(client: Client, argv: list[bytes]) -> object:
     return ONE
 
 
+@command("client|tracking", arity=-3, flags="noscript loading stale", group="connection", help=(
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+), since="6.0.0", complexity="O(1). Some options may introduce additional complexity.",
+    syntax="status:<ON | OFF> [REDIRECT client-id:integer] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] "
+           "[OPTOUT] [NOLOOP]")
+def client_tracking(client: Client, argv: list[bytes]) -> object:
+    """Enable or disable server assisted client side caching support."""
+    options = _tracking_options(client, argv)
+    switch = argv[2].lower()
+    if switch == b"on":
+        client.server.tracking.enable(client, options)
+    elif switch == b"off":
+        client.server.tracking.disable(client)
+    else:
+        raise SyntaxErrorReply()
+    return OK
+
+
+def _tracking_options(client: Client, argv: list[bytes]) -> TrackingOptions:
+    """CLIENT TRACKING's options, read before ON/OFF is looked at, as Redis reads them."""
+    options = TrackingOptions()
+    args = Arguments(argv, 3)
+    while args:
+        option = args.keyword()
+        if option == b"REDIRECT" and args:
+            if options.redirect:
+                raise TrackingSingleRedirectError()
+            options.redirect = args.take_int()
+            if options.redirect not in client.server.clients:
+                raise TrackingRedirectMissingError()
+        elif option == b"PREFIX" and args:
+            options.prefixes.append(args.take())
+        elif option in _TRACKING_FLAGS:
+            setattr(options, _TRACKING_FLAGS[option], True)
+        else:
+            raise SyntaxErrorReply()
+    return options
+
+
+#: CLIENT TRACKING's options without a value, and the TrackingOptions field each sets.
+_TRACKING_FLAGS = {b"BCAST": "bcast", b"OPTIN": "optin", b"OPTOUT": "optout", b"NOLOOP": "noloop"}
+
+
 @command("client|trackinginfo", arity=2, flags="noscript loading stale", group="connection",
          help=("TRACKINGINFO", "    Report tracking status for the current connection."))
 def client_trackinginfo(client: Client, argv: list[bytes]) -> object:
     """Return information about server assisted client side caching for the current connection."""
-    return Map([(b"flags", SetReply([b"off"])), (b"redirect", -1), (b"prefixes", [])])
+    tracking = client.tracking
+    if tracking is None:
+        return Map([(b"flags", SetReply([b"off"])), (b"redirect", -1), (b"prefixes", [])])
+    return Map([(b"flags", SetReply(tracking.flags())), (b"redirect", tracking.redirect),
+                (b"prefixes", sorted(tracking.prefixes))])
 
 
 @command("client|no-evict", arity=3, flags="admin noscript loading stale", group="connection",

@@ -123,6 +123,7 @@ def reset(client: Client, argv: list[bytes]) -> object:
     server = client.server
     server.pubsub.forget(client)  # no unsubscribe confirmations, as in Redis
     server.dispatcher.monitors.remove(client)
+    server.tracking.disable(client)
     if client.kind is PUBSUB:
         client.kind = NORMAL
     client.select(0)

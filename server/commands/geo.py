@@ -374,7 +374,9 @@ def _search(client: Client, argv: list[bytes], variant: _Variant) -> object:
     request.parse(argv)
     points = [] if collection is None else request.find(_scanner(store, collection))
     if request.store_key is not None:
-        return store.replace(request.store_key, [(point.member, request.stored_score(point)) for point in points])
+        event = b"geosearchstore" if variant.search_syntax else b"georadiusstore"
+        return store.replace(request.store_key, [(point.member, request.stored_score(point)) for point in points],
+                             event)
     return [request.hit(client, point) for point in points]
 
 

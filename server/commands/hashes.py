@@ -121,7 +121,7 @@ def hincrby(client: Client, argv: list[bytes]) -> object:
             raise OverflowErrorReply()
         return b"%d" % result
 
-    return int(client.keyspace.hashes.update(argv[1], argv[2], incremented))
+    return int(client.keyspace.hashes.update(argv[1], argv[2], incremented, b"hincrby"))
 
 
 @command("hincrbyfloat", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash",
@@ -147,7 +147,7 @@ def hincrbyfloat(client: Client, argv: list[bytes]) -> object:
         check_string_length(client, len(text))
         return text
 
-    return client.keyspace.hashes.update(argv[1], argv[2], incremented)
+    return client.keyspace.hashes.update(argv[1], argv[2], incremented, b"hincrbyfloat")
 
 
 @command("hrandfield", arity=-2, flags="readonly", keys=(1, 1, 1), group="hash",

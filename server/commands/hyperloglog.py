@@ -28,7 +28,7 @@ def pfadd(client: Client, argv: list[bytes]) -> object:
     current = keyspace.get_string(argv[1])
     value, changed = hyperloglog.pfadd(current, argv[2:], sparse_max_bytes=_sparse_max(client))
     if changed:
-        keyspace.set_string(argv[1], value, KEEP_TTL, logged_as=[b"pfadd", *argv[1:]])
+        keyspace.set_string(argv[1], value, KEEP_TTL, logged_as=[b"pfadd", *argv[1:]], event=b"pfadd")
     return int(changed)
 
 
@@ -45,7 +45,7 @@ def pfcount(client: Client, argv: list[bytes]) -> object:
     count, updated = hyperloglog.pfcount(values)
     for key, value in zip(argv[1:], updated):
         if value is not None:
-            keyspace.set_string(key, value, KEEP_TTL, logged_as=[b"pfcount", key])
+            keyspace.set_string(key, value, KEEP_TTL, logged_as=[b"pfcount", key], event=None)
     return count
 
 
@@ -57,7 +57,7 @@ def pfmerge(client: Client, argv: list[bytes]) -> object:
     target = keyspace.get_string(argv[1])
     sources = [keyspace.get_string(key) for key in argv[2:]]
     value = hyperloglog.pfmerge(target, sources, sparse_max_bytes=_sparse_max(client))
-    keyspace.set_string(argv[1], value, KEEP_TTL, logged_as=list(argv))
+    keyspace.set_string(argv[1], value, KEEP_TTL, logged_as=list(argv), event=b"pfadd")
     return OK
 
 
@@ -78,7 +78,7 @@ def pfdebug(client: Client, argv: list[bytes]) -> object:
         dense = hyperloglog.to_dense(value)
         converted = dense is not value and dense != value
         if converted:
-            keyspace.set_string(argv[2], dense, KEEP_TTL, logged_as=list(argv))
+            keyspace.set_string(argv[2], dense, KEEP_TTL, logged_as=list(argv), event=None)
         if subcommand == b"todense":
             return int(converted)
         return hyperloglog.registers(dense)

@@ -15,6 +15,7 @@ from pypika_store.errors import (
     unsupported_option,
 )
 from pypika_store.keyspace import Keyspace
+from pypika_store.notifications import GENERIC
 
 from ..arguments import (
     INT64_MAX,
@@ -182,7 +183,9 @@ def scan(client: Client, argv: list[bytes]) -> object:
     cursor = parse_cursor(argv[1])
     options = ScanOptions(argv, 2, allow_type=True)
     keyspace = client.keyspace
-    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), options.count)
+    expired: list[bytes] = []
+    found, resume = keyspace.scan(keyspace.cursors.resume_key(cursor), options.count, expired)
+    keyspace.expire_found([key for key in expired if options.match(key)])  # after the walk's cursor closed
     type_name = options.type_name
     result = [key for key, record in found
               if options.match(key) and (type_name is None or record.type_name == type_name)]
@@ -253,7 +256,8 @@ def move(client: Client, argv: list[bytes]) -> object:
     if record is None or target.exists(argv[1]):
         return ZERO
     target.put_record(argv[1], source.duplicate(record, target))
-    source.delete(argv[1])
+    source.delete(argv[1], event=b"move_from")
+    target.notify(GENERIC, b"move_to", argv[1])
     return ONE
 
 
@@ -281,5 +285,5 @@ def copy(client: Client, argv: list[bytes]) -> object:
     record = source.get_record(argv[1])
     if record is None or (not replace and target.exists(argv[2])):
         return ZERO
-    target.put_record(argv[2], source.duplicate(record, target))
+    target.put_record(argv[2], source.duplicate(record, target), event=b"copy_to")
     return ONE

@@ -81,7 +81,7 @@ def restore(client: Client, argv: list[bytes]) -> object:
             return OK
     if record.tag != TAG_STRING:
         record = keyspace.adopt(record, members)
-    keyspace.put_record(key, Record(record.tag, expire_at, record.body))
+    keyspace.put_record(key, Record(record.tag, expire_at, record.body), event=b"restore")
     return OK
 
 

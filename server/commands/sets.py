@@ -121,7 +121,7 @@ def _algebra(client: Client, keys: list[bytes], kind: str) -> object:
 
 def _algebra_store(client: Client, argv: list[bytes], kind: str) -> object:
     result = _combine(kind, _sets_of(client.keyspace, argv[2:]))
-    return client.keyspace.sets.replace(argv[1], sorted(result))
+    return client.keyspace.sets.replace(argv[1], sorted(result), b"s%sstore" % kind.encode())
 
 
 @command("sinter", arity=-2, flags="readonly", keys=(1, -1, 1), group="set", syntax="key [key ...]")

@@ -80,7 +80,7 @@ def sort(client: Client, argv: list[bytes]) -> object:
     if destination is None:
         return values
     client.server.engine.turn.lookup_counter = None  # the destination's is a write's lookup: uncounted
-    return client.keyspace.lists.replace(destination, sorting.stored_values(values))
+    return client.keyspace.lists.replace(destination, sorting.stored_values(values), b"sortstore")
 
 
 @command("sort_ro", arity=-2, flags="readonly", keys=_READ_KEYS, group="generic",

@@ -1,12 +1,11 @@
 """Stream commands (XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XREAD, XSETID, XINFO), with
-Redis 7.0's replies and error texts, over the stream store.
-
-Consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) are not implemented:
-a stream here never has a group, which is what XINFO reports.
+Redis 7.0's replies and error texts, over the stream store. The consumer-group commands
+(XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) are in stream_groups.py.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,19 +30,9 @@ from pypika_store.errors import (
     xreadgroup_only,
 )
 from pypika_store.types.collection import Collection
-from pypika_store.types.streams import (
-    MAX_ID,
-    MIN_ID,
-    NODE_MAX_ENTRIES,
-    U64_MAX,
-    Entry,
-    StreamId,
-    StreamStore,
-    Trim,
-    format_id,
-    next_id,
-    previous_id,
-)
+from pypika_store.types.stream_groups import UNKNOWN_ENTRIES_READ, Group
+from pypika_store.types.stream_ids import MAX_ID, MIN_ID, U64_MAX, StreamId, format_id, next_id, previous_id
+from pypika_store.types.streams import NODE_MAX_ENTRIES, Entry, StreamStore, Trim
 
 from ..blocking import Block
 from ..connection import Client
@@ -110,7 +99,7 @@ def _interval_bound(arg: bytes, missing_seq: int) -> tuple[StreamId, bool]:
     return parse_id(arg, missing_seq), False
 
 
-def _interval(start_arg: bytes, end_arg: bytes) -> tuple[StreamId, StreamId]:
+def interval(start_arg: bytes, end_arg: bytes) -> tuple[StreamId, StreamId]:
     """XRANGE's inclusive bounds: an incomplete start gets sequence 0, an end the largest;
     exclusive bounds move one ID inwards."""
     start, exclusive = _interval_bound(start_arg, 0)
@@ -129,15 +118,15 @@ def _interval(start_arg: bytes, end_arg: bytes) -> tuple[StreamId, StreamId]:
 # -- replies ------------------------------------------------------------------------------------------
 
 
-def _entry_reply(entry: Entry) -> list:
+def entry_reply(entry: Entry) -> list:
     return [format_id(entry.id), entry.fields]
 
 
-def _entries_reply(entries: list[Entry]) -> list:
-    return [_entry_reply(entry) for entry in entries]
+def entries_reply(entries: list[Entry]) -> list:
+    return [entry_reply(entry) for entry in entries]
 
 
-def _existing(streams: StreamStore, key: bytes) -> Collection:
+def existing_stream(streams: StreamStore, key: bytes) -> Collection:
     collection = streams.open(key)
     if collection is None:
         raise NoSuchKeyError()
@@ -266,7 +255,7 @@ def _range_count(argv: list[bytes]) -> int | None:
 
 
 def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
-    start, end = _interval(argv[3], argv[2]) if reverse else _interval(argv[2], argv[3])
+    start, end = interval(argv[3], argv[2]) if reverse else interval(argv[2], argv[3])
     count = _range_count(argv)
     streams: StreamStore = client.keyspace.streams
     collection = streams.open(argv[1])
@@ -274,7 +263,7 @@ def _range(client: Client, argv: list[bytes], reverse: bool) -> object:
         return []
     if count == 0:
         return NULL_ARRAY
-    return _entries_reply(streams.range(collection, start, end, count or 0, reverse))
+    return entries_reply(streams.range(collection, start, end, count or 0, reverse))
 
 
 command("xrange", -4, "readonly", (1, 1, 1), group="stream",
@@ -297,29 +286,49 @@ def xdel(client: Client, argv: list[bytes]) -> object:
 # -- XREAD --------------------------------------------------------------------------------------------
 
 
-def _parse_xread(argv: list[bytes]) -> tuple[int | None, int, int]:
-    """XREAD's options: BLOCK milliseconds (None without), COUNT (0: all), and the index of
-    the first key after STREAMS."""
+@dataclass
+class ReadOptions:
+    """XREAD's and XREADGROUP's options: BLOCK milliseconds (None without), COUNT (0: all),
+    the index of the first key after STREAMS, and XREADGROUP's GROUP and NOACK."""
+
     timeout: int | None = None
-    count = 0
+    count: int = 0
+    first_key: int = 0
+    group: bytes | None = None
+    consumer: bytes = b""
+    noack: bool = False
+
+    def keys_and_ids(self, argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+        half = (len(argv) - self.first_key) // 2
+        return argv[self.first_key:self.first_key + half], argv[self.first_key + half:]
+
+
+def parse_read_options(argv: list[bytes], with_group: bool) -> ReadOptions:
+    """XREAD's (``with_group`` False) or XREADGROUP's options, checked in Redis' order."""
+    options = ReadOptions()
     args = Arguments(argv, 1)
     while args:
         option = args.keyword()
         more = args.remaining()
         if option == b"BLOCK" and more:
-            timeout = args.take_int(TimeoutNotIntegerError)
-            if timeout < 0:
+            options.timeout = args.take_int(TimeoutNotIntegerError)
+            if options.timeout < 0:
                 raise TimeoutNegativeError()
         elif option == b"COUNT" and more:
-            count = max(args.take_int(), 0)
+            options.count = max(args.take_int(), 0)
         elif option == b"STREAMS" and more:
             if more % 2:
                 raise UnbalancedStreamsError()
-            return timeout, count, args.index
+            options.first_key = args.index
+            return options
         elif option == b"GROUP" and more >= 2:
-            raise xreadgroup_only("GROUP")
+            if not with_group:
+                raise xreadgroup_only("GROUP")
+            options.group, options.consumer = args.take(), args.take()
         elif option == b"NOACK":
-            raise xreadgroup_only("NOACK")
+            if not with_group:
+                raise xreadgroup_only("NOACK")
+            options.noack = True
         else:
             raise SyntaxErrorReply()
     raise SyntaxErrorReply()  # no STREAMS
@@ -357,16 +366,16 @@ def xread(client: Client, argv: list[bytes]) -> object:
 
     A blocked client runs again with the IDs it resolved (``$`` fixed to the last ID it saw)
     and COUNT 1000 when it gave none, as Redis serves blocked readers."""
-    timeout, count, first_key = _parse_xread(argv)
-    half = (len(argv) - first_key) // 2
-    keys, id_args = argv[first_key:first_key + half], argv[first_key + half:]
+    options = parse_read_options(argv, with_group=False)
+    timeout, count = options.timeout, options.count
+    keys, id_args = options.keys_and_ids(argv)
     streams: StreamStore = client.keyspace.streams
     positions = _read_positions(streams, keys, id_args)
     served = []
     for key, after in zip(keys, positions):
         entries = _entries_after(streams, key, after, count)
         if entries:
-            served.append((key, _entries_reply(entries)))
+            served.append((key, entries_reply(entries)))
     if served:
         return Map(served) if client.resp == 3 else served
     if timeout is None:
@@ -411,17 +420,54 @@ container("xinfo", arity=-2, flags="", group="stream")
 @command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
          help=("CONSUMERS <key> <groupname>", "    Show consumers of <groupname>."), syntax="key groupname")
 def xinfo_consumers(client: Client, argv: list[bytes]) -> object:
-    """List the consumers of a consumer group (no group exists: groups are not implemented)."""
-    _existing(client.keyspace.streams, argv[2])
-    raise no_such_group(c_string(argv[2]), c_string(argv[3]))
+    """List the consumers of a consumer group: their pending counts and idle times."""
+    streams: StreamStore = client.keyspace.streams
+    collection = existing_stream(streams, argv[2])
+    group = streams.group(collection, argv[3])
+    if group is None:
+        raise no_such_group(c_string(argv[2]), c_string(argv[3]))
+    now = client.server.engine.now_ms()
+    return [Map([(b"name", consumer.name), (b"pending", consumer.pending), (b"idle", max(now - consumer.seen_ms, 0))])
+            for consumer in streams.consumers(collection, group)]
 
 
 @command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
          help=("GROUPS <key>", "    Show the stream consumer groups."), syntax="key")
 def xinfo_groups(client: Client, argv: list[bytes]) -> object:
-    """List the consumer groups of a stream (there are none: groups are not implemented)."""
-    _existing(client.keyspace.streams, argv[2])
-    return []
+    """List the consumer groups of a stream: consumers, pending entries, position and lag."""
+    streams: StreamStore = client.keyspace.streams
+    collection = existing_stream(streams, argv[2])
+    entries_added = streams.state(collection).entries_added
+    return [Map([(b"name", group.name), (b"consumers", group.consumers), (b"pending", group.pending),
+                 (b"last-delivered-id", format_id(group.last_id)), (b"entries-read", _entries_read(group)),
+                 (b"lag", streams.lag(collection, group, entries_added))])
+            for group in streams.groups(collection)]
+
+
+def _entries_read(group: Group) -> int | None:
+    return None if group.entries_read == UNKNOWN_ENTRIES_READ else group.entries_read
+
+
+def _full_groups(streams: StreamStore, collection: Collection, count: int) -> list:
+    """XINFO STREAM FULL's groups: each with its PEL and consumers (``count`` entries of each
+    PEL at most; 0: all), delivery and seen times as unix milliseconds."""
+    entries_added = streams.state(collection).entries_added
+    groups = []
+    for group in streams.groups(collection):
+        pel = list(itertools.islice(streams.pending_entries(collection, group), count or None))
+        consumers = []
+        for consumer in streams.consumers(collection, group):
+            owned = itertools.islice(streams.pending_entries(collection, group, consumer=consumer.name), count or None)
+            consumers.append(Map([
+                (b"name", consumer.name), (b"seen-time", consumer.seen_ms), (b"pel-count", consumer.pending),
+                (b"pending", [[format_id(p.id), p.delivery_ms, p.delivery_count] for p in owned])]))
+        groups.append(Map([
+            (b"name", group.name), (b"last-delivered-id", format_id(group.last_id)),
+            (b"entries-read", _entries_read(group)), (b"lag", streams.lag(collection, group, entries_added)),
+            (b"pel-count", group.pending),
+            (b"pending", [[format_id(p.id), p.consumer, p.delivery_ms, p.delivery_count] for p in pel]),
+            (b"consumers", consumers)]))
+    return groups
 
 
 def _xinfo_stream_options(argv: list[bytes]) -> tuple[bool, int]:
@@ -436,7 +482,7 @@ def _xinfo_stream_options(argv: list[bytes]) -> tuple[bool, int]:
 
 
 def _edge_reply(entry: Entry | None) -> list | None:
-    return None if entry is None else _entry_reply(entry)
+    return None if entry is None else entry_reply(entry)
 
 
 @command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
@@ -449,7 +495,7 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> object:
     ``radix-tree-nodes`` has no counterpart here and is that count plus one, which is what
     Redis reports for streams of up to one node."""
     streams: StreamStore = client.keyspace.streams
-    collection = _existing(streams, argv[2])
+    collection = existing_stream(streams, argv[2])
     full, count = _xinfo_stream_options(argv)
     state = streams.state(collection)
     fields: list[tuple[bytes, object]] = [
@@ -462,9 +508,10 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> object:
         (b"recorded-first-entry-id", format_id(streams.edge_id(collection, last=False))),
     ]
     if full:
-        fields += [(b"entries", _entries_reply(streams.range(collection, MIN_ID, MAX_ID, count))), (b"groups", [])]
+        fields += [(b"entries", entries_reply(streams.range(collection, MIN_ID, MAX_ID, count))),
+                   (b"groups", _full_groups(streams, collection, count))]
     else:
-        fields += [(b"groups", 0),
+        fields += [(b"groups", len(streams.groups(collection))),
                    (b"first-entry", _edge_reply(streams.edge_entry(collection, last=False))),
                    (b"last-entry", _edge_reply(streams.edge_entry(collection, last=True)))]
     return Map(fields)

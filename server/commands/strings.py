@@ -56,7 +56,7 @@ def _store(keyspace: Keyspace, key: bytes, value: bytes, expire_at_ms: int, now_
     if expire_at_ms and expire_at_ms <= now_ms:
         keyspace.delete(key)
     else:
-        keyspace.set_string(key, value, expire_at_ms)
+        keyspace.set_string(key, value, expire_at_ms, expiry_event=True)
 
 
 # -- GET / SET family ----------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def set_(client: Client, argv: list[bytes]) -> object:
         exists = old is not None or (not options.want_old and keyspace.exists(key))
         if exists == (options.condition == b"NX"):
             return old if options.want_old else None
-    keyspace.set_string(key, value, expire_at)
+    keyspace.set_string(key, value, expire_at, expiry_event=True)
     return old if options.want_old else OK
 
 
@@ -146,7 +146,7 @@ def setnx(client: Client, argv: list[bytes]) -> object:
 
 def _set_with_ttl(client: Client, argv: list[bytes], unit: bytes, command_name: str) -> object:
     expire_at = absolute_expiry_ms(client, unit, argv[2], command_name)
-    client.keyspace.set_string(argv[1], argv[3], expire_at)
+    client.keyspace.set_string(argv[1], argv[3], expire_at, expiry_event=True)
     return OK
 
 
@@ -273,12 +273,12 @@ def append(client: Client, argv: list[bytes]) -> object:
     keyspace = client.keyspace
     entry = keyspace.get_string_entry(argv[1])
     if entry is None:
-        keyspace.set_string(argv[1], argv[2])
+        keyspace.set_string(argv[1], argv[2], event=b"append")
         return len(argv[2])
     old, expire_at = entry
     check_string_length(client, len(old) + len(argv[2]))
     value = old + argv[2]
-    keyspace.set_string(argv[1], value, expire_at)
+    keyspace.set_string(argv[1], value, expire_at, event=b"append")
     return len(value)
 
 
@@ -332,7 +332,7 @@ def setrange(client: Client, argv: list[bytes]) -> object:
     if len(current) < offset:
         current += b"\x00" * (offset - len(current))
     value = current[:offset] + patch + current[offset + len(patch) :]
-    keyspace.set_string(argv[1], value, expire_at)
+    keyspace.set_string(argv[1], value, expire_at, event=b"setrange")
     return len(value)
 
 
@@ -393,7 +393,7 @@ def _increment(client: Client, key: bytes, delta: int) -> int:
     result = parse_int(value) + delta
     if result < INT64_MIN or result > INT64_MAX:
         raise OverflowErrorReply()
-    keyspace.set_string(key, b"%d" % result, expire_at)
+    keyspace.set_string(key, b"%d" % result, expire_at, event=b"incrby")
     return result
 
 
@@ -440,5 +440,5 @@ def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     if not long_double.is_finite(result):
         raise NanOrInfinityError()
     text = long_double.format_human(result)
-    keyspace.set_string(argv[1], text, expire_at)
+    keyspace.set_string(argv[1], text, expire_at, event=b"incrbyfloat")
     return text

@@ -34,4 +34,6 @@ def swapdb(client: Client, argv: list[bytes]) -> object:
     if not (0 <= first < databases and 0 <= second < databases):
         raise DbIndexOutOfRangeError()
     client.server.engine.swap_databases(first, second)
+    for index in (first, second):  # a stream a client waits on with XREADGROUP may be gone
+        client.server.blocking.signal_db(index)
     return OK

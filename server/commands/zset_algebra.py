@@ -103,7 +103,7 @@ def _algebra(client: Client, argv: list[bytes], kind: str, store_into: bytes | N
             raise SyntaxErrorReply()
     pairs = _combine(kind, inputs, weights, aggregate)
     if store_into is not None:
-        return client.keyspace.zsets.replace(store_into, pairs)
+        return client.keyspace.zsets.replace(store_into, pairs, b"z%sstore" % kind.encode())
     return scored(client, pairs, with_scores)
 
 

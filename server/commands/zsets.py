@@ -219,7 +219,7 @@ def _range(client: Client, argv: list[bytes], kind: str | None, reverse: bool | 
     pairs = [] if collection is None else store.select(
         collection, within, options.reverse, options.offset, options.limit)
     if store_into is not None:
-        return store.replace(store_into, pairs)
+        return store.replace(store_into, pairs, b"zrangestore")
     return scored(client, pairs, options.with_scores)
 
 
@@ -265,7 +265,8 @@ def _count(client: Client, argv: list[bytes], kind: str) -> object:
 
 
 def _remove_range(client: Client, argv: list[bytes], kind: str) -> object:
-    return client.keyspace.zsets.remove_range(argv[1], parse_range(kind, argv[2], argv[3]))
+    return client.keyspace.zsets.remove_range(argv[1], parse_range(kind, argv[2], argv[3]),
+                                              b"zremrangeby%s" % kind.encode())
 
 
 _register("zcount", partial(_count, kind=SCORE), 4, "readonly fast",

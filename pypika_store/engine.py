@@ -21,18 +21,24 @@ import threading
 from typing import Callable
 
 from .binlog import BinlogWriter, Position
-from .binlog.writer import DEFAULT_FILE_SIZE, Batch
+from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark
 from .changes import Change, records_for
 from .clock import Clock
 from .encoding_limits import EncodingLimits
-from .errors import CommitFailed
+from .errors import (CommandError, CommitFailed, NotCommitted, binlog_write_failed, data_write_failed,
+                     map_full)
+from .functions import FunctionLibraries
 from .keyspace import Keyspace
 from .locks import SCOPE_COMMAND, SCOPE_COMMAND_AND_BINLOG, DBLock
 from .object_ids import ObjectIdCounter, ReclaimQueue
-from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment, Transaction
+from .storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC, Environment, MapFull, Transaction
+from .storage.memory_release import mapped_resident_bytes, trim_heap
 from .turn import Turn
 
 log = logging.getLogger(__name__)
+
+#: Growth of the process' mapped pages (LMDB's data file) after which they are dropped.
+MAPPED_SLACK = 32 * 1024 * 1024
 
 #: In the system table: per DB, the binlog end position and logic_id the data includes.
 APPLIED_KEY = b"applied:%d"
@@ -58,6 +64,8 @@ class Engine:
         self.reclaims = ReclaimQueue(self.turn, self.env.system, [handles.members for handles in self.env.handles])
         #: OBJECT ENCODING's limits, shared by every DB's type stores (CONFIG SET changes them).
         self.encoding_limits = EncodingLimits()
+        #: The function libraries' code (FUNCTION LOAD), their records logged in DB 0's binlog.
+        self.functions = FunctionLibraries(self.turn, self.env.system, self._log_server_record)
         self.keyspaces = [Keyspace(index, handles, self.turn, self.object_ids, self.reclaims, self.encoding_limits)
                           for index, handles in enumerate(self.env.handles)]
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
@@ -76,6 +84,10 @@ class Engine:
         #: Called with each command's changes when they are logged, while set (the server
         #: sets it while some client WATCHes a key).
         self.on_changes: Callable[[list[Change]], None] | None = None
+        #: Set when a client's request or reply was big: the next release_memory gives back
+        #: the heap and mapped pages it left.
+        self.big_request_seen = False
+        self._mapped_after_release = mapped_resident_bytes()
         self.reload_state()
         self.end_turn()
 
@@ -91,8 +103,27 @@ class Engine:
     # -- what the turn's parts expose to the server ------------------------------------------
 
     def reclaim_step(self, budget: int) -> int:
-        """Delete up to ``budget`` members of deleted collections; how many were deleted."""
+        """Delete up to ``budget`` members of deleted collections; how many were deleted
+        (none while writes are refused)."""
+        if self.turn.refusal is not None:
+            return 0
         return self.reclaims.step(budget)
+
+    @property
+    def write_refusal(self) -> CommandError | None:
+        """The error every write gets while writes are refused (see :meth:`refuse_writes`)."""
+        return self.turn.refusal
+
+    def refuse_writes(self, refusal: CommandError | None) -> None:
+        """Refuse every write with ``refusal`` (a turn's first write raises it, so nothing is
+        written), or accept writes again with None. Reads are unaffected."""
+        self.turn.refusal = refusal
+
+    def expect_write(self, size: int) -> None:
+        """A request of ``size`` bytes is about to run: if this turn has not opened its write
+        transaction yet, the map is grown for it first (see Environment.ensure_room)."""
+        if size > self.turn.expected_write:
+            self.turn.expected_write = size
 
     @property
     def pending_reclaims(self) -> int:
@@ -143,6 +174,11 @@ class Engine:
         if self.binlogs and self.changes and self.recording:
             self._records.extend(records_for(self.changes))
         self.changes.clear()
+
+    def _log_server_record(self, argv: list[bytes]) -> None:
+        """Log a record of no key's change (the function libraries'), in DB 0's binlog."""
+        if self.binlogs and self.recording:
+            self._records.append((0, argv))
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
@@ -221,28 +257,71 @@ class Engine:
         is never behind the data. With ``SCOPE_COMMAND`` (Pika's old bug) the lock is released
         after the commit and only then is the binlog written.
 
-        If the commit fails, the turn's writes are gone; the in-memory state (object-id counter,
-        reclaim queue, expiry indexes, zset caches) is re-read from what LMDB really holds and
-        CommitFailed propagates so the server can fail the clients that were waiting on it.
+        If the binlog write or the commit fails, the turn leaves no trace: each binlog it wrote
+        to is cut back to where it stood before the turn, the LMDB transaction is aborted, the
+        in-memory state (object-id counter, reclaim queue, expiry indexes, zset caches) is
+        re-read from what LMDB holds, a full map is grown, and :class:`NotCommitted` propagates
+        with the error the turn's clients get.
         """
         turn = self.turn
         turn.drop_snapshot()
         if not turn.dirty:
+            turn.expected_write = 0
             return
         batches = self._prepare_binlog() if self._records else []
         if self._replicated:
             batches += self._replicated
             self._replicated = []
+        marks = {binlog: binlog.mark() for binlog, _batch in batches}
         deferred = self.lock_scope == SCOPE_COMMAND
         try:
             turn.commit(None if deferred or not batches else lambda: self._write_batches(batches))
-        except CommitFailed:
-            log.exception("commit failed; this turn's writes are lost")
+        except (CommitFailed, OSError) as exc:
+            for binlog, mark in marks.items():
+                self._rewind(binlog, mark)
             self.reload_state()
             self.end_turn()
-            raise
+            raise self._not_committed(exc) from exc
         if deferred:
-            self._write_batches(batches)
+            try:
+                self._write_batches(batches)
+            except OSError:  # the data is committed: only this mode can leave the binlog behind
+                log.exception("binlog write failed after the commit (bgsave-lock-scope command)")
+
+    def _rewind(self, binlog: BinlogWriter, mark: Mark) -> None:
+        """Cut ``binlog`` back to ``mark``. Shortening a file needs no space, so only an I/O
+        error can make this fail; then the binlog's tail holds a turn that was not committed
+        and every write is refused from now on."""
+        try:
+            binlog.rewind(mark)
+        except OSError as exc:
+            log.critical("binlog %s could not be cut back: %s", binlog.directory, exc)
+            self.refuse_writes(binlog_write_failed(f"the binlog could not be cut back ({exc.strerror})"))
+
+    def _not_committed(self, exc: Exception) -> NotCommitted:
+        """The error for a turn that failed with ``exc`` (a full map is grown first)."""
+        if isinstance(exc, MapFull):
+            reply = map_full(self.env.grow_to(2 * self.env.map_size()))
+        elif isinstance(exc, OSError):
+            reply = binlog_write_failed(exc.strerror or str(exc))
+        else:
+            reply = data_write_failed(str(exc))
+        log.error("a turn was not committed: %s", reply.message)
+        return NotCommitted(reply)
+
+    def release_memory(self) -> bool:
+        """Give back what big requests left (the server calls this once a second): LMDB's
+        mapped pages and glibc's free heap, after a big request or reply
+        (:attr:`big_request_seen`) or once the mapped pages grew by :data:`MAPPED_SLACK` (a
+        DEL reads the value it deletes, a SCAN reads the whole data). True if it released."""
+        mapped = mapped_resident_bytes()
+        if not self.big_request_seen and mapped - self._mapped_after_release < MAPPED_SLACK:
+            return False
+        self.big_request_seen = False
+        self.env.release_mapped_pages()
+        trim_heap()
+        self._mapped_after_release = mapped_resident_bytes()
+        return True
 
     def abort_turn(self) -> None:
         """Drop the turn's writes and their binlog records, as a crash would (SHUTDOWN NOSAVE
@@ -265,10 +344,18 @@ class Engine:
             self.env.sync()
 
     def close(self) -> None:
-        self.end_turn()
-        self.sync()
+        """Commit, flush and close; a disk that refuses (full) costs the last turn or the last
+        sync, never the close itself."""
+        try:
+            self.end_turn()
+            self.sync()
+        except (CommitFailed, OSError) as exc:
+            log.error("closing without a final commit or sync: %s", exc)
         with self._sync_lock:
             self._closed = True
             for binlog in self.binlogs:
-                binlog.close()
+                try:
+                    binlog.close()
+                except OSError as exc:
+                    log.error("binlog %s closed without its manifest: %s", binlog.directory, exc)
             self.env.close()

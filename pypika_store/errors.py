@@ -936,6 +936,39 @@ def no_latency_samples(event: bytes) -> CommandError:
     return CommandError(f"ERR No samples available for event '{event.decode('utf-8', 'replace')}'")
 
 
+# -- limits: out of disk (a write answered with an error left no trace) ---------------------------
+
+class NotCommitted(CommitFailed):
+    """A turn's writes were not committed and left no trace, in LMDB nor in the binlog; the
+    text is the error reply the turn's clients get (:func:`binlog_write_failed`,
+    :func:`data_write_failed`, :func:`map_full`)."""
+
+    def __init__(self, reply: CommandError) -> None:
+        super().__init__(reply.message)
+
+
+def binlog_write_failed(reason: str) -> CommandError:
+    """The binlog could not take a turn's items (ENOSPC, EIO): cut back, LMDB not committed.
+    MISCONF, as Redis answers when it cannot write its AOF."""
+    return CommandError(f"MISCONF Errors writing to the binlog: {reason}. The write was not applied")
+
+
+def data_write_failed(reason: str) -> CommandError:
+    """LMDB could not commit a turn (ENOSPC, EIO): nothing of it is in LMDB or the binlog."""
+    return CommandError(f"MISCONF Errors writing to the data files: {reason}. The write was not applied")
+
+
+def map_full(map_size: int) -> CommandError:
+    """One turn wrote more than the room left in LMDB's map: aborted; the map has grown since,
+    so the same write succeeds when sent again."""
+    return CommandError(f"MISCONF The data map was full; it has grown to {map_size} bytes. "
+                        "The write was not applied: send it again")
+
+
+def replay_unfinished(reason: str) -> CommandError:
+    """Writes refused until the start-up binlog replay, which could not write, completes."""
+    return CommandError(f"MISCONF The binlog replay at start-up could not write ({reason}); "
+                        "writes are refused until it completes")
 # -- lua: EVAL, EVALSHA, SCRIPT and the scripts' Lua API ------------------------------------
 
 class NoScriptError(CommandError):
@@ -1135,6 +1168,143 @@ def prefix_overlaps_given(prefix: bytes, other: bytes) -> CommandError:
 def subscribe_denied_in_transaction(command: str) -> CommandError:
     """SSUBSCRIBE run by EXEC (Redis refuses it to a client that must get one reply per command)."""
     return CommandError(f"ERR {command} isn't allowed for a DENY BLOCKING client")
+
+# -- functions (FUNCTION, FCALL, FCALL_RO) --------------------------------------------------------
+
+
+class BadFunctionPayloadError(CommandError):
+    message = "ERR DUMP payload version or checksum are wrong"
+
+
+class NotAFunctionPayloadError(CommandError):
+    message = "ERR given type is not a function"
+
+
+class BadKeyCountError(CommandError):
+    """FCALL's numkeys that is not an integer."""
+
+    message = "ERR Bad number of keys provided"
+
+
+class MissingLibraryMetadataError(CommandError):
+    message = "ERR Missing library metadata"
+
+
+class InvalidLibraryMetadataError(CommandError):
+    message = "ERR Invalid library metadata"
+
+
+class LibraryNameMissingError(CommandError):
+    message = "ERR Library name was not given"
+
+
+class LibraryNameRepeatedError(CommandError):
+    message = "ERR Invalid metadata value, name argument was given multiple times"
+
+
+class InvalidLibraryNameError(CommandError):
+    message = "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one " \
+              "character long"
+
+
+class NoFunctionsRegisteredError(CommandError):
+    message = "ERR No functions registered"
+
+
+class LibraryNotFoundError(CommandError):
+    message = "ERR Library not found"
+
+
+class FunctionNotFoundError(CommandError):
+    message = "ERR Function not found"
+
+
+class FunctionFlushModeError(CommandError):
+    message = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+
+
+class LibraryNamePatternMissingError(CommandError):
+    message = "ERR library name argument was not given"
+
+
+class RestorePolicyError(CommandError):
+    message = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+
+
+class WriteFunctionReadOnlyCallError(CommandError):
+    message = "ERR Can not execute a script with write flag using *_ro command."
+
+
+class FunctionLoadTimeoutError(CommandError):
+    message = "ERR FUNCTION LOAD timeout"
+
+
+class BusyFunctionError(CommandError):
+    message = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+
+
+def _library_text(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")
+
+
+def invalid_metadata_value(part: bytes) -> CommandError:
+    return CommandError(f"ERR Invalid metadata value given: {_library_text(part)}")
+
+
+def unknown_function_engine(engine: bytes) -> CommandError:
+    return CommandError(f"ERR Engine '{_library_text(engine)}' not found")
+
+
+def library_exists(name: bytes) -> CommandError:
+    return CommandError(f"ERR Library '{_library_text(name)}' already exists")
+
+
+def library_exists_on_restore(name: bytes) -> CommandError:
+    """FUNCTION RESTORE APPEND of a library that exists (Redis quotes the name only in LOAD's)."""
+    return CommandError(f"ERR Library {_library_text(name)} already exists")
+
+
+def function_exists(name: bytes) -> CommandError:
+    return CommandError(f"ERR Function {_library_text(name)} already exists")
+
+
+def function_compile_error(detail: str) -> CommandError:
+    return CommandError(f"ERR Error compiling function: {detail}")
+
+
+def function_registration_error(detail: str) -> CommandError:
+    return CommandError(f"ERR Error registering functions: {detail}")
+
+
+def unknown_function_argument(argument: bytes) -> CommandError:
+    """FUNCTION LIST / LOAD given an argument they do not know."""
+    return CommandError(f"ERR Unknown argument {_library_text(argument)}")
+
+
+def unknown_function_load_option(option: bytes) -> CommandError:
+    return CommandError(f"ERR Unknown option given: {_library_text(option)}")
+
+
+#: The errors of redis.register_function (at a library's load), raised inside Lua.
+FUNCTION_REGISTRATION_ERRORS = {
+    "register_arguments": "ERR wrong number of arguments to redis.register_function",
+    "register_single": "ERR calling redis.register_function with a single argument is only applicable to Lua "
+                       "table (representing named arguments).",
+    "register_callback_type": "ERR second argument to redis.register_function must be a function",
+    "register_unknown_argument": "ERR unknown argument given to redis.register_function",
+    "register_no_callback": "ERR redis.register_function must get a callback argument",
+    "register_no_name": "ERR redis.register_function must get a function name argument",
+    "register_flags_type": "ERR flags argument to redis.register_function must be a table representing function "
+                           "flags",
+    "register_unknown_flag": "ERR unknown flag given",
+    "register_description_type": "ERR description argument given to redis.register_function must be a string",
+    "register_first_type": "ERR first argument to redis.register_function must be a string",
+    "register_name_type": "ERR function_name argument given to redis.register_function must be a string",
+    "register_callback_argument_type": "ERR callback argument given to redis.register_function must be a function",
+    "register_name": InvalidLibraryNameError.message,
+    "register_duplicate": "ERR Function already exists in the library",
+}
+
 
 # -- chaos: CHAOS, faults on demand (docs/fault-injection.md) ---------------------------------
 

@@ -22,6 +22,7 @@ from typing import NamedTuple, Sequence
 
 from .binlog import Position
 from .engine import APPLIED, APPLIED_KEY, Engine
+from .functions import LIBRARY_PREFIX
 from .object_ids import NEXT_OBJECT_ID_KEY, RECLAIM_PREFIX
 from .storage.environment import SnapshotEnvironment, Table, Transaction
 from .storage.records import OBJECT_ID
@@ -126,22 +127,29 @@ def _replace_table(txn: Transaction, table: Table, snapshot: Transaction, source
         cursor.putmulti(source_cursor.iternext(), append=True)
 
 
+def _replace_prefixed(txn: Transaction, system: Table, snapshot: Transaction, source_system: Table,
+                      prefix: bytes) -> None:
+    """Replace the system records under ``prefix`` by the snapshot's."""
+    with txn.cursor(db=system) as cursor:
+        found = cursor.set_range(prefix)
+        while found and cursor.key().startswith(prefix):
+            found = cursor.delete()
+    with snapshot.cursor(db=source_system) as cursor:
+        found = cursor.set_range(prefix)
+        while found and cursor.key().startswith(prefix):
+            txn.put(cursor.key(), cursor.value(), db=system)
+            found = cursor.next()
+
+
 def _replace_system(engine: Engine, txn: Transaction, snapshot: Transaction, source_system: Table,
                     targets: list[DBTarget]) -> None:
     """The engine's server-wide records that describe the data: the snapshot's reclaim queue
-    (its members tables hold those collections' members), an object-id counter past both the
+    (its members tables hold those collections' members), its function libraries, an object-id counter past both the
     live one and the snapshot's (ids are never reused), and each DB's applied position.
     Other records (the replication id...) stay."""
     system = engine.env.system
-    with txn.cursor(db=system) as cursor:
-        found = cursor.set_range(RECLAIM_PREFIX)
-        while found and cursor.key().startswith(RECLAIM_PREFIX):
-            found = cursor.delete()
-    with snapshot.cursor(db=source_system) as cursor:
-        found = cursor.set_range(RECLAIM_PREFIX)
-        while found and cursor.key().startswith(RECLAIM_PREFIX):
-            txn.put(cursor.key(), cursor.value(), db=system)
-            found = cursor.next()
+    for prefix in (RECLAIM_PREFIX, LIBRARY_PREFIX):
+        _replace_prefixed(txn, system, snapshot, source_system, prefix)
     next_ids = [OBJECT_ID.unpack(raw)[0] for raw in (txn.get(NEXT_OBJECT_ID_KEY, db=system),
                                                      snapshot.get(NEXT_OBJECT_ID_KEY, db=source_system)) if raw]
     txn.put(NEXT_OBJECT_ID_KEY, OBJECT_ID.pack(max(next_ids, default=1)), db=system)

@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 
 from .changes import ChangeLog
 from .clock import Clock
+from .errors import CommandError
 from .locks import DBLock
 from .storage.environment import Environment, Transaction, commit
 
@@ -45,6 +46,15 @@ class Turn:
         self.now_ms: Callable[[], int] = (clock or Clock()).now_ms
         #: What the running command changed (the engine logs and clears it after each command).
         self.changes = ChangeLog()
+        #: Set while writes are refused (the start-up replay could not finish): the error a
+        #: turn's first write raises instead of opening the write transaction.
+        self.refusal: CommandError | None = None
+        #: Set by every read or write; the connection clears it before each command, to learn
+        #: whether the command's reply depends on the data (see Client.fail_pending).
+        self.touched = False
+        #: Bytes a write about to run may add (a big request): the map is grown for them when
+        #: the write transaction opens.
+        self.expected_write = 0
         #: The keyspace event classes to note (:mod:`.notifications`' bits; the server sets them
         #: from notify-keyspace-events). 0, the default, makes noting one integer test.
         self.notify_classes = 0
@@ -70,6 +80,7 @@ class Turn:
 
     def reader(self) -> Transaction:
         """The transaction reads of this turn use."""
+        self.touched = True
         txn = self._write_txn or self._read_txn
         if txn is None:
             txn = self._read_txn = self._env.begin_read()
@@ -79,14 +90,22 @@ class Turn:
 
     def writer(self) -> Transaction:
         """This turn's write transaction, opened on first use."""
+        self.touched = True
         txn = self._write_txn
         if txn is None:
+            if self.refusal is not None:
+                raise self.refusal
             started = self._read_txn is not None
             if started:
                 self._read_txn.abort()  # type: ignore[union-attr]
                 self._read_txn = None
-            self._lock.acquire_shared()
-            txn = self._write_txn = self._env.begin_write()
+            self._lock.acquire_shared()  # first: no bgsave may open its snapshot while the map grows
+            try:
+                self._env.ensure_room(self.expected_write)
+                txn = self._write_txn = self._env.begin_write()
+            except BaseException:
+                self._lock.release_shared()
+                raise
             if not started and self.on_start is not None:
                 self.on_start()
         return txn
@@ -119,11 +138,17 @@ class Turn:
     def commit(self, before_commit: Callable[[], None] | None = None) -> None:
         """Commit the turn's writes and release the DB lock; ``before_commit`` runs first, under
         the lock (the binlog write). Whatever fails, the turn no longer holds the writes nor the
-        lock: LMDB refusing the commit raises CommitFailed, and the writes are lost."""
+        lock: if ``before_commit`` raises, the transaction is aborted and its error propagates;
+        LMDB refusing the commit raises CommitFailed. Either way none of the writes is kept."""
         write_txn, self._write_txn = self._write_txn, None
+        self.expected_write = 0
         try:
             if before_commit is not None:
-                before_commit()
+                try:
+                    before_commit()
+                except BaseException:
+                    write_txn.abort()  # type: ignore[union-attr]
+                    raise
             commit(write_txn)  # type: ignore[arg-type]
         finally:
             self._lock.release_shared()

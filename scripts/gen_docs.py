@@ -42,9 +42,7 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
-    "13 (functions; script|debug needs a Lua debugger)": """script|debug fcall fcall_ro function
-        function|delete function|dump function|flush function|help function|kill function|list function|load
-        function|restore function|stats""",
+    "13 (script|debug needs a Lua debugger)": "script|debug",
     "14 (ACL, TLS, limits)": """acl acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|help acl|list
         acl|load acl|log acl|save acl|setuser acl|users acl|whoami""",
     "17 (sharding)": "migrate restore-asking",
@@ -93,6 +91,10 @@ NOTES = {
             "pairs(_G) sees nothing (read-only proxies).",
     "script": "SCRIPT DEBUG is missing (no Lua debugger); KILL and SHUTDOWN NOSAVE are served while a script is "
               "busy, new connections included.",
+    "function": "Libraries are data (LMDB, DB 0's binlog, snapshots; docs/scripting.md); DUMP's payload is Redis "
+                "7.0's (its strings written uncompressed: a dump restores on either server); LIST gives libraries "
+                "and functions in load order (Redis: its hash order).",
+    "fcall": "Runs as EVAL does (docs/scripting.md), in the functions' own Lua interpreter; logged as its effects.",
     "lolwut": "VERSION 5 draws Redis 5's Schotter; other versions print the version line only.",
     "blpop": "A blocked client is served from the key that became ready, only if it then holds the type it pops.",
     "command": "Key specs, flags and ACL categories as Redis 7.0 orders them; GETKEYS from the key specs.",
@@ -258,7 +260,7 @@ Both are accepted with Redis' checks (`maxmemory 1gb`, the eight policies) and s
 GET and `INFO memory` (`maxmemory`, `maxmemory_policy`), but **nothing is ever evicted** and no
 write is refused for memory: the data lives in LMDB on disk, where Redis' limit (the RAM its
 dataset takes) has no counterpart; the memory this process uses is its caches and the client
-buffers, not the data set. Size the disk instead (`lmdb-map-size` bounds the file). Tools that
+buffers, not the data set. Size the disk instead (LMDB's map grows with the data). Tools that
 set a policy at start-up keep working; a client relying on eviction to stay under a size must
 delete or expire keys itself.
 

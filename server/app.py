@@ -20,7 +20,7 @@ from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
-from pypika_store.errors import CommitFailed
+from pypika_store.errors import CommandError, CommitFailed
 from pypika_store.replication.host import ReplicationStats
 from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
@@ -38,8 +38,9 @@ from .info import binlog_items
 from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
 from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
-from .recovery import replay_binlogs
+from .recovery import replay_or_refuse_writes
 from .registry import TABLE
+from .resp.parser import ProtocolLimits
 from .resp.replies import error_line
 from .slot_migration import SlotService
 from .stats import Stats, buffer_sizes
@@ -70,6 +71,9 @@ class Server:
         self.started_at = time.time()
         self.stats = Stats()
         self.clients: dict[int, Client] = {}
+        #: proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser.
+        self.protocol_limits = ProtocolLimits()
+        self.apply_protocol_limits()
         self.engine = Engine(
             path=os.path.abspath(config.get_str("db-path")),
             databases=config.get_int("databases"),
@@ -108,6 +112,9 @@ class Server:
         self.notifications = KeyspaceNotifications(self)
         #: The dispatch rules every client's commands pass (the binlog replay's below too).
         self.dispatcher = Dispatcher(self)
+        #: Runs the start-up binlog replay; kept while the replay could not finish (a full
+        #: disk): writes are refused and the replay is tried again every second.
+        self._replayer: Client | None = None
         #: CHAOS: the faults on demand (clock, command faults, link faults, suspension).
         self.chaos = Chaos(self)
         self.engine.clock.on_moved.append(self.expire_due_keys)  # a clock moved on expires what is due
@@ -116,11 +123,14 @@ class Server:
                         "and the next sync from a master will be a full one")
             self.engine.delete_system_value(REPLICATION_ID_KEY)
             self.engine.delete_system_value(UNFINISHED_FULL_SYNC_KEY)
-            self.engine.end_turn()
+            try:
+                self.engine.end_turn()
+            except CommitFailed:  # a full disk: the next start forgets them again
+                pass
         else:
-            replayed = replay_binlogs(self.engine, Client(self, internal=True))
-            if replayed:
-                log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+            replayer = Client(self, internal=True)
+            if not replay_or_refuse_writes(self.engine, replayer):
+                self._replayer = replayer
         # After the replay, which must not delete expired keys its records do not (it logs nothing).
         self.notifications.configure()
         #: False after DEBUG SET-ACTIVE-EXPIRE 0: the cron leaves expired keys to lazy expiry.
@@ -158,6 +168,9 @@ class Server:
             self._schedule(lambda: 1.0, self._sync_everysec)
         if self.engine.binlogs:
             self._schedule(lambda: PURGE_INTERVAL, self._purge_cycle)
+        if self._replayer is not None:
+            self._schedule(lambda: 1.0, self._retry_replay)
+        self._schedule(lambda: 1.0, self.engine.release_memory)
         self._schedule(lambda: 1.0, self.replication_master.tick)
         master = self.config.get_str("slaveof").replace(":", " ").split()
         if len(master) == 2:
@@ -191,6 +204,11 @@ class Server:
         log.warning("pypika-store is now ready to exit, bye bye...")
         self._stopped.set()
 
+    def apply_protocol_limits(self) -> None:
+        """Copy the configured protocol limits to the parsers (at start and after CONFIG SET:
+        clients already connected are held to the new values at once, as in Redis)."""
+        self.protocol_limits.max_bulk_len = self.config.get_int("proto-max-bulk-len")
+        self.protocol_limits.max_buffer = self.config.get_int("client-query-buffer-limit")
     def listening_sockets(self) -> list:
         """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
         return [sock for listener in self._listeners for sock in listener.sockets]
@@ -232,9 +250,10 @@ class Server:
         started = time.perf_counter_ns() if engine.dirty else 0
         try:
             engine.end_turn()
-        except CommitFailed as exc:
+        except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error
             for client in waiting:
-                client.abort_pending(f"write failed, not committed: {exc}")
+                client.fail_pending(str(exc))
+            self.dispatcher.scripting.functions.reset()  # the libraries are LMDB's again
             return
         if started:
             elapsed, latency = time.perf_counter_ns() - started, self.dispatcher.latency
@@ -261,7 +280,11 @@ class Server:
         stored = self.engine.system_value(REPLICATION_ID_KEY)
         if stored is None:
             stored = secrets.token_hex(20).encode()
-            self.engine.set_system_value(REPLICATION_ID_KEY, stored)
+            try:
+                self.engine.set_system_value(REPLICATION_ID_KEY, stored)
+                self.engine.end_turn()
+            except (CommitFailed, CommandError) as exc:  # a full disk: kept for this run only
+                log.warning("The replication id could not be stored: %s", exc)
         self.engine.end_turn()
         return stored.decode()
 
@@ -364,9 +387,11 @@ class Server:
         return self.chaos.link
 
     def data_replaced(self) -> None:
-        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is invalid."""
+        """A full sync replaced the data as a whole: every WATCH breaks, every cached key is
+        invalid, the function libraries are the snapshot's."""
         self.watches.break_all()
         self.tracking.flush()
+        self.dispatcher.scripting.functions_replaced()
 
     # -- background cycles ---------------------------------------------------------------------
 
@@ -405,10 +430,12 @@ class Server:
     def expire_due_keys(self, batch: int | None = None) -> None:
         """Active expiry (Redis' activeExpireCycle): delete keys whose time has come, up to
         ``batch`` per DB (None: all, after CHAOS CLOCK moved the clock). Slaves expire by the
-        master's DELs; CLIENT PAUSE and DEBUG SET-ACTIVE-EXPIRE 0 hold it. Timed for INFO
-        expire_cycle_cpu_milliseconds and, when some DB had keys with a TTL to look at, for
-        LATENCY (an idle run is not a sample: its time would be the thread switch's)."""
-        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None:
+        master's DELs; CLIENT PAUSE, DEBUG SET-ACTIVE-EXPIRE 0 and refused writes (an unfinished
+        start-up replay) hold it. Timed for INFO expire_cycle_cpu_milliseconds and, when some DB
+        had keys with a TTL to look at, for LATENCY (an idle run is not a sample: its time would
+        be the thread switch's)."""
+        if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None \
+                or self.engine.write_refusal is not None:
             return
         started = time.perf_counter_ns()
         stats = self.stats
@@ -459,6 +486,11 @@ class Server:
     def _purge_cycle(self) -> None:
         for index in range(len(self.engine.binlogs)):
             self.purge_binlogs(index)
+
+    def _retry_replay(self) -> None:
+        """Try the start-up replay again; writes are accepted once it completes."""
+        if self._replayer is not None and replay_or_refuse_writes(self.engine, self._replayer):
+            self._replayer = None
 
     def _sync_everysec(self) -> None:
         # fsync can take milliseconds: run it off the event loop, one at a time.

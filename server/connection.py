@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pypika_store.errors import protocol_error
 
-from .resp.parser import ProtocolError, make_parser
+from .resp.parser import ProtocolError, QueryBufferLimitReached, make_parser
 from .resp.replies import encode, encode3, error_line
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 _client_ids = itertools.count(1)
 #: Replies collected past this size are written before running the client's next command.
 OUTPUT_CHUNK = 1024 * 1024
+#: Input past this size may be a big write: LMDB's map is grown for twice its size first, and
+#: the memory it took is given back after it (Engine.release_memory). So is a reply past it.
+BIG_REQUEST = 1024 * 1024
 
 #: CLIENT KILL TYPE / CLIENT LIST's kinds of connection.
 NORMAL = "normal"
@@ -73,6 +76,9 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
+        #: Indexes in ``_out`` of the replies that read or wrote the data of a turn not yet
+        #: committed: if the commit fails, they become its error (:meth:`fail_pending`).
+        self._uncommitted: list[int] = []
         #: Set while a blocking command (BLPOP...) waits for a key.
         self.blocked: Waiting | None = None
         #: Set by MULTI until EXEC or DISCARD: the commands queued.
@@ -85,10 +91,11 @@ class Client(asyncio.Protocol):
         self.tracking: TrackingState | None = None
         #: What waits for the running command's reply to be queued (see :meth:`after_reply`).
         self._after_reply: list[Callable[[], None]] = []
-        config = server.config
-        self._parser = make_parser(config.get_int("proto-max-bulk-len"),
-                                   config.get_int("client-query-buffer-limit"),
-                                   bool(config["use-hiredis"]))
+        self._parser = make_parser(server.protocol_limits, bool(server.config["use-hiredis"]))
+        #: What the parser was last told of authentication (Redis' pre-AUTH limits apply while
+        #: the client must authenticate); compared with ``authenticated`` before each command.
+        self._parser_authenticated = self.authenticated
+        self._parser.auth_required = not self.authenticated
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -100,6 +107,8 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        if self._parser.pending() > BIG_REQUEST:  # its half-read request goes with it
+            self.server.engine.big_request_seen = True
         for callback in self.on_close:
             callback()
         self.on_close.clear()
@@ -131,8 +140,12 @@ class Client(asyncio.Protocol):
         self._run_commands()
 
     def _protocol_error(self, exc: ProtocolError) -> None:
-        self._out.append(error_line(protocol_error(exc).message))
-        log.debug("protocol error from %s: %s", self.address, exc)
+        if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
+            log.warning("Closing client that reached max query buffer length: %s (qbuf %d)",
+                        self.address, self._parser.pending())
+        else:
+            self._out.append(error_line(protocol_error(exc).message))
+            log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
     def _run_commands(self) -> None:
@@ -144,19 +157,34 @@ class Client(asyncio.Protocol):
         """
         parser = self._parser
         execute = self.server.dispatcher.execute
+        engine = self.server.engine
+        turn = engine.turn
         out = self._out
+        uncommitted = self._uncommitted
         out_size = 0
+        pending = parser.pending()
+        if pending > BIG_REQUEST:
+            engine.expect_write(2 * pending)
+            engine.big_request_seen = True
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
+                if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                    self._parser_authenticated = self.authenticated
+                    parser.auth_required = not self.authenticated
                 argv = parser.gets()
                 if argv is False:
                     break
+                turn.touched = False
                 reply = execute(self, argv)
                 if self.reply_mode:
                     reply = self._muted(reply)
+                if turn.touched and turn.dirty:
+                    uncommitted.append(len(out))
                 out.append(reply)
                 out_size += len(reply)
+                if len(reply) > BIG_REQUEST:
+                    engine.big_request_seen = True
                 if self._after_reply:
                     self._run_after_reply()
                 if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
@@ -200,6 +228,8 @@ class Client(asyncio.Protocol):
         """Send a blocked command's reply (none under CLIENT REPLY OFF) and go on with the
         client's pipeline."""
         if self.reply_mode != REPLY_OFF:
+            if self.server.engine.dirty:
+                self._uncommitted.append(len(self._out))
             self._out.append(reply)
         if self.server.engine.dirty:
             self.server.flush_after_commit(self)
@@ -210,6 +240,7 @@ class Client(asyncio.Protocol):
     def flush(self) -> None:
         """Write the collected replies (and close, if the client is closing)."""
         transport = self.transport
+        self._uncommitted.clear()
         if transport is None or transport.is_closing():
             self._out.clear()
             return
@@ -240,6 +271,17 @@ class Client(asyncio.Protocol):
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
 
+    def fail_pending(self, message: str) -> None:
+        """The turn these replies waited for was not committed, so nothing of it happened: each
+        reply that read or wrote its data becomes the error ``message`` (a muted reply stays
+        muted); replies that did not touch the data (MULTI's QUEUED, SELECT, PING), and data
+        pushed meanwhile, are sent as they are. The connection stays open."""
+        error = error_line(message)
+        out = self._out
+        for index in self._uncommitted:
+            if out[index]:
+                out[index] = error
+        self.flush()
     def after_reply(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the reply of this client's running command is queued, at once
         if none is running: Redis sends a client the invalidations its own command caused
@@ -257,6 +299,7 @@ class Client(asyncio.Protocol):
     def abort_pending(self, reason: str) -> None:
         """Drop replies that must not be sent (their writes were not committed) and disconnect."""
         self._out.clear()
+        self._uncommitted.clear()
         self._out.append(error_line(f"ERR {reason}"))
         self.closing = True
         self.flush()

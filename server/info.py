@@ -190,24 +190,26 @@ def _changes_since_last_save(server: "Server") -> int:
 
 
 def _scripting_memory(server: "Server") -> Fields:
-    """The Lua interpreter's memory (Lua's own count) and the cached scripts' (their bodies);
-    there are no functions (FUNCTION LOAD) yet."""
+    """EVAL's and the functions' Lua interpreters (Lua's own counts), the cached scripts' bodies
+    and the libraries' code."""
     scripting = server.dispatcher.scripting
+    functions = scripting.functions
     lua, scripts = scripting.memory(), scripting.scripts_memory()
+    functions_vm, functions_code = scripting.functions_memory(), functions.code_size()
     return [
         ("used_memory_lua", lua),
         ("used_memory_vm_eval", lua),
         ("used_memory_lua_human", _human(lua)),
         ("used_memory_scripts_eval", scripts),
         ("number_of_cached_scripts", len(scripting.scripts)),
-        ("number_of_functions", 0),
-        ("number_of_libraries", 0),
-        ("used_memory_vm_functions", 0),
-        ("used_memory_vm_total", lua),
-        ("used_memory_vm_total_human", _human(lua)),
-        ("used_memory_functions", 0),
-        ("used_memory_scripts", scripts),
-        ("used_memory_scripts_human", _human(scripts)),
+        ("number_of_functions", functions.function_count),
+        ("number_of_libraries", len(functions.libraries())),
+        ("used_memory_vm_functions", functions_vm),
+        ("used_memory_vm_total", lua + functions_vm),
+        ("used_memory_vm_total_human", _human(lua + functions_vm)),
+        ("used_memory_functions", functions_code),
+        ("used_memory_scripts", scripts + functions_code),
+        ("used_memory_scripts_human", _human(scripts + functions_code)),
     ]
 
 

@@ -11,11 +11,4 @@ from __future__ import annotations
 
 PENDING_SYNTAX: dict[str, str] = {
     "script|debug": "mode:<YES | SYNC | NO>",
-    "function|delete": "library-name",
-    "function|flush": "async:[ASYNC | SYNC]",
-    "function|list": "[LIBRARYNAME library-name-pattern] [WITHCODE]",
-    "function|load": "[REPLACE] function-code",
-    "function|restore": "serialized-value policy:[FLUSH | APPEND | REPLACE]",
-    "fcall": "function numkeys:integer [key [key ...]] [arg [arg ...]]",
-    "fcall_ro": "function numkeys:integer [key [key ...]] [arg [arg ...]]",
 }

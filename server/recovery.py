@@ -5,6 +5,10 @@ position the data includes. A crash between the two leaves items in the binlog t
 lacks; they are replayed here through the ordinary command table (their records are
 deterministic, so replaying gives the effect the original command had), and the applied
 position moves with them in the same transactions.
+
+A replay that cannot write (a full disk) must not fail the start: the server starts with the
+data as far as the replay got, refuses writes (a write now would be logged after items the data
+lacks) and tries the replay again until it completes (:func:`replay_or_refuse_writes`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pypika_store.binlog.format import decode_command
 from pypika_store.binlog.reader import file_numbers
 from pypika_store.binlog.writer import read_manifest
 from pypika_store.engine import Engine
+from pypika_store.errors import CommitFailed, replay_unfinished
 
 if TYPE_CHECKING:
     from .connection import Client
@@ -25,6 +30,22 @@ log = logging.getLogger(__name__)
 
 #: Items replayed per LMDB transaction.
 _BATCH = 1000
+
+
+def replay_or_refuse_writes(engine: Engine, client: "Client") -> bool:
+    """Replay the binlogs; True when done. If a commit fails, the items committed so far stay
+    (each batch moves the applied position with it), writes are refused with MISCONF, and
+    False tells the caller to try again later."""
+    engine.refuse_writes(None)
+    try:
+        replayed = replay_binlogs(engine, client)
+    except CommitFailed as exc:
+        engine.refuse_writes(replay_unfinished(str(exc.__cause__ or exc)))  # the disk's own words
+        log.error("The binlog replay could not write (%s): writes are refused until it completes", exc)
+        return False
+    if replayed:
+        log.warning("Replayed %d binlog items that the data did not include yet", replayed)
+    return True
 
 
 def replay_binlogs(engine: Engine, client: "Client") -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
+import tracemalloc
 
 import pytest
 
-from pypika_store.server.resp.parser import HiredisRequestParser, ProtocolError, RequestParser, hiredis, split_inline
+from pypika_store.server.resp.parser import (HiredisRequestParser, ProtocolError, ProtocolLimits, RequestParser,
+                                             hiredis, split_inline)
 
 PARSERS = [
     pytest.param(RequestParser, id="python"),
@@ -90,8 +93,8 @@ class TestBothParsers:
 
     def test_limits(self, parser_class):
         with pytest.raises(ProtocolError, match="invalid bulk length"):
-            parse_all(parser_class(max_bulk_len=1024 * 1024), b"*1\r\n$1048577\r\n")
-        parser = parser_class(max_buffer=1024 * 1024)
+            parse_all(parser_class(ProtocolLimits(max_bulk_len=1024 * 1024)), b"*1\r\n$1048577\r\n")
+        parser = parser_class(ProtocolLimits(max_buffer=1024 * 1024))
         with pytest.raises(ProtocolError, match="query buffer limit"):
             parse_all(parser, b"*1\r\n$1048000\r\n", b"x" * 600_000, b"x" * 600_000)
 
@@ -100,6 +103,68 @@ class TestBothParsers:
         stream = encode(b"SET", b"big", value)
         chunks = [stream[i:i + 65536] for i in range(0, len(stream), 65536)]
         assert parse_all(parser_class(), *chunks) == [[b"SET", b"big", value]]
+
+
+    def test_a_big_bulk_is_copied_once_and_not_kept(self, parser_class):
+        """The value's chunks are joined into the argument, its one copy; once the command is
+        parsed, nothing of its size stays with the parser (an idle client holds no buffer)."""
+        value = os.urandom(8 * 1024 * 1024)
+        stream = encode(b"SET", b"big", value) + encode(b"PING")
+        crlf_split = stream.index(value) + len(value) + 1  # the CRLF after the value, cut in two
+        tracemalloc.start()
+        try:
+            pieces = [stream[i:min(i + 65536, crlf_split)] for i in range(0, crlf_split, 65536)]
+            pieces.append(stream[crlf_split:])
+            parser = parser_class()
+            commands = parse_all(parser, *pieces)
+            assert commands == [[b"SET", b"big", value], [b"PING"]]
+            del commands, pieces
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held < 256 * 1024
+        assert peak < 2.5 * len(value)  # the pieces and the argument; no joined buffer besides
+
+
+    def test_a_declared_huge_bulk_allocates_nothing_up_front(self, parser_class):
+        tracemalloc.start()
+        try:
+            parser = parser_class()
+            assert parse_all(parser, b"*2\r\n$3\r\nGET\r\n$536870912\r\n", b"x" * 1000) == []
+            held, _peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held < 64 * 1024
+        assert parser.pending() == 1000
+
+    @pytest.mark.parametrize("data, message", [
+        (b"*11\r\n", "unauthenticated multibulk length"),
+        (b"*1\r\n$16385\r\n", "unauthenticated bulk length"),
+        (b"*2\r\n$3\r\nGET\r\n$16385\r\n", "unauthenticated bulk length"),
+    ])
+    def test_a_client_that_must_authenticate_has_redis_limits(self, parser_class, data, message):
+        parser = parser_class()
+        parser.auth_required = True
+        with pytest.raises(ProtocolError, match=message):
+            parse_all(parser, data)
+        allowed = parser_class()
+        allowed.auth_required = True
+        assert parse_all(allowed, b"*10\r\n" + b"$1\r\nx\r\n" * 9 + b"$16384\r\n" + b"y" * 16384 + b"\r\n") \
+            == [[b"x"] * 9 + [b"y" * 16384]]
+        authenticated = parser_class()
+        authenticated.auth_required = True
+        authenticated.feed(encode(b"AUTH", b"pw"))
+        assert authenticated.gets() == [b"AUTH", b"pw"]
+        authenticated.auth_required = False  # the connection's AUTH succeeded
+        assert parse_all(authenticated, encode(*[b"a"] * 11)) == [[b"a"] * 11]
+
+    def test_limits_changed_apply_to_a_parser_already_made(self, parser_class):
+        limits = ProtocolLimits()
+        parser = parser_class(limits)
+        assert parse_all(parser, encode(b"SET", b"k", b"v" * 2000)) == [[b"SET", b"k", b"v" * 2000]]
+        limits.max_bulk_len = 1024
+        with pytest.raises(ProtocolError, match="invalid bulk length"):
+            parse_all(parser, encode(b"SET", b"k", b"v" * 2000))
 
 
 def test_split_inline_rules():

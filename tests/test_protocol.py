@@ -10,7 +10,7 @@ import pytest
 
 from pypika_store.testing import PikaServer
 
-from .support import RawConnection, Stat, encode_command, wait_until
+from .support import Err, RawConnection, RealRedis, Stat, encode_command, require_redis_server, wait_until
 
 
 @pytest.fixture(scope="module", params=["hiredis", "python"])
@@ -136,3 +136,118 @@ def test_redis_benchmark_runs_against_the_server(server):
                              "-t", "set,get,incr,mset,ping", "-q"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("requests per second") >= 5
+
+
+# -- limits, compared with redis-server ----------------------------------------------------------
+
+#: How long a connection that got no reply is watched for one (a reply, when there is one,
+#: comes within milliseconds).
+QUIET = 0.5
+
+
+def exchange(port: int, *chunks: bytes) -> tuple[bytes, str]:
+    """Send ``chunks`` on a new connection; what came back and whether the connection was then
+    ``"open"`` (nothing more for :data:`QUIET` seconds) or ``"closed"`` by the server."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for chunk in chunks:
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        sock.settimeout(QUIET)
+        received = b""
+        while True:
+            try:
+                data = sock.recv(1 << 16)
+            except TimeoutError:
+                return received, "open"
+            except ConnectionResetError:
+                return received, "closed"
+            if not data:
+                return received, "closed"
+            received += data
+
+
+@pytest.fixture(scope="module")
+def protected_pair(request, private_redis):
+    """redis-server and pypika-store (each parser) with requirepass set."""
+    admin = private_redis.client()
+    admin.config_set("requirepass", "pw")
+    servers = [PikaServer(config={"requirepass": "pw", "use-hiredis": parser}).start() for parser in ("yes", "no")]
+    yield private_redis.port, [server.port for server in servers]
+    for server in servers:
+        server.stop()
+    admin.execute_command("AUTH", "pw")
+    admin.config_set("requirepass", "")
+    admin.close()
+
+
+AUTH = encode_command(("AUTH", "pw"))
+
+
+@pytest.mark.parametrize("chunks", [
+    [b"*10\r\n"],
+    [b"*11\r\n"],
+    [b"*1\r\n$16384\r\n"],
+    [b"*1\r\n$16385\r\n"],
+    [b"*-1\r\n*11\r\n"],
+    [b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n"],
+    [AUTH + b"*11\r\n"],
+    [AUTH, b"*11\r\n"],
+    [AUTH + b"*1\r\n$16385\r\n"],
+    [encode_command(("AUTH", "wrong")) + b"*11\r\n"],
+    [AUTH + encode_command(("RESET",)) + b"*11\r\n"],
+    [b"PING " + b"x" * 20000 + b"\r\n"],  # inline requests have no such limit
+], ids=["count 10", "count 11", "bulk 16384", "bulk 16385", "after an empty one", "third argument",
+        "after AUTH", "after AUTH, apart", "bulk after AUTH", "after a wrong AUTH", "after RESET", "inline"])
+def test_a_client_that_must_authenticate_is_held_to_redis_limits(protected_pair, chunks):
+    redis_port, our_ports = protected_pair
+    expected = exchange(redis_port, *chunks)
+    for port in our_ports:
+        assert exchange(port, *chunks) == expected
+
+
+@pytest.fixture
+def limited_pair():
+    """redis-server and pypika-store (each parser) with both protocol limits at 1 MB, set by
+    CONFIG SET while a connection of each is already open; that connection, per server."""
+    require_redis_server()
+    real_redis = RealRedis()
+    servers = [PikaServer(config={"use-hiredis": parser}).start() for parser in ("yes", "no")]
+    ports = [real_redis.port] + [server.port for server in servers]
+    connections = {port: RawConnection(port) for port in ports}
+    for connection in connections.values():
+        assert connection.call("PING") == Stat("PONG")
+    for port in ports:
+        admin = RawConnection(port)
+        for option in ("proto-max-bulk-len", "client-query-buffer-limit"):
+            assert admin.call("CONFIG", "SET", option, "1mb") == Stat("OK")
+        admin.close()
+    yield ports, connections
+    for connection in connections.values():
+        connection.close()
+    for server in servers:
+        server.stop()
+    real_redis.stop()
+
+
+def test_config_set_of_the_protocol_limits_holds_clients_already_connected(limited_pair):
+    ports, connections = limited_pair
+    for port, connection in connections.items():
+        connection.send_raw(b"*1\r\n$1048577\r\n")
+        assert connection.read_reply() == Err("ERR Protocol error: invalid bulk length"), port
+        with pytest.raises(ConnectionError):
+            connection.read_reply()  # then the close
+    # A bulk over the query buffer limit (proto-max-bulk-len allows it): closed, no reply.
+    results = []
+    for port in ports:
+        admin = RawConnection(port)
+        admin.call("CONFIG", "SET", "proto-max-bulk-len", "4mb")
+        admin.close()
+        results.append(exchange(port, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n", b"x" * 2_000_000))
+    assert results == [(b"", "closed")] * len(ports)
+    # A pipeline longer than the limit is not a buffer over it: commands are run as they come.
+    for port in ports:
+        connection = RawConnection(port)
+        assert connection.pipeline([("SET", "k", "v")] * 100_000) == [Stat("OK")] * 100_000
+        connection.close()

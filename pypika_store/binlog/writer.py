@@ -7,6 +7,7 @@ import os
 import struct
 import threading
 import time
+from typing import NamedTuple
 
 from .format import (BAD, BLOCK_SIZE, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, _record,
                      encode_command, frame)
@@ -35,11 +36,11 @@ class Batch:
 
     def __init__(self) -> None:
         self._items: list[tuple[int, int, int, int]] = []  # filenum, start offset, end offset, logic_id
-        self._data: list[tuple[int, bytes]] = []
+        self._data: list[bytes] = []
 
     def add(self, filenum: int, start: int, end: int, logic_id: int, data: bytes) -> None:
         self._items.append((filenum, start, end, logic_id))
-        self._data.append((filenum, data))
+        self._data.append(data)
 
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
@@ -57,14 +58,14 @@ class Batch:
         filenum, _start, end, logic_id = self._items[-1]
         return Position(filenum, end), logic_id
 
-    def chunks(self) -> list[tuple[int, bytes]]:
-        """The bytes to write, joined per file, in order."""
-        joined: list[tuple[int, list[bytes]]] = []
-        for filenum, data in self._data:
+    def chunks(self) -> list[tuple[int, int, bytes]]:
+        """The bytes to write, joined per file, in order: ``(filenum, start offset, bytes)``."""
+        joined: list[tuple[int, int, list[bytes]]] = []
+        for (filenum, start, _end, _logic_id), data in zip(self._items, self._data):
             if not joined or joined[-1][0] != filenum:
-                joined.append((filenum, []))
-            joined[-1][1].append(data)
-        return [(filenum, b"".join(parts)) for filenum, parts in joined]
+                joined.append((filenum, start, []))
+            joined[-1][2].append(data)
+        return [(filenum, start, b"".join(parts)) for filenum, start, parts in joined]
 
 
 def read_manifest(directory: str) -> tuple[Position, int, int, bool] | None:
@@ -128,7 +129,7 @@ class BinlogWriter:
         self.position = Position(filenum, self._recover(filenum))
         self._placed = self.position
         self._logic_id_placed = self.logic_id
-        self._file = open(file_path(directory, filenum), "ab")
+        self._file = _open_for_append(file_path(directory, filenum))
         #: Guards swapping the current file against a sync() from the everysec thread.
         self._file_lock = threading.Lock()
         self._manifest = self._open_manifest()
@@ -214,18 +215,56 @@ class BinlogWriter:
         self._logic_id_placed = logic_id
         return batch
 
+    def mark(self) -> "Mark":
+        """Where this binlog stands now, written and placed, for :meth:`rewind`."""
+        return Mark(self.position, self.logic_id, self.last_item_term)
+
     def write(self, batch: "Batch") -> None:
-        """Write a prepared batch (one ``write`` per file it touches) and advance the position."""
-        for filenum, data in batch.chunks():
-            if filenum != self.position.filenum:
-                with self._file_lock:  # sync() may be running in another thread
-                    self._file.close()
-                    self._file = open(file_path(self.directory, filenum), "ab")
-                    self.position = Position(filenum, 0)
-                    self._write_manifest()
-            self._file.write(data)
-        self._file.flush()
+        """Write a prepared batch (one ``write`` per file it touches) and advance the position.
+
+        The file is written with unbuffered ``pwrite`` calls at the offsets the items were
+        placed at, so nothing of a failed write stays in a buffer to reach the file later. If
+        a write fails (ENOSPC, EIO) the binlog is cut back to where it stood before the batch
+        (:meth:`rewind`) and the error propagates: the batch's items are not in the binlog.
+        """
+        mark = self.mark()
+        try:
+            for filenum, start, data in batch.chunks():
+                if filenum != self.position.filenum:
+                    self._switch_to(filenum)
+                _write_all(self._file, data, start)
+                self.position = Position(filenum, start + len(data))
+        except OSError:
+            self.rewind(mark)
+            raise
         self.position, self.logic_id = batch.last()
+
+    def rewind(self, mark: "Mark") -> None:
+        """Cut the binlog back to ``mark`` (from :meth:`mark`): the file is truncated to the
+        mark's offset, files opened after it are removed, and the items placed since are
+        forgotten, so the next item is placed where the mark stands. A turn whose LMDB commit
+        failed after its binlog write, or whose write failed part-way, leaves no item."""
+        position = mark.position
+        with self._file_lock:
+            if self.position.filenum != position.filenum:
+                os.close(self._file)
+                for number in file_numbers(self.directory):
+                    if number > position.filenum:
+                        os.unlink(file_path(self.directory, number))
+                self._file = _open_for_append(file_path(self.directory, position.filenum))
+            os.ftruncate(self._file, position.offset)
+            self.position = self._placed = position
+            self.logic_id = self._logic_id_placed = mark.logic_id
+            self.last_item_term = mark.last_item_term
+            self._write_manifest()
+
+    def _switch_to(self, filenum: int) -> None:
+        """Rotate: the next bytes go to ``write2file<filenum>``, from offset 0."""
+        with self._file_lock:  # sync() may be running in another thread
+            os.close(self._file)
+            self._file = _open_for_append(file_path(self.directory, filenum))
+            self.position = Position(filenum, 0)
+            self._write_manifest()
 
     def append(self, commands: list[list[bytes]], exec_time: int | None = None) -> list[tuple[Position, Position, int]]:
         """Prepare and write at once; returns each item's ``(start, end, logic_id)``."""
@@ -241,7 +280,7 @@ class BinlogWriter:
         costs nothing but saves a system call per event-loop turn.
         """
         with self._file_lock:
-            os.fsync(self._file.fileno())
+            os.fsync(self._file)
             self._write_manifest()
             os.fsync(self._manifest)
 
@@ -252,7 +291,7 @@ class BinlogWriter:
         ``write2file<filenum>`` is recreated holding only kBadRecord padding up to the offset."""
         padding = _padding(position.offset)
         with self._file_lock:
-            self._file.close()
+            os.close(self._file)
             for number in file_numbers(self.directory):
                 os.unlink(file_path(self.directory, number))
             path = file_path(self.directory, position.filenum)
@@ -260,7 +299,7 @@ class BinlogWriter:
                 handle.write(padding)
                 handle.flush()
                 os.fsync(handle.fileno())
-            self._file = open(path, "ab")
+            self._file = _open_for_append(path)
             self.position = self._placed = position
             self.logic_id = self._logic_id_placed = logic_id
             self.term = self.last_item_term = term
@@ -273,6 +312,31 @@ class BinlogWriter:
 
     def close(self) -> None:
         with self._file_lock:
-            self._write_manifest()
-            self._file.close()
-            os.close(self._manifest)
+            try:
+                self._write_manifest()
+            finally:
+                os.close(self._file)
+                os.close(self._manifest)
+
+
+class Mark(NamedTuple):
+    """A binlog's written position, logic id and last item's term at one moment."""
+
+    position: Position
+    logic_id: int
+    last_item_term: int
+
+
+def _open_for_append(path: str) -> int:
+    """A write descriptor on a binlog file (created if missing); bytes go where
+    :func:`_write_all` puts them, never through a buffer."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+
+
+def _write_all(descriptor: int, data: bytes, offset: int) -> None:
+    """``pwrite`` all of ``data`` at ``offset`` (a regular file may take it in several calls)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(descriptor, view, offset)
+        view = view[written:]
+        offset += written

@@ -49,7 +49,7 @@ _PIKA_TABLE: tuple[Option, ...] = (
          doc="What the DB lock covers in a write: the command and its binlog write (right), or the "
               "command only (Pika's old bug: a bgsave may record an offset older than its data)."),
     memory("lmdb-map-size", 256 * 1024**3, 1024 * 1024, LLONG_MAX, refusal=IMMUTABLE,
-           doc="LMDB address-space reservation; the file itself grows only as needed."),
+           doc="LMDB's first map size and least free room; the map grows by itself, the file as needed."),
     enum("sync-policy", "everysec", ("always", "everysec", "no"),
          doc="When commits reach the disk: every event-loop turn, once a second, or when the OS decides."),
     boolean("write-binlog", True, refusal=IMMUTABLE, doc="Log every write to the binlog (Pika's `write-binlog`)."),

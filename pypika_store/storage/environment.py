@@ -5,17 +5,28 @@ key) and a ``members:n`` table (members of collection types), plus one ``system`
 server-wide state such as the object-id counter.
 
 The rest of the engine uses LMDB's transactions and tables through the :data:`Transaction` and
-:data:`Table` names, and sees a failed commit as :class:`~pypika_store.errors.CommitFailed`.
+:data:`Table` names, and sees a failed commit as :class:`~pypika_store.errors.CommitFailed`
+(:class:`MapFull` when the map was too small).
+
+The map (``lmdb-map-size``) is not a ceiling: :meth:`Environment.ensure_room`, called before
+each write transaction opens, grows it while the free part is less than half of what should
+be free (the larger of the data in use, the configured size and a write announced with
+:meth:`Environment.ensure_room`'s ``expected``). LMDB's map is address space, not disk: the
+data file grows with the pages in use, whatever the map size.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 import lmdb
 
 from ..errors import CommitFailed
+from .memory_release import drop_mapped_pages
+
+log = logging.getLogger(__name__)
 
 #: A transaction, read-only or writable (its get/put/replace/pop/delete/cursor/drop/stat
 #: are LMDB's own).
@@ -25,6 +36,13 @@ Table = lmdb._Database
 
 SYNC_ALWAYS = "always"
 SYNC_EVERYSEC = "everysec"
+
+#: The map grows in steps of whole MiB.
+_MAP_STEP = 1024 * 1024
+
+
+class MapFull(CommitFailed):
+    """A turn needed more pages than LMDB's map had left: its transaction failed."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,10 @@ class Environment:
         os.makedirs(path, exist_ok=True)
         self.path = path
         self.sync_policy = sync_policy
+        #: The configured map size: the first size, and the least room kept free.
+        self.headroom = map_size
+        #: The size a turn that found the map full asked for (see grow_to).
+        self._wanted = 0
         self.lmdb = lmdb.open(
             path,
             map_size=map_size,
@@ -54,6 +76,7 @@ class Environment:
             metasync=sync_policy == SYNC_ALWAYS,
             readahead=False,
         )
+        self._page_size = self.lmdb.stat()["psize"]
         with self.lmdb.begin(write=True) as txn:
             self.system = self.lmdb.open_db(b"system", txn=txn)
             #: Keys by Codis slot, for every DB (pypika_store/slots.py; kept while slotmigrate is on).
@@ -69,6 +92,43 @@ class Environment:
     def begin_read(self) -> Transaction:
         return self.lmdb.begin(write=False)
 
+    def map_size(self) -> int:
+        return self.lmdb.info()["map_size"]
+
+    def ensure_room(self, expected: int = 0) -> None:
+        """Grow the map, before a write transaction opens, while less than half of the room it
+        should have is free: the room is the larger of the bytes in use, :attr:`headroom` and
+        ``expected`` (a write the caller knows is coming). It grows to the bytes in use plus
+        twice that room, or to what :meth:`grow_to` asked for. LMDB remaps on growth, so no
+        transaction of this process may be open: while a read transaction is (a bgsave
+        copying), growth waits for a later call."""
+        info = self.lmdb.info()
+        used = (info["last_pgno"] + 1) * self._page_size
+        room = max(used, self.headroom, expected)
+        if info["map_size"] - used >= room // 2 and info["map_size"] >= self._wanted:
+            return
+        if self._readers_open():
+            return
+        size = -(-max(used + 2 * room, self._wanted) // _MAP_STEP) * _MAP_STEP
+        self.lmdb.set_mapsize(size)
+        log.warning("LMDB map grown from %d to %d bytes", info["map_size"], size)
+
+    def grow_to(self, size: int) -> int:
+        """Have the map grown to ``size`` bytes when the next write transaction opens (a turn
+        found it full); the size it will have."""
+        self._wanted = max(self._wanted, size)
+        return self._wanted
+
+    def _readers_open(self) -> bool:
+        """True while a read transaction of this process is open (LMDB's reader table lists
+        the slot with its transaction id; an idle slot shows ``-``)."""
+        pid = str(os.getpid())
+        for line in self.lmdb.readers().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) == 3 and fields[0] == pid and fields[2] != "-":
+                return True
+        return False
+
     def begin_write(self) -> Transaction:
         return self.lmdb.begin(write=True)
 
@@ -83,8 +143,17 @@ class Environment:
         self.lmdb.copy(path, compact=True, txn=txn)
 
     def sync(self) -> None:
-        """Force committed data to disk (the `everysec` policy calls this once a second)."""
-        self.lmdb.sync(True)
+        """Force committed data to disk (the `everysec` policy calls this once a second);
+        CommitFailed if the disk refuses."""
+        try:
+            self.lmdb.sync(True)
+        except lmdb.Error as exc:
+            raise CommitFailed(_reason(exc)) from exc
+
+    def release_mapped_pages(self) -> int:
+        """Drop the pages of the data file this process holds mapped (see memory_release);
+        the bytes of mapping advised."""
+        return drop_mapped_pages(os.path.join(self.path, "data.mdb"))
 
     def disk_size(self) -> int:
         """Bytes LMDB uses on disk (the data file as allocated so far)."""
@@ -95,11 +164,21 @@ class Environment:
 
 
 def commit(txn: Transaction) -> None:
-    """Commit ``txn``; CommitFailed (with LMDB's message) when LMDB refuses: its writes are lost."""
+    """Commit ``txn``; when LMDB refuses, the transaction is aborted (none of its writes is
+    kept) and CommitFailed says why: :class:`MapFull` when the map was too small (at the
+    commit, or at a write before it, which left the transaction unusable: MDB_BAD_TXN),
+    otherwise LMDB's reason (``No space left on device``)."""
     try:
         txn.commit()
+    except (lmdb.MapFullError, lmdb.BadTxnError) as exc:
+        raise MapFull(_reason(exc)) from exc
     except lmdb.Error as exc:
-        raise CommitFailed(str(exc)) from exc
+        raise CommitFailed(_reason(exc)) from exc
+
+
+def _reason(exc: lmdb.Error) -> str:
+    """LMDB's message without the name of the call: ``No space left on device``."""
+    return str(exc).split(": ", 1)[-1]
 
 
 class SnapshotEnvironment:

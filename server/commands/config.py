@@ -57,6 +57,8 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.slots.apply_setting()
     elif name in ENCODING_OPTIONS:
         apply_encoding_limits(config, client.server.engine.encoding_limits)
+    elif name in ("proto-max-bulk-len", "client-query-buffer-limit"):
+        client.server.apply_protocol_limits()
     elif name == "notify-keyspace-events":
         client.server.notifications.configure()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from pypika_store.errors import NegativeKeyCountError, NoScriptError, ScriptFlushModeError, TooManyKeysError
+from pypika_store.errors import (CommandError, NegativeKeyCountError, NoScriptError, NotIntegerError,
+                                 ScriptFlushModeError, TooManyKeysError)
 
 from ..arguments import Arguments
 from ..connection import Client
@@ -28,10 +29,11 @@ _EVALSHA_KEYS = (keynum(2, "RW access update"),)
 _EVALSHA_RO_KEYS = (keynum(2, "RO access"),)
 
 
-def _keys_and_args(argv: list[bytes]) -> tuple[list[bytes], list[bytes]]:
-    """KEYS and ARGV of ``<script|sha> numkeys key... arg...``; numkeys is checked before the
-    script is looked at, as Redis does."""
-    count = Arguments(argv, 2).take_int()
+def keys_and_args(argv: list[bytes], numkeys_error: type[CommandError] = NotIntegerError
+                  ) -> tuple[list[bytes], list[bytes]]:
+    """KEYS and ARGV of ``<script|sha|function> numkeys key... arg...`` (EVAL's numkeys is
+    checked before the script is looked at, as Redis does)."""
+    count = Arguments(argv, 2).take_int(numkeys_error)
     if count < 0:
         raise NegativeKeyCountError()
     if count > len(argv) - 3:
@@ -53,7 +55,7 @@ _SHA_LENGTH = 40
 def _eval(client: Client, argv: list[bytes], by_sha: bool, read_only: bool) -> object:
     if by_sha and len(argv[1]) != _SHA_LENGTH:
         raise NoScriptError()
-    keys, args = _keys_and_args(argv)
+    keys, args = keys_and_args(argv)
     scripting = client.server.dispatcher.scripting
     script = _cached(client, argv[1]) if by_sha else scripting.load(argv[1])
     return scripting.run(client, script, keys, args, read_only)
@@ -109,7 +111,7 @@ def script_flush(client: Client, argv: list[bytes]) -> object:
          help=("KILL", "    Kill the currently executing Lua script."))
 def script_kill(client: Client, argv: list[bytes]) -> object:
     """Kill the script currently in execution."""
-    client.server.dispatcher.scripting.kill()
+    client.server.dispatcher.scripting.kill(function=False)
     return OK
 
 

@@ -10,6 +10,7 @@ fastest available.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 try:  # optional speed-up
     import hiredis
@@ -25,8 +26,29 @@ _BIG_BULK = 64 * 1024
 MULTIBULK_MAX_COUNT = 2**31 - 1
 
 
+#: What a client that must still authenticate may send (Redis' authRequired checks): at most
+#: this many arguments per multibulk, and bulks of at most this many bytes.
+UNAUTHENTICATED_MAX_COUNT = 10
+UNAUTHENTICATED_MAX_BULK = 16384
+
+
 class ProtocolError(Exception):
     """Unparseable input; the message is Redis' text after ``ERR Protocol error: ``."""
+
+
+class QueryBufferLimitReached(ProtocolError):
+    """More unparsed input than ``client-query-buffer-limit``: Redis closes such a client
+    without a reply (and logs it)."""
+
+
+@dataclass
+class ProtocolLimits:
+    """``proto-max-bulk-len`` and ``client-query-buffer-limit``: one object shared by every
+    client's parser, so that a CONFIG SET applies at once to the clients already connected,
+    as in Redis (which reads both at each check)."""
+
+    max_bulk_len: int = 512 * 1024 * 1024
+    max_buffer: int = 1024**3
 
 
 def _strict_int(text: bytes) -> int | None:
@@ -114,12 +136,17 @@ class RequestParser:
 
     The unparsed input is one ``bytes`` object, so arguments are sliced out with a single copy.
     A bulk string larger than :data:`_BIG_BULK` that is still arriving is collected as a list
-    of chunks and joined once, so a 100 MB value costs O(size), not O(size²) re-copying.
+    of chunks and joined once, so a 100 MB value costs O(size), not O(size²) re-copying, and a
+    declared length allocates nothing before its bytes arrive.
+
+    ``limits`` are the server's (shared, see :class:`ProtocolLimits`); ``auth_required`` is
+    set by the connection while its client must still authenticate, which bounds counts and
+    bulks as Redis does before AUTH.
     """
 
-    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
-        self.max_bulk_len = max_bulk_len
-        self.max_buffer = max_buffer
+    def __init__(self, limits: ProtocolLimits | None = None) -> None:
+        self.limits = limits or ProtocolLimits()
+        self.auth_required = False
         self._buffer = b""
         self._pos = 0
         # Multibulk state: the arguments still expected, those read so far, the next bulk size.
@@ -143,8 +170,8 @@ class RequestParser:
             self._buffer = self._buffer[self._pos :] + data
             self._pos = 0
             pending = len(self._buffer)
-        if pending > self.max_buffer:
-            raise ProtocolError("client query buffer limit reached")
+        if pending > self.limits.max_buffer:
+            raise QueryBufferLimitReached("client query buffer limit reached")
 
     def pending(self) -> int:
         """Bytes received but not yet parsed into a command."""
@@ -200,6 +227,8 @@ class RequestParser:
         count = _strict_int(line[1:])
         if count is None or count > MULTIBULK_MAX_COUNT:
             raise ProtocolError("invalid multibulk length")
+        if count > UNAUTHENTICATED_MAX_COUNT and self.auth_required:
+            raise ProtocolError("unauthenticated multibulk length")
         if count <= 0:
             return []
         self._remaining = count
@@ -207,14 +236,32 @@ class RequestParser:
         self._bulk_len = -1
         return self._read_bulks()
 
+    def _finish_big_bulk(self) -> None:
+        """The big bulk in transit has arrived whole: its chunks are joined into the argument
+        (its one copy) and what follows its CRLF becomes the buffer, so nothing of its size is
+        kept once the command is parsed."""
+        chunks, length = self._chunks, self._bulk_len
+        assert chunks is not None
+        taken = 0
+        for index, chunk in enumerate(chunks):  # the chunk where the bulk ends
+            if taken + len(chunk) >= length:
+                break
+            taken += len(chunk)
+        cut = length - taken
+        self._args.append(b"".join([*chunks[:index], memoryview(chunks[index])[:cut]]))
+        rest = b"".join([memoryview(chunks[index])[cut:], *chunks[index + 1 :]])
+        self._buffer = rest[2:]
+        self._pos = 0
+        self._chunks = None
+        self._chunks_size = 0
+        self._bulk_len = -1
+        self._remaining -= 1
+
     def _read_bulks(self) -> list[bytes] | bool:
         if self._chunks is not None:
             if self._chunks_size < self._bulk_len + 2:
                 return False
-            self._buffer = b"".join(self._chunks)
-            self._pos = 0
-            self._chunks = None
-            self._chunks_size = 0
+            self._finish_big_bulk()
         buffer, pos, args = self._buffer, self._pos, self._args
         size = len(buffer)
         while self._remaining:
@@ -238,8 +285,10 @@ class RequestParser:
                     bulk_len = _strict_int(digits)  # type: ignore[assignment]
                     if bulk_len is None or bulk_len < 0:
                         raise ProtocolError("invalid bulk length")
-                if bulk_len > self.max_bulk_len:
+                if bulk_len > self.limits.max_bulk_len:
                     raise ProtocolError("invalid bulk length")
+                if bulk_len > UNAUTHENTICATED_MAX_BULK and self.auth_required:
+                    raise ProtocolError("unauthenticated bulk length")
                 pos = end + 2
                 self._bulk_len = bulk_len
             stop = pos + bulk_len
@@ -255,6 +304,8 @@ class RequestParser:
             pos = stop + 2
             self._bulk_len = -1
             self._remaining -= 1
+        if pos >= size and size > _BIG_BULK:  # all parsed: a big buffer is not kept for later
+            self._buffer, pos = b"", 0
         self._pos = pos
         self._args = []
         return args
@@ -279,11 +330,14 @@ class HiredisRequestParser:
     hiredis: it goes to the reference parser, which allocates nothing for a count. The check is
     one regular-expression scan of each chunk (plus the few bytes around a chunk boundary, where
     a count line may be split); a false alarm (such digits inside a value) only costs speed.
+
+    A client that must still authenticate is parsed by the reference parser alone (hiredis
+    knows nothing of the unauthenticated limits).
     """
 
-    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
-        self.max_bulk_len = max_bulk_len
-        self.max_buffer = max_buffer
+    def __init__(self, limits: ProtocolLimits | None = None) -> None:
+        self.limits = limits or ProtocolLimits()
+        self._auth_required = False
         self._reader = hiredis.Reader()
         self._fallback: RequestParser | None = None
         self._unsettled: list[bytes] = []   # bytes fed to hiredis since its buffer was last empty
@@ -292,6 +346,16 @@ class HiredisRequestParser:
         self._returned_size = 0             # their size, written canonically
         self._tail = b""                    # the last bytes fed, for a count split between chunks
 
+    @property
+    def auth_required(self) -> bool:
+        return self._auth_required
+
+    @auth_required.setter
+    def auth_required(self, required: bool) -> None:
+        self._auth_required = required
+        if self._fallback is not None:
+            self._fallback.auth_required = required
+
     def feed(self, data: bytes) -> None:
         if self._fallback is not None:
             self._fallback.feed(data)
@@ -299,8 +363,9 @@ class HiredisRequestParser:
         self._unsettled.append(data)
         self._unsettled_size += len(data)
         seam, self._tail = self._tail + data[:_LARGE_COUNT_SPAN], data[-_LARGE_COUNT_SPAN:]
-        if (data[:1] != b"*" and len(self._unsettled) == 1) or _LARGE_COUNT.search(data) \
-                or _LARGE_COUNT.search(seam):
+        if self._auth_required or (data[:1] != b"*" and len(self._unsettled) == 1) \
+                or _LARGE_COUNT.search(data) or _LARGE_COUNT.search(seam) \
+                or self._unsettled_size > self.limits.max_buffer:
             self._switch_to_reference()
         else:
             self._reader.feed(data)
@@ -311,7 +376,8 @@ class HiredisRequestParser:
         return self._unsettled_size - self._returned_size
 
     def _switch_to_reference(self) -> None:
-        fallback = RequestParser(self.max_bulk_len, self.max_buffer)
+        fallback = RequestParser(self.limits)
+        fallback.auth_required = self._auth_required
         fallback.feed(b"".join(self._unsettled))
         for _ in range(self._returned):
             fallback.gets()
@@ -342,9 +408,11 @@ class HiredisRequestParser:
             self._settle()
             return False
         if type(command) is list and command and all(type(arg) is bytes for arg in command):
-            self._returned += 1
-            self._returned_size += _canonical_size(command)
-            return command
+            size = _canonical_size(command)
+            if size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
+                self._returned += 1
+                self._returned_size += size
+                return command
         self._switch_to_reference()
         return self.gets()
 
@@ -363,8 +431,8 @@ def _canonical_size(command: list[bytes]) -> int:
     return size
 
 
-def make_parser(max_bulk_len: int, max_buffer: int, use_hiredis: bool = True) -> RequestParser | HiredisRequestParser:
+def make_parser(limits: ProtocolLimits, use_hiredis: bool = True) -> RequestParser | HiredisRequestParser:
     """A request parser; hiredis-backed when installed and allowed."""
     if use_hiredis and hiredis is not None:
-        return HiredisRequestParser(max_bulk_len, max_buffer)
-    return RequestParser(max_bulk_len, max_buffer)
+        return HiredisRequestParser(limits)
+    return RequestParser(limits)

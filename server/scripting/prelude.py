@@ -198,15 +198,103 @@ set_metatable(globals, {__index = function(_, name)
   error(messages.nonexistent_global:format(tostring(name)), 2)
 end})
 
--- The count hook: the Python side decides (time limit, BUSY, SCRIPT KILL).
--- Once killed, the hook runs at every line and every backward jump: a pcall may catch the
+-- The count hook: the Python side decides (time limit, BUSY, SCRIPT KILL, a library's load
+-- timeout) and gives the error that stops the run, if any.
+-- Once stopped, the hook runs at every line and every backward jump: a pcall may catch the
 -- error where it is raised, not the next one outside it.
 local function hook()
-  if tick() then
+  local stop = tick()
+  if stop then
     dbg.sethook(hook, "l")
     local running = dbg.getinfo(2, "S")
-    if running and running.source ~= PRELUDE then error({err = messages.killed}) end
+    if running and running.source ~= PRELUDE then error({err = stop}) end
   end
+end
+
+-- Functions. A library's code runs once, at its load, seeing only `redis.register_function`,
+-- `redis.log`, the LOG_ levels and the version constants (Redis' load-time sandbox: no
+-- `redis.call`, no libraries); the functions it registers later run with the scripts' globals.
+-- Both through `library_env`, the library code's global table, which reads `active`.
+local registered            -- the load in progress: {names = {...}, [name] = {callback, flags, description}}
+local function fail(name) error({err = messages[name]}) end
+local function as_string(value)
+  local kind = type(value)
+  if kind == "string" or kind == "number" then return tostring(value) end
+end
+local function flag_list(flags)
+  if type(flags) ~= "table" then fail("register_flags_type") end
+  local list = {}
+  for _, flag in pairs(flags) do
+    flag = as_string(flag)
+    if not flag or not bridge.function_flags[flag] then fail("register_unknown_flag") end
+    list[#list + 1] = flag
+  end
+  return list
+end
+local function named_registration(args)
+  if type(args) ~= "table" then fail("register_single") end
+  local name, callback, flags, description
+  for key, value in pairs(args) do
+    if key == "function_name" then
+      name = as_string(value)
+      if not name then fail("register_name_type") end
+    elseif key == "description" then
+      description = as_string(value)
+      if not description then fail("register_description_type") end
+    elseif key == "callback" then
+      if type(value) ~= "function" then fail("register_callback_argument_type") end
+      callback = value
+    elseif key == "flags" then
+      flags = flag_list(value)
+    else
+      fail("register_unknown_argument")
+    end
+  end
+  if not name then fail("register_no_name") end
+  if not callback then fail("register_no_callback") end
+  return name, callback, flags, description
+end
+local function register_function(...)
+  local count = select("#", ...)
+  local name, callback, flags, description
+  if count == 1 then
+    name, callback, flags, description = named_registration(...)
+  elseif count == 2 then
+    name, callback = ...
+    name = as_string(name)
+    if not name then fail("register_first_type") end
+    if type(callback) ~= "function" then fail("register_callback_type") end
+  else
+    fail("register_arguments")
+  end
+  if name == "" or name:find("[^%w_]") then fail("register_name") end
+  if registered[name] then fail("register_duplicate") end
+  registered.names[#registered.names + 1] = name
+  registered[name] = {callback = callback, flags = flags or {}, description = description}
+end
+local library_api = {register_function = register_function, log = redis.log, LOG_DEBUG = redis.LOG_DEBUG,
+                     LOG_VERBOSE = redis.LOG_VERBOSE, LOG_NOTICE = redis.LOG_NOTICE,
+                     LOG_WARNING = redis.LOG_WARNING, REDIS_VERSION = redis.REDIS_VERSION,
+                     REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM}
+set_metatable(library_api, {__index = function(_, name)
+  error(messages.nonexistent_global:format(tostring(name)), 2)
+end})
+local load_globals = {redis = readonly(library_api)}
+local active = globals
+local library_env = set_metatable({}, {
+  __index = function(_, name)
+    local value = raw_get(active, name)
+    if value == nil then error(messages.nonexistent_global:format(tostring(name)), 2) end
+    return value
+  end,
+  __newindex = refuse_write,
+  __metatable = false,
+})
+protected[library_env] = globals
+local function load_error(err)
+  err = as_error(err)
+  if type(err) == "table" and type(raw_get(err, "err")) == "string" then return raw_get(err, "err") end
+  return "ERR " .. tostring(err)
 end
 
 local api = {}
@@ -222,11 +310,35 @@ end
 function api.set_arrays(keys, argv)
   globals.KEYS, globals.ARGV = keys, argv
 end
-function api.run(script)
+-- A script (no arguments) or a function (called with its keys and arguments).
+function api.run(script, keys, args)
   dbg.sethook(hook, "", bridge.hook_instructions)
-  local ok, result = xpcall(script, error_handler)
+  local run = script
+  if keys then
+    run = function()
+      local result = script(keys, args)  -- not a tail call: the error handler names the function's line
+      return result
+    end
+  end
+  local ok, result = xpcall(run, error_handler)
   dbg.sethook()
   return ok, result
+end
+-- A library's load: its registrations (a table of names, each name's callback, flags and
+-- description), or nil, the compile error (true when it failed to compile) and its text.
+function api.load_library(code)
+  local chunk, problem = loadstring(code, "@user_function")
+  if not chunk then return nil, true, problem end
+  chunk = loadstring(bridge.keep_frames(dump(chunk)), "@user_function")
+  setfenv(chunk, library_env)
+  registered, active = {names = {}}, load_globals
+  dbg.sethook(hook, "", bridge.hook_instructions)
+  local ok, err = xpcall(chunk, load_error)
+  dbg.sethook()
+  local result = registered
+  registered, active = nil, globals
+  if not ok then return nil, false, err end
+  return result, false, false
 end
 function api.error_parts(err)
   return err.err, err.source, err.line

@@ -28,14 +28,17 @@ from typing import TYPE_CHECKING, Any, Callable
 from lupa.lua51 import LuaRuntime, lua_type
 
 from pypika_store import REDIS_VERSION
-from pypika_store.errors import (SCRIPT_ERRORS, BusyScriptError, CommandError, InvalidShebangError, NotBusyError,
+from pypika_store.errors import (FUNCTION_REGISTRATION_ERRORS, SCRIPT_ERRORS, BusyFunctionError, BusyScriptError,
+                                 CommandError, FunctionLoadTimeoutError, InvalidShebangError, NotBusyError,
                                  ReadOnlyReplicaError, UnkillableScriptError, script_compile_error, script_error,
-                                 unexpected_shebang_engine, unexpected_shebang_flag, unknown_shebang_option)
+                                 function_compile_error, function_registration_error, unexpected_shebang_engine,
+                                 unexpected_shebang_flag, unknown_shebang_option)
 
 from ..connection import MASTER, Client
 from ..registry import WRITE
 from ..resp.replies import NO_REPLY
 from .busy import BusyLoop
+from .functions import Function, Functions
 from .convert import lua_to_reply, reply_to_lua
 from .prelude import HOOK_INSTRUCTIONS, LUA_PRELUDE, PRELUDE_SOURCE
 from .libraries import install as install_libraries
@@ -65,6 +68,10 @@ _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 #: interpreter, called before the prelude, which then makes them read-only like the others.
 LIBRARY_INSTALLERS: tuple[Callable[[LuaRuntime], None], ...] = (install_libraries,)
 _BUSY = BusyScriptError()
+_BUSY_FUNCTION = BusyFunctionError()
+_KILLED = SCRIPT_ERRORS["killed"].encode()
+#: How long a library's code may run at its load (Redis' FUNCTION LOAD timeout), in seconds.
+LOAD_TIMEOUT = 0.5
 #: What MONITOR and SLOWLOG show as the address of a script's commands (Redis' "lua").
 _SCRIPT_CLIENT_ADDRESS = "lua"
 
@@ -109,13 +116,37 @@ def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
     return frozenset(flags), body[line_end:]
 
 
+class LuaVM:
+    """One Lua interpreter with Redis' environment: the prelude run in it, and the API table it
+    returned. The server has two, as Redis has: EVAL's (new after SCRIPT FLUSH) and the
+    functions' (which SCRIPT FLUSH leaves alone)."""
+
+    def __init__(self, bridge: dict[bytes, Any]) -> None:
+        lua = LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False, register_builtins=False)
+        for install in LIBRARY_INSTALLERS:
+            install(lua)
+        tables = {name: lua.table_from(value) for name, value in bridge.items() if isinstance(value, dict)}
+        self.api: Any = lua.globals().loadstring(LUA_PRELUDE.encode(), PRELUDE_SOURCE.encode())(
+            lua.table_from({**bridge, **tables}))
+        self.lua = lua
+
+    def memory(self) -> int:
+        """Bytes the interpreter uses (Lua's own count)."""
+        return int(self.api.memory() * 1024)
+
+
 @dataclass
 class ScriptRun:
     """The script running now: who called it, since when, what it did, what was asked of it."""
 
     caller: Client
-    script: Script
+    name: str
     read_only: bool
+    #: The FCALL of a function (FUNCTION STATS shows it; FUNCTION KILL, not SCRIPT KILL,
+    #: stops it); None for a script.
+    fcall: list[bytes] | None
+    #: When it started (monotonic seconds).
+    started: float
     #: When it turns busy (monotonic seconds): busy-reply-threshold after its start.
     busy_at: float
     #: A write command ran (SCRIPT KILL then answers UNKILLABLE).
@@ -124,6 +155,13 @@ class ScriptRun:
     shutdown_requested: bool = False
     #: What it serves meanwhile, once busy.
     busy_loop: BusyLoop | None = None
+
+    @property
+    def is_function(self) -> bool:
+        return self.fcall is not None
+
+    def duration_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
 
     def admit(self, client: Client, spec: "CommandSpec", argv: list[bytes]) -> CommandError | bytes | None:
         """What another client's command gets while this script is busy: BUSY, unless the
@@ -135,48 +173,71 @@ class ScriptRun:
                 return _BUSY
             self.shutdown_requested = self.kill_requested = True
             return NO_REPLY
-        return None if ALLOW_BUSY in spec.flags else _BUSY
+        if ALLOW_BUSY in spec.flags:
+            return None
+        return _BUSY_FUNCTION if self.is_function else _BUSY
 
 
 class Scripting:
-    """The server's Lua interpreter, script cache and running script."""
+    """The server's Lua interpreters, script cache, libraries and running script."""
 
     def __init__(self, server: "Server") -> None:
         self._server = server
         self.scripts: dict[str, Script] = {}
         self.running: ScriptRun | None = None
-        self._lua: LuaRuntime | None = None
-        self._api: Any = None
+        self._eval_vm: LuaVM | None = None
+        self._functions_vm: LuaVM | None = None
+        #: The interpreter of the running script (its replies are read back into it).
+        self._vm: LuaVM | None = None
         self._client: Client | None = None
+        #: The libraries' functions (FUNCTION LOAD, FCALL); see :mod:`.functions`.
+        self.functions = Functions(server.engine.functions, self._load_library)
+        #: When the library being loaded must stop (monotonic seconds), during a load.
+        self._load_deadline: float | None = None
 
-    # -- the interpreter -----------------------------------------------------------------------
+    # -- the interpreters ----------------------------------------------------------------------
 
-    def _interpreter(self) -> LuaRuntime:
-        if self._lua is None:
-            lua = LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False, register_builtins=False)
-            for install in LIBRARY_INSTALLERS:
-                install(lua)
-            bridge = lua.table_from({
-                b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
-                b"keep_frames": without_tail_calls, b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
-                b"version": REDIS_VERSION.encode(), b"version_num": _version_number(REDIS_VERSION),
-                b"hook_instructions": HOOK_INSTRUCTIONS, b"prelude_source": PRELUDE_SOURCE.encode(),
-                b"messages": lua.table_from({name.encode(): text.encode() for name, text in SCRIPT_ERRORS.items()}),
-            })
-            self._api = lua.globals().loadstring(LUA_PRELUDE.encode(), PRELUDE_SOURCE.encode())(bridge)
-            self._lua = lua
-        return self._lua
+    def _bridge(self) -> dict[bytes, Any]:
+        """The Python functions and texts the prelude builds the Lua API from."""
+        return {
+            b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
+            b"keep_frames": without_tail_calls, b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
+            b"version": REDIS_VERSION.encode(), b"version_num": _version_number(REDIS_VERSION),
+            b"hook_instructions": HOOK_INSTRUCTIONS, b"prelude_source": PRELUDE_SOURCE.encode(),
+            b"messages": {name.encode(): text.encode()
+                          for name, text in {**SCRIPT_ERRORS, **FUNCTION_REGISTRATION_ERRORS}.items()},
+            b"function_flags": {flag.encode(): True for flag in SHEBANG_FLAGS},
+        }
+
+    def _eval_interpreter(self) -> LuaVM:
+        if self._eval_vm is None:
+            self._eval_vm = LuaVM(self._bridge())
+        return self._eval_vm
+
+    def _functions_interpreter(self) -> LuaVM:
+        if self._functions_vm is None:
+            self._functions_vm = LuaVM(self._bridge())
+        return self._functions_vm
 
     def flush(self) -> None:
-        """SCRIPT FLUSH: forget every script and start a new interpreter."""
+        """SCRIPT FLUSH: forget every script and start a new interpreter (not the functions')."""
         self.scripts.clear()
-        self._lua = self._api = None
+        self._eval_vm = None
+
+    def functions_replaced(self) -> None:
+        """The libraries in LMDB were replaced (a full sync loaded a snapshot): a new functions'
+        interpreter, with the libraries read again."""
+        self._functions_vm = None
+        self.functions.reset()
 
     def memory(self) -> int:
-        """Bytes the interpreter uses (INFO's used_memory_lua)."""
-        if self._lua is None:
-            return 0
-        return int(self._api.memory() * 1024)
+        """Bytes EVAL's interpreter uses (INFO's used_memory_lua, used_memory_vm_eval)."""
+        return 0 if self._eval_vm is None else self._eval_vm.memory()
+
+    def functions_memory(self) -> int:
+        """Bytes the functions' interpreter uses (INFO's used_memory_vm_functions)."""
+        self.functions.libraries()
+        return 0 if self._functions_vm is None else self._functions_vm.memory()
 
     def scripts_memory(self) -> int:
         """Bytes of the cached scripts' bodies (INFO's used_memory_scripts_eval)."""
@@ -190,8 +251,7 @@ class Scripting:
         script = self.scripts.get(sha)
         if script is None:
             flags, code = parse_shebang(body)
-            self._interpreter()
-            function, problem = self._api.compile(code)
+            function, problem = self._eval_interpreter().api.compile(code)
             if function is None:
                 raise script_compile_error(problem.decode("utf-8", "replace"))
             script = self.scripts[sha] = Script(sha, body, flags, function)
@@ -201,29 +261,56 @@ class Scripting:
         """The cached script of a SHA1 (any letter case), None if there is none."""
         return self.scripts.get(sha.decode("latin-1").lower())
 
+    def _load_library(self, code: bytes) -> Any:
+        """Run a library's code (after its metadata line) in the functions' interpreter: its
+        registrations (a Lua table), or the error the load gives (compile error, failed code,
+        :data:`LOAD_TIMEOUT` passed)."""
+        api = self._functions_interpreter().api
+        self._load_deadline = time.monotonic() + LOAD_TIMEOUT
+        try:
+            registered, compile_failed, problem = api.load_library(code)
+        finally:
+            self._load_deadline = None
+        if registered is None:
+            text = problem.decode("utf-8", "replace")
+            raise function_compile_error(text) if compile_failed else function_registration_error(text)
+        return registered
+
     # -- a run ---------------------------------------------------------------------------------
 
     def run(self, caller: Client, script: Script, keys: list[bytes], args: list[bytes], read_only: bool) -> object:
         """Run ``script`` for ``caller`` with KEYS and ARGV; its reply (an error raised)."""
+        vm = self._eval_interpreter()
+        vm.api.set_arrays(vm.lua.table_from(keys), vm.lua.table_from(args))
+        return self._run(caller, vm, script.function, script.sha, script.flags, read_only, None)
+
+    def call_function(self, caller: Client, argv: list[bytes], function: Function, keys: list[bytes],
+                      args: list[bytes], read_only: bool) -> object:
+        """FCALL / FCALL_RO (``argv``): run a library's function with its keys and arguments."""
+        vm = self._functions_interpreter()
+        return self._run(caller, vm, function.callback, function.name.decode("utf-8", "replace"), function.flags,
+                         read_only, argv, vm.lua.table_from(keys), vm.lua.table_from(args))
+
+    def _run(self, caller: Client, vm: LuaVM, function: Any, name: str, flags: frozenset[str] | None,
+             read_only: bool, fcall: list[bytes] | None, *arguments: Any) -> object:
+        """One run, the same for a script and a function (``fcall``: the FCALL that calls it):
+        the flags' checks, the frozen clock, the busy loop, the error or the reply converted
+        for the caller."""
         server = self._server
-        flags = script.flags
         if flags is not None:
-            if NO_WRITES in flags:
-                read_only = True
-            elif server.replica is not None and caller.kind != MASTER:
-                raise ReadOnlyReplicaError()
-        lua = self._interpreter()
-        api = self._api
-        api.set_arrays(lua.table_from(keys), lua.table_from(args))
+            self.refuse_on_replica(caller, flags)
+            read_only = read_only or NO_WRITES in flags
         client = self._script_client(caller)
         engine = server.engine
         threshold = server.config.get_int("busy-reply-threshold") / 1000
-        run = self.running = ScriptRun(caller, script, read_only, time.monotonic() + threshold)
+        started = time.monotonic()
+        run = self.running = ScriptRun(caller, name, read_only, fcall, started, started + threshold)
+        self._vm = vm
         clock, recording = engine.now_ms, engine.recording
         frozen_ms = clock()
         engine.now_ms = lambda: frozen_ms
         try:
-            ok, result = api.run(script.function)
+            ok, result = vm.api.run(function, *arguments)
         finally:
             engine.now_ms, engine.recording = clock, recording
             self.running = server.dispatcher.busy_script = None
@@ -233,19 +320,29 @@ class Scripting:
             self._shut_down()
             return NO_REPLY
         if not ok:
-            raise self._failure(script, result)
+            raise self._failure(vm, name, result)
         reply = lua_to_reply(result, client.resp, caller.resp)
         if isinstance(reply, CommandError):
             raise reply
         return reply
 
-    def kill(self) -> None:
-        """SCRIPT KILL: stop the running script at its next hook, if it has not written."""
+    def refuse_on_replica(self, caller: Client, flags: frozenset[str]) -> None:
+        """READONLY for a script or function that may write (no ``no-writes`` flag), sent to a
+        read-only slave by anyone but its master: Redis refuses it before running it, as a
+        write command."""
+        if NO_WRITES not in flags and self._server.replica is not None and caller.kind != MASTER:
+            raise ReadOnlyReplicaError()
+
+    def kill(self, function: bool) -> None:
+        """SCRIPT KILL (``function`` False) or FUNCTION KILL: stop the running script at its
+        next hook, if it has not written; each kills only its own kind."""
         run = self.running
         if run is None:
             raise NotBusyError()
         if run.wrote:
             raise UnkillableScriptError()
+        if run.is_function != function:
+            raise _BUSY_FUNCTION if run.is_function else _BUSY
         run.kill_requested = True
 
     def _script_client(self, caller: Client) -> Client:
@@ -259,14 +356,14 @@ class Scripting:
         client.set_protocol(2)
         return client
 
-    def _failure(self, script: Script, error: Any) -> CommandError:
+    def _failure(self, vm: LuaVM, name: str, error: Any) -> CommandError:
         """The error reply of a script that raised ``error`` (an error table, normally)."""
         if lua_type(error) != "table":
-            return script_error(f"ERR {error!r}", script.sha, None, None)
-        text, source, line = self._api.error_parts(error)
+            return script_error(f"ERR {error!r}", name, None, None)
+        text, source, line = vm.api.error_parts(error)
         if type(text) is not bytes:
             text = b"ERR unknown error"
-        return script_error(text.decode("utf-8", "surrogateescape"), script.sha,
+        return script_error(text.decode("utf-8", "surrogateescape"), name,
                             source.decode("utf-8", "replace") if type(source) is bytes else None,
                             line if type(line) is int else None)
 
@@ -291,30 +388,34 @@ class Scripting:
             raise ScriptCallError(reply[1:-2])
         if spec is not None and WRITE in spec.flags:
             run.wrote = True
-        return reply_to_lua(self._lua, reply)  # type: ignore[arg-type]
+        return reply_to_lua(self._vm.lua, reply)  # type: ignore[union-attr]
 
     def _pcall(self, *args: Any) -> Any:
         """``redis.pcall``: as ``redis.call``, an error returned as an error table."""
         try:
             return self._call(*args)
         except ScriptCallError as exc:
-            return self._lua.table_from({b"err": exc.text})  # type: ignore[union-attr]
+            return self._vm.lua.table_from({b"err": exc.text})  # type: ignore[union-attr]
 
-    def _tick(self) -> bool:
-        """The count hook: True when the script must stop (SCRIPT KILL, SHUTDOWN NOSAVE)."""
+    def _tick(self) -> bytes | None:
+        """The count hook: the error that stops the script (SCRIPT KILL, SHUTDOWN NOSAVE, a
+        library's load past its time), None to go on."""
         run = self.running
         if run is None:
-            return False
+            deadline = self._load_deadline
+            if deadline is not None and time.monotonic() > deadline:
+                return FunctionLoadTimeoutError.message.encode()
+            return None
         if run.busy_loop is None:
             if time.monotonic() < run.busy_at:
-                return False
+                return None
             run.busy_loop = BusyLoop(self._server, run.caller)
             self._server.dispatcher.busy_script = run
             log.warning("Slow script detected: still in execution after %d milliseconds. You can try killing "
                         "the script using the SCRIPT KILL command. Script name is: %s.",
-                        self._server.config.get_int("busy-reply-threshold"), run.script.sha)
+                        self._server.config.get_int("busy-reply-threshold"), run.name)
         run.busy_loop.serve()
-        return run.kill_requested
+        return _KILLED if run.kill_requested else None
 
     def _setresp(self, *args: Any) -> None:
         if len(args) != 1:

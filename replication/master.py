@@ -180,8 +180,7 @@ class ReplicationMaster:
             stream.acknowledge(position)
             self.pump(session)
             self._answer_waiters(only_satisfied=True)
-            if self.failover is not None:
-                self.failover.check_synced(list(self.sessions.values()))
+            self._check_failover()
 
     def find_slave(self, host: str, port: int) -> SlaveSession | None:
         """The slave that announced ``host`` and ``port`` (FAILOVER TO)."""
@@ -197,7 +196,13 @@ class ReplicationMaster:
             self.failover = None
 
         self.failover = Failover(self.server, target, timeout_ms, force, pause, unpause, ended)
-        self.failover.check_synced(list(self.sessions.values()))
+        # Checked once this turn is committed: writes the turn ran before FAILOVER (replied
+        # once committed) reach the binlog only then, and the slave must have them too.
+        self.server.loop.call_soon(self._check_failover)
+
+    def _check_failover(self) -> None:
+        if self.failover is not None:
+            self.failover.check_synced(list(self.sessions.values()))
 
     # -- sending -----------------------------------------------------------------------------
 

@@ -196,9 +196,10 @@ class ReplicationMaster:
             self.failover = None
 
         self.failover = Failover(self.server, target, timeout_ms, force, pause, unpause, ended)
-        # Checked once this turn is committed: writes the turn ran before FAILOVER (replied
-        # once committed) reach the binlog only then, and the slave must have them too.
-        self.server.loop.call_soon(self._check_failover)
+        # The writes this turn ran before FAILOVER are replied once committed, and reach the
+        # binlog only then: commit them now, so the slave must have them too.
+        self.server.end_turn()
+        self._check_failover()
 
     def _check_failover(self) -> None:
         if self.failover is not None:

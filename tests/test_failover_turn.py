@@ -1,6 +1,8 @@
 """FAILOVER in the same turn as writes before it: they are replied once the turn commits, so
-the failover waits for the slave to have them too (it checked the binlog end before the turn
-reached the binlog, and could hand over a slave that missed them: an acknowledged write lost)."""
+FAILOVER commits them first and waits for the slave to have them too (it checked the binlog
+end before the turn reached the binlog, and could hand over a slave that missed them: an
+acknowledged write lost; tests/test_failover.py's steady writer lost its last write so, once a
+stopped slave no longer applied what arrived after SLAVEOF NO ONE)."""
 
 from __future__ import annotations
 

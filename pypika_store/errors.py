@@ -132,7 +132,7 @@ class NoProtocolError(CommandError):
 
 class HelloNoAuthError(CommandError):
     message = ("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-               "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+               "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                "select the RESP protocol version at the same time")
 
 
@@ -979,10 +979,6 @@ class NegativeKeyCountError(CommandError):
     message = "ERR Number of keys can't be negative"
 
 
-class TooManyKeysError(CommandError):
-    message = "ERR Number of keys can't be greater than number of args"
-
-
 class BusyScriptError(CommandError):
     message = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 
@@ -1305,6 +1301,91 @@ FUNCTION_REGISTRATION_ERRORS = {
     "register_duplicate": "ERR Function already exists in the library",
 }
 
+# -- ACL ---------------------------------------------------------------------------------------------
+
+
+def acl_rule_error(rule: str, reason: str) -> CommandError:
+    """An ACL SETUSER rule that cannot apply (the whole call then changes nothing)."""
+    return CommandError(f"ERR Error in ACL SETUSER modifier '{rule}': {reason}")
+
+
+def unmatched_selector(opening: str) -> CommandError:
+    return CommandError(f"ERR Unmatched parenthesis in acl selector starting at '{opening}'.")
+
+
+def no_permission_command(command: str) -> CommandError:
+    return CommandError(f"NOPERM this user has no permissions to run the '{command}' command")
+
+
+class NoPermissionKeyError(CommandError):
+    message = "NOPERM this user has no permissions to access one of the keys used as arguments"
+
+
+class NoPermissionChannelError(CommandError):
+    message = "NOPERM this user has no permissions to access one of the channels used as arguments"
+
+
+def acl_changed_in_transaction(reason: str) -> CommandError:
+    """EXEC's reply for a queued command the user may no longer run (Redis 7.0's text)."""
+    return CommandError("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+                        f"call. This command is no longer allowed for the following reason: {reason}")
+
+
+#: Why a queued command is no longer allowed at EXEC, per denial (Redis 7.0's words).
+ACL_EXEC_REASONS = {"command": "no permission to execute the command or subcommand",
+                    "key": "no permission to touch the specified keys",
+                    "channel": "no permission for the used channels"}
+
+#: A script's redis.call refused by the ACL, per denial (Redis 7.0's texts).
+ACL_SCRIPT_ERRORS = {"command": "ERR The user executing the script can't run this command or subcommand",
+                     "key": "ERR The user executing the script can't access at least one of the keys mentioned in "
+                            "the command arguments",
+                     "channel": "ERR The user executing the script can't publish to the channel mentioned in the "
+                                "command"}
+
+
+def user_not_found(name: bytes) -> CommandError:
+    return CommandError(f"ERR User '{_c_text(name)}' not found")
+
+
+def dryrun_command_not_found(name: bytes) -> CommandError:
+    return CommandError(f"ERR Command '{_c_text(name)}' not found")
+
+
+def unknown_acl_category(name: bytes) -> CommandError:
+    return CommandError(f"ERR Unknown category '{_c_text(name)}'")
+
+
+class DefaultUserUndeletableError(CommandError):
+    message = "ERR The 'default' user cannot be removed"
+
+
+class GenpassBitsError(CommandError):
+    message = ("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number "
+               "up to 4096")
+
+
+class NoAclFileError(CommandError):
+    message = ("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via "
+               "the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration "
+               "file set) in order to store users in the Redis configuration.")
+
+
+def acl_file_error(reason: str) -> CommandError:
+    return CommandError(f"ERR {reason}")
+
+
+class InvalidAclCheckCommandError(CommandError):
+    message = "ERR Invalid command passed to redis.acl_check_cmd()"
+
+
+class SortByDeniedError(CommandError):
+    message = "ERR BY option of SORT denied due to insufficient ACL permissions."
+
+
+class SortGetDeniedError(CommandError):
+    message = "ERR GET option of SORT denied due to insufficient ACL permissions."
+
 
 # -- chaos: CHAOS, faults on demand (docs/fault-injection.md) ---------------------------------
 
@@ -1332,3 +1413,25 @@ def chaos_fault_exists(name: bytes) -> CommandError:
 def chaos_unknown_command(name: bytes) -> CommandError:
     """CHAOS FAULT ADD ... COMMAND naming no command of this server."""
     return CommandError(f"ERR no such command '{name.decode('utf-8', 'replace')}'")
+
+
+# -- connection limits ---------------------------------------------------------------------
+
+
+class MaxClientsError(CommandError):
+    message = "ERR max number of clients reached"
+
+
+class ProtectedModeError(CommandError):
+    message = ("DENIED Redis is running in protected mode because protected mode is enabled and no password is "
+               "set for the default user. In this mode connections are only accepted from the loopback "
+               "interface. If you want to connect from external computers to Redis you may adopt one of the "
+               "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+               "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
+               "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+               "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the "
+               "protected mode by editing the Redis configuration file, and setting the protected mode option "
+               "to 'no', and then restarting the server. 3) If you started the server manually just for "
+               "testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
+               "password for the default user. NOTE: You only need to do one of the above things in order for "
+               "the server to start accepting connections from the outside.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 if TYPE_CHECKING:
+    import ssl
     from asyncio import AbstractEventLoop
 
     from pypika_store.config import Config
@@ -80,6 +81,15 @@ class ReplicationHost(Protocol):
     def port(self) -> int:
         """The port this server listens on: what a slave announces unless slave-announce-port
         is set."""
+
+    @property
+    def replication_port(self) -> int:
+        """The port a slave announces to its master unless slave-announce-port is set: its
+        ``tls-port`` under ``tls-replication``, else :attr:`port` (as Redis)."""
+
+    def replication_tls(self) -> "ssl.SSLContext | None":
+        """The context a slave's link to its master handshakes with under ``tls-replication``
+        (None: plain TCP); read at each connection, so a reload applies to the next link."""
 
     @property
     def loop(self) -> "AbstractEventLoop":

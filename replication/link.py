@@ -15,6 +15,7 @@ socket directly.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import random
 from collections import deque
 
@@ -267,10 +268,13 @@ class MasterLink:
         self._closed = False
 
     @classmethod
-    async def open(cls, host: str, port: int, timeout: float, faults: LinkFaults | None = None) -> "MasterLink":
+    async def open(cls, host: str, port: int, timeout: float, faults: LinkFaults | None = None,
+                   tls: ssl.SSLContext | None = None) -> "MasterLink":
+        """Connect to the master, over TLS with ``tls`` (``tls-replication``; the handshake
+        counts in ``timeout``)."""
         if faults is not None:
             faults.check_open()
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=tls), timeout)
         return cls(reader, writer, faults, (host, port))
 
     async def read(self, timeout: float | None = None) -> object:
@@ -384,6 +388,13 @@ class MasterLink:
                 return
             self._unsent.popleft()
             self._writer.write(data)
+
+    async def authenticate(self, user: str, password: str) -> None:
+        """AUTH as a slave does before syncing: ``masteruser`` with ``masterauth`` (an ACL
+        user, as Redis 6+ slaves log in), or ``masterauth`` alone for the default user;
+        nothing without a password. ReplyError when the master refuses."""
+        if password:
+            await self.call("AUTH", user, password) if user else await self.call("AUTH", password)
 
     async def call(self, *args: bytes | str | int, timeout: float = 10.0) -> object:
         self.send(*args)

@@ -127,7 +127,7 @@ class SlaveReplication:
             try:
                 link = self._link = await MasterLink.open(self.host, self.port,
                                                           self.server.config.get_int("repl-timeout"),
-                                                          self.server.link_faults)
+                                                          self.server.link_faults, self.server.replication_tls())
                 await self._session(link)
             except asyncio.CancelledError:
                 if link is not None:
@@ -167,16 +167,14 @@ class SlaveReplication:
     async def _session(self, link: MasterLink) -> None:
         config = self.server.config
         self._set_all(TRY_CONNECT)
-        password = config["masterauth"]
-        if password:
-            try:
-                await link.call("AUTH", password)
-            except ReplyError as exc:
-                self.connect_status = "auth failed"
-                log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
-                raise
+        try:
+            await link.authenticate(config.get_str("masteruser"), config.get_str("masterauth"))
+        except ReplyError as exc:
+            self.connect_status = "auth failed"
+            log.error("Auth with master %s:%d failed: %s", self.host, self.port, exc)
+            raise
         self._load_data_logic()
-        announce = config.get_int("slave-announce-port") or self.server.port
+        announce = config.get_int("slave-announce-port") or self.server.replication_port
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
         replication_id, databases, _run_id, file_size = await link.call(
             "PIKAREPL", "META", announce, stored, config.get_str("slave-announce-ip"))

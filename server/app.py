@@ -9,9 +9,11 @@ and only then writes the replies that were waiting for it.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import secrets
+import socket
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -20,7 +22,7 @@ from pypika_store.binlog.purge import purge
 from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
-from pypika_store.errors import CommandError, CommitFailed
+from pypika_store.errors import CommandError, CommitFailed, MaxClientsError, ProtectedModeError
 from pypika_store.replication.host import ReplicationStats
 from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
@@ -32,10 +34,11 @@ from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
 from .blocking import Block, BlockingRegistry
 from .chaos import Chaos
-from .connection import MASTER, Client
+from .connection import MASTER, NORMAL, Client
 from .dispatch import Dispatcher
 from .info import binlog_items
 from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
+from .listeners import Listeners
 from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_or_refuse_writes
@@ -44,10 +47,12 @@ from .resp.parser import ProtocolLimits
 from .resp.replies import error_line
 from .slot_migration import SlotService
 from .stats import Stats, buffer_sizes
+from .tls import LISTEN_FAILED, RELOAD_FAILED, TlsConfigError, TlsContexts, TlsSettingError, tls_enabled
 from .tracking import Tracking
 from .watches import WatchRegistry
 
 if TYPE_CHECKING:
+    import ssl
     from asyncio import AbstractEventLoop
 
 log = logging.getLogger("pypika_store.server")
@@ -140,8 +145,10 @@ class Server:
         #: The binlog items written before this start (INFO rdb_changes_since_last_save counts from there).
         self.items_at_start = binlog_items(self.engine)
 
+        #: The SSL contexts (None while TLS is off); CONFIG SET of a tls-* file option rebuilds them.
+        self.tls: TlsContexts | None = self._build_tls()
         self.port = config.get_int("port")
-        self._listeners: list[asyncio.base_events.Server] = []
+        self.listeners = Listeners(self)
         #: Clients whose replies wait for this turn's commit.
         self.waiting_for_commit: list[Client] = []
         self._timers: set[asyncio.TimerHandle] = set()
@@ -156,12 +163,8 @@ class Server:
         """Open the listeners and start the background cycles."""
         self._loop = loop = asyncio.get_running_loop()
         self.engine.on_turn_start = lambda: loop.call_soon(self.end_turn)
-        for host in self.config.get_str("bind").split():
-            listener = await loop.create_server(lambda: Client(self), host, self.port,
-                                                reuse_address=True, backlog=511)
-            self._listeners.append(listener)
-            if self.port == 0:  # an ephemeral port: every further address shares it
-                self.port = listener.sockets[0].getsockname()[1]
+        await self.listeners.open()
+        self.port = self.listeners.port
         self._write_pidfile()
         self._schedule(lambda: 1 / self.config.get_int("hz"), self._cron)
         if self.engine.sync_policy == SYNC_EVERYSEC:
@@ -176,8 +179,13 @@ class Server:
         if len(master) == 2:
             self.become_slave(master[0], int(master[1]))
         log.info("Server initialized; pypika-store %s, pid %d", __version__, os.getpid())
-        log.info("Ready to accept connections tcp on %s port %d",
-                 self.config.get_str("bind"), self.port)
+        bind = self.config.get_str("bind")
+        if self.port:
+            log.info("Ready to accept connections tcp on %s port %d", bind, self.port)
+        if self.listeners.tls_port:
+            log.info("Ready to accept connections tls on %s port %d", bind, self.listeners.tls_port)
+        if self.config.get_str("unixsocket"):
+            log.info("Ready to accept connections unix at %s", self.config.get_str("unixsocket"))
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
@@ -192,8 +200,7 @@ class Server:
             timer.cancel()
         if self.replica is not None:
             self.replica.stop()
-        for listener in self._listeners:
-            listener.close()
+        self.listeners.close()
         self.end_turn()
         for client in list(self.clients.values()):
             client.close()
@@ -211,7 +218,7 @@ class Server:
         self.protocol_limits.max_buffer = self.config.get_int("client-query-buffer-limit")
     def listening_sockets(self) -> list:
         """The sockets connections are accepted on (a busy script accepts on them meanwhile)."""
-        return [sock for listener in self._listeners for sock in listener.sockets]
+        return self.listeners.sockets()
 
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
@@ -222,13 +229,50 @@ class Server:
 
     # -- clients -------------------------------------------------------------------------------
 
+    def at_client_limit(self) -> bool:
+        """Whether ``maxclients`` connections are open (a new one is refused)."""
+        return len(self.clients) >= self.config.get_int("maxclients")
+
     def client_connected(self, client: Client) -> None:
-        self.stats.connections_received += 1
-        if len(self.clients) >= self.config.get_int("maxclients"):
+        """Admit a new connection, or refuse it as Redis does: past ``maxclients``, and from
+        a non-loopback address in protected mode (on, and no password set)."""
+        refusal = None
+        if self.at_client_limit():
+            refusal = MaxClientsError.message
+        elif self._protected_from(client):
+            refusal = ProtectedModeError.message
+        if refusal is not None:
             self.stats.rejected_connections += 1
-            client.abort_pending("max number of clients reached")
+            client.refuse(refusal)
             return
+        self.stats.connections_received += 1
         self.clients[client.id] = client
+        self._set_keepalive(client)
+
+    def _protected_from(self, client: Client) -> bool:
+        """protected-mode: with the default user logging in without a password (as Redis 7.0
+        checks it), only loopback and unix-socket clients are served."""
+        if not self.config["protected-mode"] or not self.dispatcher.acl.default.nopass or client.unix_socket:
+            return False
+        host = client.address.rpartition(":")[0].strip("[]")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        mapped = getattr(address, "ipv4_mapped", None)
+        return not (mapped or address).is_loopback
+
+    def _set_keepalive(self, client: Client) -> None:
+        """``tcp-keepalive``: probes after that many idle seconds, then every third of it,
+        three unanswered probes dropping the connection (Redis' anetKeepAlive)."""
+        interval = self.config.get_int("tcp-keepalive")
+        sock = client.transport.get_extra_info("socket") if client.transport is not None else None
+        if not interval or sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, interval // 3))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
 
     def client_disconnected(self, client: Client) -> None:
         self.clients.pop(client.id, None)
@@ -263,6 +307,45 @@ class Server:
             client.flush()
         if self.replication_master.sessions:
             self.replication_master.pump_all()
+
+    # -- TLS -----------------------------------------------------------------------------------
+
+    def _build_tls(self) -> TlsContexts | None:
+        if not tls_enabled(self.config):
+            return None
+        try:
+            return TlsContexts.build(self.config)
+        except TlsConfigError as exc:
+            log.warning("%s", exc)
+            raise RuntimeError("Failed to configure TLS. Check logs for more info.") from None
+
+    def apply_tls_settings(self, reload: bool, port_changed: bool) -> None:
+        """CONFIG SET of tls-* options: rebuild the SSL contexts (``reload``, or TLS just turned
+        on) and move the TLS listener (``port_changed``). Raises TlsSettingError with Redis'
+        reply when they do not build or the port cannot be bound; the contexts and listeners in
+        use are then left as they were."""
+        contexts = self.tls
+        if tls_enabled(self.config) and (reload or contexts is None):
+            try:
+                contexts = TlsContexts.build(self.config)
+            except TlsConfigError as exc:
+                log.warning("%s", exc)
+                raise TlsSettingError(RELOAD_FAILED) from None
+        if port_changed:
+            try:
+                self.listeners.set_tls_port(self.config.get_int("tls-port"))
+            except OSError:
+                raise TlsSettingError(LISTEN_FAILED) from None
+        self.tls = contexts
+
+    def replication_tls(self) -> "ssl.SSLContext | None":
+        """The context a slave's link to its master uses: the client one under tls-replication."""
+        return self.tls.client if self.tls is not None and self.config["tls-replication"] else None
+
+    @property
+    def replication_port(self) -> int:
+        """The port a slave announces to its master: ``tls-port`` under tls-replication, as Redis."""
+        return self.listeners.tls_port if self.config["tls-replication"] else self.port
 
     # -- replication ---------------------------------------------------------------------------
 
@@ -424,8 +507,15 @@ class Server:
         timeout = self.config.get_int("timeout")
         if timeout:
             for client in list(self.clients.values()):
-                if client.kind == "normal" and client.idle_seconds() > timeout:
+                if client.idle_seconds() > timeout and self._may_time_out(client):
+                    log.debug("Closing idle client")
                     client.close()
+
+    def _may_time_out(self, client: Client) -> bool:
+        """``timeout`` closes idle clients but, as in Redis, not slaves, masters, monitors,
+        blocked clients, and clients with subscriptions."""
+        return (client.kind == NORMAL and client.blocked is None and client not in self.dispatcher.monitors
+                and not self.pubsub.subscribed(client))
 
     def expire_due_keys(self, batch: int | None = None) -> None:
         """Active expiry (Redis' activeExpireCycle): delete keys whose time has come, up to

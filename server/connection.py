@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -58,10 +59,15 @@ class Client(asyncio.Protocol):
         """``internal`` makes a client with no connection that is always authenticated (the
         binlog replay at start-up runs its commands through one)."""
         self.server = server
+        #: Connected through ``unixsocket`` (CLIENT LIST's ``U``; never refused by protected mode).
+        self.unix_socket = False
         self.id = next(_client_ids)
         self.db = 0
         self.keyspace: "Keyspace" = server.engine.keyspaces[0]
-        self.authenticated = internal or not server.config["requirepass"]
+        access = server.dispatcher.acl
+        #: The ACL user (:mod:`.acl`); authenticated at once when the default user needs no password.
+        self.user = access.default
+        self.authenticated = internal or access.default_open()
         self.name = b""
         self.kind = NORMAL
         self.resp = 2
@@ -71,6 +77,8 @@ class Client(asyncio.Protocol):
         self.created = self.last_interaction = time.monotonic()
         self.last_command = "NULL"
         self.address = self.local_address = "?:0"
+        #: When the output buffer last went over the soft limit of its class (None: it is under).
+        self._soft_limit_since: float | None = None
         self.transport: asyncio.Transport | None = None
         self.closing = False          # close once pending replies are written
         self._executing = False       # inside data_received: replies are still being collected
@@ -101,8 +109,14 @@ class Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.address = _format_address(transport.get_extra_info("peername"))
-        self.local_address = _format_address(transport.get_extra_info("sockname"))
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family == socket.AF_UNIX:
+            # Redis shows the socket's path as both ends of a Unix socket connection.
+            self.unix_socket = True
+            self.address = self.local_address = f"{transport.get_extra_info('sockname')}:0"
+        else:
+            self.address = _format_address(transport.get_extra_info("peername"))
+            self.local_address = _format_address(transport.get_extra_info("sockname"))
         self.server.client_connected(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -254,8 +268,38 @@ class Client(asyncio.Protocol):
                 stats.net_output_bytes += len(payload)
             stats.writes_processed += 1
             transport.write(payload)
+            if self._over_output_limit(transport.get_write_buffer_size()):
+                log.warning("Client id=%d addr=%s laddr=%s name=%s scheduled to be closed ASAP for overcoming "
+                            "of output buffer limits.", self.id, self.address, self.local_address,
+                            self.name.decode("utf-8", "replace"))
+                self.closing = True
+                transport.abort()
+                return
         if self.closing:
             transport.close()
+
+    def output_buffer_class(self) -> str:
+        """The ``client-output-buffer-limit`` class this client's limits are read from."""
+        if self.kind == REPLICA:
+            return "slave"
+        return "pubsub" if self.kind == PUBSUB else "normal"
+
+    def _over_output_limit(self, buffered: int) -> bool:
+        """Whether ``buffered`` unsent bytes pass the hard limit of this client's class, or
+        have stayed past its soft limit longer than its seconds (Redis' rules: each check
+        while over the soft limit starts or continues the clock, one under it stops it)."""
+        limits = self.server.config["client-output-buffer-limit"]
+        hard, soft, seconds = limits[self.output_buffer_class()]  # type: ignore[index]
+        if hard and buffered >= hard:
+            return True
+        if not soft or buffered < soft:
+            self._soft_limit_since = None
+            return False
+        now = time.monotonic()
+        if self._soft_limit_since is None:
+            self._soft_limit_since = now
+            return False
+        return now - self._soft_limit_since > seconds
 
     def push(self, data: bytes) -> None:
         """Send data the client did not ask for (a master's binlog items to its slave), after
@@ -295,6 +339,12 @@ class Client(asyncio.Protocol):
         callbacks, self._after_reply = self._after_reply, []
         for callback in callbacks:
             callback()
+
+    def refuse(self, message: str) -> None:
+        """Send one error line to a connection that is not admitted, and disconnect."""
+        self._out.append(error_line(message))
+        self.closing = True
+        self.flush()
 
     def abort_pending(self, reason: str) -> None:
         """Drop replies that must not be sent (their writes were not committed) and disconnect."""

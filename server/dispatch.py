@@ -4,9 +4,10 @@
 order:
 
 1. lookup: an unknown command, a wrong number of arguments, an unknown subcommand are refused;
-2. the admission rules, one check each: NOAUTH until the client authenticates, READONLY for a
-   write on a slave (but from its master), RESP2's subscribed mode, CLIENT PAUSE (the command
-   is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
+2. the admission rules, one check each: NOAUTH until the client authenticates, the ACL (the
+   client's user's commands, keys and channels, :mod:`.acl`; skipped for an unrestricted
+   user), READONLY for a write on a slave (but from its master), RESP2's subscribed mode,
+   CLIENT PAUSE (the command is held, :mod:`.pause`), then the command faults CHAOS FAULT set (:mod:`.chaos`);
 3. MULTI queueing (:func:`.commands.transactions.queue`): ``+QUEUED`` instead of running;
 4. the call (:meth:`Dispatcher.call`): the stats, the handler, its reply encoded, a
    :class:`~pypika_store.errors.CommandError` or a bug turned into one error reply, then the
@@ -35,9 +36,10 @@ import logging
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from pypika_store.errors import (SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError, WrongArityError,
-                                 internal_error, not_in_subscribed_mode, unknown_command)
+from pypika_store.errors import (ACL_SCRIPT_ERRORS, SCRIPT_ERRORS, CommandError, NoAuthError, ReadOnlyReplicaError,
+                                 WrongArityError, internal_error, not_in_subscribed_mode, unknown_command)
 
+from .acl import LUA, MULTI, TOPLEVEL, AccessControl, toplevel_error
 from .blocking import Block
 from .commands.transactions import queue, refuse
 from .connection import MASTER, PUBSUB
@@ -103,6 +105,10 @@ class Dispatcher:
         #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
         self.scripting = Scripting(server)
         self.busy_script: ScriptRun | None = None
+        #: ACL users and log (:mod:`.acl`); each client holds its user, whose ``unrestricted``
+        #: spares the all-permissive one the check.
+        self.acl = AccessControl()
+        self.acl.configure(server.config)
 
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
@@ -121,6 +127,13 @@ class Dispatcher:
         # The admission rules, in Redis' order: a new rule is one more check among these.
         if not client.authenticated and NO_AUTH not in spec.flags:
             return refuse(client, _NOAUTH, spec)
+        if not client.user.unrestricted and not self._retrying:
+            # ACL: the all-permissive default user pays the one test; a blocked command was
+            # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
+            client.last_command = spec.full_name
+            reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
+            if reason is not None:
+                return refuse(client, toplevel_error(reason, spec), spec)
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
             return refuse(client, _READONLY, spec)
         client.last_command = spec.full_name
@@ -205,7 +218,7 @@ class Dispatcher:
     def execute_from_script(self, client: "Client", argv: list[bytes],
                             read_only: bool) -> tuple[bytes, CommandSpec | None]:
         """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of
-        a script's command (unknown, arity, ``noscript``, a write from a read-only script, a
+        a script's command (unknown, arity, ``noscript``, the ACL, a write from a read-only script, a
         write on a read-only slave), then :meth:`call`; the encoded reply and the spec run."""
         spec = TABLE.get(argv[0])
         if spec is None:
@@ -221,6 +234,11 @@ class Dispatcher:
                 return _SCRIPT_ARITY, None
         if NO_SCRIPT in spec.flags:
             return _SCRIPT_NOT_ALLOWED, None
+        caller = self.scripting.running.caller if self.scripting.running is not None else client
+        if not caller.user.unrestricted:  # the script's caller's user, logged with the caller's details
+            reason = self.acl.denial(caller, spec, argv, LUA)
+            if reason is not None:
+                return error_line(ACL_SCRIPT_ERRORS[reason]), None
         if read_only and may_replicate(spec):
             return _SCRIPT_READ_ONLY, None
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:

@@ -9,6 +9,9 @@
     with PikaServer(mode="process") as server:   # a separate `pypika-server` process
         ...
 
+    with PikaServer(tls=True) as server:         # TLS too, with throw-away certificates
+        server.tls_client().ping()
+
     with PikaGroup(slaves=2) as group:           # a master and two slaves following it
         group.master.client().set("k", "v")
         group.wait_synced()
@@ -20,9 +23,10 @@ Every server they start allows CHAOS, the faults on demand (docs/fault-injection
 The pytest fixtures built on this live in :mod:`pypika_store.testing.plugin`.
 """
 
+from .certificates import Certificates
 from .chaos import Healing
 from .embedded import PikaServer, free_port
 from .group import PikaGroup
 from .sentinel import SentinelGroup
 
-__all__ = ["Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]
+__all__ = ["Certificates", "Healing", "PikaGroup", "PikaServer", "SentinelGroup", "free_port"]

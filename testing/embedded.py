@@ -15,12 +15,13 @@ import threading
 import time
 from typing import Any
 
+from .certificates import Certificates
 from .chaos import (STALL_LIMIT_MS, ClockControl, Healing, LinkControl, fault_command, new_fault_name, parse_list,
                     stall_process)
 
 THREAD = "thread"
 PROCESS = "process"
-_READY_LINE = re.compile(rb"Ready to accept connections tcp on \S+ port (\d+)")
+_READY_LINE = re.compile(rb"Ready to accept connections (tcp|tls) on \S+ port (\d+)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -50,13 +51,15 @@ class PikaServer:
     free port, so parallel test workers never clash. ``data_dir`` defaults to a temporary folder
     removed on :meth:`stop`; pass one to keep or reuse data across restarts. ``config`` holds
     any other config keys (``{"sync-policy": "always", "requirepass": "x"}``), which override
-    ``config_file`` (a pika.conf or redis.conf; CONFIG REWRITE writes to it).
+    ``config_file`` (a pika.conf or redis.conf; CONFIG REWRITE writes to it). ``tls=True`` also
+    serves TLS on :attr:`tls_port` with throw-away certificates (:mod:`.certificates`; pass a
+    ``Certificates`` to share one CA between servers); :meth:`tls_client` connects there.
     """
 
     def __init__(self, mode: str = THREAD, host: str = "127.0.0.1", port: int = 0,
                  data_dir: str | None = None, password: str | None = None,
                  config: dict[str, Any] | None = None, config_file: str | None = None,
-                 startup_timeout: float = 30.0) -> None:
+                 startup_timeout: float = 30.0, tls: "bool | Certificates" = False) -> None:
         if mode not in (THREAD, PROCESS):
             raise ValueError(f"mode must be {THREAD!r} or {PROCESS!r}")
         self.mode = mode
@@ -72,6 +75,12 @@ class PikaServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._process: subprocess.Popen | None = None
+        #: The CA and certificates of ``tls=True`` are made in the data folder (and go with it).
+        self.certificates: Certificates | None = (Certificates(os.path.join(self.data_dir, "tls")) if tls is True
+                                                  else tls or None)
+        self.tls_port = free_port(host) if self.certificates is not None else 0
+        if self.certificates is not None and port == 0:
+            self.port = free_port(host)  # port 0 would make the server TLS only
         self._control = None
         #: This node's data clock (CHAOS CLOCK), and as a slave its link to its master (CHAOS LINK).
         self.clock = ClockControl(self)
@@ -102,6 +111,15 @@ class PikaServer:
 
         kwargs.setdefault("password", self.password)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
+
+    def tls_client(self, certificate: bool = True, **kwargs: Any):
+        """A ``redis.Redis`` client over TLS (``tls=...``), showing the client certificate
+        unless ``certificate`` is False."""
+        import redis
+
+        kwargs.setdefault("password", self.password)
+        assert self.certificates is not None, "tls_client() needs PikaServer(tls=...)"
+        return redis.Redis(host=self.host, port=self.tls_port, **self.certificates.client_kwargs(certificate), **kwargs)
 
     # -- faults on demand (CHAOS, docs/fault-injection.md) ------------------------------------
 
@@ -176,6 +194,9 @@ class PikaServer:
         }
         if self.password:
             settings["requirepass"] = self.password
+        if self.certificates is not None:
+            settings.update(self.certificates.server_settings())
+            settings["tls-port"] = str(self.tls_port)
         settings["enable-chaos-command"] = "yes"  # the faults on demand of testing/chaos.py
         settings.update(self.config)
         return settings
@@ -193,7 +214,7 @@ class PikaServer:
     def _start_thread(self) -> None:
         from pypika_store.config import Config
         from pypika_store.server.app import Server
-        from pypika_store.server.cli import _event_loop_runner, serve
+        from pypika_store.server.cli import _event_loop_runner
 
         # In a thread the server logs through this process' own logging set-up.
         settings = {key: value for key, value in self.settings().items() if key != "logfile"}
@@ -237,7 +258,7 @@ class PikaServer:
             args += [f"--{key}", value]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-        def ready_port() -> int | None:
+        def ready_port() -> tuple[int] | None:
             if self._process.poll() is not None:  # type: ignore[union-attr]
                 error = self._process.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
                 raise RuntimeError(f"pypika-server exited with {self._process.returncode}: {error}")
@@ -246,9 +267,11 @@ class PikaServer:
                     match = _READY_LINE.search(handle.read())
             except FileNotFoundError:
                 return None
-            return int(match.group(1)) if match else None
+            if match is None:
+                return None
+            return (int(match.group(2)) if match.group(1) == b"tcp" else 0,)  # 0: TLS only
 
-        self.port = wait_for(ready_port, self.startup_timeout, "pypika-server to listen")
+        self.port = wait_for(ready_port, self.startup_timeout, "pypika-server to listen")[0]
 
     def stop(self) -> None:
         """Shut the server down cleanly (data committed, LMDB closed) and remove a temp folder."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .certificates import Certificates
 from .chaos import Healing, partition
 from .embedded import PikaServer, wait_for
 
@@ -23,12 +24,18 @@ class PikaGroup:
     """A master and its slaves."""
 
     def __init__(self, slaves: int = 2, mode: str = "thread", config: dict[str, Any] | None = None,
-                 password: str | None = None) -> None:
+                 password: str | None = None, tls: bool = False) -> None:
+        """``tls``: every server serves TLS with certificates of one throw-away CA, and the
+        slaves follow the master over TLS (``tls-replication yes``, to its tls-port)."""
         slave_config = dict(config or {})
         if password:
             slave_config.setdefault("masterauth", password)
-        self.master = PikaServer(mode=mode, config=config, password=password)
-        self.slaves = [PikaServer(mode=mode, config=slave_config, password=password) for _ in range(slaves)]
+        self.certificates = Certificates() if tls else None
+        if tls:
+            slave_config.setdefault("tls-replication", "yes")
+        self.master = PikaServer(mode=mode, config=config, password=password, tls=self.certificates or False)
+        self.slaves = [PikaServer(mode=mode, config=slave_config, password=password, tls=self.certificates or False)
+                       for _ in range(slaves)]
 
     @property
     def servers(self) -> list[PikaServer]:
@@ -38,8 +45,9 @@ class PikaGroup:
         try:
             for server in self.servers:
                 server.start()
+            master_port = self.master.tls_port if self.certificates is not None else self.master.port
             for slave in self.slaves:
-                slave.client().slaveof(self.master.host, self.master.port)
+                slave.client().slaveof(self.master.host, master_port)
         except BaseException:
             self.stop()
             raise
@@ -48,6 +56,8 @@ class PikaGroup:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+        if self.certificates is not None:
+            self.certificates.remove()
 
     def restart(self, node: PikaServer) -> PikaServer:
         """Stop ``node`` and start it again on the same port and data; a slave follows its

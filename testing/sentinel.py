@@ -32,7 +32,7 @@ class SentinelGroup:
     """``count`` sentinels monitoring ``master`` under the name :data:`MASTER_NAME`."""
 
     def __init__(self, master: PikaServer, count: int = 3, quorum: int = 2, down_after_ms: int = 1000,
-                 failover_timeout_ms: int = 5000, password: str | None = None) -> None:
+                 failover_timeout_ms: int = 5000, password: str | None = None, user: str | None = None) -> None:
         binary = shutil.which("redis-sentinel") or shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-sentinel is not installed (Debian: apt-get install redis-sentinel)")
@@ -43,6 +43,7 @@ class SentinelGroup:
         self.down_after_ms = down_after_ms
         self.failover_timeout_ms = failover_timeout_ms
         self.password = password
+        self.user = user  # an ACL user for auth-user (with ``password`` as its auth-pass)
         self.ports: list[int] = []
         self._dirs: list[str] = []
         self._processes: list[subprocess.Popen] = []
@@ -57,6 +58,8 @@ class SentinelGroup:
         ]
         if self.password:
             lines.append(f"sentinel auth-pass {MASTER_NAME} {self.password}")
+        if self.user:
+            lines.append(f"sentinel auth-user {MASTER_NAME} {self.user}")
         path = os.path.join(folder, "sentinel.conf")
         with open(path, "w", encoding="ascii") as handle:
             handle.write("\n".join(lines) + "\n")

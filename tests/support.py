@@ -34,7 +34,8 @@ def redis_server_binary() -> str | None:
 class RealRedis:
     """A Debian ``redis-server`` on a free loopback port with no persistence, for differential tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra_args: str) -> None:
+        """``extra_args``: more redis-server options (``"--maxclients", "2"``), after the defaults."""
         binary = redis_server_binary()
         if binary is None:
             raise RuntimeError("redis-server is not installed")
@@ -42,7 +43,7 @@ class RealRedis:
         self.dir = tempfile.mkdtemp(prefix="real-redis-")
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, "--enable-debug-command", "yes"],
+             "--dir", self.dir, "--enable-debug-command", "yes", *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = redis.Redis(port=self.port)
 

@@ -90,7 +90,8 @@ def test_local_lets_loopback_clients_in_only():
     outside = _outside_address()
     if outside is None:
         pytest.skip("no address but loopback")
-    with PikaServer(config={"enable-chaos-command": "local", "bind": f"127.0.0.1 {outside}"}) as server:
+    with PikaServer(config={"enable-chaos-command": "local", "bind": f"127.0.0.1 {outside}",
+                            "protected-mode": "no"}) as server:  # protected mode would refuse the outsider first
         local, remote = RawConnection(server.port), RawConnection(server.port, host=outside)
         assert local.call("CHAOS", "SEED", "3") == "OK"
         assert remote.call("CHAOS", "SEED", "3").startswith("ERR CHAOS command not allowed.")

@@ -24,10 +24,15 @@ def _clamp_hz(text: str) -> int:
 
 _PIKA_TABLE: tuple[Option, ...] = (
     # Network
-    integer("port", 9221, 0, 65535, refusal=IMMUTABLE, doc="TCP port (Pika's default)."),
-    string("bind", "127.0.0.1", refusal=IMMUTABLE, doc="Addresses to listen on, space separated."),
-    integer("timeout", 0, 0, INT_MAX, doc="Close clients idle this many seconds (0: never)."),
-    integer("maxclients", 10000, 1, UINT_MAX, doc="Connections beyond this are refused."),
+    integer("port", 9221, 0, 65535, refusal=IMMUTABLE,
+            doc="TCP port (Pika's default); 0 with tls-port or unixsocket: no TCP listener (else a free port)."),
+    string("bind", "127.0.0.1", refusal=IMMUTABLE,
+           doc="Addresses to listen on, space separated (`*`: every IPv4 one, `::*`: every IPv6 one; "
+               "`-addr`: optional, skipped when absent)."),
+    integer("timeout", 0, 0, INT_MAX,
+            doc="Close clients idle this many seconds (0: never); not slaves, MONITOR, blocked or subscribed clients."),
+    integer("maxclients", 10000, 1, UINT_MAX,
+            doc="Connections beyond this are refused (`ERR max number of clients reached`; TLS ones before the handshake)."),
     memory("proto-max-bulk-len", 512 * 1024**2, 1024 * 1024, LLONG_MAX,
            doc="Largest bulk string a client may send."),
     boolean("use-hiredis", True, doc="Parse requests with hiredis when it is installed (new connections)."),
@@ -36,6 +41,10 @@ _PIKA_TABLE: tuple[Option, ...] = (
     # Security
     string("requirepass", "", doc="Password clients must AUTH with (empty: none)."),
     string("masterauth", "", doc="Password a slave sends to its master (AUTH before MetaSync); kept by CONFIG REWRITE."),
+    string("userpass", "", refusal=IMMUTABLE,
+           doc="Pika's user password: AUTH with it logs in as ACL user `limit` (all commands but `userblacklist`)."),
+    string("userblacklist", "", refusal=IMMUTABLE,
+           doc="Pika's commands (comma separated) the `limit` user may not run."),
     # Keyspace and storage
     memory("hll-sparse-max-bytes", 3000, 0, LLONG_MAX,
            doc="A HyperLogLog stays in the sparse encoding up to this size (then dense, 12 KiB)."),

@@ -2,7 +2,8 @@
 SET checks them with Redis' own rules (``scripts/data/redis-7.0.15-config.txt`` is redis-server
 7.0.15's ``CONFIG GET *``; tests/test_config.py keeps this table complete against it).
 
-Most are kept without effect (this server has no AOF, TLS, cluster or allocator to tune); the
+Most are kept without effect (this server has no AOF, cluster or allocator to tune); the tls-*
+options drive the server's TLS (``server/tls.py``), the
 encoding thresholds drive OBJECT ENCODING (:mod:`pypika_store.encoding_limits`), and the few
 with a value syntax of their own (``save``, ``notify-keyspace-events``...) are parsed here.
 """
@@ -13,13 +14,14 @@ import os
 import re
 
 from ..notifications import InvalidClassLetter, format_classes, parse_classes
-from .kinds import (INT_MAX, INT_MIN, LLONG_MAX, PROTECTED, UINT_MAX, ULLONG_MAX, ConfigError, Option, boolean,
-                    enum, fixed, integer, memory, parse_integer, parse_memory, string)
+from .kinds import (IMMUTABLE, INT_MAX, INT_MIN, LLONG_MAX, PROTECTED, ULLONG_MAX, ConfigError, Option,
+                    boolean, enum, fixed, integer, memory, parse_integer, parse_memory, string)
 
 NOT_EVICTING = ("Accepted and shown as Redis does; nothing is evicted: the data lives on disk "
                 "(see 'Memory limits' below).")
 STREAM = "Kept; a stream is always `stream` in OBJECT ENCODING, its entries are stored one per record."
 ENCODING = "Drives OBJECT ENCODING as in Redis 7.0 (the storage layout itself does not change)."
+TLS_FILE = "Read when the TLS contexts are built (start, CONFIG SET of a tls-* option: a value that fails keeps the old)."
 
 
 # -- options with a syntax of their own ------------------------------------------------------
@@ -132,6 +134,17 @@ def parse_memory_or_percent(text: str) -> str:
     return f"{percent}%" if percent is not None else str(value)
 
 
+def parse_octal(text: str) -> int:
+    """unixsocketperm: a file mode in octal, 0..0777."""
+    if not re.match(r"^[0-7]+$", text) or int(text, 8) > 0o777:
+        raise ConfigError("argument couldn't be parsed into an integer")
+    return int(text, 8)
+
+
+def format_octal(mode: object) -> str:
+    return f"{mode:o}"
+
+
 def parse_hostname(text: str) -> str:
     """cluster-announce-hostname: letters, digits, hyphens and dots (or empty)."""
     if not re.match(r"^[A-Za-z0-9.-]*$", text):
@@ -170,7 +183,10 @@ SPECIAL_OPTIONS: tuple[Option, ...] = (
            doc="The percentiles INFO latencystats prints per command."),
     Option("oom-score-adj-values", (0, 200, 800), parse_oom_score_adj_values, format_numbers),
     Option("client-output-buffer-limit", _DEFAULT_BUFFER_LIMITS, parse_buffer_limits, format_buffer_limits,
-           merge=merge_buffer_limits),
+           merge=merge_buffer_limits,
+           doc="Per class (normal, slave, pubsub): a client whose unsent output passes the hard limit, or stays "
+               "past the soft one longer than its seconds, is disconnected (the bytes counted are those the "
+               "socket has not taken yet)."),
     Option("maxmemory-clients", "0", parse_memory_or_percent),
     Option("proc-title-template", "{title} {listen-addr} {server-mode}", parse_title_template),
     Option("dir", ".", str, os.path.abspath, refusal=PROTECTED,
@@ -268,7 +284,8 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     boolean("no-appendfsync-on-rewrite", False),
     enum("oom-score-adj", "no", ("no", "yes", "relative", "absolute")),
     enum("propagation-error-behavior", "ignore", ("ignore", "panic", "panic-on-replicas")),
-    boolean("protected-mode", True),
+    boolean("protected-mode", True,
+            doc="With no password set, connections from other than the loopback interface are refused (Redis' DENIED)."),
     boolean("rdb-del-sync-files", False),
     boolean("rdb-save-incremental-fsync", True),
     fixed("rdbchecksum", "yes"),
@@ -307,32 +324,39 @@ REDIS_OPTIONS: tuple[Option, ...] = SPECIAL_OPTIONS + (
     fixed("syslog-facility", "local0"),
     fixed("syslog-ident", "redis"),
     fixed("tcp-backlog", "511"),
-    integer("tcp-keepalive", 300, 0, INT_MAX),
-    enum("tls-auth-clients", "yes", ("no", "yes", "optional")),
-    string("tls-ca-cert-dir", ""),
-    string("tls-ca-cert-file", ""),
-    string("tls-cert-file", ""),
-    string("tls-ciphers", ""),
-    string("tls-ciphersuites", ""),
-    string("tls-client-cert-file", ""),
-    string("tls-client-key-file", ""),
-    string("tls-client-key-file-pass", ""),
+    integer("tcp-keepalive", 300, 0, INT_MAX,
+            doc="TCP keepalive probes on client connections after this many idle seconds (0: off); new connections."),
+    enum("tls-auth-clients", "yes", ("no", "yes", "optional"),
+         doc="Whether TLS clients must show a certificate signed by the CA (`optional`: checked if shown); "
+             "read at each connection."),
+    string("tls-ca-cert-dir", "", doc=TLS_FILE + " Folder of CA certificates (OpenSSL's hashed names)."),
+    string("tls-ca-cert-file", "", doc=TLS_FILE + " CA certificates clients' and a master's certificates must chain to."),
+    string("tls-cert-file", "", doc=TLS_FILE + " The server's certificate (PEM)."),
+    string("tls-ciphers", "", doc=TLS_FILE + " OpenSSL cipher list for TLS 1.2 and below."),
+    string("tls-ciphersuites", "", doc=TLS_FILE + " TLS 1.3 cipher suites (`TLS_AES_256_GCM_SHA384:...`)."),
+    string("tls-client-cert-file", "", doc=TLS_FILE + " The certificate a slave shows its master (default: tls-cert-file)."),
+    string("tls-client-key-file", "", doc=TLS_FILE + " The key of tls-client-cert-file."),
+    string("tls-client-key-file-pass", "", doc=TLS_FILE + " The password of tls-client-key-file."),
     boolean("tls-cluster", False),
-    string("tls-dh-params-file", ""),
-    string("tls-key-file", ""),
-    string("tls-key-file-pass", ""),
-    integer("tls-port", 0, 0, 65535),
-    boolean("tls-prefer-server-ciphers", False),
-    string("tls-protocols", ""),
-    boolean("tls-replication", False),
+    string("tls-dh-params-file", "", doc=TLS_FILE + " DH parameters (PEM) for DHE ciphers."),
+    string("tls-key-file", "", doc=TLS_FILE + " The private key of tls-cert-file (PEM)."),
+    string("tls-key-file-pass", "", doc=TLS_FILE + " The password of an encrypted tls-key-file."),
+    integer("tls-port", 0, 0, 65535,
+            doc="TLS port, on every `bind` address (0: no TLS listener); with `port 0`, TLS only. CONFIG SET "
+                "moves the listener (connections made stay)."),
+    boolean("tls-prefer-server-ciphers", False, doc=TLS_FILE + " The server's cipher order wins."),
+    string("tls-protocols", "", doc=TLS_FILE + " Versions allowed, e.g. `TLSv1.2 TLSv1.3` (empty: those two)."),
+    boolean("tls-replication", False,
+            doc="A slave's link to its master (full syncs included) uses TLS; the slave then announces its tls-port."),
     integer("tls-session-cache-size", 20480, 0, INT_MAX),
     integer("tls-session-cache-timeout", 300, 0, INT_MAX),
     boolean("tls-session-caching", True),
     integer("tracking-table-max-keys", 1000000, 0, LLONG_MAX,
             doc="Bounds CLIENT TRACKING's table (0: no bound): past it, the keys tracked longest are "
                 "invalidated and forgotten (Redis picks them at random)."),
-    fixed("unixsocket", ""),
-    fixed("unixsocketperm", "0"),
+    fixed("unixsocket", "", doc="Path of a Unix socket to accept connections on too (empty: none)."),
+    Option("unixsocketperm", 0, parse_octal, format_octal, refusal=IMMUTABLE,
+           doc="Mode of the unixsocket file, in octal (0: as the umask leaves it)."),
     integer("zset-max-listpack-entries", 128, 0, LLONG_MAX, aliases=("zset-max-ziplist-entries",), doc=ENCODING),
     memory("zset-max-listpack-value", 64, 0, LLONG_MAX, aliases=("zset-max-ziplist-value",), doc=ENCODING),
 )

@@ -74,6 +74,10 @@ def parse_lines(lines: list[str], dialect: str) -> list[Directive]:
     return directives
 
 
+#: The directive that declares an ACL user (repeated, so it is no option).
+ACL_USER_DIRECTIVE = "user"
+
+
 class Config:
     """Option values, plus the file they came from (for CONFIG REWRITE)."""
 
@@ -84,6 +88,9 @@ class Config:
         self._values: dict[str, object] = {option.name: option.default for option in OPTIONS.values()}
         #: Keys found in the file that this server does not know (kept, reported, rewritten as is).
         self.unknown_keys: list[str] = []
+        #: redis.conf's ``user`` lines (one ACL user each, name then rules), in file order; the
+        #: server sets the current users here before a rewrite (Redis rewrites them too).
+        self.acl_user_lines: list[str] = []
         if self.path:
             with open(self.path, encoding="utf-8") as handle:
                 self._lines = handle.read().splitlines()
@@ -94,6 +101,9 @@ class Config:
             self._apply_startup(key.lower(), value)
 
     def _apply_startup(self, key: str, value: str) -> None:
+        if key == ACL_USER_DIRECTIVE:
+            self.acl_user_lines.append(value)
+            return
         option = OPTIONS.get(key)
         if option is None:
             self.unknown_keys.append(key)
@@ -150,6 +160,10 @@ class Config:
 
     # -- CONFIG REWRITE --------------------------------------------------------------------
 
+    def _render_user(self, line: str) -> str:
+        """A ``user`` line (name and ACL rules, never quoted: the rules are words)."""
+        return f"{ACL_USER_DIRECTIVE} : {line}" if self.dialect == PIKA_DIALECT else f"{ACL_USER_DIRECTIVE} {line}"
+
     def _render(self, key: str, value: str) -> str:
         if self.dialect == PIKA_DIALECT:
             return f"{key} : {value}"
@@ -162,14 +176,22 @@ class Config:
 
         Lines of options whose value changed are replaced in place (duplicates dropped);
         options not in the file but different from their default are appended under a marker
-        comment; comments, blank lines and unknown keys stay exactly as they were.
+        comment; comments, blank lines and unknown keys stay exactly as they were. ``user``
+        lines follow :attr:`acl_user_lines` as Redis rewrites them: each user's in place, the
+        others appended, a deleted user's line dropped.
         """
         if not self.path:
             raise ConfigError("The server is running without a config file")
         directives = parse_lines(self._lines, self.dialect) if self._lines else []
         new_lines = list(self._lines)
         seen: set[str] = set()
+        users = {line.split(" ", 1)[0]: line for line in self.acl_user_lines}
         for directive in reversed(directives):
+            if directive.key == ACL_USER_DIRECTIVE:  # each user's line replaced, a deleted user's dropped
+                line = users.pop(directive.value.split(" ", 1)[0], None)
+                rendered = None if line is None else self._render_user(line)
+                new_lines[directive.line_number] = rendered  # type: ignore[call-overload]
+                continue
             option = OPTIONS.get(directive.key)
             if option is None:
                 continue
@@ -185,6 +207,7 @@ class Config:
             for name in self.names()
             if name not in seen and self._values[name] != OPTIONS[name].default
         ]
+        appended.extend(self._render_user(line) for line in users.values())
         lines = [line for line in new_lines if line is not None]
         if appended:
             if _REWRITE_MARKER not in lines:

@@ -39,8 +39,6 @@ container("client", arity=-2, flags="", group="connection")
 _TYPES = {"normal": NORMAL, "master": MASTER, "replica": REPLICA, "slave": REPLICA, "pubsub": PUBSUB}
 #: CLIENT LIST's flag letter of each kind of connection (a normal one has none).
 _KIND_FLAGS = {MASTER: "M", REPLICA: "S", PUBSUB: "P"}
-#: The only user until ACL exists.
-_DEFAULT_USER = b"default"
 
 
 def describe(client: Client) -> str:
@@ -59,15 +57,15 @@ def describe(client: Client) -> str:
         f"sub={pubsub.channels.count(client)} psub={pubsub.patterns.count(client)} "
         f"ssub={pubsub.shard_channels.count(client)} "
         f"multi={queued} qbuf={pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 "
-        f"omem={output} tot-mem={pending + output} events=r cmd={client.last_command} user=default "
+        f"omem={output} tot-mem={pending + output} events=r cmd={client.last_command} user={client.user.name.decode('utf-8', 'replace')} "
         f"redir={client.tracking.redirect if client.tracking is not None else -1} resp={client.resp}"
     )
 
 
 def _flags(client: Client) -> str:
     """CLIENT LIST's flags in Redis' order: ``O`` for MONITOR, the kind's letter, ``x`` in MULTI, ``b`` blocked
-    (or held by CLIENT PAUSE), ``t`` tracking (``R`` its redirect client gone, ``B`` in BCAST mode), ``e``
-    no-evict; ``N`` when there is none of these."""
+    (or held by CLIENT PAUSE), ``t`` tracking (``R`` its redirect client gone, ``B`` in BCAST mode), ``U`` a
+    Unix socket, ``e`` no-evict; ``N`` when there is none of these."""
     letters = "O" if client in client.server.dispatcher.monitors else ""
     letters += _KIND_FLAGS.get(client.kind, "")
     if client.transaction is not None:
@@ -77,6 +75,8 @@ def _flags(client: Client) -> str:
     tracking = client.tracking
     if tracking is not None:
         letters += "t" + "R" * tracking.broken_redirect + "B" * tracking.bcast
+    if client.unix_socket:
+        letters += "U"
     if client.no_evict:
         letters += "e"
     return letters or "N"
@@ -167,9 +167,10 @@ def _kill_filters(client: Client, argv: list[bytes]) -> tuple[list[Callable[[Cli
         elif option == b"LADDR":
             filters.append(lambda each, wanted=text: each.local_address == wanted)
         elif option == b"USER":
-            if value != _DEFAULT_USER:
+            user = client.server.dispatcher.acl.users.get(value)
+            if user is None:
                 raise no_such_user(value)
-            filters.append(lambda each: True)  # every connection is the default user's
+            filters.append(lambda each, wanted=user: each.user is wanted)
         elif option == b"SKIPME":
             if value.lower() not in (b"yes", b"no"):
                 raise SyntaxErrorReply()

@@ -19,6 +19,7 @@ from ..connection import Client
 from ..log_format import LEVELS
 from ..registry import command, container, help_reply
 from ..resp.replies import OK, Map
+from ..tls import RELOAD_FAILED, RELOADING_OPTIONS, TlsSettingError
 
 container("config", arity=-2, flags="", group="server")
 
@@ -55,6 +56,12 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.engine.lock_scope = config.get_str("bgsave-lock-scope")
     elif name == "slotmigrate":
         client.server.slots.apply_setting()
+    elif name == "requirepass":  # the default user's password, as Redis has it
+        client.server.dispatcher.acl.set_default_password(config.get_str("requirepass"))
+    elif name == "acllog-max-len":
+        client.server.dispatcher.acl.log_max_len = config.get_int("acllog-max-len")
+    elif name == "acl-pubsub-default":
+        client.server.dispatcher.acl.pubsub_default_all = config.get_str("acl-pubsub-default") == "allchannels"
     elif name in ENCODING_OPTIONS:
         apply_encoding_limits(config, client.server.engine.encoding_limits)
     elif name in ("proto-max-bulk-len", "client-query-buffer-limit"):
@@ -92,10 +99,33 @@ def config_set(client: Client, argv: list[bytes]) -> object:
             config.check(name, value)
         except ConfigError as exc:
             raise config_set_failed(name.lower(), str(exc)) from None
+    previous = [(name, config.formatted(OPTIONS[name.lower()].name)) for name, _value in pairs]
     for name, value in pairs:
         config.set(name, value)
+    _apply_tls(client, pairs, previous)
+    for name, _value in pairs:
         _apply_side_effects(client, OPTIONS[name.lower()].name)
     return OK
+
+
+def _apply_tls(client: Client, pairs: list[tuple[str, str]], previous: list[tuple[str, str]]) -> None:
+    """tls-port moves the TLS listener, a tls-* file option rebuilds the TLS contexts (Redis'
+    applyTLSPort, applyTlsCfg); when that fails every value of this CONFIG SET is put back."""
+    names = [name.lower() for name, _value in pairs]
+    port_changed = any(OPTIONS[name].name == "tls-port" for name in names)
+    reloading = [name for name in names if OPTIONS[name].name in RELOADING_OPTIONS]
+    if not (port_changed or reloading):
+        return
+    try:
+        client.server.apply_tls_settings(bool(reloading), port_changed)
+    except TlsSettingError as exc:
+        blamed = reloading[0] if reloading and str(exc) == RELOAD_FAILED else "tls-port"
+        logging.getLogger("pypika_store.server").warning(
+            "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.",
+            blamed)
+        for name, text in previous:
+            client.server.config.set(name, text)
+        raise config_set_failed(blamed, str(exc)) from None
 
 
 @command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server",
@@ -113,6 +143,7 @@ def config_rewrite(client: Client, argv: list[bytes]) -> object:
     config = client.server.config
     if not config.path:
         raise NoConfigFileError()
+    config.acl_user_lines = [] if config.get_str("aclfile") else client.server.dispatcher.acl.user_lines()
     try:
         config.rewrite()
     except OSError as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from pypika_store import REDIS_VERSION
 from pypika_store.errors import (
     DbIndexOutOfRangeError,
@@ -22,6 +20,7 @@ from ..connection import NORMAL, PUBSUB, REPLY_ON, Client
 from ..arguments import Arguments, c_string, parse_int
 from ..registry import command
 from ..resp.replies import NO_REPLY, OK, PONG, Map, Status
+from .clients import describe
 from .transactions import end_transaction
 
 _PONG_SUBSCRIBED = [b"pong", b""]
@@ -50,14 +49,21 @@ def quit_(client: Client, argv: list[bytes]) -> object:
     return OK
 
 
-def _check_password(client: Client, username: bytes | None, password: bytes) -> None:
-    """AUTH's check; ``username`` is None for the one-argument (password only) form."""
-    required = client.server.config.get_str("requirepass")
-    if not required and username is None:
-        raise NoPasswordConfiguredError()
-    if username not in (None, b"default") or not hmac.compare_digest(password, required.encode()):
+def _authenticate(client: Client, argv: list[bytes], username: bytes | None, password: bytes) -> None:
+    """AUTH's and HELLO's login: ``username`` None is the one-argument form (the default user,
+    refused when it needs no password); a failure is logged in ACL LOG as Redis logs it (the
+    command's name as sent is the entry's object)."""
+    access = client.server.dispatcher.acl
+    if username is None:
+        if access.default.nopass:
+            raise NoPasswordConfiguredError()
+        username = b"default"
+    user = access.authenticate(username, password)
+    if user is None:
+        access.record("auth", "toplevel" if client.transaction is None else "multi", argv[0], username,
+                      describe(client))
         raise WrongPassError()
-    client.authenticated = True
+    client.user, client.authenticated = user, True
 
 
 @command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy", group="connection",
@@ -67,7 +73,7 @@ def auth(client: Client, argv: list[bytes]) -> object:
     if len(argv) > 3:
         raise SyntaxErrorReply()
     username = argv[1] if len(argv) == 3 else None
-    _check_password(client, username, argv[-1])
+    _authenticate(client, argv, username, argv[-1])
     return OK
 
 
@@ -93,7 +99,7 @@ def hello(client: Client, argv: list[bytes]) -> object:
         option = args.take()
         name = c_string(option).upper()
         if name == b"AUTH" and args.remaining() >= 2:
-            _check_password(client, args.take(), args.take())
+            _authenticate(client, argv, args.take(), args.take())
         elif name == b"SETNAME" and args:
             client.name = args.take()
         else:
@@ -128,7 +134,8 @@ def reset(client: Client, argv: list[bytes]) -> object:
         client.kind = NORMAL
     client.select(0)
     client.set_protocol(2)
-    client.authenticated = not server.config["requirepass"]
+    client.user = server.dispatcher.acl.default
+    client.authenticated = server.dispatcher.acl.default_open()
     client.name = b""
     client.no_evict = False
     client.reply_mode = REPLY_ON

@@ -4,16 +4,17 @@ reply with the values or store them as a list (logged as the whole list)."""
 from __future__ import annotations
 
 from pypika_store import sort as sorting
-from pypika_store.errors import SyntaxErrorReply
+from pypika_store.errors import SortByDeniedError, SortGetDeniedError, SyntaxErrorReply
 
 from ..arguments import Arguments
 from ..connection import Client
 from ..registry import KeyAndFlags, KeySpec, command, key_at
 
 
-def _options(argv: list[bytes], may_store: bool) -> tuple[sorting.SortOptions, bytes | None]:
+def _options(argv: list[bytes], may_store: bool, all_keys: bool) -> tuple[sorting.SortOptions, bytes | None]:
     """SORT's options in any order, the last of each winning (GET patterns accumulate), and
-    the STORE destination."""
+    the STORE destination. Without ``all_keys`` (the ACL user may read every key) BY with a
+    pattern and GET are refused, as Redis 7 refuses them."""
     by: bytes | None = None
     limit: tuple[int, int] | None = None
     gets: list[bytes] = []
@@ -32,7 +33,11 @@ def _options(argv: list[bytes], may_store: bool) -> tuple[sorting.SortOptions, b
             destination = args.take()
         elif option == b"BY" and args:
             by = args.take()
+            if not all_keys and b"*" in by:
+                raise SortByDeniedError()
         elif option == b"GET" and args:
+            if not all_keys:
+                raise SortGetDeniedError()
             gets.append(args.take())
         else:
             raise SyntaxErrorReply()
@@ -75,7 +80,7 @@ def _sort_keys(argv: list[bytes]) -> list[KeyAndFlags]:
                 "[GET pattern:pattern#1 [GET pattern ...]] order:[ASC | DESC] [sorting:ALPHA] [STORE destination:key]")
 def sort(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set, optionally storing the result."""
-    options, destination = _options(argv, may_store=True)
+    options, destination = _options(argv, may_store=True, all_keys=client.user.reads_all_keys())
     values = sorting.sort(client.keyspace, argv[1], options)
     if destination is None:
         return values
@@ -89,5 +94,5 @@ def sort(client: Client, argv: list[bytes]) -> object:
                 "[GET pattern:pattern#1 [GET pattern ...]] order:[ASC | DESC] [sorting:ALPHA]")
 def sort_ro(client: Client, argv: list[bytes]) -> object:
     """Sort the elements in a list, set or sorted set. Read-only variant of SORT."""
-    options, _destination = _options(argv, may_store=False)
+    options, _destination = _options(argv, may_store=False, all_keys=client.user.reads_all_keys())
     return sorting.sort(client.keyspace, argv[1], options)

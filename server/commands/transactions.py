@@ -11,16 +11,19 @@ binlog records as it would alone. Which keys are watched, and what broke a watch
 from __future__ import annotations
 
 from pypika_store.errors import (
+    ACL_EXEC_REASONS,
     CommandError,
     ExecAbortedError,
     NestedMultiError,
     NotAllowedInMultiError,
     ReadOnlyReplicaError,
     WatchInMultiError,
+    acl_changed_in_transaction,
     exec_refused,
     without_multi,
 )
 
+from ..acl import MULTI
 from ..connection import MASTER, Client
 from ..registry import NO_MULTI, WRITE, CommandSpec, after_index, command
 from ..resp.replies import NULL_ARRAY, OK, Raw, error_line
@@ -116,11 +119,21 @@ def _writes_on_read_only_slave(client: Client, transaction: Transaction) -> bool
 
 
 def _run(client: Client, transaction: Transaction) -> bytes:
-    """The queued commands' replies, run back to back; blocking commands answer at once."""
-    call = client.server.dispatcher.call
+    """The queued commands' replies, run back to back; blocking commands answer at once. A
+    command the client's user may no longer run (its ACL changed since it was queued) gets
+    Redis' NOPERM in its place."""
+    dispatcher = client.server.dispatcher
+    call, access = dispatcher.call, dispatcher.acl
     client.in_transaction = True
+    replies = []
     try:
-        return b"".join([call(client, spec, queued_argv) for spec, queued_argv in transaction.queued])
+        for spec, queued_argv in transaction.queued:
+            reason = None if client.user.unrestricted else access.denial(client, spec, queued_argv, MULTI)
+            if reason is None:
+                replies.append(call(client, spec, queued_argv))
+            else:
+                replies.append(error_line(acl_changed_in_transaction(ACL_EXEC_REASONS[reason]).message))
+        return b"".join(replies)
     finally:
         client.in_transaction = False
 

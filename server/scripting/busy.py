@@ -51,6 +51,10 @@ class _HeldTransport:
     def is_closing(self) -> bool:
         return self.closed
 
+    def get_write_buffer_size(self) -> int:
+        """Nothing waits unsent: :meth:`write` sends it all (the output limits read this)."""
+        return 0
+
     def close(self) -> None:
         self.closed = True
 

@@ -106,6 +106,7 @@ redis.sha1hex = python("sha1hex")
 redis.log = python("log")
 redis.setresp = python("setresp")
 redis.set_repl = python("set_repl")
+redis.acl_check_cmd = python("acl_check_cmd")
 
 local function trim(text)
   return (text:gsub("^[\r\n]+", ""):gsub("[\r\n]+$", ""))

@@ -29,10 +29,11 @@ from lupa.lua51 import LuaRuntime, lua_type
 
 from pypika_store import REDIS_VERSION
 from pypika_store.errors import (FUNCTION_REGISTRATION_ERRORS, SCRIPT_ERRORS, BusyFunctionError, BusyScriptError,
-                                 CommandError, FunctionLoadTimeoutError, InvalidShebangError, NotBusyError,
-                                 ReadOnlyReplicaError, UnkillableScriptError, script_compile_error, script_error,
-                                 function_compile_error, function_registration_error, unexpected_shebang_engine,
-                                 unexpected_shebang_flag, unknown_shebang_option)
+                                 CommandError, FunctionLoadTimeoutError, InvalidAclCheckCommandError,
+                                 InvalidShebangError, NotBusyError, ReadOnlyReplicaError, UnkillableScriptError,
+                                 function_compile_error, function_registration_error, script_compile_error,
+                                 script_error, unexpected_shebang_engine, unexpected_shebang_flag,
+                                 unknown_shebang_option)
 
 from ..connection import MASTER, Client
 from ..registry import WRITE
@@ -201,7 +202,8 @@ class Scripting:
         """The Python functions and texts the prelude builds the Lua API from."""
         return {
             b"call": self._call, b"pcall": self._pcall, b"error_text": _error_text, b"tick": self._tick,
-            b"keep_frames": without_tail_calls, b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp, b"set_repl": self._set_repl,
+            b"keep_frames": without_tail_calls, b"sha1hex": _sha1hex, b"log": _log, b"setresp": self._setresp,
+            b"set_repl": self._set_repl, b"acl_check_cmd": self._acl_check_cmd,
             b"version": REDIS_VERSION.encode(), b"version_num": _version_number(REDIS_VERSION),
             b"hook_instructions": HOOK_INSTRUCTIONS, b"prelude_source": PRELUDE_SOURCE.encode(),
             b"messages": {name.encode(): text.encode()
@@ -416,6 +418,15 @@ class Scripting:
                         self._server.config.get_int("busy-reply-threshold"), run.name)
         run.busy_loop.serve()
         return _KILLED if run.kill_requested else None
+
+    def _acl_check_cmd(self, *args: Any) -> bool:
+        """``redis.acl_check_cmd``: whether the caller's ACL user may run the command."""
+        run = self.running
+        assert run is not None
+        allowed = self._server.dispatcher.acl.allows(run.caller.user, _command_argv(args))
+        if allowed is None:
+            raise ScriptCallError(InvalidAclCheckCommandError.message.encode())
+        return allowed
 
     def _setresp(self, *args: Any) -> None:
         if len(args) != 1:

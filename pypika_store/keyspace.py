@@ -18,7 +18,7 @@ from .bounded_keys import stored_form, unwrap, walk
 from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError
 from .expiry import ExpiryIndex
-from .notifications import EXPIRED, GENERIC, NEW, STRING
+from .notifications import EXPIRED, GENERIC, KEY_MISS, NEW, STRING
 from .object_ids import ObjectIdCounter, ReclaimQueue
 from .scan import CursorStore
 from .slots import SlotIndex
@@ -122,9 +122,11 @@ class Keyspace:
                     self.delete_expired(key)
                 raw = None
         counter = self._turn.lookup_counter
-        if counter is not None:
+        if counter is not None:  # a read lookup, as Redis' lookupKeyRead: counted, a miss announced
             if raw is None:
                 counter.keyspace_misses += 1
+                if counter.keymiss_events:
+                    self.notify(KEY_MISS, b"keymiss", key)
             else:
                 counter.keyspace_hits += 1
         return raw

@@ -26,6 +26,8 @@ class LookupCounter(Protocol):
 
     keyspace_hits: int
     keyspace_misses: int
+    #: Whether a miss is announced as the ``keymiss`` keyspace event (Redis' NOTIFY_KEY_MISS).
+    keymiss_events: bool
 
 
 class Turn:

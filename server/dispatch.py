@@ -50,7 +50,7 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import KeysRead, counted_lookups
+from .stats import QUIET, KeysRead, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -77,6 +77,7 @@ class Dispatcher:
     def __init__(self, server: "Server") -> None:
         self._server = server
         self._stats = server.stats
+        self._quiet_lookups = QuietLookups(server.stats)
         self._engine = server.engine
         self._blocking = server.blocking
         self._turn = server.engine.turn
@@ -168,6 +169,8 @@ class Dispatcher:
         if lookups is not None:  # INFO keyspace_hits/misses
             if lookups is True:
                 self._turn.lookup_counter = self._stats
+            elif lookups is QUIET:
+                self._turn.lookup_counter = self._quiet_lookups
             else:
                 self._count_lookups(client, lookups, argv)  # type: ignore[arg-type]
         started = perf_counter_ns()

@@ -138,6 +138,8 @@ class Stats:
     #: Key lookups of the calls Redis counts (see :func:`counted_lookups`): found, missing.
     keyspace_hits: int = 0
     keyspace_misses: int = 0
+    #: A counted miss is announced as ``keymiss`` (class ``m`` of notify-keyspace-events).
+    keymiss_events = True
     #: The active expiry cycle: its time, and the runs that stopped at their batch of keys.
     expire_cycle_ns: int = 0
     expire_cycle_cap_reached: int = 0
@@ -223,7 +225,10 @@ class Stats:
 #: Which keys of a call are counted (see :func:`counted_lookups`).
 KeysRead = Callable[[list[bytes]], list[bytes]]
 #: True: every lookup the call makes counts; a finder: only those keys, looked up before the call.
-LookupRule = Union[bool, KeysRead, None]
+#: The rule of commands whose lookups count but announce no ``keymiss``: OBJECT's (Redis looks
+#: its key up with LOOKUP_NONOTIFY).
+QUIET = "quiet"
+LookupRule = Union[bool, str, KeysRead, None]
 
 
 def _first_key(argv: list[bytes]) -> list[bytes]:
@@ -281,4 +286,32 @@ def counted_lookups(name: str, flags: frozenset[str]) -> LookupRule:
         return READ_KEYS_OF_WRITES[name]
     if name in COUNTED_WRITES:
         return True
+    if name.startswith("object|"):
+        return QUIET
     return "readonly" in flags and name not in UNCOUNTED_READS or None
+
+
+class QuietLookups:
+    """The lookup counter of the :data:`QUIET` commands: their hits and misses are the server's
+    (INFO keyspace_hits/misses), but a miss announces no ``keymiss``."""
+
+    keymiss_events = False
+
+    def __init__(self, stats: Stats) -> None:
+        self._stats = stats
+
+    @property
+    def keyspace_hits(self) -> int:
+        return self._stats.keyspace_hits
+
+    @keyspace_hits.setter
+    def keyspace_hits(self, value: int) -> None:
+        self._stats.keyspace_hits = value
+
+    @property
+    def keyspace_misses(self) -> int:
+        return self._stats.keyspace_misses
+
+    @keyspace_misses.setter
+    def keyspace_misses(self, value: int) -> None:
+        self._stats.keyspace_misses = value

@@ -709,3 +709,35 @@ def test_config_set_reaches_the_server_at_once(pika_server):
     finally:
         connection.call("CONFIG", "SET", "notify-keyspace-events", "")
         connection.close()
+
+
+#: Reads of missing keys (and the sources a write reads): Redis' "keymiss" (class m).
+KEY_MISSES = commands("""
+SET present v
+GET nokey
+GET present
+MGET nokey present other
+EXISTS nokey
+TYPE nokey
+STRLEN nokey
+LRANGE nolist 0 -1
+HGET nohash f
+SMEMBERS noset
+ZSCORE nozset m
+XRANGE nostream - +
+SUNIONSTORE dest nos1 nos2
+SORT nolist
+OBJECT ENCODING nokey
+TTL nokey
+DUMP nokey
+GETDEL nokey
+COPY nokey other
+RENAME present renamed
+""")
+
+
+@pytest.mark.parametrize("classes", ["KEm", "Em", "KEA"])
+def test_reads_of_missing_keys_publish_keymiss(pair, classes):
+    events = pair.run(KEY_MISSES, classes)
+    misses = [event for event in events if b"keymiss" in event[0] + event[1]]
+    assert bool(misses) == ("m" in classes)  # A does not include m, as in Redis

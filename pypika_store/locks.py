@@ -28,6 +28,8 @@ class DBLock:
         self._exclusive_since = 0.0
         #: Seconds each exclusive hold lasted, most recent last.
         self.exclusive_holds: list[float] = []
+        #: Seconds each exclusive acquirer waited for the turn in progress to end, most recent last.
+        self.exclusive_waits: list[float] = []
 
     def acquire_shared(self) -> None:
         with self._condition:
@@ -42,11 +44,14 @@ class DBLock:
                 self._condition.notify_all()
 
     def acquire_exclusive(self) -> None:
+        asked_at = time.perf_counter()
         with self._condition:
             while self._writer or self._readers:
                 self._condition.wait()
             self._writer = True
             self._exclusive_since = time.perf_counter()
+            self.exclusive_waits.append(self._exclusive_since - asked_at)
+            del self.exclusive_waits[:-1000]
 
     def release_exclusive(self) -> None:
         with self._condition:

@@ -190,8 +190,6 @@ class Estimate:
 
 
 def estimate(values: list[float]) -> Estimate:
-    if len(values) < 2:
-        return Estimate(values[0], math.inf, math.nan, len(values))
     stdev = statistics.stdev(values)
     return Estimate(statistics.fmean(values), t_critical(len(values) - 1) * stdev / math.sqrt(len(values)),
                     stdev, len(values))
@@ -251,8 +249,7 @@ def text_chart(summary: dict[str, dict[str, Estimate]], width: int = 40) -> str:
     """Bars of the means with the CI marked, for when matplotlib is not installed."""
     lines = []
     for field, label, unit in METRICS:
-        top = max(summary[scope][field].mean + summary[scope][field].half_width for scope in SCOPES
-                  if math.isfinite(summary[scope][field].half_width)) or 1.0
+        top = max(summary[scope][field].mean + summary[scope][field].half_width for scope in SCOPES) or 1.0
         lines.append(f"{label} ({unit})" if unit else label)
         for scope in SCOPES:
             value = summary[scope][field]
@@ -271,8 +268,7 @@ def plot(summary: dict[str, dict[str, Estimate]], runs: list[Run], path: str, pa
     figure, axes = plt.subplots(2, 4, figsize=(14, 6.5))
     for axis, (field, label, unit) in zip(axes.flat, METRICS):
         means = [summary[scope][field].mean for scope in SCOPES]
-        errors = [summary[scope][field].half_width if math.isfinite(summary[scope][field].half_width) else 0
-                  for scope in SCOPES]
+        errors = [summary[scope][field].half_width for scope in SCOPES]
         axis.bar(range(len(SCOPES)), means, yerr=errors, capsize=6, color=["tab:blue", "tab:red"], alpha=0.6)
         for index, scope in enumerate(SCOPES):
             values = [getattr(run, field) for run in runs if run.scope == scope]
@@ -331,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                              help=f"{help_text} (default {default})")
     command.add_argument("--output", default="lock-scope-results", help="folder for results and the plot")
     args = parser.parse_args(argv)
+    if args.repetitions < 2:
+        parser.error("--repetitions must be at least 2: a confidence interval needs two runs per scope")
     parameters = Parameters(**{field: getattr(args, field) for field in asdict(defaults)})
     lock_scope(parameters, args.output)
     return 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from pypika_store.testing import bench
 
 
@@ -41,3 +43,18 @@ def test_welch_difference_of_identical_samples_is_not_significant() -> None:
     same = bench.estimate([10.0, 12.0, 11.0])
     difference, half_width = bench.welch(same, same)
     assert difference == 0.0 and half_width > 0
+
+
+def test_text_chart_when_matplotlib_is_missing() -> None:
+    runs = [bench.Run(scope, repetition, 1000.0 + repetition, 1.0, 2.0, 3.0, 10, 5, 4,
+                      0 if scope == bench.SCOPE_COMMAND_AND_BINLOG else 2)
+            for repetition in range(2) for scope in bench.SCOPES]
+    chart = bench.text_chart(bench.summarise(runs), width=10).splitlines()
+    assert chart[-3:] == ["data ≠ offset", "  command+binlog             0.00 ± 0.00",
+                          "  command         ########## 2.00 ± 0.00"]
+
+
+def test_one_repetition_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["lock-scope", "--repetitions", "1"])
+    assert "at least 2" in capsys.readouterr().err

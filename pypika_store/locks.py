@@ -25,13 +25,18 @@ class DBLock:
         self._condition = threading.Condition()
         self._readers = 0
         self._writer = False
+        #: Exclusive acquirers waiting: a new turn waits for them, or back-to-back turns on the
+        #: loop (which re-acquires before the woken bgsave thread gets the GIL) starve the bgsave.
+        self._exclusive_waiting = 0
         self._exclusive_since = 0.0
         #: Seconds each exclusive hold lasted, most recent last.
         self.exclusive_holds: list[float] = []
+        #: Seconds each exclusive acquirer waited for the turn in progress to end, most recent last.
+        self.exclusive_waits: list[float] = []
 
     def acquire_shared(self) -> None:
         with self._condition:
-            while self._writer:
+            while self._writer or self._exclusive_waiting:
                 self._condition.wait()
             self._readers += 1
 
@@ -42,11 +47,16 @@ class DBLock:
                 self._condition.notify_all()
 
     def acquire_exclusive(self) -> None:
+        asked_at = time.perf_counter()
         with self._condition:
+            self._exclusive_waiting += 1
             while self._writer or self._readers:
                 self._condition.wait()
+            self._exclusive_waiting -= 1
             self._writer = True
             self._exclusive_since = time.perf_counter()
+            self.exclusive_waits.append(self._exclusive_since - asked_at)
+            del self.exclusive_waits[:-1000]
 
     def release_exclusive(self) -> None:
         with self._condition:

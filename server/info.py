@@ -213,10 +213,14 @@ def _scripting_memory(server: "Server") -> Fields:
     ]
 
 
+def _percentile_us(seconds: list[float], fraction: float) -> int:
+    """The ``fraction`` quantile of the last bgsave lock waits or holds, in whole microseconds."""
+    ordered = sorted(seconds)
+    return int(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1_000_000) if ordered else 0
+
+
 def _persistence(server: "Server") -> Fields:
     bgsave = server.bgsave
-    holds = sorted(server.engine.lock.exclusive_holds)
-    p99 = holds[min(len(holds) - 1, int(len(holds) * 0.99))] if holds else 0.0
     return [
         ("loading", 0),
         ("async_loading", 0),
@@ -241,7 +245,10 @@ def _persistence(server: "Server") -> Fields:
         ("aof_last_write_status", "ok"),
         *((name, 0) for name in ("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size")),
         ("bgsave_lock_scope", server.engine.lock_scope),
-        ("bgsave_lock_hold_p99_us", int(p99 * 1_000_000)),
+        ("bgsave_lock_hold_p50_us", _percentile_us(server.engine.lock.exclusive_holds, 0.50)),
+        ("bgsave_lock_hold_p99_us", _percentile_us(server.engine.lock.exclusive_holds, 0.99)),
+        ("bgsave_lock_wait_p50_us", _percentile_us(server.engine.lock.exclusive_waits, 0.50)),
+        ("bgsave_lock_wait_p99_us", _percentile_us(server.engine.lock.exclusive_waits, 0.99)),
         ("bgsave_offset_mismatches", bgsave.mismatches),
     ]
 

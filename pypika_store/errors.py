@@ -1437,3 +1437,10 @@ class DigestCollisionError(CommandError):
 
 class ChaosFractionError(CommandError):
     message = "ERR FRACTION must be between 0 and 1"
+# -- scripting: blocking commands inside scripts ------------------------------------------------
+
+
+def block_from_script(command: bytes) -> CommandError:
+    """XREAD or XREADGROUP with BLOCK called from a script (named as the script spelled it)."""
+    return CommandError(f"ERR {command.decode(errors='replace')} command is not allowed with BLOCK option "
+                        "from scripts")

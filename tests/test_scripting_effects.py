@@ -11,9 +11,9 @@ import redis
 
 from pypika_store.binlog import BinlogReader
 from pypika_store.binlog.format import decode_command
-from pypika_store.testing import PikaServer
+from pypika_store.testing import PikaGroup, PikaServer
 
-from .support import RawConnection, wait_until
+from .support import RawConnection, encode_command, wait_until
 
 #: Writes of every kind, some of them random (SPOP, SRANDMEMBER): a slave must get their effect.
 WRITER = """
@@ -156,6 +156,127 @@ def test_redis_py_lock(r, pika_server):
         lock.extend(1)
     other.release()
     assert not other.locked()
+
+
+def test_redis_py_lock_blocking_and_timeouts(r, pika_server):
+    """The paths that wait or expire: a blocked acquire gets the lock once it is released, a
+    blocking_timeout gives up, an expired lock is anyone's and its old owner can neither
+    release nor extend it, extend(replace_ttl), the ``with`` form."""
+    holder = r.lock("job", timeout=0.3)
+    assert holder.acquire(blocking=False)
+    waiter = pika_server.client().lock("job", timeout=10, blocking_timeout=5, sleep=0.02)
+    assert waiter.acquire()  # waits for the 300 ms expiry
+    assert waiter.owned() and not holder.owned()
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        holder.extend(10)
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        holder.reacquire()
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        holder.release()  # (redis-py forgets the token here)
+    assert not r.lock("job", blocking_timeout=0.05, sleep=0.01).acquire()  # gives up
+    assert waiter.extend(100, replace_ttl=True) and 99_000 < r.pttl("job") <= 100_000
+    waiter.release()
+    with r.lock("job", timeout=5) as held:
+        assert held.owned() and 0 < r.pttl("job") <= 5000
+        with pytest.raises(redis.exceptions.LockError):
+            with r.lock("job", blocking_timeout=0.05, sleep=0.01):
+                pass
+    assert not r.exists("job")
+
+
+def test_redis_py_lock_survives_a_failover():
+    """A lock taken on the master is on its slave, token and TTL, once promoted after the
+    master stopped, and released there with the same token."""
+    with PikaGroup(slaves=1) as group:
+        lock = group.master.client().lock("resource", timeout=60)
+        assert lock.acquire(blocking=False)
+        token = lock.local.token
+        group.wait_synced()
+        group.master.stop()
+        promoted = group.slaves[0].client()
+        assert promoted.slaveof()  # SLAVEOF NO ONE
+        assert promoted.get("resource") == token
+        assert 0 < promoted.pttl("resource") <= 60_000
+        moved = promoted.lock("resource", timeout=60)
+        assert not moved.acquire(blocking=False)  # still held
+        moved.local.token = token
+        assert moved.owned() and moved.extend(30)
+        moved.release()
+        assert not promoted.exists("resource")
+
+
+#: Writes ARGV[1] keys, then spins: killed while running it has written but not committed.
+WRITE_THEN_SPIN = """
+for i = 1, tonumber(ARGV[1]) do redis.call('set', 'spin:' .. i, i) end
+if ARGV[2] == 'spin' then while true do end end
+return redis.call('dbsize')
+"""
+
+
+def _killed_master_and_slave(tmp_path, script_then_kill) -> tuple[PikaServer, PikaServer]:
+    """A process-mode master with a slave: ``script_then_kill(master)`` runs a script and
+    SIGKILLs the master; the master is started again and the slave follows it (in sync)."""
+    master = PikaServer(mode="process", data_dir=str(tmp_path / "master"),
+                        config={"busy-reply-threshold": 100}).start()
+    slave = PikaServer(data_dir=str(tmp_path / "slave")).start()
+    try:
+        slave.client().slaveof("127.0.0.1", master.port)
+        m = master.client()
+        m.set("before", "1")
+        wait_until(lambda: slave.client().get("before") == b"1", timeout=30, what="the slave to follow")
+        script_then_kill(master)
+        master.start()
+        wait_until(lambda: slave.client().info("replication")["master_link_status"] == "up", timeout=30,
+                   what="the slave to reconnect")
+        wait_until(lambda: _digest(master.client()) == _digest(slave.client()), timeout=30,
+                   what="master and slave to be equal")
+        return master, slave
+    except BaseException:
+        master.stop()
+        slave.stop()
+        raise
+
+
+def test_kill_9_during_a_long_script_leaves_none_of_it(tmp_path):
+    def run_and_kill(master: PikaServer) -> None:
+        script = RawConnection(master.port)
+        script.send_raw(encode_command(("EVAL", WRITE_THEN_SPIN, "0", "500", "spin")))
+        probe = master.client()
+
+        def busy() -> bool:
+            try:
+                probe.ping()
+            except redis.ResponseError as error:
+                return str(error).startswith("BUSY Redis is busy running a script")
+            return False
+
+        wait_until(busy, timeout=30, what="the script to spin past busy-reply-threshold")
+        master.kill()
+        script.close()
+
+    master, slave = _killed_master_and_slave(tmp_path, run_and_kill)
+    try:
+        for server in (master, slave):
+            client = server.client()
+            assert client.get("before") == b"1" and client.dbsize() == 1
+    finally:
+        master.stop()
+        slave.stop()
+
+
+def test_kill_9_after_a_script_ended_keeps_all_of_it(tmp_path):
+    def run_and_kill(master: PikaServer) -> None:
+        assert master.client().eval(WRITE_THEN_SPIN, 0, 500, "end") == 501
+        master.kill()
+
+    master, slave = _killed_master_and_slave(tmp_path, run_and_kill)
+    try:
+        for server in (master, slave):
+            client = server.client()
+            assert client.dbsize() == 501 and client.get("spin:500") == b"500"
+    finally:
+        master.stop()
+        slave.stop()
 
 
 def test_redis_py_register_script(r):

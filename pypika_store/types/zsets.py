@@ -262,7 +262,7 @@ class ZsetStore(CollectionStore):
         if collection is None or not count:
             return []
         entries = self.ranks(collection)
-        chosen = entries[len(entries) - count:][::-1] if highest else entries[:count]
+        chosen = entries[max(len(entries) - count, 0):][::-1] if highest else entries[:count]
         pairs = self.decode(chosen)
         self._remove_pairs(collection, pairs, b"zpopmax" if highest else b"zpopmin")
         return pairs

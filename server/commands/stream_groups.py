@@ -222,7 +222,7 @@ def xreadgroup(client: Client, argv: list[bytes]) -> object:
 
     A blocked client runs again as the same command; it gets Redis' errors when its stream or
     group was deleted meanwhile, and is logged only once it is served."""
-    options = parse_read_options(argv, with_group=True)
+    options = parse_read_options(client, argv, with_group=True)
     if options.group is None:
         raise MissingGroupOptionError()
     keys, id_args = options.keys_and_ids(argv)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from pypika_store.errors import (
+    block_from_script,
     GreaterIdOutsideGroupError,
     InvalidStreamIdError,
     NoSuchKeyError,
@@ -303,14 +304,17 @@ class ReadOptions:
         return argv[self.first_key:self.first_key + half], argv[self.first_key + half:]
 
 
-def parse_read_options(argv: list[bytes], with_group: bool) -> ReadOptions:
-    """XREAD's (``with_group`` False) or XREADGROUP's options, checked in Redis' order."""
+def parse_read_options(client: Client, argv: list[bytes], with_group: bool) -> ReadOptions:
+    """XREAD's (``with_group`` False) or XREADGROUP's options, checked in Redis' order (BLOCK
+    refused from a script, as Redis refuses it)."""
     options = ReadOptions()
     args = Arguments(argv, 1)
     while args:
         option = args.keyword()
         more = args.remaining()
         if option == b"BLOCK" and more:
+            if client.server.dispatcher.scripting.runs_as(client):
+                raise block_from_script(argv[0])
             options.timeout = args.take_int(TimeoutNotIntegerError)
             if options.timeout < 0:
                 raise TimeoutNegativeError()
@@ -366,7 +370,7 @@ def xread(client: Client, argv: list[bytes]) -> object:
 
     A blocked client runs again with the IDs it resolved (``$`` fixed to the last ID it saw)
     and COUNT 1000 when it gave none, as Redis serves blocked readers."""
-    options = parse_read_options(argv, with_group=False)
+    options = parse_read_options(client, argv, with_group=False)
     timeout, count = options.timeout, options.count
     keys, id_args = options.keys_and_ids(argv)
     streams: StreamStore = client.keyspace.streams

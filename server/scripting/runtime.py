@@ -347,6 +347,11 @@ class Scripting:
             raise _BUSY_FUNCTION if run.is_function else _BUSY
         run.kill_requested = True
 
+    def runs_as(self, client: Client) -> bool:
+        """Whether ``client`` is the one scripts' commands run as: the commands that refuse an
+        option from scripts (XREAD's BLOCK) ask."""
+        return client is self._client
+
     def _script_client(self, caller: Client) -> Client:
         """The client a script's commands run as: the caller's DB, RESP2, never blocking."""
         client = self._client

@@ -126,8 +126,14 @@ class ReplicationSoakResult:
 
 def _write_until(stopping: threading.Event, checker: WriteChecker, master: PikaServer) -> None:
     """SET + WAIT in a loop on the master until told to stop; a failed write (the master is
-    down) is retried after a short pause rather than in a hot loop."""
-    client = master.client(socket_timeout=10)
+    down) is not retried (the next write is tried after a short pause rather than in a hot loop).
+
+    redis-py's own retries are off: a WAIT retried on a new connection would answer at once
+    (that connection wrote nothing yet) and count a write as WAIT-acknowledged unchecked."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = master.client(socket_timeout=10, retry=Retry(NoBackoff(), 0))
     while not stopping.is_set():
         if not checker.write(client):
             stopping.wait(0.01)

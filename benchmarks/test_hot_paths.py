@@ -113,3 +113,19 @@ def test_binlog_append(benchmark, tmp_path, batch, fsync):
 
     benchmark(turn)
     writer.close()
+
+
+def test_cjson_round_trip(benchmark):
+    """cjson (server/scripting/libraries: lua-cjson's rules written in Lua) encoding and decoding
+    a document of about 3 KB, per round trip (docs/scripting-libraries.md's speed figures)."""
+    import lupa.lua51 as lua51
+
+    from pypika_store.server.scripting.libraries import install
+
+    runtime = lua51.LuaRuntime(encoding=None)
+    install(runtime)
+    round_trips = runtime.execute(
+        "local doc = {} for i = 1, 40 do doc['key' .. i] = {id = i, name = 'item ' .. i, tags = {'a', 'b'},"
+        " score = i / 7} end local text = cjson.encode(doc)"
+        " return function(n) for i = 1, n do cjson.decode(cjson.encode(doc)) end return #text end")
+    assert benchmark(round_trips, 1) > 2000

@@ -178,6 +178,11 @@ def bitfield(value: bytes, operations: list[BitfieldOp]) -> tuple[bytes, list[in
 def _wanted(op: BitfieldOp, old: int) -> int:
     """The value a SET or INCRBY would write before it is made to fit the type."""
     if op.kind == "set":
-        # Redis reads an unsigned type's new value as the 64-bit pattern of the argument.
-        return op.argument if op.field.signed else op.argument & (2**64 - 1)
+        if not op.field.signed:  # Redis reads an unsigned type's new value as the argument's 64-bit pattern
+            return op.argument & (2**64 - 1)
+        if op.overflow == SAT and op.field.bits < 64 and op.field.high - op.argument >= 2**63:
+            # Redis' check computes the type's maximum minus the value in 64 bits: that wraps
+            # for a value this far below the type, and it saturates at the maximum.
+            return op.field.high + 1
+        return op.argument
     return old + op.argument

@@ -115,13 +115,18 @@ class Keyspace:
     def _live_raw(self, key: bytes) -> bytes | None:
         """The key's raw record, or None when it is missing or expired."""
         raw = self._read(key)
-        if raw is None:
-            return None
-        expire_at = _unpack_header(raw)[1]
-        if expire_at and expire_at <= self._turn.now_ms():
-            if self._turn.expire_on_access:
-                self.delete_expired(key)
-            return None
+        if raw is not None:
+            expire_at = _unpack_header(raw)[1]
+            if expire_at and expire_at <= self._turn.now_ms():
+                if self._turn.expire_on_access:
+                    self.delete_expired(key)
+                raw = None
+        counter = self._turn.lookup_counter
+        if counter is not None:
+            if raw is None:
+                counter.keyspace_misses += 1
+            else:
+                counter.keyspace_hits += 1
         return raw
 
     def get_record(self, key: bytes) -> Record | None:

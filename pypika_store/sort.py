@@ -6,6 +6,14 @@ element, ``->field`` reads a hash field), BY without ``*`` does not sort at all;
 window; GET replaces each element by values looked up the same way (``#``: the element). This
 module returns the resulting values; the command replies with them or stores them as a list.
 
+Order of ties: Redis sorts with the C library's qsort (glibc's is a merge sort: stable), but
+with BY and a LIMIT that does not take every element with its own partial quicksort
+(pqsort.c, Bentley and McIlroy's, sorting only the part the window needs), which is not
+stable: elements whose BY values tie under ALPHA (equal values, or both missing) come out in
+the order that algorithm leaves them. :func:`partial_quicksort` is the same algorithm step for
+step, so ties come out as Redis gives them. Numeric sorts break ties by comparing the elements
+(binary), and ALPHA without BY compares the elements: only identical elements tie there.
+
 Collation: Redis compares ALPHA strings with strcoll() when it does not STORE (binary
 comparison when it does). Under the C (or C.UTF-8) locale strcoll is strcmp: byte order of the
 strings up to their first NUL byte, which is what this module does in both locales' stead.
@@ -15,7 +23,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from .errors import SortScoreError, WrongTypeError
 from .keyspace import Keyspace
@@ -94,7 +102,10 @@ def lookup(keyspace: Keyspace, pattern: bytes, element: bytes) -> bytes | None:
         return None
     if field is None:
         return record.body if record.type_name == "string" else None
-    return keyspace.hashes.get_field(key, field) if record.type_name == "hash" else None
+    if record.type_name != "hash":
+        return None
+    hashes = keyspace.hashes
+    return hashes.read_member(hashes.opened(key, record), field)
 
 
 def _elements(keyspace: Keyspace, key: bytes) -> tuple[str, list[bytes]]:
@@ -105,28 +116,116 @@ def _elements(keyspace: Keyspace, key: bytes) -> tuple[str, list[bytes]]:
     kind = record.type_name
     if kind not in _SORTABLE_TYPES:
         raise WrongTypeError()
+    collection = keyspace.stores[record.tag].opened(key, record)  # one lookup, as Redis counts
     if kind == "set":
-        return kind, keyspace.sets.members(key)
+        return kind, [member for member, _ in keyspace.sets.iter_members(collection)]
     if kind == "list":
-        collection = keyspace.lists.open(key)
-        return kind, list(keyspace.lists.iter_elements(collection))  # type: ignore[arg-type]
-    collection = keyspace.zsets.open(key)
-    return kind, [member for member, _ in keyspace.zsets.iter_scores(collection)]  # type: ignore[arg-type]
+        return kind, list(keyspace.lists.iter_elements(collection))
+    return kind, [member for member, _ in keyspace.zsets.iter_scores(collection)]
 
 
-def _window(length: int, limit: tuple[int, int] | None) -> range:
-    """The positions LIMIT selects, with Redis' clamping."""
+def _window(length: int, limit: tuple[int, int] | None) -> tuple[int, int]:
+    """The first and last positions LIMIT selects, clamped as Redis clamps them (an empty
+    window is ``(length - 1, length - 2)``)."""
     if limit is None:
-        return range(length)
+        return 0, length - 1
     offset, count = limit
-    start = max(offset, 0)
+    start = min(max(offset, 0), length)
+    count = min(max(count, -1), length)
     end = length - 1 if count < 0 else start + count - 1
-    return range(start, min(end, length - 1) + 1)
+    if start >= length:
+        return length - 1, length - 2
+    return start, min(end, length - 1)
 
 
-def _sorted(keyspace: Keyspace, elements: list[bytes], options: SortOptions) -> list[bytes]:
-    """``elements`` ordered as sortCompare orders them (Python's sort is stable, like the
-    merge sort glibc's qsort uses, so ties keep the elements' order)."""
+#: A three-way comparison of two positions of the sorted vector (negative, 0, positive).
+Compare = Callable[[int, int], int]
+
+
+def partial_quicksort(vector: list, compare: Compare, first: int, last: int) -> None:
+    """Order ``vector`` in place so that positions ``first`` to ``last`` hold what a sort
+    would put there, as Redis' pqsort does it step for step (its order of ties is this
+    algorithm's, not a stable sort's): ``compare(a, b)`` compares two items."""
+    _partial_quicksort(vector, 0, len(vector), compare, first, last)
+
+
+def _median_of_three(vector: list, a: int, b: int, c: int, compare: Compare) -> int:
+    if compare(vector[a], vector[b]) < 0:
+        return b if compare(vector[b], vector[c]) < 0 else (c if compare(vector[a], vector[c]) < 0 else a)
+    return b if compare(vector[b], vector[c]) > 0 else (a if compare(vector[a], vector[c]) < 0 else c)
+
+
+def _swap_runs(vector: list, a: int, b: int, count: int) -> None:
+    """Exchange ``vector[a:a+count]`` and ``vector[b:b+count]`` item by item (pqsort's vecswap)."""
+    for offset in range(count):
+        vector[a + offset], vector[b + offset] = vector[b + offset], vector[a + offset]
+
+
+def _partial_quicksort(vector: list, low: int, size: int, compare: Compare, first: int, last: int) -> None:
+    """Sort ``vector[low:low+size]`` as far as the window ``first..last`` needs: Bentley and
+    McIlroy's three-way partition (the pivot's equals gathered at both ends, then swapped to
+    the middle); a part is sorted only when the window reaches into it."""
+    while True:
+        if size < 7:  # insertion sort
+            for position in range(low + 1, low + size):
+                while position > low and compare(vector[position - 1], vector[position]) > 0:
+                    vector[position], vector[position - 1] = vector[position - 1], vector[position]
+                    position -= 1
+            return
+        middle = low + size // 2
+        if size > 7:
+            left, right = low, low + size - 1
+            if size > 40:  # Tukey's ninther
+                step = size // 8
+                left = _median_of_three(vector, left, left + step, left + 2 * step, compare)
+                middle = _median_of_three(vector, middle - step, middle, middle + step, compare)
+                right = _median_of_three(vector, right - 2 * step, right - step, right, compare)
+            middle = _median_of_three(vector, left, middle, right, compare)
+        vector[low], vector[middle] = vector[middle], vector[low]
+        equal_low = below = low + 1
+        above = equal_high = low + size - 1
+        while True:
+            while below <= above and (order := compare(vector[below], vector[low])) <= 0:
+                if order == 0:
+                    vector[equal_low], vector[below] = vector[below], vector[equal_low]
+                    equal_low += 1
+                below += 1
+            while below <= above and (order := compare(vector[above], vector[low])) >= 0:
+                if order == 0:
+                    vector[above], vector[equal_high] = vector[equal_high], vector[above]
+                    equal_high -= 1
+                above -= 1
+            if below > above:
+                break
+            vector[below], vector[above] = vector[above], vector[below]
+            below += 1
+            above -= 1
+        end = low + size
+        count = min(equal_low - low, below - equal_low)
+        _swap_runs(vector, low, below - count, count)
+        count = min(equal_high - above, end - equal_high - 1)
+        _swap_runs(vector, below, end - count, count)
+        smaller = below - equal_low
+        if smaller > 1 and _reaches(low, smaller, first, last):
+            _partial_quicksort(vector, low, smaller, compare, first, last)
+        larger = equal_high - above
+        if larger <= 1:
+            return
+        low, size = end - larger, larger  # the second part: iterate rather than recurse
+        if not _reaches(low, size, first, last):
+            return
+
+
+def _reaches(low: int, size: int, first: int, last: int) -> bool:
+    """Whether the window ``first..last`` is not wholly before or wholly after the part."""
+    return not ((first < low and last < low) or (first >= low + size and last >= low + size))
+
+
+def _sorted(keyspace: Keyspace, elements: list[bytes], options: SortOptions,
+            window: tuple[int, int]) -> list[bytes]:
+    """``elements`` ordered as sortCompare orders them: Python's sort is stable, like the merge
+    sort glibc's qsort uses; with BY and a window that leaves elements out, Redis' partial
+    quicksort instead, for its order of ties."""
     by = options.by
     if options.alpha:
         if by is None:
@@ -143,7 +242,17 @@ def _sorted(keyspace: Keyspace, elements: list[bytes], options: SortOptions) -> 
             if score is None:
                 raise SortScoreError()
             keys.append((score, element))  # equal scores: compared as binary strings
-    order = sorted(range(len(elements)), key=keys.__getitem__, reverse=options.descending)
+    if by is not None and window != (0, len(elements) - 1):
+        sign = -1 if options.descending else 1
+
+        def compare(left: int, right: int) -> int:
+            first_key, second_key = keys[left], keys[right]
+            return sign * ((first_key > second_key) - (first_key < second_key))  # type: ignore[operator]
+
+        order = list(range(len(elements)))
+        partial_quicksort(order, compare, *window)
+    else:
+        order = sorted(range(len(elements)), key=keys.__getitem__, reverse=options.descending)
     return [elements[index] for index in order]
 
 
@@ -155,11 +264,12 @@ def sort(keyspace: Keyspace, key: bytes, options: SortOptions) -> list[bytes | N
     if not sorting and kind == "set" and options.storing:
         # A stored result must not depend on the set's internal order: Redis sorts it ALPHA.
         options, sorting = options._replace(by=None, alpha=True), True
+    first, last = window = _window(len(elements), options.limit)
     if sorting:
-        elements = _sorted(keyspace, elements, options)
+        elements = _sorted(keyspace, elements, options, window)
     elif options.descending and kind != "set":
         elements.reverse()  # a list or zset left unsorted is read from its end
-    selected = [elements[position] for position in _window(len(elements), options.limit)]
+    selected = elements[first:last + 1] if last >= first else []
     if options.gets:
         return [lookup(keyspace, pattern, element) for element in selected for pattern in options.gets]
     return [*selected]

@@ -12,13 +12,20 @@ they never see the engine, which only commits what the turn holds and logs its c
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Protocol
 
 from .changes import ChangeLog
 from .clock import Clock
 from .errors import CommandError
 from .locks import DBLock
 from .storage.environment import Environment, Transaction, commit
+
+
+class LookupCounter(Protocol):
+    """What counts key lookups: found keys are hits, missing or expired ones misses."""
+
+    keyspace_hits: int
+    keyspace_misses: int
 
 
 class Turn:
@@ -62,6 +69,9 @@ class Turn:
         #: The keyspace events noted since the server last published them, in order:
         #: ``(event, db index, key)``. The list is cleared in place, never replaced.
         self.events: list[tuple[bytes, int, bytes]] = []
+        #: Counts the key lookups of the running command (INFO keyspace_hits/misses) while set:
+        #: the server sets it around the calls whose lookups Redis counts.
+        self.lookup_counter: LookupCounter | None = None
 
     @property
     def dirty(self) -> bool:

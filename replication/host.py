@@ -8,7 +8,8 @@ implements it), and a master's session talks to its slave through a :class:`Slav
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
 if TYPE_CHECKING:
     import ssl
@@ -36,11 +37,36 @@ class BackgroundSaves(Protocol):
         """Start a bgsave unless one is running."""
 
 
+@dataclass
+class ReplicationStats:
+    """Replication's INFO stats counters, kept by the server (CONFIG RESETSTAT zeroes them)
+    and counted by the master and the slave (docs/replication-protocol.md says how Pika's
+    syncs map onto Redis' names)."""
+
+    #: Full syncs served: a slave asked for a snapshot (Redis: a full resynchronization).
+    sync_full: int = 0
+    #: Slaves that streamed on from their position, every DB's TrySync accepted (a partial resync).
+    sync_partial_ok: int = 0
+    #: TrySyncs refused (the slave then syncs in full, as a refused PSYNC).
+    sync_partial_err: int = 0
+    #: Bytes a slave received from its master (the stream and the snapshot's files).
+    input_bytes: int = 0
+    #: Bytes a master wrote to its slaves' connections (the server counts them: binlog items,
+    #: pings, the snapshot's files, replies to their requests).
+    output_bytes: int = 0
+
+    def reset(self) -> None:
+        for counter in fields(self):
+            setattr(self, counter.name, 0)
+
+
 class ReplicationHost(Protocol):
     """The server, as the master, the slave and the snapshot service use it."""
 
     #: Redis' master_replid (Pika's ReplicationID); a slave adopts its master's after a full sync.
     replication_id: str
+    #: What the master and the slave count for INFO stats.
+    replication_stats: ReplicationStats
 
     @property
     def engine(self) -> "Engine":
@@ -84,6 +110,15 @@ class ReplicationHost(Protocol):
 
     def end_turn(self) -> None:
         """Commit what this turn wrote (and send the replies waiting for that commit)."""
+
+    def latency_sample(self, event: bytes, duration_ns: int) -> None:
+        """Replication's work ``event`` took ``duration_ns`` (the latency monitor's sample, if
+        over its threshold): a full sync's load."""
+
+    def replication_paused(self) -> "Awaitable[None] | None":
+        """While CLIENT PAUSE (WRITE or ALL) is on: what is done when it ends; else None. A
+        slave applies nothing from its master meanwhile, as Redis postpones its master's
+        commands."""
 
     def data_replaced(self) -> None:
         """A full sync replaced every DB's data as a whole (every WATCH breaks)."""

@@ -120,6 +120,8 @@ class SlaveSession:
         self.last_heard = self.last_sent = time.monotonic()
         #: Set while the slave fetches a snapshot (its binlog start must not be purged).
         self.full_syncing = False
+        #: Set once it asked for a snapshot (INFO sync_full counts the session once).
+        self.synced_in_full = False
 
     def acked_offset(self, file_size: int) -> int:
         """The slave's position as one number, as master_repl_offset counts (summed over DBs)."""
@@ -162,6 +164,9 @@ class ReplicationMaster:
         session = self.sessions.get(client.id)
         if session is not None:
             session.last_heard = time.monotonic()
+            if full_syncing and not session.synced_in_full:
+                session.synced_in_full = True
+                self.server.replication_stats.sync_full += 1
             session.full_syncing = session.full_syncing or full_syncing
 
     def forget(self, client_id: int) -> None:
@@ -172,9 +177,14 @@ class ReplicationMaster:
 
     def sync_point(self, db: int, position: Position, logic_id: int, term: int) -> str:
         binlog = self.server.engine.binlogs[db]
-        return check_sync_point(binlog.directory, binlog.position, binlog.logic_id, position, logic_id, term)
+        verdict = check_sync_point(binlog.directory, binlog.position, binlog.logic_id, position, logic_id, term)
+        if verdict != OK:
+            self.server.replication_stats.sync_partial_err += 1  # the slave syncs in full next
+        return verdict
 
     def start_stream(self, session: SlaveSession, db: int, position: Position) -> None:
+        if not session.streams and not session.synced_in_full:
+            self.server.replication_stats.sync_partial_ok += 1  # streams on from where it was
         old = session.streams.pop(db, None)
         if old is not None:
             old.tail.close()
@@ -189,8 +199,7 @@ class ReplicationMaster:
             stream.acknowledge(position)
             self.pump(session)
             self._answer_waiters(only_satisfied=True)
-            if self.failover is not None:
-                self.failover.check_synced(list(self.sessions.values()))
+            self._check_failover()
 
     def find_slave(self, host: str, port: int) -> SlaveSession | None:
         """The slave that announced ``host`` and ``port`` (FAILOVER TO)."""
@@ -206,7 +215,14 @@ class ReplicationMaster:
             self.failover = None
 
         self.failover = Failover(self.server, target, timeout_ms, force, pause, unpause, ended)
-        self.failover.check_synced(list(self.sessions.values()))
+        # The writes this turn ran before FAILOVER are replied once committed, and reach the
+        # binlog only then: commit them now, so the slave must have them too.
+        self.server.end_turn()
+        self._check_failover()
+
+    def _check_failover(self) -> None:
+        if self.failover is not None:
+            self.failover.check_synced(list(self.sessions.values()))
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -275,6 +291,10 @@ class ReplicationMaster:
         ``offset`` once ``wanted`` of them are, or after ``timeout`` seconds (0: no timeout)."""
         timer = self.server.loop.call_later(timeout, self._answer, answer) if timeout else None
         self._waiters[answer] = (wanted, offset, timer)
+
+    def answer_now(self, answer: Callable[[int], None]) -> None:
+        """Answer one WAIT caller at once (CLIENT UNBLOCK) with the slaves at its offset so far."""
+        self._answer(answer)
 
     def _answer_waiters(self, only_satisfied: bool) -> None:
         for answer, (wanted, offset, _timer) in list(self._waiters.items()):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from pypika_store.binlog import Position
 from pypika_store.binlog.format import BinlogItem, decode_command
@@ -33,8 +33,13 @@ REPLICATION_ID_KEY = b"replication_id"
 #: In the system table while a fetched snapshot is being loaded (Pika's
 #: internal-used-unfinished-full-sync).
 UNFINISHED_FULL_SYNC_KEY = b"unfinished_full_sync"
+#: The latency monitor's event of loading a full sync's snapshot (the event loop waits for it).
+FULL_SYNC_LOAD_EVENT = b"full-sync-load"
 #: Seconds between attempts after a failed connection or a dropped link.
 RETRY_DELAY = 1.0
+#: Seconds between the acks a paused slave sends (its position unchanged: the master must not
+#: time it out).
+PAUSED_ACK_INTERVAL = 1.0
 
 
 class NeedFullSync(Exception):
@@ -77,6 +82,10 @@ class SlaveReplication:
         self.gaps_refused = 0
         self._task: asyncio.Task | None = None
         self._link: MasterLink | None = None
+        #: Set by :meth:`stop`: from then on nothing received is applied (see :meth:`_ensure_following`).
+        self._stopped = False
+        #: The bytes of the current link already counted in INFO's total_net_repl_input_bytes.
+        self._counted_bytes = 0
         #: Per DB, the logic id the data already includes after a full sync: a snapshot taken
         #: with the narrow lock scope (Pika's bug) holds writes past its binlog offset, and
         #: the stream re-sends them; they are logged but not applied twice.
@@ -99,10 +108,24 @@ class SlaveReplication:
         return True
 
     def stop(self) -> None:
+        """SLAVEOF NO ONE (or another SLAVEOF): stop at once. The task is cancelled and the
+        link closed; should the cancellation be lost, the loop still applies nothing more."""
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._link is not None:
+            self._link.close()
         self.link_up = False
+
+    def _ensure_following(self) -> None:
+        """Raise CancelledError if :meth:`stop` ran. Checked after each wait that precedes a
+        change of data or state: Python 3.11's ``asyncio.wait_for`` returns a read that
+        completed in the loop iteration the task was cancelled in (the master's item and a
+        client's SLAVEOF NO ONE in one poll), and the loop would go on applying what the old
+        master sends to a server that is a master now."""
+        if self._stopped:
+            raise asyncio.CancelledError("replication stopped")
 
     def _set_state(self, db: int, state: str) -> None:
         if self.states[db] != state:
@@ -146,7 +169,9 @@ class SlaveReplication:
     def _link_down(self, link: MasterLink | None) -> None:
         self._link = None
         if link is not None:
+            self._count_received(link)
             link.close()
+        self._counted_bytes = 0
         if self.link_up:
             self.link_down_since = time.monotonic()
         self.link_up = False
@@ -171,6 +196,7 @@ class SlaveReplication:
         stored = self.server.engine.system_value(REPLICATION_ID_KEY) or b""
         replication_id, databases, _run_id, file_size = await link.call(
             "PIKAREPL", "META", announce, stored, config.get_str("slave-announce-ip"))
+        self._ensure_following()
         for binlog in self.server.engine.binlogs:
             binlog.file_size = file_size  # positions follow the master's files: so do offsets
         self.connect_status = "connected"
@@ -181,6 +207,7 @@ class SlaveReplication:
         for db, (position, _logic_id, _term) in positions.items():
             request += (db, position.filenum, position.offset)
         await link.call("PIKAREPL", "STREAM", *request)
+        self._ensure_following()
         for db in positions:
             self._set_state(db, CONNECTED)
         self.link_up = True
@@ -245,13 +272,16 @@ class SlaveReplication:
         load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
         if load_delay_us:
             await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
+        self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
         engine = self.server.engine
         # Loading commits the data, then resets the binlogs: a crash in between must not leave
         # a node that trusts either. The mark makes the next start forget the replication id
         # (so the next sync is a full one) and skip replaying the stale binlog.
         engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
         self.server.end_turn()
+        started = time.perf_counter_ns()
         load_snapshot(engine, folder, positions)
+        self.server.latency_sample(FULL_SYNC_LOAD_EVENT, time.perf_counter_ns() - started)
         self.server.data_replaced()
         self._load_data_logic()
         engine.set_system_value(REPLICATION_ID_KEY, replication_id)
@@ -259,6 +289,7 @@ class SlaveReplication:
         self.server.end_turn()
         self.server.replication_id = replication_id.decode()
         self.sync_in_progress = False
+        self._count_received(link)
         self.full_syncs += 1
         log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
         for db in self.states:
@@ -274,14 +305,50 @@ class SlaveReplication:
             messages = [await link.read(timeout)]
             messages += link.read_ready()
             self.last_io = time.monotonic()
+            self._count_received(link)
+            await self._wait_unpaused(link, messages)
+            self._ensure_following()
             try:
                 touched = self._apply(messages)
             finally:
                 self.server.end_turn()  # the items before a refused one are kept
-            for db in touched or self.states:
-                position = self.server.engine.binlogs[db].position
-                link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
+            self._ack(link, touched or self.states)
             await link.drain()
+
+    async def _wait_unpaused(self, link: MasterLink, messages: list) -> None:
+        """While CLIENT PAUSE is on, hold what the master sends: keep reading it (as Redis'
+        paused master client keeps filling its query buffer) into ``messages``, applied when
+        the pause ends; ack the unchanged position now and then, so the master keeps the link."""
+        timeout = self.server.config.get_int("repl-timeout")
+        while (paused := self.server.replication_paused()) is not None:
+            reading = asyncio.ensure_future(link.read(timeout))
+            try:
+                done, _pending = await asyncio.wait((reading, paused), timeout=PAUSED_ACK_INTERVAL,
+                                                    return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not reading.done():  # the pause ended, a second passed, or SLAVEOF NO ONE
+                    reading.cancel()
+            if not reading.done():
+                await asyncio.wait((reading,))
+            if not reading.cancelled():  # it read (a read cut as it completed keeps its message)
+                messages.append(reading.result())  # or raises the link's error
+                messages += link.read_ready()
+                self._count_received(link)
+                continue
+            if not done:
+                self._ack(link, self.states)
+                await link.drain()
+
+    def _ack(self, link: MasterLink, dbs: Iterable[int]) -> None:
+        """Tell the master each DB's position (where the next item it pushes starts)."""
+        for db in dbs:
+            position = self.server.engine.binlogs[db].position
+            link.send("PIKAREPL", "ACK", db, position.filenum, position.offset)
+
+    def _count_received(self, link: MasterLink) -> None:
+        """Add what the link received since the last count to INFO's repl input bytes."""
+        self.server.replication_stats.input_bytes += link.bytes_received - self._counted_bytes
+        self._counted_bytes = link.bytes_received
 
     def _apply(self, messages: list) -> set[int]:
         """Apply pushed items in order; the DBs they touched. Each item is checked before it

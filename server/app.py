@@ -23,11 +23,12 @@ from pypika_store.config import Config
 from pypika_store.config.effects import apply_encoding_limits
 from pypika_store.engine import Engine
 from pypika_store.errors import CommandError, CommitFailed, MaxClientsError, ProtectedModeError
+from pypika_store.replication.host import ReplicationStats
 from pypika_store.replication.link import LinkFaults
 from pypika_store.replication.master import ReplicationMaster
 from pypika_store.replication.slave import REPLICATION_ID_KEY, UNFINISHED_FULL_SYNC_KEY, SlaveReplication
 from pypika_store.replication.snapshot_service import SnapshotService
-from pypika_store.storage.environment import SYNC_EVERYSEC
+from pypika_store.storage.environment import SYNC_ALWAYS, SYNC_EVERYSEC
 
 from . import commands  # noqa: F401  (registers every command)
 from .bgsave import BgsaveService
@@ -35,14 +36,17 @@ from .blocking import Block, BlockingRegistry
 from .chaos import Chaos
 from .connection import MASTER, NORMAL, Client
 from .dispatch import Dispatcher
+from .info import binlog_items
+from .latency import COMMIT, COMMIT_FSYNCED, EXPIRE_CYCLE
 from .listeners import Listeners
 from .notifications import KeyspaceNotifications
 from .pubsub import PubSub
 from .recovery import replay_or_refuse_writes
 from .registry import TABLE
 from .resp.parser import ProtocolLimits
+from .resp.replies import error_line
 from .slot_migration import SlotService
-from .stats import Stats
+from .stats import Stats, buffer_sizes
 from .tls import LISTEN_FAILED, RELOAD_FAILED, TlsConfigError, TlsContexts, TlsSettingError, tls_enabled
 from .tracking import Tracking
 from .watches import WatchRegistry
@@ -95,6 +99,8 @@ class Server:
         self.pubsub = PubSub()
         #: Keys clients WATCH; every write's change notes break the watches on them.
         self.watches = WatchRegistry(self.engine)
+        #: What the master and the slave count for INFO stats (sync_full, repl bytes...).
+        self.replication_stats = ReplicationStats()
         #: CLIENT TRACKING: which client may cache which key; the same change notes invalidate them.
         self.tracking = Tracking(self)
         #: The slaves of this server (as a master).
@@ -103,6 +109,8 @@ class Server:
         self.snapshot_service = SnapshotService(self)
         #: Set while this server follows a master (SLAVEOF host port).
         self.replica: SlaveReplication | None = None
+        #: The WAIT callers parked until enough slaves acknowledge, by client id: how each is answered.
+        self._waiting_for_slaves: dict[int, Callable[[int], None]] = {}
         #: The internal client of kind master that runs replicated commands (made on first use).
         self._replication_applier: Client | None = None
         #: Keyspace notifications: which events the engine notes, and their publication.
@@ -134,6 +142,8 @@ class Server:
         self.active_expire = True
         #: Redis' master_replid (Pika's ReplicationID): kept in LMDB; a slave adopts its master's.
         self.replication_id = self._load_replication_id()
+        #: The binlog items written before this start (INFO rdb_changes_since_last_save counts from there).
+        self.items_at_start = binlog_items(self.engine)
 
         #: The SSL contexts (None while TLS is off); CONFIG SET of a tls-* file option rebuilds them.
         self.tls: TlsContexts | None = self._build_tls()
@@ -213,6 +223,7 @@ class Server:
     def reset_stats(self) -> None:
         """CONFIG RESETSTAT: zero the INFO counters and the per-command call counts."""
         self.stats.reset()
+        self.replication_stats.reset()
         for spec in TABLE.all_specs():
             spec.calls = spec.failed_calls = 0
 
@@ -279,13 +290,19 @@ class Server:
         waiting, self.waiting_for_commit = self.waiting_for_commit, []
         if self.notifications.pending:  # noted outside a command (the active expiry cycle)
             self.notifications.publish()
+        engine = self.engine
+        started = time.perf_counter_ns() if engine.dirty else 0
         try:
-            self.engine.end_turn()
+            engine.end_turn()
         except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error
             for client in waiting:
                 client.fail_pending(str(exc))
             self.dispatcher.scripting.functions.reset()  # the libraries are LMDB's again
             return
+        if started:
+            elapsed, latency = time.perf_counter_ns() - started, self.dispatcher.latency
+            if elapsed >= latency.threshold_ns:  # tested here: this runs every turn
+                latency.sample(COMMIT_FSYNCED if engine.sync_policy == SYNC_ALWAYS else COMMIT, elapsed)
         for client in waiting:
             client.flush()
         if self.replication_master.sessions:
@@ -396,12 +413,36 @@ class Server:
             return count
 
         def answer(reached: int) -> None:
-            if client.blocked is not None:  # still parked (not disconnected meanwhile)
+            self._waiting_for_slaves.pop(client.id, None)
+            if client.blocked is not None:  # still parked (not disconnected or unblocked meanwhile)
                 self.blocking.release(client.blocked)
                 client.resume(client.encode(reached))
 
+        self._waiting_for_slaves[client.id] = answer
         self.replication_master.add_waiter(answer, wanted, offset, timeout)
         return Block([], 0, None)
+
+    def unblock_wait(self, client: Client, error: str | None) -> bool:
+        """CLIENT UNBLOCK of a client in WAIT: it is answered now, as Redis 7.0 answers, with
+        the number of slaves that acknowledged its offset so far, or with ``error``. False
+        when the client is not in WAIT."""
+        answer = self._waiting_for_slaves.get(client.id)
+        if answer is None:
+            return False
+        if error is not None and client.blocked is not None:
+            self.blocking.release(client.blocked)
+            client.resume(error_line(error))
+        self.replication_master.answer_now(answer)  # the count, unless the error went first
+        return True
+
+    def latency_sample(self, event: bytes, duration_ns: int) -> None:
+        """The server's own work ``event`` took ``duration_ns`` (LATENCY, if over the threshold)."""
+        self.dispatcher.latency.sample(event, duration_ns)
+
+    def replication_paused(self) -> "asyncio.Future[None] | None":
+        """While CLIENT PAUSE is on (any kind, any purpose): done when it is over."""
+        pause = self.dispatcher.pause
+        return None if pause is None else pause.over
 
     def apply_replicated(self, db: int, argv: list[bytes]) -> bytes:
         """Run a command a master sent (the slave placed its binlog item already, so it is not
@@ -416,9 +457,12 @@ class Server:
         engine = self.engine
         engine.recording = False
         try:
-            return applier.execute(argv)
+            reply = applier.execute(argv)
         finally:
             engine.recording = True
+        if reply.startswith(b"-"):
+            self.stats.unexpected_error_replies += 1
+        return reply
 
     @property
     def link_faults(self) -> LinkFaults:
@@ -453,8 +497,12 @@ class Server:
 
     def _cron(self) -> None:
         """Active expiry (Redis' serverCron at ``hz``), idle-client timeouts, rate samples."""
-        self.stats.sample()
-        self.engine.reclaim_step(RECLAIM_BATCH)
+        self.stats.sample(self.replication_stats.input_bytes, self.replication_stats.output_bytes)
+        self._sample_client_buffers()
+        pending = self.engine.pending_reclaims
+        if pending:
+            self.engine.reclaim_step(RECLAIM_BATCH)
+            self.stats.lazyfreed_objects += max(0, pending - self.engine.pending_reclaims)
         self.expire_due_keys(EXPIRE_BATCH)
         timeout = self.config.get_int("timeout")
         if timeout:
@@ -470,19 +518,41 @@ class Server:
                 and not self.pubsub.subscribed(client))
 
     def expire_due_keys(self, batch: int | None = None) -> None:
-        """Active expiry: delete keys whose time has come, up to ``batch`` per DB (None: all,
-        after CHAOS CLOCK moved the clock). Slaves expire by the master's DELs; CLIENT PAUSE,
-        DEBUG SET-ACTIVE-EXPIRE 0 and refused writes (an unfinished start-up replay) hold it."""
+        """Active expiry (Redis' activeExpireCycle): delete keys whose time has come, up to
+        ``batch`` per DB (None: all, after CHAOS CLOCK moved the clock). Slaves expire by the
+        master's DELs; CLIENT PAUSE, DEBUG SET-ACTIVE-EXPIRE 0 and refused writes (an unfinished
+        start-up replay) hold it. Timed for INFO expire_cycle_cpu_milliseconds and, when some DB
+        had keys with a TTL to look at, for LATENCY (an idle run is not a sample: its time would
+        be the thread switch's)."""
         if self.replica is not None or not self.active_expire or self.dispatcher.pause is not None \
                 or self.engine.write_refusal is not None:
             return
+        started = time.perf_counter_ns()
+        stats = self.stats
+        looked = False
         for keyspace in self.engine.keyspaces:
             if not len(keyspace.expiry):
                 continue
-            for key in keyspace.due_keys(batch or len(keyspace.expiry)):
+            looked = True
+            due = keyspace.due_keys(batch or len(keyspace.expiry))
+            for key in due:
                 keyspace.delete_expired(key)
                 self.engine.log_changes()
-                self.stats.expired_keys += 1
+            stats.expired_keys += len(due)
+            if batch is not None and len(due) == batch:
+                stats.expire_cycle_cap_reached += 1  # keys left for the next run
+        elapsed = time.perf_counter_ns() - started
+        stats.expire_cycle_ns += elapsed
+        if looked:
+            self.latency_sample(EXPIRE_CYCLE, elapsed)
+
+    def _sample_client_buffers(self) -> None:
+        """The largest input and output buffers of the clients now (client_recent_max_*)."""
+        largest_input = largest_output = 0
+        for client in self.clients.values():
+            input_bytes, output_bytes = buffer_sizes(client)
+            largest_input, largest_output = max(largest_input, input_bytes), max(largest_output, output_bytes)
+        self.stats.client_peaks.record(int(time.monotonic()), largest_input, largest_output)
 
     def purge_binlogs(self, index: int, target: int | None = None) -> list[int]:
         """Delete one DB's binlog files the purge rules allow, sparing the files a bgsave in

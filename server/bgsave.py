@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from pypika_store.snapshot import Snapshot, snapshot_folder, take_snapshot
 
+from .latency import BGSAVE_LOCK
+
 if TYPE_CHECKING:
     from .app import Server
 
@@ -32,6 +34,10 @@ class BgsaveService:
         self.mismatches = 0
         #: Per DB, the binlog file a snapshot in progress may start at: purging must spare it.
         self.held_files: list[int] | None = None
+        #: INFO's rdb_saves (BGSAVEs started), rdb_current/last_bgsave_time_sec.
+        self.started = 0
+        self.started_at: float | None = None
+        self.last_duration: float | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -57,6 +63,7 @@ class BgsaveService:
             self.mismatches += 1
             log.warning("bgsave %s: data does not match the recorded binlog offset in db %s (lock scope %s)",
                         snapshot.path, snapshot.mismatched, self._server.engine.lock_scope)
+        self._server.latency_sample(BGSAVE_LOCK, int(snapshot.lock_hold * 1_000_000_000))
         log.info("Background saving terminated with success: %s (lock held %.3f ms)",
                  snapshot.path, snapshot.lock_hold * 1000)
         self._expire_old_dumps()
@@ -67,6 +74,8 @@ class BgsaveService:
             return
         loop = asyncio.get_running_loop()
         self.held_files = [binlog.position.filenum for binlog in self._server.engine.binlogs]
+        self.started += 1
+        self.started_at = time.time()
 
         def run() -> None:
             try:
@@ -81,6 +90,8 @@ class BgsaveService:
 
     def _finished(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
         self._running = None
+        if self.started_at is not None:
+            self.last_duration, self.started_at = time.time() - self.started_at, None
         self.held_files = None
         self._done(snapshot, error)
 

@@ -143,7 +143,9 @@ class Client(asyncio.Protocol):
             self._run_commands()  # what was already read before the pause
 
     def data_received(self, data: bytes) -> None:
-        self.server.stats.net_input_bytes += len(data)
+        stats = self.server.stats
+        stats.net_input_bytes += len(data)
+        stats.reads_processed += 1
         self.last_interaction = time.monotonic()
         try:
             self._parser.feed(data)
@@ -259,7 +261,12 @@ class Client(asyncio.Protocol):
         if self._out:
             payload = b"".join(self._out) if len(self._out) > 1 else self._out[0]
             self._out.clear()
-            self.server.stats.net_output_bytes += len(payload)
+            stats = self.server.stats
+            if self.kind is REPLICA:  # to a slave: replication's output, as Redis counts it
+                self.server.replication_stats.output_bytes += len(payload)
+            else:
+                stats.net_output_bytes += len(payload)
+            stats.writes_processed += 1
             transport.write(payload)
             if self._over_output_limit(transport.get_write_buffer_size()):
                 log.warning("Client id=%d addr=%s laddr=%s name=%s scheduled to be closed ASAP for overcoming "

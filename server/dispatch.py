@@ -50,6 +50,7 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
+from .stats import KeysRead, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -78,6 +79,9 @@ class Dispatcher:
         self._stats = server.stats
         self._engine = server.engine
         self._blocking = server.blocking
+        self._turn = server.engine.turn
+        for spec in TABLE.all_specs():
+            spec.counted_lookups = counted_lookups(spec.full_name, spec.flags)
         self._changes = server.watches.listeners
         #: Keyspace events the engine noted, published after each command that noted some.
         self._notifications = server.notifications
@@ -160,6 +164,12 @@ class Dispatcher:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
         self._stats.commands_processed += 1
         spec.calls += 1
+        lookups = spec.counted_lookups
+        if lookups is not None:  # INFO keyspace_hits/misses
+            if lookups is True:
+                self._turn.lookup_counter = self._stats
+            else:
+                self._count_lookups(client, lookups, argv)  # type: ignore[arg-type]
         started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -176,6 +186,7 @@ class Dispatcher:
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
             duration = perf_counter_ns() - started
+            self._turn.lookup_counter = None
             self._stats.record_call(spec.full_name, duration)
             if duration >= self._slow_ns or spec is self._config_set:
                 self._slow_call(client, spec, argv, duration)
@@ -194,6 +205,16 @@ class Dispatcher:
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
 
+    def _count_lookups(self, client: "Client", keys_read: KeysRead, argv: list[bytes]) -> None:
+        """Count the keys a write command reads (its sources), looked up before it writes."""
+        keys = keys_read(argv)
+        if not keys:
+            return
+        turn = self._turn
+        turn.lookup_counter = self._stats
+        for key in keys:
+            client.keyspace.exists(key)
+        turn.lookup_counter = None
     def execute_from_script(self, client: "Client", argv: list[bytes],
                             read_only: bool) -> tuple[bytes, CommandSpec | None]:
         """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of

@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING, Callable
 from pypika_store import PIKA_VERSION, REDIS_VERSION, __version__
 from pypika_store.replication.failover import NO_FAILOVER
 
+from .connection import REPLICA
 from .registry import TABLE
+from .stats import buffer_sizes
 
 if TYPE_CHECKING:
+    from pypika_store.engine import Engine
+
     from .app import Server
 
 Fields = list[tuple[str, object]]
@@ -71,15 +75,17 @@ def _server(server: "Server") -> Fields:
 
 
 def _clients(server: "Server") -> Fields:
+    recent_input, recent_output = server.stats.client_peaks.recent_max(int(time.monotonic()))
     return [
         ("connected_clients", len(server.clients)),
         ("cluster_connections", 0),
         ("maxclients", server.config.get_int("maxclients")),
-        ("client_recent_max_input_buffer", 0),
-        ("client_recent_max_output_buffer", 0),
+        ("client_recent_max_input_buffer", recent_input),
+        ("client_recent_max_output_buffer", recent_output),
         ("blocked_clients", len(server.blocking)),
         ("tracking_clients", server.tracking.clients),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", sum(client.blocked is not None and client.blocked.timer is not None
+                                         for client in server.clients.values())),
     ]
 
 
@@ -109,6 +115,19 @@ def _system_memory() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         return 0
+
+
+def _client_memory(server: "Server") -> Fields:
+    """mem_clients_slaves / mem_clients_normal: the bytes in the clients' input and output
+    buffers (what a client costs here beyond a few hundred bytes of bookkeeping)."""
+    slaves = normal = 0
+    for client in server.clients.values():
+        size = sum(buffer_sizes(client))
+        if client.kind == REPLICA:
+            slaves += size
+        else:
+            normal += size
+    return [("mem_clients_slaves", slaves), ("mem_clients_normal", normal)]
 
 
 def _memory(server: "Server") -> Fields:
@@ -144,14 +163,30 @@ def _memory(server: "Server") -> Fields:
             ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0), ("allocator_rss_ratio", "1.00"),
             ("allocator_rss_bytes", 0), ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
             ("mem_fragmentation_ratio", "1.00"), ("mem_fragmentation_bytes", 0), ("mem_not_counted_for_evict", 0),
-            ("mem_replication_backlog", 0), ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
-            ("mem_clients_normal", 0), ("mem_cluster_links", 0), ("mem_aof_buffer", 0))),
+            ("mem_replication_backlog", 0), ("mem_total_replication_buffers", 0))),
+        *_client_memory(server),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
         ("mem_allocator", "pymalloc"),
         ("active_defrag_running", 0),
         # Deleted collections whose members the background reclaimer has not deleted yet.
         ("lazyfree_pending_objects", server.engine.pending_reclaims),
-        ("lazyfreed_objects", 0),
+        ("lazyfreed_objects", server.stats.lazyfreed_objects),
     ]
+
+
+def binlog_items(engine: "Engine") -> int:
+    """How many items every DB's binlog has had (its logic ids): the counterpart of Redis'
+    dirty counter, one per write command's record."""
+    return sum(binlog.logic_id for binlog in engine.binlogs)
+
+
+def _changes_since_last_save(server: "Server") -> int:
+    """rdb_changes_since_last_save: the binlog items written since the last snapshot's
+    position (or since this start), Redis' dirty counter counting one per write command."""
+    last = server.bgsave.last
+    baseline = sum(position.logic_id for position in last.positions) if last is not None else server.items_at_start
+    return max(0, binlog_items(server.engine) - baseline)
 
 
 def _scripting_memory(server: "Server") -> Fields:
@@ -186,15 +221,16 @@ def _persistence(server: "Server") -> Fields:
         ("loading", 0),
         ("async_loading", 0),
         *((name, 0) for name in ("current_cow_peak", "current_cow_size", "current_cow_size_age", "current_fork_perc",
-                                 "current_save_keys_processed", "current_save_keys_total",
-                                 "rdb_changes_since_last_save")),
+                                 "current_save_keys_processed", "current_save_keys_total")),
+        ("rdb_changes_since_last_save", _changes_since_last_save(server)),
         ("sync_policy", server.engine.sync_policy),
         ("rdb_bgsave_in_progress", int(bgsave.in_progress)),
         ("rdb_last_save_time", bgsave.last_save_time),
         ("rdb_last_bgsave_status", "ok" if bgsave.last_ok else "err"),
-        ("rdb_last_bgsave_time_sec", -1),
-        ("rdb_current_bgsave_time_sec", -1),
-        *((name, 0) for name in ("rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired",
+        ("rdb_last_bgsave_time_sec", -1 if bgsave.last_duration is None else int(bgsave.last_duration)),
+        ("rdb_current_bgsave_time_sec", -1 if bgsave.started_at is None else int(time.time() - bgsave.started_at)),
+        ("rdb_saves", bgsave.started),
+        *((name, 0) for name in ("rdb_last_cow_size", "rdb_last_load_keys_expired",
                                  "rdb_last_load_keys_loaded", "aof_enabled", "aof_rewrite_in_progress",
                                  "aof_rewrite_scheduled")),
         ("aof_last_rewrite_time_sec", -1),
@@ -211,26 +247,34 @@ def _persistence(server: "Server") -> Fields:
 
 
 def _stats(server: "Server") -> Fields:
+    """Redis' stats; what is counted here and how is in docs/compatibility.md (INFO); a field
+    of a part this server lacks (eviction, forks, defrag, I/O threads) stays 0."""
     stats = server.stats
+    replication = server.replication_stats
     return [
         ("total_connections_received", stats.connections_received),
         ("total_commands_processed", stats.commands_processed),
         ("instantaneous_ops_per_sec", stats.ops_per_sec()),
         ("total_net_input_bytes", stats.net_input_bytes),
         ("total_net_output_bytes", stats.net_output_bytes),
-        ("total_net_repl_input_bytes", 0),
-        ("total_net_repl_output_bytes", 0),
+        ("total_net_repl_input_bytes", replication.input_bytes),
+        ("total_net_repl_output_bytes", replication.output_bytes),
         ("instantaneous_input_kbps", f"{stats.input_kbps():.2f}"),
         ("instantaneous_output_kbps", f"{stats.output_kbps():.2f}"),
-        ("instantaneous_input_repl_kbps", "0.00"),
-        ("instantaneous_output_repl_kbps", "0.00"),
+        ("instantaneous_input_repl_kbps", f"{stats.input_repl_kbps():.2f}"),
+        ("instantaneous_output_repl_kbps", f"{stats.output_repl_kbps():.2f}"),
         ("rejected_connections", stats.rejected_connections),
-        *((name, 0) for name in ("sync_full", "sync_partial_ok", "sync_partial_err")),
+        ("sync_full", replication.sync_full),
+        ("sync_partial_ok", replication.sync_partial_ok),
+        ("sync_partial_err", replication.sync_partial_err),
         ("expired_keys", stats.expired_keys),
         ("expired_stale_perc", "0.00"),
-        *((name, 0) for name in ("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-                                 "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
-                                 "keyspace_hits", "keyspace_misses")),
+        ("expired_time_cap_reached_count", stats.expire_cycle_cap_reached),
+        ("expire_cycle_cpu_milliseconds", stats.expire_cycle_ns // 1_000_000),
+        *((name, 0) for name in ("evicted_keys", "evicted_clients", "total_eviction_exceeded_time",
+                                 "current_eviction_exceeded_time")),
+        ("keyspace_hits", stats.keyspace_hits),
+        ("keyspace_misses", stats.keyspace_misses),
         ("pubsub_channels", len(server.pubsub.channels)),
         ("pubsub_patterns", len(server.pubsub.patterns)),
         ("pubsubshard_channels", len(server.pubsub.shard_channels)),
@@ -241,10 +285,12 @@ def _stats(server: "Server") -> Fields:
         ("tracking_total_keys", len(server.tracking.table)),
         ("tracking_total_items", server.tracking.total_items),
         ("tracking_total_prefixes", len(server.tracking.prefixes)),
-        ("unexpected_error_replies", 0),
+        ("unexpected_error_replies", stats.unexpected_error_replies),
         ("total_error_replies", stats.total_error_replies),
-        *((name, 0) for name in ("dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
-                                 "io_threaded_reads_processed", "io_threaded_writes_processed",
+        ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", stats.reads_processed),
+        ("total_writes_processed", stats.writes_processed),
+        *((name, 0) for name in ("io_threaded_reads_processed", "io_threaded_writes_processed",
                                  "reply_buffer_shrinks", "reply_buffer_expands")),
         ("is_bgsaving", "Yes" if server.bgsave.in_progress else "No"),
     ]

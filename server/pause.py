@@ -8,8 +8,9 @@ pipeline. A ``WRITE`` pause holds only what may change data or reach the slaves 
 commands, PUBLISH, PFCOUNT, scripts, EXEC of a transaction queueing one of them); an ``ALL`` pause holds every
 command, CLIENT UNPAUSE included, as in Redis. While paused the active expiry cycle waits too
 (the server asks :attr:`Dispatcher.pause`), so a master writes nothing to its binlog and its
-slaves get nothing new: lazy expiry only hides a key, and the commands a slave applies from its
-own master are not held.
+slaves get nothing new: lazy expiry only hides a key. A paused slave applies nothing from its
+master's stream either (a ``WRITE`` pause or an ``ALL`` one, as Redis postpones its master
+client's commands): its apply loop waits for :attr:`ClientPause.over`, then catches up.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class ClientPause:
         self._on_end = on_end
         #: True while every purpose holds only writes (the strictest purpose wins).
         self.writes_only = True
+        #: Done when the pause is over (the held commands ran): a slave's apply loop waits for it.
+        self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def add(self, purpose: str, until: float, writes_only: bool) -> None:
         """Pause for ``purpose`` until ``until``; again while it is on: the later end and the
@@ -83,8 +86,9 @@ class ClientPause:
 
     def holds(self, client: "Client", spec: CommandSpec) -> bool:
         """Whether this pause holds ``client``'s call of ``spec``. A slave's requests are never
-        held (as in Redis), nor the commands our master streams: a slave applies them in the
-        turn that commits their binlog position."""
+        held (as in Redis), nor here the commands our master streams: a slave applies them in
+        the turn that commits their binlog position, so its apply loop holds them instead,
+        before it places them in its binlog (:attr:`over`)."""
         if client.kind is REPLICA or client.kind is MASTER:
             return False
         if not self.writes_only:
@@ -109,6 +113,7 @@ class ClientPause:
             client.blocked = None
             client.resume(run(client, entry.argv))
         self.held.clear()
+        self.over.set_result(None)
 
 
 def loop_time_after(milliseconds: int) -> float:

@@ -130,8 +130,13 @@ def after_keyword(keyword: str, flags: str, startfrom: int = 1, lastkey: int = -
 
 #: What ``keys=`` takes: Redis' legacy ``(first, last, step)`` or the command's key specs.
 KeysArgument = Union[tuple[int, int, int], Sequence[KeySpec]]
-#: The command's own key finder for what its specs cannot say (SORT's STORE).
-GetKeys = Callable[[list[bytes]], "list[bytes] | None"]
+#: A key of a call and its key-spec flags (``(b"k", ("RW", "access", "update"))``).
+KeyAndFlags = tuple[bytes, tuple[str, ...]]
+#: The command's own key finder (Redis' getkeys_proc), for what its specs cannot say: keys no
+#: spec finds (SORT's STORE) or flags that vary with the arguments (SET's GET, BITFIELD's
+#: subcommands, ``variable_flags`` specs): each key of a call with its flags, None when the
+#: call is malformed where its keys should be.
+GetKeys = Callable[[list[bytes]], "list[KeyAndFlags] | None"]
 
 
 def legacy_key_specs(keys: tuple[int, int, int], flags: frozenset[str]) -> tuple[KeySpec, ...]:
@@ -267,26 +272,28 @@ class CommandSpec:
     #: Calls and failures, for INFO commandstats.
     calls: int = 0
     failed_calls: int = 0
+    #: Which key lookups of a call count in INFO keyspace_hits/misses (``stats.counted_lookups``,
+    #: set by the dispatcher).
+    counted_lookups: object = None
 
     def __post_init__(self) -> None:
         #: The name COMMAND, INFO and errors give (``config|get``): registered as such, kept as a
         #: plain attribute because the dispatcher reads it on every call.
         self.full_name = self.name
         (self.first_key, self.last_key, self.key_step), movable = legacy_range(self.key_specs)
-        if movable or self.getkeys is not None:
+        if movable:  # from the specs alone, as Redis: SET's finder (flags only) moves no key
             self.flags = self.flags | {MOVABLE_KEYS}
 
     def arity_ok(self, argc: int) -> bool:
         arity = self.arity
         return argc == arity if arity > 0 else argc >= -arity
 
-    def keys_and_flags(self, argv: list[bytes]) -> list[tuple[bytes, tuple[str, ...]]] | None:
-        """Each key of a call with the flags of the spec that found it (None: the call is
-        malformed where its keys should be), from the command's own finder (whose keys carry
-        no flags) or else its key specs."""
+    def keys_and_flags(self, argv: list[bytes]) -> list[KeyAndFlags] | None:
+        """Each key of a call with its flags (None: the call is malformed where its keys should
+        be), from the command's own finder where it has one (it has one only where Redis'
+        specs cannot say, so Redis uses its getkeys_proc there too), else its key specs."""
         if self.getkeys is not None:
-            own = self.getkeys(argv)
-            return None if own is None else [(key, ()) for key in own]
+            return self.getkeys(argv)
         found = find_keys(self.key_specs, argv)
         return None if found is None else [(argv[position], spec.flags) for position, spec in found]
 

@@ -7,6 +7,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Callable, Union
+
+from .registry import TABLE
+
+if TYPE_CHECKING:
+    from .connection import Client
 
 #: Redis stops tracking new error names past this many (a client inventing error codes).
 MAX_ERROR_NAMES = 128
@@ -77,6 +83,41 @@ class CommandTimes:
     rejected_calls: int = 0
     histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
 
+#: client_recent_max_*_buffer covers this many seconds (Redis' CLIENTS_PEAK_MEM_USAGE_SLOTS).
+PEAK_SECONDS = 8
+
+
+class ClientPeaks:
+    """The largest client input and output buffers seen in each of the last
+    :data:`PEAK_SECONDS` seconds, sampled by the server cron (as Redis' clientsCron)."""
+
+    def __init__(self) -> None:
+        #: ``[second, largest input, largest output]``, oldest first.
+        self._seconds: deque[list[int]] = deque()
+
+    def record(self, second: int, input_bytes: int, output_bytes: int) -> None:
+        seconds = self._seconds
+        if seconds and seconds[-1][0] == second:
+            peak = seconds[-1]
+            peak[1], peak[2] = max(peak[1], input_bytes), max(peak[2], output_bytes)
+        else:
+            seconds.append([second, input_bytes, output_bytes])
+        while seconds[0][0] <= second - PEAK_SECONDS:
+            seconds.popleft()
+
+    def recent_max(self, second: int) -> tuple[int, int]:
+        """The largest input and output buffers of the last :data:`PEAK_SECONDS` seconds."""
+        recent = [peak for peak in self._seconds if peak[0] > second - PEAK_SECONDS]
+        return max((peak[1] for peak in recent), default=0), max((peak[2] for peak in recent), default=0)
+
+
+def buffer_sizes(client: "Client") -> tuple[int, int]:
+    """A client's input buffer (received, not parsed into a command yet) and output buffer
+    (replies the socket did not take yet), in bytes."""
+    transport = client.transport
+    return client.pending_input(), transport.get_write_buffer_size() if transport is not None else 0
+
+
 #: Rates average over this many samples, taken by the server cron (as Redis' STATS_METRIC_SAMPLES).
 SAMPLES = 16
 
@@ -91,6 +132,22 @@ class Stats:
     expired_keys: int = 0
     net_input_bytes: int = 0
     net_output_bytes: int = 0
+    #: Reads from client sockets (each ``data_received``) and writes of collected replies.
+    reads_processed: int = 0
+    writes_processed: int = 0
+    #: Key lookups of the calls Redis counts (see :func:`counted_lookups`): found, missing.
+    keyspace_hits: int = 0
+    keyspace_misses: int = 0
+    #: The active expiry cycle: its time, and the runs that stopped at their batch of keys.
+    expire_cycle_ns: int = 0
+    expire_cycle_cap_reached: int = 0
+    #: Deleted collections whose members the background reclaimer finished deleting.
+    lazyfreed_objects: int = 0
+    #: Error replies to the commands a slave applied from its master (Redis counts those of
+    #: the master's stream and of AOF loading).
+    unexpected_error_replies: int = 0
+    #: client_recent_max_input_buffer / output_buffer.
+    client_peaks: "ClientPeaks" = field(default_factory=lambda: ClientPeaks())
     _samples: deque = field(default_factory=lambda: deque(maxlen=SAMPLES), repr=False)
     #: Error replies by their first word (``ERR``, ``WRONGTYPE``): INFO errorstats.
     errors: dict[str, int] = field(default_factory=dict)
@@ -123,10 +180,11 @@ class Stats:
     def total_error_replies(self) -> int:
         return sum(self.errors.values())
 
-    def sample(self) -> None:
-        """Remember the counters now; the rates are computed over the remembered window."""
+    def sample(self, repl_input_bytes: int, repl_output_bytes: int) -> None:
+        """Remember the counters now (with replication's bytes, which it counts itself); the
+        rates are computed over the remembered window."""
         self._samples.append((time.monotonic(), self.commands_processed, self.net_input_bytes,
-                              self.net_output_bytes))
+                              self.net_output_bytes, repl_input_bytes, repl_output_bytes))
 
     def _rate(self, column: int) -> float:
         if len(self._samples) < 2:
@@ -144,6 +202,12 @@ class Stats:
     def output_kbps(self) -> float:
         return self._rate(3) / 1024
 
+    def input_repl_kbps(self) -> float:
+        return self._rate(4) / 1024
+
+    def output_repl_kbps(self) -> float:
+        return self._rate(5) / 1024
+
     def reset(self) -> None:
         for counter in fields(self):
             if counter.type == "int":
@@ -151,3 +215,70 @@ class Stats:
         self._samples.clear()
         self.errors.clear()
         self.commands.clear()
+        self.client_peaks = ClientPeaks()
+
+
+# -- keyspace_hits / keyspace_misses ----------------------------------------------------------
+
+#: Which keys of a call are counted (see :func:`counted_lookups`).
+KeysRead = Callable[[list[bytes]], list[bytes]]
+#: True: every lookup the call makes counts; a finder: only those keys, looked up before the call.
+LookupRule = Union[bool, KeysRead, None]
+
+
+def _first_key(argv: list[bytes]) -> list[bytes]:
+    return argv[1:2]
+
+
+def _second_key(argv: list[bytes]) -> list[bytes]:
+    return argv[2:3]
+
+
+def _keys_from(first: int) -> KeysRead:
+    return lambda argv: argv[first:]
+
+
+def _counted_keys(argv: list[bytes]) -> list[bytes]:
+    """ZUNIONSTORE's sources: ``numkeys`` keys after it (none when it is not a count)."""
+    try:
+        count = int(argv[2])
+    except ValueError:
+        return []
+    return argv[3:3 + count] if count > 0 else []
+
+
+def _set_with_get(argv: list[bytes]) -> list[bytes]:
+    """SET's key when its GET reads it (the key SET's own finder flags ``access``)."""
+    if len(argv) == 3:  # the plain SET, on the hot path
+        return []
+    return [key for key, flags in TABLE.get(b"set").keys_and_flags(argv) if "access" in flags]  # type: ignore[union-attr]
+
+
+#: Write commands Redis looks some keys of up as reads (lookupKeyRead, which counts), not as
+#: writes (lookupKeyWrite, which does not): a store command's sources, SET's GET, GETDEL.
+#: Every other write command's lookups are not counted (INCR, LPUSH, LMOVE's source, DEL).
+READ_KEYS_OF_WRITES: dict[str, KeysRead] = {
+    "set": _set_with_get,
+    **dict.fromkeys(("getdel", "getex", "getset", "copy", "georadius", "georadiusbymember"), _first_key),
+    **dict.fromkeys(("zrangestore", "geosearchstore"), _second_key),
+    **dict.fromkeys(("sunionstore", "sinterstore", "sdiffstore"), _keys_from(2)),
+    **dict.fromkeys(("zunionstore", "zinterstore", "zdiffstore"), _counted_keys),
+    "bitop": _keys_from(3),
+    "pfmerge": _keys_from(1),  # Redis reads every key, the destination included
+}
+#: Read-only commands whose lookups Redis does not count (MEMORY USAGE reads the dict itself).
+UNCOUNTED_READS = frozenset(("memory|usage",))
+#: Write commands whose every lookup counts, as a read command's: SORT reads the sorted key and
+#: the BY/GET patterns' keys (its STORE stops the count before it writes the destination).
+COUNTED_WRITES = frozenset(("sort",))
+
+
+def counted_lookups(name: str, flags: frozenset[str]) -> LookupRule:
+    """How command ``name``'s key lookups count in keyspace_hits/misses, as Redis counts them:
+    every lookup of a read-only command (one per key looked up: ``MGET a a`` is two), the
+    source keys of the write commands in :data:`READ_KEYS_OF_WRITES`, nothing otherwise."""
+    if name in READ_KEYS_OF_WRITES:
+        return READ_KEYS_OF_WRITES[name]
+    if name in COUNTED_WRITES:
+        return True
+    return "readonly" in flags and name not in UNCOUNTED_READS or None

@@ -203,14 +203,15 @@ def test_a_command_may_find_its_own_keys_as_sorts_store():
     """SORT's STORE key can be anywhere: an "unknown" spec says so, and the command's own
     finder (Redis' getkeys_proc) gives the keys."""
 
-    def sort_keys(argv: list[bytes]) -> list[bytes]:
+    def sort_keys(argv: list[bytes]) -> list[tuple[bytes, tuple[str, ...]]]:
         upper = [arg.upper() for arg in argv]
-        return [argv[1]] + ([argv[upper.index(b"STORE") + 1]] if b"STORE" in upper[2:-1] else [])
+        store = [(argv[upper.index(b"STORE") + 1], ("OW",))] if b"STORE" in upper[2:-1] else []
+        return [(argv[1], ("RO",))] + store
 
     spec = CommandSpec(name="sortlike", handler=None, arity=-2, flags=frozenset({"write"}), getkeys=sort_keys,
                        key_specs=(key_at(1, "RO access"), KeySpec(None, None, ("OW", "update"), notes="STORE")))
     assert "movablekeys" in spec.flags and (spec.first_key, spec.last_key, spec.key_step) == (1, 1, 1)
-    assert spec.keys_and_flags([b"sortlike", b"k", b"LIMIT", b"0", b"1", b"store", b"d"]) == [(b"k", ()), (b"d", ())]
+    assert spec.keys_and_flags([b"sortlike", b"k", b"LIMIT", b"0", b"1", b"store", b"d"]) == [(b"k", ("RO",)), (b"d", ("OW",))]
     encoded = key_spec_reply(spec.key_specs[1])
     assert encoded[0] == (b"notes", b"STORE") and encoded[2][1][0] == (b"type", b"unknown")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -214,3 +215,44 @@ def test_random_sorts_match_redis(diff, call):
         diff.check("LRANGE", "dst", "0", "-1", normalize=normalize)
     else:
         diff.check("SORT_RO", "k", *options, normalize=normalize)
+
+
+# -- ties under BY and LIMIT: Redis' partial quicksort --------------------------------------------
+
+def _tie_case(seed: int) -> tuple[list[tuple], list[str]]:
+    """A list of distinct elements (up to 60: every branch of the partial quicksort, its
+    insertion sort, median of three and ninther) whose BY values tie a lot (two values, or
+    missing), and a SORT with a LIMIT."""
+    rng = random.Random(seed)
+    size = rng.choice([5, 7, 8, 12, 30, 41, 60])
+    elements = [f"e{index:02d}" for index in rng.sample(range(100), size)]
+    weights = {f"w_{element}": rng.choice(["a", "b", "1", "2"]) for element in elements if rng.random() < 0.8}
+    setup = [("RPUSH", "k", *elements)] + ([("MSET", *(part for pair in weights.items() for part in pair))]
+                                          if weights else [])
+    options = ["BY", "w_*", "LIMIT", str(rng.randint(-1, size)), str(rng.choice([-1, 0, 1, 3, size // 2, size]))]
+    options += ["ALPHA"] * (rng.random() < 0.7) + ["DESC"] * (rng.random() < 0.5)
+    options += ["GET", "#", "GET", "w_*"] * (rng.random() < 0.3) + ["STORE", "dst"] * (rng.random() < 0.3)
+    return setup, options
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_ties_under_by_and_limit_come_out_as_redis_orders_them(diff, seed):
+    setup, options = _tie_case(seed)
+    diff.check_all(setup)
+    diff.check("SORT", "k", *options)
+    if "STORE" in options:
+        diff.check("LRANGE", "dst", "0", "-1")
+    else:
+        diff.check("SORT_RO", "k", *options)
+
+
+def test_partial_quicksort_sorts_the_window_whatever_the_ties():
+    rng = random.Random(7)
+    for _ in range(300):
+        values = [rng.randint(0, 5) for _ in range(rng.randint(0, 70))]
+        first = rng.randint(0, max(len(values) - 1, 0))
+        last = rng.randint(first - 1, len(values) - 1) if values else -1
+        order = list(range(len(values)))
+        sorting.partial_quicksort(order, lambda a, b: (values[a] > values[b]) - (values[a] < values[b]), first, last)
+        assert sorted(order) == list(range(len(values)))
+        assert [values[index] for index in order[first:last + 1]] == sorted(values)[first:last + 1]

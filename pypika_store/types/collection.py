@@ -126,8 +126,11 @@ class CollectionStore:
     def open(self, key: bytes) -> Collection | None:
         """The live collection at ``key``; None when missing; WRONGTYPE when another type."""
         record = self.keyspace.get_record(key)
-        if record is None:
-            return None
+        return None if record is None else self.opened(key, record)
+
+    def opened(self, key: bytes, record: Record) -> Collection:
+        """The collection of ``key``'s record, already looked up (one lookup per key, as
+        INFO keyspace_hits counts); WRONGTYPE when another type."""
         if record.tag != self.tag:
             raise WrongTypeError()
         object_id, count = COLLECTION.unpack_from(record.body)

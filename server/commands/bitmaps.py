@@ -15,7 +15,7 @@ from pypika_store.errors import (
 )
 
 from ..connection import Client
-from ..registry import BeginIndex, FindRange, KeySpec, after_index, command, key_at
+from ..registry import BeginIndex, FindRange, KeyAndFlags, KeySpec, after_index, command, key_at
 from ..arguments import INT64_MIN, Arguments, c_string, parse_int
 
 def _bit_offset(client: Client, arg: bytes, field_width: int = 0) -> int:
@@ -202,6 +202,24 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
     return replies
 
 
+#: Arguments after each BITFIELD subcommand (Redis' bitfieldGetKeys reads them so).
+_BITFIELD_ARGUMENTS = {b"GET": 2, b"SET": 3, b"INCRBY": 3, b"OVERFLOW": 1}
+
+
+def _bitfield_keys(argv: list[bytes]) -> list[KeyAndFlags]:
+    """BITFIELD's key as Redis' bitfieldGetKeys flags it: only read while every subcommand is
+    a GET (or OVERFLOW), else read and updated (a malformed call too)."""
+    position, reads_only = 2, True
+    while position < len(argv):
+        operation = argv[position].upper()
+        needed = _BITFIELD_ARGUMENTS.get(operation)
+        if needed is None or len(argv) - position - 1 < needed or operation in (b"SET", b"INCRBY"):
+            reads_only = False
+            break
+        position += needed + 1
+    return [(argv[1], ("RO", "access") if reads_only else ("RW", "access", "update"))]
+
+
 @command("bitfield", arity=-2, flags="write denyoom", group="bitmap", keys=(
     KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
             notes="This command allows both access and modification of the key"),),
@@ -209,7 +227,7 @@ def _bitfield(client: Client, argv: list[bytes], read_only: bool) -> object:
                 "[operation:<GET encoding_offset:<encoding offset:integer> | write:<[OVERFLOW wrap_sat_fail:<WRAP | "
                 "SAT | FAIL>] write_operation:<SET encoding_offset_value:<encoding offset:integer "
                 "value:integer> | INCRBY encoding_offset_increment:<encoding offset:integer "
-                "increment:integer>>>> [operation ...]]")
+                "increment:integer>>>> [operation ...]]", getkeys=_bitfield_keys)
 def bitfield(client: Client, argv: list[bytes]) -> object:
     """Perform arbitrary bitfield integer operations on strings."""
     return _bitfield(client, argv, read_only=False)

@@ -323,8 +323,10 @@ def client_unblock(client: Client, argv: list[bytes]) -> object:
     with_error = _last_option(argv, _UNBLOCK_REASONS, UnblockReasonError)
     target = client.server.clients.get(parse_int(argv[2]))
     waiting = target.blocked if target is not None else None
-    if waiting is None or not waiting.keys:  # not blocked, or held by CLIENT PAUSE / WAIT
+    if waiting is None:
         return ZERO
+    if not waiting.keys:  # in WAIT (answered now), or held by CLIENT PAUSE (which UNBLOCK leaves held)
+        return ONE if client.server.unblock_wait(target, UnblockedError.message if with_error else None) else ZERO
     client.server.blocking.release(waiting)
     target.resume(error_line(UnblockedError.message) if with_error else target.encode(waiting.timeout_reply))
     return ONE

@@ -8,6 +8,7 @@ import time
 from pypika_store.errors import no_latency_samples
 
 from ..connection import Client
+from ..info import resident_memory
 from ..latency import doctor_report, graph_report
 from ..registry import TABLE, CommandSpec, command, container, help_reply
 from ..resp.replies import Map, Verbatim
@@ -20,7 +21,14 @@ container("latency", arity=-2, flags="", group="server", summary="A container fo
          help=("DOCTOR", "    Return a human readable latency analysis report."))
 def latency_doctor(client: Client, argv: list[bytes]) -> object:
     """Return a human readable latency analysis report."""
-    return Verbatim(doctor_report(client.server.dispatcher.latency, client.server.config))
+    server = client.server
+    return Verbatim(doctor_report(server.dispatcher.latency, server.config, _fork_rate(server.engine.lock.exclusive_holds)))
+
+
+def _fork_rate(holds: list[float]) -> float:
+    """Redis' fork rate (the memory forked per second, in GB/s), for the ``fork`` event here:
+    the resident memory over the last bgsave's hold of the DB lock (0 before any)."""
+    return resident_memory() / holds[-1] / (1 << 30) if holds and holds[-1] > 0 else 0.0
 
 
 @command("latency|graph", arity=3, flags="admin noscript loading stale", group="server",

@@ -8,7 +8,7 @@ from pypika_store.errors import SortByDeniedError, SortGetDeniedError, SyntaxErr
 
 from ..arguments import Arguments
 from ..connection import Client
-from ..registry import KeySpec, command, key_at
+from ..registry import KeyAndFlags, KeySpec, command, key_at
 
 
 def _options(argv: list[bytes], may_store: bool, all_keys: bool) -> tuple[sorting.SortOptions, bytes | None]:
@@ -57,9 +57,10 @@ _STORE_KEY = KeySpec(None, None, ("OW", "update"), notes="For the optional STORE
 _SKIPPED_OPTIONS = {b"LIMIT": 2, b"GET": 1, b"BY": 1}
 
 
-def _sort_keys(argv: list[bytes]) -> list[bytes]:
-    """The sorted key and the last STORE's destination, as Redis' sortGetKeys finds them
-    (without checking the options: a call's syntax errors are the command's to reply)."""
+def _sort_keys(argv: list[bytes]) -> list[KeyAndFlags]:
+    """The sorted key (read) and the last STORE's destination (overwritten), as Redis'
+    sortGetKeys finds them (without checking the options: a call's syntax errors are the
+    command's to reply)."""
     store: bytes | None = None
     position = 2
     while position < len(argv):
@@ -69,7 +70,8 @@ def _sort_keys(argv: list[bytes]) -> list[bytes]:
         elif option == b"STORE" and position + 1 < len(argv):
             store = argv[position + 1]
         position += 1
-    return [argv[1]] if store is None else [argv[1], store]
+    sorted_key = (argv[1], _READ_KEYS[0].flags)
+    return [sorted_key] if store is None else [sorted_key, (store, _STORE_KEY.flags)]
 
 
 @command("sort", arity=-2, flags="write denyoom", keys=(*_READ_KEYS, _STORE_KEY), getkeys=_sort_keys,
@@ -82,6 +84,7 @@ def sort(client: Client, argv: list[bytes]) -> object:
     values = sorting.sort(client.keyspace, argv[1], options)
     if destination is None:
         return values
+    client.server.engine.turn.lookup_counter = None  # the destination's is a write's lookup: uncounted
     return client.keyspace.lists.replace(destination, sorting.stored_values(values), b"sortstore")
 
 

@@ -23,7 +23,7 @@ from pypika_store.keyspace import KEEP_TTL, Keyspace
 
 from ..connection import Client
 from ..arguments import INT64_MAX, INT64_MIN, Arguments, parse_int
-from ..registry import BeginIndex, FindRange, KeySpec, command, key_at
+from ..registry import BeginIndex, FindRange, KeyAndFlags, KeySpec, command, key_at
 from ..resp.replies import OK, ONE, ZERO, Map
 
 _EXPIRY_UNITS = (b"EX", b"PX", b"EXAT", b"PXAT")
@@ -103,12 +103,18 @@ class _ExtendedOptions:
         return KEEP_TTL if self.keep_ttl else 0
 
 
+def _set_keys(argv: list[bytes]) -> list[KeyAndFlags]:
+    """SET's key as Redis' setGetKeys flags it: read and updated with GET, else overwritten."""
+    reads = any(option.upper() == b"GET" for option in argv[3:])
+    return [(argv[1], ("RW", "access", "update") if reads else ("OW", "update"))]
+
+
 @command("set", arity=-3, flags="write denyoom", group="string", keys=(
     KeySpec(BeginIndex(1), FindRange(), ("RW", "access", "update", "variable_flags"),
             notes="RW and ACCESS due to the optional `GET` argument"),),
          syntax="key value condition:[NX | XX] [GET] "
                 "expiration:[EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | PXAT "
-                "unix-time-milliseconds:unix-time | KEEPTTL]")
+                "unix-time-milliseconds:unix-time | KEEPTTL]", getkeys=_set_keys)
 def set_(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key, with optional expiry, condition and GET."""
     key, value = argv[1], argv[2]

@@ -138,16 +138,21 @@ def acl_list(client: Client, argv: list[bytes]) -> object:
     return [as_bytes(user.describe()) for user in _access(client).sorted_users()]
 
 
+def _acl_file(client: Client) -> str:
+    """The configured ``aclfile`` that ACL LOAD and SAVE work on (Redis' error when none is set)."""
+    path = client.server.config.get_str("aclfile")
+    if not path:
+        raise NoAclFileError()
+    return path
+
+
 @command("acl|load", arity=2, flags=_ADMIN, group="server", since="6.0.0",
          complexity="O(N). Where N is the number of configured users.",
          help=("LOAD", "    Reload users from the ACL file."))
 def acl_load(client: Client, argv: list[bytes]) -> object:
     """Reload the ACLs from the configured ACL file"""
-    path = client.server.config.get_str("aclfile")
-    if not path:
-        raise NoAclFileError()
     access = _access(client)
-    replaced = access.load(path)
+    replaced = access.load(_acl_file(client))
     for each in list(client.server.clients.values()):
         if each.user in replaced:
             each.user, each.authenticated = access.default, False
@@ -185,10 +190,7 @@ def acl_log(client: Client, argv: list[bytes]) -> object:
          help=("SAVE", "    Save the current config to the ACL file."))
 def acl_save(client: Client, argv: list[bytes]) -> object:
     """Save the current ACL rules in the configured ACL file"""
-    path = client.server.config.get_str("aclfile")
-    if not path:
-        raise NoAclFileError()
-    _access(client).save(path)
+    _access(client).save(_acl_file(client))
     return OK
 
 

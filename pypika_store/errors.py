@@ -1444,3 +1444,37 @@ def block_from_script(command: bytes) -> CommandError:
     """XREAD or XREADGROUP with BLOCK called from a script (named as the script spelled it)."""
     return CommandError(f"ERR {command.decode(errors='replace')} command is not allowed with BLOCK option "
                         "from scripts")
+# -- MIGRATE (server/commands/migrate.py) -----------------------------------------------------
+
+
+class MigrateKeysNeedEmptyKeyError(CommandError):
+    message = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+
+
+class MigrateConnectingError(CommandError):
+    """The target's name did not resolve or its connection did not open in time."""
+
+    message = "IOERR error or timeout connecting to the client"
+
+
+class MigrateWritingError(CommandError):
+    """The request could not be sent (Redis says so for a refused connection too)."""
+
+    message = "IOERR error or timeout writing to target instance"
+
+
+class MigrateReadingError(CommandError):
+    """A reply did not come within the timeout, or the connection closed."""
+
+    message = "IOERR error or timeout reading to target instance"
+
+
+class MigrateWaitsError(CommandError):
+    """MIGRATE in MULTI or a script: it waits for the target, which a command there cannot."""
+
+    message = "ERR MIGRATE is not allowed inside MULTI or scripts (it waits for the target's replies)"
+
+
+def migrate_target_error(reply: str) -> CommandError:
+    """The target's first error reply (to AUTH, SELECT or a RESTORE), without its '-'."""
+    return CommandError(f"ERR Target instance replied with error: {reply}")

@@ -38,14 +38,62 @@ if TYPE_CHECKING:
 
 #: Keys SLOTSRELOAD / SLOTSCLEANUP handle per event-loop turn.
 WALK_BATCH = 500
+#: Seconds a cached connection to a target stays open unused (Redis' MIGRATE_SOCKET_CACHE_TTL).
+TARGET_IDLE_SECONDS = 10
+#: Connections to targets kept at most (Redis' MIGRATE_SOCKET_CACHE_ITEMS); past it the least
+#: recently used one is closed.
+TARGET_CACHE_SIZE = 64
 
 
-class MigrationFailed(Exception):
-    """The target refused or did not answer; ``error`` is the reply for the client."""
+class TargetFailure(Exception):
+    """A migration target could not be used. The failures are neutral: each command turns them
+    into its own error text (SLOTSMGRT* Pika's, MIGRATE Redis')."""
 
-    def __init__(self, error: CommandError) -> None:
-        super().__init__(error.message)
-        self.error = error
+
+class TargetConnectFailed(TargetFailure):
+    """No connection opened: ``refused`` when the target's host answered that nothing listens
+    there (Redis' connect succeeds then and its write fails), otherwise the name did not
+    resolve or the connection did not open in time."""
+
+    def __init__(self, detail: str, refused: bool) -> None:
+        super().__init__(detail)
+        self.refused = refused
+
+
+class TargetSendFailed(TargetFailure):
+    """The request could not be written (the connection broke, or it did not drain in time)."""
+
+
+class TargetReceiveFailed(TargetFailure):
+    """A reply did not come in time, the connection closed, or it sent what a write's reply
+    cannot be; ``replies`` are those read before, ``timed_out`` says whether time ran out."""
+
+    def __init__(self, detail: str, replies: list["TargetReply"], timed_out: bool) -> None:
+        super().__init__(detail)
+        self.replies = replies
+        self.timed_out = timed_out
+
+
+class TargetReplyError(TargetFailure):
+    """The target answered one of the commands with an error or an unexpected status."""
+
+
+@dataclass(frozen=True)
+class TargetReply:
+    """One simple reply of the target: its type byte (``+ - : $``) and its text (a bulk
+    string's is left out: writes answer with a status, an error or an integer)."""
+
+    kind: bytes
+    text: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind == b"-"
+
+    @property
+    def succeeded(self) -> bool:
+        """An OK, an integer or a bulk string (XADD's ID); any other status is a failure too."""
+        return self.kind in (b":", b"$") or (self.kind == b"+" and self.text.lower() == "ok")
 
 
 def key_commands(keyspace: Keyspace, key: bytes) -> list[list[bytes]] | None:
@@ -70,52 +118,80 @@ def _encode_command(argv: list[bytes]) -> bytes:
 
 
 class TargetConnection:
-    """A RESP connection to a migration target, reading the simple replies writes give."""
+    """A RESP connection to a migration target, reading the simple replies writes give.
+
+    ``db`` is the DB the connection has selected (None: not known, so the next use selects
+    one); ``last_used`` the event loop's time of its last use, for the idle timeout.
+    """
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
-        self.db = 0
+        self.db: int | None = None
+        self.last_used = asyncio.get_running_loop().time()
 
     @classmethod
     async def open(cls, host: str, port: int, timeout: float) -> "TargetConnection":
+        """Connect; TargetConnectFailed when the name does not resolve, nothing listens or the
+        connection does not open within ``timeout`` seconds."""
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise MigrationFailed(MigrateConnectError()) from exc
+        except ConnectionRefusedError as exc:
+            raise TargetConnectFailed(str(exc), refused=True) from exc
+        except (OSError, asyncio.TimeoutError, OverflowError) as exc:  # OverflowError: a port past 65535
+            raise TargetConnectFailed(str(exc) or type(exc).__name__, refused=False) from exc
         return cls(reader, writer)
 
-    async def run(self, commands: list[list[bytes]], timeout: float) -> None:
-        """Send ``commands`` pipelined; MigrationFailed unless each reply is OK, an integer or a
-        bulk string (XADD's ID)."""
-        self._writer.write(b"".join(_encode_command(argv) for argv in commands))
+    async def exchange(self, commands: list[list[bytes]], timeout: float) -> list[TargetReply]:
+        """Send ``commands`` pipelined and read one reply for each, waiting at most ``timeout``
+        seconds for each (TargetSendFailed, TargetReceiveFailed)."""
+        self.last_used = asyncio.get_running_loop().time()
+        try:
+            self._writer.write(b"".join(_encode_command(argv) for argv in commands))
+            await asyncio.wait_for(self._writer.drain(), timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise TargetSendFailed(str(exc) or type(exc).__name__) from exc
+        replies: list[TargetReply] = []
         try:
             for _ in commands:
-                reply = await asyncio.wait_for(self._read_reply(), timeout)
-                if reply is not None:
-                    raise MigrationFailed(migrate_bad_reply(reply))
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-            raise MigrationFailed(migrate_receive_error(str(exc) or type(exc).__name__)) from exc
+                replies.append(await asyncio.wait_for(self._read_reply(), timeout))
+        except asyncio.TimeoutError as exc:
+            raise TargetReceiveFailed(type(exc).__name__, replies, timed_out=True) from exc
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            raise TargetReceiveFailed(str(exc) or type(exc).__name__, replies, timed_out=False) from exc
+        finally:
+            self.last_used = asyncio.get_running_loop().time()
+        return replies
 
-    async def _read_reply(self) -> str | None:
-        """Read one reply; None when it is a success, else its text."""
+    async def run(self, commands: list[list[bytes]], timeout: float) -> None:
+        """Send ``commands`` pipelined; TargetReplyError unless each reply is a success."""
+        for reply in await self.exchange(commands, timeout):
+            if not reply.succeeded:
+                raise TargetReplyError(reply.text)
+
+    async def _read_reply(self) -> TargetReply:
         line = (await self._reader.readuntil(b"\r\n"))[:-2]
         kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return None if rest.lower() == b"ok" else rest.decode("utf-8", "replace")
-        if kind == b":":
-            return None
         if kind == b"$":
             length = int(rest)
             if length >= 0:
                 await self._reader.readexactly(length + 2)
-            return None
-        if kind == b"-":
-            return rest.decode("utf-8", "replace")
+            return TargetReply(kind, "")
+        if kind in (b"+", b"-", b":"):
+            return TargetReply(kind, rest.decode("utf-8", "replace"))
         raise ValueError(f"unexpected reply {line[:40]!r}")
 
     def close(self) -> None:
         self._writer.close()
+
+
+def _pika_error(failure: TargetFailure) -> CommandError:
+    """SLOTSMGRT*'s error for a failed move, as Pika's MigrateKey words it."""
+    if isinstance(failure, TargetConnectFailed):
+        return MigrateConnectError()
+    if isinstance(failure, TargetReplyError):
+        return migrate_bad_reply(str(failure))
+    return migrate_receive_error(str(failure))
 
 
 @dataclass
@@ -160,8 +236,11 @@ class SlotService:
     def __init__(self, server: "Server") -> None:
         self._server = server
         self._engine = server.engine
+        #: The connections to targets, SLOTSMGRT*'s and MIGRATE's (one cache, as Redis' one).
         self._targets: dict[tuple[str, int], TargetConnection] = {}
-        #: One migration at a time (Pika's migrate lock).
+        self._idle_check: asyncio.TimerHandle | None = None
+        #: One migration at a time (Pika's migrate lock; MIGRATE takes it too, so no two
+        #: migrations share a connection).
         self.migrating = asyncio.Lock()
         self.reload: Walk | None = None
         #: The latest SLOTSMGRTTAGSLOT-ASYNC job (kept after it ends, for its status).
@@ -237,7 +316,8 @@ class SlotService:
     # -- migration -----------------------------------------------------------------------------
 
     def answer_later(self, client: "Client", migration: "asyncio.Future[object]") -> None:
-        """Reply to ``client`` (parked by the handler) when ``migration`` ends."""
+        """Reply to ``client`` (parked by the handler) when ``migration`` ends: its result, or
+        the CommandError it raised."""
         server = self._server
 
         def done(future: "asyncio.Future[object]") -> None:
@@ -245,8 +325,8 @@ class SlotService:
                 return
             server.blocking.release(client.blocked)
             error = future.exception()
-            if isinstance(error, MigrationFailed):
-                client.resume(error_line(error.error.message))
+            if isinstance(error, CommandError):
+                client.resume(error_line(error.message))
             elif error is not None:
                 client.resume(error_line(f"ERR {error}"))
             else:
@@ -254,18 +334,43 @@ class SlotService:
 
         migration.add_done_callback(done)
 
-    async def _target(self, host: str, port: int, timeout: float) -> TargetConnection:
-        target = self._targets.get((host, port))
+    async def target(self, host: str, port: int, timeout: float) -> TargetConnection:
+        """The cached connection to host:port, or a new one (cached); TargetConnectFailed."""
+        target = self._targets.pop((host, port), None)  # re-inserted: the dict is in LRU order
         if target is None:
-            target = self._targets[(host, port)] = await TargetConnection.open(host, port, timeout)
+            target = await TargetConnection.open(host, port, timeout)
+            if len(self._targets) >= TARGET_CACHE_SIZE:
+                self.drop_target(*next(iter(self._targets)))
+        self._targets[(host, port)] = target
+        if self._idle_check is None:
+            self._idle_check = asyncio.get_running_loop().call_later(1, self._close_idle_targets)
         return target
+
+    def drop_target(self, host: str, port: int) -> None:
+        """Close the connection to host:port after a failure (the next use opens a new one)."""
+        stale = self._targets.pop((host, port), None)
+        if stale is not None:
+            stale.close()
+
+    def _close_idle_targets(self) -> None:
+        """Close the connections unused for TARGET_IDLE_SECONDS (not while a migration may be
+        using one); check again each second while any is left."""
+        self._idle_check = None
+        if not self.migrating.locked():
+            now = asyncio.get_running_loop().time()
+            for address, target in list(self._targets.items()):
+                if now - target.last_used > TARGET_IDLE_SECONDS:
+                    self.drop_target(*address)
+        if self._targets:
+            self._idle_check = asyncio.get_running_loop().call_later(1, self._close_idle_targets)
 
     async def migrate(self, db: int, host: str, port: int, timeout: float, keys: list[bytes]) -> int:
         """Move ``keys`` of DB ``db`` to host:port, one per turn; how many moved (missing
-        keys are skipped and leave the index). A failure drops the connection."""
+        keys are skipped and leave the index). A failure drops the connection and raises
+        Pika's error for it."""
         moved = 0
         try:
-            target = await self._target(host, port, timeout)
+            target = await self.target(host, port, timeout)
             if target.db != db:
                 await target.run([[b"select", b"%d" % db]], timeout)
                 target.db = db
@@ -280,11 +385,9 @@ class SlotService:
                 keyspace.delete(key)
                 self._engine.log_changes()
                 moved += 1
-        except MigrationFailed:
-            stale = self._targets.pop((host, port), None)
-            if stale is not None:
-                stale.close()
-            raise
+        except TargetFailure as failure:
+            self.drop_target(host, port)
+            raise _pika_error(failure) from failure
         return moved
 
     def request_batch(self, db: int, host: str, port: int, timeout: float, slot: int, keys: int) -> bool:
@@ -314,7 +417,7 @@ class SlotService:
                 batch.moved += moved
                 batch.budget -= max(moved, 1)
                 batch.remained = index.size(batch.slot)
-        except MigrationFailed:
+        except CommandError:
             pass  # the status shows how far it went; Codis asks again
         finally:
             batch.stop()
@@ -330,9 +433,11 @@ class SlotService:
         return 1
 
     def close(self) -> None:
-        for target in self._targets.values():
-            target.close()
-        self._targets.clear()
+        for address in list(self._targets):
+            self.drop_target(*address)
+        if self._idle_check is not None:
+            self._idle_check.cancel()
+            self._idle_check = None
         for job in (self.reload, self.cleanup, self.batch):
             if job is not None:
                 job.stop()

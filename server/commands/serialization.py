@@ -1,4 +1,4 @@
-"""DUMP and RESTORE (values moved between pypika-store servers), and OBJECT."""
+"""DUMP, RESTORE and RESTORE-ASKING (values moved between pypika-store servers), and OBJECT."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pypika_store.errors import (
     NoLfuPolicyError,
     SyntaxErrorReply,
 )
-from pypika_store.keyspace import Record
+from pypika_store.keyspace import Keyspace, Record
 from pypika_store.storage.records import TAG_STRING
 
 from ..connection import Client
@@ -23,10 +23,12 @@ from ..resp.replies import OK
 @command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="keyspace", syntax="key")
 def dump(client: Client, argv: list[bytes]) -> object:
     """Return a serialized version of the value stored at the specified key."""
-    keyspace = client.keyspace
-    record = keyspace.get_record(argv[1])
-    if record is None:
-        return None
+    record = client.keyspace.get_record(argv[1])
+    return None if record is None else dump_value(client.keyspace, record)
+
+
+def dump_value(keyspace: Keyspace, record: Record) -> bytes:
+    """The DUMP payload of a key's ``record`` (DUMP's reply, MIGRATE's RESTORE argument)."""
     members = [] if record.tag == TAG_STRING else keyspace.members_of(record)
     return dump_payload.encode(record, members)
 
@@ -57,10 +59,15 @@ class _RestoreOptions:
                 raise SyntaxErrorReply()
 
 
+_RESTORE_SYNTAX = ("key ttl:integer serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds:integer] "
+                   "[FREQ frequency:integer]")
+
+
+@command("restore-asking", arity=-4, flags="write denyoom asking", keys=(key_at(1, "OW update"),),
+         group="server", acl="keyspace dangerous", summary="An internal command for migrating keys in a cluster",
+         syntax=_RESTORE_SYNTAX)
 @command("restore", arity=-4, flags="write denyoom", keys=(key_at(1, "OW update"),), group="keyspace",
-         acl="dangerous",
-         syntax="key ttl:integer serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds:integer] "
-                "[FREQ frequency:integer]")
+         acl="dangerous", syntax=_RESTORE_SYNTAX)
 def restore(client: Client, argv: list[bytes]) -> object:
     """Create a key using the provided serialized value, previously obtained using DUMP."""
     options = _RestoreOptions(argv)

@@ -133,10 +133,14 @@ class _Retry(Exception):
 
 
 def _migrate_keys(argv: list[bytes]) -> list[KeyAndFlags] | None:
-    """Redis' migrateGetKeys: the key argument, or every argument after KEYS (the options'
-    own arguments skipped); none when KEYS comes with a key argument."""
-    first, position = 3, 6
-    last = first + 1
+    """MIGRATE's keys as Redis finds them: the key argument, unless its incomplete KEYS spec
+    finds its keyword (looking back from the argument before the last), and then
+    migrateGetKeys' answer: every argument after the first KEYS it meets from the options on
+    (AUTH's and AUTH2's own arguments skipped), none when KEYS comes with a key argument."""
+    if all(c_string(arg).upper() != b"KEYS" for arg in argv[1:-1]):
+        return [(argv[3], _KEY_FLAGS)]
+    first, last = 3, 4
+    position = 6
     while position < len(argv):
         option = c_string(argv[position]).upper()
         if option == b"KEYS":

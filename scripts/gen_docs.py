@@ -43,7 +43,6 @@ xadd xlen xread xrange xrevrange xtrim xdel xinfo
 #: Commands we lack that an open issue will add, by issue (names as COMMAND LIST gives them).
 PLANNED: dict[str, str] = {
     "13 (script|debug needs a Lua debugger)": "script|debug",
-    "17 (sharding)": "migrate restore-asking",
 }
 
 #: Commands that will not exist here, and why.
@@ -140,6 +139,11 @@ NOTES = {
     "object": "ENCODING answers what Redis 7.0 would (listpack/hashtable/intset/skiplist/quicklist/stream/int/embstr/raw); REFCOUNT 1, IDLETIME 0.",
     "dump": "pypika-store's own checksummed payload (not RDB): RESTORE works between pypika-store servers.",
     "restore": "Takes DUMP payloads of pypika-store; Redis' RDB payloads get the version/checksum error.",
+    "restore-asking": "RESTORE (there is no cluster mode to ask in).",
+    "migrate": ("Redis' options, replies and errors; sends RESTORE with pypika-store's DUMP payload, so a "
+                "redis-server target answers 'ERR Target instance replied with error: ERR DUMP payload version or "
+                "checksum are wrong' (docs/sharding.md). The server goes on serving others while the target "
+                "answers (Redis blocks); a key written meanwhile is kept here; refused inside MULTI and scripts."),
     "pfadd": "Redis' HYLL encoding byte for byte; logged as the command (smaller than the 12 KiB value).",
     "xread": "A client blocked on several streams gets every stream that received entries in the waking command.",
     "xreadgroup": "As XREAD's blocking; groups are binlogged as the state they leave (XCLAIM FORCE with absolute TIME and RETRYCOUNT, XGROUP SETID with ENTRIESREAD), so slaves and replays have the master's PELs and delivery times; a consumer's seen-time is when the record was applied. History reads are logged too (Redis does not propagate them).",

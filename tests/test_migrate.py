@@ -400,7 +400,7 @@ def _move_misplaced_with_migrate(cluster: PikaCluster) -> int:
     for (source, owner), keys in cluster.misplaced().items():
         destination = cluster.shards[owner].master
         reply = cluster.shards[source].master.client().execute_command(
-            "MIGRATE", destination.host, destination.port, "", 0, 5000, "KEYS", *keys)
+            "MIGRATE", destination.host, destination.port, "", 0, 5000, "REPLACE", "KEYS", *keys)
         assert reply == b"OK"
         moved += len(keys)
     return moved

@@ -34,25 +34,31 @@ def quote(arg: bytes) -> str:
     return '"' + "".join([_REPR[byte] for byte in arg]) + '"'
 
 
+#: Commands with passwords among their options: where the options start and, for each option
+#: before the passwords, how many arguments it takes and whether they are secret.
+_SECRET_OPTIONS = {
+    b"hello": (2, {b"AUTH": (2, True), b"SETNAME": (1, False)}),
+    b"migrate": (6, {b"AUTH": (1, True), b"AUTH2": (2, True), b"COPY": (0, False), b"REPLACE": (0, False)}),
+}
+
+
 def redacted(argv: list[bytes]) -> list[bytes]:
-    """The arguments with the passwords hidden, as Redis redacts AUTH and HELLO's AUTH option
-    (HELLO's only once its parsing reached them)."""
+    """The arguments with the passwords hidden, as Redis redacts AUTH, and HELLO's and
+    MIGRATE's AUTH options once its parsing reached them."""
     name = argv[0].lower()
     if name == b"auth":
         return [argv[0], *[_REDACTED] * (len(argv) - 1)]
-    if name != b"hello":
+    if name not in _SECRET_OPTIONS:
         return argv
+    index, options = _SECRET_OPTIONS[name]
     shown = list(argv)
-    index = 2
     while index < len(argv):
-        option = argv[index].upper()
-        if option == b"AUTH" and index + 2 < len(argv):
-            shown[index + 1] = shown[index + 2] = _REDACTED
-            index += 3
-        elif option == b"SETNAME" and index + 1 < len(argv):
-            index += 2
-        else:
+        taken, secret = options.get(argv[index].upper(), (-1, False))
+        if taken < 0 or index + taken >= len(argv):
             break
+        if secret:
+            shown[index + 1:index + 1 + taken] = [_REDACTED] * taken
+        index += 1 + taken
     return shown
 
 

@@ -438,3 +438,30 @@ def test_resharding_with_migrate_serves_the_moved_keys_from_the_new_shard():
         cluster.wait_synced()
         for group in cluster.shards:
             assert _digest(group.slaves[0].client()) == _digest(group.master.client())
+
+
+@pytest.mark.parametrize("call", [
+    ("k", "x", "1000", "AUTH", "secret"),
+    ("k", "x", "1000", "COPY", "AUTH2", "user", "secret", "REPLACE"),
+    ("k", "x", "1000", "AUTH2", "user"),
+    ("", "x", "1000", "AUTH", "secret", "KEYS", "AUTH", "k"),
+])
+def test_passwords_are_redacted_in_the_slow_log_and_monitor(real_redis, pika_server, call):
+    """As Redis' redactClientCommandArgument, as far as MIGRATE's parsing reached."""
+    expected = []
+    for port in (real_redis.port, pika_server.port):
+        monitor, connection = RawConnection(port), RawConnection(port)
+        try:
+            assert monitor.call("MONITOR") == "OK"
+            connection.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+            connection.call("SLOWLOG", "RESET")
+            connection.call("MIGRATE", LOCAL, "1", *call)
+            logged = [entry[3] for entry in connection.call("SLOWLOG", "GET", "10") if entry[3][0] == b"MIGRATE"]
+            connection.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+            line = next(line for line in (str(monitor.read_reply()) for _ in range(4)) if '"MIGRATE"' in line)
+            expected.append((logged, line.split("] ", 1)[1]))
+        finally:
+            monitor.close()
+            connection.close()
+    assert expected[1] == expected[0]
+    assert b"secret" not in expected[0][0][0]

@@ -11,6 +11,11 @@ event loop: a migration of a slot with many keys never stalls the other clients.
 
 SLOTSRELOAD and SLOTSCLEANUP walk the keyspace in batches of :data:`WALK_BATCH` keys per
 turn, as Pika's background threads walk it with SCAN.
+
+The connections to targets are one cache, SLOTSMGRT*'s and MIGRATE's (``commands/migrate.py``),
+closed on a failure and after :data:`TARGET_IDLE_SECONDS` unused, as Redis caches MIGRATE's.
+:class:`TargetConnection` raises neutral failures (:class:`TargetFailure`), which each command
+words in its own error texts: Pika's for SLOTSMGRT*, Redis' for MIGRATE.
 """
 
 from __future__ import annotations
@@ -314,6 +319,12 @@ class SlotService:
         loop.call_soon(step)
 
     # -- migration -----------------------------------------------------------------------------
+
+    def is_this_server(self, host: str, port: int) -> bool:
+        """Whether host:port names this very server (its port on loopback or a bound address)."""
+        server = self._server
+        names = ("127.0.0.1", "localhost", *server.config.get_str("bind").split())
+        return port == server.port and host.lower() in names
 
     def answer_later(self, client: "Client", migration: "asyncio.Future[object]") -> None:
         """Reply to ``client`` (parked by the handler) when ``migration`` ends: its result, or

@@ -465,3 +465,18 @@ def test_passwords_are_redacted_in_the_slow_log_and_monitor(real_redis, pika_ser
             connection.close()
     assert expected[1] == expected[0]
     assert b"secret" not in expected[0][0][0]
+
+
+def test_a_migration_to_this_very_server_and_db_moves_nothing(r, pika_server):
+    """Redis waits for its own reply until the timeout; here the same answer comes at once
+    (REPLACE would otherwise restore the key over itself, then delete it). Another DB of this
+    server is a target like any other."""
+    r.set("k", "v")
+    for host in (LOCAL, "localhost"):
+        with pytest.raises(redis.ResponseError, match="^IOERR error or timeout reading to target instance$"):
+            r.execute_command("MIGRATE", host, pika_server.port, "k", 0, 1000, "REPLACE")
+    assert r.get("k") == b"v"
+    assert _migrate(r, pika_server.port, "k", 4, 1000) == b"OK"
+    assert r.exists("k") == 0
+    r.select(4)
+    assert r.get("k") == b"v"

@@ -169,6 +169,8 @@ def migrate(client: Client, argv: list[bytes]) -> object:
     if client.in_transaction:
         raise MigrateWaitsError()
     server = client.server
+    if migration.db == client.db and server.slots.is_this_server(migration.host, migration.port):
+        raise MigrateReadingError()  # Redis waits for its own reply until the timeout and moves nothing
     migrating = asyncio.ensure_future(_run(server.slots, server.engine, client.db, migration))
     server.slots.answer_later(client, migrating)
     return Block([], 0, None)

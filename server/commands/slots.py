@@ -67,8 +67,7 @@ def _slot_arg(arg: bytes) -> int:
 
 def _check_not_self(client: Client, host: str, port: int) -> None:
     """Pika's "destination address error": a migration to this very server."""
-    server = client.server
-    if host in ("127.0.0.1", "localhost", *server.config.get_str("bind").split()) and port == server.port:
+    if client.server.slots.is_this_server(host, port):
         raise MigrateToSelfError()
 
 

@@ -66,7 +66,12 @@ class TargetConnectFailed(TargetFailure):
 
 
 class TargetSendFailed(TargetFailure):
-    """The request could not be written (the connection broke, or it did not drain in time)."""
+    """The request could not be written: the connection broke, or (``timed_out``) it did not
+    drain in time."""
+
+    def __init__(self, detail: str, timed_out: bool) -> None:
+        super().__init__(detail)
+        self.timed_out = timed_out
 
 
 class TargetReceiveFailed(TargetFailure):
@@ -154,8 +159,10 @@ class TargetConnection:
         try:
             self._writer.write(b"".join(_encode_command(argv) for argv in commands))
             await asyncio.wait_for(self._writer.drain(), timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise TargetSendFailed(str(exc) or type(exc).__name__) from exc
+        except asyncio.TimeoutError as exc:
+            raise TargetSendFailed(type(exc).__name__, timed_out=True) from exc
+        except OSError as exc:
+            raise TargetSendFailed(str(exc) or type(exc).__name__, timed_out=False) from exc
         replies: list[TargetReply] = []
         try:
             for _ in commands:

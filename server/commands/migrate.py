@@ -132,6 +132,12 @@ class _Retry(Exception):
         self.error = error
 
 
+def _failed(error: CommandError, timed_out: bool) -> Exception:
+    """What a broken connection raises: ``error`` when time ran out, else a retry (Redis tries
+    once more on a new connection)."""
+    return error if timed_out else _Retry(error)
+
+
 def _migrate_keys(argv: list[bytes]) -> list[KeyAndFlags] | None:
     """MIGRATE's keys as Redis finds them: the key argument, unless its incomplete KEYS spec
     finds its keyword (looking back from the argument before the last), and then
@@ -203,17 +209,15 @@ async def _attempt(service: SlotService, engine: Engine, db: int, migration: _Mi
     broken: TargetReceiveFailed | None = None
     try:
         replies = await target.exchange(preamble + restores, migration.timeout)
-    except TargetSendFailed:
+    except TargetSendFailed as failure:
         service.drop_target(host, port)
-        raise _Retry(MigrateWritingError()) from None
+        raise _failed(MigrateWritingError(), failure.timed_out) from None
     except TargetReceiveFailed as failure:
         service.drop_target(host, port)
         broken, replies = failure, failure.replies
     answered = replies[len(preamble):]
-    if broken is not None and not answered:  # nothing was restored: Redis retries unless time ran out
-        if broken.timed_out:
-            raise MigrateReadingError()
-        raise _Retry(MigrateReadingError())
+    if broken is not None and not answered:  # no RESTORE was answered
+        raise _failed(MigrateReadingError(), broken.timed_out)
     error = _settle(keyspace, migration, replies[:len(preamble)], list(zip(sent, answered)))
     engine.log_changes()
     if error is not None:

@@ -143,12 +143,14 @@ class TargetConnection:
     @classmethod
     async def open(cls, host: str, port: int, timeout: float) -> "TargetConnection":
         """Connect; TargetConnectFailed when the name does not resolve, nothing listens or the
-        connection does not open within ``timeout`` seconds."""
+        connection does not open within ``timeout`` seconds (or there is no such port)."""
+        if not 0 <= port <= 65535:
+            raise TargetConnectFailed(f"no port {port}", refused=False)
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         except ConnectionRefusedError as exc:
             raise TargetConnectFailed(str(exc), refused=True) from exc
-        except (OSError, asyncio.TimeoutError, OverflowError) as exc:  # OverflowError: a port past 65535
+        except (OSError, asyncio.TimeoutError) as exc:
             raise TargetConnectFailed(str(exc) or type(exc).__name__, refused=False) from exc
         return cls(reader, writer)
 

@@ -326,13 +326,26 @@ def test_argument_errors_and_nokey_are_redis(diff, call):
     ("nonexistent.invalid", "6379"),  # does not resolve
     (LOCAL, "refused"),               # nothing listens
     (LOCAL, "abc"),                   # atoi: port 0
-    (LOCAL, "70000"),
+    (LOCAL, "70000"),                 # 4464: nothing listens
+    (LOCAL, "-1"),                    # the resolver refuses a negative port
+    (LOCAL, "4294967295"),            # atoi's C int: -1
+    (LOCAL, "99999999999"),
 ])
 def test_unreachable_targets_are_redis(diff, host, port):
     port = str(free_port()) if port == "refused" else port
     diff.both("SET", "k", "v")
     diff.check("MIGRATE", host, port, "k", "0", "200")
     assert diff.both("GET", "k") == (b"v", b"v")
+
+
+def test_the_port_is_read_as_redis_reads_it(diff, redis_target, target, target_server):
+    """atoi, then 16 bits: the same target through another spelling of its port."""
+    diff.both("SET", "k", "v")
+    for spelling in (" {}", "+{}", "{}abc"):
+        _check_both(diff, spelling.format(redis_target.port), spelling.format(target_server.port),
+                    "k", "0", "1000", "COPY", "REPLACE")
+    wrapped = str(65536 + target_server.port)
+    assert diff.pika.call("MIGRATE", LOCAL, wrapped, "k", "0", "1000", "REPLACE") == "OK"
 
 
 def test_a_silent_target_is_redis(diff, silent_port):

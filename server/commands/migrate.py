@@ -29,7 +29,7 @@ from pypika_store.errors import (
 from pypika_store.engine import Engine
 from pypika_store.keyspace import Keyspace
 
-from ..arguments import Arguments, c_string, parse_int
+from ..arguments import INT64_MAX, INT64_MIN, Arguments, c_string, parse_int
 from ..blocking import Block
 from ..connection import Client
 from ..registry import KeyAndFlags, after_keyword, command, key_at
@@ -55,10 +55,13 @@ _ATOI = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)")
 
 
 def _atoi(arg: bytes) -> int:
-    """The port as Redis reads it (atoi: no check, 0 when there is no number), cut to 16 bits
-    as the resolver does with a numeric service, so ``70000`` and ``-1`` go where Redis' go."""
+    """The port as Redis reads it: C's atoi (no check, 0 without a number, a C int's
+    wrap-around), then the resolver's numeric service (a negative one refused, which makes
+    the connection fail; others cut to 16 bits, so ``73238`` is port 7702, as for Redis)."""
     match = _ATOI.match(arg)
-    return int(match.group(1)) & 0xFFFF if match else 0
+    value = max(min(int(match.group(1)), INT64_MAX), INT64_MIN) if match else 0
+    as_c_int = (value + 2**31) % 2**32 - 2**31
+    return as_c_int if as_c_int < 0 else as_c_int & 0xFFFF
 
 
 @dataclass

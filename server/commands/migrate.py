@@ -8,6 +8,9 @@ only in cluster mode, which this server has not, so RESTORE it is. Each key the 
 acknowledged is deleted here (unless COPY) through the keyspace, so the delete is logged as DEL
 and slaves and a crash replay follow; a key another client changed while its RESTORE was in
 flight is kept (Redis, blocked meanwhile, cannot meet the case).
+
+Where waiting is impossible (MULTI, a script) a MIGRATE with keys to move is refused; one to
+this very server's DB answers at once what Redis answers after waiting for itself.
 """
 
 from __future__ import annotations

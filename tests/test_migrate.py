@@ -493,3 +493,24 @@ def test_a_migration_to_this_very_server_and_db_moves_nothing(r, pika_server):
     assert r.exists("k") == 0
     r.select(4)
     assert r.get("k") == b"v"
+
+
+def test_slotsmgrt_keeps_pikas_texts_and_shares_the_connection_cache(target_server):
+    """The neutral failures of the target connection, worded by SLOTSMGRTTAGONE as Pika words
+    them; MIGRATE then uses the connection SLOTSMGRTTAGONE opened."""
+    with PikaServer(config={"slotmigrate": "yes"}) as source, PikaServer() as fresh:
+        client = source.client()
+        client.mset({"a": 1, "b": 2, "c": 3})
+        faulty = (LOCAL, target_server.port, 300)
+        with target_server.fault(command="set", error="ERR refused by the test"):
+            with pytest.raises(redis.ResponseError,
+                               match="^something wrong with slots migrate, reply: ERR refused by the test$"):
+                client.execute_command("SLOTSMGRTTAGONE", *faulty, "a")
+        with target_server.fault(command="set", hang=True):
+            with pytest.raises(redis.ResponseError, match="^Connect slots target, Recv error: TimeoutError$"):
+                client.execute_command("SLOTSMGRTTAGONE", *faulty, "a")
+        watching = fresh.client()
+        assert client.execute_command("SLOTSMGRTTAGONE", LOCAL, fresh.port, 1000, "b") == 1
+        assert _migrate(client, fresh.port, "c", 0, 1000) == b"OK"
+        assert len(_migration_connections(watching)) == 1
+        assert watching.mget("b", "c") == [b"2", b"3"] and client.keys() == [b"a"]

@@ -81,6 +81,8 @@ class Dispatcher:
         self._engine = server.engine
         self._blocking = server.blocking
         self._turn = server.engine.turn
+        #: The running command's changes (the engine's one change log, never replaced).
+        self._command_changes = server.engine.changes
         for spec in TABLE.all_specs():
             spec.counted_lookups = counted_lookups(spec.full_name, spec.flags)
         self._changes = server.watches.listeners
@@ -163,12 +165,13 @@ class Dispatcher:
 
     def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
-        self._stats.commands_processed += 1
+        stats = self._stats
+        stats.commands_processed += 1
         spec.calls += 1
         lookups = spec.counted_lookups
         if lookups is not None:  # INFO keyspace_hits/misses
             if lookups is True:
-                self._turn.lookup_counter = self._stats
+                self._turn.lookup_counter = stats
             elif lookups is QUIET:
                 self._turn.lookup_counter = self._quiet_lookups
             else:
@@ -181,7 +184,7 @@ class Dispatcher:
             return client.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
             spec.failed_calls += 1
-            self._stats.error_replied(exc.message)
+            stats.error_replied(exc.message)
             return error_line(exc.message)
         except Exception as exc:  # a bug must cost one error reply, never the connection or server
             spec.failed_calls += 1
@@ -190,14 +193,11 @@ class Dispatcher:
         finally:
             duration = perf_counter_ns() - started
             self._turn.lookup_counter = None
-            self._stats.record_call(spec.full_name, duration)
+            stats.record_call(spec.full_name, duration)
             if duration >= self._slow_ns or spec is self._config_set:
                 self._slow_call(client, spec, argv, duration)
-            engine = self._engine
-            if engine.changes:
-                self._changes.writer = client  # who made them (client tracking's NOLOOP)
-                engine.log_changes()
-                self._changes.writer = None
+            if self._command_changes:
+                self._log_changes(client)
             if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
                 self._notifications.publish()
             if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
@@ -207,6 +207,12 @@ class Dispatcher:
             blocking = self._blocking
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
+
+    def _log_changes(self, client: "Client") -> None:
+        """The call's changes become binlog records, noting who made them (client tracking's NOLOOP)."""
+        self._changes.writer = client
+        self._engine.log_changes()
+        self._changes.writer = None
 
     def _count_lookups(self, client: "Client", keys_read: KeysRead, argv: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes."""

@@ -313,6 +313,10 @@ class CommandTable:
 
     def __init__(self) -> None:
         self.by_name: dict[bytes, CommandSpec] = {}
+        #: The same specs under their lower- and upper-case names: clients send one or the
+        #: other (redis-benchmark and most clients upper case), so :meth:`get` finds them in one
+        #: lookup and lower-cases only the mixed spellings.
+        self._spellings: dict[bytes, CommandSpec] = {}
 
     def __iter__(self):
         return iter(self.by_name.values())
@@ -329,7 +333,10 @@ class CommandTable:
         return specs
 
     def get(self, name: bytes) -> CommandSpec | None:
-        return self.by_name.get(name) or self.by_name.get(name.lower())
+        return self._spellings.get(name) or self.by_name.get(name.lower())
+
+    def _put(self, key: bytes, spec: CommandSpec) -> None:
+        self.by_name[key] = self._spellings[key] = self._spellings[key.upper()] = spec
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command, or (``"parent|sub"``) a subcommand: a container not declared yet
@@ -340,7 +347,7 @@ class CommandTable:
             parent = self.by_name.get(parent_name.encode())
             if parent is None:
                 parent = CommandSpec(name=parent_name, handler=None, arity=-2, flags=frozenset(), declared=False)
-                self.by_name[parent_name.encode()] = parent
+                self._put(parent_name.encode(), parent)
             if sub_name in parent.subcommands:
                 raise ValueError(f"command {spec.name!r} registered twice")
             spec.name = sub_name
@@ -350,7 +357,7 @@ class CommandTable:
         key = spec.name.encode()
         if key in self.by_name:
             raise ValueError(f"command {spec.name!r} registered twice")
-        self.by_name[key] = spec
+        self._put(key, spec)
 
     def declare(self, spec: CommandSpec) -> None:
         """Register a container, taking over the subcommands registered before it."""
@@ -362,7 +369,7 @@ class CommandTable:
             spec.subcommands = placeholder.subcommands
             for sub in spec.subcommands.values():
                 sub.parent = spec
-        self.by_name[key] = spec
+        self._put(key, spec)
 
     def check_declared(self) -> None:
         """Fail when subcommands were registered for a container nobody declared (a typo in

@@ -362,9 +362,11 @@ class HiredisRequestParser:
             return
         self._unsettled.append(data)
         self._unsettled_size += len(data)
-        seam, self._tail = self._tail + data[:_LARGE_COUNT_SPAN], data[-_LARGE_COUNT_SPAN:]
+        tail, self._tail = self._tail, data[-_LARGE_COUNT_SPAN:]
+        # A count split between the chunks starts with the previous chunk's tail's '*'.
+        split_count = b"*" in tail and _LARGE_COUNT.search(tail + data[:_LARGE_COUNT_SPAN])
         if self._auth_required or (data[:1] != b"*" and len(self._unsettled) == 1) \
-                or _LARGE_COUNT.search(data) or _LARGE_COUNT.search(seam) \
+                or _LARGE_COUNT.search(data) or split_count \
                 or self._unsettled_size > self.limits.max_buffer:
             self._switch_to_reference()
         else:
@@ -407,12 +409,11 @@ class HiredisRequestParser:
         if command is False and self._returned_size == self._unsettled_size:
             self._settle()
             return False
-        if type(command) is list and command and all(type(arg) is bytes for arg in command):
-            size = _canonical_size(command)
-            if size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
-                self._returned += 1
-                self._returned_size += size
-                return command
+        size = _request_size(command) if type(command) is list and command else 0
+        if 0 < size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
+            self._returned += 1
+            self._returned_size += size
+            return command
         self._switch_to_reference()
         return self.gets()
 
@@ -422,12 +423,21 @@ _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
 _LARGE_COUNT_SPAN = 9
 
 
-def _canonical_size(command: list[bytes]) -> int:
-    """Bytes of ``command`` written as ``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per argument."""
+#: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
+_BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]
+
+
+def _request_size(command: list) -> int:
+    """Bytes of ``command`` written canonically (``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per
+    argument), or 0 if an element is not a bulk string (an integer, a nested array: not a request).
+    One pass over the arguments: this runs for every command hiredis parses."""
     size = 3 + len(str(len(command)))
+    framing = _BULK_FRAMING
     for arg in command:
+        if type(arg) is not bytes:
+            return 0
         length = len(arg)
-        size += length + 5 + (1 if length < 10 else 2 if length < 100 else len(str(length)))
+        size += length + (framing[length] if length < 1024 else 5 + len(str(length)))
     return size
 
 

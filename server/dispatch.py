@@ -118,7 +118,7 @@ class Dispatcher:
         spec = TABLE.get(argv[0])
         if spec is None:
             return refuse(client, unknown_command(argv))
-        if not spec.arity_ok(len(argv)):
+        if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
             return refuse(client, WrongArityError(spec.name), spec)
         if spec.subcommands:
             try:
@@ -137,7 +137,7 @@ class Dispatcher:
             reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
             if reason is not None:
                 return refuse(client, toplevel_error(reason, spec), spec)
-        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
+        if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
             return refuse(client, _READONLY, spec)
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:

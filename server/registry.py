@@ -20,6 +20,7 @@ otherwise). A line that does not parse, or names a key spec the command lacks, f
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, Union
 
@@ -280,13 +281,16 @@ class CommandSpec:
         #: The name COMMAND, INFO and errors give (``config|get``): registered as such, kept as a
         #: plain attribute because the dispatcher reads it on every call.
         self.full_name = self.name
+        #: The argument counts the arity allows (with the command's name), as two bounds: the
+        #: dispatcher compares with them on every call.
+        self.fewest_args = abs(self.arity)
+        self.most_args = self.arity if self.arity > 0 else sys.maxsize
         (self.first_key, self.last_key, self.key_step), movable = legacy_range(self.key_specs)
         if movable:  # from the specs alone, as Redis: SET's finder (flags only) moves no key
             self.flags = self.flags | {MOVABLE_KEYS}
 
     def arity_ok(self, argc: int) -> bool:
-        arity = self.arity
-        return argc == arity if arity > 0 else argc >= -arity
+        return self.fewest_args <= argc <= self.most_args
 
     def keys_and_flags(self, argv: list[bytes]) -> list[KeyAndFlags] | None:
         """Each key of a call with its flags (None: the call is malformed where its keys should

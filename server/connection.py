@@ -202,7 +202,7 @@ class Client(asyncio.Protocol):
                 if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
                     if len(reply) > BIG_REQUEST:
                         engine.big_request_seen = True
-                    if not engine.dirty:
+                    if not turn.dirty:
                         self.flush()
                         out_size = 0
         except ProtocolError as exc:
@@ -210,7 +210,7 @@ class Client(asyncio.Protocol):
         finally:
             self._executing = False
         if out:
-            if engine.dirty:
+            if turn.dirty:  # the engine's: its turn's
                 self.server.flush_after_commit(self)
             else:
                 self.flush()

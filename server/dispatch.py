@@ -50,7 +50,7 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import QUIET, KeysRead, QuietLookups, counted_lookups
+from .stats import QUIET, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -174,8 +174,10 @@ class Dispatcher:
                 self._turn.lookup_counter = stats
             elif lookups is QUIET:
                 self._turn.lookup_counter = self._quiet_lookups
-            else:
-                self._count_lookups(client, lookups, argv)  # type: ignore[arg-type]
+            else:  # a write whose sources Redis reads first: usually none (a plain SET)
+                keys_read = lookups(argv)  # type: ignore[operator]
+                if keys_read:
+                    self._count_lookups(client, keys_read)
         started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -214,16 +216,14 @@ class Dispatcher:
         self._engine.log_changes()
         self._changes.writer = None
 
-    def _count_lookups(self, client: "Client", keys_read: KeysRead, argv: list[bytes]) -> None:
+    def _count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes."""
-        keys = keys_read(argv)
-        if not keys:
-            return
         turn = self._turn
         turn.lookup_counter = self._stats
         for key in keys:
             client.keyspace.exists(key)
         turn.lookup_counter = None
+
     def execute_from_script(self, client: "Client", argv: list[bytes],
                             read_only: bool) -> tuple[bytes, CommandSpec | None]:
         """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of

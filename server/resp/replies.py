@@ -94,6 +94,8 @@ def error_line(message: str) -> bytes:
 _BULK_STRINGS_ONLY = {bytes}
 #: A bulk string's first line, for each length up to 1023.
 _BULK_HEADERS = [b"$%d\r\n" % length for length in range(1024)]
+#: The integer replies 0 to 1023, encoded (counts, lengths, flags: most integer replies).
+_INTEGERS = [b":%d\r\n" % value for value in range(1024)]
 
 
 def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
@@ -123,7 +125,7 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
         if kind is Raw:
             return reply  # type: ignore[return-value]
         if kind is int:
-            return b":%d\r\n" % reply  # type: ignore[operator]
+            return _INTEGERS[reply] if 0 <= reply < 1024 else b":%d\r\n" % reply  # type: ignore[operator, index]
         if reply is None:
             return null
         if reply is NULL_ARRAY:

@@ -2,12 +2,20 @@
 
     python benchmarks/compare_redis.py                       # defaults below
     python benchmarks/compare_redis.py --requests 200000 --tests set,get,incr,mset --pipelines 1,16
+    python benchmarks/compare_redis.py --baseline /work/baseline --rounds 3   # before/after too
     python benchmarks/compare_redis.py --markdown results.md # also write a Markdown table
 
 Both servers run on loopback with persistence on and the same fsync rule: redis-server with AOF
 and `appendfsync <policy>`, pypika-store with LMDB and `sync-policy <policy>` (--sync-policy,
 default everysec). Each pipeline depth runs redis-benchmark with -c 50 (unless --clients says
 otherwise) and the ratio pypika/redis is printed per test.
+
+``--baseline TREE`` also runs another checkout's pypika-store (with that tree's own .venv), so
+a change is measured before and after in the same run. The servers take turns test by test,
+``--rounds`` times, and each figure is the median of its rounds, so a shared machine's load
+falls on all of them alike. Beside the rates, each pypika-store's CPU time (user + system, from
+/proc) per request is printed: the server's own cost, which holds better than a rate when the
+machine is busy.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import csv
 import io
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,39 +33,76 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from pypika_store.testing import PikaServer, free_port  # noqa: E402
+from pypika_store.testing import free_port  # noqa: E402
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_benchmark(port: int, tests: str, requests: int, clients: int, pipeline: int) -> dict[str, float]:
-    """Requests per second per test, from redis-benchmark's CSV output."""
+#: The list redis-benchmark's LRANGE tests read, and its elements (its LPUSH test's).
+LRANGE_KEY, LRANGE_ELEMENTS = "mylist", 600
+
+
+def run_benchmark(port: int, test: str, requests: int, clients: int, pipeline: int) -> float:
+    """Requests per second of one test, from redis-benchmark's CSV output.
+
+    An LRANGE_<n> test is run as the command itself on a list filled beforehand: redis-benchmark's
+    own ``-t lrange_<n>`` first runs an LPUSH test to fill it, which would count in the server's
+    CPU time."""
+    if test.startswith("lrange_"):
+        for fill in (["DEL", LRANGE_KEY], ["RPUSH", LRANGE_KEY, *["xxx"] * LRANGE_ELEMENTS]):
+            subprocess.run(["redis-cli", "-p", str(port), *fill], check=True, capture_output=True, timeout=60)
+        what = ["LRANGE", LRANGE_KEY, "0", str(int(test.split("_")[1]) - 1)]
+    else:
+        what = ["-t", test]
     output = subprocess.run(
         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(requests),
-         "-P", str(pipeline), "-t", tests, "--csv"],
+         "-P", str(pipeline), "--csv", *what],
         check=True, capture_output=True, text=True, timeout=1800,
     ).stdout
-    rows = csv.DictReader(io.StringIO(output))
-    return {row["test"]: float(row["rps"]) for row in rows}
+    rows = list(csv.DictReader(io.StringIO(output)))
+    return float(rows[-1]["rps"])
 
 
-class RedisServer:
-    def __init__(self, appendfsync: str, *extra_args: str) -> None:
-        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+class ServerProcess:
+    """A server started on a free loopback port in a temporary folder, ready once it answers PING."""
+
+    def __init__(self, name: str, args: list[str]) -> None:
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="bench-")
         self.port = free_port()
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", appendfsync, *extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
+        self.process = subprocess.Popen([arg.format(port=self.port, dir=self.dir) for arg in args],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
+        deadline = time.monotonic() + 30
         while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
                              text=True).stdout.strip() != "PONG":
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"{name} did not start")
             time.sleep(0.05)
+
+    def cpu_seconds(self) -> float:
+        """The process' user + system time so far."""
+        with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def redis_server(appendfsync: str) -> ServerProcess:
+    return ServerProcess("redis-server", [
+        "redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--dir", "{dir}", "--save", "",
+        "--appendonly", "yes", "--appendfsync", appendfsync])
+
+
+def pypika_server(name: str, tree: str, sync_policy: str, write_binlog: str) -> ServerProcess:
+    """The pypika-store of checkout ``tree``, run by that checkout's own interpreter."""
+    return ServerProcess(name, [
+        os.path.join(tree, ".venv", "bin", "python"), "-m", "pypika_store.server.cli", "--bind", "127.0.0.1",
+        "--port", "{port}", "--db-path", "{dir}/db", "--log-path", "{dir}/log", "--dump-path", "{dir}/dump",
+        "--db-sync-path", "{dir}/dbsync", "--sync-policy", sync_policy, "--write-binlog", write_binlog])
 
 
 def main() -> int:
@@ -65,37 +111,61 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--tests", default="set,get,incr,mset")
     parser.add_argument("--pipelines", default="1,16")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each test per server (medians)")
     parser.add_argument("--sync-policy", default="everysec", choices=("always", "everysec", "no"))
     parser.add_argument("--write-binlog", default="yes", choices=("yes", "no"),
                         help="pypika-store's binlog (redis-server's AOF stays on either way)")
+    parser.add_argument("--baseline", metavar="TREE", help="another checkout (with its .venv) to run beside this one")
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
 
-    redis = RedisServer(appendfsync=args.sync_policy)
-    pika = PikaServer(mode="process", config={"sync-policy": args.sync_policy,
-                                              "write-binlog": args.write_binlog}).start()
-    rows = []
+    servers = [redis_server(args.sync_policy)]
     try:
-        for pipeline in (int(p) for p in args.pipelines.split(",")):
-            requests = args.requests * (4 if pipeline > 1 else 1)
-            redis_rps = run_benchmark(redis.port, args.tests, requests, args.clients, pipeline)
-            pika_rps = run_benchmark(pika.port, args.tests, requests, args.clients, pipeline)
-            for test, redis_value in redis_rps.items():
-                pika_value = pika_rps.get(test, 0.0)
-                rows.append((test, pipeline, redis_value, pika_value, pika_value / redis_value))
+        if args.baseline:
+            servers.append(pypika_server("baseline", args.baseline, args.sync_policy, args.write_binlog))
+        servers.append(pypika_server("pypika-store", HERE, args.sync_policy, args.write_binlog))
+        rates: dict[tuple[str, int, str], list[float]] = {}
+        cpu: dict[tuple[str, int, str], list[float]] = {}
+        for _ in range(args.rounds):
+            for pipeline in (int(p) for p in args.pipelines.split(",")):
+                requests = args.requests * (4 if pipeline > 1 else 1)
+                for test in args.tests.split(","):
+                    for server in servers:
+                        cpu_before = server.cpu_seconds()
+                        rate = run_benchmark(server.port, test, requests, args.clients, pipeline)
+                        key = (test, pipeline, server.name)
+                        rates.setdefault(key, []).append(rate)
+                        cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / requests * 1e6)
     finally:
-        pika.stop()
-        redis.stop()
+        for server in servers:
+            server.stop()
 
-    header = f"{'test':<16} {'-P':>3} {'redis-server':>14} {'pypika-store':>14} {'ratio':>7}"
+    names = [server.name for server in servers]
+    ours = names[1:]
+    rows = []
+    for test, pipeline in dict.fromkeys((test, pipeline) for test, pipeline, _name in rates):
+        median = {name: statistics.median(rates[test, pipeline, name]) for name in names}
+        cpu_us = {name: statistics.median(cpu[test, pipeline, name]) for name in ours}
+        rows.append((test.upper(), pipeline, median, cpu_us))
+    header = f"{'test':<12} {'-P':>3} " + " ".join(f"{name + ' rps':>18}" for name in names) + " " + \
+        " ".join(f"{name + ' ratio':>20}" for name in ours) + " " + " ".join(f"{name + ' µs cpu':>20}" for name in ours)
     print(header)
-    for test, pipeline, redis_value, pika_value, ratio in rows:
-        print(f"{test:<16} {pipeline:>3} {redis_value:>14,.0f} {pika_value:>14,.0f} {ratio:>7.2f}")
+    for test, pipeline, median, cpu_us in rows:
+        redis = median["redis-server"]
+        print(f"{test:<12} {pipeline:>3} " + " ".join(f"{median[name]:>18,.0f}" for name in names) + " " +
+              " ".join(f"{median[name] / redis:>20.2f}" for name in ours) + " " +
+              " ".join(f"{cpu_us[name]:>20.1f}" for name in ours))
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as handle:
-            handle.write("| test | -P | redis-server req/s | pypika-store req/s | ratio |\n|---|---:|---:|---:|---:|\n")
-            for test, pipeline, redis_value, pika_value, ratio in rows:
-                handle.write(f"| {test} | {pipeline} | {redis_value:,.0f} | {pika_value:,.0f} | {ratio:.2f} |\n")
+            handle.write("| test | -P | " + " | ".join(f"{name} req/s" for name in names) + " | " +
+                         " | ".join(f"{name} ratio" for name in ours) + " | " +
+                         " | ".join(f"{name} CPU µs/req" for name in ours) + " |\n")
+            handle.write("|---|---:|" + "---:|" * (len(names) + 2 * len(ours)) + "\n")
+            for test, pipeline, median, cpu_us in rows:
+                redis = median["redis-server"]
+                handle.write(f"| {test} | {pipeline} | " + " | ".join(f"{median[name]:,.0f}" for name in names) +
+                             " | " + " | ".join(f"{median[name] / redis:.2f}" for name in ours) + " | " +
+                             " | ".join(f"{cpu_us[name]:.1f}" for name in ours) + " |\n")
     return 0
 
 

@@ -18,6 +18,8 @@ from pypika_store.server.connection import Client
 from pypika_store.server.resp.parser import HiredisRequestParser, RequestParser, hiredis
 from pypika_store.server.resp.replies import encode
 
+from .write_path import NullTransport
+
 PIPELINE = 16
 SET_PIPELINE = b"*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$3\r\nxxx\r\n" * PIPELINE
 GET_PIPELINE = b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n" * PIPELINE
@@ -45,22 +47,6 @@ def test_encode_replies(benchmark):
     benchmark(lambda: [encode(reply) for reply in replies])
 
 
-class _NullTransport:
-    """Swallows replies, so only the server's own work is measured."""
-
-    def __init__(self) -> None:
-        self.written = 0
-
-    def write(self, data: bytes) -> None:
-        self.written += len(data)
-
-    def is_closing(self) -> bool:
-        return False
-
-    def get_extra_info(self, name: str, default=None):
-        return ("127.0.0.1", 50000) if name in ("peername", "sockname") else default
-
-
 @pytest.fixture
 def server(tmp_path):
     server = Server(Config(None, {"db-path": str(tmp_path / "db")}))
@@ -72,7 +58,7 @@ def server(tmp_path):
 def test_dispatch_and_commit(benchmark, server, pipeline):
     """One turn: parse 16 commands, run them, commit, write the replies."""
     client = Client(server)
-    client.connection_made(_NullTransport())
+    client.connection_made(NullTransport())
 
     def turn() -> None:
         client.data_received(pipeline)

@@ -291,7 +291,7 @@ class Server:
         if self.notifications.pending:  # noted outside a command (the active expiry cycle)
             self.notifications.publish()
         engine = self.engine
-        started = time.perf_counter_ns() if engine.dirty else 0
+        started = time.perf_counter_ns() if engine.turn.dirty else 0
         try:
             engine.end_turn()
         except CommitFailed as exc:  # nothing of the turn is kept: its replies become the error

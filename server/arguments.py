@@ -48,6 +48,8 @@ LONG_MAX = INT64_MAX
 
 def parse_int(arg: bytes, error: type[CommandError] = NotIntegerError) -> int:
     """A signed 64-bit integer written as Redis' string2ll accepts it (no '+', no spaces)."""
+    if arg.isdigit() and len(arg) < 19 and (arg[0] != 0x30 or len(arg) == 1):  # the common case: in range
+        return int(arg)
     if not arg or len(arg) > 20:
         raise error()
     digits = arg[1:] if arg[:1] == b"-" else arg
@@ -82,6 +84,8 @@ _INFINITIES = {b"inf": float("inf"), b"+inf": float("inf"), b"-inf": float("-inf
 def parse_double(arg: bytes, error: type[CommandError] = NotFloatError) -> float:
     """A double as Redis' getDoubleFromObject reads it (strtod over the whole argument, no
     leading space, no NaN, no overflow to infinity or underflow to zero)."""
+    if arg.isdigit() and len(arg) < 16:  # the common case (ZADD's scores): exact, in range
+        return float(arg)
     if not arg or arg[:1].isspace() or len(arg) > 256:
         raise error()
     lowered = arg.lower()

@@ -197,19 +197,20 @@ class Client(asyncio.Protocol):
                     uncommitted.append(len(out))
                 out.append(reply)
                 out_size += len(reply)
-                if len(reply) > BIG_REQUEST:
-                    engine.big_request_seen = True
                 if self._after_reply:
                     self._run_after_reply()
-                if out_size > OUTPUT_CHUNK and not self.server.engine.dirty:
-                    self.flush()
-                    out_size = 0
+                if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
+                    if len(reply) > BIG_REQUEST:
+                        engine.big_request_seen = True
+                    if not turn.dirty:
+                        self.flush()
+                        out_size = 0
         except ProtocolError as exc:
             self._protocol_error(exc)
         finally:
             self._executing = False
         if out:
-            if self.server.engine.dirty:
+            if turn.dirty:  # the engine's: its turn's
                 self.server.flush_after_commit(self)
             else:
                 self.flush()
@@ -268,7 +269,10 @@ class Client(asyncio.Protocol):
                 stats.net_output_bytes += len(payload)
             stats.writes_processed += 1
             transport.write(payload)
-            if self._over_output_limit(transport.get_write_buffer_size()):
+            buffered = transport.get_write_buffer_size()
+            # Nothing left in the buffer (the usual case: the socket took it all) is under every
+            # limit; the limits are read only when something stays or the soft clock runs.
+            if (buffered or self._soft_limit_since is not None) and self._over_output_limit(buffered):
                 log.warning("Client id=%d addr=%s laddr=%s name=%s scheduled to be closed ASAP for overcoming "
                             "of output buffer limits.", self.id, self.address, self.local_address,
                             self.name.decode("utf-8", "replace"))

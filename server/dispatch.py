@@ -50,7 +50,7 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import QUIET, KeysRead, QuietLookups, counted_lookups
+from .stats import QUIET, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -81,6 +81,8 @@ class Dispatcher:
         self._engine = server.engine
         self._blocking = server.blocking
         self._turn = server.engine.turn
+        #: The running command's changes (the engine's one change log, never replaced).
+        self._command_changes = server.engine.changes
         for spec in TABLE.all_specs():
             spec.counted_lookups = counted_lookups(spec.full_name, spec.flags)
         self._changes = server.watches.listeners
@@ -116,7 +118,7 @@ class Dispatcher:
         spec = TABLE.get(argv[0])
         if spec is None:
             return refuse(client, unknown_command(argv))
-        if not spec.arity_ok(len(argv)):
+        if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
             return refuse(client, WrongArityError(spec.name), spec)
         if spec.subcommands:
             try:
@@ -135,7 +137,7 @@ class Dispatcher:
             reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
             if reason is not None:
                 return refuse(client, toplevel_error(reason, spec), spec)
-        if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
+        if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
             return refuse(client, _READONLY, spec)
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
@@ -163,16 +165,19 @@ class Dispatcher:
 
     def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
         """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
-        self._stats.commands_processed += 1
+        stats = self._stats
+        stats.commands_processed += 1
         spec.calls += 1
         lookups = spec.counted_lookups
         if lookups is not None:  # INFO keyspace_hits/misses
             if lookups is True:
-                self._turn.lookup_counter = self._stats
+                self._turn.lookup_counter = stats
             elif lookups is QUIET:
                 self._turn.lookup_counter = self._quiet_lookups
-            else:
-                self._count_lookups(client, lookups, argv)  # type: ignore[arg-type]
+            else:  # a write whose sources Redis reads first: usually none (a plain SET)
+                keys_read = lookups(argv)  # type: ignore[operator]
+                if keys_read:
+                    self._count_lookups(client, keys_read)
         started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
@@ -181,7 +186,7 @@ class Dispatcher:
             return client.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
             spec.failed_calls += 1
-            self._stats.error_replied(exc.message)
+            stats.error_replied(exc.message)
             return error_line(exc.message)
         except Exception as exc:  # a bug must cost one error reply, never the connection or server
             spec.failed_calls += 1
@@ -190,14 +195,11 @@ class Dispatcher:
         finally:
             duration = perf_counter_ns() - started
             self._turn.lookup_counter = None
-            self._stats.record_call(spec.full_name, duration)
+            stats.record_call(spec.full_name, duration)
             if duration >= self._slow_ns or spec is self._config_set:
                 self._slow_call(client, spec, argv, duration)
-            engine = self._engine
-            if engine.changes:
-                self._changes.writer = client  # who made them (client tracking's NOLOOP)
-                engine.log_changes()
-                self._changes.writer = None
+            if self._command_changes:
+                self._log_changes(client)
             if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
                 self._notifications.publish()
             if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
@@ -208,16 +210,20 @@ class Dispatcher:
             if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
 
-    def _count_lookups(self, client: "Client", keys_read: KeysRead, argv: list[bytes]) -> None:
+    def _log_changes(self, client: "Client") -> None:
+        """The call's changes become binlog records, noting who made them (client tracking's NOLOOP)."""
+        self._changes.writer = client
+        self._engine.log_changes()
+        self._changes.writer = None
+
+    def _count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes."""
-        keys = keys_read(argv)
-        if not keys:
-            return
         turn = self._turn
         turn.lookup_counter = self._stats
         for key in keys:
             client.keyspace.exists(key)
         turn.lookup_counter = None
+
     def execute_from_script(self, client: "Client", argv: list[bytes],
                             read_only: bool) -> tuple[bytes, CommandSpec | None]:
         """Run a command a script called (``redis.call``) as its ``client``: Redis' admission of

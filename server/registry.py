@@ -20,6 +20,7 @@ otherwise). A line that does not parse, or names a key spec the command lacks, f
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, Union
 
@@ -280,13 +281,16 @@ class CommandSpec:
         #: The name COMMAND, INFO and errors give (``config|get``): registered as such, kept as a
         #: plain attribute because the dispatcher reads it on every call.
         self.full_name = self.name
+        #: The argument counts the arity allows (with the command's name), as two bounds: the
+        #: dispatcher compares with them on every call.
+        self.fewest_args = abs(self.arity)
+        self.most_args = self.arity if self.arity > 0 else sys.maxsize
         (self.first_key, self.last_key, self.key_step), movable = legacy_range(self.key_specs)
         if movable:  # from the specs alone, as Redis: SET's finder (flags only) moves no key
             self.flags = self.flags | {MOVABLE_KEYS}
 
     def arity_ok(self, argc: int) -> bool:
-        arity = self.arity
-        return argc == arity if arity > 0 else argc >= -arity
+        return self.fewest_args <= argc <= self.most_args
 
     def keys_and_flags(self, argv: list[bytes]) -> list[KeyAndFlags] | None:
         """Each key of a call with its flags (None: the call is malformed where its keys should
@@ -313,6 +317,10 @@ class CommandTable:
 
     def __init__(self) -> None:
         self.by_name: dict[bytes, CommandSpec] = {}
+        #: The same specs under their lower- and upper-case names: clients send one or the
+        #: other (redis-benchmark and most clients upper case), so :meth:`get` finds them in one
+        #: lookup and lower-cases only the mixed spellings.
+        self._spellings: dict[bytes, CommandSpec] = {}
 
     def __iter__(self):
         return iter(self.by_name.values())
@@ -329,7 +337,10 @@ class CommandTable:
         return specs
 
     def get(self, name: bytes) -> CommandSpec | None:
-        return self.by_name.get(name) or self.by_name.get(name.lower())
+        return self._spellings.get(name) or self.by_name.get(name.lower())
+
+    def _put(self, key: bytes, spec: CommandSpec) -> None:
+        self.by_name[key] = self._spellings[key] = self._spellings[key.upper()] = spec
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command, or (``"parent|sub"``) a subcommand: a container not declared yet
@@ -340,7 +351,7 @@ class CommandTable:
             parent = self.by_name.get(parent_name.encode())
             if parent is None:
                 parent = CommandSpec(name=parent_name, handler=None, arity=-2, flags=frozenset(), declared=False)
-                self.by_name[parent_name.encode()] = parent
+                self._put(parent_name.encode(), parent)
             if sub_name in parent.subcommands:
                 raise ValueError(f"command {spec.name!r} registered twice")
             spec.name = sub_name
@@ -350,7 +361,7 @@ class CommandTable:
         key = spec.name.encode()
         if key in self.by_name:
             raise ValueError(f"command {spec.name!r} registered twice")
-        self.by_name[key] = spec
+        self._put(key, spec)
 
     def declare(self, spec: CommandSpec) -> None:
         """Register a container, taking over the subcommands registered before it."""
@@ -362,7 +373,7 @@ class CommandTable:
             spec.subcommands = placeholder.subcommands
             for sub in spec.subcommands.values():
                 sub.parent = spec
-        self.by_name[key] = spec
+        self._put(key, spec)
 
     def check_declared(self) -> None:
         """Fail when subcommands were registered for a container nobody declared (a typo in

@@ -19,15 +19,17 @@ MAX_ERROR_NAMES = 128
 
 
 class LatencyHistogram:
-    """The distribution of one command's call durations, in nanoseconds, with the resolution
-    of Redis' HDR histogram (2 significant figures: 256 sub-buckets per power of two), so the
-    percentiles print as Redis prints them: each value is its bucket's highest equivalent."""
+    """The distribution of one command's call durations, with the resolution of Redis' HDR
+    histogram (2 significant figures: 256 sub-buckets per power of two), so the percentiles
+    print as Redis prints them: each value is its bucket's highest equivalent.
 
-    __slots__ = ("counts", "total")
+    Calls are counted per whole microsecond, the one dict update every call pays, and put in
+    their buckets when the histogram is read (INFO latencystats, LATENCY HISTOGRAM)."""
+
+    __slots__ = ("calls_by_usec",)
 
     def __init__(self) -> None:
-        self.counts: dict[int, int] = {}
-        self.total = 0
+        self.calls_by_usec: dict[int, int] = {}
 
     @staticmethod
     def bucket_top(value: int) -> int:
@@ -36,17 +38,36 @@ class LatencyHistogram:
         return ((value >> shift) << shift) + (1 << shift) - 1
 
     def record_usec(self, usec: int) -> None:
-        """Record a call of ``usec`` whole microseconds (as Redis: its nanoseconds, at least 1)."""
-        top = _USEC_BUCKET_TOPS[usec] if usec < len(_USEC_BUCKET_TOPS) else self.bucket_top(usec * 1000)
-        self.counts[top] = self.counts.get(top, 0) + 1
-        self.total += 1
+        """Record a call of ``usec`` whole microseconds."""
+        calls = self.calls_by_usec
+        calls[usec] = calls.get(usec, 0) + 1
+
+    @property
+    def total(self) -> int:
+        """The calls recorded."""
+        return sum(self.calls_by_usec.values())
+
+    @property
+    def usec(self) -> int:
+        """Their whole microseconds, added up (INFO commandstats' usec)."""
+        return sum(usec * calls for usec, calls in self.calls_by_usec.items())
+
+    def _buckets(self) -> dict[int, int]:
+        """Calls per bucket, by the bucket's top in nanoseconds (as Redis: a call's nanoseconds,
+        at least 1)."""
+        buckets: dict[int, int] = {}
+        for usec, calls in self.calls_by_usec.items():
+            top = self.bucket_top(max(1, usec * 1000))
+            buckets[top] = buckets.get(top, 0) + calls
+        return buckets
 
     def percentile(self, percent: float) -> int:
         """hdr_value_at_percentile: the smallest bucket top with that share of calls at or below."""
-        wanted = max(1, int(percent / 100 * self.total + 0.5))
+        buckets = self._buckets()
+        wanted = max(1, int(percent / 100 * sum(buckets.values()) + 0.5))
         seen = 0
-        for top in sorted(self.counts):
-            seen += self.counts[top]
+        for top in sorted(buckets):
+            seen += buckets[top]
             if seen >= wanted:
                 return top
         return 0
@@ -56,14 +77,16 @@ class LatencyHistogram:
         two from 1024 ns, as Redis' log-2 iteration of its HDR histogram reports them (the
         level's bucket top, in whole microseconds), only where the count grew, up to the
         bucket holding the slowest call."""
-        tops = sorted(self.counts)
+        counts = self._buckets()
+        total = sum(counts.values())
+        tops = sorted(counts)
         buckets: list[tuple[int, int]] = []
         level, seen, position = 1024, 0, 0
-        while seen < self.total:
+        while seen < total:
             level_top = self.bucket_top(level)
             before = seen
             while position < len(tops) and tops[position] <= level_top:
-                seen += self.counts[tops[position]]
+                seen += counts[tops[position]]
                 position += 1
             if seen > before:
                 buckets.append((level_top // 1000, seen))
@@ -71,17 +94,17 @@ class LatencyHistogram:
         return buckets
 
 
-#: The bucket of each short call (the hot path records most calls through this table).
-_USEC_BUCKET_TOPS = [LatencyHistogram.bucket_top(max(1, usec * 1000)) for usec in range(4096)]
-
-
 @dataclass
 class CommandTimes:
-    """One command's INFO commandstats time and rejections, and its latency histogram."""
+    """One command's rejections and the durations of its calls (INFO commandstats' usec is
+    their sum)."""
 
-    usec: int = 0
     rejected_calls: int = 0
     histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+    @property
+    def usec(self) -> int:
+        return self.histogram.usec
 
 #: client_recent_max_*_buffer covers this many seconds (Redis' CLIENTS_PEAK_MEM_USAGE_SLOTS).
 PEAK_SECONDS = 8
@@ -170,10 +193,7 @@ class Stats:
 
     def record_call(self, name: str, nanoseconds: int) -> None:
         """A call of command ``name`` took ``nanoseconds`` (Redis counts whole microseconds)."""
-        usec = nanoseconds // 1000
-        times = self.commands.get(name) or self.command_times(name)
-        times.usec += usec
-        times.histogram.record_usec(usec)
+        (self.commands.get(name) or self.command_times(name)).histogram.record_usec(nanoseconds // 1000)
 
     def record_rejection(self, name: str) -> None:
         self.command_times(name).rejected_calls += 1

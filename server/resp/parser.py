@@ -224,7 +224,7 @@ class RequestParser:
         line = self._read_line("too big mbulk count string")
         if line is None:
             return False
-        count = _strict_int(line[1:])
+        count = _length(line[1:])
         if count is None or count > MULTIBULK_MAX_COUNT:
             raise ProtocolError("invalid multibulk length")
         if count > UNAUTHENTICATED_MAX_COUNT and self.auth_required:
@@ -264,51 +264,56 @@ class RequestParser:
             self._finish_big_bulk()
         buffer, pos, args = self._buffer, self._pos, self._args
         size = len(buffer)
-        while self._remaining:
-            bulk_len = self._bulk_len
+        # The state lives in locals while the bulks are read (this runs for every argument of
+        # every request) and is stored back when the input runs out or the command is whole.
+        remaining, bulk_len = self._remaining, self._bulk_len
+        max_bulk_len = self.limits.max_bulk_len
+        while remaining:
             if bulk_len < 0:
                 if pos >= size:
-                    self._pos = pos
-                    return False
+                    break
                 if buffer[pos] != 0x24:  # '$'
                     raise ProtocolError(f"expected '$', got '{chr(buffer[pos])}'")
                 end = buffer.find(b"\r\n", pos)
                 if end < 0:
                     if size - pos > INLINE_MAX_SIZE:
                         raise ProtocolError("too big bulk count string")
-                    self._pos = pos
-                    return False
-                digits = buffer[pos + 1 : end]
-                if digits.isdigit() and len(digits) < 19 and (digits[0] != 0x30 or len(digits) == 1):
-                    bulk_len = int(digits)
-                else:
-                    bulk_len = _strict_int(digits)  # type: ignore[assignment]
-                    if bulk_len is None or bulk_len < 0:
-                        raise ProtocolError("invalid bulk length")
-                if bulk_len > self.limits.max_bulk_len:
+                    break
+                bulk_len = _length(buffer[pos + 1 : end])
+                if bulk_len is None or bulk_len < 0 or bulk_len > max_bulk_len:
                     raise ProtocolError("invalid bulk length")
                 if bulk_len > UNAUTHENTICATED_MAX_BULK and self.auth_required:
                     raise ProtocolError("unauthenticated bulk length")
                 pos = end + 2
-                self._bulk_len = bulk_len
             stop = pos + bulk_len
             if size < stop + 2:
-                self._pos = pos
                 if bulk_len >= _BIG_BULK:
                     self._chunks = [buffer[pos:]]
                     self._chunks_size = size - pos
                     self._buffer = b""
-                    self._pos = 0
-                return False
+                    pos = 0
+                break
             args.append(buffer[pos:stop])
             pos = stop + 2
-            self._bulk_len = -1
-            self._remaining -= 1
+            bulk_len = -1
+            remaining -= 1
+        self._remaining, self._bulk_len = remaining, bulk_len
+        if remaining:
+            self._pos = pos
+            return False
         if pos >= size and size > _BIG_BULK:  # all parsed: a big buffer is not kept for later
             self._buffer, pos = b"", 0
         self._pos = pos
         self._args = []
         return args
+
+
+def _length(digits: bytes) -> int | None:
+    """A multibulk count's or bulk length's digits as Redis reads them (string2ll); None when
+    they are not a number. The usual short, plain number is read at once."""
+    if digits.isdigit() and len(digits) < 19 and (digits[0] != 0x30 or len(digits) == 1):
+        return int(digits)
+    return _strict_int(digits)
 
 
 class HiredisRequestParser:
@@ -362,9 +367,11 @@ class HiredisRequestParser:
             return
         self._unsettled.append(data)
         self._unsettled_size += len(data)
-        seam, self._tail = self._tail + data[:_LARGE_COUNT_SPAN], data[-_LARGE_COUNT_SPAN:]
+        tail, self._tail = self._tail, data[-_LARGE_COUNT_SPAN:]
+        # A count split between the chunks starts with the previous chunk's tail's '*'.
+        split_count = b"*" in tail and _LARGE_COUNT.search(tail + data[:_LARGE_COUNT_SPAN])
         if self._auth_required or (data[:1] != b"*" and len(self._unsettled) == 1) \
-                or _LARGE_COUNT.search(data) or _LARGE_COUNT.search(seam) \
+                or _LARGE_COUNT.search(data) or split_count \
                 or self._unsettled_size > self.limits.max_buffer:
             self._switch_to_reference()
         else:
@@ -407,12 +414,11 @@ class HiredisRequestParser:
         if command is False and self._returned_size == self._unsettled_size:
             self._settle()
             return False
-        if type(command) is list and command and all(type(arg) is bytes for arg in command):
-            size = _canonical_size(command)
-            if size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
-                self._returned += 1
-                self._returned_size += size
-                return command
+        size = _request_size(command) if type(command) is list and command else 0
+        if 0 < size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
+            self._returned += 1
+            self._returned_size += size
+            return command
         self._switch_to_reference()
         return self.gets()
 
@@ -422,12 +428,21 @@ _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
 _LARGE_COUNT_SPAN = 9
 
 
-def _canonical_size(command: list[bytes]) -> int:
-    """Bytes of ``command`` written as ``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per argument."""
+#: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
+_BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]
+
+
+def _request_size(command: list) -> int:
+    """Bytes of ``command`` written canonically (``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per
+    argument), or 0 if an element is not a bulk string (an integer, a nested array: not a request).
+    One pass over the arguments: this runs for every command hiredis parses."""
     size = 3 + len(str(len(command)))
+    framing = _BULK_FRAMING
     for arg in command:
+        if type(arg) is not bytes:
+            return 0
         length = len(arg)
-        size += length + 5 + (1 if length < 10 else 2 if length < 100 else len(str(length)))
+        size += length + (framing[length] if length < 1024 else 5 + len(str(length)))
     return size
 
 

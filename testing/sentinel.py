@@ -12,6 +12,11 @@ writable config in its own temporary folder and a free port, on loopback, IP add
 (as Sentinel requires). The timing settings are the short ones failover drills use, and
 ``SENTINEL DEBUG`` periods are shortened at start so a returning old master is demoted in
 seconds, not tens of seconds.
+
+Each sentinel announces (``sentinel announce-port``) a port of the group's
+:class:`~pypika_store.testing.relay.SentinelRelay` rather than its own, so the links between
+sentinels pass through the test process and a partition can cut them (testing/relay.py);
+clients still reach the sentinels on their own ports (``ports``, ``addresses``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from .chaos import SentinelNode
 from .embedded import PikaServer, free_port, wait_for
+from .relay import SentinelRelay
 
 MASTER_NAME = "mymaster"
 
@@ -45,12 +51,18 @@ class SentinelGroup:
         self.password = password
         self.user = user  # an ACL user for auth-user (with ``password`` as its auth-pass)
         self.ports: list[int] = []
+        #: Each sentinel's port on the relay (what it announces to the others), by index.
+        self.relay_ports: list[int] = []
+        #: Each sentinel's id (SENTINEL MYID), by index, once started.
+        self.ids: list[str] = []
+        self.relay: SentinelRelay | None = None
         self._dirs: list[str] = []
         self._processes: list[subprocess.Popen] = []
 
-    def _config(self, port: int, folder: str) -> str:
+    def _config(self, port: int, relay_port: int, folder: str) -> str:
         lines = [
             f"port {port}", "bind 127.0.0.1", "daemonize no", f"dir {folder}", f"logfile {folder}/log.txt",
+            "sentinel announce-ip 127.0.0.1", f"sentinel announce-port {relay_port}",
             f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.master.port} {self.quorum}",
             f"sentinel down-after-milliseconds {MASTER_NAME} {self.down_after_ms}",
             f"sentinel failover-timeout {MASTER_NAME} {self.failover_timeout_ms}",
@@ -67,10 +79,13 @@ class SentinelGroup:
 
     def start(self) -> "SentinelGroup":
         try:
-            for _ in range(self.count):
+            self.relay = SentinelRelay()
+            ports = [free_port() for _ in range(self.count)]
+            self.relay_ports = [self.relay.listen(port) for port in ports]
+            self.relay.start()
+            for port, relay_port in zip(ports, self.relay_ports):
                 folder = tempfile.mkdtemp(prefix="pypika-sentinel-")
-                port = free_port()
-                command = [self.binary, self._config(port, folder)]
+                command = [self.binary, self._config(port, relay_port, folder)]
                 if os.path.basename(self.binary) != "redis-sentinel":
                     command.append("--sentinel")
                 self._dirs.append(folder)
@@ -82,6 +97,9 @@ class SentinelGroup:
                 wait_for(lambda client=client: _answers(client), 10, "a sentinel to start")
                 client.execute_command("SENTINEL", "DEBUG", "info-period", 1000, "publish-period", 500,
                                        "ping-period", 500)
+            self.ids = [self._client(port).execute_command("SENTINEL", "MYID") for port in self.ports]
+            for relay_port, sentinel_id in zip(self.relay_ports, self.ids):
+                self.relay.name(relay_port, _client_name_prefix(sentinel_id))
         except BaseException:
             self.stop()
             raise
@@ -97,6 +115,9 @@ class SentinelGroup:
                 process.kill()
                 process.wait()
         self._processes.clear()
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
         for folder in self._dirs:
             shutil.rmtree(folder, ignore_errors=True)
         self._dirs.clear()
@@ -109,8 +130,8 @@ class SentinelGroup:
 
     def members(self) -> list[SentinelNode]:
         """Each sentinel as a partition names it (``PikaGroup.partition``)."""
-        return [SentinelNode(port, "sentinel-" + self._client(port).execute_command("SENTINEL", "MYID")[:8])
-                for port in self.ports]
+        return [SentinelNode(port, _client_name_prefix(sentinel_id), self.relay)
+                for port, sentinel_id in zip(self.ports, self.ids)]
 
     @property
     def addresses(self) -> list[tuple[str, int]]:
@@ -122,6 +143,11 @@ class SentinelGroup:
         reply = self._client(port or self.ports[0]).execute_command(
             "SENTINEL", "get-master-addr-by-name", MASTER_NAME)
         return (reply[0], int(reply[1])) if reply else None
+
+    def master_flags(self, port: int | None = None) -> set[str]:
+        """The flags a sentinel gives the master (``master``, ``s_down``, ``o_down``,
+        ``failover_in_progress``...)."""
+        return set(self._client(port or self.ports[0]).sentinel_master(MASTER_NAME)["flags"].split(","))
 
     def replicas(self, port: int | None = None) -> list[dict[str, Any]]:
         return self._client(port or self.ports[0]).sentinel_slaves(MASTER_NAME)
@@ -147,11 +173,82 @@ class SentinelGroup:
         wait_for(switched, timeout, "the sentinels to switch master")
         return self.master_address()  # type: ignore[return-value]
 
+    def unsettled(self, servers: list[PikaServer]) -> list[str]:
+        """What keeps ``servers`` and these sentinels from having settled, empty once they have:
+        every sentinel names the same master, none sees it down or is failing it over, it is
+        one of ``servers`` and a master, and every other server follows it with its link up,
+        its offset and its data (DEBUG DIGEST) equal to the master's."""
+        named: dict[int, tuple[str, int] | None] = {}
+        problems = []
+        for port in self.ports:
+            try:
+                named[port] = self.master_address(port)
+                flags = self.master_flags(port)
+            except Exception as exc:  # noqa: BLE001 - a sentinel that does not answer is a reason too
+                problems.append(f"sentinel {port} does not answer ({type(exc).__name__}: {exc})")
+                continue
+            busy = {"s_down", "o_down", "failover_in_progress"} & flags
+            if busy:
+                problems.append(f"sentinel {port} sees the master {', '.join(sorted(busy))}")
+        if len(set(named.values())) != 1:
+            problems.append(f"the sentinels name different masters: {named}")
+            return problems
+        address = next(iter(named.values()), None)
+        master = next((server for server in servers if address and server.port == address[1]), None)
+        if master is None:
+            return problems + [f"the sentinels name {address}, none of the servers"]
+        try:
+            states = {server.port: _replication_state(server) for server in servers}
+        except Exception as exc:  # noqa: BLE001
+            return problems + [f"a server does not answer ({type(exc).__name__}: {exc})"]
+        role, _master_port, _link, offset, digest = states[master.port]
+        if role != "master":
+            problems.append(f"{master.port}, the named master, is a {role}")
+        for port, (role, master_port, link, slave_offset, slave_digest) in states.items():
+            if port == master.port:
+                continue
+            if role != "slave" or master_port != master.port:
+                problems.append(f"{port} is a {role} following {master_port}, not {master.port}")
+            elif link != "up":
+                problems.append(f"{port}'s link to {master.port} is {link}")
+            elif slave_offset != offset:
+                problems.append(f"{port} is at offset {slave_offset}, the master at {offset}")
+            elif slave_digest != digest:
+                problems.append(f"{port}'s data differs from the master's (DEBUG DIGEST)")
+        return problems
+
+    def wait_settled(self, servers: list[PikaServer], timeout: float = 60.0) -> None:
+        """Until :meth:`unsettled` finds nothing; a TimeoutError says what was still unsettled."""
+        last: list[list[str]] = [[]]
+
+        def settled() -> bool:
+            last[0] = self.unsettled(servers)
+            return not last[0]
+
+        try:
+            wait_for(settled, timeout, "the servers and sentinels to settle", interval=0.2)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}: {'; '.join(last[0])}") from None
+
     def __enter__(self) -> "SentinelGroup":
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _replication_state(server: PikaServer) -> tuple[str, int | None, str | None, int, str]:
+    """A server's role, the master it follows, its link, its offset and its DEBUG DIGEST."""
+    client = server.client(socket_timeout=2)
+    info = client.info("replication")
+    offset = info["slave_repl_offset"] if info["role"] == "slave" else info["master_repl_offset"]
+    return (info["role"], info.get("master_port"), info.get("master_link_status"), offset,
+            client.execute_command("DEBUG", "DIGEST"))
+
+
+def _client_name_prefix(sentinel_id: str) -> str:
+    """How a sentinel's connections start their name (Redis' ``sentinel-<id8>-cmd``)."""
+    return "sentinel-" + sentinel_id[:8]
 
 
 def _answers(client) -> bool:

@@ -97,6 +97,13 @@ class SentinelRelay:
         self._change_cut((sender, receiver), +1)
         return Healing(lambda: self._change_cut((sender, receiver), -1))
 
+    def heal_all(self) -> None:
+        """End every cut (the healings already handed out become no-ops in effect)."""
+        with self._lock:
+            self._cut_counts.clear()
+            self.cuts = frozenset()
+        self._wake()
+
     def held_connections(self) -> int:
         """Connections with a direction held now (for tests and diagnostics)."""
         return sum(1 for pipe in list(self._pipes) if pipe.held_to_upstream() or pipe.held_to_client())
@@ -105,6 +112,8 @@ class SentinelRelay:
 
     def _change_cut(self, pair: tuple[str, str], change: int) -> None:
         with self._lock:
+            if change < 0 and not self._cut_counts[pair]:  # healed by heal_all meanwhile
+                return
             self._cut_counts[pair] += change
             self._cut_counts = +self._cut_counts  # drops the pairs back at zero
             self.cuts = frozenset(self._cut_counts)

@@ -173,6 +173,12 @@ class SentinelGroup:
         wait_for(switched, timeout, "the sentinels to switch master")
         return self.master_address()  # type: ignore[return-value]
 
+    def heal(self) -> None:
+        """End every partition between these sentinels (their relay's cuts); the cuts between
+        them and the nodes are the nodes' faults, which ``group.heal()`` ends."""
+        if self.relay is not None:
+            self.relay.heal_all()
+
     def unsettled(self, servers: list[PikaServer]) -> list[str]:
         """What keeps ``servers`` and these sentinels from having settled, empty once they have:
         every sentinel names the same master, none sees it down or is failing it over, it is

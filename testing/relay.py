@@ -71,6 +71,10 @@ class SentinelRelay:
         self._selector.register(server, selectors.EVENT_READ, lambda _events: self._accept(listener))
         return port
 
+    def listeners(self) -> list[int]:
+        """The listeners' ports, in the order they were opened."""
+        return list(self._listeners)
+
     def name(self, relay_port: int, sentinel: str) -> None:
         """The sentinel behind the listener on ``relay_port`` (its client-name prefix)."""
         self._listeners[relay_port].name = sentinel

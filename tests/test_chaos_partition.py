@@ -3,7 +3,9 @@ Sentinels: no root, no iptables, no proxy."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from typing import Iterator
 
 import pytest
 
@@ -78,12 +80,19 @@ needs_sentinel = pytest.mark.skipif(shutil.which("redis-sentinel") is None and s
                                     reason="redis-sentinel is not installed")
 
 
-@needs_sentinel
-def test_a_master_cut_from_its_slaves_and_the_sentinels_is_failed_over_and_demoted_on_healing():
-    with PikaGroup(slaves=2) as group, SentinelGroup(group.master) as sentinels:
+@contextlib.contextmanager
+def _watched_group(quorum: int = 2) -> Iterator[tuple[PikaGroup, SentinelGroup]]:
+    """A master and two slaves, synced with a key ``before``, and three sentinels that know them."""
+    with PikaGroup(slaves=2) as group, SentinelGroup(group.master, quorum=quorum) as sentinels:
         sentinels.wait_for_replicas(2)
         group.master.client().set("before", "v")
         group.wait_synced()
+        yield group, sentinels
+
+
+@needs_sentinel
+def test_a_master_cut_from_its_slaves_and_the_sentinels_is_failed_over_and_demoted_on_healing():
+    with _watched_group() as (group, sentinels):
         old = group.master.port
         with group.partition([group.master], [*group.slaves, sentinels]):
             host, port = sentinels.wait_for_failover(old=old)
@@ -101,10 +110,7 @@ def _names(sentinels, members) -> set:
 @needs_sentinel
 def test_sentinels_split_from_each_other_the_majority_fails_over_and_healing_converges():
     """1 sentinel + the master against 2 sentinels + the slaves, as a real network split."""
-    with PikaGroup(slaves=2) as group, SentinelGroup(group.master) as sentinels:
-        sentinels.wait_for_replicas(2)
-        group.master.client().set("before", "v")
-        group.wait_synced()
+    with _watched_group() as (group, sentinels):
         alone, *majority = sentinels.members()
         old = ("127.0.0.1", group.master.port)
         with group.partition([group.master, alone], [*group.slaves, *majority]):
@@ -130,9 +136,7 @@ def test_a_sentinel_cut_from_the_others_cannot_fail_over_alone():
     """With quorum 1 a sentinel that finds the master down needs no one to agree it is down,
     but still the votes of a majority to fail it over: cut from the other sentinels, it has
     none, and it fails over once only that cut is healed."""
-    with PikaGroup(slaves=2) as group, SentinelGroup(group.master, quorum=1) as sentinels:
-        sentinels.wait_for_replicas(2)
-        group.wait_synced()
+    with _watched_group(quorum=1) as (group, sentinels):
         alone, *others = sentinels.members()
         old = ("127.0.0.1", group.master.port)
         with group.partition([alone], [group.master]):

@@ -29,14 +29,19 @@ def relay(upstream):
     port = relay.listen(upstream.port)
     relay.start()
     relay.name(port, BEHIND)
-    relay.port = port  # type: ignore[attr-defined]
     yield relay
     relay.close()
 
 
-def _named(relay) -> RawConnection:
+@pytest.fixture
+def port(relay) -> int:
+    """The relay's port in front of ``upstream``."""
+    return relay.listeners()[0]
+
+
+def _named(port: int) -> RawConnection:
     """A connection opened as a sentinel opens its links: CLIENT SETNAME first, PING pipelined."""
-    connection = RawConnection(relay.port)
+    connection = RawConnection(port)
     assert connection.pipeline([("CLIENT", "SETNAME", f"{OPENER}-cmd"), ("PING",)]) == ["OK", "PONG"]
     return connection
 
@@ -51,8 +56,8 @@ def _has_reply(connection: RawConnection) -> bool:
         connection.sock.settimeout(10)
 
 
-def test_the_relay_forwards_both_ways(relay, upstream):
-    connection = _named(relay)
+def test_the_relay_forwards_both_ways(port, upstream):
+    connection = _named(port)
     value = "x" * 3_000_000  # more than the relay buffers per direction: flow control, not loss
     assert connection.call("SET", "relayed", value) == "OK"
     assert connection.call("GET", "relayed") == value.encode()
@@ -61,8 +66,8 @@ def test_the_relay_forwards_both_ways(relay, upstream):
     connection.close()
 
 
-def test_a_cut_holds_what_the_opener_sends_until_healed(relay, upstream):
-    connection = _named(relay)
+def test_a_cut_holds_what_the_opener_sends_until_healed(relay, port, upstream):
+    connection = _named(port)
     with relay.cut(OPENER, BEHIND):
         connection.send_raw(encode_command(("SET", "held", "v")))
         assert holds_for(lambda: upstream.client().get("held") is None, 0.5)
@@ -73,8 +78,8 @@ def test_a_cut_holds_what_the_opener_sends_until_healed(relay, upstream):
     connection.close()
 
 
-def test_a_one_way_cut_back_lets_requests_through_and_holds_the_replies(relay, upstream):
-    connection = _named(relay)
+def test_a_one_way_cut_back_lets_requests_through_and_holds_the_replies(relay, port, upstream):
+    connection = _named(port)
     with relay.cut(BEHIND, OPENER):
         connection.send_raw(encode_command(("SET", "answered-late", "v")))
         wait = holds_for(lambda: not _has_reply(connection), 0.5)
@@ -83,12 +88,12 @@ def test_a_one_way_cut_back_lets_requests_through_and_holds_the_replies(relay, u
     connection.close()
 
 
-def test_cuts_of_the_same_pair_count_and_unnamed_connections_are_never_held(relay):
+def test_cuts_of_the_same_pair_count_and_unnamed_connections_are_never_held(relay, port):
     first, second = relay.cut(OPENER, BEHIND), relay.cut(OPENER, BEHIND)
-    unnamed = RawConnection(relay.port)
+    unnamed = RawConnection(port)
     assert unnamed.call("PING") == "PONG"  # not a sentinel's link: no opener to cut
     first.heal()
-    named = RawConnection(relay.port)
+    named = RawConnection(port)
     named.send_raw(encode_command(("CLIENT", "SETNAME", f"{OPENER}-cmd")))
     assert holds_for(lambda: not _has_reply(named), 0.3)
     second.heal()

@@ -10,9 +10,12 @@ real port. A sentinel names its links with ``CLIENT SETNAME sentinel-<first 8 ch
 id>-cmd`` as its first command (after AUTH when a ``sentinel-pass`` is set: Redis'
 sentinelReconnectInstance), which tells the relay who opened the connection; the listener it
 came in on tells whom it is for. A cut from one sentinel to another holds that direction of
-their links: the relay stops reading it (the bytes wait in the kernel's buffers, TCP's flow
-control pushes back) and passes nothing of it on, as a network that drops packets does to an
-open TCP connection, until the cut is healed; then what was held passes, in order.
+their links: the relay passes nothing of it on, as a network that drops packets does to an
+open TCP connection, until the cut is healed; then what was held passes, in order. It keeps
+reading what is held (up to a megabyte a connection, then TCP's flow control pushes back),
+so a link a sentinel closes meanwhile (it reconnects when its peer stops answering) is seen
+closed: that connection ends and what it held is dropped, and a long cut does not pile up
+connections.
 
 One thread serves every connection with non-blocking sockets (``selectors``), so a held peer
 never holds the test process; it is a daemon and :meth:`SentinelRelay.close` ends it with the
@@ -149,7 +152,7 @@ class SentinelRelay:
     def _accept(self, listener: "_Listener") -> None:
         try:
             client, _address = listener.server.accept()
-        except BlockingIOError:
+        except OSError:  # taken meanwhile, or no descriptor left: the peer waits in the backlog
             return
         self._pipes.add(_Pipe(self, listener, client))
 
@@ -205,26 +208,28 @@ class _Pipe:
         return (self.listener.name, self.source) in self.relay.cuts
 
     def update_interest(self) -> None:
-        """Read a side only while its direction passes and its buffer has room; write a side
-        while something for it may pass."""
+        """Read a side while its buffer has room (a held direction too, so a peer closing a
+        held link is seen); write a side while something for it may pass."""
         if self.closed:
             return
         to_upstream_passes = self.identified and not self.held_to_upstream()
         to_client_passes = not self.held_to_client()
-        client_events = (selectors.EVENT_READ if not self.client_done and len(self.to_upstream) < _BUFFER_LIMIT
-                         and (to_upstream_passes or not self.identified) else 0)
+        # A side that closed its end, once what it sent has passed (or when it is held: the
+        # peer gave up on it): the connection is over.
+        if ((self.client_done and not (self.to_upstream and to_upstream_passes))
+                or (self.upstream_done and not (self.to_client and to_client_passes))):
+            self.close()
+            return
+        client_events = selectors.EVENT_READ if not self.client_done and len(self.to_upstream) < _BUFFER_LIMIT else 0
         client_events |= selectors.EVENT_WRITE if self.to_client and to_client_passes else 0
         if self.connecting:
             upstream_events = selectors.EVENT_WRITE
         else:
             upstream_events = (selectors.EVENT_READ if not self.upstream_done and len(self.to_client) < _BUFFER_LIMIT
-                               and to_client_passes else 0)
+                               else 0)
             upstream_events |= selectors.EVENT_WRITE if self.to_upstream and to_upstream_passes else 0
         self._set_interest(self.client, client_events, self._client_event)
         self._set_interest(self.upstream, upstream_events, self._upstream_event)
-        # A side that closed its end, once what it sent has passed: the connection is over.
-        if (self.client_done and not self.to_upstream) or (self.upstream_done and not self.to_client):
-            self.close()
 
     def _set_interest(self, sock: socket.socket, events: int, callback: Callable[[int], None]) -> None:
         if self.interest.get(sock) == events:

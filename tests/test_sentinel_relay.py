@@ -12,7 +12,7 @@ from pypika_store.testing import PikaServer
 from pypika_store.testing.relay import SentinelRelay, _client_name
 
 from .chaos_fixtures import holds_for
-from .support import RawConnection, encode_command
+from .support import RawConnection, encode_command, wait_until
 
 OPENER, BEHIND = "sentinel-aaaaaaaa", "sentinel-bbbbbbbb"
 
@@ -76,6 +76,16 @@ def test_a_cut_holds_what_the_opener_sends_until_healed(relay, port, upstream):
     assert upstream.client().get("held") == b"v"
     assert relay.held_connections() == 0
     connection.close()
+
+
+def test_a_held_link_its_opener_closes_ends_with_what_it_held(relay, port, upstream):
+    connection = _named(port)
+    with relay.cut(OPENER, BEHIND):
+        connection.send_raw(encode_command(("SET", "given-up", "v")))
+        wait_until(lambda: relay.held_connections() == 1, what="the held link")
+        connection.close()  # as a sentinel closes a link whose peer stopped answering
+        wait_until(lambda: relay.held_connections() == 0, what="the closed link to end")
+    assert holds_for(lambda: upstream.client().get("given-up") is None, 0.3)
 
 
 def test_a_one_way_cut_back_lets_requests_through_and_holds_the_replies(relay, port, upstream):

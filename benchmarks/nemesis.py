@@ -1,9 +1,12 @@
 """A nemesis run (issue #15, item 8): a master, two slaves and three real Sentinels under a
 seeded schedule of faults for a few minutes, with a client writing through redis-py's Sentinel
-client; then everything is healed, the group must settle (SentinelGroup.wait_settled: one
-master named by every sentinel, none seeing it down, every other node its slave with its data;
-after 120 s it fails saying what was still unsettled) and every acknowledged write is looked
-for on every node. A ``partition`` may split the sentinels too (testing/nemesis.py).
+client; then everything is healed, the group must settle and stay so for 5 s
+(SentinelGroup.wait_settled: one master named by every sentinel, none seeing it down, every
+other node its slave at its offset; after 120 s it fails saying what was still unsettled),
+every node's DEBUG DIGEST is compared once, and every acknowledged write is looked for on
+every node. A ``partition`` may split the sentinels too (testing/nemesis.py). Polling DEBUG
+DIGEST while settling would itself stall the nodes past down-after-milliseconds (seconds
+for 60,000 keys) and make the sentinels fail them over, again and again.
 
     python benchmarks/nemesis.py                                # 180 s, seed 1
     python benchmarks/nemesis.py --seconds 300 --seed 7 --interval 3 --faults kill,pause,partition,clock,link
@@ -28,6 +31,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from pypika_store.testing import PikaGroup, SentinelGroup, WriteChecker  # noqa: E402
 from pypika_store.testing.sentinel import MASTER_NAME  # noqa: E402
+
+
+#: Seconds the group must stay settled: longer than a sentinel takes to see a master down
+#: (down-after-milliseconds 1000) and fail it over.
+SETTLED_FOR = 5.0
 
 
 def main() -> int:
@@ -57,13 +65,14 @@ def main() -> int:
                     if named != masters[-1]:
                         masters.append(named)
         healed = time.monotonic()
-        try:
-            sentinels.wait_settled(group.servers, timeout=120)
+        try:  # steady: not a moment between two failovers; data: the checker reads every key below
+            sentinels.wait_settled(group.servers, timeout=120, steady=SETTLED_FOR, compare_data=False)
         except TimeoutError as exc:  # it says what was still unsettled
             print(f"seed {args.seed}: {exc}")
             _print_log(nemesis)
             return 2
-        settle_seconds = time.monotonic() - healed
+        settle_seconds = time.monotonic() - healed - SETTLED_FOR
+        differences = sentinels.unsettled(group.servers)  # once settled: DEBUG DIGEST on every node
         report = checker.check(group.servers)
 
     faults = collections.Counter(event.fault for event in nemesis.log if event.phase == "start")
@@ -71,7 +80,8 @@ def main() -> int:
     print(f"seed {args.seed}, {args.seconds:.0f} s, interval {args.interval} s")
     print(f"faults started: {sum(faults.values())} ({', '.join(f'{name} {count}' for name, count in sorted(faults.items()))}); "
           f"skipped: {skipped}")
-    print(f"failovers: {len(masters) - 1}; settled {settle_seconds:.1f} s after healing")
+    print(f"failovers: {len(masters) - 1}; settled {settle_seconds:.1f} s after healing (and for {SETTLED_FOR} s); "
+          f"data: {'; '.join(differences) or 'every node DEBUG DIGEST equal'}")
     print(f"writes attempted: {report.attempted}, acknowledged: {report.acknowledged}, "
           f"acknowledged by WAIT 2: {report.wait_acknowledged}")
     lost_keys = {key for _node, key in report.lost}

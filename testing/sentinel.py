@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from typing import Any
 
 from .chaos import SentinelNode
@@ -56,6 +57,8 @@ class SentinelGroup:
         #: Each sentinel's id (SENTINEL MYID), by index, once started.
         self.ids: list[str] = []
         self.relay: SentinelRelay | None = None
+        #: The replication state whose data :meth:`unsettled` last compared, and what it found.
+        self._data_verdict: tuple[object, list[str]] | None = None
         self._dirs: list[str] = []
         self._processes: list[subprocess.Popen] = []
 
@@ -179,11 +182,15 @@ class SentinelGroup:
         if self.relay is not None:
             self.relay.heal_all()
 
-    def unsettled(self, servers: list[PikaServer]) -> list[str]:
+    def unsettled(self, servers: list[PikaServer], compare_data: bool = True) -> list[str]:
         """What keeps ``servers`` and these sentinels from having settled, empty once they have:
         every sentinel names the same master, none sees it down or is failing it over, it is
-        one of ``servers`` and a master, and every other server follows it with its link up,
-        its offset and its data (DEBUG DIGEST) equal to the master's."""
+        one of ``servers`` and a master, and every other server follows it with its link up
+        and its offset equal to the master's; with ``compare_data``, then its data too (DEBUG
+        DIGEST). A digest reads every key, and a node busy with it for longer than
+        ``down_after_ms`` looks down to the sentinels, which then fail it over: digests are
+        taken only once everything else is settled, and once per replication state (the
+        data cannot change while no offset moves)."""
         named: dict[int, tuple[str, int] | None] = {}
         problems = []
         for port in self.ports:
@@ -207,10 +214,10 @@ class SentinelGroup:
             states = {server.port: _replication_state(server) for server in servers}
         except Exception as exc:  # noqa: BLE001
             return problems + [f"a server does not answer ({type(exc).__name__}: {exc})"]
-        role, _master_port, _link, offset, digest = states[master.port]
+        role, _master_port, _link, offset = states[master.port]
         if role != "master":
             problems.append(f"{master.port}, the named master, is a {role}")
-        for port, (role, master_port, link, slave_offset, slave_digest) in states.items():
+        for port, (role, master_port, link, slave_offset) in states.items():
             if port == master.port:
                 continue
             if role != "slave" or master_port != master.port:
@@ -219,22 +226,30 @@ class SentinelGroup:
                 problems.append(f"{port}'s link to {master.port} is {link}")
             elif slave_offset != offset:
                 problems.append(f"{port} is at offset {slave_offset}, the master at {offset}")
-            elif slave_digest != digest:
-                problems.append(f"{port}'s data differs from the master's (DEBUG DIGEST)")
-        return problems
+        if problems or not compare_data:
+            return problems
+        state = (master.port, tuple(sorted(states.items())))
+        if self._data_verdict is None or self._data_verdict[0] != state:
+            self._data_verdict = (state, _data_differences(master, servers))
+        return self._data_verdict[1]
 
-    def wait_settled(self, servers: list[PikaServer], timeout: float = 60.0) -> None:
-        """Until :meth:`unsettled` finds nothing; a TimeoutError says what was still unsettled."""
-        last: list[list[str]] = [[]]
-
-        def settled() -> bool:
-            last[0] = self.unsettled(servers)
-            return not last[0]
-
-        try:
-            wait_for(settled, timeout, "the servers and sentinels to settle", interval=0.2)
-        except TimeoutError as exc:
-            raise TimeoutError(f"{exc}: {'; '.join(last[0])}") from None
+    def wait_settled(self, servers: list[PikaServer], timeout: float = 60.0, steady: float = 0.0,
+                     compare_data: bool = True) -> None:
+        """Until :meth:`unsettled` finds nothing and goes on finding nothing for ``steady``
+        seconds (a group between two failovers is not settled); a TimeoutError says what was
+        still unsettled."""
+        deadline = time.monotonic() + timeout
+        settled_since: float | None = None
+        while True:
+            problems = self.unsettled(servers, compare_data)
+            now = time.monotonic()
+            settled_since = None if problems else (settled_since if settled_since is not None else now)
+            if settled_since is not None and now - settled_since >= steady:
+                return
+            if now > deadline:
+                why = "; ".join(problems) or f"settled for less than {steady}s"
+                raise TimeoutError(f"timed out after {timeout}s waiting for the servers and sentinels to settle: {why}")
+            time.sleep(0.2)
 
     def __enter__(self) -> "SentinelGroup":
         return self.start()
@@ -243,13 +258,18 @@ class SentinelGroup:
         self.stop()
 
 
-def _replication_state(server: PikaServer) -> tuple[str, int | None, str | None, int, str]:
-    """A server's role, the master it follows, its link, its offset and its DEBUG DIGEST."""
-    client = server.client(socket_timeout=2)
-    info = client.info("replication")
+def _replication_state(server: PikaServer) -> tuple[str, int | None, str | None, int]:
+    """A server's role, the master it follows, its link and its offset."""
+    info = server.client(socket_timeout=2).info("replication")
     offset = info["slave_repl_offset"] if info["role"] == "slave" else info["master_repl_offset"]
-    return (info["role"], info.get("master_port"), info.get("master_link_status"), offset,
-            client.execute_command("DEBUG", "DIGEST"))
+    return info["role"], info.get("master_port"), info.get("master_link_status"), offset
+
+
+def _data_differences(master: PikaServer, servers: list[PikaServer]) -> list[str]:
+    """The servers whose DEBUG DIGEST is not ``master``'s."""
+    digest = master.client().execute_command("DEBUG", "DIGEST")
+    return [f"{server.port}'s data differs from the master's (DEBUG DIGEST)" for server in servers
+            if server is not master and server.client().execute_command("DEBUG", "DIGEST") != digest]
 
 
 def _client_name_prefix(sentinel_id: str) -> str:

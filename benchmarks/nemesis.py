@@ -1,6 +1,12 @@
 """A nemesis run (issue #15, item 8): a master, two slaves and three real Sentinels under a
 seeded schedule of faults for a few minutes, with a client writing through redis-py's Sentinel
-client; then everything is healed and every acknowledged write is looked for on every node.
+client; then everything is healed, the group must settle and stay so for 5 s
+(SentinelGroup.wait_settled: one master named by every sentinel, none seeing it down, every
+other node its slave at its offset; after 120 s it fails saying what was still unsettled),
+every node's DEBUG DIGEST is compared once, and every acknowledged write is looked for on
+every node. A ``partition`` may split the sentinels too (testing/nemesis.py). Polling DEBUG
+DIGEST while settling would itself stall the nodes past down-after-milliseconds (seconds
+for 60,000 keys) and make the sentinels fail them over, again and again.
 
     python benchmarks/nemesis.py                                # 180 s, seed 1
     python benchmarks/nemesis.py --seconds 300 --seed 7 --interval 3 --faults kill,pause,partition,clock,link
@@ -9,7 +15,8 @@ It reports the failovers (the master the sentinels name changed), the faults the
 started, the writes attempted, acknowledged (their reply came back) and acknowledged by
 ``WAIT 2`` (both slaves had them), and the acknowledged writes a node lost. Writes acknowledged
 only by their reply may be lost in a failover (replication is asynchronous, as Redis'); those
-``WAIT 2`` acknowledged must not be: the script exits 1 if any was. Not part of the test run.
+``WAIT 2`` acknowledged must not be: the script exits 1 if any was, 2 if the group did not
+settle. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -22,30 +29,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from pypika_store.testing import PikaGroup, SentinelGroup, WriteChecker, wait_for  # noqa: E402
+from pypika_store.testing import PikaGroup, SentinelGroup, WriteChecker  # noqa: E402
 from pypika_store.testing.sentinel import MASTER_NAME  # noqa: E402
 
 
-def _settled(group: PikaGroup, sentinels: SentinelGroup) -> bool:
-    """One master, named by every sentinel, every other node its slave with its data."""
-    addresses = {sentinels.master_address(port) for port in sentinels.ports}
-    if len(addresses) != 1:
-        return False
-    (_host, port), = addresses
-    master = next(server for server in group.servers if server.port == port)
-    if master.client().info("replication")["role"] != "master":
-        return False
-    digest = master.client().execute_command("DEBUG", "DIGEST")
-    offset = master.client().info("replication")["master_repl_offset"]
-    for slave in group.servers:
-        if slave is master:
-            continue
-        info = slave.client().info("replication")
-        if info["role"] != "slave" or info.get("master_port") != port or info.get("master_link_status") != "up":
-            return False
-        if info["slave_repl_offset"] != offset or slave.client().execute_command("DEBUG", "DIGEST") != digest:
-            return False
-    return True
+#: Seconds the group must stay settled: longer than a sentinel takes to see a master down
+#: (down-after-milliseconds 1000) and fail it over.
+SETTLED_FOR = 5.0
 
 
 def main() -> int:
@@ -65,7 +55,8 @@ def main() -> int:
         checker = WriteChecker(wait_for=2, wait_timeout_ms=500)
         masters = [sentinels.master_address()]
         started = time.monotonic()
-        with group.nemesis(faults=args.faults.split(","), interval=args.interval, seed=args.seed) as nemesis:
+        with group.nemesis(faults=args.faults.split(","), interval=args.interval, seed=args.seed,
+                           sentinels=sentinels) as nemesis:
             while time.monotonic() - started < args.seconds:
                 if not checker.write(client):
                     time.sleep(0.05)  # no master reachable now: do not spin
@@ -73,15 +64,15 @@ def main() -> int:
                     named = sentinels.master_address()
                     if named != masters[-1]:
                         masters.append(named)
-        try:
-            wait_for(lambda: _settled(group, sentinels), 120, "the group to settle after healing", interval=0.5)
-        except TimeoutError:
-            for server in group.servers:
-                info = server.client().info("replication")
-                print(f"unsettled: {server.port} {info['role']} master {info.get('master_port')} "
-                      f"link {info.get('master_link_status')} offset {info.get('slave_repl_offset', info.get('master_repl_offset'))} "
-                      f"sentinels {[sentinels.master_address(port) for port in sentinels.ports]}")
-            raise
+        healed = time.monotonic()
+        try:  # steady: not a moment between two failovers; data: the checker reads every key below
+            sentinels.wait_settled(group.servers, timeout=120, steady=SETTLED_FOR, compare_data=False)
+        except TimeoutError as exc:  # it says what was still unsettled
+            print(f"seed {args.seed}: {exc}")
+            _print_log(nemesis)
+            return 2
+        settle_seconds = time.monotonic() - healed - SETTLED_FOR
+        differences = sentinels.unsettled(group.servers)  # once settled: DEBUG DIGEST on every node
         report = checker.check(group.servers)
 
     faults = collections.Counter(event.fault for event in nemesis.log if event.phase == "start")
@@ -89,15 +80,20 @@ def main() -> int:
     print(f"seed {args.seed}, {args.seconds:.0f} s, interval {args.interval} s")
     print(f"faults started: {sum(faults.values())} ({', '.join(f'{name} {count}' for name, count in sorted(faults.items()))}); "
           f"skipped: {skipped}")
-    print(f"failovers: {len(masters) - 1}")
+    print(f"failovers: {len(masters) - 1}; settled {settle_seconds:.1f} s after healing (and for {SETTLED_FOR} s); "
+          f"data: {'; '.join(differences) or 'every node DEBUG DIGEST equal'}")
     print(f"writes attempted: {report.attempted}, acknowledged: {report.acknowledged}, "
           f"acknowledged by WAIT 2: {report.wait_acknowledged}")
     lost_keys = {key for _node, key in report.lost}
     print(f"acknowledged writes lost: {len(lost_keys)}; of those acknowledged by WAIT 2: "
           f"{len({key for _node, key in report.lost_wait_acknowledged})}")
+    _print_log(nemesis)
+    return 1 if report.lost_wait_acknowledged else 0
+
+
+def _print_log(nemesis) -> None:
     for event in nemesis.log:
         print(f"  {event.at:8.3f}  {event.phase:7}  {event.fault:9}  {event.target}")
-    return 1 if report.lost_wait_acknowledged else 0
 
 
 if __name__ == "__main__":

@@ -395,7 +395,10 @@ class Server:
 
     def become_master(self) -> None:
         """SLAVEOF NO ONE: stop following; writes are accepted at once. The binlog term moves
-        on, so a node that kept writes of the old term is told apart when it rejoins."""
+        on, so a node that kept writes of the old term is told apart when it rejoins: past every
+        term this node wrote or received, by a drawn step, as two slaves promoted apart from the
+        same binlog end must not both write one term (a TrySync would take their histories,
+        alike in size, for one: tests/test_chaos_promotions.py)."""
         if self.replica is None:
             return
         self.replica.stop()
@@ -403,7 +406,7 @@ class Server:
         self.notifications.configure()
         self.config.set("slaveof", "")
         for binlog in self.engine.binlogs:
-            binlog.term += 1
+            binlog.term = (max(binlog.term, binlog.last_item_term) + 1 + secrets.randbelow(1 << 16)) % (1 << 32)
         log.warning("MASTER MODE enabled (user request from SLAVEOF NO ONE)")
 
     def wait_for_slaves(self, client: Client, wanted: int, offset: int, timeout: float) -> object:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .embedded import PikaServer
+    from .relay import SentinelRelay
 
 _fault_names = itertools.count(1)
 #: How long a stall lasts at most when nobody ends it (a test that forgot must not hang forever).
@@ -242,10 +243,12 @@ def _text(value: object) -> object:
 
 class SentinelNode(NamedTuple):
     """One sentinel of a SentinelGroup, as a node sees it: its connections are named
-    ``sentinel-<first 8 characters of its id>-cmd`` and ``-pubsub`` (Redis' naming)."""
+    ``sentinel-<first 8 characters of its id>-cmd`` and ``-pubsub`` (Redis' naming). ``relay``
+    carries the links between the group's sentinels (testing/relay.py)."""
 
     port: int
     client_name_prefix: str
+    relay: "SentinelRelay | None" = None
 
 
 def partition(side_a: Iterable[object], side_b: Iterable[object], one_way: bool = False) -> Healing:
@@ -256,8 +259,9 @@ def partition(side_a: Iterable[object], side_b: Iterable[object], one_way: bool 
     Between two pypika-store nodes the only traffic is a slave's link to its master, so the
     cut is on each node's link faults, per address and direction, whichever of them follows
     the other now or after a failover. A node cut from a sentinel holds that sentinel's
-    commands (a HANG fault on its connections) until healed, either way. Sentinels talk to
-    each other directly: a cut between two sentinels cannot be made here (ValueError).
+    commands (a HANG fault on its connections) until healed, either way. Two sentinels of one
+    SentinelGroup talk through its relay, which holds what one sends the other; sentinels of
+    different groups cannot be cut from each other (ValueError).
     """
     senders, receivers = _members(side_a), _members(side_b)
     pairs = [(sender, receiver) for sender in senders for receiver in receivers]
@@ -282,7 +286,14 @@ def _cut(sender: object, receiver: object, healings: dict[object, Healing]) -> N
     blocked direction or fault)."""
     sender_is_sentinel, receiver_is_sentinel = isinstance(sender, SentinelNode), isinstance(receiver, SentinelNode)
     if sender_is_sentinel and receiver_is_sentinel:
-        raise ValueError("sentinels talk to each other directly: they cannot be partitioned from each other here")
+        relay = sender.relay  # type: ignore[union-attr]
+        if relay is None or relay is not receiver.relay:  # type: ignore[union-attr]
+            raise ValueError("only sentinels of one SentinelGroup (they talk through its relay) can be "
+                             "partitioned from each other")
+        pair = (sender.client_name_prefix, receiver.client_name_prefix)  # type: ignore[union-attr]
+        if pair not in healings:
+            healings[pair] = relay.cut(*pair)
+        return
     if sender_is_sentinel or receiver_is_sentinel:
         node, sentinel = (receiver, sender) if sender_is_sentinel else (sender, receiver)
         key = (id(node), sentinel.port)  # type: ignore[union-attr]

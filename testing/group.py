@@ -13,12 +13,15 @@ temporary data folder, and everything is stopped on exit.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .certificates import Certificates
 from .chaos import Healing, partition
 from .embedded import PikaServer, wait_for
 from .nemesis import FAULTS, Nemesis
+
+if TYPE_CHECKING:
+    from .sentinel import SentinelGroup
 
 
 class PikaGroup:
@@ -76,11 +79,13 @@ class PikaGroup:
         the returned ``with`` block (or ``heal()``) ends it (see testing/chaos.py)."""
         return partition(side_a, side_b, one_way)
 
-    def nemesis(self, faults: Iterable[str] = FAULTS, interval: float = 3.0, seed: int = 0) -> Nemesis:
+    def nemesis(self, faults: Iterable[str] = FAULTS, interval: float = 3.0, seed: int = 0,
+                sentinels: "SentinelGroup | None" = None) -> Nemesis:
         """Random faults started and stopped every ``interval`` seconds, seeded; use it in a
         ``with`` block (leaving it heals everything) or call ``.start()`` / ``.stop()``. Its
-        ``log`` says what was done when (testing/nemesis.py)."""
-        return Nemesis(self, tuple(faults), interval, seed)
+        ``log`` says what was done when (testing/nemesis.py). With ``sentinels``, a partition
+        may split them too."""
+        return Nemesis(self, tuple(faults), interval, seed, sentinels)
 
     def heal(self) -> None:
         """CHAOS RESET on every running node: every fault of the group healed."""

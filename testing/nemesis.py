@@ -25,6 +25,7 @@ from .chaos import Healing
 if TYPE_CHECKING:
     from .embedded import PikaServer
     from .group import PikaGroup
+    from .sentinel import SentinelGroup
 
 FAULTS = ("kill", "pause", "partition", "clock", "link")
 #: Jepsen's clock bumps: from 11 ms to 4.8 minutes, either way.
@@ -46,7 +47,9 @@ class Nemesis:
     """Random faults started and stopped on a schedule (see the module's docstring)."""
 
     def __init__(self, group: "PikaGroup", faults: list[str] | tuple[str, ...] = FAULTS, interval: float = 3.0,
-                 seed: int = 0) -> None:
+                 seed: int = 0, sentinels: "SentinelGroup | None" = None) -> None:
+        """``sentinels``: the group's sentinels, which a ``partition`` may then split (see
+        :meth:`_partition`)."""
         unknown = set(faults) - set(FAULTS)
         if unknown or not faults:
             raise ValueError(f"faults must be among {FAULTS}: {sorted(unknown)}")
@@ -54,6 +57,7 @@ class Nemesis:
         self.faults = list(faults)
         self.interval = interval
         self.seed = seed
+        self.sentinels = sentinels
         self.log: list[NemesisEvent] = []
         self._rng = random.Random(seed)
         self._stopping = threading.Event()
@@ -77,6 +81,8 @@ class Nemesis:
             self._thread = None
         self._end_current()
         self.group.heal()
+        if self.sentinels is not None:
+            self.sentinels.heal()
         return self.log
 
     def _pause(self) -> bool:
@@ -133,8 +139,17 @@ class Nemesis:
         return Healing(revive), ""
 
     def _partition(self, node: "PikaServer") -> tuple[Healing, str]:
+        """The node cut from the group's other nodes; with sentinels, drawn evenly, that or a
+        split of the whole network: the node and one sentinel against the other nodes and the
+        other sentinels (a master cut so fails over on the majority's side)."""
         others = [server for server in self.group.servers if server is not node and server.running]
-        return self.group.partition([node], others), " from the others"
+        if self.sentinels is None or self._rng.choice(("node", "split")) == "node":
+            return self.group.partition([node], others), " from the others"
+        sentinels = self.sentinels.members()
+        alone = self._rng.choice(sentinels)
+        rest = [sentinel for sentinel in sentinels if sentinel is not alone]
+        return (self.group.partition([node, alone], [*others, *rest]),
+                f" and sentinel {alone.port} from the others and the other sentinels")
 
     def _clock(self, node: "PikaServer") -> tuple[Healing, str]:
         bump = self._rng.choice(_CLOCK_BUMPS_MS) * self._rng.choice((-1, 1))

@@ -3,9 +3,11 @@ and the checker of acknowledged writes."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from pypika_store.testing import PikaGroup, WriteChecker
+from pypika_store.testing import PikaGroup, SentinelGroup, WriteChecker
 
 
 def _run(seed: int) -> tuple[list, object]:
@@ -43,3 +45,21 @@ def test_the_same_seed_draws_the_same_schedule():
 def test_unknown_faults_are_refused():
     with pytest.raises(ValueError, match="faults must be among"):
         PikaGroup(slaves=0).nemesis(faults=["meteor"])
+
+
+@pytest.mark.skipif(shutil.which("redis-sentinel") is None and shutil.which("redis-server") is None,
+                    reason="redis-sentinel is not installed")
+def test_a_nemesis_with_sentinels_splits_them_too_and_heals_every_cut():
+    with PikaGroup(slaves=2) as group, SentinelGroup(group.master) as sentinels:
+        sentinels.wait_for_replicas(2)
+        group.wait_synced()
+        sentinels_split = False
+        with group.nemesis(faults=["partition"], interval=0.3, seed=2, sentinels=sentinels) as nemesis:
+            while sum(event.phase == "stop" for event in nemesis.log) < 4:
+                sentinels_split = sentinels_split or bool(sentinels.relay.cuts)
+        targets = [event.target for event in nemesis.log if event.phase == "start"]
+        assert any(target.endswith(" from the others") for target in targets)  # a node alone
+        assert any(" and sentinel " in target for target in targets) and sentinels_split  # a split
+        assert sentinels.relay.cuts == frozenset()
+        assert all(entry["kind"] == "seed" for server in group.servers for entry in server.chaos_list())
+        sentinels.wait_settled(group.servers, timeout=60)

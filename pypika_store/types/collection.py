@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+from itertools import islice
 from typing import Iterator, Protocol
 
 from .. import bounded_keys
@@ -218,6 +219,17 @@ class CollectionStore:
         Callers must not write to the collection while iterating (collect first)."""
         for whole, _stored, value in self._walk(collection, start, prefix, reverse):
             yield whole[ID_SIZE:], value
+
+    def values_from(self, collection: Collection, start: bytes, count: int) -> list[bytes]:
+        """The values of up to ``count`` members in byte order from the suffix ``start``, read
+        by one cursor walk (LRANGE: a 100-element range is one seek and 100 steps in C, not
+        100 lookups nor a Python generator per element). Only for members whose LMDB keys are
+        never cut (:mod:`..bounded_keys`): a list's fixed-size positions; the caller knows
+        the collection has those ``count`` members."""
+        with self._turn.reader().cursor(db=self.table) as cursor:
+            if not cursor.set_range(collection.prefix + start):
+                return []
+            return list(islice(cursor.iternext(keys=False, values=True), count))
 
     def _walk(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes, bytes]]:

@@ -24,7 +24,7 @@ from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
-from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
+from ..storage.records import COLLECTION_META, COLLECTION_META_SIZE, HEADER, OBJECT_ID, Record
 from ..turn import Turn
 
 #: The head of a member's LMDB key that a copy under another id replaces (the object id):
@@ -73,6 +73,9 @@ class KeyRecords(Protocol):
 
     def get_record(self, key: bytes) -> Record | None:
         """The live key's decoded meta record; None when missing or expired."""
+
+    def get_raw(self, key: bytes) -> bytes | None:
+        """The live key's meta record as stored; None when missing or expired."""
 
     def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a collection's meta record without noting a change (its command logs itself)."""
@@ -126,17 +129,22 @@ class CollectionStore:
 
     def open(self, key: bytes) -> Collection | None:
         """The live collection at ``key``; None when missing; WRONGTYPE when another type."""
-        record = self.keyspace.get_record(key)
-        return None if record is None else self.opened(key, record)
+        raw = self.keyspace.get_raw(key)
+        return None if raw is None else self._opened_raw(key, raw)
 
     def opened(self, key: bytes, record: Record) -> Collection:
         """The collection of ``key``'s record, already looked up (one lookup per key, as
         INFO keyspace_hits counts); WRONGTYPE when another type."""
-        if record.tag != self.tag:
+        return self._opened_raw(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body)
+
+    def _opened_raw(self, key: bytes, raw: bytes) -> Collection:
+        """The collection of a meta record as stored (every write command opens its key: one
+        struct call reads the header and the body's head); WRONGTYPE when another type."""
+        if raw[0] != self.tag:
             raise WrongTypeError()
-        object_id, count = COLLECTION.unpack_from(record.body)
-        fields = self.fields_format.unpack_from(record.body, COLLECTION_SIZE)
-        return Collection(key, self.tag, object_id, count, record.expire_at_ms, fields, True)
+        _tag, expire_at, object_id, count = COLLECTION_META.unpack_from(raw)
+        fields = self.fields_format.unpack_from(raw, COLLECTION_META_SIZE)
+        return Collection(key, self.tag, object_id, count, expire_at, fields, True)
 
     def open_or_new(self, key: bytes) -> Collection:
         """The collection at ``key``, or a new empty one (stored by :meth:`save`)."""
@@ -150,8 +158,7 @@ class CollectionStore:
         return Collection(key, self.tag, self._object_ids.allocate(), 0, 0, self.initial_fields, False)
 
     def record_of(self, collection: Collection) -> bytes:
-        return (HEADER.pack(self.tag, collection.expire_at_ms)
-                + COLLECTION.pack(collection.object_id, collection.count)
+        return (COLLECTION_META.pack(self.tag, collection.expire_at_ms, collection.object_id, collection.count)
                 + self.fields_format.pack(*collection.fields))
 
     def save(self, collection: Collection, event: bytes | None = None) -> None:
@@ -339,10 +346,8 @@ class CollectionStore:
         """Records that recreate ``key`` as the collection ``raw`` describes, read from the
         members as they are when the records are taken (the command's change is logged after
         the command: its members are all written by then)."""
-        object_id, count = COLLECTION.unpack_from(raw, HEADER_SIZE)
-        expire_at = HEADER.unpack_from(raw)[1]
-        fields = self.fields_format.unpack_from(raw, HEADER_SIZE + COLLECTION_SIZE)
-        collection = Collection(key, self.tag, object_id, count, expire_at, fields, True)
+        collection = self._opened_raw(key, raw)
+        expire_at = collection.expire_at_ms
         yield [b"del", key]
         yield from self.rebuild_commands(collection)
         if expire_at:

@@ -98,6 +98,15 @@ def replace(txn, table, whole: bytes, fixed: int, value: bytes) -> bytes | None:
     return old
 
 
+def put(txn, table, whole: bytes, fixed: int, value: bytes) -> None:
+    """:func:`replace` for a caller that needs not the value replaced (a member known to be
+    new, a collection's meta rewritten in place): a short key is one put, no lookup."""
+    if len(whole) < MAX_STORED:
+        txn.put(whole, value, db=table)
+    else:
+        replace(txn, table, whole, fixed, value)
+
+
 def remove(txn, table, whole: bytes, fixed: int) -> bytes | None:
     """Remove the entry ``whole`` from ``table``; its value, None when there was none."""
     if len(whole) < MAX_STORED:  # stored as it is, never wrapped

@@ -21,6 +21,8 @@ MARKER = b"pypika\x01\x00"
 
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 
+_pack_item_header = ITEM_HEADER.pack
+
 
 class MisalignedItem(ValueError):
     """A replicated item does not start where this binlog ends (a gap or a divergence)."""
@@ -36,7 +38,9 @@ class Batch:
     bytes as pieces per file, joined once when the batch is written."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[int, int, int, int]] = []  # filenum, start offset, end offset, logic_id
+        #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
+        #: bytes went to :meth:`parts_at`.
+        self.items: list[tuple[int, int, int, int]] = []
         self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
 
     def parts_at(self, filenum: int, start: int) -> list[bytes]:
@@ -46,13 +50,9 @@ class Batch:
             self._segments.append((filenum, start, []))
         return self._segments[-1][2]
 
-    def add(self, filenum: int, start: int, end: int, logic_id: int) -> None:
-        """Note an item placed at ``filenum:start..end`` (its bytes went to :meth:`parts_at`)."""
-        self._items.append((filenum, start, end, logic_id))
-
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
-        self._items += other._items
+        self.items += other.items
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
 
@@ -60,11 +60,11 @@ class Batch:
     def placed(self) -> list[tuple[Position, Position, int]]:
         """Each item's ``(start, end, logic_id)``."""
         return [(Position(filenum, start), Position(filenum, end), logic_id)
-                for filenum, start, end, logic_id in self._items]
+                for filenum, start, end, logic_id in self.items]
 
     def last(self) -> tuple[Position, int]:
         """The end position and logic_id of the last item."""
-        filenum, _start, end, logic_id = self._items[-1]
+        filenum, _start, end, logic_id = self.items[-1]
         return Position(filenum, end), logic_id
 
     def chunks(self) -> list[tuple[int, int, bytes]]:
@@ -180,15 +180,16 @@ class BinlogWriter:
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
         parts = batch.parts_at(filenum, offset)
+        place = batch.items.append  # this loop runs once per logged write: no call it can spare
         for argv in commands:
             if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
                 parts = batch.parts_at(filenum, offset)
             logic_id += 1
             content = encode_command(argv)
-            item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
+            item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
             end = offset + frame_into(parts, item, offset, True, now)
-            batch.add(filenum, offset, end, logic_id)
+            place((filenum, offset, end, logic_id))
             offset = end
         if commands:
             self.last_item_term = term
@@ -218,7 +219,7 @@ class BinlogWriter:
             item = BinlogItem.decode(payload)
             logic_id, self.last_item_term = item.logic_id, item.term_id
             end = offset + frame_into(batch.parts_at(filenum, offset), payload, offset, True, now)
-            batch.add(filenum, offset, end, logic_id)
+            batch.items.append((filenum, offset, end, logic_id))
             offset = end
         self._placed = Position(filenum, offset)
         self._logic_id_placed = logic_id

@@ -80,6 +80,10 @@ class KeyRecords(Protocol):
     def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a collection's meta record without noting a change (its command logs itself)."""
 
+    def rewrite_meta(self, key: bytes, record: bytes) -> None:
+        """Write the meta record of a collection read from the key this command, whose object
+        id and expiry it keeps (a plain update: nothing it replaces needs a check)."""
+
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's meta record without noting a change."""
 
@@ -169,8 +173,11 @@ class CollectionStore:
         ``lpop``...), noted in Redis' order: after the ``new`` of a key this creates, before
         the ``del`` of a collection this empties."""
         if collection.count or self.keeps_empty:
-            self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
-            collection.stored = True
+            if collection.stored:
+                self.keyspace.rewrite_meta(collection.key, self.record_of(collection))
+            else:
+                self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
+                collection.stored = True
             if event is not None and self._turn.notify_classes:
                 self.notify(event, collection.key)
         elif collection.stored:
@@ -213,6 +220,11 @@ class CollectionStore:
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
         return bounded_keys.replace(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
+
+    def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
+        """Write a member whose previous value nobody needs (a new list position, a sorted
+        set's index entry): no lookup of it."""
+        bounded_keys.put(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
 
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""

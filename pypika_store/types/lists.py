@@ -79,9 +79,9 @@ class ListStore(CollectionStore):
         for value in values:
             if left:
                 head -= 1
-                self.write_member(collection, position_key(head), value)
+                self.put_member(collection, position_key(head), value)
             else:
-                self.write_member(collection, position_key(head + collection.count), value)
+                self.put_member(collection, position_key(head + collection.count), value)
             collection.count += 1
         collection.fields = (head,)
         command = b"lpush" if left else b"rpush"

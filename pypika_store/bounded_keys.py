@@ -77,6 +77,8 @@ def _owned_value(whole: bytes, fixed: int, stored: bytes, raw: bytes | None) -> 
 
 def read(txn, table, whole: bytes, fixed: int) -> bytes | None:
     """The value of the entry ``whole`` in ``table`` (None: none)."""
+    if len(whole) < MAX_STORED:  # stored as it is, never wrapped: one lookup (every GET)
+        return txn.get(whole, db=table)
     stored = stored_form(whole, fixed)
     return _owned_value(whole, fixed, stored, txn.get(stored, db=table))
 
@@ -84,9 +86,9 @@ def read(txn, table, whole: bytes, fixed: int) -> bytes | None:
 def replace(txn, table, whole: bytes, fixed: int, value: bytes) -> bytes | None:
     """Give the entry ``whole`` in ``table`` the value ``value``; the value it replaces (None:
     none). DigestCollisionError rather than overwrite another key's entry."""
+    if len(whole) < MAX_STORED:  # stored as it is, never wrapped: one put returning the old value
+        return txn.replace(whole, value, db=table)
     stored = stored_form(whole, fixed)
-    if len(stored) < MAX_STORED:
-        return txn.replace(stored, value, db=table)
     old = txn.get(stored, db=table)
     if old is not None:
         found, old = unwrap(stored, fixed, old)
@@ -96,11 +98,20 @@ def replace(txn, table, whole: bytes, fixed: int, value: bytes) -> bytes | None:
     return old
 
 
+def put(txn, table, whole: bytes, fixed: int, value: bytes) -> None:
+    """:func:`replace` for a caller that needs not the value replaced (a member known to be
+    new, a collection's meta rewritten in place): a short key is one put, no lookup."""
+    if len(whole) < MAX_STORED:
+        txn.put(whole, value, db=table)
+    else:
+        replace(txn, table, whole, fixed, value)
+
+
 def remove(txn, table, whole: bytes, fixed: int) -> bytes | None:
     """Remove the entry ``whole`` from ``table``; its value, None when there was none."""
+    if len(whole) < MAX_STORED:  # stored as it is, never wrapped
+        return txn.pop(whole, db=table)
     stored = stored_form(whole, fixed)
-    if len(stored) < MAX_STORED:
-        return txn.pop(stored, db=table)
     old = _owned_value(whole, fixed, stored, txn.get(stored, db=table))
     if old is not None:
         txn.delete(stored, db=table)

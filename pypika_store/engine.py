@@ -21,6 +21,7 @@ import threading
 from typing import Callable
 
 from .binlog import BinlogWriter, Position
+from .binlog import format as binlog_format
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark
 from .changes import Change, records_for
 from .clock import Clock
@@ -71,6 +72,9 @@ class Engine:
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
         self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)
                         for index in range(databases)] if binlog_path else []
+        if self.binlogs and binlog_format.CRC_IMPLEMENTATION != "c":
+            log.warning("the binlog's CRC-32C runs in pure Python (crcmod's C extension, crcmod._crcfunext, "
+                        "does not import): every logged write costs more; reinstall crcmod with a C compiler")
         self._sync_lock = threading.Lock()
         self._closed = False
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.

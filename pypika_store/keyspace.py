@@ -131,6 +131,11 @@ class Keyspace:
                 counter.keyspace_hits += 1
         return raw
 
+    def get_raw(self, key: bytes) -> bytes | None:
+        """The live key's meta record as stored (the collection stores parse it themselves:
+        no :class:`Record` for the one lookup of every command); None when missing or expired."""
+        return self._live_raw(key)
+
     def get_record(self, key: bytes) -> Record | None:
         raw = self._live_raw(key)
         if raw is None:
@@ -312,6 +317,12 @@ class Keyspace:
             self.expiry.set(key, expire_at_ms)
         if self._turn.notify_classes:
             self._note_new(key, old_expire_at if old is not None else None, as_new)
+
+    def rewrite_meta(self, key: bytes, record: bytes) -> None:
+        """Write a stored collection's meta record after its members changed: the same key,
+        object id and expiry as the record it replaces, so none of :meth:`put_meta`'s checks
+        of what was there (a reclaim, a new key, an expiry change) can apply: one put."""
+        bounded_keys.put(self._turn.writer(), self._meta, escaped(key), 0, record)
 
     def _note_new(self, key: bytes, old_expire_at: int | None, as_new: bool) -> None:
         """Note the ``new`` event of a key written where there was none (``old_expire_at``

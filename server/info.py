@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 from pypika_store import PIKA_VERSION, REDIS_VERSION, __version__
+from pypika_store.binlog.format import CRC_IMPLEMENTATION
 from pypika_store.replication.failover import NO_FAILOVER
 
 from .connection import REPLICA
@@ -456,7 +457,7 @@ def _keyspace(server: "Server") -> Fields:
 
 
 def _data(server: "Server") -> Fields:
-    """Pika's Data section: the size of what is on disk."""
+    """Pika's Data section: the size of what is on disk (and where the binlog's CRC runs)."""
     db_size = server.engine.env.disk_size()
     log_size = sum(binlog.size() for binlog in server.engine.binlogs)
     return [
@@ -464,6 +465,7 @@ def _data(server: "Server") -> Fields:
         ("db_size_human", f"{db_size // (1024 * 1024)}M"),
         ("log_size", log_size),
         ("log_size_human", f"{log_size // (1024 * 1024)}M"),
+        ("binlog_crc_implementation", CRC_IMPLEMENTATION),
     ]
 
 

@@ -10,7 +10,7 @@ import time
 from typing import NamedTuple
 
 from .format import (BAD, BLOCK_SIZE, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position, _record,
-                     encode_command, frame)
+                     encode_command, frame, frame_into)
 from .reader import file_numbers, file_path, scan_file
 
 MANIFEST = "manifest"
@@ -20,6 +20,8 @@ _MANIFEST = struct.Struct("<IQQI8s")
 MARKER = b"pypika\x01\x00"
 
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
+
+_pack_item_header = ITEM_HEADER.pack
 
 
 class MisalignedItem(ValueError):
@@ -32,40 +34,42 @@ def clamp_file_size(size: int) -> int:
 
 
 class Batch:
-    """Items placed by :meth:`BinlogWriter.prepare`: their positions, logic_ids and bytes."""
+    """Items placed by :meth:`BinlogWriter.prepare`: their positions and logic_ids, and their
+    bytes as pieces per file, joined once when the batch is written."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[int, int, int, int]] = []  # filenum, start offset, end offset, logic_id
-        self._data: list[bytes] = []
+        #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
+        #: bytes went to :meth:`parts_at`.
+        self.items: list[tuple[int, int, int, int]] = []
+        self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
 
-    def add(self, filenum: int, start: int, end: int, logic_id: int, data: bytes) -> None:
-        self._items.append((filenum, start, end, logic_id))
-        self._data.append(data)
+    def parts_at(self, filenum: int, start: int) -> list[bytes]:
+        """The pieces list the bytes of an item placed at ``filenum:start`` go to: the last
+        file's, or a new one when the item opens another file."""
+        if not self._segments or self._segments[-1][0] != filenum:
+            self._segments.append((filenum, start, []))
+        return self._segments[-1][2]
 
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
-        self._items += other._items
-        self._data += other._data
+        self.items += other.items
+        for filenum, start, parts in other._segments:
+            self.parts_at(filenum, start).extend(parts)
 
     @property
     def placed(self) -> list[tuple[Position, Position, int]]:
         """Each item's ``(start, end, logic_id)``."""
         return [(Position(filenum, start), Position(filenum, end), logic_id)
-                for filenum, start, end, logic_id in self._items]
+                for filenum, start, end, logic_id in self.items]
 
     def last(self) -> tuple[Position, int]:
         """The end position and logic_id of the last item."""
-        filenum, _start, end, logic_id = self._items[-1]
+        filenum, _start, end, logic_id = self.items[-1]
         return Position(filenum, end), logic_id
 
     def chunks(self) -> list[tuple[int, int, bytes]]:
         """The bytes to write, joined per file, in order: ``(filenum, start offset, bytes)``."""
-        joined: list[tuple[int, int, list[bytes]]] = []
-        for (filenum, start, _end, _logic_id), data in zip(self._items, self._data):
-            if not joined or joined[-1][0] != filenum:
-                joined.append((filenum, start, []))
-            joined[-1][2].append(data)
-        return [(filenum, start, b"".join(parts)) for filenum, start, parts in joined]
+        return [(filenum, start, b"".join(parts)) for filenum, start, parts in self._segments if parts]
 
 
 def read_manifest(directory: str) -> tuple[Position, int, int, bool] | None:
@@ -168,23 +172,29 @@ class BinlogWriter:
 
     def prepare(self, commands: list[list[bytes]], exec_time: int | None = None) -> "Batch":
         """Place one item per command after the items already placed (positions and logic_ids
-        are final), without writing them yet: :meth:`write` does, in placement order."""
+        are final), without writing them yet: :meth:`write` does, in placement order. Each
+        item's pieces (record header, item header and content) go to the batch as they are,
+        joined once per file when written."""
         now = int(time.time()) if exec_time is None else exec_time
         batch = Batch()
         filenum, offset = self._placed
+        logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
+        parts = batch.parts_at(filenum, offset)
+        place = batch.items.append  # this loop runs once per logged write: no call it can spare
         for argv in commands:
-            if offset > self.file_size:  # Pika checks the size before each append
+            if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
-            self._logic_id_placed += 1
+                parts = batch.parts_at(filenum, offset)
+            logic_id += 1
             content = encode_command(argv)
-            self.last_item_term = self.term
-            item = ITEM_HEADER.pack(ITEM_TYPE_COMMAND, now, self.term, self._logic_id_placed, filenum, offset,
-                                    len(content)) + content
-            data = frame(item, offset, checked=True, now=now)
-            end = offset + len(data)
-            batch.add(filenum, offset, end, self._logic_id_placed, data)
+            item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
+            end = offset + frame_into(parts, item, offset, True, now)
+            place((filenum, offset, end, logic_id))
             offset = end
+        if commands:
+            self.last_item_term = term
         self._placed = Position(filenum, offset)
+        self._logic_id_placed = logic_id
         return batch
 
     @property
@@ -208,9 +218,9 @@ class BinlogWriter:
                 raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
             item = BinlogItem.decode(payload)
             logic_id, self.last_item_term = item.logic_id, item.term_id
-            data = frame(payload, offset, checked=True, now=now)
-            batch.add(filenum, offset, offset + len(data), logic_id, data)
-            offset += len(data)
+            end = offset + frame_into(batch.parts_at(filenum, offset), payload, offset, True, now)
+            batch.items.append((filenum, offset, end, logic_id))
+            offset = end
         self._placed = Position(filenum, offset)
         self._logic_id_placed = logic_id
         return batch

@@ -31,6 +31,10 @@ COLLECTION_TAGS = frozenset((TAG_HASH, TAG_LIST, TAG_SET, TAG_ZSET, TAG_STREAM))
 #: A collection's body: object id, member count, then the type's own fields.
 COLLECTION = struct.Struct(">QQ")
 COLLECTION_SIZE = COLLECTION.size
+#: A collection's meta record up to its type's own fields (header, then body's head), read
+#: and written by one struct call: ``tag, expire_at_ms, object_id, count``.
+COLLECTION_META = struct.Struct(">BQQQ")
+COLLECTION_META_SIZE = COLLECTION_META.size
 #: An object id as it prefixes its members' keys.
 OBJECT_ID = struct.Struct(">Q")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+from itertools import islice
 from typing import Iterator, Protocol
 
 from .. import bounded_keys
@@ -23,7 +24,7 @@ from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
-from ..storage.records import COLLECTION, COLLECTION_SIZE, HEADER, HEADER_SIZE, OBJECT_ID, Record
+from ..storage.records import COLLECTION_META, COLLECTION_META_SIZE, HEADER, OBJECT_ID, Record
 from ..turn import Turn
 
 #: The head of a member's LMDB key that a copy under another id replaces (the object id):
@@ -73,8 +74,15 @@ class KeyRecords(Protocol):
     def get_record(self, key: bytes) -> Record | None:
         """The live key's decoded meta record; None when missing or expired."""
 
+    def get_raw(self, key: bytes) -> bytes | None:
+        """The live key's meta record as stored; None when missing or expired."""
+
     def put_meta(self, key: bytes, record: bytes, expire_at_ms: int) -> None:
         """Write a collection's meta record without noting a change (its command logs itself)."""
+
+    def rewrite_meta(self, key: bytes, record: bytes) -> None:
+        """Write the meta record of a collection read from the key this command, whose object
+        id and expiry it keeps (a plain update: nothing it replaces needs a check)."""
 
     def drop_meta(self, key: bytes) -> None:
         """Remove an emptied collection's meta record without noting a change."""
@@ -125,17 +133,22 @@ class CollectionStore:
 
     def open(self, key: bytes) -> Collection | None:
         """The live collection at ``key``; None when missing; WRONGTYPE when another type."""
-        record = self.keyspace.get_record(key)
-        return None if record is None else self.opened(key, record)
+        raw = self.keyspace.get_raw(key)
+        return None if raw is None else self._opened_raw(key, raw)
 
     def opened(self, key: bytes, record: Record) -> Collection:
         """The collection of ``key``'s record, already looked up (one lookup per key, as
         INFO keyspace_hits counts); WRONGTYPE when another type."""
-        if record.tag != self.tag:
+        return self._opened_raw(key, HEADER.pack(record.tag, record.expire_at_ms) + record.body)
+
+    def _opened_raw(self, key: bytes, raw: bytes) -> Collection:
+        """The collection of a meta record as stored (every write command opens its key: one
+        struct call reads the header and the body's head); WRONGTYPE when another type."""
+        if raw[0] != self.tag:
             raise WrongTypeError()
-        object_id, count = COLLECTION.unpack_from(record.body)
-        fields = self.fields_format.unpack_from(record.body, COLLECTION_SIZE)
-        return Collection(key, self.tag, object_id, count, record.expire_at_ms, fields, True)
+        _tag, expire_at, object_id, count = COLLECTION_META.unpack_from(raw)
+        fields = self.fields_format.unpack_from(raw, COLLECTION_META_SIZE)
+        return Collection(key, self.tag, object_id, count, expire_at, fields, True)
 
     def open_or_new(self, key: bytes) -> Collection:
         """The collection at ``key``, or a new empty one (stored by :meth:`save`)."""
@@ -149,8 +162,7 @@ class CollectionStore:
         return Collection(key, self.tag, self._object_ids.allocate(), 0, 0, self.initial_fields, False)
 
     def record_of(self, collection: Collection) -> bytes:
-        return (HEADER.pack(self.tag, collection.expire_at_ms)
-                + COLLECTION.pack(collection.object_id, collection.count)
+        return (COLLECTION_META.pack(self.tag, collection.expire_at_ms, collection.object_id, collection.count)
                 + self.fields_format.pack(*collection.fields))
 
     def save(self, collection: Collection, event: bytes | None = None) -> None:
@@ -161,8 +173,11 @@ class CollectionStore:
         ``lpop``...), noted in Redis' order: after the ``new`` of a key this creates, before
         the ``del`` of a collection this empties."""
         if collection.count or self.keeps_empty:
-            self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
-            collection.stored = True
+            if collection.stored:
+                self.keyspace.rewrite_meta(collection.key, self.record_of(collection))
+            else:
+                self.keyspace.put_meta(collection.key, self.record_of(collection), collection.expire_at_ms)
+                collection.stored = True
             if event is not None and self._turn.notify_classes:
                 self.notify(event, collection.key)
         elif collection.stored:
@@ -206,6 +221,11 @@ class CollectionStore:
         """Write a member; its previous value, or None when it is new."""
         return bounded_keys.replace(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
 
+    def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
+        """Write a member whose previous value nobody needs (a new list position, a sorted
+        set's index entry): no lookup of it."""
+        bounded_keys.put(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE, value)
+
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""
         return bounded_keys.remove(self._turn.writer(), self.table, collection.prefix + suffix, ID_SIZE)
@@ -218,6 +238,17 @@ class CollectionStore:
         Callers must not write to the collection while iterating (collect first)."""
         for whole, _stored, value in self._walk(collection, start, prefix, reverse):
             yield whole[ID_SIZE:], value
+
+    def values_from(self, collection: Collection, start: bytes, count: int) -> list[bytes]:
+        """The values of up to ``count`` members in byte order from the suffix ``start``, read
+        by one cursor walk (LRANGE: a 100-element range is one seek and 100 steps in C, not
+        100 lookups nor a Python generator per element). Only for members whose LMDB keys are
+        never cut (:mod:`..bounded_keys`): a list's fixed-size positions; the caller knows
+        the collection has those ``count`` members."""
+        with self._turn.reader().cursor(db=self.table) as cursor:
+            if not cursor.set_range(collection.prefix + start):
+                return []
+            return list(islice(cursor.iternext(keys=False, values=True), count))
 
     def _walk(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -327,10 +358,8 @@ class CollectionStore:
         """Records that recreate ``key`` as the collection ``raw`` describes, read from the
         members as they are when the records are taken (the command's change is logged after
         the command: its members are all written by then)."""
-        object_id, count = COLLECTION.unpack_from(raw, HEADER_SIZE)
-        expire_at = HEADER.unpack_from(raw)[1]
-        fields = self.fields_format.unpack_from(raw, HEADER_SIZE + COLLECTION_SIZE)
-        collection = Collection(key, self.tag, object_id, count, expire_at, fields, True)
+        collection = self._opened_raw(key, raw)
+        expire_at = collection.expire_at_ms
         yield [b"del", key]
         yield from self.rebuild_commands(collection)
         if expire_at:

@@ -62,9 +62,7 @@ class ListStore(CollectionStore):
         """Elements ``start..stop`` (inclusive, already clamped to the list)."""
         if start > stop:
             return []
-        head = self.head(collection)
-        members = self.iter_members(collection, start=position_key(head + start))
-        return [value for _, (_, value) in zip(range(stop - start + 1), members)]
+        return self.values_from(collection, position_key(self.head(collection) + start), stop - start + 1)
 
     def iter_elements(self, collection: Collection, reverse: bool = False) -> Iterator[bytes]:
         for _, value in self.iter_members(collection, reverse=reverse):
@@ -81,9 +79,9 @@ class ListStore(CollectionStore):
         for value in values:
             if left:
                 head -= 1
-                self.write_member(collection, position_key(head), value)
+                self.put_member(collection, position_key(head), value)
             else:
-                self.write_member(collection, position_key(head + collection.count), value)
+                self.put_member(collection, position_key(head + collection.count), value)
             collection.count += 1
         collection.fields = (head,)
         command = b"lpush" if left else b"rpush"

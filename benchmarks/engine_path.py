@@ -1,0 +1,121 @@
+"""The engine's own write and read path, in process: no network, no parser, no dispatch.
+
+    python benchmarks/engine_path.py                      # every test, binlog on and off
+    python benchmarks/engine_path.py --tests set,lrange_100 --binlog on
+
+Each turn runs 16 commands as the server runs them (the store or keyspace method a command
+handler calls, then ``Engine.log_changes`` when the command changed something, with a lookup
+counter set as dispatch sets it) and ends with ``Engine.end_turn`` (group commit; the binlog
+written when on). Prints the best of ``--rounds`` rounds of ``--turns`` turns in µs per
+command (CPU time of the process, which holds better than wall-clock time on a shared
+machine), one line per test. It uses only the engine's public methods, so the same file times
+an older checkout: run it with that checkout's interpreter, from a folder outside both trees
+(docs/benchmarks.md, "The engine's write and read path").
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from typing import Callable
+
+from pypika_store.engine import Engine
+from pypika_store.keyspace import Keyspace
+from pypika_store.types.lists import clamped_range
+from pypika_store.types.zsets import ZaddFlags
+
+PIPELINE = 16
+
+
+class LookupCounter:
+    """INFO's keyspace_hits/misses counter, as dispatch sets one around each command."""
+
+    keyspace_hits = 0
+    keyspace_misses = 0
+    keymiss_events = False
+
+
+def _lrange_100(keyspace: Keyspace, key: bytes, member: bytes) -> object:
+    lists = keyspace.lists
+    collection = lists.open(b"list:lrange")
+    return lists.range(collection, *clamped_range(collection.count, 0, 99))
+
+
+def _incr(keyspace: Keyspace, key: bytes, member: bytes) -> object:
+    value, expire_at = keyspace.get_string_entry(key) or (b"0", 0)
+    result = int(value) + 1
+    keyspace.set_string(key, b"%d" % result, expire_at, event=b"incrby")
+    return result
+
+
+#: One command per test: what its handler calls, given a key of its own (a string test's
+#: key changes with every command, as redis-benchmark's random keys) and a member never used
+#: before (so each SADD, HSET, ZADD adds one, as redis-benchmark's random members mostly do).
+COMMANDS: dict[str, Callable[[Keyspace, bytes, bytes], object]] = {
+    "set": lambda keyspace, key, member: keyspace.set_string(key, b"xxx"),
+    "get": lambda keyspace, key, member: keyspace.get_string(b"key:get"),
+    "incr": _incr,
+    "lpush": lambda keyspace, key, member: keyspace.lists.push(b"list", [b"xxx"], True),
+    "hset": lambda keyspace, key, member: keyspace.hashes.set_fields(b"hash", [(member, b"xxx")]),
+    "sadd": lambda keyspace, key, member: keyspace.sets.add(b"set", [member]),
+    "zadd": lambda keyspace, key, member: keyspace.zsets.add(b"zset", [(1.0, member)], ZaddFlags()),
+    "lrange_100": _lrange_100,
+}
+
+
+def prepare(engine: Engine) -> None:
+    """The keys the read tests read: a string for GET, a list of 100 elements for LRANGE."""
+    keyspace = engine.keyspaces[0]
+    keyspace.set_string(b"key:get", b"xxx")
+    keyspace.lists.push(b"list:lrange", [b"xxx"] * 100, False)
+    engine.log_changes()
+    engine.end_turn()
+
+
+def measure(engine: Engine, name: str, turns: int, rounds: int) -> float:
+    """Best µs per command of test ``name`` over ``rounds`` rounds of ``turns`` turns."""
+    command = COMMANDS[name]
+    keyspace = engine.keyspaces[0]
+    turn = engine.turn
+    counter = LookupCounter()
+    best = float("inf")
+    for round_number in range(rounds):
+        turns_arguments = [[(b"%s:%012d" % (name.encode(), number * PIPELINE + n),
+                             b"member:%d:%012d" % (round_number, number * PIPELINE + n)) for n in range(PIPELINE)]
+                           for number in range(turns)]
+        started = time.process_time()
+        for arguments in turns_arguments:
+            for key, member in arguments:
+                turn.lookup_counter = counter
+                command(keyspace, key, member)
+                turn.lookup_counter = None
+                if engine.changes:
+                    engine.log_changes()
+            engine.end_turn()
+        best = min(best, (time.process_time() - started) / (turns * PIPELINE) * 1e6)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tests", default=",".join(COMMANDS))
+    parser.add_argument("--binlog", choices=("on", "off", "both"), default="both")
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    modes = ("on", "off") if options.binlog == "both" else (options.binlog,)
+    for mode in modes:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = Engine(f"{folder}/db", databases=1, binlog_path=f"{folder}/log" if mode == "on" else None)
+            try:
+                prepare(engine)
+                for name in options.tests.split(","):
+                    print(f"{name.upper():10} binlog {mode:3} {measure(engine, name, options.turns, options.rounds):6.2f} µs",
+                          flush=True)
+            finally:
+                engine.close()
+
+
+if __name__ == "__main__":
+    main()

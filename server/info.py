@@ -214,10 +214,14 @@ def _scripting_memory(server: "Server") -> Fields:
     ]
 
 
+#: INFO's names of the DB lock's percentiles, and their fractions.
+_LOCK_PERCENTILES = (("p50", 0.50), ("p99", 0.99), ("p999", 0.999))
+
+
 def _lock_percentiles(name: str, sample: "DurationSample") -> Fields:
     """``<name>_p50_us``, ``_p99_us``, ``_p999_us`` of the DB lock's latest waits or holds."""
-    return [(f"{name}_{label}_us", sample.percentile_us(fraction))
-            for label, fraction in (("p50", 0.50), ("p99", 0.99), ("p999", 0.999))]
+    values = sample.percentiles_us(*(fraction for _, fraction in _LOCK_PERCENTILES))
+    return [(f"{name}_{label}_us", value) for (label, _), value in zip(_LOCK_PERCENTILES, values)]
 
 
 def _persistence(server: "Server") -> Fields:

@@ -19,14 +19,13 @@ from .support import wait_until
 
 def test_a_duration_sample_keeps_the_latest_and_counts_all():
     sample = DurationSample()
-    assert sample.percentile_us(0.99) == 0
+    assert sample.percentiles_us(0.5, 0.99) == [0, 0]
     for number in range(3 * SAMPLE_SIZE):
         sample.add(number / 1_000_000)  # number µs
     assert len(sample) == SAMPLE_SIZE and sample.count == 3 * SAMPLE_SIZE
     oldest_kept = 2 * SAMPLE_SIZE
-    assert sample.percentile_us(0.0) == oldest_kept
-    assert sample.percentile_us(0.5) == oldest_kept + SAMPLE_SIZE // 2
-    assert sample.percentile_us(0.999) == oldest_kept + int(SAMPLE_SIZE * 0.999)
+    assert sample.percentiles_us(0.0, 0.5, 0.999) == [oldest_kept, oldest_kept + SAMPLE_SIZE // 2,
+                                                      oldest_kept + int(SAMPLE_SIZE * 0.999)]
 
 
 def test_a_free_lock_runs_the_section_in_the_caller():

@@ -209,7 +209,7 @@ def table(runs: list[Run]) -> str:
     """Markdown: per keys count, server and interval, the medians over the rounds."""
     header = ("| keys | code | BGSAVE every (ms) | SET/s | p50 ms | p99 ms | p99.9 ms | probe p99.9 ms | "
               "probe max ms | CPU µs/SET | loop CPU µs/SET | BGSAVEs |")
-    lines = [header, "|---|---|---|" + "---:|" * 10]
+    lines = [header, "|---|---|---|" + "---:|" * 9]
     groups: dict[tuple[int, str, str], list[Run]] = {}
     for run in runs:
         groups.setdefault((run.keys, run.code, run.interval), []).append(run)

@@ -1,15 +1,23 @@
 """The DB lock between writers and bgsave, as Pika's ``dbs_rw_`` shared mutex.
 
 The event loop holds it *shared* while a turn applies commands (and, with the default scope,
-until the turn's binlog write and commit are done); a bgsave takes it *exclusively* just long
+until the turn's binlog write and commit are done); a bgsave holds it *exclusively* just long
 enough to read the binlog position and open an LMDB snapshot. Only one thread ever holds it
 shared (the loop), so "shared" here means "a turn is in progress".
+
+The bgsave's exclusive section is handed over rather than taken (:meth:`DBLock.run_exclusive`):
+when a turn is in progress, the thread that releases the turn's hold runs the section before
+anyone else may enter. So the event loop never waits for the bgsave thread to be woken and
+scheduled (a wait of milliseconds on a busy machine, the GIL being passed back and forth), and
+the bgsave never starves behind back-to-back turns.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
+from typing import Callable, Generic, TypeVar
 
 #: The lock covers applying a turn's commands, its binlog write and its commit (Pika PR #2818).
 SCOPE_COMMAND_AND_BINLOG = "command+binlog"
@@ -17,50 +25,105 @@ SCOPE_COMMAND_AND_BINLOG = "command+binlog"
 #: This reproduces Pika's bug before PR #2818: a bgsave can record an offset older than its data.
 SCOPE_COMMAND = "command"
 
+#: How many of the latest durations a :class:`DurationSample` keeps.
+SAMPLE_SIZE = 1024
+
+Result = TypeVar("Result")
+
+
+class DurationSample(deque):
+    """The latest :data:`SAMPLE_SIZE` durations in seconds, oldest first (bounded memory, so
+    percentiles describe the recent past), and how many were ever added."""
+
+    def __init__(self, size: int = SAMPLE_SIZE) -> None:
+        super().__init__(maxlen=size)
+        self.count = 0
+
+    def add(self, seconds: float) -> None:
+        self.append(seconds)
+        self.count += 1
+
+    def percentiles_us(self, *fractions: float) -> list[int]:
+        """The ``fractions`` quantiles of the kept durations in whole microseconds (0 when
+        empty), from one sort (INFO asks for three at once)."""
+        if not self:
+            return [0] * len(fractions)
+        ordered = sorted(self)
+        return [int(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1_000_000)
+                for fraction in fractions]
+
+
+class _Handover(Generic[Result]):
+    """An exclusive section waiting for the turn in progress to release the lock."""
+
+    def __init__(self, section: Callable[[], Result]) -> None:
+        self.section = section
+        self.asked_at = time.perf_counter()
+        self.done = False
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+
 
 class DBLock:
-    """A readers-writer lock with the exclusive holds timed (for the bgsave hold-time figures)."""
+    """A readers-writer lock whose exclusive sections are timed (INFO's bgsave lock figures).
+
+    An exclusive section runs with the condition's mutex held, so a turn starting meanwhile
+    blocks on that mutex: that is the only wait a turn can have, and the only one timed (an
+    uncontended acquire, nearly every turn, reads no clock)."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._readers = 0
-        self._writer = False
-        #: Exclusive acquirers waiting: a new turn waits for them, or back-to-back turns on the
-        #: loop (which re-acquires before the woken bgsave thread gets the GIL) starve the bgsave.
-        self._exclusive_waiting = 0
-        self._exclusive_since = 0.0
-        #: Seconds each exclusive hold lasted, most recent last.
-        self.exclusive_holds: list[float] = []
-        #: Seconds each exclusive acquirer waited for the turn in progress to end, most recent last.
-        self.exclusive_waits: list[float] = []
+        #: Exclusive sections waiting for the turn in progress: its release runs them.
+        self._handovers: list[_Handover] = []
+        #: How long each exclusive section held the lock.
+        self.exclusive_holds = DurationSample()
+        #: How long each exclusive section waited for the turn in progress to end.
+        self.exclusive_waits = DurationSample()
+        #: How long each turn that found an exclusive section running waited for it.
+        self.shared_waits = DurationSample()
 
     def acquire_shared(self) -> None:
-        with self._condition:
-            while self._writer or self._exclusive_waiting:
-                self._condition.wait()
-            self._readers += 1
+        condition = self._condition
+        if not condition.acquire(blocking=False):
+            asked_at = time.perf_counter()
+            condition.acquire()
+            self.shared_waits.add(time.perf_counter() - asked_at)
+        self._readers += 1
+        condition.release()
 
     def release_shared(self) -> None:
         with self._condition:
             self._readers -= 1
-            if not self._readers:
+            if not self._readers and self._handovers:
+                handovers, self._handovers = self._handovers, []
+                for handover in handovers:
+                    self._run(handover)
                 self._condition.notify_all()
 
-    def acquire_exclusive(self) -> None:
-        asked_at = time.perf_counter()
+    def run_exclusive(self, section: Callable[[], Result]) -> Result:
+        """Run ``section`` holding the lock exclusively and return what it returns. If no turn
+        holds the lock it runs now, in this thread; otherwise the turn's release runs it, in
+        the releasing thread, and this call waits for its result (or its exception)."""
         with self._condition:
-            self._exclusive_waiting += 1
-            while self._writer or self._readers:
-                self._condition.wait()
-            self._exclusive_waiting -= 1
-            self._writer = True
-            self._exclusive_since = time.perf_counter()
-            self.exclusive_waits.append(self._exclusive_since - asked_at)
-            del self.exclusive_waits[:-1000]
+            handover = _Handover(section)
+            if self._readers:
+                self._handovers.append(handover)
+                while not handover.done:
+                    self._condition.wait()
+            else:
+                self._run(handover)
+        if handover.error is not None:
+            raise handover.error
+        return handover.result  # type: ignore[return-value]
 
-    def release_exclusive(self) -> None:
-        with self._condition:
-            self.exclusive_holds.append(time.perf_counter() - self._exclusive_since)
-            del self.exclusive_holds[:-1000]
-            self._writer = False
-            self._condition.notify_all()
+    def _run(self, handover: _Handover) -> None:
+        """Run a section, the condition held (no turn can start meanwhile), and time it."""
+        started = time.perf_counter()
+        self.exclusive_waits.add(started - handover.asked_at)
+        try:
+            handover.result = handover.section()
+        except BaseException as exc:  # handed to the caller of run_exclusive
+            handover.error = exc
+        handover.done = True
+        self.exclusive_holds.add(time.perf_counter() - started)

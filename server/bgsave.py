@@ -1,11 +1,18 @@
 """BGSAVE / SAVE orchestration: one snapshot at a time, in a worker thread, with its outcome
-kept for LASTSAVE and INFO."""
+kept for LASTSAVE and INFO.
+
+The worker thread is started once and then waits for requests: starting a thread per BGSAVE
+made the event loop wait until the new thread was scheduled and had taken the GIL
+(``Thread.start`` waits for it), tens of milliseconds on a busy machine. The worker does all
+of a save's file work, expiring old dumps included; the loop only hands it the request and
+reads its outcome."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import queue
 import shutil
 import threading
 import time
@@ -26,7 +33,13 @@ class BgsaveService:
 
     def __init__(self, server: "Server") -> None:
         self._server = server
-        self._running: threading.Thread | None = None
+        self._running = False
+        #: The worker's requests: True to take a snapshot, False to stop.
+        self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        #: Set while no snapshot is being copied (shutdown waits for it).
+        self._idle = threading.Event()
+        self._idle.set()
         self.last_save_time = int(time.time())
         self.last_ok = True
         self.last: Snapshot | None = None
@@ -41,7 +54,7 @@ class BgsaveService:
 
     @property
     def in_progress(self) -> bool:
-        return self._running is not None
+        return self._running
 
     def _take(self) -> Snapshot:
         server = self._server
@@ -66,39 +79,49 @@ class BgsaveService:
         self._server.latency_sample(BGSAVE_LOCK, int(snapshot.lock_hold * 1_000_000_000))
         log.info("Background saving terminated with success: %s (lock held %.3f ms)",
                  snapshot.path, snapshot.lock_hold * 1000)
-        self._expire_old_dumps()
 
     def start(self) -> None:
-        """BGSAVE: start a snapshot in a worker thread unless one is running already."""
-        if self._running is not None:
+        """BGSAVE: have the worker take a snapshot unless one is running already."""
+        if self._running:
             return
-        loop = asyncio.get_running_loop()
+        self._running = True
         self.held_files = [binlog.position.filenum for binlog in self._server.engine.binlogs]
         self.started += 1
         self.started_at = time.time()
-
-        def run() -> None:
-            try:
-                snapshot, error = self._take(), None
-            except Exception as exc:  # reported through INFO and the log
-                snapshot, error = None, exc
-            loop.call_soon_threadsafe(self._finished, snapshot, error)
-
-        self._running = threading.Thread(target=run, name="pypika-bgsave", daemon=True)
-        self._running.start()
+        self._idle.clear()
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, args=(asyncio.get_running_loop(),),
+                                            name="pypika-bgsave", daemon=True)
+            self._worker.start()
+        self._requests.put(True)
         log.info("Background saving started")
 
+    def _work(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The worker thread: one snapshot per request, its outcome handed to the loop."""
+        while self._requests.get():
+            try:
+                snapshot, error = self._take(), None
+                self._expire_old_dumps()
+            except Exception as exc:  # reported through INFO and the log
+                snapshot, error = None, exc
+            self._idle.set()
+            loop.call_soon_threadsafe(self._finished, snapshot, error)
+
     def _finished(self, snapshot: Snapshot | None, error: BaseException | None) -> None:
-        self._running = None
+        self._running = False
         if self.started_at is not None:
             self.last_duration, self.started_at = time.time() - self.started_at, None
         self.held_files = None
         self._done(snapshot, error)
 
     def wait(self) -> None:
-        """Block until a snapshot in progress is copied (shutdown must not close LMDB under it)."""
-        if self._running is not None:
-            self._running.join()
+        """Block until a snapshot in progress is copied, and stop the worker (shutdown must not
+        close LMDB under a copy)."""
+        self._idle.wait()
+        if self._worker is not None:
+            self._requests.put(False)
+            self._worker.join()
+            self._worker = None
 
     def save(self) -> Snapshot:
         """SAVE: take a snapshot now, in the event-loop thread (the turn so far is committed first,
@@ -110,10 +133,12 @@ class BgsaveService:
             self._done(None, error)
             raise
         self._done(snapshot, None)
+        self._expire_old_dumps()
         return snapshot
 
     def _expire_old_dumps(self) -> None:
-        """Remove snapshot folders older than ``dump-expire`` days (0 keeps them all)."""
+        """Remove snapshot folders older than ``dump-expire`` days (0 keeps them all); in the
+        worker thread after a BGSAVE (a directory scan and deletions: disk work)."""
         days = self._server.config.get_int("dump-expire")
         dump_path = os.path.abspath(self._server.config.get_str("dump-path"))
         if not days or not os.path.isdir(dump_path):
@@ -123,5 +148,9 @@ class BgsaveService:
         for name in os.listdir(dump_path):
             stamp = name[len(prefix):]
             if name.startswith(prefix) and len(stamp) == 8 and stamp.isdigit():
-                if time.mktime(time.strptime(stamp, "%Y%m%d")) < cutoff:
+                try:
+                    saved = time.mktime(time.strptime(stamp, "%Y%m%d"))
+                except ValueError:  # eight digits that are no date: not a snapshot folder
+                    continue
+                if saved < cutoff:
                     shutil.rmtree(os.path.join(dump_path, name), ignore_errors=True)

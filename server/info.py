@@ -28,6 +28,7 @@ from .stats import buffer_sizes
 
 if TYPE_CHECKING:
     from pypika_store.engine import Engine
+    from pypika_store.locks import DurationSample
 
     from .app import Server
 
@@ -214,14 +215,19 @@ def _scripting_memory(server: "Server") -> Fields:
     ]
 
 
-def _percentile_us(seconds: list[float], fraction: float) -> int:
-    """The ``fraction`` quantile of the last bgsave lock waits or holds, in whole microseconds."""
-    ordered = sorted(seconds)
-    return int(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1_000_000) if ordered else 0
+#: INFO's names of the DB lock's percentiles, and their fractions.
+_LOCK_PERCENTILES = (("p50", 0.50), ("p99", 0.99), ("p999", 0.999))
+
+
+def _lock_percentiles(name: str, sample: "DurationSample") -> Fields:
+    """``<name>_p50_us``, ``_p99_us``, ``_p999_us`` of the DB lock's latest waits or holds."""
+    values = sample.percentiles_us(*(fraction for _, fraction in _LOCK_PERCENTILES))
+    return [(f"{name}_{label}_us", value) for (label, _), value in zip(_LOCK_PERCENTILES, values)]
 
 
 def _persistence(server: "Server") -> Fields:
     bgsave = server.bgsave
+    lock, lock_scope = server.engine.lock, server.engine.lock_scope
     return [
         ("loading", 0),
         ("async_loading", 0),
@@ -245,11 +251,11 @@ def _persistence(server: "Server") -> Fields:
         ("aof_rewrites_consecutive_failures", 0),
         ("aof_last_write_status", "ok"),
         *((name, 0) for name in ("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size")),
-        ("bgsave_lock_scope", server.engine.lock_scope),
-        ("bgsave_lock_hold_p50_us", _percentile_us(server.engine.lock.exclusive_holds, 0.50)),
-        ("bgsave_lock_hold_p99_us", _percentile_us(server.engine.lock.exclusive_holds, 0.99)),
-        ("bgsave_lock_wait_p50_us", _percentile_us(server.engine.lock.exclusive_waits, 0.50)),
-        ("bgsave_lock_wait_p99_us", _percentile_us(server.engine.lock.exclusive_waits, 0.99)),
+        ("bgsave_lock_scope", lock_scope),
+        *_lock_percentiles("bgsave_lock_hold", lock.exclusive_holds),
+        *_lock_percentiles("bgsave_lock_wait", lock.exclusive_waits),
+        ("turn_lock_waits", lock.shared_waits.count),
+        *_lock_percentiles("turn_lock_wait", lock.shared_waits),
         ("bgsave_offset_mismatches", bgsave.mismatches),
     ]
 

@@ -6,8 +6,9 @@ the difference may be noise. This tool measures both scopes interleaved (A B, B 
 ``--repetitions`` times, each run on a fresh server process, under a load of SET pipelines from
 ``--clients`` connections while BGSAVE runs every ``--interval-ms``, and reports per scope the
 mean and 95% confidence interval of throughput, latency percentiles, the bgsave's lock wait and
-hold, and how many snapshots recorded a binlog offset that disagrees with their data. A
-Welch t-test decides whether the throughput and p99 differences are significant.
+hold, the turns' waits for it, and how many snapshots recorded a binlog offset that disagrees
+with their data. A Welch t-test decides whether the throughput and p99 differences are
+significant.
 
 The load generator is our own asyncio client (not redis-benchmark) so every run lasts exactly
 ``--duration`` seconds; a pipeline's round trip is the latency of each request in it, as
@@ -51,6 +52,7 @@ METRICS = (
     ("p999_ms", "p99.9", "ms"),
     ("lock_wait_p99_us", "lock wait p99", "µs"),
     ("lock_hold_p99_us", "lock hold p99", "µs"),
+    ("turn_wait_p99_us", "turn wait p99", "µs"),
     ("snapshots", "snapshots", ""),
     ("disagreeing", "data ≠ offset", ""),
 )
@@ -81,6 +83,8 @@ class Run:
     lock_hold_p99_us: int
     snapshots: int
     disagreeing: int
+    #: How long the turns that found a bgsave holding the lock waited (INFO turn_lock_wait_p99_us).
+    turn_wait_p99_us: int = 0
 
 
 # -- load ---------------------------------------------------------------------------------------
@@ -157,7 +161,8 @@ def measure(scope: str, repetition: int, parameters: Parameters) -> Run:
     return Run(scope, repetition, len(latencies) * parameters.pipeline / elapsed,
                _percentile(latencies, 0.50) * 1000, _percentile(latencies, 0.99) * 1000,
                _percentile(latencies, 0.999) * 1000, info["bgsave_lock_wait_p99_us"],
-               info["bgsave_lock_hold_p99_us"], counts["snapshots"], counts["disagreeing"])
+               info["bgsave_lock_hold_p99_us"], counts["snapshots"], counts["disagreeing"],
+               info["turn_lock_wait_p99_us"])
 
 
 def experiment(parameters: Parameters, progress=print) -> list[Run]:
@@ -265,7 +270,7 @@ def plot(summary: dict[str, dict[str, Estimate]], runs: list[Run], path: str, pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(2, 4, figsize=(14, 6.5))
+    figure, axes = plt.subplots(3, 3, figsize=(12, 9))
     for axis, (field, label, unit) in zip(axes.flat, METRICS):
         means = [summary[scope][field].mean for scope in SCOPES]
         errors = [summary[scope][field].half_width for scope in SCOPES]

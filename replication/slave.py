@@ -16,7 +16,7 @@ from pypika_store.snapshot import key_delay_seconds
 from pypika_store.sync_load import load_snapshot, snapshot_key_count
 
 from .checksums import crc32c
-from .fetcher import SyncProgress, fetch_snapshot
+from .fetcher import CONNECT_PHASE, LOAD_PHASE, SyncProgress, fetch_snapshot
 from .frames import BinlogMessage, CorruptFrame, decode_pushed
 from .link import LinkClosed, MasterLink, ReplyError
 
@@ -74,6 +74,8 @@ class SlaveReplication:
         self.connect_status = "connecting"
         self.sync_in_progress = False
         self.progress: SyncProgress | None = None
+        #: The last full sync's seconds per phase (INFO repl_last_full_sync_*; empty before one).
+        self.last_full_sync: dict[str, float] = {}
         self.duplicates_skipped = 0
         self.full_syncs = 0
         self.items_applied = 0
@@ -266,9 +268,11 @@ class SlaveReplication:
         self.progress = SyncProgress()
         self._set_all(WAIT_DB_SYNC)
         log.info("MASTER <-> SLAVE sync: full sync from %s:%d, fetching a snapshot", self.host, self.port)
+        progress = self.progress
         folder, positions = await fetch_snapshot(
             link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
-            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
+            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress)
+        progress.enter(LOAD_PHASE)
         load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
         if load_delay_us:
             await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
@@ -292,10 +296,15 @@ class SlaveReplication:
         self._count_received(link)
         self.full_syncs += 1
         log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
+        progress.enter(CONNECT_PHASE)
         for db in self.states:
             position, logic_id, term = self._position(db)
             await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
             self._set_state(db, TRY_CONNECT)
+        self.last_full_sync = progress.finish()
+        log.info("MASTER <-> SLAVE sync: full sync of %d bytes in %.2f s (%s)", progress.total_bytes,
+                 sum(self.last_full_sync.values()),
+                 ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.last_full_sync.items()))
 
     # -- incremental sync ----------------------------------------------------------------------
 

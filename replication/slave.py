@@ -58,6 +58,11 @@ class FatalSyncError(Exception):
     """Nothing to retry until the next SLAVEOF (the DB layouts differ)."""
 
 
+def _continues(previous: BinlogMessage, item: BinlogMessage) -> bool:
+    """Whether ``item`` is the item after ``previous`` in the same DB's history."""
+    return item.db == previous.db and item.logic_id == previous.logic_id + 1
+
+
 class SlaveReplication:
     """Following one master, from SLAVEOF until SLAVEOF NO ONE (or another SLAVEOF)."""
 
@@ -361,36 +366,64 @@ class SlaveReplication:
 
     def _apply(self, messages: list) -> set[int]:
         """Apply pushed items in order; the DBs they touched. Each item is checked before it
-        is placed: its frame's CRC-32C, then its logic id against the last one taken."""
-        engine = self.server.engine
+        is placed: its frame's CRC-32C, then its logic id against the last one taken.
+
+        Items that follow one another (one DB, each logic id the previous one's + 1) pass the
+        sequence checks by construction: they are gathered into a run, placed in the binlog
+        with one call and applied one by one (:meth:`_take`). Any other item first takes the
+        run before it, then is checked against what the DB took. A refused item still takes
+        the items before it (they are kept, as the protocol says)."""
         touched: set[int] = set()
-        for message in messages:
-            item, content = self._checked(message)
-            if item is None:
-                continue  # a ping: acked by the caller
-            db, logic_id = item.db, item.logic_id
-            last = self._last_logic(db)
-            payload_crc = crc32c(item.payload)
-            if logic_id <= last:
-                if logic_id == last and self._last_taken.get(db, (last, payload_crc)) != (last, payload_crc):
-                    raise NeedFullSync(f"db{db}: item {logic_id} differs from the one taken (histories diverged)")
+        run: list[tuple[BinlogMessage, list[bytes]]] = []
+        try:
+            for message in messages:
+                item, argv = self._checked(message)
+                if item is None:
+                    continue  # a ping: acked by the caller
+                if run and not _continues(run[-1][0], item):
+                    taken, run = run, []
+                    self._take(taken, touched)
+                if run or self._admitted(item):
+                    run.append((item, argv))
+        finally:
+            if run:
+                self._take(run, touched)
+        return touched
+
+    def _admitted(self, item: BinlogMessage) -> bool:
+        """Whether ``item`` is the next one its DB takes: False for a duplicate (skipped and
+        counted); StreamRefused after a gap, NeedFullSync when the histories diverged."""
+        db, logic_id = item.db, item.logic_id
+        last = self._last_logic(db)
+        if logic_id <= last:
+            taken = self._last_taken.get(db) if logic_id == last else None
+            if taken is not None and taken != (last, crc32c(item.payload)):
+                raise NeedFullSync(f"db{db}: item {logic_id} differs from the one taken (histories diverged)")
+            self.duplicates_skipped += 1
+            return False
+        if logic_id != last + 1:
+            self.gaps_refused += 1
+            raise StreamRefused(f"db{db}: item {logic_id} after {last} (a gap)")
+        return True
+
+    def _take(self, run: list[tuple[BinlogMessage, list[bytes]]], touched: set[int]) -> None:
+        """Place a run of consecutive items of one DB in its binlog, then apply their commands
+        (those the data holds already, after a narrow-scope snapshot, are placed only)."""
+        db = run[0][0].db
+        try:
+            self.server.engine.replicate(db, [(item.start, item.payload) for item, _argv in run])
+        except MisalignedItem as exc:
+            raise NeedFullSync(f"db{db}: {exc}") from None
+        touched.add(db)
+        last = run[-1][0]
+        self._last_taken[db] = (last.logic_id, crc32c(last.payload))
+        in_data = self._data_logic.get(db, 0)
+        for item, argv in run:
+            if item.logic_id <= in_data:
                 self.duplicates_skipped += 1
                 continue
-            if logic_id != last + 1:
-                self.gaps_refused += 1
-                raise StreamRefused(f"db{db}: item {logic_id} after {last} (a gap)")
-            try:
-                engine.replicate(db, item.start, item.payload)
-            except MisalignedItem as exc:
-                raise NeedFullSync(f"db{db}: {exc}") from None
-            touched.add(db)
-            self._last_taken[db] = (logic_id, payload_crc)
-            if logic_id <= self._data_logic.get(db, 0):
-                self.duplicates_skipped += 1  # in the data already (a narrow-scope snapshot)
-                continue
-            self._execute(db, content)
+            self._execute(db, argv)
             self.items_applied += 1
-        return touched
 
     def _checked(self, message: list) -> tuple[BinlogMessage | None, list[bytes]]:
         """A pushed message and its item's command, once its check passed and its item decodes

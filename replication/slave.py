@@ -10,14 +10,13 @@ import time
 from typing import TYPE_CHECKING, Iterable
 
 from pypika_store.binlog import Position
-from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.snapshot import key_delay_seconds
 from pypika_store.sync_load import load_snapshot, snapshot_key_count
 
 from .checksums import crc32c
 from .fetcher import CONNECT_PHASE, LOAD_PHASE, SyncProgress, fetch_snapshot
-from .frames import BinlogMessage, CorruptFrame, decode_pushed
+from .frames import BinlogMessage, decode_pushed, item_command
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
@@ -432,10 +431,7 @@ class SlaveReplication:
             item = decode_pushed(message)
             if item is None:
                 return None, []
-            decoded = BinlogItem.decode(item.payload)
-            if (decoded.logic_id, decoded.term_id) != (item.logic_id, item.term):
-                raise CorruptFrame(f"item {item.logic_id}'s header says logic id {decoded.logic_id}")
-            return item, decode_command(decoded.content)
+            return item, item_command(item)
         except ValueError as exc:  # CorruptFrame, CorruptRecord
             self.corrupt_items_refused += 1
             raise StreamRefused(f"a corrupt item: {exc}") from None

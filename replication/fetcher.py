@@ -32,6 +32,8 @@ _RETRY_FIRST, _RETRY_MAX = 0.01, 0.1
 MAX_CHUNK_ATTEMPTS = 3
 #: Rounds of "fetch what is missing, check every file": a file still wrong after them fails.
 MAX_FILE_ROUNDS = 3
+#: Seconds between saves of the progress file while chunks come (see :class:`_Journal`).
+JOURNAL_INTERVAL = 0.5
 #: Seconds between the log lines a transfer writes about its progress.
 PROGRESS_LOG_INTERVAL = 1.0
 
@@ -201,11 +203,17 @@ class _Throttle:
 
 
 class _Journal:
-    """The progress file: per file, how many leading bytes are on disk and verified."""
+    """The progress file: per file, how many leading bytes are on disk and verified.
+
+    Saved at most every JOURNAL_INTERVAL while chunks come (each save is a rename, which took
+    10 ms on a busy disk: 0.6 s of a 1M-key sync when saved per chunk), and whenever a fetch
+    attempt ends (done, failed or cancelled). After a crash it may claim less than is on disk,
+    never more: those chunks are fetched again."""
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
         self.path = os.path.join(folder, PROGRESS_FILE)
+        self._saved_at = 0.0
 
     def load(self, files: dict[str, tuple[int, int]]) -> dict[str, int]:
         """The verified prefix of each file; 0 where the record or the file disagrees."""
@@ -222,7 +230,13 @@ class _Journal:
             prefixes[name] = done if isinstance(done, int) and 0 <= done <= min(size, on_disk) else 0
         return prefixes
 
+    def save_soon(self, prefixes: dict[str, int]) -> None:
+        """Save unless the last save is more recent than JOURNAL_INTERVAL."""
+        if time.monotonic() - self._saved_at >= JOURNAL_INTERVAL:
+            self.save(prefixes)
+
     def save(self, prefixes: dict[str, int]) -> None:
+        self._saved_at = time.monotonic()
         staging = self.path + ".tmp"
         with open(staging, "w", encoding="utf-8") as handle:
             json.dump(prefixes, handle)
@@ -286,6 +300,7 @@ class _Fetch:
                 for name in damaged:
                     self._restart_file(name)
         finally:
+            self.journal.save(self.verified)
             for descriptor in self.descriptors.values():
                 os.close(descriptor)
         raise FullSyncError(f"files still damaged after {MAX_FILE_ROUNDS} fetches: {damaged}")
@@ -352,7 +367,7 @@ class _Fetch:
             prefix = ahead.pop(prefix)
         if prefix != self.verified[name]:
             self.verified[name] = prefix
-            self.journal.save(self.verified)
+            self.journal.save_soon(self.verified)
         if prefix == self.listing.files[name][0] and name in self.descriptors:
             os.close(self.descriptors.pop(name))
             self.progress.received_files += 1

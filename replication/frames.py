@@ -83,21 +83,27 @@ def decode_pushed(message: list) -> BinlogMessage | None:
     return decoded
 
 
-def item_command(item: BinlogMessage) -> list[bytes]:
-    """The command of a pushed item, once its header is a command item's whose length, logic
-    id and term agree with the frame (CorruptFrame otherwise; CorruptRecord for malformed
-    content). The header is read in place, without building a :class:`BinlogItem` and copying
-    its content: a slave does this for every item it applies."""
-    payload = item.payload
+def item_identity(payload: bytes) -> tuple[int, int]:
+    """The logic id and term of an encoded binlog item, read from its header in place (the
+    master's pump and the slave's check do it for every item: building a :class:`BinlogItem`,
+    content copied, cost more than the rest of the frame). CorruptFrame unless the header is
+    a command item's whose content length matches."""
     try:
         item_type, _exec_time, term, logic_id, _filenum, _offset, length = ITEM_HEADER.unpack_from(payload)
     except struct.error:
-        raise CorruptFrame(f"item {item.logic_id} is shorter than its header") from None
+        raise CorruptFrame("an item shorter than its header") from None
     if item_type != ITEM_TYPE_COMMAND or length != len(payload) - ITEM_HEADER_SIZE:
-        raise CorruptFrame(f"item {item.logic_id} is not a command item, or its content length is wrong")
+        raise CorruptFrame(f"item {logic_id} is not a command item, or its content length is wrong")
+    return logic_id, term
+
+
+def item_command(item: BinlogMessage) -> list[bytes]:
+    """The command of a pushed item, once its header agrees with the frame's logic id and
+    term (CorruptFrame otherwise; CorruptRecord for malformed content)."""
+    logic_id, term = item_identity(item.payload)
     if (logic_id, term) != (item.logic_id, item.term):
         raise CorruptFrame(f"item {item.logic_id}'s header says logic id {logic_id}")
-    return _read_command(payload)
+    return _read_command(item.payload)
 
 
 #: The element types a command's array may hold (hiredis reads a bulk string as bytes).

@@ -17,7 +17,7 @@ from pypika_store.binlog.writer import padding_end
 from pypika_store.binlog.tail import BinlogTail
 
 from .failover import Failover
-from .frames import PING, encode_binlog
+from .frames import PING, encode_binlog, item_identity
 from .stream_faults import StreamFaults
 
 if TYPE_CHECKING:
@@ -267,12 +267,11 @@ class ReplicationMaster:
                 continue
             frames = []
             for start, end, payload in items:
-                item = BinlogItem.decode(payload)
                 if faulted:
-                    frames += self.stream_faults.frames(slave, stream.db, start, item, payload,
+                    frames += self.stream_faults.frames(slave, stream.db, start, BinlogItem.decode(payload), payload,
                                                         self.server.engine.clock.now_ms() // 1000)
                 else:
-                    frames.append(encode_binlog(stream.db, start, item.logic_id, item.term_id, payload))
+                    frames.append(encode_binlog(stream.db, start, *item_identity(payload), payload))
                 stream.in_flight.append(end)
             session.client.push(b"".join(frames))
             session.last_sent = time.monotonic()

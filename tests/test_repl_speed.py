@@ -123,13 +123,13 @@ def test_full_sync_progress_and_phases_in_info_and_the_log(tmp_path):
             wait_until(lambda: s.info("replication").get("master_sync_read_bytes", 0) > 0, timeout=30,
                        what="the transfer to start")
             info = s.info("replication")
-            assert info["master_sync_in_progress"] == 1 and info["master_sync_phase"] == "fetch"
+            assert info["master_sync_in_progress"] == 1 and info["master_sync_phase"] == "fetch", info
             total, read = info["master_sync_total_bytes"], info["master_sync_read_bytes"]
             assert 0 < read < total and info["master_sync_left_bytes"] == total - read
             assert 0 < float(info["master_sync_perc"]) < 100
             assert 0 <= info["master_sync_read_files"] < info["master_sync_total_files"]
             assert info["master_sync_rate_bytes_per_sec"] > 0 and info["master_sync_eta_seconds"] >= 0
-            assert info["master_sync_last_io_seconds_ago"] <= 1
+            assert 0 <= info["master_sync_last_io_seconds_ago"] <= 5, info  # a chunk came just now (a busy machine may lag)
             wait_until(lambda: s.info("replication")["master_link_status"] == "up", timeout=60, what="the full sync")
             info = s.info("replication")
             assert "master_sync_total_bytes" not in info and converged(m, s)

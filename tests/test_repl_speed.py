@@ -5,6 +5,7 @@ and phases in INFO and the log."""
 from __future__ import annotations
 
 import pytest
+from redis.exceptions import TryAgainError
 
 from pypika_store.binlog import BinlogReader, BinlogWriter, Position
 from pypika_store.binlog.format import BLOCK_SIZE, BinlogItem, CorruptRecord, decode_command, encode_command
@@ -154,3 +155,15 @@ def test_sync_progress_counts_phases_rate_and_eta():
     progress.enter("load")
     phases = progress.finish()
     assert list(phases) == list(SYNC_PHASES) and phases["connect"] == 0 and phases["fetch"] >= 0
+
+
+def test_the_served_copy_is_prepared_once_the_bgsave_ends_without_another_request(tmp_path):
+    with PikaServer(data_dir=str(tmp_path / "m")) as master:
+        client = master.client()
+        client.set("k", "v")
+        with pytest.raises(TryAgainError):  # starts the bgsave
+            client.execute_command("PIKAREPL", "SNAPSHOT")
+        wait_until(lambda: master.server.snapshot_service.served is not None, timeout=30,
+                   what="the served copy, with no request after the first")
+        uuid = client.execute_command("PIKAREPL", "SNAPSHOT")[0]
+        assert uuid.decode() == master.server.snapshot_service.served.uuid

@@ -10,6 +10,7 @@ from redis.exceptions import TryAgainError
 from pypika_store.binlog import BinlogReader, BinlogWriter, Position
 from pypika_store.binlog.format import BLOCK_SIZE, BinlogItem, CorruptRecord, decode_command, encode_command
 from pypika_store.binlog.reader import file_path, scan_file
+from pypika_store.engine import Engine
 from pypika_store.replication import master as master_module
 from pypika_store.replication.fetcher import SYNC_PHASES, SyncProgress
 from pypika_store.replication.frames import BinlogMessage, CorruptFrame, item_command
@@ -167,3 +168,22 @@ def test_the_served_copy_is_prepared_once_the_bgsave_ends_without_another_reques
                    what="the served copy, with no request after the first")
         uuid = client.execute_command("PIKAREPL", "SNAPSHOT")[0]
         assert uuid.decode() == master.server.snapshot_service.served.uuid
+
+
+def test_the_expiry_index_rebuilt_from_lmdb_holds_long_and_short_keys(tmp_path):
+    """rebuild_expiry_index (a full sync's load, a start) reads entries in stored order: a long
+    key's cut entry is unwrapped to its whole key."""
+    engine = Engine(str(tmp_path / "data"), databases=1)
+    try:
+        db = engine.keyspaces[0]
+        long_key = b"L" * 2000
+        db.set_string(b"short", b"v", expire_at_ms=10_000)
+        db.set_string(long_key, b"v", expire_at_ms=20_000)
+        db.set_string(b"forever", b"v")
+        engine.log_changes()
+        engine.end_turn()
+        db.expiry.clear()
+        db.rebuild_expiry_index()
+        assert db.expiry.due(30_000, 10) == [b"short", long_key] and db.expiry.due(15_000, 10) == [b"short"]
+    finally:
+        engine.close()

@@ -4,6 +4,7 @@ and phases in INFO and the log."""
 
 from __future__ import annotations
 
+import crcmod.predefined
 import pytest
 from redis.exceptions import TryAgainError
 
@@ -11,6 +12,7 @@ from pypika_store.binlog import BinlogReader, BinlogWriter, Position
 from pypika_store.binlog.format import BLOCK_SIZE, BinlogItem, CorruptRecord, decode_command, encode_command
 from pypika_store.binlog.reader import file_path, scan_file
 from pypika_store.engine import Engine
+from pypika_store.replication import checksums, frames
 from pypika_store.replication import master as master_module
 from pypika_store.replication.fetcher import SYNC_PHASES, SyncProgress
 from pypika_store.replication.frames import BinlogMessage, CorruptFrame, item_command
@@ -187,3 +189,25 @@ def test_the_expiry_index_rebuilt_from_lmdb_holds_long_and_short_keys(tmp_path):
         assert db.expiry.due(30_000, 10) == [b"short", long_key] and db.expiry.due(15_000, 10) == [b"short"]
     finally:
         engine.close()
+
+
+def test_the_hardware_crc32c_matches_crcmods():
+    """Nodes with and without the crc32c package check each other's chunks and frames."""
+    crcmod_crc32c = crcmod.predefined.mkCrcFun("crc-32c")
+    data = bytes(range(256)) * 300 + b"tail"
+    assert checksums.crc32c(data) == crcmod_crc32c(data) and checksums.crc32c(b"") == crcmod_crc32c(b"") == 0
+    assert checksums.crc32c(data[1000:], checksums.crc32c(data[:1000])) == crcmod_crc32c(data)
+
+
+@pytest.mark.parametrize("content", [encode_command([b"set", b"k", b"v"]), encode_command([]), b"*1\r\n:1\r\n",
+                                     encode_command([b"a"]) + b"x", b"*2\r\n$1\r\na\r\n"])
+def test_the_fallback_content_reader_agrees_with_hiredis(content):
+    """frames' pure-Python path (no hiredis) reads and refuses what the hiredis path does."""
+    payload = BinlogItem(0, 0, 1, 0, 0, content).encode()
+    results = []
+    for reader in (frames._HiredisCommandReader(), frames._decode_content):
+        try:
+            results.append(reader(payload))
+        except CorruptRecord:
+            results.append("refused")
+    assert results[0] == results[1]

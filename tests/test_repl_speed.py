@@ -205,7 +205,7 @@ def test_the_fallback_content_reader_agrees_with_hiredis(content):
     """frames' pure-Python path (no hiredis) reads and refuses what the hiredis path does."""
     payload = BinlogItem(0, 0, 1, 0, 0, content).encode()
     results = []
-    for reader in (frames._HiredisCommandReader(), frames._decode_content):
+    for reader in (frames._hiredis_command_reader(), frames._decode_content):
         try:
             results.append(reader(payload))
         except CorruptRecord:

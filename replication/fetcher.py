@@ -69,8 +69,8 @@ class SyncProgress:
     phase: str = SNAPSHOT_PHASE
     #: Seconds spent in each phase that ended (a phase entered again adds up).
     phase_seconds: dict[str, float] = field(default_factory=dict)
-    _phase_started: float = field(default_factory=time.monotonic)
-    _logged_at: float = field(default_factory=time.monotonic)
+    _phase_started: float = field(default_factory=time.monotonic, init=False, repr=False)
+    _logged_at: float = field(default_factory=time.monotonic, init=False, repr=False)
 
     def enter(self, phase: str) -> None:
         """End the current phase (its time is added up) and start ``phase``."""

@@ -2,22 +2,31 @@
 
     python benchmarks/replication.py                    # 1M keys, 200k SETs of load
     python benchmarks/replication.py --keys 100000 --requests 50000 --markdown results.md
+    python benchmarks/replication.py --kinds pika --rounds 3   # pypika-store alone, medians
 
 For each pair (both on loopback, persistence on: AOF everysec for Redis, LMDB + binlog for
 pypika-store), it measures:
 
 - full sync: the master holds --keys keys (100-byte values); time from SLAVEOF/REPLICAOF to the
-  replica being up and at the master's offset;
+  replica being up and at the master's offset; for pypika-store also the slave's phases
+  (INFO ``repl_last_full_sync_phases``: waiting for the snapshot, fetching it, loading it,
+  the TrySyncs after it);
 - incremental: redis-benchmark SET -P 16 -c 50 against the master while the replica follows;
   the master's write rate, the replica's apply rate (items from the start of the load to the
   moment it caught up), the largest lag seen (bytes of the master's offset not yet applied,
-  sampled every 50 ms) and the time the replica needed to catch up after the load stopped.
+  sampled every 50 ms), the time the replica needed to catch up after the load stopped, and
+  each process' CPU time per write (utime + stime from /proc: it holds on a shared machine,
+  where wall-clock rates do not).
+
+The code measured is the one this interpreter imports: run the script with another checkout's
+interpreter (its ``.venv/bin/python``, that checkout as the working directory) to measure it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -58,6 +67,20 @@ class Pair:
         info = self.replica.info("replication")
         return int(info.get("slave_repl_offset", info.get("master_repl_offset", 0)))
 
+    def cpu_seconds(self, client: redis.Redis) -> float:
+        """The server process' CPU time so far (user + system), from /proc."""
+        pid = int(client.info("server")["process_id"])
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def sync_phases(self) -> dict[str, float]:
+        """The replica's last full sync per phase (pypika-store's INFO; none for Redis)."""
+        raw = self.replica.info("replication").get("repl_last_full_sync_phases", "")
+        if isinstance(raw, dict):  # redis-py splits "a=1,b=2" values into a dict
+            return {phase: float(seconds) for phase, seconds in raw.items()}
+        return {phase: float(seconds) for phase, seconds in (part.split("=") for part in raw.split(",") if part)}
+
     def replica_up(self) -> bool:
         return self.replica.info("replication").get("master_link_status") == "up"
 
@@ -83,12 +106,13 @@ def wait(condition, timeout: float = 3600.0, interval: float = 0.02) -> float:
     return time.monotonic() - start
 
 
-def full_sync(pair: Pair, keys: int) -> float:
+def full_sync(pair: Pair, keys: int) -> dict[str, float]:
     fill(pair.master, keys)
     start = time.monotonic()
     pair.replica.execute_command("REPLICAOF", "127.0.0.1", pair.master_port)
     wait(lambda: pair.replica_up() and pair.caught_up())
-    return time.monotonic() - start
+    return {"full_sync_s": time.monotonic() - start,
+            **{f"phase_{phase}_s": seconds for phase, seconds in pair.sync_phases().items()}}
 
 
 def incremental(pair: Pair, requests: int) -> dict[str, float]:
@@ -100,6 +124,7 @@ def incremental(pair: Pair, requests: int) -> dict[str, float]:
             lags.append(max(0, pair.master_offset() - pair.replica_offset()))
             time.sleep(0.05)
 
+    cpu_before = pair.cpu_seconds(pair.master), pair.cpu_seconds(pair.replica)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     start = time.monotonic()
@@ -110,34 +135,61 @@ def incremental(pair: Pair, requests: int) -> dict[str, float]:
     total = time.monotonic() - start
     stop.set()
     sampler.join()
+    master_cpu, replica_cpu = (after - before for after, before in
+                               zip((pair.cpu_seconds(pair.master), pair.cpu_seconds(pair.replica)), cpu_before))
     return {"write_rate": requests / load_time, "apply_rate": requests / total,
-            "max_lag_bytes": max(lags, default=0), "catch_up_s": catch_up}
+            "max_lag_bytes": max(lags, default=0), "catch_up_s": catch_up,
+            "master_cpu_us": master_cpu / requests * 1e6, "replica_cpu_us": replica_cpu / requests * 1e6}
+
+
+#: The Markdown table's rows: label, result key, format. Rows a kind lacks show "-".
+ROWS = [("full sync of {keys} keys (s)", "full_sync_s", "{:.2f}"),
+        ("- waiting for the snapshot (s)", "phase_snapshot_s", "{:.2f}"),
+        ("- fetching it (s)", "phase_fetch_s", "{:.2f}"),
+        ("- loading it (s)", "phase_load_s", "{:.2f}"),
+        ("- TrySync after it (s)", "phase_connect_s", "{:.2f}"),
+        ("master write rate under replication (SET/s, -P 16)", "write_rate", "{:,.0f}"),
+        ("replica apply rate (SET/s, load start to caught up)", "apply_rate", "{:,.0f}"),
+        ("largest lag seen (bytes)", "max_lag_bytes", "{:,.0f}"),
+        ("catch-up after the load stopped (s)", "catch_up_s", "{:.2f}"),
+        ("master CPU per SET (µs)", "master_cpu_us", "{:.1f}"),
+        ("replica CPU per applied SET (µs)", "replica_cpu_us", "{:.1f}")]
+
+
+def run_pair(kind: str, keys: int, requests: int) -> dict[str, float]:
+    pair = Pair(kind)
+    try:
+        result = full_sync(pair, keys)
+        print(f"{kind}: full sync of {keys:,} keys in {result['full_sync_s']:.2f} s", flush=True)
+        result.update(incremental(pair, requests))
+        print(f"{kind}: {result}", flush=True)
+        return result
+    finally:
+        pair.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--kinds", default="redis,pika", help="which pairs to run: redis, pika or both")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each pair, interleaved; medians shown")
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
-    results = {}
-    for kind in ("redis", "pika"):
-        pair = Pair(kind)
-        try:
-            sync_time = full_sync(pair, args.keys)
-            print(f"{kind}: full sync of {args.keys:,} keys in {sync_time:.2f} s", flush=True)
-            results[kind] = {"full_sync_s": sync_time, **incremental(pair, args.requests)}
-            print(f"{kind}: {results[kind]}", flush=True)
-        finally:
-            pair.stop()
-    rows = [("full sync of %s keys (s)" % f"{args.keys:,}", "full_sync_s", "{:.1f}"),
-            ("master write rate under replication (SET/s, -P 16)", "write_rate", "{:,.0f}"),
-            ("replica apply rate (SET/s, load start to caught up)", "apply_rate", "{:,.0f}"),
-            ("largest lag seen (bytes)", "max_lag_bytes", "{:,.0f}"),
-            ("catch-up after the load stopped (s)", "catch_up_s", "{:.2f}")]
-    lines = ["| measure | redis-server | pypika-store |", "|---|---:|---:|"]
-    for label, key, fmt in rows:
-        lines.append(f"| {label} | {fmt.format(results['redis'][key])} | {fmt.format(results['pika'][key])} |")
+    kinds = args.kinds.split(",")
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for _round in range(args.rounds):
+        for kind in kinds:
+            runs[kind].append(run_pair(kind, args.keys, args.requests))
+    medians = {kind: {key: statistics.median(run[key] for run in results) for key in results[0]}
+               for kind, results in runs.items()}
+    names = {"redis": "redis-server", "pika": "pypika-store"}
+    lines = ["| measure | " + " | ".join(names[kind] for kind in kinds) + " |",
+             "|---|" + "---:|" * len(kinds)]
+    for label, key, fmt in ROWS:
+        cells = [fmt.format(medians[kind][key]) if key in medians[kind] else "-" for kind in kinds]
+        if any(cell != "-" for cell in cells):
+            lines.append(f"| {label.format(keys=f'{args.keys:,}')} | " + " | ".join(cells) + " |")
     print("\n".join(lines))
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as handle:

@@ -201,13 +201,14 @@ class Engine:
         self.turn.writer().put(APPLIED_KEY % index, APPLIED.pack(position.filenum, position.offset, logic_id),
                                db=self.env.system)
 
-    def replicate(self, index: int, start: Position, payload: bytes) -> None:
-        """Take a master's binlog item for DB ``index``: place it at the same position in this
-        binlog (MisalignedItem if it does not start where this binlog ends) and note, in this
-        turn's transaction, that the data includes it. The caller then applies its command
-        with :attr:`recording` off; the item is written with the turn, before the commit."""
+    def replicate(self, index: int, items: list[tuple[Position, bytes]]) -> None:
+        """Take consecutive binlog items of a master's for DB ``index`` (``(start, payload)``
+        each): place them at the same positions in this binlog (MisalignedItem if one does not
+        start where the previous ends, and then none is placed) and note, in this turn's
+        transaction, that the data includes them. The caller then applies their commands with
+        :attr:`recording` off; the items are written with the turn, before the commit."""
         binlog = self.binlogs[index]
-        batch = binlog.prepare_replicated([(start, payload)])
+        batch = binlog.prepare_replicated(items)
         end, logic_id = batch.last()
         applied = self.applied_position(index)
         self.set_applied_position(index, end, max(logic_id, applied[1] if applied else 0))

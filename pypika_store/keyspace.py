@@ -580,8 +580,11 @@ class Keyspace:
         """Fill the expiry index from LMDB (at start-up, or after a failed commit)."""
         self.expiry.clear()
         with self._turn.reader().cursor(db=self._meta) as cursor:
-            for whole, _stored, raw in walk(cursor, b"", 0):
-                expire_at = _unpack_header(raw)[1]
+            # In stored order, not walk()'s whole-key order (the index needs none): most of
+            # a full sync's load went into walk() over every key.
+            for stored, raw in cursor.iternext():
+                whole, value = unwrap(stored, 0, raw)
+                expire_at = _unpack_header(value)[1]
                 if expire_at:
                     self.expiry.set(user_key(whole), expire_at)
 

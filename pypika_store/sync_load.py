@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple, Sequence
 
-from .binlog import Position
+from .binlog import BinlogWriter, Position
 from .engine import APPLIED, APPLIED_KEY, Engine
 from .functions import LIBRARY_PREFIX
 from .object_ids import NEXT_OBJECT_ID_KEY, RECLAIM_PREFIX
@@ -60,8 +60,17 @@ def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]
         source.close()
         engine.end_turn()  # commits the load (or the empty turn it left after a failure)
     for binlog, target in zip(engine.binlogs, targets):  # no binlogs with write-binlog off
-        binlog.reset_to(target.position, target.logic_id, target.term)
+        if not _empty_at(binlog, target):
+            binlog.reset_to(target.position, target.logic_id, target.term)
     engine.reload_state()
+
+
+def _empty_at(binlog: BinlogWriter, target: DBTarget) -> bool:
+    """Whether ``binlog`` is empty and the snapshot's DB too (no item ever logged): resetting
+    it would only rewrite an empty file and fsync it and its manifest, twice per DB — most of
+    a small full sync's load when fifteen of sixteen DBs are unused."""
+    return (binlog.position == target.position == Position(0, 0)
+            and binlog.logic_id == target.logic_id == 0 and binlog.term == binlog.last_item_term == target.term)
 
 
 def snapshot_key_count(folder: str, databases: int) -> int:

@@ -351,16 +351,18 @@ class MasterLink:
         self._wakeup.set()
         self._send_unsent()
 
-    def read_ready(self) -> list[object]:
-        """Every reply already received and complete, without waiting (a batch of items)."""
-        ready = []
-        while True:
+    def read_ready(self, limit: int) -> list[object]:
+        """Up to ``limit`` replies already received and complete, without waiting (a batch of
+        items; the rest stay for the next call)."""
+        ready: list[object] = []
+        while len(ready) < limit:
             reply = self._parser.gets()
             if reply is False:
                 return ready
             if isinstance(reply, ReplyError):
                 raise reply
             ready.append(reply)
+        return ready
 
     def send(self, *args: bytes | str | int) -> None:
         """Send a command whose reply is not awaited (ACK has none)."""

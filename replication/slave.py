@@ -10,14 +10,13 @@ import time
 from typing import TYPE_CHECKING, Iterable
 
 from pypika_store.binlog import Position
-from pypika_store.binlog.format import BinlogItem, decode_command
 from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.snapshot import key_delay_seconds
 from pypika_store.sync_load import load_snapshot, snapshot_key_count
 
 from .checksums import crc32c
-from .fetcher import SyncProgress, fetch_snapshot
-from .frames import BinlogMessage, CorruptFrame, decode_pushed
+from .fetcher import CONNECT_PHASE, LOAD_PHASE, SyncProgress, fetch_snapshot
+from .frames import BinlogMessage, decode_pushed, item_command
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
@@ -37,6 +36,11 @@ UNFINISHED_FULL_SYNC_KEY = b"unfinished_full_sync"
 FULL_SYNC_LOAD_EVENT = b"full-sync-load"
 #: Seconds between attempts after a failed connection or a dropped link.
 RETRY_DELAY = 1.0
+#: Most pushed messages applied in one turn (one commit, one ack). A turn taking everything
+#: the link held grew to thousands of items under a -P 16 load: the slave's position, which
+#: moves at each commit, then jumped by hundreds of kilobytes at a time and its acks, which
+#: refill the master's window, came as rarely.
+APPLY_BATCH = 1000
 #: Seconds between the acks a paused slave sends (its position unchanged: the master must not
 #: time it out).
 PAUSED_ACK_INTERVAL = 1.0
@@ -58,6 +62,11 @@ class FatalSyncError(Exception):
     """Nothing to retry until the next SLAVEOF (the DB layouts differ)."""
 
 
+def _continues(previous: BinlogMessage, item: BinlogMessage) -> bool:
+    """Whether ``item`` is the item after ``previous`` in the same DB's history."""
+    return item.db == previous.db and item.logic_id == previous.logic_id + 1
+
+
 class SlaveReplication:
     """Following one master, from SLAVEOF until SLAVEOF NO ONE (or another SLAVEOF)."""
 
@@ -74,6 +83,8 @@ class SlaveReplication:
         self.connect_status = "connecting"
         self.sync_in_progress = False
         self.progress: SyncProgress | None = None
+        #: The last full sync's seconds per phase (INFO repl_last_full_sync_*; empty before one).
+        self.last_full_sync: dict[str, float] = {}
         self.duplicates_skipped = 0
         self.full_syncs = 0
         self.items_applied = 0
@@ -266,9 +277,11 @@ class SlaveReplication:
         self.progress = SyncProgress()
         self._set_all(WAIT_DB_SYNC)
         log.info("MASTER <-> SLAVE sync: full sync from %s:%d, fetching a snapshot", self.host, self.port)
+        progress = self.progress
         folder, positions = await fetch_snapshot(
             link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
-            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), self.progress)
+            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress)
+        progress.enter(LOAD_PHASE)
         load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
         if load_delay_us:
             await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
@@ -292,10 +305,15 @@ class SlaveReplication:
         self._count_received(link)
         self.full_syncs += 1
         log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
+        progress.enter(CONNECT_PHASE)
         for db in self.states:
             position, logic_id, term = self._position(db)
             await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
             self._set_state(db, TRY_CONNECT)
+        self.last_full_sync = progress.finish()
+        log.info("MASTER <-> SLAVE sync: full sync of %d bytes in %.2f s (%s)", progress.total_bytes,
+                 sum(self.last_full_sync.values()),
+                 ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.last_full_sync.items()))
 
     # -- incremental sync ----------------------------------------------------------------------
 
@@ -303,7 +321,7 @@ class SlaveReplication:
         timeout = self.server.config.get_int("repl-timeout")
         while True:
             messages = [await link.read(timeout)]
-            messages += link.read_ready()
+            messages += link.read_ready(APPLY_BATCH - 1)
             self.last_io = time.monotonic()
             self._count_received(link)
             await self._wait_unpaused(link, messages)
@@ -332,7 +350,7 @@ class SlaveReplication:
                 await asyncio.wait((reading,))
             if not reading.cancelled():  # it read (a read cut as it completed keeps its message)
                 messages.append(reading.result())  # or raises the link's error
-                messages += link.read_ready()
+                messages += link.read_ready(APPLY_BATCH)
                 self._count_received(link)
                 continue
             if not done:
@@ -352,36 +370,64 @@ class SlaveReplication:
 
     def _apply(self, messages: list) -> set[int]:
         """Apply pushed items in order; the DBs they touched. Each item is checked before it
-        is placed: its frame's CRC-32C, then its logic id against the last one taken."""
-        engine = self.server.engine
+        is placed: its frame's CRC-32C, then its logic id against the last one taken.
+
+        Items that follow one another (one DB, each logic id the previous one's + 1) pass the
+        sequence checks by construction: they are gathered into a run, placed in the binlog
+        with one call and applied one by one (:meth:`_take`). Any other item first takes the
+        run before it, then is checked against what the DB took. A refused item still takes
+        the items before it (they are kept, as the protocol says)."""
         touched: set[int] = set()
-        for message in messages:
-            item, content = self._checked(message)
-            if item is None:
-                continue  # a ping: acked by the caller
-            db, logic_id = item.db, item.logic_id
-            last = self._last_logic(db)
-            payload_crc = crc32c(item.payload)
-            if logic_id <= last:
-                if logic_id == last and self._last_taken.get(db, (last, payload_crc)) != (last, payload_crc):
-                    raise NeedFullSync(f"db{db}: item {logic_id} differs from the one taken (histories diverged)")
+        run: list[tuple[BinlogMessage, list[bytes]]] = []
+        try:
+            for message in messages:
+                item, argv = self._checked(message)
+                if item is None:
+                    continue  # a ping: acked by the caller
+                if run and not _continues(run[-1][0], item):
+                    taken, run = run, []
+                    self._take(taken, touched)
+                if run or self._admitted(item):
+                    run.append((item, argv))
+        finally:
+            if run:
+                self._take(run, touched)
+        return touched
+
+    def _admitted(self, item: BinlogMessage) -> bool:
+        """Whether ``item`` is the next one its DB takes: False for a duplicate (skipped and
+        counted); StreamRefused after a gap, NeedFullSync when the histories diverged."""
+        db, logic_id = item.db, item.logic_id
+        last = self._last_logic(db)
+        if logic_id <= last:
+            taken = self._last_taken.get(db) if logic_id == last else None
+            if taken is not None and taken != (last, crc32c(item.payload)):
+                raise NeedFullSync(f"db{db}: item {logic_id} differs from the one taken (histories diverged)")
+            self.duplicates_skipped += 1
+            return False
+        if logic_id != last + 1:
+            self.gaps_refused += 1
+            raise StreamRefused(f"db{db}: item {logic_id} after {last} (a gap)")
+        return True
+
+    def _take(self, run: list[tuple[BinlogMessage, list[bytes]]], touched: set[int]) -> None:
+        """Place a run of consecutive items of one DB in its binlog, then apply their commands
+        (those the data holds already, after a narrow-scope snapshot, are placed only)."""
+        db = run[0][0].db
+        try:
+            self.server.engine.replicate(db, [(item.start, item.payload) for item, _argv in run])
+        except MisalignedItem as exc:
+            raise NeedFullSync(f"db{db}: {exc}") from None
+        touched.add(db)
+        last = run[-1][0]
+        self._last_taken[db] = (last.logic_id, crc32c(last.payload))
+        in_data = self._data_logic.get(db, 0)
+        for item, argv in run:
+            if item.logic_id <= in_data:
                 self.duplicates_skipped += 1
                 continue
-            if logic_id != last + 1:
-                self.gaps_refused += 1
-                raise StreamRefused(f"db{db}: item {logic_id} after {last} (a gap)")
-            try:
-                engine.replicate(db, item.start, item.payload)
-            except MisalignedItem as exc:
-                raise NeedFullSync(f"db{db}: {exc}") from None
-            touched.add(db)
-            self._last_taken[db] = (logic_id, payload_crc)
-            if logic_id <= self._data_logic.get(db, 0):
-                self.duplicates_skipped += 1  # in the data already (a narrow-scope snapshot)
-                continue
-            self._execute(db, content)
+            self._execute(db, argv)
             self.items_applied += 1
-        return touched
 
     def _checked(self, message: list) -> tuple[BinlogMessage | None, list[bytes]]:
         """A pushed message and its item's command, once its check passed and its item decodes
@@ -390,10 +436,7 @@ class SlaveReplication:
             item = decode_pushed(message)
             if item is None:
                 return None, []
-            decoded = BinlogItem.decode(item.payload)
-            if (decoded.logic_id, decoded.term_id) != (item.logic_id, item.term):
-                raise CorruptFrame(f"item {item.logic_id}'s header says logic id {decoded.logic_id}")
-            return item, decode_command(decoded.content)
+            return item, item_command(item)
         except ValueError as exc:  # CorruptFrame, CorruptRecord
             self.corrupt_items_refused += 1
             raise StreamRefused(f"a corrupt item: {exc}") from None

@@ -48,6 +48,8 @@ SERVED_PREFIX = ".repl-"
 #: Seconds after a served snapshot's last request during which its binlog start stays held:
 #: enough for a slave to load what it fetched and TrySync from the snapshot's position.
 HOLD_SECONDS = 600.0
+#: Seconds between looks at a bgsave a full sync waits for.
+BGSAVE_POLL_SECONDS = 0.01
 
 
 def _walk(folder: str) -> Iterator[tuple[str, str]]:
@@ -154,6 +156,8 @@ class SnapshotService:
         #: When a request first found no usable snapshot: a bgsave started since serves it
         #: whatever ``repl-snapshot-reuse-seconds`` says (even 0).
         self._wanted_since: float | None = None
+        #: A look at the bgsave in progress is scheduled (:meth:`_watch_bgsave`).
+        self._watching = False
 
     @property
     def served(self) -> ServedSnapshot | None:
@@ -229,6 +233,22 @@ class SnapshotService:
         if not self._server.bgsave.in_progress:
             log.info("full sync requested: starting a bgsave")
             self._server.bgsave.start()
+        if not self._watching:
+            self._watching = True
+            self._watch_bgsave()
+
+    def _watch_bgsave(self) -> None:
+        """Once the bgsave a slave waits for is done, prepare its served copy at once rather
+        than at the slave's next request (which came up to a backoff pause later, and then
+        waited for the copy too)."""
+        bgsave = self._server.bgsave
+        if bgsave.in_progress:
+            self._server.loop.call_later(BGSAVE_POLL_SECONDS, self._watch_bgsave)
+            return
+        self._watching = False
+        snapshot = self._usable(bgsave.last)
+        if snapshot is not None and (self._served is None or self._served.source is not snapshot):
+            self._prepare(snapshot)
 
     def _prepare(self, snapshot: Snapshot) -> None:
         """Make the served copy of ``snapshot`` in a worker thread (one at a time)."""

@@ -375,6 +375,12 @@ def _slave_fields(server: "Server", replica) -> Fields:
         fields += [("master_sync_total_bytes", progress.total_bytes),
                    ("master_sync_read_bytes", progress.received_bytes),
                    ("master_sync_left_bytes", progress.left_bytes),
+                   ("master_sync_perc", f"{progress.percent():.2f}"),
+                   ("master_sync_last_io_seconds_ago", progress.last_io_seconds_ago()),
+                   ("master_sync_phase", progress.phase),
+                   ("master_sync_total_files", progress.total_files),
+                   ("master_sync_read_files", progress.received_files),
+                   ("master_sync_rate_bytes_per_sec", int(progress.bytes_per_second())),
                    ("master_sync_eta_seconds", int(progress.eta_seconds()))]
     if not replica.link_up:
         fields.append(("master_link_down_since_seconds", int(time.monotonic() - replica.link_down_since)))
@@ -386,10 +392,19 @@ def _slave_fields(server: "Server", replica) -> Fields:
     if waiting:
         fields.append(("db_repl_state", f"({','.join(waiting)})"))
     fields += [("repl_duplicates_skipped", replica.duplicates_skipped), ("repl_full_syncs", replica.full_syncs),
+               *_last_full_sync_fields(replica.last_full_sync),
                ("repl_corrupt_items_refused", replica.corrupt_items_refused),
                ("repl_gaps_refused", replica.gaps_refused),
                ("is_eligible_for_master_election", "true" if server.config.get_int("slave-priority") else "false")]
     return fields
+
+
+def _last_full_sync_fields(phases: dict[str, float]) -> Fields:
+    """The last full sync's time and its phases' (none before the first)."""
+    if not phases:
+        return []
+    return [("repl_last_full_sync_seconds", f"{sum(phases.values()):.3f}"),
+            ("repl_last_full_sync_phases", ",".join(f"{phase}={seconds:.3f}" for phase, seconds in phases.items()))]
 
 
 def _cpu(server: "Server") -> Fields:

@@ -90,13 +90,12 @@ def _padding(offset: int) -> bytes:
     record per 64 KiB block, never crossing a block boundary, so readers skip them and the
     next item starts exactly at ``offset``. No item boundary lies 1..7 bytes into a block (a
     record header takes 8), so such an offset is refused before anything is touched."""
-    records = []
-    for start in range(0, offset, BLOCK_SIZE):
-        size = min(offset - start, BLOCK_SIZE)
-        if size < HEADER_SIZE:
-            raise ValueError(f"binlog offset {offset} cannot be an item boundary")
-        records.append(_record(BAD, b"*" * (size - HEADER_SIZE), checked=True, now=0))
-    return b"".join(records)
+    whole_blocks, tail = divmod(offset, BLOCK_SIZE)
+    if 0 < tail < HEADER_SIZE:
+        raise ValueError(f"binlog offset {offset} cannot be an item boundary")
+    # Every whole block's record is the same: built (and checksummed) once, not per block.
+    padding = _record(BAD, b"*" * (BLOCK_SIZE - HEADER_SIZE), checked=True, now=0) * whole_blocks
+    return padding + (_record(BAD, b"*" * (tail - HEADER_SIZE), checked=True, now=0) if tail else b"")
 
 
 def padding_end(data: bytes, end: int) -> int:

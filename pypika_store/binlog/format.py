@@ -9,7 +9,8 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import crcmod.predefined
+from ..checksums import IMPLEMENTATION
+from ..checksums import crc32c as _crc32c
 
 BLOCK_SIZE = 64 * 1024
 HEADER_SIZE = 8
@@ -28,24 +29,10 @@ ITEM_TYPE_COMMAND = 1
 ITEM_HEADER = struct.Struct("<HIIQIQI")
 ITEM_HEADER_SIZE = ITEM_HEADER.size  # 34
 
-_crc32c = crcmod.predefined.mkCrcFun("crc-32c")
-
-
-def _crc_implementation() -> str:
-    """Where crcmod computes the records' CRC-32C: ``c`` in its C extension, ``python`` in the
-    pure-Python fallback it uses when ``crcmod._crcfunext`` does not import (a crcmod built
-    without a compiler), which costs about 0.2 µs per byte logged (12 µs for a SET's 60-byte
-    item, several times what the rest of the write costs). It is the import crcmod itself
-    tries, so the answer is crcmod's own choice."""
-    try:
-        import crcmod._crcfunext  # noqa: F401  (only whether it imports)
-    except ImportError:
-        return "python"
-    return "c"
-
-
-#: ``c`` or ``python`` (INFO's binlog_crc_implementation; the engine warns at start when ``python``).
-CRC_IMPLEMENTATION = _crc_implementation()
+#: Where the records' CRC-32C runs: ``hardware``, ``c`` or ``python`` (INFO's
+#: binlog_crc_implementation; the engine warns at start when ``python``). The choice is
+#: :mod:`..checksums`' (the fastest implementation installed).
+CRC_IMPLEMENTATION = IMPLEMENTATION
 
 
 class CorruptRecord(ValueError):

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import struct
 
-import crcmod.predefined
-
+from .checksums import crc32c as _crc32c
 from .errors import BadPayloadError
 from .keyspace import Record
 
@@ -23,7 +22,6 @@ MAGIC = b"PPKD"
 VERSION = 1
 _HEAD = struct.Struct(">4sBBI")
 _U32 = struct.Struct(">I")
-_crc32c = crcmod.predefined.mkCrcFun("crc-32c")
 
 
 def encode(record: Record, members: list[tuple[bytes, bytes]]) -> bytes:

@@ -72,9 +72,10 @@ class Engine:
         #: One binlog per logical DB (``<binlog_path>/log_db<N>``); empty when write-binlog is off.
         self.binlogs = [BinlogWriter(os.path.join(binlog_path, f"log_db{index}"), binlog_file_size)
                         for index in range(databases)] if binlog_path else []
-        if self.binlogs and binlog_format.CRC_IMPLEMENTATION != "c":
-            log.warning("the binlog's CRC-32C runs in pure Python (crcmod's C extension, crcmod._crcfunext, "
-                        "does not import): every logged write costs more; reinstall crcmod with a C compiler")
+        if self.binlogs and binlog_format.CRC_IMPLEMENTATION == "python":
+            log.warning("the binlog's CRC-32C runs in pure Python (neither the crc32c package nor crcmod's C "
+                        "extension, crcmod._crcfunext, imports): every logged write costs more; install crc32c "
+                        "(the fast extra) or reinstall crcmod with a C compiler")
         self._sync_lock = threading.Lock()
         self._closed = False
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.

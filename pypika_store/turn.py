@@ -38,6 +38,9 @@ class Turn:
         self._lock = lock
         self._write_txn: Transaction | None = None
         self._read_txn: Transaction | None = None
+        #: True while this turn holds uncommitted writes (the write transaction is open). A plain
+        #: attribute, not a property: the connection reads it after every command.
+        self.dirty = False
         #: Called once when a turn opens its first transaction (the server schedules its end).
         self.on_start: Callable[[], None] | None = None
         #: Called with (db index, key) when a list, zset or stream key gets elements (the
@@ -75,11 +78,6 @@ class Turn:
         #: the server sets it around the calls whose lookups Redis counts.
         self.lookup_counter: LookupCounter | None = None
 
-    @property
-    def dirty(self) -> bool:
-        """True while this turn holds uncommitted writes."""
-        return self._write_txn is not None
-
     def reader(self) -> Transaction:
         """The transaction reads of this turn use."""
         self.touched = True
@@ -105,6 +103,7 @@ class Turn:
             try:
                 self._env.ensure_room(self.expected_write)
                 txn = self._write_txn = self._env.begin_write()
+                self.dirty = True
             except BaseException:
                 self._lock.release_shared()
                 raise
@@ -132,6 +131,7 @@ class Turn:
     def abort(self) -> None:
         """Drop the turn's writes and release the DB lock (SHUTDOWN NOSAVE stopping a script)."""
         write_txn, self._write_txn = self._write_txn, None
+        self.dirty = False
         if write_txn is not None:
             write_txn.abort()
             self._lock.release_shared()
@@ -143,6 +143,7 @@ class Turn:
         lock: if ``before_commit`` raises, the transaction is aborted and its error propagates;
         LMDB refusing the commit raises CommitFailed. Either way none of the writes is kept."""
         write_txn, self._write_txn = self._write_txn, None
+        self.dirty = False
         self.expected_write = 0
         try:
             if before_commit is not None:

@@ -74,7 +74,9 @@ class BlockingRegistry:
 
     def __init__(self) -> None:
         self.waiting: dict[tuple[int, bytes], deque[Waiting]] = {}
-        self._ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        #: The keys that got elements during the current command, in order (dispatch tests it
+        #: after every call: an attribute, not a property, on that path).
+        self.ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
         self._serving = False
 
     def __len__(self) -> int:
@@ -94,18 +96,14 @@ class BlockingRegistry:
     def signal(self, db: int, key: bytes) -> None:
         """``key`` of DB ``db`` got elements: its waiting clients get a try after this command."""
         if (db, key) in self.waiting:
-            self._ready[(db, key)] = None
+            self.ready[(db, key)] = None
 
     def signal_db(self, db: int) -> None:
         """Every key of DB ``db`` went or was replaced (FLUSHDB, FLUSHALL, SWAPDB): each of its
         waiting clients gets a try, so XREADGROUP's fail when their stream went, as in Redis."""
         for waited in self.waiting:
             if waited[0] == db:
-                self._ready[waited] = None
-
-    @property
-    def has_ready(self) -> bool:
-        return bool(self._ready)
+                self.ready[waited] = None
 
     def serve(self) -> None:
         """Give each ready key's waiting clients, oldest first, another run of their command."""
@@ -113,8 +111,8 @@ class BlockingRegistry:
             return  # a served command made more keys ready: the outer loop handles them
         self._serving = True
         try:
-            while self._ready:
-                ready, _ = self._ready.popitem(last=False)
+            while self.ready:
+                ready, _ = self.ready.popitem(last=False)
                 queue = self.waiting.get(ready)
                 for entry in list(queue or ()):
                     if entry.client.blocked is not entry:

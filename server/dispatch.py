@@ -207,7 +207,7 @@ class Dispatcher:
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
             blocking = self._blocking
-            if blocking.has_ready and not client.in_transaction:  # after EXEC, not inside
+            if blocking.ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
 
     def _log_changes(self, client: "Client") -> None:

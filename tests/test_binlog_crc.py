@@ -1,12 +1,12 @@
-"""Where the binlog's CRC-32C runs (crcmod's C extension or its pure-Python fallback), and
+"""Where the binlog's CRC-32C runs (pypika_store/checksums.py's choice, tests/test_checksums.py), and
 the engine's fast paths on the write and read path giving the same data and binlog."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-import sys
 
+from pypika_store import checksums
 from pypika_store.binlog import format as binlog_format
 from pypika_store.binlog.writer import BinlogWriter
 from pypika_store.engine import Engine
@@ -15,15 +15,11 @@ from pypika_store.testing import PikaServer
 from .test_binlog_records import logged
 
 
-def test_info_says_the_crc_runs_in_crcmods_c_extension(tmp_path):
+def test_info_says_where_the_crc_runs(tmp_path):
     assert importlib.util.find_spec("crcmod._crcfunext") is not None  # the project installs it
+    assert checksums.IMPLEMENTATION in ("hardware", "c")
     with PikaServer(data_dir=str(tmp_path)) as server:
-        assert server.client().info("data")["binlog_crc_implementation"] == "c"
-
-
-def test_a_crcmod_without_its_extension_is_reported_as_python(monkeypatch):
-    monkeypatch.setitem(sys.modules, "crcmod._crcfunext", None)  # its import now fails
-    assert binlog_format._crc_implementation() == "python"
+        assert server.client().info("data")["binlog_crc_implementation"] == checksums.IMPLEMENTATION
 
 
 def test_the_engine_warns_once_at_start_when_the_crc_runs_in_python(tmp_path, monkeypatch, caplog):
@@ -32,7 +28,7 @@ def test_the_engine_warns_once_at_start_when_the_crc_runs_in_python(tmp_path, mo
         Engine(str(tmp_path / "db"), databases=2, binlog_path=str(tmp_path / "log")).close()
         Engine(str(tmp_path / "plain"), databases=2).close()  # no binlog: nothing to warn about
     warnings = [record.getMessage() for record in caplog.records if "pure Python" in record.getMessage()]
-    assert len(warnings) == 1 and "crcmod._crcfunext" in warnings[0]
+    assert len(warnings) == 1 and "crcmod._crcfunext" in warnings[0] and "crc32c" in warnings[0]
 
 
 def test_a_batch_crossing_a_rotation_and_a_block_reads_back_whole(tmp_path):

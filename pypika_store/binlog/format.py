@@ -9,7 +9,8 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import crcmod.predefined
+from ..checksums import IMPLEMENTATION
+from ..checksums import crc32c as _crc32c
 
 BLOCK_SIZE = 64 * 1024
 HEADER_SIZE = 8
@@ -28,24 +29,10 @@ ITEM_TYPE_COMMAND = 1
 ITEM_HEADER = struct.Struct("<HIIQIQI")
 ITEM_HEADER_SIZE = ITEM_HEADER.size  # 34
 
-_crc32c = crcmod.predefined.mkCrcFun("crc-32c")
-
-
-def _crc_implementation() -> str:
-    """Where crcmod computes the records' CRC-32C: ``c`` in its C extension, ``python`` in the
-    pure-Python fallback it uses when ``crcmod._crcfunext`` does not import (a crcmod built
-    without a compiler), which costs about 0.2 µs per byte logged (12 µs for a SET's 60-byte
-    item, several times what the rest of the write costs). It is the import crcmod itself
-    tries, so the answer is crcmod's own choice."""
-    try:
-        import crcmod._crcfunext  # noqa: F401  (only whether it imports)
-    except ImportError:
-        return "python"
-    return "c"
-
-
-#: ``c`` or ``python`` (INFO's binlog_crc_implementation; the engine warns at start when ``python``).
-CRC_IMPLEMENTATION = _crc_implementation()
+#: Where the records' CRC-32C runs: ``hardware``, ``c`` or ``python`` (INFO's
+#: binlog_crc_implementation; the engine warns at start when ``python``). The choice is
+#: :mod:`..checksums`' (the fastest implementation installed).
+CRC_IMPLEMENTATION = IMPLEMENTATION
 
 
 class CorruptRecord(ValueError):
@@ -156,18 +143,33 @@ def _frame_split(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
             return b"".join(parts)
 
 
-_ARRAY_HEADERS = [b"*%d\r\n" % count for count in range(64)]
-_BULK_HEADERS = [b"$%d\r\n" % size for size in range(4096)]
+#: ``*<count>`` and ``\r\n$<size>\r\n`` of small counts and sizes: each argument's header
+#: carries the line end of what precedes it (the array header, the previous argument), so an
+#: argument is two pieces to join, not three.
+_ARRAY_STARTS = [b"*%d" % count for count in range(64)]
+_BULK_STARTS = [b"\r\n$%d\r\n" % size for size in range(4096)]
 
 
 def encode_command(argv: list[bytes]) -> bytes:
-    """A command as the RESP multibulk an item's content holds (headers of small sizes are
-    precomputed: this runs once per logged write)."""
-    count = len(argv)
-    parts = [_ARRAY_HEADERS[count] if count < 64 else b"*%d\r\n" % count]
+    """A command as the RESP multibulk an item's content holds. This runs once per logged
+    write: the headers come from the tables above, and a count or size past them (an
+    IndexError, rarer than any test in the loop would be) takes :func:`_encode_large`."""
+    try:
+        parts = [_ARRAY_STARTS[len(argv)]]
+        for arg in argv:
+            parts += (_BULK_STARTS[len(arg)], arg)
+    except IndexError:
+        return _encode_large(argv)
+    parts.append(b"\r\n")
+    return b"".join(parts)
+
+
+def _encode_large(argv: list[bytes]) -> bytes:
+    """:func:`encode_command` of a command of 64 arguments or more, or one of 4 KiB or more."""
+    parts = [b"*%d" % len(argv)]
     for arg in argv:
-        size = len(arg)
-        parts += (_BULK_HEADERS[size] if size < 4096 else b"$%d\r\n" % size, arg, b"\r\n")
+        parts += (b"\r\n$%d\r\n" % len(arg), arg)
+    parts.append(b"\r\n")
     return b"".join(parts)
 
 

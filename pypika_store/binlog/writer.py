@@ -343,8 +343,13 @@ def _open_for_append(path: str) -> int:
 
 
 def _write_all(descriptor: int, data: bytes, offset: int) -> None:
-    """``pwrite`` all of ``data`` at ``offset`` (a regular file may take it in several calls)."""
-    view = memoryview(data)
+    """``pwrite`` all of ``data`` at ``offset`` (a regular file may take it in several calls;
+    the first takes it all but for a signal or a huge batch, so the rest is a view only then)."""
+    written = os.pwrite(descriptor, data, offset)
+    if written == len(data):
+        return
+    view = memoryview(data)[written:]
+    offset += written
     while view:
         written = os.pwrite(descriptor, view, offset)
         view = view[written:]

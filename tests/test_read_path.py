@@ -8,7 +8,7 @@ import pytest
 
 from pypika_store.engine import Engine
 from pypika_store.storage.records import encode_string
-from pypika_store.server.resp.replies import BulkStrings, encode, encode3
+from pypika_store.server.resp.replies import BulkStrings, Double, Map, encode, encode3
 
 
 @pytest.mark.parametrize("items", [[], [b""], [b"a", b"bc", b"x" * 1023], [b"y" * 1024, b"z" * 70000]],
@@ -20,6 +20,25 @@ def test_bulk_strings_encode_as_the_plain_array(encoder, items):
     assert encoder(list(items)) == expected
     assert encoder(tuple(items)) == expected
     assert encoder([BulkStrings(items), b"k"]) == b"*2\r\n" + expected + b"$1\r\nk\r\n"
+
+
+@pytest.mark.parametrize("pairs", [0, 1, 5, 6, 200], ids=lambda pairs: f"{pairs} pairs")
+def test_maps_encode_pair_by_pair_whatever_their_size(pairs):
+    fields = [(b"f%d" % index, b"v" * index) for index in range(pairs)]
+    mixed = fields + [(b"score", Double(1.5)), (b"count", 3), (b"none", None)]
+    for items in (fields, mixed):
+        for encoder, header in ((encode, b"*%d\r\n" % (2 * len(items))), (encode3, b"%%%d\r\n" % len(items))):
+            body = b"".join(encoder(key) + encoder(value) for key, value in items)
+            assert encoder(Map(items)) == header + body
+
+
+def test_hash_reads_reply_the_same_as_redis(diff):
+    fields = [part for index in range(200) for part in (f"f{index:03d}", f"v{index}")]
+    diff.check("HSET", "small", *fields[:6])
+    diff.check("HSET", "big", *fields)
+    for key in ("small", "big", "missing"):
+        for read in ("HGETALL", "HKEYS", "HVALS"):
+            diff.check(read, key)
 
 
 def test_lrange_replies_the_same_as_redis(diff):

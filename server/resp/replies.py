@@ -19,6 +19,7 @@ A command signals its own failure by raising ``CommandError``.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Callable
 
 from pypika_store.errors import CommandError
@@ -100,6 +101,9 @@ def error_line(message: str) -> bytes:
 _BULK_STRINGS_ONLY = {bytes}
 #: A bulk string's first line without its CRLF, for each length up to 1023.
 _BULK_HEADERS = [b"$%d" % length for length in range(1024)]
+#: From this many pairs on, a map's keys and values are flattened and encoded as one aggregate
+#: (one pass when all are bytes: HGETALL); smaller maps cost less encoded part by part.
+_FLAT_MAP_PAIRS = 6
 #: The integer replies 0 to 1023, encoded (counts, lengths, flags: most integer replies).
 _INTEGERS = [b":%d\r\n" % value for value in range(1024)]
 
@@ -148,11 +152,10 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
             return b"*%d\r\n" % len(reply) + _bulk_strings(reply)  # type: ignore[arg-type]
         if kind is Map:
             count = len(reply)  # type: ignore[arg-type]
-            parts = [b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)]
-            for key, value in reply:  # type: ignore[union-attr]
-                parts.append(encode(key))
-                parts.append(encode(value))
-            return b"".join(parts)
+            header = b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)
+            if count < _FLAT_MAP_PAIRS:
+                return header + b"".join([encode(part) for pair in reply for part in pair])  # type: ignore[union-attr]
+            return header + elements(list(chain.from_iterable(reply)))  # type: ignore[arg-type]
         if kind is Double:
             text = reply.text()  # type: ignore[union-attr]
             return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)

@@ -1,4 +1,6 @@
-"""The read path's fast forms: an array of bulk strings encoded without per-element checks, and a
+"""The read path's fast forms: an array of bulk strings encoded without per-element checks, maps
+flattened, scores formatted in one pass, whole sets and hashes read by one cursor walk (long
+members fall back to the ordered walk), ZRANGE without scores never decoding them, and a
 read-only turn's transaction renewed rather than opened (it must neither pin a snapshot nor stop
 the map from growing)."""
 
@@ -6,9 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from pypika_store.bounded_keys import CUT
 from pypika_store.engine import Engine
 from pypika_store.storage.records import encode_string
 from pypika_store.server.resp.replies import BulkStrings, Double, Map, encode, encode3
+
+from .support import Differential
 
 
 @pytest.mark.parametrize("items", [[], [b""], [b"a", b"bc", b"x" * 1023], [b"y" * 1024, b"z" * 70000]],
@@ -68,3 +73,62 @@ def test_a_read_only_turn_leaves_no_snapshot_held(tmp_path):
         engine.end_turn()
     finally:
         engine.close()
+
+
+#: Members around the length where a stored key is cut (the object id's 8 bytes come first).
+LONG_MEMBERS = [b"a" * (CUT - 8), b"a" * (CUT - 7), b"a" * 600 + b"1", b"a" * 600 + b"0", b"b" * 2000]
+
+
+@pytest.mark.parametrize("members", [[b"m%03d" % index for index in range(150)], [b"s1", *LONG_MEMBERS, b"z"]],
+                         ids=["short", "long ones among them"])
+def test_whole_sets_and_hashes_read_as_the_ordered_walk(tmp_path, members):
+    engine = Engine(str(tmp_path / "db"), databases=1)
+    try:
+        keyspace = engine.keyspaces[0]
+        keyspace.sets.add(b"set", members)
+        keyspace.hashes.set_fields(b"hash", [(member, b"v" + member[:3]) for member in members])
+        engine.end_turn()
+        for store, key in ((keyspace.sets, b"set"), (keyspace.hashes, b"hash")):
+            collection = store.open(key)
+            walked = list(store.iter_members(collection))
+            assert [suffix for suffix, _ in walked] == sorted(members)
+            assert store.all_members(collection) == walked
+            assert store.all_suffixes(collection) == sorted(members)
+        engine.end_turn()
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("members", [[f"m{index:03d}" for index in range(150)], ["s1", *map(bytes.decode, LONG_MEMBERS)]],
+                         ids=["short", "long ones among them"])
+def test_whole_set_and_hash_reads_reply_the_same_as_redis(diff, members):
+    diff.check("SADD", "set", *members)
+    diff.check("HSET", "hash", *[part for member in members for part in (member, member[:3])])
+    for read in (("SMEMBERS", "set"), ("HGETALL", "hash"), ("HKEYS", "hash"), ("HVALS", "hash")):
+        diff.check(*read)
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["RESP2", "RESP3"])
+def test_zrange_with_and_without_scores_replies_the_same_as_redis(real_redis, pika_server, resp3):
+    pair = Differential(real_redis.port, pika_server.port)
+    try:
+        pair.both("FLUSHALL")
+        if resp3:
+            pair.both("HELLO", "3")
+        scores = ["-inf", "-1.5", "-0", "0", "0.1", "1", "2.5", "1e17", "123456789.125", "+inf"]
+        pair.check("ZADD", "z", *[part for index, score in enumerate(scores) for part in (score, f"m{index}")])
+        for call in (("0", "-1"), ("0", "-1", "WITHSCORES"), ("2", "5", "REV", "WITHSCORES"),
+                     ("(0", "+inf", "BYSCORE", "LIMIT", "1", "3", "WITHSCORES"), ("5", "2"),
+                     ("-inf", "+inf", "BYSCORE", "REV")):
+            pair.check("ZRANGE", "z", *call)
+        pair.check("ZADD", "lex", *[part for member in "abcdef" for part in ("0", member)])
+        pair.check("ZRANGE", "lex", "[b", "(e", "BYLEX")
+        pair.check("ZRANGE", "lex", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2")
+        pair.check("ZRANGE", "missing", "0", "-1", "WITHSCORES")
+        pair.check("ZRANGESTORE", "dst", "z", "0", "-1")
+        pair.check("ZRANGESTORE", "dst2", "missing", "0", "-1")
+        pair.check("ZRANGE", "dst", "0", "-1", "WITHSCORES")
+        pair.check("ZSCORE", "z", "m2")
+        pair.both("FLUSHALL")
+    finally:
+        pair.close()

@@ -99,7 +99,7 @@ def hgetall(client: Client, argv: list[bytes]) -> object:
 @command("hkeys", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hkeys(client: Client, argv: list[bytes]) -> object:
     """Get all the fields in a hash."""
-    return BulkStrings([field for field, _ in client.keyspace.hashes.entries(argv[1])])
+    return BulkStrings(client.keyspace.hashes.fields(argv[1]))
 
 
 @command("hvals", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")

@@ -20,7 +20,7 @@ A command signals its own failure by raising ``CommandError``.
 from __future__ import annotations
 
 from itertools import chain
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from pypika_store.errors import CommandError
 
@@ -57,11 +57,17 @@ class Double(float):
     7.0 prints doubles (``%.17g``, ``inf``/``-inf``)."""
 
     def text(self) -> bytes:
-        if self == float("inf"):
-            return b"inf"
-        if self == float("-inf"):
-            return b"-inf"
-        return b"%.17g" % self
+        return _DOUBLE_FORMAT % self
+
+
+#: How Redis 7.0 prints a double; Python prints infinities as it does (``inf``, ``-inf``).
+_DOUBLE_FORMAT = b"%.17g"
+
+
+def double_texts(values: Iterable[float]) -> Iterator[bytes]:
+    """Doubles as :class:`Double` prints them, formatted in C one after the other: what a RESP2
+    reply of scores holds as bulk strings (ZRANGE WITHSCORES)."""
+    return map(_DOUBLE_FORMAT.__mod__, values)
 
 
 class Verbatim(bytes):

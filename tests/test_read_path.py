@@ -13,7 +13,7 @@ from pypika_store.engine import Engine
 from pypika_store.storage.records import encode_string
 from pypika_store.server.resp.replies import BulkStrings, Double, Map, encode, encode3
 
-from .support import Differential
+from .support import Differential, wait_until
 
 
 @pytest.mark.parametrize("items", [[], [b""], [b"a", b"bc", b"x" * 1023], [b"y" * 1024, b"z" * 70000]],
@@ -132,3 +132,13 @@ def test_zrange_with_and_without_scores_replies_the_same_as_redis(real_redis, pi
         pair.both("FLUSHALL")
     finally:
         pair.close()
+
+
+def test_mget_of_strings_missing_keys_and_other_types_replies_the_same_as_redis(diff):
+    diff.check("MSET", "a", "1", "b", "", "gone", "x")
+    diff.check("PEXPIRE", "gone", "1")
+    diff.check("RPUSH", "list", "x")
+    diff.check("HSET", "hash", "f", "v")
+    wait_until(lambda: diff.both("EXISTS", "gone") == (0, 0))
+    diff.check("MGET", "a", "missing", "list", "b", "hash", "gone", "a")
+    diff.check("MGET", "list")

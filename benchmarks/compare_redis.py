@@ -42,18 +42,22 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LRANGE_KEY, LRANGE_ELEMENTS = "mylist", 600
 
 
-def run_benchmark(port: int, test: str, requests: int, clients: int, pipeline: int) -> float:
-    """Requests per second of one test, from redis-benchmark's CSV output.
+def benchmark_target(port: int, test: str) -> list[str]:
+    """redis-benchmark's arguments naming what one test runs.
 
     An LRANGE_<n> test is run as the command itself on a list filled beforehand: redis-benchmark's
     own ``-t lrange_<n>`` first runs an LPUSH test to fill it, which would count in the server's
     CPU time."""
-    if test.startswith("lrange_"):
-        for fill in (["DEL", LRANGE_KEY], ["RPUSH", LRANGE_KEY, *["xxx"] * LRANGE_ELEMENTS]):
-            subprocess.run(["redis-cli", "-p", str(port), *fill], check=True, capture_output=True, timeout=60)
-        what = ["LRANGE", LRANGE_KEY, "0", str(int(test.split("_")[1]) - 1)]
-    else:
-        what = ["-t", test]
+    if not test.startswith("lrange_"):
+        return ["-t", test]
+    for fill in (["DEL", LRANGE_KEY], ["RPUSH", LRANGE_KEY, *["xxx"] * LRANGE_ELEMENTS]):
+        subprocess.run(["redis-cli", "-p", str(port), *fill], check=True, capture_output=True, timeout=60)
+    return ["LRANGE", LRANGE_KEY, "0", str(int(test.split("_")[1]) - 1)]
+
+
+def run_benchmark(port: int, test: str, requests: int, clients: int, pipeline: int) -> float:
+    """Requests per second of one test, from redis-benchmark's CSV output."""
+    what = benchmark_target(port, test)
     output = subprocess.run(
         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(requests),
          "-P", str(pipeline), "--csv", *what],

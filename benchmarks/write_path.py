@@ -4,6 +4,7 @@
     python benchmarks/write_path.py --tests set,get --pipelines 16   # some of them
     python benchmarks/write_path.py --notify KEA --subscribers 1     # with keyspace notifications
     python benchmarks/write_path.py --compare /work/baseline         # this tree and another, interleaved
+    python benchmarks/write_path.py --tests hgetall_100,smembers_100,zrange_100,zrange_100_scores  # whole collections
 
 Each turn is one ``Client.data_received`` of ``P`` pipelined commands and the ``Server.end_turn``
 that commits it (binlog on), as a client's turn: P=16 measures the per-command cost (parser,
@@ -42,8 +43,14 @@ COMMANDS = {
     "sadd": b"*3\r\n$4\r\nSADD\r\n$16\r\nset:%012d\r\n$3\r\nxxx\r\n",
     "zadd": b"*4\r\n$4\r\nZADD\r\n$16\r\nzst:%012d\r\n$1\r\n1\r\n$3\r\nxxx\r\n",
     "lrange_100": b"*4\r\n$6\r\nLRANGE\r\n$16\r\nlst:%012d\r\n$1\r\n0\r\n$2\r\n99\r\n",
+    "hgetall_100": b"*2\r\n$7\r\nHGETALL\r\n$16\r\nrhs:%012d\r\n",
+    "smembers_100": b"*2\r\n$8\r\nSMEMBERS\r\n$16\r\nrst:%012d\r\n",
+    "zrange_100": b"*4\r\n$6\r\nZRANGE\r\n$16\r\nrzs:%012d\r\n$1\r\n0\r\n$2\r\n-1\r\n",
+    "zrange_100_scores": b"*5\r\n$6\r\nZRANGE\r\n$16\r\nrzs:%012d\r\n$1\r\n0\r\n$2\r\n-1\r\n$10\r\nWITHSCORES\r\n",
 }
-READ_TESTS = frozenset(("get", "lrange_100"))
+#: Not run by default (``--tests`` names them): reads of whole 100-member hashes, sets, sorted sets.
+COLLECTION_READS = ("hgetall_100", "smembers_100", "zrange_100", "zrange_100_scores")
+READ_TESTS = frozenset(("get", "lrange_100", *COLLECTION_READS))
 READ_KEYS = 4
 
 
@@ -75,11 +82,18 @@ def connect(server):
 
 
 def prepare(server, client) -> None:
-    """The keys the read tests read: strings for GET, lists of 100 elements for LRANGE_100."""
+    """The keys the read tests read: strings for GET, lists of 100 elements for LRANGE_100, and
+    hashes, sets and sorted sets of 100 members."""
     for n in range(READ_KEYS):
         client.data_received(b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$3\r\nxxx\r\n" % n)
         push = b"*102\r\n$5\r\nLPUSH\r\n$16\r\nlst:%012d\r\n" % n + b"$3\r\nxxx\r\n" * 100
         client.data_received(push)
+        members = [b"$11\r\nm:%09d\r\n" % index for index in range(100)]
+        client.data_received(b"*202\r\n$4\r\nHSET\r\n$16\r\nrhs:%012d\r\n" % n
+                             + b"".join(member + b"$5\r\nvalue\r\n" for member in members))
+        client.data_received(b"*102\r\n$4\r\nSADD\r\n$16\r\nrst:%012d\r\n" % n + b"".join(members))
+        client.data_received(b"*202\r\n$4\r\nZADD\r\n$16\r\nrzs:%012d\r\n" % n
+                             + b"".join(b"$5\r\n%03d.5\r\n" % index + member for index, member in enumerate(members)))
     server.end_turn()
 
 
@@ -166,7 +180,7 @@ def compare(options: argparse.Namespace, argv: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tests", default=",".join(COMMANDS))
+    parser.add_argument("--tests", default=",".join(test for test in COMMANDS if test not in COLLECTION_READS))
     parser.add_argument("--pipelines", default="1,16", help="commands per turn (data_received), comma-separated")
     parser.add_argument("--turns", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=5)

@@ -75,6 +75,11 @@ class Environment:
             sync=sync_policy == SYNC_ALWAYS,
             metasync=sync_policy == SYNC_ALWAYS,
             readahead=False,
+            # A read-only turn's transaction is reset when it ends and renewed by the next one
+            # (py-lmdb 3 caches none by default): no allocation nor reader-table scan per
+            # turn. A reset transaction holds no snapshot (its slot reads ``-``), so it keeps
+            # no old pages and does not stop the map from growing (see _readers_open).
+            max_spare_txns=1,
         )
         self._page_size = self.lmdb.stat()["psize"]
         with self.lmdb.begin(write=True) as txn:

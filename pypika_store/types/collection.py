@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Iterator, Protocol
 
 from .. import bounded_keys
-from ..bounded_keys import successor, unwrap, walk
+from ..bounded_keys import CUT, successor, unwrap, walk
 from ..encoding_limits import CompactLimit
 from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
@@ -249,6 +249,36 @@ class CollectionStore:
             if not cursor.set_range(collection.prefix + start):
                 return []
             return list(islice(cursor.iternext(keys=False, values=True), count))
+
+    def all_members(self, collection: Collection) -> list[tuple[bytes, bytes]]:
+        """Every ``(suffix, value)`` of a collection whose ``count`` members are its only
+        entries (a set's, a hash's), in byte order (HGETALL): :meth:`iter_members`, by one
+        cursor walk in C when it can (see :meth:`_whole_walk`)."""
+        entries = self._whole_walk(collection, values=True)
+        if entries is None or max([len(stored) for stored, _ in entries]) > CUT:
+            return list(self.iter_members(collection))
+        return [(stored[ID_SIZE:], value) for stored, value in entries]
+
+    def all_suffixes(self, collection: Collection) -> list[bytes]:
+        """:meth:`all_members`' suffixes alone (SMEMBERS, HKEYS): the walk reads no value."""
+        stored_keys = self._whole_walk(collection, values=False)
+        if stored_keys is None or max(map(len, stored_keys)) > CUT:
+            return [suffix for suffix, _ in self.iter_members(collection)]
+        return [stored[ID_SIZE:] for stored in stored_keys]
+
+    def _whole_walk(self, collection: Collection, values: bool) -> list | None:
+        """The ``count`` entries from the collection's first, as one cursor walk yields them
+        (``(key, value)`` pairs, or the keys alone); None when they are not all its own. The
+        caller still checks that no key is longer than :data:`..bounded_keys.CUT`: keys and
+        values are then stored as they are, in order (else only :func:`..bounded_keys.walk`
+        reads them right)."""
+        count, prefix = collection.count, collection.prefix
+        with self._turn.reader().cursor(db=self.table) as cursor:
+            if not count or not cursor.set_range(prefix):
+                return None
+            entries = list(islice(cursor.iternext(keys=True, values=values), count))
+            last = cursor.key()  # islice stops on the count-th entry, not past it
+        return entries if len(entries) == count and last.startswith(prefix) else None
 
     def _walk(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
               reverse: bool = False) -> Iterator[tuple[bytes, bytes, bytes]]:

@@ -29,7 +29,12 @@ class HashStore(CollectionStore):
 
     def entries(self, key: bytes) -> list[tuple[bytes, bytes]]:
         collection = self.open(key)
-        return [] if collection is None else list(self.iter_members(collection))
+        return [] if collection is None else self.all_members(collection)
+
+    def fields(self, key: bytes) -> list[bytes]:
+        """The hash's fields (HKEYS), read without their values."""
+        collection = self.open(key)
+        return [] if collection is None else self.all_suffixes(collection)
 
     # -- writes: each opens the key, saves the meta and logs its records --------------------
 

@@ -26,7 +26,7 @@ class SetStore(CollectionStore):
 
     def members(self, key: bytes) -> list[bytes]:
         collection = self.open(key)
-        return [] if collection is None else [member for member, _ in self.iter_members(collection)]
+        return [] if collection is None else self.all_suffixes(collection)
 
     def contains(self, key: bytes, members: list[bytes]) -> list[bool]:
         collection = self.open(key)

@@ -148,8 +148,13 @@ class ZsetStore(CollectionStore):
 
     @staticmethod
     def decode(entries: list[bytes]) -> list[tuple[bytes, float]]:
-        """``(member, score)`` of rank-cache entries."""
-        return [(entry[8:], score_of_key(entry)) for entry in entries]
+        """``(member, score)`` of rank-cache entries: :func:`score_of_key` for all the entries
+        at once, one struct call per step instead of three per entry (ZRANGE WITHSCORES)."""
+        many_bits, many_doubles = ">%dQ" % len(entries), ">%dd" % len(entries)
+        sortable = struct.unpack(many_bits, b"".join([entry[:8] for entry in entries]))
+        bits = [key ^ _SIGN if key & _SIGN else key ^ _ALL for key in sortable]
+        scores = struct.unpack(many_doubles, struct.pack(many_bits, *bits))
+        return list(zip([entry[8:] for entry in entries], scores))
 
     def rank(self, collection: Collection, member: bytes) -> tuple[int, float] | None:
         """The 0-based rank (ascending) and score of ``member``; None when absent."""
@@ -163,6 +168,17 @@ class ZsetStore(CollectionStore):
         """The members (with scores) of ``within`` in reply order (highest first when
         ``reverse``), skipping ``offset`` and keeping at most ``limit`` (negative: all), as
         ZRANGE's LIMIT does."""
+        return self.decode(self._selected(collection, within, reverse, offset, limit))
+
+    def select_members(self, collection: Collection, within: "ZsetRange", reverse: bool = False,
+                       offset: int = 0, limit: int = -1) -> list[bytes]:
+        """:meth:`select`'s members without their scores (ZRANGE without WITHSCORES), which
+        are then never decoded."""
+        return [entry[8:] for entry in self._selected(collection, within, reverse, offset, limit)]
+
+    def _selected(self, collection: Collection, within: "ZsetRange", reverse: bool, offset: int,
+                  limit: int) -> list[bytes]:
+        """The rank-cache entries :meth:`select` returns, in reply order."""
         entries = self.ranks(collection)
         start, stop = within.bounds(entries)
         if offset < 0:
@@ -170,10 +186,10 @@ class ZsetStore(CollectionStore):
         if reverse:
             stop -= offset
             first = stop - limit if limit >= 0 else start
-            return self.decode(entries[max(start, first):max(stop, start)][::-1])
+            return entries[max(start, first):max(stop, start)][::-1]
         start += offset
         last = start + limit if limit >= 0 else stop
-        return self.decode(entries[min(start, stop):min(stop, last)])
+        return entries[min(start, stop):min(stop, last)]
 
     def count_range(self, collection: Collection, within: "ZsetRange") -> int:
         """How many members ``within`` covers (ZCOUNT, ZLEXCOUNT)."""

@@ -18,7 +18,7 @@ from pypika_store.errors import (
 
 from ..connection import Client
 from ..registry import command, key_at
-from ..resp.replies import OK, Map
+from ..resp.replies import OK, BulkStrings, Map
 from ..arguments import INT64_MAX, INT64_MIN, parse_int, random_count
 from ..scanning import scan_collection
 from .strings import check_string_length
@@ -99,13 +99,13 @@ def hgetall(client: Client, argv: list[bytes]) -> object:
 @command("hkeys", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hkeys(client: Client, argv: list[bytes]) -> object:
     """Get all the fields in a hash."""
-    return [field for field, _ in client.keyspace.hashes.entries(argv[1])]
+    return BulkStrings(client.keyspace.hashes.fields(argv[1]))
 
 
 @command("hvals", arity=2, flags="readonly", keys=(1, 1, 1), group="hash", syntax="key")
 def hvals(client: Client, argv: list[bytes]) -> object:
     """Get all the values in a hash."""
-    return [value for _, value in client.keyspace.hashes.entries(argv[1])]
+    return BulkStrings([value for _, value in client.keyspace.hashes.entries(argv[1])])
 
 
 @command("hincrby", arity=4, flags="write denyoom fast", keys=(1, 1, 1), group="hash",

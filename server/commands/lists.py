@@ -16,7 +16,7 @@ from ..blocking import Block, RetryFor
 from ..connection import Client
 from ..pops import answer_multipop, retry_when_holding
 from ..registry import KeysArgument, before_last, command, key_at, keynum
-from ..resp.replies import OK, NULL_ARRAY
+from ..resp.replies import OK, NULL_ARRAY, BulkStrings
 
 
 #: The source and the destination of RPOPLPUSH, LMOVE and their blocking forms.
@@ -116,7 +116,7 @@ def lrange(client: Client, argv: list[bytes]) -> object:
     collection = lists.open(argv[1])
     if collection is None:
         return []
-    return lists.range(collection, *clamped_range(collection.count, start, stop))
+    return BulkStrings(lists.range(collection, *clamped_range(collection.count, start, stop)))
 
 
 @command("lpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="list",

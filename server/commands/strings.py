@@ -16,6 +16,7 @@ from pypika_store.errors import (
     OverflowErrorReply,
     StringTooLongError,
     SyntaxErrorReply,
+    WrongTypeError,
     invalid_expire_time,
     wrong_arity,
 )
@@ -226,11 +227,13 @@ def getex(client: Client, argv: list[bytes]) -> object:
 @command("mget", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="string", syntax="key [key ...]")
 def mget(client: Client, argv: list[bytes]) -> object:
     """Get the values of all the given keys (nil for missing keys and other types)."""
-    keyspace = client.keyspace
+    get_string = client.keyspace.get_string
     values = []
     for key in argv[1:]:
-        record = keyspace.get_record(key)
-        values.append(record.body if record is not None and record.type_name == "string" else None)
+        try:  # a key of another type is rare: the common lookup builds no Record
+            values.append(get_string(key))
+        except WrongTypeError:
+            values.append(None)
     return values
 
 

@@ -29,17 +29,21 @@ from ..blocking import Block, RetryFor
 from ..connection import Client
 from ..pops import answer_multipop, retry_when_holding
 from ..registry import KeysArgument, before_last, command, key_at, keynum
-from ..resp.replies import NULL_ARRAY, Double
+from ..resp.replies import NULL_ARRAY, BulkStrings, Double, double_texts
 from ..scanning import scan_collection
 
 
 def scored(client: Client, pairs: Pairs, with_scores: bool) -> list:
-    """Members, or members with scores (flat in RESP2, ``[member, score]`` pairs in RESP3)."""
+    """Members, or members with scores (``[member, score]`` pairs in RESP3; flat in RESP2, where
+    a score is a bulk string: the scores' texts then make an array of bulk strings only)."""
     if not with_scores:
-        return [member for member, _ in pairs]
+        return BulkStrings([member for member, _ in pairs])
     if client.resp == 3:
         return [[member, Double(score)] for member, score in pairs]
-    return [part for member, score in pairs for part in (member, Double(score))]
+    flat = BulkStrings([b""] * (2 * len(pairs)))
+    flat[0::2] = [member for member, _ in pairs]
+    flat[1::2] = double_texts([score for _, score in pairs])
+    return flat
 
 
 #: The key of the commands that remove members (ZREM, ZREMRANGEBY*) and of the pops.
@@ -216,6 +220,8 @@ def _range(client: Client, argv: list[bytes], kind: str | None, reverse: bool | 
     within = parse_range(options.kind, low, high, options.reverse)
     store = client.keyspace.zsets
     collection = store.open(key)
+    if collection is not None and store_into is None and not options.with_scores:  # scores never decoded
+        return BulkStrings(store.select_members(collection, within, options.reverse, options.offset, options.limit))
     pairs = [] if collection is None else store.select(
         collection, within, options.reverse, options.offset, options.limit)
     if store_into is not None:

@@ -19,7 +19,8 @@ A command signals its own failure by raising ``CommandError``.
 
 from __future__ import annotations
 
-from typing import Callable
+from itertools import chain
+from typing import Callable, Iterable, Iterator
 
 from pypika_store.errors import CommandError
 
@@ -36,6 +37,12 @@ class Map(list):
     """A map reply, given as ``[(key, value), ...]``."""
 
 
+class BulkStrings(list):
+    """An array whose elements are all ``bytes`` (LRANGE's elements, read from the store): the
+    command knows it, so the encoder writes them in one pass without first checking each
+    element's type, as it must for a plain ``list``."""
+
+
 class SetReply(list):
     """A set reply (SMEMBERS, SINTER...): an array in RESP2, a set (``~``) in RESP3."""
 
@@ -50,11 +57,17 @@ class Double(float):
     7.0 prints doubles (``%.17g``, ``inf``/``-inf``)."""
 
     def text(self) -> bytes:
-        if self == float("inf"):
-            return b"inf"
-        if self == float("-inf"):
-            return b"-inf"
-        return b"%.17g" % self
+        return _DOUBLE_FORMAT % self
+
+
+#: How Redis 7.0 prints a double; Python prints infinities as it does (``inf``, ``-inf``).
+_DOUBLE_FORMAT = b"%.17g"
+
+
+def double_texts(values: Iterable[float]) -> Iterator[bytes]:
+    """Doubles as :class:`Double` prints them, formatted in C one after the other: what a RESP2
+    reply of scores holds as bulk strings (ZRANGE WITHSCORES)."""
+    return map(_DOUBLE_FORMAT.__mod__, values)
 
 
 class Verbatim(bytes):
@@ -92,10 +105,25 @@ def error_line(message: str) -> bytes:
 
 #: The set of element types of an aggregate of bulk strings only (see ``elements``).
 _BULK_STRINGS_ONLY = {bytes}
-#: A bulk string's first line, for each length up to 1023.
-_BULK_HEADERS = [b"$%d\r\n" % length for length in range(1024)]
+#: A bulk string's first line without its CRLF, for each length up to 1023.
+_BULK_HEADERS = [b"$%d" % length for length in range(1024)]
+#: From this many pairs on, a map's keys and values are flattened and encoded as one aggregate
+#: (one pass when all are bytes: HGETALL); smaller maps cost less encoded part by part.
+_FLAT_MAP_PAIRS = 6
 #: The integer replies 0 to 1023, encoded (counts, lengths, flags: most integer replies).
 _INTEGERS = [b":%d\r\n" % value for value in range(1024)]
+
+
+def _bulk_strings(items: list[bytes]) -> bytes:
+    """Bulk strings, encoded: ``$<length>`` (from a table) and the element alternate, joined by
+    CRLF, one CRLF at the end: two parts per element and one join, the cheapest way found."""
+    parts = [b""] * (2 * len(items))
+    try:
+        parts[0::2] = map(_BULK_HEADERS.__getitem__, map(len, items))
+    except IndexError:  # an element past the table
+        parts[0::2] = [b"$%d" % length for length in map(len, items)]
+    parts[1::2] = items
+    return b"\r\n".join(parts) + b"\r\n" if items else b""
 
 
 def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
@@ -106,17 +134,11 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
 
     def elements(items: list) -> bytes:
         """An aggregate's elements. The common one holds only bulk strings (LRANGE, SMEMBERS,
-        HGETALL, MGET without misses): those are written in one pass instead of one
-        :func:`encode` call each, their ``$<length>`` lines taken from a table."""
+        HGETALL, MGET without misses): those are written by :func:`_bulk_strings` in one pass
+        instead of one :func:`encode` call each."""
         if set(map(type, items)) != _BULK_STRINGS_ONLY:
             return b"".join(map(encode, items))
-        parts = [b"\r\n"] * (3 * len(items))  # $<length>\r\n, the element, \r\n
-        try:
-            parts[0::3] = map(_BULK_HEADERS.__getitem__, map(len, items))
-        except IndexError:  # an element past the table
-            parts[0::3] = [b"$%d\r\n" % length for length in map(len, items)]
-        parts[1::3] = items
-        return b"".join(parts)
+        return _bulk_strings(items)
 
     def encode(reply: object) -> bytes:
         kind = type(reply)
@@ -132,13 +154,14 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
             return null_array
         if kind is list or kind is tuple:
             return b"*%d\r\n" % len(reply) + elements(reply)  # type: ignore[arg-type]
+        if kind is BulkStrings:
+            return b"*%d\r\n" % len(reply) + _bulk_strings(reply)  # type: ignore[arg-type]
         if kind is Map:
             count = len(reply)  # type: ignore[arg-type]
-            parts = [b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)]
-            for key, value in reply:  # type: ignore[union-attr]
-                parts.append(encode(key))
-                parts.append(encode(value))
-            return b"".join(parts)
+            header = b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)
+            if count < _FLAT_MAP_PAIRS:
+                return header + b"".join([encode(part) for pair in reply for part in pair])  # type: ignore[union-attr]
+            return header + elements(list(chain.from_iterable(reply)))  # type: ignore[arg-type]
         if kind is Double:
             text = reply.text()  # type: ignore[union-attr]
             return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)

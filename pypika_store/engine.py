@@ -23,7 +23,7 @@ from typing import Callable
 from .binlog import BinlogWriter, Position
 from .binlog import format as binlog_format
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark
-from .changes import Change, records_for
+from .changes import Change, Record, records_for
 from .clock import Clock
 from .encoding_limits import EncodingLimits
 from .errors import (CommandError, CommitFailed, NotCommitted, binlog_write_failed, data_write_failed,
@@ -82,8 +82,8 @@ class Engine:
         self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
         self.recording = True
-        #: Records of this turn waiting for the binlog: (db index, argv).
-        self._records: list[tuple[int, list[bytes]]] = []
+        #: Records of this turn waiting for the binlog: (db index, argv or its RESP content).
+        self._records: list[tuple[int, Record]] = []
         #: Items received from a master this turn, placed and waiting for the binlog write.
         self._replicated: list[tuple[BinlogWriter, Batch]] = []
         #: Called with each command's changes when they are logged, while set (the server
@@ -237,7 +237,7 @@ class Engine:
     def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
         """Place this turn's records, one batch per DB, and note each DB's new applied position
         in the turn's LMDB transaction, so the data says exactly which items it includes."""
-        by_db: dict[int, list[list[bytes]]] = {}
+        by_db: dict[int, list[Record]] = {}
         for index, argv in self._records:
             by_db.setdefault(index, []).append(argv)
         self._records.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pypika_store.binlog.format import encode_command
 from pypika_store.changes import (
     ChangeLog,
     CollectionWritten,
@@ -47,9 +48,9 @@ def test_each_kind_of_change_replays_as_its_record():
         ValueWritten, ValueWritten, ValueWritten, KeyDeleted, ExpiryChanged, ExpiryChanged, CommandLogged,
         KeyCovered, CollectionWritten, Flushed]
     assert records_for(changes) == [
-        (0, [b"set", b"plain", b"v"]),
-        (0, [b"pksetexat", b"seconds", b"5", b"v"]),
-        (0, [b"set", b"millis", b"v", b"pxat", b"5001"]),
+        (0, encode_command([b"set", b"plain", b"v"])),
+        (0, encode_command([b"pksetexat", b"seconds", b"5", b"v"])),
+        (0, encode_command([b"set", b"millis", b"v", b"pxat", b"5001"])),
         (1, [b"del", b"gone"]),
         (0, [b"pexpireat", b"ttl", b"7"]),
         (0, [b"persist", b"ttl"]),

@@ -169,11 +169,12 @@ class BinlogWriter:
         os.pwrite(self._manifest, _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id,
                                                  self.term, MARKER), 0)
 
-    def prepare(self, commands: list[list[bytes]], exec_time: int | None = None) -> "Batch":
+    def prepare(self, commands: list[list[bytes] | bytes], exec_time: int | None = None) -> "Batch":
         """Place one item per command after the items already placed (positions and logic_ids
         are final), without writing them yet: :meth:`write` does, in placement order. Each
         item's pieces (record header, item header and content) go to the batch as they are,
-        joined once per file when written."""
+        joined once per file when written. A command is its argv, or its RESP content when
+        the caller encoded it already (a string's state record, :mod:`...changes`)."""
         now = int(time.time()) if exec_time is None else exec_time
         batch = Batch()
         filenum, offset = self._placed
@@ -185,7 +186,7 @@ class BinlogWriter:
                 filenum, offset = filenum + 1, 0
                 parts = batch.parts_at(filenum, offset)
             logic_id += 1
-            content = encode_command(argv)
+            content = argv if argv.__class__ is bytes else encode_command(argv)
             item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
             end = offset + frame_into(parts, item, offset, True, now)
             place((filenum, offset, end, logic_id))

@@ -22,6 +22,9 @@ MARKER = b"pypika\x01\x00"
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 
 _pack_item_header = ITEM_HEADER.pack
+#: Builds a Position or a Mark without the Python-level ``__new__`` of a NamedTuple class: a
+#: writing turn builds several (0.15 µs each through the class).
+_new = tuple.__new__
 
 
 class MisalignedItem(ValueError):
@@ -65,7 +68,7 @@ class Batch:
     def last(self) -> tuple[Position, int]:
         """The end position and logic_id of the last item."""
         filenum, _start, end, logic_id = self.items[-1]
-        return Position(filenum, end), logic_id
+        return _new(Position, (filenum, end)), logic_id
 
     def chunks(self) -> list[tuple[int, int, bytes]]:
         """The bytes to write, joined per file, in order: ``(filenum, start offset, bytes)``."""
@@ -193,7 +196,7 @@ class BinlogWriter:
             offset = end
         if commands:
             self.last_item_term = term
-        self._placed = Position(filenum, offset)
+        self._placed = _new(Position, (filenum, offset))
         self._logic_id_placed = logic_id
         return batch
 
@@ -227,7 +230,7 @@ class BinlogWriter:
 
     def mark(self) -> "Mark":
         """Where this binlog stands now, written and placed, for :meth:`rewind`."""
-        return Mark(self.position, self.logic_id, self.last_item_term)
+        return _new(Mark, (self.position, self.logic_id, self.last_item_term))
 
     def write(self, batch: "Batch") -> None:
         """Write a prepared batch (one ``write`` per file it touches) and advance the position.
@@ -243,7 +246,6 @@ class BinlogWriter:
                 if filenum != self.position.filenum:
                     self._switch_to(filenum)
                 _write_all(self._file, data, start)
-                self.position = Position(filenum, start + len(data))
         except OSError:
             self.rewind(mark)
             raise

@@ -24,6 +24,11 @@ DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 _pack_item_header = ITEM_HEADER.pack
 
 
+#: An item a slave received from its master: where it starts in the master's binlog, its logic
+#: id and term (from its header, read when the slave checked it), the encoded item.
+ReplicatedItem = tuple[Position, int, int, bytes]
+
+
 class MisalignedItem(ValueError):
     """A replicated item does not start where this binlog ends (a gap or a divergence)."""
 
@@ -201,27 +206,27 @@ class BinlogWriter:
         """The logic id of the last item placed (written or about to be, this turn)."""
         return self._logic_id_placed
 
-    def prepare_replicated(self, items: list[tuple[Position, bytes]]) -> "Batch":
+    def prepare_replicated(self, items: list[ReplicatedItem]) -> "Batch":
         """Place items received from a master at the positions they have in the master's
         binlog (a slave keeps its binlog byte-aligned with its master's). Each item must start
         exactly where the previous one ends here, or at offset 0 of the next file (the master
-        rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed."""
+        rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed. The
+        items' logic ids and terms are the caller's, read from their headers when it checked
+        them (decoding each item again here cost ~8 % of a slave's time)."""
         batch = Batch()
         filenum, offset = self._placed
-        logic_id = self._logic_id_placed
+        logic_id, term = self._logic_id_placed, self.last_item_term
         now = int(time.time())
-        for start, payload in items:
+        for start, logic_id, term, payload in items:
             if start.filenum == filenum + 1 and start.offset == 0:
                 filenum, offset = start
             elif start != (filenum, offset):
                 raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
-            item = BinlogItem.decode(payload)
-            logic_id, self.last_item_term = item.logic_id, item.term_id
             end = offset + frame_into(batch.parts_at(filenum, offset), payload, offset, True, now)
             batch.items.append((filenum, offset, end, logic_id))
             offset = end
         self._placed = Position(filenum, offset)
-        self._logic_id_placed = logic_id
+        self._logic_id_placed, self.last_item_term = logic_id, term
         return batch
 
     def mark(self) -> "Mark":

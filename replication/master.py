@@ -262,7 +262,7 @@ class ReplicationMaster:
             room = window - len(stream.in_flight)
             if room <= 0:
                 continue
-            items = stream.tail.read(min(room, PUMP_BATCH))
+            items = stream.tail.read(min(room, PUMP_BATCH), self.server.engine.binlogs[stream.db].latest_batch)
             if not items:
                 continue
             frames = []

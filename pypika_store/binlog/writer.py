@@ -46,6 +46,9 @@ class Batch:
         #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
         #: bytes went to :meth:`parts_at`.
         self.items: list[tuple[int, int, int, int]] = []
+        #: Each item's encoded BinlogItem (unframed), in the same order: what a master's pump
+        #: sends (:meth:`BinlogWriter.latest_batch`).
+        self.payloads: list[bytes] = []
         self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
 
     def parts_at(self, filenum: int, start: int) -> list[bytes]:
@@ -58,6 +61,7 @@ class Batch:
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
         self.items += other.items
+        self.payloads += other.payloads
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
 
@@ -142,6 +146,7 @@ class BinlogWriter:
         self._file_lock = threading.Lock()
         self._manifest = self._open_manifest()
         self._write_manifest()
+        self._latest: Batch | None = None
 
     def _recover(self, filenum: int) -> int:
         """The end of the last whole item of the current file, truncating anything after it."""
@@ -184,7 +189,7 @@ class BinlogWriter:
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
         parts = batch.parts_at(filenum, offset)
-        place = batch.items.append  # this loop runs once per logged write: no call it can spare
+        place, keep = batch.items.append, batch.payloads.append  # once per logged write: no call to spare
         for argv in commands:
             if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
@@ -194,6 +199,7 @@ class BinlogWriter:
             item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
             end = offset + frame_into(parts, item, offset, True, now)
             place((filenum, offset, end, logic_id))
+            keep(item)
             offset = end
         if commands:
             self.last_item_term = term
@@ -224,6 +230,7 @@ class BinlogWriter:
                 raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
             end = offset + frame_into(batch.parts_at(filenum, offset), payload, offset, True, now)
             batch.items.append((filenum, offset, end, logic_id))
+            batch.payloads.append(payload)
             offset = end
         self._placed = Position(filenum, offset)
         self._logic_id_placed, self.last_item_term = logic_id, term
@@ -252,6 +259,14 @@ class BinlogWriter:
             self.rewind(mark)
             raise
         self.position, self.logic_id = batch.last()
+        self._latest = batch
+
+    @property
+    def latest_batch(self) -> "Batch | None":
+        """The batch written last, as long as the binlog ends with it (a rewind or a reset
+        forgets it): a master's pump takes the items it has just written from it
+        (:meth:`~pypika_store.binlog.tail.BinlogTail.read`) instead of reading them back."""
+        return self._latest
 
     def rewind(self, mark: "Mark") -> None:
         """Cut the binlog back to ``mark`` (from :meth:`mark`): the file is truncated to the
@@ -268,6 +283,7 @@ class BinlogWriter:
                 self._file = _open_for_append(file_path(self.directory, position.filenum))
             os.ftruncate(self._file, position.offset)
             self.position = self._placed = position
+            self._latest = None
             self.logic_id = self._logic_id_placed = mark.logic_id
             self.last_item_term = mark.last_item_term
             self._write_manifest()
@@ -315,6 +331,7 @@ class BinlogWriter:
                 os.fsync(handle.fileno())
             self._file = _open_for_append(path)
             self.position = self._placed = position
+            self._latest = None
             self.logic_id = self._logic_id_placed = logic_id
             self.term = self.last_item_term = term
             self._write_manifest()

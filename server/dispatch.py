@@ -170,16 +170,20 @@ class Dispatcher:
         authenticated and not subject to the ACL (Redis' master client has no user), a slave
         lets its master write, it never subscribes nor opens MULTI (a transaction reaches the
         binlog as its writes), CLIENT PAUSE holds the apply loop before the items are placed
-        (see :meth:`.pause.ClientPause.holds`), and CHAOS FAULT leaves connectionless clients
-        alone. So only the lookup stays (a command this server lacks is an error reply the
-        slave logs), and a busy script, which answers the master BUSY as before, takes the
-        full path. The call itself is :meth:`call`'s: stats, SLOWLOG, keyspace events,
-        tracking, watches, MONITOR and the blocked clients served stay. Skipping the rules
-        spares 5-8 % of a slave's time under a write load."""
+        (see :meth:`.pause.ClientPause.holds`), CHAOS FAULT leaves connectionless clients
+        alone, and a busy script serves client sockets only (the apply loop waits). So only
+        the lookup stays: a command this server lacks, or with a wrong number of arguments,
+        gets :meth:`execute`'s error reply, which the slave logs. The call itself is
+        :meth:`call`'s: stats, SLOWLOG, keyspace events, tracking, watches, MONITOR and the
+        blocked clients served stay. Skipping the rules spares 5-8 % of a slave's time."""
         spec = TABLE.get(argv[0])
-        if spec is None or spec.subcommands or self.busy_script is not None \
-                or not spec.fewest_args <= len(argv) <= spec.most_args:
-            return self.execute(applier, argv)  # refused, or a container's subcommand to resolve
+        if spec is not None and spec.subcommands:
+            try:
+                spec = resolve_subcommand(spec, argv)
+            except CommandError:
+                spec = None
+        if spec is None or not spec.arity_ok(len(argv)):
+            return self.execute(applier, argv)  # refused, as any client is
         applier.last_command = spec.full_name
         return self.call(applier, spec, argv)
 

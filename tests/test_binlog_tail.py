@@ -7,6 +7,7 @@ import random
 from pypika_store.binlog import BinlogWriter, Position
 from pypika_store.binlog.format import BLOCK_SIZE
 from pypika_store.binlog.tail import BinlogTail
+from pypika_store.binlog.writer import LATEST_BATCH_LIMIT
 
 
 def turn_commands(rng: random.Random, turn: int) -> list[list[bytes]]:
@@ -58,3 +59,13 @@ def test_a_rewound_batch_is_not_sent(tmp_path):
     writer.rewind(mark)
     assert writer.latest_batch is None
     assert tail.read(10, writer.latest_batch) == []
+
+
+def test_a_big_batch_is_not_kept_but_read_from_the_file(tmp_path):
+    writer = BinlogWriter(str(tmp_path))
+    tail = BinlogTail(str(tmp_path), writer.position)
+    big = b"v" * (LATEST_BATCH_LIMIT + 1)
+    writer.append([[b"SET", b"big", big]])
+    assert writer.latest_batch is None
+    (_start, end, payload), = tail.read(10, writer.latest_batch)
+    assert payload.endswith(big + b"\r\n") and end == writer.position

@@ -24,6 +24,11 @@ DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 _pack_item_header = ITEM_HEADER.pack
 
 
+#: The most bytes of a written batch the writer keeps for a master's pump
+#: (:attr:`BinlogWriter.latest_batch`): a turn's pipelined writes, not a big value, which is not
+#: held in memory past its write (the pump reads it from the file).
+LATEST_BATCH_LIMIT = 4 * 1024 * 1024
+
 #: An item a slave received from its master: where it starts in the master's binlog, its logic
 #: id and term (from its header, read when the slave checked it), the encoded item.
 ReplicatedItem = tuple[Position, int, int, bytes]
@@ -249,22 +254,24 @@ class BinlogWriter:
         (:meth:`rewind`) and the error propagates: the batch's items are not in the binlog.
         """
         mark = self.mark()
+        written = 0
         try:
             for filenum, start, data in batch.chunks():
                 if filenum != self.position.filenum:
                     self._switch_to(filenum)
                 _write_all(self._file, data, start)
                 self.position = Position(filenum, start + len(data))
+                written += len(data)
         except OSError:
             self.rewind(mark)
             raise
         self.position, self.logic_id = batch.last()
-        self._latest = batch
+        self._latest = batch if written <= LATEST_BATCH_LIMIT else None
 
     @property
     def latest_batch(self) -> "Batch | None":
-        """The batch written last, as long as the binlog ends with it (a rewind or a reset
-        forgets it): a master's pump takes the items it has just written from it
+        """The batch written last (up to :data:`LATEST_BATCH_LIMIT` bytes), as long as the
+        binlog ends with it (a rewind or a reset forgets it): a master's pump takes the items it has just written from it
         (:meth:`~pypika_store.binlog.tail.BinlogTail.read`) instead of reading them back."""
         return self._latest
 

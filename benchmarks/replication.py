@@ -36,8 +36,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import redis  # noqa: E402
 
-from benchmarks.compare_redis import RedisServer  # noqa: E402
+from benchmarks.compare_redis import ServerProcess, redis_server  # noqa: E402
 from pypika_store.testing import PikaServer  # noqa: E402
+
+
+def _redis_server() -> ServerProcess:
+    """A redis-server with AOF everysec and no diskless-sync delay (Redis waits 5 s by default
+    for more replicas to share a sync)."""
+    server = redis_server("everysec")
+    redis.Redis(port=server.port).config_set("repl-diskless-sync-delay", 0)
+    return server
 
 
 class Pair:
@@ -46,8 +54,7 @@ class Pair:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         if kind == "redis":
-            # No diskless-sync delay: Redis waits 5 s by default for more replicas to share a sync.
-            self._servers = [RedisServer("everysec", "--repl-diskless-sync-delay", "0") for _ in range(2)]
+            self._servers = [_redis_server() for _ in range(2)]
             ports = [server.port for server in self._servers]
         else:
             self._servers = [PikaServer(mode="process").start(), PikaServer(mode="process").start()]

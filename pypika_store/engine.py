@@ -22,7 +22,7 @@ from typing import Callable
 
 from .binlog import BinlogWriter, Position
 from .binlog import format as binlog_format
-from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark
+from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark, ReplicatedItem
 from .changes import Change, Record, records_for
 from .clock import Clock
 from .encoding_limits import EncodingLimits
@@ -202,9 +202,9 @@ class Engine:
         self.turn.writer().put(APPLIED_KEY % index, APPLIED.pack(position.filenum, position.offset, logic_id),
                                db=self.env.system)
 
-    def replicate(self, index: int, items: list[tuple[Position, bytes]]) -> None:
-        """Take consecutive binlog items of a master's for DB ``index`` (``(start, payload)``
-        each): place them at the same positions in this binlog (MisalignedItem if one does not
+    def replicate(self, index: int, items: list[ReplicatedItem]) -> None:
+        """Take consecutive binlog items of a master's for DB ``index`` (``(start, logic_id,
+        term, payload)`` each, the identity read from the item's header by the caller): place them at the same positions in this binlog (MisalignedItem if one does not
         start where the previous ends, and then none is placed) and note, in this turn's
         transaction, that the data includes them. The caller then applies their commands with
         :attr:`recording` off; the items are written with the turn, before the commit."""

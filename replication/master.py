@@ -262,7 +262,10 @@ class ReplicationMaster:
             room = window - len(stream.in_flight)
             if room <= 0:
                 continue
-            items = stream.tail.read(min(room, PUMP_BATCH))
+            binlog = self.server.engine.binlogs[stream.db]
+            if stream.tail.position == binlog.position:
+                continue  # nothing written since (most DBs, most turns): no file to look at
+            items = stream.tail.read(min(room, PUMP_BATCH), binlog.latest_batch)
             if not items:
                 continue
             frames = []

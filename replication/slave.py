@@ -415,7 +415,7 @@ class SlaveReplication:
         (those the data holds already, after a narrow-scope snapshot, are placed only)."""
         db = run[0][0].db
         try:
-            self.server.engine.replicate(db, [(item.start, item.payload) for item, _argv in run])
+            self.server.engine.replicate(db, [(item.start, item.logic_id, item.term, item.payload) for item, _argv in run])
         except MisalignedItem as exc:
             raise NeedFullSync(f"db{db}: {exc}") from None
         touched.add(db)

@@ -460,7 +460,7 @@ class Server:
         engine = self.engine
         engine.recording = False
         try:
-            reply = applier.execute(argv)
+            reply = self.dispatcher.execute_replicated(applier, argv)
         finally:
             engine.recording = True
         if reply.startswith(b"-"):

@@ -26,8 +26,10 @@ def file_numbers(directory: str) -> list[int]:
     return sorted(numbers)
 
 
-def scan_file(data: bytes, offset: int, checked: bool) -> Iterator[tuple[int, int, bytes]]:
-    """Items in one file's bytes from ``offset``: ``(start, end, payload)``.
+def scan_file(data: bytes, offset: int, checked: bool, origin: int = 0) -> Iterator[tuple[int, int, bytes]]:
+    """Items in one file's bytes from ``offset``: ``(start, end, payload)``, offsets in
+    ``data``, whose first byte is at ``origin`` in the file (the block arithmetic needs it: a
+    tail holds the file from where it stands, not from its start).
 
     An item starts where the previous one ended (a zero-filled block tail before its first
     record belongs to it, as in Pika, whose item offsets are the producer position before the
@@ -43,7 +45,7 @@ def scan_file(data: bytes, offset: int, checked: bool) -> Iterator[tuple[int, in
     fragments: list[bytes] = []
     item_start = offset
     while True:
-        leftover = BLOCK_SIZE - position % BLOCK_SIZE
+        leftover = BLOCK_SIZE - (position + origin) % BLOCK_SIZE
         if leftover < HEADER_SIZE:
             position += leftover
             continue

@@ -27,6 +27,16 @@ _pack_item_header = ITEM_HEADER.pack
 _new = tuple.__new__
 
 
+#: The most bytes of a written batch the writer keeps for a master's pump
+#: (:attr:`BinlogWriter.latest_batch`): a turn's pipelined writes, not a big value, which is not
+#: held in memory past its write (the pump reads it from the file).
+LATEST_BATCH_LIMIT = 4 * 1024 * 1024
+
+#: An item a slave received from its master: where it starts in the master's binlog, its logic
+#: id and term (from its header, read when the slave checked it), the encoded item.
+ReplicatedItem = tuple[Position, int, int, bytes]
+
+
 class MisalignedItem(ValueError):
     """A replicated item does not start where this binlog ends (a gap or a divergence)."""
 
@@ -44,6 +54,9 @@ class Batch:
         #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
         #: bytes went to :meth:`parts_at`.
         self.items: list[tuple[int, int, int, int]] = []
+        #: Each item's encoded BinlogItem (unframed), in the same order: what a master's pump
+        #: sends (:meth:`BinlogWriter.latest_batch`).
+        self.payloads: list[bytes] = []
         self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
 
     def parts_at(self, filenum: int, start: int) -> list[bytes]:
@@ -56,6 +69,7 @@ class Batch:
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
         self.items += other.items
+        self.payloads += other.payloads
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
 
@@ -140,6 +154,7 @@ class BinlogWriter:
         self._file_lock = threading.Lock()
         self._manifest = self._open_manifest()
         self._write_manifest()
+        self._latest: Batch | None = None
 
     def _recover(self, filenum: int) -> int:
         """The end of the last whole item of the current file, truncating anything after it."""
@@ -183,7 +198,7 @@ class BinlogWriter:
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
         parts = batch.parts_at(filenum, offset)
-        place = batch.items.append  # this loop runs once per logged write: no call it can spare
+        place, keep = batch.items.append, batch.payloads.append  # once per logged write: no call to spare
         for argv in commands:
             if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
@@ -193,6 +208,7 @@ class BinlogWriter:
             item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
             end = offset + frame_into(parts, item, offset, True, now)
             place((filenum, offset, end, logic_id))
+            keep(item)
             offset = end
         if commands:
             self.last_item_term = term
@@ -205,27 +221,28 @@ class BinlogWriter:
         """The logic id of the last item placed (written or about to be, this turn)."""
         return self._logic_id_placed
 
-    def prepare_replicated(self, items: list[tuple[Position, bytes]]) -> "Batch":
+    def prepare_replicated(self, items: list[ReplicatedItem]) -> "Batch":
         """Place items received from a master at the positions they have in the master's
         binlog (a slave keeps its binlog byte-aligned with its master's). Each item must start
         exactly where the previous one ends here, or at offset 0 of the next file (the master
-        rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed."""
+        rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed. The
+        items' logic ids and terms are the caller's, read from their headers when it checked
+        them (decoding each item again here cost ~8 % of a slave's time)."""
         batch = Batch()
         filenum, offset = self._placed
-        logic_id = self._logic_id_placed
+        logic_id, term = self._logic_id_placed, self.last_item_term
         now = int(time.time())
-        for start, payload in items:
+        for start, logic_id, term, payload in items:
             if start.filenum == filenum + 1 and start.offset == 0:
                 filenum, offset = start
             elif start != (filenum, offset):
                 raise MisalignedItem(f"item at {start.filenum}:{start.offset}, binlog at {filenum}:{offset}")
-            item = BinlogItem.decode(payload)
-            logic_id, self.last_item_term = item.logic_id, item.term_id
             end = offset + frame_into(batch.parts_at(filenum, offset), payload, offset, True, now)
             batch.items.append((filenum, offset, end, logic_id))
+            batch.payloads.append(payload)
             offset = end
         self._placed = Position(filenum, offset)
-        self._logic_id_placed = logic_id
+        self._logic_id_placed, self.last_item_term = logic_id, term
         return batch
 
     def mark(self) -> "Mark":
@@ -241,15 +258,25 @@ class BinlogWriter:
         (:meth:`rewind`) and the error propagates: the batch's items are not in the binlog.
         """
         mark = self.mark()
+        written = 0
         try:
             for filenum, start, data in batch.chunks():
                 if filenum != self.position.filenum:
                     self._switch_to(filenum)
                 _write_all(self._file, data, start)
+                written += len(data)
         except OSError:
             self.rewind(mark)
             raise
         self.position, self.logic_id = batch.last()
+        self._latest = batch if written <= LATEST_BATCH_LIMIT else None
+
+    @property
+    def latest_batch(self) -> "Batch | None":
+        """The batch written last (up to :data:`LATEST_BATCH_LIMIT` bytes), as long as the
+        binlog ends with it (a rewind or a reset forgets it): a master's pump takes the items it has just written from it
+        (:meth:`~pypika_store.binlog.tail.BinlogTail.read`) instead of reading them back."""
+        return self._latest
 
     def rewind(self, mark: "Mark") -> None:
         """Cut the binlog back to ``mark`` (from :meth:`mark`): the file is truncated to the
@@ -266,6 +293,7 @@ class BinlogWriter:
                 self._file = _open_for_append(file_path(self.directory, position.filenum))
             os.ftruncate(self._file, position.offset)
             self.position = self._placed = position
+            self._latest = None
             self.logic_id = self._logic_id_placed = mark.logic_id
             self.last_item_term = mark.last_item_term
             self._write_manifest()
@@ -313,6 +341,7 @@ class BinlogWriter:
                 os.fsync(handle.fileno())
             self._file = _open_for_append(path)
             self.position = self._placed = position
+            self._latest = None
             self.logic_id = self._logic_id_placed = logic_id
             self.term = self.last_item_term = term
             self._write_manifest()

@@ -2,7 +2,7 @@
 
     python benchmarks/bgsave_latency.py                              # 100k and 1M keys, BGSAVE every 1000 ms
     python benchmarks/bgsave_latency.py --keys 100000 --intervals 1000,50 --rounds 3 \\
-        --baseline /work/baseline/.venv/bin/python                   # old and new code interleaved
+        --baseline ../before/.venv/bin/python                   # old and new code interleaved
 
 For each keys count each server (this checkout's, and ``--baseline``'s interpreter with its own
 checkout when given) is started once and filled with ``--keys`` keys (``key:<12 digits>``, the

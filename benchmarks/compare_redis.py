@@ -2,7 +2,7 @@
 
     python benchmarks/compare_redis.py                       # defaults below
     python benchmarks/compare_redis.py --requests 200000 --tests set,get,incr,mset --pipelines 1,16
-    python benchmarks/compare_redis.py --baseline /work/baseline --rounds 3   # before/after too
+    python benchmarks/compare_redis.py --baseline ../before --rounds 3   # before/after too
     python benchmarks/compare_redis.py --markdown results.md # also write a Markdown table
 
 Both servers run on loopback with persistence on and the same fsync rule: redis-server with AOF

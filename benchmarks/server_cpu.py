@@ -1,7 +1,7 @@
 """The server's own CPU per request under redis-benchmark, for one or more checkouts at once.
 
     python benchmarks/server_cpu.py                                     # this checkout
-    python benchmarks/server_cpu.py --python /work/baseline/.venv/bin/python --python .venv/bin/python \\
+    python benchmarks/server_cpu.py --python ../before/.venv/bin/python --python .venv/bin/python \\
         --tests set,lpush --pipelines 16 --write-binlog yes,no --rounds 3
 
 Each interpreter (a checkout's venv) runs its own pypika-server process; for each round, test,

@@ -3,7 +3,7 @@
     python benchmarks/write_path.py                                  # every test, P=1 and P=16
     python benchmarks/write_path.py --tests set,get --pipelines 16   # some of them
     python benchmarks/write_path.py --notify KEA --subscribers 1     # with keyspace notifications
-    python benchmarks/write_path.py --compare /work/baseline         # this tree and another, interleaved
+    python benchmarks/write_path.py --compare ../before         # this tree and another, interleaved
     python benchmarks/write_path.py --tests hgetall_100,smembers_100,zrange_100,zrange_100_scores  # whole collections
 
 Each turn is one ``Client.data_received`` of ``P`` pipelined commands and the ``Server.end_turn``

@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.compare_redis import RedisServer  # noqa: E402
+from benchmarks.compare_redis import redis_server  # noqa: E402
 from pypika_store.testing import PikaServer  # noqa: E402
 
 #: What the issue asks to measure: a counter with an expiry, one round trip.
@@ -55,7 +55,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    redis = RedisServer(appendfsync=args.sync_policy)
+    redis = redis_server(args.sync_policy)
     pika = PikaServer(mode="process", config={"sync-policy": args.sync_policy}).start()
     try:
         sha = load_script(redis.port)

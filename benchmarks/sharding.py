@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.compare_redis import RedisServer  # noqa: E402
+from benchmarks.compare_redis import redis_server  # noqa: E402
 from pypika_store.testing import Nutcracker, PikaServer  # noqa: E402
 from pypika_store.testing.cluster import Backend  # noqa: E402
 
@@ -88,7 +88,7 @@ def run_kind(kind: str, count: int, args: argparse.Namespace) -> list[Row]:
         servers = [PikaServer(mode="process", config={"sync-policy": "everysec"}).start() for _ in range(count)]
         ports = [server.port for server in servers]
     else:
-        servers = [RedisServer(appendfsync="everysec") for _ in range(count)]
+        servers = [redis_server("everysec") for _ in range(count)]
         ports = [server.port for server in servers]
     try:
         return measure(kind, ports, args)

@@ -103,8 +103,13 @@ def redis_server(appendfsync: str) -> ServerProcess:
 
 def pypika_server(name: str, tree: str, sync_policy: str, write_binlog: str) -> ServerProcess:
     """The pypika-store of checkout ``tree``, run by that checkout's own interpreter."""
+    return pypika_process(name, os.path.join(tree, ".venv", "bin", "python"), sync_policy, write_binlog)
+
+
+def pypika_process(name: str, python: str, sync_policy: str, write_binlog: str) -> ServerProcess:
+    """A pypika-store run by the interpreter ``python`` (a checkout's venv), in its own folder."""
     return ServerProcess(name, [
-        os.path.join(tree, ".venv", "bin", "python"), "-m", "pypika_store.server.cli", "--bind", "127.0.0.1",
+        python, "-m", "pypika_store.server.cli", "--bind", "127.0.0.1",
         "--port", "{port}", "--db-path", "{dir}/db", "--log-path", "{dir}/log", "--dump-path", "{dir}/dump",
         "--db-sync-path", "{dir}/dbsync", "--sync-policy", sync_policy, "--write-binlog", write_binlog])
 

@@ -15,63 +15,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.compare_redis import benchmark_target  # noqa: E402
-from pypika_store.testing import free_port  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
+from benchmarks.compare_redis import ServerProcess, pypika_process, run_benchmark  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-class Server:
-    """A pypika-server process run by ``python``, from a folder outside every checkout."""
-
-    def __init__(self, python: str, write_binlog: str) -> None:
-        self.folder = tempfile.mkdtemp(prefix="bench-cpu-")
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [python, "-m", "pypika_store.server.cli", "--port", str(self.port), "--db-path", f"{self.folder}/db",
-             "--log-path", f"{self.folder}/log", "--dump-path", f"{self.folder}/dump",
-             "--write-binlog", write_binlog],
-            cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
-                             text=True).stdout.strip() != "PONG":
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"{python}: the server did not start")
-            time.sleep(0.1)
-
-    def cost(self, test: str, requests: int, clients: int, pipeline: int) -> float:
-        """µs of server CPU per request over one redis-benchmark run."""
-        what = benchmark_target(self.port, test)  # LRANGE_<n> without the LPUSH run before it
-        before = cpu_seconds(self.process.pid)
-        subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(self.port), "-c", str(clients),
-                        "-n", str(requests), "-P", str(pipeline), "-q", *what],
-                       check=True, capture_output=True, timeout=1800)
-        return (cpu_seconds(self.process.pid) - before) / requests * 1e6
-
-    def stop(self) -> None:
-        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+def cost(server: ServerProcess, test: str, requests: int, clients: int, pipeline: int) -> float:
+    """µs of server CPU per request over one redis-benchmark run (an LRANGE_<n> test without
+    the LPUSH run redis-benchmark makes before it: compare_redis.benchmark_target)."""
+    before = server.cpu_seconds()
+    run_benchmark(server.port, test, requests, clients, pipeline)
+    return (server.cpu_seconds() - before) / requests * 1e6
 
 
 def main() -> int:
@@ -86,7 +43,8 @@ def main() -> int:
     options = parser.parse_args()
     pythons = options.python or [sys.executable]
     binlogs = options.write_binlog.split(",")
-    servers = {(python, binlog): Server(python, binlog) for python in pythons for binlog in binlogs}
+    servers = {(python, binlog): pypika_process(python, python, "everysec", binlog)
+               for python in pythons for binlog in binlogs}
     costs: dict[tuple[str, str, str, int], list[float]] = {}
     try:
         for _ in range(options.rounds):
@@ -94,7 +52,7 @@ def main() -> int:
                 for pipeline in (int(depth) for depth in options.pipelines.split(",")):
                     for (python, binlog), server in servers.items():
                         costs.setdefault((test, python, binlog, pipeline), []).append(
-                            server.cost(test, options.requests, options.clients, pipeline))
+                            cost(server, test, options.requests, options.clients, pipeline))
     finally:
         for server in servers.values():
             server.stop()

@@ -93,13 +93,19 @@ class DBLock:
         condition.release()
 
     def release_shared(self) -> None:
-        with self._condition:
+        # The condition's acquire and release are its lock's own (C) methods; ``with`` would
+        # add Condition.__enter__ and __exit__, two Python calls of every writing turn.
+        condition = self._condition
+        condition.acquire()
+        try:
             self._readers -= 1
             if not self._readers and self._handovers:
                 handovers, self._handovers = self._handovers, []
                 for handover in handovers:
                     self._run(handover)
-                self._condition.notify_all()
+                condition.notify_all()
+        finally:
+            condition.release()
 
     def run_exclusive(self, section: Callable[[], Result]) -> Result:
         """Run ``section`` holding the lock exclusively and return what it returns. If no turn

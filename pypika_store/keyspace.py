@@ -102,25 +102,25 @@ class Keyspace:
 
     # A plain key (``key and key[0] and len(key) < MAX_STORED``: not empty, no leading NUL,
     # shorter than LMDB's limit; nearly every key) is its own LMDB key, its record stored as
-    # it is: these methods then make the one LMDB call themselves, without the calls to
-    # escaped() and bounded_keys that the other keys need (two Python calls of every command).
+    # it is: these methods then make the one LMDB call themselves, on the turn's kept cursor
+    # (Turn.cursor), without the calls to escaped() and bounded_keys that the other keys need.
 
     def _read(self, key: bytes) -> bytes | None:
         """The key's raw record, live or not; None when there is none."""
         if key and key[0] and len(key) < MAX_STORED:
-            return self._turn.reader().get(key, db=self._meta)
+            return self._turn.cursor(self._meta).get(key)
         return bounded_keys.read(self._turn.reader(), self._meta, escaped(key), 0)
 
     def _write(self, key: bytes, record: bytes) -> bytes | None:
         """Store ``record`` as the key's; the record it replaces (None: none)."""
         if key and key[0] and len(key) < MAX_STORED:
-            return self._turn.writer().replace(key, record, db=self._meta)
+            return self._turn.write_cursor(self._meta).replace(key, record)
         return bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
 
     def _pop(self, key: bytes) -> bytes | None:
         """Remove the key's record; the record, None when there was none."""
         if key and key[0] and len(key) < MAX_STORED:
-            return self._turn.writer().pop(key, db=self._meta)
+            return self._turn.write_cursor(self._meta).pop(key)
         return bounded_keys.remove(self._turn.writer(), self._meta, escaped(key), 0)
 
     # -- reads -------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ class Keyspace:
         without a TTL costs one byte comparison (no header unpacked, no clock read)."""
         turn = self._turn
         if key and key[0] and len(key) < MAX_STORED:
-            raw = turn.reader().get(key, db=self._meta)
+            raw = turn.cursor(self._meta).get(key)
         else:
             raw = self._read(key)
         if raw is not None and not raw.startswith(_NO_EXPIRY, 1):
@@ -342,7 +342,7 @@ class Keyspace:
         object id and expiry as the record it replaces, so none of :meth:`put_meta`'s checks
         of what was there (a reclaim, a new key, an expiry change) can apply: one put."""
         if key and key[0] and len(key) < MAX_STORED:  # a plain key (see _read)
-            self._turn.writer().put(key, record, db=self._meta)
+            self._turn.write_cursor(self._meta).put(key, record)
         else:
             bounded_keys.put(self._turn.writer(), self._meta, escaped(key), 0, record)
 

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 Transaction = lmdb.Transaction
 #: One table (LMDB's named database) of an environment.
 Table = lmdb._Database
+#: A cursor of a transaction on one table (its get/put/replace/pop/set_range/iternext... are
+#: LMDB's own).
+Cursor = lmdb.Cursor
 
 SYNC_ALWAYS = "always"
 SYNC_EVERYSEC = "everysec"

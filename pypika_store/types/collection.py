@@ -217,20 +217,21 @@ class CollectionStore:
     # than LMDB takes, its value then wrapped with the whole suffix (:mod:`..bounded_keys`).
 
     # A member's LMDB key shorter than MAX_STORED (nearly every one) is stored as it is, its
-    # value unwrapped: these methods then make the one LMDB call themselves, a Python call
-    # less per member than going through bounded_keys, which handles the others.
+    # value unwrapped: these methods then make the one LMDB call themselves, on the turn's
+    # kept cursor (Turn.cursor), a Python call less per member than through bounded_keys,
+    # which handles the others.
 
     def read_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         whole = collection.prefix + suffix
         if len(whole) < MAX_STORED:
-            return self._turn.reader().get(whole, db=self.table)
+            return self._turn.cursor(self.table).get(whole)
         return bounded_keys.read(self._turn.reader(), self.table, whole, ID_SIZE)
 
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""
         whole = collection.prefix + suffix
         if len(whole) < MAX_STORED:
-            return self._turn.writer().replace(whole, value, db=self.table)
+            return self._turn.write_cursor(self.table).replace(whole, value)
         return bounded_keys.replace(self._turn.writer(), self.table, whole, ID_SIZE, value)
 
     def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
@@ -238,7 +239,7 @@ class CollectionStore:
         set's index entry): no lookup of it."""
         whole = collection.prefix + suffix
         if len(whole) < MAX_STORED:
-            self._turn.writer().put(whole, value, db=self.table)
+            self._turn.write_cursor(self.table).put(whole, value)
         else:
             bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
 
@@ -246,7 +247,7 @@ class CollectionStore:
         """Remove a member; its value, or None when it was not there."""
         whole = collection.prefix + suffix
         if len(whole) < MAX_STORED:
-            return self._turn.writer().pop(whole, db=self.table)
+            return self._turn.write_cursor(self.table).pop(whole)
         return bounded_keys.remove(self._turn.writer(), self.table, whole, ID_SIZE)
 
     def iter_members(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",
@@ -263,11 +264,12 @@ class CollectionStore:
         by one cursor walk (LRANGE: a 100-element range is one seek and 100 steps in C, not
         100 lookups nor a Python generator per element). Only for members whose LMDB keys are
         never cut (:mod:`..bounded_keys`): a list's fixed-size positions; the caller knows
-        the collection has those ``count`` members."""
-        with self._turn.reader().cursor(db=self.table) as cursor:
-            if not cursor.set_range(collection.prefix + start):
-                return []
-            return list(islice(cursor.iternext(keys=False, values=True), count))
+        the collection has those ``count`` members. The walk ends here, so it may use the
+        turn's kept cursor (no cursor opened and closed)."""
+        cursor = self._turn.cursor(self.table)
+        if not cursor.set_range(collection.prefix + start):
+            return []
+        return list(islice(cursor.iternext(keys=False, values=True), count))
 
     def all_members(self, collection: Collection) -> list[tuple[bytes, bytes]]:
         """Every ``(suffix, value)`` of a collection whose ``count`` members are its only
@@ -292,11 +294,11 @@ class CollectionStore:
         values are then stored as they are, in order (else only :func:`..bounded_keys.walk`
         reads them right)."""
         count, prefix = collection.count, collection.prefix
-        with self._turn.reader().cursor(db=self.table) as cursor:
-            if not count or not cursor.set_range(prefix):
-                return None
-            entries = list(islice(cursor.iternext(keys=True, values=values), count))
-            last = cursor.key()  # islice stops on the count-th entry, not past it
+        cursor = self._turn.cursor(self.table)  # the walk ends here: the turn's kept cursor
+        if not count or not cursor.set_range(prefix):
+            return None
+        entries = list(islice(cursor.iternext(keys=True, values=values), count))
+        last = cursor.key()  # islice stops on the count-th entry, not past it
         return entries if len(entries) == count and last.startswith(prefix) else None
 
     def _walk(self, collection: Collection, start: bytes = b"", prefix: bytes = b"",

@@ -111,12 +111,6 @@ class Keyspace:
             return self._turn.cursor(self._meta).get(key)
         return bounded_keys.read(self._turn.reader(), self._meta, escaped(key), 0)
 
-    def _write(self, key: bytes, record: bytes) -> bytes | None:
-        """Store ``record`` as the key's; the record it replaces (None: none)."""
-        if key and key[0] and len(key) < MAX_STORED:
-            return self._turn.write_cursor(self._meta).replace(key, record)
-        return bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
-
     def _pop(self, key: bytes) -> bytes | None:
         """Remove the key's record; the record, None when there was none."""
         if key and key[0] and len(key) < MAX_STORED:
@@ -319,7 +313,10 @@ class Keyspace:
         one, or any value SET overwrites) are handed to the reclaimer. A key it creates is
         announced as ``new``; ``as_new`` announces it so even if it replaces one (Redis
         deletes, then adds the key, for RENAME, MOVE, COPY, RESTORE)."""
-        old = self._write(key, record)
+        if key and key[0] and len(key) < MAX_STORED:  # a plain key (see _read): its one replace
+            old = self._turn.write_cursor(self._meta).replace(key, record)
+        else:
+            old = bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
         if old is None:  # a new key
             if self.slot_index is not None:  # (an expired one is indexed already)
                 self.slot_index.add(key)
@@ -338,9 +335,10 @@ class Keyspace:
             self._note_new(key, old_expire_at, as_new)
 
     def rewrite_meta(self, key: bytes, record: bytes) -> None:
-        """Write a stored collection's meta record after its members changed: the same key,
-        object id and expiry as the record it replaces, so none of :meth:`put_meta`'s checks
-        of what was there (a reclaim, a new key, an expiry change) can apply: one put."""
+        """Write a record over the key's own where none of :meth:`put_meta`'s checks of what
+        was there (a reclaim, a new key, an expiry change) can apply: one put. A stored
+        collection's meta after its members changed (the same object id and expiry), a live
+        key's new expiry (:meth:`set_expire` indexes it)."""
         if key and key[0] and len(key) < MAX_STORED:  # a plain key (see _read)
             self._turn.write_cursor(self._meta).put(key, record)
         else:
@@ -518,8 +516,7 @@ class Keyspace:
         raw = self._live_raw(key)
         if raw is None:
             return False
-        record = with_expiry(raw, expire_at_ms)
-        self._write(key, record)
+        self.rewrite_meta(key, with_expiry(raw, expire_at_ms))
         self._changes.expiry_changed(self.index, key, expire_at_ms)
         self.expiry.set(key, expire_at_ms)
         self._turn.notify(GENERIC, b"expire" if expire_at_ms else b"persist", self.index, key)

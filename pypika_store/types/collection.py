@@ -243,6 +243,18 @@ class CollectionStore:
         else:
             bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
 
+    def put_members(self, collection: Collection, entries: tuple[tuple[bytes, bytes], ...]) -> None:
+        """:meth:`put_member` of each ``(suffix, value)`` (a sorted-set member's two entries),
+        through one lookup of the turn's cursor."""
+        cursor = self._turn.write_cursor(self.table)
+        prefix = collection.prefix
+        for suffix, value in entries:
+            whole = prefix + suffix
+            if len(whole) < MAX_STORED:
+                cursor.put(whole, value)
+            else:
+                bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
+
     def remove_member(self, collection: Collection, suffix: bytes) -> bytes | None:
         """Remove a member; its value, or None when it was not there."""
         whole = collection.prefix + suffix

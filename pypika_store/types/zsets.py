@@ -320,8 +320,7 @@ class ZsetStore(CollectionStore):
             collection.count += 1
             self._cached_entries += cache is not None
         entry = score_key(score) + member
-        self.put_member(collection, MEMBER + member, _DOUBLE.pack(score))
-        self.put_member(collection, INDEX + entry, b"")
+        self.put_members(collection, ((MEMBER + member, _DOUBLE.pack(score)), (INDEX + entry, b"")))
         if cache is not None:
             cache.add(entry)
 

@@ -24,12 +24,14 @@ from ..errors import WrongTypeError, too_many_random_picks
 from ..notifications import GENERIC
 from ..object_ids import ObjectIdCounter
 from ..storage.environment import Table
-from ..storage.records import COLLECTION_META, HEADER, OBJECT_ID, Record
+from ..storage.records import COLLECTION_META, HEADER, HEADER_SIZE, OBJECT_ID, Record
 from ..turn import Turn
 
 #: The head of a member's LMDB key that a copy under another id replaces (the object id):
 #: a long member's digest covers what follows it (:mod:`..bounded_keys`).
 ID_SIZE = OBJECT_ID.size
+#: Where a meta record's object id ends (it follows the header).
+_PREFIX_END = HEADER_SIZE + ID_SIZE
 
 #: Up to this many members, random picks list the whole collection (exactly uniform).
 EXACT_RANDOM_LIMIT = 1024
@@ -48,7 +50,7 @@ class Collection:
     __slots__ = ("key", "tag", "object_id", "count", "expire_at_ms", "fields", "prefix", "stored")
 
     def __init__(self, key: bytes, tag: int, object_id: int, count: int, expire_at_ms: int,
-                 fields: tuple, stored: bool) -> None:
+                 fields: tuple, stored: bool, prefix: bytes) -> None:
         self.key = key
         self.tag = tag
         self.object_id = object_id
@@ -56,7 +58,9 @@ class Collection:
         self.expire_at_ms = expire_at_ms
         #: The type's own meta fields (a list's head index, a stream's last id...).
         self.fields = fields
-        self.prefix = OBJECT_ID.pack(object_id)
+        #: The object id as its members' LMDB keys start (``OBJECT_ID.pack(object_id)``: a
+        #: stored collection's is cut from its meta record, cheaper than packing it).
+        self.prefix = prefix
         #: False for a collection created by this command and not yet saved.
         self.stored = stored
 
@@ -151,7 +155,7 @@ class CollectionStore:
         if raw[0] != self.tag:
             raise WrongTypeError()
         meta = self._meta_format.unpack_from(raw)
-        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True)
+        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:_PREFIX_END])
 
     def open_or_new(self, key: bytes) -> Collection:
         """The collection at ``key``, or a new empty one (stored by :meth:`save`): :meth:`open`'s
@@ -161,7 +165,8 @@ class CollectionStore:
 
     def new(self, key: bytes) -> Collection:
         """A new empty collection for ``key`` with a fresh object id (not stored yet)."""
-        return Collection(key, self.tag, self._object_ids.allocate(), 0, 0, self.initial_fields, False)
+        object_id = self._object_ids.allocate()
+        return Collection(key, self.tag, object_id, 0, 0, self.initial_fields, False, OBJECT_ID.pack(object_id))
 
     def record_of(self, collection: Collection) -> bytes:
         return self._meta_format.pack(self.tag, collection.expire_at_ms, collection.object_id, collection.count,

@@ -63,8 +63,9 @@ def score_of_key(key: bytes) -> float:
 
 
 def format_score(score: float) -> bytes:
-    """A score as the binlog records it (Python's shortest round-trip form)."""
-    return repr(score).encode()
+    """A score as the binlog records it (Python's shortest round-trip form): ``%a`` formats
+    ``ascii(score)``, a float's repr, in one step (no str made, then encoded)."""
+    return b"%a" % score
 
 
 #: ``(member, score)`` pairs, as ranges and pops return them.

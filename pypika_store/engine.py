@@ -77,6 +77,8 @@ class Engine:
             log.warning("the binlog's CRC-32C runs in pure Python (neither the crc32c package nor crcmod's C "
                         "extension, crcmod._crcfunext, imports): every logged write costs more; install crc32c "
                         "(the fast extra) or reinstall crcmod with a C compiler")
+        #: Each DB's key of its applied position in the system table.
+        self._applied_keys = [APPLIED_KEY % index for index in range(databases)]
         self._sync_lock = threading.Lock()
         self._closed = False
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
@@ -200,7 +202,7 @@ class Engine:
 
     def set_applied_position(self, index: int, position: Position, logic_id: int) -> None:
         """Record, in this turn's transaction, that the data includes the binlog up to here."""
-        self.turn.writer().put(APPLIED_KEY % index, APPLIED.pack(position.filenum, position.offset, logic_id),
+        self.turn.writer().put(self._applied_keys[index], APPLIED.pack(position.filenum, position.offset, logic_id),
                                db=self.env.system)
 
     def replicate(self, index: int, items: list[ReplicatedItem]) -> None:
@@ -245,15 +247,16 @@ class Engine:
                 continue
             binlog = self.binlogs[index]
             batch = binlog.prepare(records, now)
-            self.set_applied_position(index, *batch.last())
+            self.set_applied_position(index, batch.end, batch.last_logic_id)
             batches.append((binlog, batch))
         self._records.clear()
         return batches
 
     def _write_batches(self, batches: list[tuple[BinlogWriter, Batch]]) -> None:
+        sync = self.env.sync_policy == SYNC_ALWAYS
         for binlog, batch in batches:
             binlog.write(batch)
-            if self.sync_policy == SYNC_ALWAYS:
+            if sync:
                 binlog.sync()
 
     def end_turn(self) -> None:

@@ -57,6 +57,9 @@ class Batch:
         #: Where the binlog stood, written, when the batch was placed: what a turn that fails
         #: rewinds to (:meth:`BinlogWriter.rewind`).
         self.mark = mark
+        #: The end position and logic_id of the last item (the mark's while there is none).
+        self.end: Position = mark.position
+        self.last_logic_id = mark.logic_id
         #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
         #: bytes went to :meth:`parts_at`.
         self.items: list[tuple[int, int, int, int]] = []
@@ -76,6 +79,7 @@ class Batch:
         """Append another batch placed right after this one (one write for both)."""
         self.items += other.items
         self.payloads += other.payloads
+        self.end, self.last_logic_id = other.end, other.last_logic_id
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
 
@@ -87,8 +91,7 @@ class Batch:
 
     def last(self) -> tuple[Position, int]:
         """The end position and logic_id of the last item."""
-        filenum, _start, end, logic_id = self.items[-1]
-        return _new(Position, (filenum, end)), logic_id
+        return self.end, self.last_logic_id
 
     def chunks(self) -> list[tuple[int, int, bytes]]:
         """The bytes to write, joined per file, in order: ``(filenum, start offset, bytes)``."""
@@ -228,8 +231,8 @@ class BinlogWriter:
             offset = end
         if commands:
             self.last_item_term = term
-        self._placed = _new(Position, (filenum, offset))
-        self._logic_id_placed = logic_id
+        self._placed = batch.end = _new(Position, (filenum, offset))
+        self._logic_id_placed = batch.last_logic_id = logic_id
         return batch
 
     @property
@@ -257,8 +260,10 @@ class BinlogWriter:
             batch.items.append((filenum, offset, end, logic_id))
             batch.payloads.append(payload)
             offset = end
-        self._placed = Position(filenum, offset)
-        self._logic_id_placed, self.last_item_term = logic_id, term
+        if items:
+            self._placed = batch.end = _new(Position, (filenum, offset))
+            self._logic_id_placed = batch.last_logic_id = logic_id
+            self.last_item_term = term
         return batch
 
     def mark(self) -> "Mark":
@@ -284,7 +289,7 @@ class BinlogWriter:
         except OSError:
             self.rewind(mark)
             raise
-        self.position, self.logic_id = batch.last()
+        self.position, self.logic_id = batch.end, batch.last_logic_id
         self._latest = batch if written <= LATEST_BATCH_LIMIT else None
 
     @property

@@ -177,11 +177,13 @@ class Engine:
 
     def log_changes(self) -> None:
         """Turn the running command's changes into binlog records (call after each write command)."""
-        if self.on_changes is not None and self.changes:
-            self.on_changes(self.changes)
-        if self.binlogs and self.changes and self.recording:
-            records_for(self.changes, self._records)
-        self.changes.clear()
+        changes = self.changes
+        if changes:
+            if self.on_changes is not None:
+                self.on_changes(changes)
+            if self.binlogs and self.recording:
+                records_for(changes, self._records)
+            changes.clear()
 
     def _log_server_record(self, argv: list[bytes]) -> None:
         """Log a record of no key's change (the function libraries'), in DB 0's binlog."""

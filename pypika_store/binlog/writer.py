@@ -221,8 +221,8 @@ class BinlogWriter:
             content = argv if argv.__class__ is bytes else encode_command(argv)
             item = _pack_item_header(ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset, len(content)) + content
             length = len(item)
-            if offset % BLOCK_SIZE + length <= _FULL_ITEM_ROOM:
-                parts += (_pack_record_header(length & 0xFFFF, length >> 16, crc32c(item, FULL_CRC), FULL), item)
+            if offset % BLOCK_SIZE + length <= _FULL_ITEM_ROOM:  # so length < 64 Ki: its high byte is 0
+                parts += (_pack_record_header(length, 0, crc32c(item, FULL_CRC), FULL), item)
                 end = offset + HEADER_SIZE + length
             else:
                 end = offset + frame_into(parts, item, offset, True, now)

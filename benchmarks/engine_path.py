@@ -1,6 +1,6 @@
 """The engine's own write and read path, in process: no network, no parser, no dispatch.
 
-    python benchmarks/engine_path.py                      # every test, binlog on and off
+    python benchmarks/engine_path.py                      # every test, binlog on and off, and the binlog's cost
     python benchmarks/engine_path.py --tests set,lrange_100 --binlog on
 
 Each turn runs 16 commands as the server runs them (the store or keyspace method a command
@@ -8,7 +8,8 @@ handler calls, then ``Engine.log_changes`` when the command changed something, w
 counter set as dispatch sets it) and ends with ``Engine.end_turn`` (group commit; the binlog
 written when on). Prints the best of ``--rounds`` rounds of ``--turns`` turns in µs per
 command (CPU time of the process, which holds better than wall-clock time on a shared
-machine), one line per test. It uses only the engine's public methods, so the same file times
+machine), one line per test and mode; with both modes, their rounds alternate (an engine each,
+so both see the same load) and a third line gives the binlog's cost, on minus off. It uses only the engine's public methods, so the same file times
 an older checkout: run it with that checkout's interpreter, from a folder outside both trees
 (docs/benchmarks.md, "The engine's write and read path").
 """
@@ -75,26 +76,28 @@ def prepare(engine: Engine) -> None:
 
 def measure(engine: Engine, name: str, turns: int, rounds: int) -> float:
     """Best µs per command of test ``name`` over ``rounds`` rounds of ``turns`` turns."""
+    return min(measure_round(engine, name, turns, round_number) for round_number in range(rounds))
+
+
+def measure_round(engine: Engine, name: str, turns: int, round_number: int) -> float:
+    """µs per command of ``turns`` turns of test ``name``; each round adds members of its own."""
     command = COMMANDS[name]
     keyspace = engine.keyspaces[0]
     turn = engine.turn
     counter = LookupCounter()
-    best = float("inf")
-    for round_number in range(rounds):
-        turns_arguments = [[(b"%s:%012d" % (name.encode(), number * PIPELINE + n),
-                             b"member:%d:%012d" % (round_number, number * PIPELINE + n)) for n in range(PIPELINE)]
-                           for number in range(turns)]
-        started = time.process_time()
-        for arguments in turns_arguments:
-            for key, member in arguments:
-                turn.lookup_counter = counter
-                command(keyspace, key, member)
-                turn.lookup_counter = None
-                if engine.changes:
-                    engine.log_changes()
-            engine.end_turn()
-        best = min(best, (time.process_time() - started) / (turns * PIPELINE) * 1e6)
-    return best
+    turns_arguments = [[(b"%s:%012d" % (name.encode(), number * PIPELINE + n),
+                         b"member:%d:%012d" % (round_number, number * PIPELINE + n)) for n in range(PIPELINE)]
+                       for number in range(turns)]
+    started = time.process_time()
+    for arguments in turns_arguments:
+        for key, member in arguments:
+            turn.lookup_counter = counter
+            command(keyspace, key, member)
+            turn.lookup_counter = None
+            if engine.changes:
+                engine.log_changes()
+        engine.end_turn()
+    return (time.process_time() - started) / (turns * PIPELINE) * 1e6
 
 
 def main() -> None:
@@ -105,15 +108,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     modes = ("on", "off") if options.binlog == "both" else (options.binlog,)
-    for mode in modes:
-        with tempfile.TemporaryDirectory() as folder:
-            engine = Engine(f"{folder}/db", databases=1, binlog_path=f"{folder}/log" if mode == "on" else None)
-            try:
+    with tempfile.TemporaryDirectory() as folder:
+        engines = {mode: Engine(f"{folder}/{mode}/db", databases=1,
+                                binlog_path=f"{folder}/{mode}/log" if mode == "on" else None) for mode in modes}
+        try:
+            for engine in engines.values():
                 prepare(engine)
-                for name in options.tests.split(","):
-                    print(f"{name.upper():10} binlog {mode:3} {measure(engine, name, options.turns, options.rounds):6.2f} µs",
+            for name in options.tests.split(","):
+                best = dict.fromkeys(modes, float("inf"))
+                for round_number in range(options.rounds):  # the modes alternate: both see the same load
+                    for mode, engine in engines.items():
+                        best[mode] = min(best[mode], measure_round(engine, name, options.turns, round_number))
+                for mode in modes:
+                    print(f"{name.upper():10} binlog {mode:3} {best[mode]:6.2f} µs", flush=True)
+                if len(modes) == 2:
+                    cost = best["on"] - best["off"]
+                    print(f"{name.upper():10} binlog's cost {cost:5.2f} µs ({cost / best['on']:.0%} of binlog on)",
                           flush=True)
-            finally:
+        finally:
+            for engine in engines.values():
                 engine.close()
 
 

@@ -18,12 +18,13 @@ import logging
 import os
 import struct
 import threading
+from collections import defaultdict
 from typing import Callable
 
 from .binlog import BinlogWriter, Position
 from .binlog import format as binlog_format
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark, ReplicatedItem
-from .changes import Change, Record, records_for
+from .changes import Change, RecordsByDB, records_for
 from .clock import Clock
 from .encoding_limits import EncodingLimits
 from .errors import (CommandError, CommitFailed, NotCommitted, binlog_write_failed, data_write_failed,
@@ -76,14 +77,16 @@ class Engine:
             log.warning("the binlog's CRC-32C runs in pure Python (neither the crc32c package nor crcmod's C "
                         "extension, crcmod._crcfunext, imports): every logged write costs more; install crc32c "
                         "(the fast extra) or reinstall crcmod with a C compiler")
+        #: Each DB's key of its applied position in the system table.
+        self._applied_keys = [APPLIED_KEY % index for index in range(databases)]
         self._sync_lock = threading.Lock()
         self._closed = False
         #: How much of a turn the lock covers (see pypika_store.locks); CONFIG SET may change it.
         self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
         self.recording = True
-        #: Records of this turn waiting for the binlog: (db index, argv or its RESP content).
-        self._records: list[tuple[int, Record]] = []
+        #: Records of this turn waiting for the binlog, per DB (argv or its RESP content each).
+        self._records: RecordsByDB = defaultdict(list)
         #: Items received from a master this turn, placed and waiting for the binlog write.
         self._replicated: list[tuple[BinlogWriter, Batch]] = []
         #: Called with each command's changes when they are logged, while set (the server
@@ -174,16 +177,18 @@ class Engine:
 
     def log_changes(self) -> None:
         """Turn the running command's changes into binlog records (call after each write command)."""
-        if self.on_changes is not None and self.changes:
-            self.on_changes(self.changes)
-        if self.binlogs and self.changes and self.recording:
-            self._records.extend(records_for(self.changes))
-        self.changes.clear()
+        changes = self.changes
+        if changes:
+            if self.on_changes is not None:
+                self.on_changes(changes)
+            if self.binlogs and self.recording:
+                records_for(changes, self._records)
+            changes.clear()
 
     def _log_server_record(self, argv: list[bytes]) -> None:
         """Log a record of no key's change (the function libraries'), in DB 0's binlog."""
         if self.binlogs and self.recording:
-            self._records.append((0, argv))
+            self._records[0].append(argv)
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
@@ -199,7 +204,7 @@ class Engine:
 
     def set_applied_position(self, index: int, position: Position, logic_id: int) -> None:
         """Record, in this turn's transaction, that the data includes the binlog up to here."""
-        self.turn.writer().put(APPLIED_KEY % index, APPLIED.pack(position.filenum, position.offset, logic_id),
+        self.turn.writer().put(self._applied_keys[index], APPLIED.pack(position.filenum, position.offset, logic_id),
                                db=self.env.system)
 
     def replicate(self, index: int, items: list[ReplicatedItem]) -> None:
@@ -237,21 +242,23 @@ class Engine:
     def _prepare_binlog(self) -> list[tuple[BinlogWriter, Batch]]:
         """Place this turn's records, one batch per DB, and note each DB's new applied position
         in the turn's LMDB transaction, so the data says exactly which items it includes."""
-        by_db: dict[int, list[Record]] = {}
-        for index, argv in self._records:
-            by_db.setdefault(index, []).append(argv)
-        self._records.clear()
+        now = self.clock.now_s()
         batches = []
-        for index, commands in by_db.items():
-            batch = self.binlogs[index].prepare(commands, self.clock.now_s())
-            self.set_applied_position(index, *batch.last())
-            batches.append((self.binlogs[index], batch))
+        for index, records in self._records.items():
+            if not records:  # a collection written whole that had nothing to log
+                continue
+            binlog = self.binlogs[index]
+            batch = binlog.prepare(records, now)
+            self.set_applied_position(index, batch.end, batch.last_logic_id)
+            batches.append((binlog, batch))
+        self._records.clear()
         return batches
 
     def _write_batches(self, batches: list[tuple[BinlogWriter, Batch]]) -> None:
+        sync = self.env.sync_policy == SYNC_ALWAYS
         for binlog, batch in batches:
             binlog.write(batch)
-            if self.sync_policy == SYNC_ALWAYS:
+            if sync:
                 binlog.sync()
 
     def end_turn(self) -> None:
@@ -275,16 +282,15 @@ class Engine:
             turn.expected_write = 0
             return
         batches = self._prepare_binlog() if self._records else []
-        if self._replicated:
-            batches += self._replicated
+        if self._replicated:  # placed during the turn, before the turn's own records: written first
+            batches = self._replicated + batches
             self._replicated = []
-        marks = {binlog: binlog.mark() for binlog, _batch in batches}
         deferred = self.lock_scope == SCOPE_COMMAND
         try:
             turn.commit(None if deferred or not batches else lambda: self._write_batches(batches))
         except (CommitFailed, OSError) as exc:
-            for binlog, mark in marks.items():
-                self._rewind(binlog, mark)
+            for binlog, batch in reversed(batches):  # a binlog's first batch ends it back where the turn began
+                self._rewind(binlog, batch.mark)
             self.reload_state()
             self.end_turn()
             raise self._not_committed(exc) from exc

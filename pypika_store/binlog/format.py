@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..checksums import IMPLEMENTATION
-from ..checksums import crc32c as _crc32c
+from ..checksums import crc32c
 
 BLOCK_SIZE = 64 * 1024
 HEADER_SIZE = 8
@@ -76,20 +76,21 @@ class BinlogItem:
 
 
 #: The CRC-32C of each type byte alone, to continue over the payload without concatenating.
-_TYPE_CRC = {record_type: _crc32c(bytes((record_type,))) for record_type in (FULL, FIRST, MIDDLE, LAST, BAD)}
-_RECORD_HEADER = struct.Struct("<HBIB")  # length (low 16 bits, high 8 bits), check, type
+_TYPE_CRC = {record_type: crc32c(bytes((record_type,))) for record_type in (FULL, FIRST, MIDDLE, LAST, BAD)}
+#: A physical record's header: length (low 16 bits, high 8 bits), check, type.
+RECORD_HEADER = struct.Struct("<HBIB")
 
 
 def record_check(record_type: int, payload: bytes) -> int:
     """The CRC-32C pypika-store stores in a record header: over the type byte and the payload."""
-    return _crc32c(payload, _TYPE_CRC[record_type]) if record_type in _TYPE_CRC else _crc32c(
+    return crc32c(payload, _TYPE_CRC[record_type]) if record_type in _TYPE_CRC else crc32c(
         bytes((record_type,)) + payload)
 
 
 def _record(record_type: int, payload: bytes, checked: bool, now: int) -> bytes:
     length = len(payload)
-    check = _crc32c(payload, _TYPE_CRC[record_type]) if checked else now & 0xFFFFFFFF
-    return _RECORD_HEADER.pack(length & 0xFFFF, length >> 16, check, record_type) + payload
+    check = crc32c(payload, _TYPE_CRC[record_type]) if checked else now & 0xFFFFFFFF
+    return RECORD_HEADER.pack(length & 0xFFFF, length >> 16, check, record_type) + payload
 
 
 def frame(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
@@ -101,7 +102,8 @@ def frame(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
     return b"".join(parts)
 
 
-_FULL_CRC = _TYPE_CRC[FULL]
+#: The CRC-32C of a FULL record's type byte, which its payload's check continues.
+FULL_CRC = _TYPE_CRC[FULL]
 
 
 def frame_into(parts: list[bytes], payload: bytes, offset: int, checked: bool, now: int) -> int:
@@ -111,8 +113,8 @@ def frame_into(parts: list[bytes], payload: bytes, offset: int, checked: bool, n
     pieces once, so no record is concatenated on its own."""
     length = len(payload)
     if offset % BLOCK_SIZE + HEADER_SIZE + length <= BLOCK_SIZE:
-        check = _crc32c(payload, _FULL_CRC) if checked else now & 0xFFFFFFFF
-        parts += (_RECORD_HEADER.pack(length & 0xFFFF, length >> 16, check, FULL), payload)
+        check = crc32c(payload, FULL_CRC) if checked else now & 0xFFFFFFFF
+        parts += (RECORD_HEADER.pack(length & 0xFFFF, length >> 16, check, FULL), payload)
         return HEADER_SIZE + length
     split = _frame_split(payload, offset, checked, now)
     parts.append(split)
@@ -146,8 +148,8 @@ def _frame_split(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
 #: ``*<count>`` and ``\r\n$<size>\r\n`` of small counts and sizes: each argument's header
 #: carries the line end of what precedes it (the array header, the previous argument), so an
 #: argument is two pieces to join, not three.
-_ARRAY_STARTS = [b"*%d" % count for count in range(64)]
-_BULK_STARTS = [b"\r\n$%d\r\n" % size for size in range(4096)]
+ARRAY_STARTS = [b"*%d" % count for count in range(64)]
+BULK_STARTS = [b"\r\n$%d\r\n" % size for size in range(4096)]
 
 
 def encode_command(argv: list[bytes]) -> bytes:
@@ -155,9 +157,9 @@ def encode_command(argv: list[bytes]) -> bytes:
     write: the headers come from the tables above, and a count or size past them (an
     IndexError, rarer than any test in the loop would be) takes :func:`_encode_large`."""
     try:
-        parts = [_ARRAY_STARTS[len(argv)]]
+        parts = [ARRAY_STARTS[len(argv)]]
         for arg in argv:
-            parts += (_BULK_STARTS[len(arg)], arg)
+            parts += (BULK_STARTS[len(arg)], arg)
     except IndexError:
         return _encode_large(argv)
     parts.append(b"\r\n")

@@ -158,3 +158,22 @@ def test_chunks_that_do_not_add_up_to_the_listed_file_fail_the_fetch(master, tmp
     with pytest.raises(FullSyncError, match="still damaged"):
         _fetch(master, str(tmp_path), link_factory=WrongListingLink)
     assert file_reads == []
+
+
+@pytest.mark.parametrize("with_ttl", [(), (b"key:7",), (b"L" * 600,), (b"key:7", b"L" * 600)])
+def test_the_expiry_index_rebuilt_from_lmdb_holds_exactly_the_keys_with_a_ttl(tmp_path, with_ttl):
+    """The rebuild (after a full sync's load, at start) first reads the values alone to see
+    whether any key has a TTL; keys longer than LMDB's key limit (their values wrapped) and
+    plain ones are found either way."""
+    engine = Engine(str(tmp_path), databases=1, map_size=1 << 30)
+    try:
+        keyspace = engine.keyspaces[0]
+        for key in [b"key:%d" % number for number in range(50)] + [b"L" * 600, b"M" * 700]:
+            keyspace.set_string(key, b"v", expire_at_ms=4_000_000_000_000 if key in with_ttl else 0)
+        engine.changes.clear()
+        engine.end_turn()
+        keyspace.rebuild_expiry_index()
+        assert len(keyspace.expiry) == len(with_ttl)
+        assert sorted(keyspace.expiry.due(4_000_000_000_000, 10)) == sorted(with_ttl)
+    finally:
+        engine.close()

@@ -12,7 +12,7 @@ behind data that says it stands at the snapshot's position; start-up recovery
 also check that the binlog's item ending at the applied position is the one the data names.
 
 This module knows the engine and LMDB's tables (through :mod:`pypika_store.storage`), nothing of
-sockets (see :mod:`pypika_store.replication.fullsync` for the transfer).
+sockets (see :mod:`pypika_store.replication.fetcher` for the transfer).
 """
 
 from __future__ import annotations
@@ -85,6 +85,15 @@ def write_padding(plan: PaddingPlan) -> None:
                 os.unlink(os.path.join(folder, name))
     for path, offset in plan.files.values():
         write_padding_file(path, offset)
+
+
+def remove_padding(plan: PaddingPlan) -> None:
+    """Delete the plan's padding files that are still there (no load moved them into place)."""
+    for path, _offset in plan.files.values():
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]],

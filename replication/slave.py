@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Iterable
 from pypika_store.binlog import Position
 from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.snapshot import key_delay_seconds
-from pypika_store.sync_load import PaddingPlan, load_snapshot, plan_padding, snapshot_key_count, write_padding
+from pypika_store.sync_load import (PaddingPlan, load_snapshot, plan_padding, remove_padding, snapshot_key_count,
+                                    write_padding)
 
 from .checksums import crc32c
 from .fetcher import CONNECT_PHASE, LOAD_PHASE, SyncProgress, fetch_snapshot
@@ -90,6 +91,16 @@ class _PaddingWriter:
         if previous is not None:
             await asyncio.wait((previous,))
         await asyncio.to_thread(write_padding, plan)
+
+    def discard(self) -> None:
+        """Remove the padding files no load took, once written."""
+        writing, plan = self._writing, self._plan
+        if writing is None or plan is None:
+            return
+        if writing.done():
+            remove_padding(plan)
+        else:
+            writing.add_done_callback(lambda _writing: remove_padding(plan))
 
     async def files(self, positions: list[list[int]]) -> dict[int, str]:
         """The padding files for the snapshot loaded at ``positions``, once written; none when
@@ -317,24 +328,27 @@ class SlaveReplication:
         log.info("MASTER <-> SLAVE sync: full sync from %s:%d, fetching a snapshot", self.host, self.port)
         progress = self.progress
         padding = _PaddingWriter(self.server.engine)
-        folder, positions = await fetch_snapshot(
-            link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
-            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress,
-            on_listing=padding.start)
-        progress.enter(LOAD_PHASE)
-        padded = await padding.files(positions)
-        load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
-        if load_delay_us:
-            await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
-        self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
-        engine = self.server.engine
-        # Loading commits the data, then resets the binlogs: a crash in between must not leave
-        # a node that trusts either. The mark makes the next start forget the replication id
-        # (so the next sync is a full one) and skip replaying the stale binlog.
-        engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
-        self.server.end_turn()
-        started = time.perf_counter_ns()
-        load_snapshot(engine, folder, positions, padded)
+        try:
+            folder, positions = await fetch_snapshot(
+                link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
+                config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress,
+                on_listing=padding.start)
+            progress.enter(LOAD_PHASE)
+            padded = await padding.files(positions)
+            load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
+            if load_delay_us:
+                await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
+            self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
+            engine = self.server.engine
+            # Loading commits the data, then resets the binlogs: a crash in between must not leave
+            # a node that trusts either. The mark makes the next start forget the replication id
+            # (so the next sync is a full one) and skip replaying the stale binlog.
+            engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
+            self.server.end_turn()
+            started = time.perf_counter_ns()
+            load_snapshot(engine, folder, positions, padded)
+        finally:
+            padding.discard()  # the files of a sync that stopped before its load (the load took the rest)
         self.server.latency_sample(FULL_SYNC_LOAD_EVENT, time.perf_counter_ns() - started)
         self.server.data_replaced()
         self._load_data_logic()

@@ -4,6 +4,7 @@ are written (a file is read back only when its chunks came out of order or it wa
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -175,5 +176,27 @@ def test_the_expiry_index_rebuilt_from_lmdb_holds_exactly_the_keys_with_a_ttl(tm
         keyspace.rebuild_expiry_index()
         assert len(keyspace.expiry) == len(with_ttl)
         assert sorted(keyspace.expiry.due(4_000_000_000_000, 10)) == sorted(with_ttl)
+    finally:
+        engine.close()
+
+
+def test_padding_no_load_took_is_removed(tmp_path):
+    """A full sync that stops before its load (SLAVEOF NO ONE, a cut link, a failed fetch)
+    leaves no padding file behind, even one still being written when it stopped."""
+    from pypika_store.replication.slave import _PaddingWriter
+
+    engine = _engine(str(tmp_path))
+    positions = [[0, 0, 40 * 65536, 7, 0], [1, 0, 0, 0, 0]]
+
+    async def stopped_early() -> None:
+        padding = _PaddingWriter(engine)
+        padding.start(positions)
+        padding.discard()  # still writing: removed when it is done
+        await padding.files(positions)
+        await asyncio.sleep(0)
+
+    try:
+        asyncio.run(stopped_early())
+        assert not [name for name in os.listdir(engine.binlogs[0].directory) if name.startswith(PADDING_PREFIX)]
     finally:
         engine.close()

@@ -143,17 +143,9 @@ class Environment:
         return self.lmdb.begin(write=True, parent=parent)
 
     def copy(self, path: str, txn: Transaction) -> None:
-        """Write a compacted copy of the environment as ``txn`` sees it (a bgsave), fsynced.
-        Through the page cache: LMDB's own copy writes its file with O_DIRECT, in as much time
-        as this write and fsync, and a full sync's listing then read every byte back from the
-        disk for its CRC-32C (100k keys: 19-22 ms instead of 2.4)."""
+        """Write a compacted copy of the environment as ``txn`` sees it (a bgsave)."""
         os.makedirs(path, exist_ok=True)
-        descriptor = os.open(os.path.join(path, "data.mdb"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            self.lmdb.copyfd(descriptor, compact=True, txn=txn)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        self.lmdb.copy(path, compact=True, txn=txn)
 
     def sync(self) -> None:
         """Force committed data to disk (the `everysec` policy calls this once a second);

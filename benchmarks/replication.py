@@ -3,6 +3,7 @@
     python benchmarks/replication.py                    # 1M keys, 200k SETs of load
     python benchmarks/replication.py --keys 100000 --requests 50000 --markdown results.md
     python benchmarks/replication.py --kinds pika --rounds 3   # pypika-store alone, medians
+    python benchmarks/replication.py --keys 100000 --requests 0 --rounds 6   # the full sync alone
 
 For each pair (both on loopback, persistence on: AOF everysec for Redis, LMDB + binlog for
 pypika-store), it measures:
@@ -176,7 +177,8 @@ def run_pair(kind: str, keys: int, requests: int) -> dict[str, float]:
     try:
         result = full_sync(pair, keys)
         print(f"{kind}: full sync of {keys:,} keys in {result['full_sync_s']:.2f} s", flush=True)
-        result.update(incremental(pair, requests))
+        if requests:
+            result.update(incremental(pair, requests))
         print(f"{kind}: {result}", flush=True)
         return result
     finally:
@@ -186,7 +188,7 @@ def run_pair(kind: str, keys: int, requests: int) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=200_000, help="SETs of the load after the sync (0: none)")
     parser.add_argument("--kinds", default="redis,pika", help="which pairs to run: redis, pika or both")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each pair, interleaved; medians shown")
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")

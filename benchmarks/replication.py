@@ -3,12 +3,14 @@
     python benchmarks/replication.py                    # 1M keys, 200k SETs of load
     python benchmarks/replication.py --keys 100000 --requests 50000 --markdown results.md
     python benchmarks/replication.py --kinds pika --rounds 3   # pypika-store alone, medians
+    python benchmarks/replication.py --keys 100000 --requests 0 --rounds 6   # the full sync alone
 
 For each pair (both on loopback, persistence on: AOF everysec for Redis, LMDB + binlog for
 pypika-store), it measures:
 
 - full sync: the master holds --keys keys (100-byte values); time from SLAVEOF/REPLICAOF to the
-  replica being up and at the master's offset; for pypika-store also the slave's phases
+  replica being up and at the master's offset, and each process' CPU time meanwhile (Redis'
+  RDB child counted once its parent reaped it); for pypika-store also the slave's phases
   (INFO ``repl_last_full_sync_phases``: waiting for the snapshot, fetching it, loading it,
   the TrySyncs after it);
 - incremental: redis-benchmark SET -P 16 -c 50 against the master while the replica follows;
@@ -75,11 +77,12 @@ class Pair:
         return int(info.get("slave_repl_offset", info.get("master_repl_offset", 0)))
 
     def cpu_seconds(self, client: redis.Redis) -> float:
-        """The server process' CPU time so far (user + system), from /proc."""
+        """The server process' CPU time so far (user + system, with its children's once it
+        reaped them: Redis' RDB child), from /proc."""
         pid = int(client.info("server")["process_id"])
         with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def sync_phases(self) -> dict[str, float]:
         """The replica's last full sync per phase (pypika-store's INFO; none for Redis)."""
@@ -115,10 +118,14 @@ def wait(condition, timeout: float = 3600.0, interval: float = 0.02) -> float:
 
 def full_sync(pair: Pair, keys: int) -> dict[str, float]:
     fill(pair.master, keys)
+    cpu_before = pair.cpu_seconds(pair.master), pair.cpu_seconds(pair.replica)
     start = time.monotonic()
     pair.replica.execute_command("REPLICAOF", "127.0.0.1", pair.master_port)
     wait(lambda: pair.replica_up() and pair.caught_up())
-    return {"full_sync_s": time.monotonic() - start,
+    elapsed = time.monotonic() - start
+    master_cpu, replica_cpu = (pair.cpu_seconds(client) - before
+                               for client, before in zip((pair.master, pair.replica), cpu_before))
+    return {"full_sync_s": elapsed, "sync_master_cpu_s": master_cpu, "sync_replica_cpu_s": replica_cpu,
             **{f"phase_{phase}_s": seconds for phase, seconds in pair.sync_phases().items()}}
 
 
@@ -155,6 +162,8 @@ ROWS = [("full sync of {keys} keys (s)", "full_sync_s", "{:.2f}"),
         ("- fetching it (s)", "phase_fetch_s", "{:.2f}"),
         ("- loading it (s)", "phase_load_s", "{:.2f}"),
         ("- TrySync after it (s)", "phase_connect_s", "{:.2f}"),
+        ("master CPU during the full sync (s)", "sync_master_cpu_s", "{:.2f}"),
+        ("replica CPU during the full sync (s)", "sync_replica_cpu_s", "{:.2f}"),
         ("master write rate under replication (SET/s, -P 16)", "write_rate", "{:,.0f}"),
         ("replica apply rate (SET/s, load start to caught up)", "apply_rate", "{:,.0f}"),
         ("largest lag seen (bytes)", "max_lag_bytes", "{:,.0f}"),
@@ -168,7 +177,8 @@ def run_pair(kind: str, keys: int, requests: int) -> dict[str, float]:
     try:
         result = full_sync(pair, keys)
         print(f"{kind}: full sync of {keys:,} keys in {result['full_sync_s']:.2f} s", flush=True)
-        result.update(incremental(pair, requests))
+        if requests:
+            result.update(incremental(pair, requests))
         print(f"{kind}: {result}", flush=True)
         return result
     finally:
@@ -178,7 +188,7 @@ def run_pair(kind: str, keys: int, requests: int) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keys", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=200_000, help="SETs of the load after the sync (0: none)")
     parser.add_argument("--kinds", default="redis,pika", help="which pairs to run: redis, pika or both")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each pair, interleaved; medians shown")
     parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")

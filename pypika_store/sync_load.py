@@ -12,15 +12,17 @@ behind data that says it stands at the snapshot's position; start-up recovery
 also check that the binlog's item ending at the applied position is the one the data names.
 
 This module knows the engine and LMDB's tables (through :mod:`pypika_store.storage`), nothing of
-sockets (see :mod:`pypika_store.replication.fullsync` for the transfer).
+sockets (see :mod:`pypika_store.replication.fetcher` for the transfer).
 """
 
 from __future__ import annotations
 
 import os
-from typing import NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import Mapping, NamedTuple, Sequence
 
 from .binlog import BinlogWriter, Position
+from .binlog.writer import write_padding_file
 from .engine import APPLIED, APPLIED_KEY, Engine
 from .functions import LIBRARY_PREFIX
 from .object_ids import NEXT_OBJECT_ID_KEY, RECLAIM_PREFIX
@@ -41,10 +43,65 @@ class DBTarget(NamedTuple):
     term: int
 
 
-def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]]) -> None:
+#: A binlog's padding written ahead of a full sync's load: ``<binlog dir>/padding-<offset>``
+#: (not a binlog file's name: nothing else reads it).
+PADDING_PREFIX = "padding-"
+
+
+@dataclass(frozen=True)
+class PaddingPlan:
+    """The padding files a load of a snapshot at ``positions`` moves into place (per DB whose
+    binlog it resets, the file and its offset), and the binlog folders to clear of others."""
+
+    positions: list[list[int]]
+    files: dict[int, tuple[str, int]]
+    folders: list[str]
+
+    @property
+    def paths(self) -> dict[int, str]:
+        return {db: path for db, (path, _offset) in self.files.items()}
+
+
+def plan_padding(engine: Engine, positions: Sequence[Sequence[int]]) -> PaddingPlan:
+    """The padding :func:`load_snapshot` needs for a snapshot at ``positions`` (in the engine's
+    thread: it reads the binlogs' positions)."""
+    targets = _targets(positions, len(engine.keyspaces))
+    files = {target.db: (os.path.join(binlog.directory, f"{PADDING_PREFIX}{target.position.offset}"),
+                         target.position.offset)
+             for binlog, target in zip(engine.binlogs, targets)
+             if target.position.offset and not _empty_at(binlog, target)}
+    return PaddingPlan([list(position) for position in positions], files,
+                       [binlog.directory for binlog in engine.binlogs])
+
+
+def write_padding(plan: PaddingPlan) -> None:
+    """Write the plan's padding files, fsynced, after removing those an earlier attempt left
+    (a worker thread's job, while the snapshot's files come: for 100k keys 15 MB and an fsync,
+    which the load, waited for by the event loop, spent half its time on)."""
+    wanted = {path for path, _offset in plan.files.values()}
+    for folder in plan.folders:
+        for name in os.listdir(folder):
+            if name.startswith(PADDING_PREFIX) and os.path.join(folder, name) not in wanted:
+                os.unlink(os.path.join(folder, name))
+    for path, offset in plan.files.values():
+        write_padding_file(path, offset)
+
+
+def remove_padding(plan: PaddingPlan) -> None:
+    """Delete the plan's padding files that are still there (no load moved them into place)."""
+    for path, _offset in plan.files.values():
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]],
+                  padded: Mapping[int, str] | None = None) -> None:
     """Replace the engine's data with the snapshot in ``folder`` (``<folder>/lmdb``), whose DBs
     stand at ``positions`` (``[db, filenum, offset, logic_id, term]`` each, as PIKAREPL
-    SNAPSHOT lists them), and reset each binlog to start there.
+    SNAPSHOT lists them), and reset each binlog to start there (moving ``padded``'s files, a
+    :class:`PaddingPlan`'s, into place where given).
 
     Runs in the engine's thread (the event loop's, in a server). The turn in progress is
     committed first, so the load commits alone; the load commits itself, so when this returns
@@ -61,7 +118,7 @@ def load_snapshot(engine: Engine, folder: str, positions: Sequence[Sequence[int]
         engine.end_turn()  # commits the load (or the empty turn it left after a failure)
     for binlog, target in zip(engine.binlogs, targets):  # no binlogs with write-binlog off
         if not _empty_at(binlog, target):
-            binlog.reset_to(target.position, target.logic_id, target.term)
+            binlog.reset_to(target.position, target.logic_id, target.term, (padded or {}).get(target.db))
     engine.reload_state()
 
 

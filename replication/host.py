@@ -36,6 +36,9 @@ class BackgroundSaves(Protocol):
     def start(self) -> None:
         """Start a bgsave unless one is running."""
 
+    def when_done(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` in the loop once the bgsave in progress ended (at once if none runs)."""
+
 
 @dataclass
 class ReplicationStats:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Iterable
 from pypika_store.binlog import Position
 from pypika_store.binlog.writer import MisalignedItem
 from pypika_store.snapshot import key_delay_seconds
-from pypika_store.sync_load import load_snapshot, snapshot_key_count
+from pypika_store.sync_load import (PaddingPlan, load_snapshot, plan_padding, remove_padding, snapshot_key_count,
+                                    write_padding)
 
 from .checksums import crc32c
 from .fetcher import CONNECT_PHASE, LOAD_PHASE, SyncProgress, fetch_snapshot
@@ -20,6 +21,8 @@ from .frames import BinlogMessage, decode_pushed, item_command
 from .link import LinkClosed, MasterLink, ReplyError
 
 if TYPE_CHECKING:
+    from pypika_store.engine import Engine
+
     from .host import ReplicationHost
 
 log = logging.getLogger("pypika_store.replication")
@@ -41,6 +44,8 @@ RETRY_DELAY = 1.0
 #: moves at each commit, then jumped by hundreds of kilobytes at a time and its acks, which
 #: refill the master's window, came as rarely.
 APPLY_BATCH = 1000
+#: Seconds a TrySync's answer may take (as any request's on the link).
+TRYSYNC_TIMEOUT = 10.0
 #: Seconds between the acks a paused slave sends (its position unchanged: the master must not
 #: time it out).
 PAUSED_ACK_INTERVAL = 1.0
@@ -65,6 +70,50 @@ class FatalSyncError(Exception):
 def _continues(previous: BinlogMessage, item: BinlogMessage) -> bool:
     """Whether ``item`` is the item after ``previous`` in the same DB's history."""
     return item.db == previous.db and item.logic_id == previous.logic_id + 1
+
+
+class _PaddingWriter:
+    """The binlogs' padding for a full sync's load, written in a worker thread while the
+    snapshot's files come (:func:`pypika_store.sync_load.write_padding`), one listing at a time."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self._engine = engine
+        self._plan: PaddingPlan | None = None
+        self._writing: asyncio.Future | None = None
+
+    def start(self, positions: list[list[int]]) -> None:
+        """Write the padding a snapshot at ``positions`` needs (after any write in progress)."""
+        self._plan = plan = plan_padding(self._engine, positions)
+        self._writing = asyncio.ensure_future(self._write(self._writing, plan))
+
+    @staticmethod
+    async def _write(previous: asyncio.Future | None, plan: PaddingPlan) -> None:
+        if previous is not None:
+            await asyncio.wait((previous,))
+        await asyncio.to_thread(write_padding, plan)
+
+    def discard(self) -> None:
+        """Remove the padding files no load took, once written."""
+        writing, plan = self._writing, self._plan
+        if writing is None or plan is None:
+            return
+        if writing.done():
+            remove_padding(plan)
+        else:
+            writing.add_done_callback(lambda _writing: remove_padding(plan))
+
+    async def files(self, positions: list[list[int]]) -> dict[int, str]:
+        """The padding files for the snapshot loaded at ``positions``, once written; none when
+        writing them failed (the load then writes the padding itself)."""
+        if self._plan is None or self._plan.positions != positions:
+            self.start(positions)
+        assert self._writing is not None and self._plan is not None
+        try:
+            await self._writing
+        except OSError as exc:
+            log.warning("full sync: the binlogs' padding could not be written ahead (%s)", exc)
+            return {}
+        return self._plan.paths
 
 
 class SlaveReplication:
@@ -278,22 +327,28 @@ class SlaveReplication:
         self._set_all(WAIT_DB_SYNC)
         log.info("MASTER <-> SLAVE sync: full sync from %s:%d, fetching a snapshot", self.host, self.port)
         progress = self.progress
-        folder, positions = await fetch_snapshot(
-            link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
-            config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress)
-        progress.enter(LOAD_PHASE)
-        load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
-        if load_delay_us:
-            await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
-        self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
-        engine = self.server.engine
-        # Loading commits the data, then resets the binlogs: a crash in between must not leave
-        # a node that trusts either. The mark makes the next start forget the replication id
-        # (so the next sync is a full one) and skip replaying the stale binlog.
-        engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
-        self.server.end_turn()
-        started = time.perf_counter_ns()
-        load_snapshot(engine, folder, positions)
+        padding = _PaddingWriter(self.server.engine)
+        try:
+            folder, positions = await fetch_snapshot(
+                link, config.get_str("db-sync-path"), config.get_int("repl-chunk-size"),
+                config.get_int("max-rsync-parallel-num"), config.get_int("throttle-bytes-per-second"), progress,
+                on_listing=padding.start)
+            progress.enter(LOAD_PHASE)
+            padded = await padding.files(positions)
+            load_delay_us = config.get_int("key-load-delay")  # Redis' test knob: a slower load
+            if load_delay_us:
+                await asyncio.sleep(key_delay_seconds(snapshot_key_count(folder, len(self.states)), load_delay_us))
+            self._ensure_following()  # a stopped slave must not load a snapshot over a master's data
+            engine = self.server.engine
+            # Loading commits the data, then resets the binlogs: a crash in between must not leave
+            # a node that trusts either. The mark makes the next start forget the replication id
+            # (so the next sync is a full one) and skip replaying the stale binlog.
+            engine.set_system_value(UNFINISHED_FULL_SYNC_KEY, b"1")
+            self.server.end_turn()
+            started = time.perf_counter_ns()
+            load_snapshot(engine, folder, positions, padded)
+        finally:
+            padding.discard()  # the files of a sync that stopped before its load (the load took the rest)
         self.server.latency_sample(FULL_SYNC_LOAD_EVENT, time.perf_counter_ns() - started)
         self.server.data_replaced()
         self._load_data_logic()
@@ -306,9 +361,13 @@ class SlaveReplication:
         self.full_syncs += 1
         log.info("MASTER <-> SLAVE sync: snapshot loaded (%s)", folder)
         progress.enter(CONNECT_PHASE)
+        # Every DB's TrySync in one round trip, not one each (a refusal raises: the link closes).
         for db in self.states:
             position, logic_id, term = self._position(db)
-            await link.call("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
+            link.send("PIKAREPL", "TRYSYNC", db, position.filenum, position.offset, logic_id, term)
+        await link.drain()
+        for db in self.states:
+            await link.read(TRYSYNC_TIMEOUT)
             self._set_state(db, TRY_CONNECT)
         self.last_full_sync = progress.finish()
         log.info("MASTER <-> SLAVE sync: full sync of %d bytes in %.2f s (%s)", progress.total_bytes,

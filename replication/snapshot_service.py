@@ -48,8 +48,6 @@ SERVED_PREFIX = ".repl-"
 #: Seconds after a served snapshot's last request during which its binlog start stays held:
 #: enough for a slave to load what it fetched and TrySync from the snapshot's position.
 HOLD_SECONDS = 600.0
-#: Seconds between looks at a bgsave a full sync waits for.
-BGSAVE_POLL_SECONDS = 0.01
 
 
 def _walk(folder: str) -> Iterator[tuple[str, str]]:
@@ -156,7 +154,7 @@ class SnapshotService:
         #: When a request first found no usable snapshot: a bgsave started since serves it
         #: whatever ``repl-snapshot-reuse-seconds`` says (even 0).
         self._wanted_since: float | None = None
-        #: A look at the bgsave in progress is scheduled (:meth:`_watch_bgsave`).
+        #: The end of the bgsave in progress is awaited (:meth:`_bgsave_done`).
         self._watching = False
 
     @property
@@ -235,18 +233,14 @@ class SnapshotService:
             self._server.bgsave.start()
         if not self._watching:
             self._watching = True
-            self._watch_bgsave()
+            self._server.bgsave.when_done(self._bgsave_done)
 
-    def _watch_bgsave(self) -> None:
-        """Once the bgsave a slave waits for is done, prepare its served copy at once rather
-        than at the slave's next request (which came up to a backoff pause later, and then
-        waited for the copy too)."""
-        bgsave = self._server.bgsave
-        if bgsave.in_progress:
-            self._server.loop.call_later(BGSAVE_POLL_SECONDS, self._watch_bgsave)
-            return
+    def _bgsave_done(self) -> None:
+        """The bgsave a slave waits for is done: prepare its served copy at once rather than
+        at the slave's next request (which came up to a backoff pause later, and then waited
+        for the copy too)."""
         self._watching = False
-        snapshot = self._usable(bgsave.last)
+        snapshot = self._usable(self._server.bgsave.last)
         if snapshot is not None and (self._served is None or self._served.source is not snapshot):
             self._prepare(snapshot)
 

@@ -16,7 +16,7 @@ import queue
 import shutil
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pypika_store.snapshot import Snapshot, snapshot_folder, take_snapshot
 
@@ -51,10 +51,21 @@ class BgsaveService:
         self.started = 0
         self.started_at: float | None = None
         self.last_duration: float | None = None
+        #: Called in the loop when the snapshot in progress ends (see :meth:`when_done`).
+        self._when_done: list[Callable[[], None]] = []
 
     @property
     def in_progress(self) -> bool:
         return self._running
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` in the loop once the snapshot in progress ended (well or not; at
+        once when none is running). A full sync waiting for the bgsave learns it then: polling
+        for it cost up to a poll period of every sync."""
+        if not self._running:
+            callback()
+            return
+        self._when_done.append(callback)
 
     def _take(self) -> Snapshot:
         server = self._server
@@ -113,6 +124,9 @@ class BgsaveService:
             self.last_duration, self.started_at = time.time() - self.started_at, None
         self.held_files = None
         self._done(snapshot, error)
+        callbacks, self._when_done = self._when_done, []
+        for callback in callbacks:
+            callback()
 
     def wait(self) -> None:
         """Block until a snapshot in progress is copied, and stop the worker (shutdown must not

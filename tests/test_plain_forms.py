@@ -20,3 +20,11 @@ PLAIN_FORMS = [
 
 def test_plain_forms_match_redis(diff):
     diff.check_all(PLAIN_FORMS)
+
+
+def test_bulk_string_replies_at_and_past_the_header_table():
+    """A bulk string reply is concatenated from a table of headers up to 1023 bytes, formatted past it."""
+    from pypika_store.server.resp.replies import encode, encode3
+
+    for value in (b"", b"x", b"\r\n", b"a" * 1023, b"b" * 1024, b"c" * 70000):
+        assert encode(value) == encode3(value) == b"$%d\r\n%s\r\n" % (len(value), value)

@@ -53,6 +53,8 @@ from .slowlog import SlowLog
 from .stats import QUIET, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
+    from collections import defaultdict
+
     from .app import Server
     from .chaos import CommandFaults
     from .connection import Client
@@ -102,7 +104,7 @@ class Dispatcher:
         self._as_sent = TABLE.as_sent
         #: Per command, its calls per whole microsecond (INFO commandstats' usec, latencystats),
         #: the server's :class:`~.stats.LatencyHistogram` counts, found once per command.
-        self._durations: dict[str, dict[int, int]] = {}
+        self._durations: dict[str, defaultdict[int, int]] = {}
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -271,8 +273,7 @@ class Dispatcher:
             durations = self._durations.get(name)
             if durations is None:
                 durations = self._durations[name] = stats.call_durations(name)
-            usec = duration // 1000  # Redis counts whole microseconds
-            durations[usec] = durations.get(usec, 0) + 1
+            durations[duration // 1000] += 1  # calls per whole microsecond, as Redis counts them
             if duration >= self._slow_ns or spec is self._config_set:
                 self._slow_call(client, spec, argv, duration)
             if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)

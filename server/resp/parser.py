@@ -461,7 +461,8 @@ _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
 #: string (a simple string, a big number, a verbatim string) or as a command's array (a set,
 #: an attribute, :data:`_NOT_A_COMMAND`). Other reply types show in the elements' types.
 _REPLY_TYPE = re.compile(rb"\n[+(=~|]")
-#: A set or an attribute where a command could start: one as large as an array, not one.
+#: A set or an attribute header where a command could start: hiredis returns it as a command
+#: (of an array's size, so no size check can tell), Redis reads it as an inline command.
 _NOT_A_COMMAND = re.compile(rb"\n[~|]")
 
 

@@ -5,6 +5,7 @@
     python benchmarks/write_path.py --notify KEA --subscribers 1     # with keyspace notifications
     python benchmarks/write_path.py --compare ../before         # this tree and another, interleaved
     python benchmarks/write_path.py --tests hgetall_100,smembers_100,zrange_100,zrange_100_scores  # whole collections
+    python benchmarks/write_path.py --stub-engine --compare ../before   # the server's own path alone
 
 Each turn is one ``Client.data_received`` of ``P`` pipelined commands and the ``Server.end_turn``
 that commits it (binlog on), as a client's turn: P=16 measures the per-command cost (parser,
@@ -18,6 +19,11 @@ must cost nothing when off).
 ``--compare TREE`` runs the same measurement in a subprocess with ``TREE``'s own interpreter and
 sources, alternating with this tree's round by round, and prints both and their ratio, so both
 see the same machine load (the machine may be shared).
+
+``--stub-engine`` measures the server's own per-command path (parser, dispatch, stats, the
+handler's argument reading, the reply, the connection's loop) without the engine: the store
+and keyspace methods the write tests' and GET's handlers call answer at once, storing and
+logging nothing (:func:`stub_engine`).
 """
 
 from __future__ import annotations
@@ -97,6 +103,24 @@ def prepare(server, client) -> None:
     server.end_turn()
 
 
+#: What the stubbed engine methods answer: what the real ones answer on a new key.
+_STUBS = {
+    "set_string": None, "get_string": b"xxx", "get_string_entry": None,
+    "lists.push": 1, "hashes.set_fields": 1, "sets.add": 1, "zsets.add": 1,
+}
+
+
+def stub_engine(server) -> None:
+    """Replace, on each DB's keyspace and stores, the methods the tests' handlers call by ones
+    that answer at once: the commands then cost only the server's own work (the engine's is
+    benchmarks/engine_path.py's)."""
+    for keyspace in server.engine.keyspaces:
+        for path, answer in _STUBS.items():
+            *owner_path, name = path.split(".")
+            owner = getattr(keyspace, owner_path[0]) if owner_path else keyspace
+            setattr(owner, name, lambda *args, answer=answer, **options: answer)
+
+
 def measure(server, client, test: str, pipeline: int, turns: int) -> float:
     """µs per command of ``turns`` turns of ``pipeline`` commands of ``test``."""
     payload = COMMANDS[test]
@@ -114,7 +138,7 @@ def measure(server, client, test: str, pipeline: int, turns: int) -> float:
 
 
 def run_rounds(tests: list[str], pipelines: list[int], turns: int, rounds: int, notify: str, subscribers: int,
-               emit) -> None:
+               emit, stub: bool = False) -> None:
     """Measure every (test, pipeline) ``rounds`` times, calling ``emit(round, results)`` after each round."""
     from pypika_store.config import Config
     from pypika_store.server.app import Server
@@ -127,6 +151,8 @@ def run_rounds(tests: list[str], pipelines: list[int], turns: int, rounds: int, 
                 connect(server).data_received(b"*2\r\n$10\r\nPSUBSCRIBE\r\n$10\r\n__key*__:*\r\n")
             client = connect(server)
             prepare(server, client)
+            if stub:
+                stub_engine(server)
             for number in range(rounds):
                 emit(number, {f"{test}@{pipeline}": measure(server, client, test, pipeline, turns)
                               for test in tests for pipeline in pipelines})
@@ -142,7 +168,7 @@ def _worker(options: argparse.Namespace) -> None:
             sys.exit(0)
 
     run_rounds(options.tests.split(","), _pipelines(options), options.turns, options.rounds, options.notify,
-               options.subscribers, emit)
+               options.subscribers, emit, options.stub_engine)
 
 
 def _pipelines(options: argparse.Namespace) -> list[int]:
@@ -186,6 +212,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--notify", default="", help="notify-keyspace-events (default: none)")
     parser.add_argument("--subscribers", type=int, default=0, help="clients PSUBSCRIBEd to __key*__:*")
+    parser.add_argument("--stub-engine", action="store_true",
+                        help="the handlers' store and keyspace calls answer at once: the server's own path")
     parser.add_argument("--compare", metavar="TREE", help="another checkout (with its .venv) to measure alongside")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options, _ = parser.parse_known_args()
@@ -203,7 +231,7 @@ def main() -> None:
             best[key] = min(best.get(key, float("inf")), value)
 
     run_rounds(options.tests.split(","), _pipelines(options), options.turns, options.rounds, options.notify,
-               options.subscribers, keep_best)
+               options.subscribers, keep_best, options.stub_engine)
     for key, value in best.items():
         test, pipeline = key.split("@")
         print(f"{test.upper():12} P={pipeline:<3} {value:7.2f} µs")

@@ -53,6 +53,8 @@ from .slowlog import SlowLog
 from .stats import QUIET, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
+    from collections import defaultdict
+
     from .app import Server
     from .chaos import CommandFaults
     from .connection import Client
@@ -89,10 +91,20 @@ class Dispatcher:
         #: Keyspace events the engine noted, published after each command that noted some.
         self._notifications = server.notifications
         self._pending_events = server.notifications.pending
-        #: Set while CLIENT PAUSE holds commands.
-        self.pause: ClientPause | None = None
-        #: Set while CHAOS FAULT has faults: they may answer a command instead of it.
-        self.faults: CommandFaults | None = None
+        #: Set while CLIENT PAUSE holds commands (:attr:`pause`).
+        self._pause: ClientPause | None = None
+        #: Set while CHAOS FAULT has faults: they may answer a command instead of it (:attr:`faults`).
+        self._faults: CommandFaults | None = None
+        #: Set while a script runs past busy-reply-threshold (:attr:`busy_script`).
+        self._busy_script: ScriptRun | None = None
+        #: Whether any of the three is set: the plain command's one test of them.
+        self._intercepting = False
+        #: The spec of a command name as sent (upper or lower case), else None: the command
+        #: table's dictionary lookup, called without a Python frame.
+        self._as_sent = TABLE.as_sent
+        #: Per command, its calls per whole microsecond (INFO commandstats' usec, latencystats),
+        #: the server's :class:`~.stats.LatencyHistogram` counts, found once per command.
+        self._durations: dict[str, defaultdict[int, int]] = {}
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -107,15 +119,46 @@ class Dispatcher:
         #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
         #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
         self.scripting = Scripting(server)
-        self.busy_script: ScriptRun | None = None
         #: ACL users and log (:mod:`.acl`); each client holds its user, whose ``unrestricted``
         #: spares the all-permissive one the check.
         self.acl = AccessControl()
         self.acl.configure(server.config)
 
+    # -- what may take a command before it runs: each set rarely, all read on every command --
+
+    @property
+    def pause(self) -> ClientPause | None:
+        return self._pause
+
+    @pause.setter
+    def pause(self, pause: ClientPause | None) -> None:
+        self._pause = pause
+        self._note_interceptions()
+
+    @property
+    def faults(self) -> "CommandFaults | None":
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: "CommandFaults | None") -> None:
+        self._faults = faults
+        self._note_interceptions()
+
+    @property
+    def busy_script(self) -> ScriptRun | None:
+        return self._busy_script
+
+    @busy_script.setter
+    def busy_script(self, run: ScriptRun | None) -> None:
+        self._busy_script = run
+        self._note_interceptions()
+
+    def _note_interceptions(self) -> None:
+        self._intercepting = self._pause is not None or self._faults is not None or self._busy_script is not None
+
     def execute(self, client: "Client", argv: list[bytes]) -> bytes:
         """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
-        spec = TABLE.get(argv[0])
+        spec = self._as_sent(argv[0]) or TABLE.get(argv[0])
         if spec is None:
             return refuse(client, unknown_command(argv))
         if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
@@ -142,26 +185,33 @@ class Dispatcher:
         client.last_command = spec.full_name
         if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
             return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
-        busy = self.busy_script
-        if busy is not None and client is not busy.caller:
-            held = busy.admit(client, spec, argv)
-            if held is not None:
-                return refuse(client, held, spec) if isinstance(held, CommandError) else held
-        pause = self.pause
-        if pause is not None and pause.holds(client, spec):
-            pause.hold(client, argv)
-            return NO_REPLY
-        faults = self.faults  # CHAOS FAULT (server/chaos.py): None while there is none
-        if faults is not None:
-            faulted = faults.apply(client, spec, argv)
-            if faulted is not None:
-                return faulted
+        if self._intercepting:
+            intercepted = self._intercept(client, spec, argv)
+            if intercepted is not None:
+                return intercepted
         transaction = client.transaction
         if transaction is not None:
             queued = queue(client, transaction, spec, argv)
             if queued is not None:
                 return queued
         return self.call(client, spec, argv)
+
+    def _intercept(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes | None:
+        """The reply of a busy script, CLIENT PAUSE or CHAOS FAULT (server/chaos.py) taking the
+        command instead of running it; None to run it."""
+        busy = self._busy_script
+        if busy is not None and client is not busy.caller:
+            held = busy.admit(client, spec, argv)
+            if held is not None:
+                return refuse(client, held, spec) if isinstance(held, CommandError) else held
+        pause = self._pause
+        if pause is not None and pause.holds(client, spec):
+            pause.hold(client, argv)
+            return NO_REPLY
+        faults = self._faults
+        if faults is not None:
+            return faults.apply(client, spec, argv)
+        return None
 
     def execute_replicated(self, applier: "Client", argv: list[bytes]) -> bytes:
         """Run a command the master streamed, as the slave's internal applier (kind master); its
@@ -219,11 +269,18 @@ class Dispatcher:
         finally:
             duration = perf_counter_ns() - started
             self._turn.lookup_counter = None
-            stats.record_call(spec.full_name, duration)
+            name = spec.full_name
+            durations = self._durations.get(name)
+            if durations is None:
+                durations = self._durations[name] = stats.call_durations(name)
+            durations[duration // 1000] += 1  # calls per whole microsecond, as Redis counts them
             if duration >= self._slow_ns or spec is self._config_set:
                 self._slow_call(client, spec, argv, duration)
-            if self._command_changes:
-                self._log_changes(client)
+            if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)
+                changes = self._changes
+                changes.writer = client
+                self._engine.log_changes()
+                changes.writer = None
             if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
                 self._notifications.publish()
             if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
@@ -233,12 +290,6 @@ class Dispatcher:
             blocking = self._blocking
             if blocking.ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
-
-    def _log_changes(self, client: "Client") -> None:
-        """The call's changes become binlog records, noting who made them (client tracking's NOLOOP)."""
-        self._changes.writer = client
-        self._engine.log_changes()
-        self._changes.writer = None
 
     def _count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes."""

@@ -321,6 +321,9 @@ class CommandTable:
         #: other (redis-benchmark and most clients upper case), so :meth:`get` finds them in one
         #: lookup and lower-cases only the mixed spellings.
         self._spellings: dict[bytes, CommandSpec] = {}
+        #: The spec of a name as sent in lower or upper case, else None (then :meth:`get`):
+        #: the dictionary's own ``get``, which the dispatcher calls without a Python frame.
+        self.as_sent = self._spellings.get
 
     def __iter__(self):
         return iter(self.by_name.values())

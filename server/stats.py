@@ -5,7 +5,7 @@ replies by their first word (INFO errorstats)."""
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Callable, Union
 
@@ -29,7 +29,8 @@ class LatencyHistogram:
     __slots__ = ("calls_by_usec",)
 
     def __init__(self) -> None:
-        self.calls_by_usec: dict[int, int] = {}
+        #: A defaultdict: the dispatcher's ``calls[usec] += 1`` is its one update per call.
+        self.calls_by_usec: defaultdict[int, int] = defaultdict(int)
 
     @staticmethod
     def bucket_top(value: int) -> int:
@@ -191,13 +192,11 @@ class Stats:
             times = self.commands[name] = CommandTimes()
         return times
 
-    def record_call(self, name: str, nanoseconds: int) -> None:
-        """A call of command ``name`` took ``nanoseconds`` (Redis counts whole microseconds).
-        Every call runs this: the histogram's count is updated here, not through its
-        ``record_usec``, which would cost a call more."""
-        calls = (self.commands.get(name) or self.command_times(name)).histogram.calls_by_usec
-        usec = nanoseconds // 1000
-        calls[usec] = calls.get(usec, 0) + 1
+    def call_durations(self, name: str) -> defaultdict[int, int]:
+        """Command ``name``'s calls per whole microsecond (its histogram's counts), which the
+        dispatcher updates on every call: it keeps the dictionary, which :meth:`reset` empties
+        rather than replaces."""
+        return self.command_times(name).histogram.calls_by_usec
 
     def record_rejection(self, name: str) -> None:
         self.command_times(name).rejected_calls += 1
@@ -240,7 +239,9 @@ class Stats:
                 setattr(self, counter.name, 0)
         self._samples.clear()
         self.errors.clear()
-        self.commands.clear()
+        for times in self.commands.values():  # emptied in place: the dispatcher holds the counts
+            times.rejected_calls = 0
+            times.histogram.calls_by_usec.clear()
         self.client_peaks = ClientPeaks()
 
 

@@ -25,6 +25,8 @@ from .strings import check_string_length
 
 
 def _pairs(argv: list[bytes], first: int) -> list[tuple[bytes, bytes]]:
+    if len(argv) == first + 2:  # one pair, the usual HSET
+        return [(argv[first], argv[first + 1])]
     if (len(argv) - first) % 2:
         raise wrong_arity(argv)
     return list(zip(argv[first::2], argv[first + 1::2]))

@@ -33,25 +33,28 @@ def _register(name: str, handler: partial, arity: int, flags: str, summary: str,
 # -- pushing and popping ------------------------------------------------------------------------------
 
 
-def _push(client: Client, argv: list[bytes], left: bool, only_existing: bool) -> int:
+def _push(left: bool, only_existing: bool, client: Client, argv: list[bytes]) -> int:
+    """The push commands, registered as partials given their side and condition up front:
+    positional ones, as keyword arguments would cost a dictionary per call."""
     return client.keyspace.lists.push(argv[1], argv[2:], left, only_existing)
 
 
-_register("lpush", partial(_push, left=True, only_existing=False), -3, "write denyoom fast",
+_register("lpush", partial(_push, True, False), -3, "write denyoom fast",
           "Prepend one or multiple elements to a list.", keys=(key_at(1, "RW insert"),),
           syntax="key element [element ...]")
-_register("rpush", partial(_push, left=False, only_existing=False), -3, "write denyoom fast",
+_register("rpush", partial(_push, False, False), -3, "write denyoom fast",
           "Append one or multiple elements to a list.", keys=(key_at(1, "RW insert"),),
           syntax="key element [element ...]")
-_register("lpushx", partial(_push, left=True, only_existing=True), -3, "write denyoom fast",
+_register("lpushx", partial(_push, True, True), -3, "write denyoom fast",
           "Prepend elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),),
           syntax="key element [element ...]")
-_register("rpushx", partial(_push, left=False, only_existing=True), -3, "write denyoom fast",
+_register("rpushx", partial(_push, False, True), -3, "write denyoom fast",
           "Append elements to a list, only if the list exists.", keys=(key_at(1, "RW insert"),),
           syntax="key element [element ...]")
 
 
-def _pop(client: Client, argv: list[bytes], left: bool) -> object:
+def _pop(left: bool, client: Client, argv: list[bytes]) -> object:
+    """LPOP and RPOP (given their side positionally, as :func:`_push`)."""
     if len(argv) > 3:
         raise wrong_arity(argv)
     if len(argv) == 2:
@@ -61,9 +64,9 @@ def _pop(client: Client, argv: list[bytes], left: bool) -> object:
     return NULL_ARRAY if popped is None else popped
 
 
-_register("lpop", partial(_pop, left=True), -2, "write fast", "Remove and get the first elements in a list.",
+_register("lpop", partial(_pop, True), -2, "write fast", "Remove and get the first elements in a list.",
           keys=(key_at(1, "RW access delete"),), syntax="key [count:integer]")
-_register("rpop", partial(_pop, left=False), -2, "write fast", "Remove and get the last elements in a list.",
+_register("rpop", partial(_pop, False), -2, "write fast", "Remove and get the last elements in a list.",
           keys=(key_at(1, "RW access delete"),), syntax="key [count:integer]")
 
 

@@ -320,21 +320,34 @@ class HiredisRequestParser:
     """hiredis for well-formed multibulk traffic, :class:`RequestParser` for everything else.
 
     hiredis cannot parse inline commands, does not report Redis' protocol errors or limits, and
-    accepts replies (integers, nested arrays) that are not valid requests. So the bytes fed since
-    the last command boundary are kept; whenever hiredis meets anything it would not handle as
-    Redis does, or stops inside a command (which may be a huge bulk that the limits must see),
-    those bytes go to the reference parser, which skips the commands hiredis already returned
-    and carries on alone until its own buffer drains.
+    accepts replies (integers, nested arrays, simple strings) that are not valid requests. So
+    the bytes fed since the last command boundary are kept; whenever hiredis meets anything it
+    would not handle as Redis does, or stops inside a command (which may be a huge bulk that
+    the limits must see), those bytes go to the reference parser, which skips the commands
+    hiredis already returned and carries on alone until its own buffer drains.
 
-    hiredis does not say whether it stopped on a boundary, so that is proven by arithmetic: the
-    commands returned, written canonically, must add up to exactly the bytes fed.
+    hiredis only ever holds one read's input, starting on a command boundary: input that
+    arrives while it still holds some (a blocked client's pipeline) goes to the reference
+    parser. A command hiredis returns that ends where that input ends (``has_data()`` is
+    false: it consumed everything) proves the boundary, and the input is dropped.
 
-    hiredis allocates a multibulk's whole list as soon as it reads the count, so a request
-    header like ``*2147483648`` would stall the server allocating gigabytes (or raise
-    MemoryError). Input that might hold a count of seven digits or more therefore never reaches
-    hiredis: it goes to the reference parser, which allocates nothing for a count. The check is
-    one regular-expression scan of each chunk (plus the few bytes around a chunk boundary, where
-    a count line may be split); a false alarm (such digits inside a value) only costs speed.
+    What hiredis would read differently from Redis is looked for in each read's bytes before
+    hiredis sees them, one regular-expression scan each:
+
+    - a multibulk count of seven digits or more: hiredis allocates a multibulk's whole list as
+      soon as it reads the count, so ``*2147483648`` would stall the server allocating
+      gigabytes (or raise MemoryError); such input goes to the reference parser, which
+      allocates nothing for a count;
+    - a CRLF followed by ``+``, ``(``, ``=``, ``~`` or ``|``: a simple string, big number or
+      verbatim string where a bulk string should be, which hiredis returns as bytes, or a set or
+      attribute where a command's array should be, which it returns as a list. Such a read is
+      *verified*: the commands hiredis returned from it, written canonically, must add up to its
+      size, else the reference parser decides.
+
+    A false alarm (such bytes inside a value) only costs speed. Every other way a reply differs
+    from a request (an integer, a null, a nested array, an error element) shows in the element
+    types, checked on each command. An argument cannot be longer than the input that holds it,
+    so a read no larger than ``proto-max-bulk-len`` needs no per-argument length check.
 
     A client that must still authenticate is parsed by the reference parser alone (hiredis
     knows nothing of the unauthenticated limits).
@@ -345,11 +358,10 @@ class HiredisRequestParser:
         self._auth_required = False
         self._reader = hiredis.Reader()
         self._fallback: RequestParser | None = None
-        self._unsettled: list[bytes] = []   # bytes fed to hiredis since its buffer was last empty
-        self._returned = 0                  # commands hiredis returned from those bytes
+        self._unsettled: list[bytes] = []   # the read hiredis holds (a list, to tell a second one)
         self._unsettled_size = 0
-        self._returned_size = 0             # their size, written canonically
-        self._tail = b""                    # the last bytes fed, for a count split between chunks
+        self._returned: list[list] = []     # the commands hiredis returned from it
+        self._verify = False                # the read may hold what hiredis takes for a request
 
     @property
     def auth_required(self) -> bool:
@@ -357,6 +369,8 @@ class HiredisRequestParser:
 
     @auth_required.setter
     def auth_required(self, required: bool) -> None:
+        if required and self._fallback is None and self._unsettled:
+            self._switch_to_reference()  # RESET in a pipeline: the limits apply to what follows it
         self._auth_required = required
         if self._fallback is not None:
             self._fallback.auth_required = required
@@ -367,27 +381,34 @@ class HiredisRequestParser:
             return
         self._unsettled.append(data)
         self._unsettled_size += len(data)
-        tail, self._tail = self._tail, data[-_LARGE_COUNT_SPAN:]
-        # A count split between the chunks starts with the previous chunk's tail's '*'.
-        split_count = b"*" in tail and _LARGE_COUNT.search(tail + data[:_LARGE_COUNT_SPAN])
-        if self._auth_required or (data[:1] != b"*" and len(self._unsettled) == 1) \
-                or _LARGE_COUNT.search(data) or split_count \
+        if self._auth_required or len(self._unsettled) > 1 or data[:1] != b"*" or _LARGE_COUNT.search(data) \
                 or self._unsettled_size > self.limits.max_buffer:
             self._switch_to_reference()
-        else:
+        elif _REPLY_TYPE.search(data) is None:  # the usual read: nothing hiredis reads differently
+            self._verify = False
             self._reader.feed(data)
+        elif _NOT_A_COMMAND.search(data) is None:
+            self._verify = True
+            self._reader.feed(data)
+        else:
+            self._switch_to_reference()
 
     def pending(self) -> int:
         if self._fallback is not None:
             return self._fallback.pending()
-        return self._unsettled_size - self._returned_size
+        return self._unsettled_size - self._returned_size()
+
+    def _returned_size(self) -> int:
+        """The bytes of the commands returned from the read hiredis holds (they are canonical
+        unless the read is verified); counted only when asked, off the hot path."""
+        return sum(map(_request_size, self._returned))
 
     def _switch_to_reference(self) -> None:
         fallback = RequestParser(self.limits)
-        fallback.auth_required = self._auth_required
         fallback.feed(b"".join(self._unsettled))
-        for _ in range(self._returned):
+        for _ in range(len(self._returned)):
             fallback.gets()
+        fallback.auth_required = self._auth_required
         self._fallback = fallback
         self._reader = hiredis.Reader()
         self._settle()
@@ -395,8 +416,7 @@ class HiredisRequestParser:
     def _settle(self) -> None:
         self._unsettled = []
         self._unsettled_size = 0
-        self._returned = 0
-        self._returned_size = 0
+        self._returned = []
 
     def gets(self) -> list[bytes] | bool:
         fallback = self._fallback
@@ -407,25 +427,43 @@ class HiredisRequestParser:
             return command
         if not self._unsettled:
             return False
+        reader = self._reader
         try:
-            command = self._reader.gets()
+            command = reader.gets()
         except hiredis.ProtocolError:
             command = None
-        if command is False and self._returned_size == self._unsettled_size:
-            self._settle()
-            return False
-        size = _request_size(command) if type(command) is list and command else 0
-        if 0 < size <= self.limits.max_bulk_len:  # else an argument may be over it: the reference decides
-            self._returned += 1
-            self._returned_size += size
-            return command
+        if type(command) is list and command:
+            for arg in command:  # bulk strings only (inline: this runs for every argument)
+                if type(arg) is not bytes:
+                    break
+            else:
+                if self._unsettled_size <= self.limits.max_bulk_len or self._within_limit(command):
+                    if reader.has_data():  # more to come from this read
+                        self._returned.append(command)
+                        return command
+                    if not self._verify or self._returned_size() + _request_size(command) == self._unsettled_size:
+                        self._settle()  # the command ends where the read does: a boundary, nothing left
+                        return command
+        # hiredis stopped inside a command, met what it does not read as Redis does, or
+        # returned what is not a request: the reference parser decides.
         self._switch_to_reference()
         return self.gets()
+
+    def _within_limit(self, command: list[bytes]) -> bool:
+        """Whether a command of a read larger than proto-max-bulk-len has no argument over it
+        (a smaller read cannot hold one)."""
+        return max(map(len, command)) <= self.limits.max_bulk_len
 
 
 #: A multibulk count that hiredis must not see (it would allocate its list at once).
 _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
-_LARGE_COUNT_SPAN = 9
+#: A reply's type byte after a line, which hiredis returns as a request's part: as a bulk
+#: string (a simple string, a big number, a verbatim string) or as a command's array (a set,
+#: an attribute, :data:`_NOT_A_COMMAND`). Other reply types show in the elements' types.
+_REPLY_TYPE = re.compile(rb"\n[+(=~|]")
+#: A set or an attribute header where a command could start: hiredis returns it as a command
+#: (of an array's size, so no size check can tell), Redis reads it as an inline command.
+_NOT_A_COMMAND = re.compile(rb"\n[~|]")
 
 
 #: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
@@ -434,8 +472,7 @@ _BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]
 
 def _request_size(command: list) -> int:
     """Bytes of ``command`` written canonically (``*N\\r\\n`` then ``$len\\r\\narg\\r\\n`` per
-    argument), or 0 if an element is not a bulk string (an integer, a nested array: not a request).
-    One pass over the arguments: this runs for every command hiredis parses."""
+    argument), or 0 if an element is not a bulk string (an integer, a nested array: not a request)."""
     size = 3 + len(str(len(command)))
     framing = _BULK_FRAMING
     for arg in command:

@@ -107,6 +107,9 @@ def error_line(message: str) -> bytes:
 _BULK_STRINGS_ONLY = {bytes}
 #: A bulk string's first line without its CRLF, for each length up to 1023.
 _BULK_HEADERS = [b"$%d" % length for length in range(1024)]
+#: The same with its CRLF: a bulk string reply (GET's) is its header, itself and a CRLF,
+#: concatenated (cheaper than formatting the length).
+_BULK_LINES = [header + b"\r\n" for header in _BULK_HEADERS]
 #: From this many pairs on, a map's keys and values are flattened and encoded as one aggregate
 #: (one pass when all are bytes: HGETALL); smaller maps cost less encoded part by part.
 _FLAT_MAP_PAIRS = 6
@@ -143,7 +146,10 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
     def encode(reply: object) -> bytes:
         kind = type(reply)
         if kind is bytes:
-            return b"$%d\r\n%s\r\n" % (len(reply), reply)  # type: ignore[arg-type]
+            length = len(reply)  # type: ignore[arg-type]
+            if length < 1024:
+                return _BULK_LINES[length] + reply + b"\r\n"  # type: ignore[operator]
+            return b"$%d\r\n%s\r\n" % (length, reply)
         if kind is Raw:
             return reply  # type: ignore[return-value]
         if kind is int:

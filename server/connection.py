@@ -89,6 +89,9 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
+        #: At least the bytes received and not parsed yet: asking the parser itself (a call per
+        #: read) is left for when this bound passes BIG_REQUEST, which small requests never make it.
+        self._unparsed_bound = 0
         #: Indexes in ``_out`` of the replies that read or wrote the data of a turn not yet
         #: committed: if the commit fails, they become its error (:meth:`fail_pending`).
         self._uncommitted: list[int] = []
@@ -148,8 +151,10 @@ class Client(asyncio.Protocol):
             self._run_commands()  # what was already read before the pause
 
     def data_received(self, data: bytes) -> None:
+        size = len(data)
+        self._unparsed_bound += size
         stats = self._stats
-        stats.net_input_bytes += len(data)
+        stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
         try:
@@ -175,9 +180,8 @@ class Client(asyncio.Protocol):
         transport asked us to pause) the rest of its input waits until it does.
         """
         parser = self._parser
-        pending = parser.pending()
-        if pending > BIG_REQUEST:
-            self._expect_big_request(pending)
+        if self._unparsed_bound > BIG_REQUEST:
+            self._expect_big_request()
         execute = self._execute
         turn = self._turn
         out = self._out
@@ -220,12 +224,14 @@ class Client(asyncio.Protocol):
         elif self.closing:
             self.flush()
 
-    def _expect_big_request(self, pending: int) -> None:
-        """``pending`` bytes of input may be one big write: LMDB's map is grown for twice its
-        size before it runs, and the memory it took is given back after it."""
-        engine = self.server.engine
-        engine.expect_write(2 * pending)
-        engine.big_request_seen = True
+    def _expect_big_request(self) -> None:
+        """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is
+        grown for twice its size before it runs, and the memory it took is given back after it."""
+        pending = self._unparsed_bound = self._parser.pending()
+        if pending > BIG_REQUEST:
+            engine = self.server.engine
+            engine.expect_write(2 * pending)
+            engine.big_request_seen = True
 
     def _muted(self, reply: bytes) -> bytes:
         """What CLIENT REPLY OFF or SKIP leaves of a command's reply: nothing."""

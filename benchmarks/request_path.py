@@ -13,6 +13,8 @@ system calls, which redis-server pays too, are left out). It measures what
 the read, the command loop's set-up, the wait for the commit and the flush of each request.
 Prints the median (and the best) over ``--rounds`` of the process' CPU µs per request.
 
+``--opcodes TEST`` counts, instead, the bytecodes each function runs per request (this tree).
+
 ``--compare TREE`` runs each round in a fresh process of each tree's own interpreter (``TREE``'s
 .venv, importing its sources), alternating, so both see the same load on a shared machine.
 """
@@ -20,6 +22,7 @@ Prints the median (and the best) over ``--rounds`` of the process' CPU µs per r
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import statistics
@@ -82,6 +85,41 @@ def one_round(tests: list[str], clients: int, turns: int, map_size: str | None) 
             server.engine.close()
 
 
+def count_opcodes(test: str, clients: int, turns: int) -> None:
+    """Print the bytecodes run per request by each function (``sys.settrace`` opcode events):
+    where the Python share of a request goes, exactly, whatever the load."""
+    from pypika_store.config import Config
+    from pypika_store.server.app import Server
+
+    opcodes: collections.Counter[str] = collections.Counter()
+
+    def trace(frame, event: str, _arg):
+        frame.f_trace_opcodes = True
+        name = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_code.co_qualname}"
+
+        def count(_frame, event: str, _arg):
+            if event == "opcode":
+                opcodes[name] += 1
+            return count
+        return count
+
+    with tempfile.TemporaryDirectory() as folder:
+        server = Server(Config(None, {"db-path": f"{folder}/db", "log-path": f"{folder}/log"}))
+        try:
+            connected = [connect(server) for _ in range(clients)]
+            prepare(server, connected[0])
+            measure(server, connected, test, 2)  # warm-up
+            sys.settrace(trace)
+            measure(server, connected, test, turns)
+            sys.settrace(None)
+        finally:
+            server.engine.close()
+    requests = clients * turns
+    print(f"{test.upper()}: {sum(opcodes.values()) / requests:.0f} bytecodes per request")
+    for name, count in opcodes.most_common(30):
+        print(f"{count / requests:8.1f}  {name}")
+
+
 def run_tree(tree: str, options: argparse.Namespace) -> dict[str, float]:
     """One round in a fresh process of ``tree``'s interpreter (this file, that tree's sources)."""
     command = [os.path.join(tree, ".venv", "bin", "python"), os.path.abspath(__file__), "--one-round",
@@ -120,10 +158,14 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions per request under valgrind's callgrind instead of CPU time "
                              "(slow, but exact: load on the machine does not change it)")
+    parser.add_argument("--opcodes", metavar="TEST", help="instead: the bytecodes per request of each function, for one test")
     parser.add_argument("--one-round", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--map-size", help=argparse.SUPPRESS)
     options = parser.parse_args()
     tests = options.tests.split(",")
+    if options.opcodes:
+        count_opcodes(options.opcodes, options.clients, options.turns)
+        return 0
     if options.one_round:
         print(json.dumps(one_round(tests, options.clients, options.turns, options.map_size)))
         return 0

@@ -89,8 +89,8 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
-        #: At least the bytes received and not parsed yet: asking the parser itself (a call per
-        #: read) is left for when this bound passes BIG_REQUEST, which small requests never make it.
+        #: At least the bytes received and not parsed yet. The parser itself is asked (a call)
+        #: only once this bound passes BIG_REQUEST: for small requests, never.
         self._unparsed_bound = 0
         #: Indexes in ``_out`` of the replies that read or wrote the data of a turn not yet
         #: committed: if the commit fails, they become its error (:meth:`fail_pending`).

@@ -3,10 +3,11 @@
     python benchmarks/server_cpu.py                                     # this checkout
     python benchmarks/server_cpu.py --python ../before/.venv/bin/python --python .venv/bin/python \\
         --tests set,lpush --pipelines 16 --write-binlog yes,no --rounds 3
+    python benchmarks/server_cpu.py --baseline ../before --tests set,get --pipelines 1 --rounds 5
 
 Each interpreter (a checkout's venv) runs its own pypika-server process; for each round, test,
 pipeline depth and binlog setting, every server takes one redis-benchmark run in turn
-(interleaved), and the server process' CPU time (utime + stime from /proc/<pid>/stat) over the
+(interleaved; ``--baseline TREE`` is ``--python TREE/.venv/bin/python`` before this checkout's), and the server process' CPU time (utime + stime from /proc/<pid>/stat) over the
 run, divided by the requests, is its cost per request. That holds on a machine shared with
 other work, where requests per second do not. Prints the median over the rounds, in µs.
 """
@@ -34,6 +35,7 @@ def cost(server: ServerProcess, test: str, requests: int, clients: int, pipeline
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--python", action="append", help="a checkout's interpreter (repeatable; default: this one)")
+    parser.add_argument("--baseline", metavar="TREE", help="another checkout (with its .venv), run before this one")
     parser.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,lrange_100")
     parser.add_argument("--pipelines", default="1,16")
     parser.add_argument("--write-binlog", default="yes", help="yes, no or yes,no")
@@ -42,6 +44,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     pythons = options.python or [sys.executable]
+    if options.baseline:
+        pythons = [os.path.join(options.baseline, ".venv", "bin", "python"), *pythons]
     binlogs = options.write_binlog.split(",")
     servers = {(python, binlog): pypika_process(python, python, "everysec", binlog)
                for python in pythons for binlog in binlogs}

@@ -9,6 +9,7 @@ and only then writes the replies that were waiting for it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import os
@@ -162,7 +163,7 @@ class Server:
     async def start(self) -> None:
         """Open the listeners and start the background cycles."""
         self._loop = loop = asyncio.get_running_loop()
-        self.engine.on_turn_start = lambda: loop.call_soon(self.end_turn)
+        self.engine.on_turn_start = functools.partial(loop.call_soon, self.end_turn)  # no frame of ours per turn
         await self.listeners.open()
         self.port = self.listeners.port
         self._write_pidfile()

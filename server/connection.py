@@ -59,6 +59,11 @@ class Client(asyncio.Protocol):
         """``internal`` makes a client with no connection that is always authenticated (the
         binlog replay at start-up runs its commands through one)."""
         self.server = server
+        # What every request reaches, held here so the per-request path reads one attribute
+        # for each (none of them is ever replaced on a running server).
+        self._stats = server.stats
+        self._execute = server.dispatcher.execute
+        self._turn = server.engine.turn
         #: Connected through ``unixsocket`` (CLIENT LIST's ``U``; never refused by protected mode).
         self.unix_socket = False
         self.id = next(_client_ids)
@@ -84,6 +89,9 @@ class Client(asyncio.Protocol):
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
         self._out: list[bytes] = []
+        #: At least the bytes received and not parsed yet. The parser itself is asked (a call)
+        #: only once this bound passes BIG_REQUEST: for small requests, never.
+        self._unparsed_bound = 0
         #: Indexes in ``_out`` of the replies that read or wrote the data of a turn not yet
         #: committed: if the commit fails, they become its error (:meth:`fail_pending`).
         self._uncommitted: list[int] = []
@@ -143,8 +151,10 @@ class Client(asyncio.Protocol):
             self._run_commands()  # what was already read before the pause
 
     def data_received(self, data: bytes) -> None:
-        stats = self.server.stats
-        stats.net_input_bytes += len(data)
+        size = len(data)
+        self._unparsed_bound += size
+        stats = self._stats
+        stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
         try:
@@ -170,16 +180,12 @@ class Client(asyncio.Protocol):
         transport asked us to pause) the rest of its input waits until it does.
         """
         parser = self._parser
-        execute = self.server.dispatcher.execute
-        engine = self.server.engine
-        turn = engine.turn
+        if self._unparsed_bound > BIG_REQUEST:
+            self._expect_big_request()
+        execute = self._execute
+        turn = self._turn
         out = self._out
-        uncommitted = self._uncommitted
         out_size = 0
-        pending = parser.pending()
-        if pending > BIG_REQUEST:
-            engine.expect_write(2 * pending)
-            engine.big_request_seen = True
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
@@ -193,15 +199,15 @@ class Client(asyncio.Protocol):
                 reply = execute(self, argv)
                 if self.reply_mode:
                     reply = self._muted(reply)
-                if turn.touched and turn.dirty:
-                    uncommitted.append(len(out))
+                if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
+                    self._uncommitted.append(len(out))
                 out.append(reply)
                 out_size += len(reply)
                 if self._after_reply:
                     self._run_after_reply()
                 if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
                     if len(reply) > BIG_REQUEST:
-                        engine.big_request_seen = True
+                        self.server.engine.big_request_seen = True
                     if not turn.dirty:
                         self.flush()
                         out_size = 0
@@ -211,11 +217,21 @@ class Client(asyncio.Protocol):
             self._executing = False
         if out:
             if turn.dirty:  # the engine's: its turn's
-                self.server.flush_after_commit(self)
+                # Server.flush_after_commit, inlined: this runs for every write request.
+                self.server.waiting_for_commit.append(self)
             else:
                 self.flush()
         elif self.closing:
             self.flush()
+
+    def _expect_big_request(self) -> None:
+        """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is
+        grown for twice its size before it runs, and the memory it took is given back after it."""
+        pending = self._unparsed_bound = self._parser.pending()
+        if pending > BIG_REQUEST:
+            engine = self.server.engine
+            engine.expect_write(2 * pending)
+            engine.big_request_seen = True
 
     def _muted(self, reply: bytes) -> bytes:
         """What CLIENT REPLY OFF or SKIP leaves of a command's reply: nothing."""
@@ -255,14 +271,16 @@ class Client(asyncio.Protocol):
     def flush(self) -> None:
         """Write the collected replies (and close, if the client is closing)."""
         transport = self.transport
-        self._uncommitted.clear()
+        out = self._out
+        if self._uncommitted:
+            self._uncommitted.clear()
         if transport is None or transport.is_closing():
-            self._out.clear()
+            out.clear()
             return
-        if self._out:
-            payload = b"".join(self._out) if len(self._out) > 1 else self._out[0]
-            self._out.clear()
-            stats = self.server.stats
+        if out:
+            payload = b"".join(out)  # one reply is returned as it is, not copied
+            out.clear()
+            stats = self._stats
             if self.kind is REPLICA:  # to a slave: replication's output, as Redis counts it
                 self.server.replication_stats.output_bytes += len(payload)
             else:

@@ -268,3 +268,19 @@ class Differential:
     def check_all(self, commands: list[tuple]) -> None:
         for args in commands:
             self.check(*args)
+
+
+def parse_outcome(parser, chunks: list[bytes]) -> tuple[list, str | None]:
+    """The commands a request parser returns from ``chunks`` fed one by one, and the protocol
+    error it stops on (None: it waits for more)."""
+    from pypika_store.server.resp.parser import ProtocolError
+
+    parsed = []
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            while (command := parser.gets()) is not False:
+                parsed.append(command)
+    except ProtocolError as exc:
+        return parsed, str(exc)
+    return parsed, None

@@ -25,10 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pypika_store.server.resp.parser import HiredisRequestParser, ProtocolError, ProtocolLimits, RequestParser, hiredis
+from pypika_store.server.resp.parser import HiredisRequestParser, ProtocolLimits, RequestParser, hiredis
 from pypika_store.testing import PikaServer, free_port
 
 from .support import RawConnection, Stat, wait_until
+from .support import parse_outcome as outcome
 
 #: Examples per test: small by default so the suite stays fast.
 EXAMPLES = int(os.environ.get("PYPIKA_FUZZ_EXAMPLES", "0")) or None
@@ -101,19 +102,6 @@ def cuts(draw, stream: bytes) -> list[bytes]:
     points = sorted(set(draw(st.lists(st.integers(1, max(1, len(stream) - 1)), max_size=8))))
     points = [point for point in points if 0 < point < len(stream)]
     return [stream[start:end] for start, end in zip([0, *points], [*points, len(stream)])]
-
-
-def outcome(parser, chunks: list[bytes]) -> tuple[list, str | None]:
-    """The commands a parser returns and the protocol error it stops on (None: it waits)."""
-    parsed = []
-    try:
-        for chunk in chunks:
-            parser.feed(chunk)
-            while (command := parser.gets()) is not False:
-                parsed.append(command)
-    except ProtocolError as exc:
-        return parsed, str(exc)
-    return parsed, None
 
 
 def parsers(limits: ProtocolLimits, auth_required: bool) -> list:

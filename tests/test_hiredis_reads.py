@@ -9,6 +9,8 @@ import pytest
 
 from pypika_store.server.resp.parser import HiredisRequestParser, ProtocolError, ProtocolLimits, RequestParser, hiredis
 
+from .support import parse_outcome as outcome
+
 pytestmark = pytest.mark.skipif(hiredis is None, reason="hiredis is not installed")
 
 
@@ -16,22 +18,10 @@ def encode(*args: bytes) -> bytes:
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(arg), arg) for arg in args)
 
 
-def outcome(parser, *chunks: bytes) -> tuple[list, str | None]:
-    parsed = []
-    try:
-        for chunk in chunks:
-            parser.feed(chunk)
-            while (command := parser.gets()) is not False:
-                parsed.append(command)
-    except ProtocolError as exc:
-        return parsed, str(exc)
-    return parsed, None
-
-
 def both(*chunks: bytes, limits: ProtocolLimits | None = None) -> tuple[list, str | None]:
     """The outcome of both parsers, which must agree."""
-    reference = outcome(RequestParser(limits), *chunks)
-    assert outcome(HiredisRequestParser(limits), *chunks) == reference
+    reference = outcome(RequestParser(limits), list(chunks))
+    assert outcome(HiredisRequestParser(limits), list(chunks)) == reference
     return reference
 
 
@@ -55,9 +45,9 @@ def test_a_reply_element_is_not_an_argument(element):
     error = f"expected '$', got '{chr(element[0])}'"
     assert both(b"*2\r\n$3\r\nGET\r\n" + element) == ([], error)
     stream = encode(b"PING") + b"*2\r\n$3\r\nGET\r\n" + element + encode(b"PING")
-    reference = outcome(RequestParser(), stream)
+    reference = outcome(RequestParser(), [stream])
     assert reference == ([[b"PING"]], error)
-    parsed, hiredis_error = outcome(HiredisRequestParser(), stream)
+    parsed, hiredis_error = outcome(HiredisRequestParser(), [stream])
     assert hiredis_error == error and parsed[0] == [b"PING"]
     # Known, as before issue #16's round 4: in a read hiredis verifies (bytes that may be a
     # simple string, big number or verbatim string), the sizes are checked when the read ends,

@@ -12,7 +12,7 @@ import pytest
 
 from pypika_store.testing import PikaServer
 
-from .support import encode_command, require_redis_server, wait_until
+from .support import encode_command, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _connect(node: PikaServer, transport: str) -> socket.socket:
     return context.wrap_socket(socket.create_connection((node.host, node.tls_port), timeout=10))
 
 
-def _named(port: int, name: str, sock: socket.socket) -> None:
+def _named(sock: socket.socket, name: str) -> None:
     sock.sendall(encode_command(("CLIENT", "SETNAME", name)))
     assert sock.recv(100) == b"+OK\r\n"
 
@@ -65,7 +65,7 @@ def test_a_hung_client_that_goes_is_forgotten(node, transport, how, pipelined):
     name = f"hung-{transport}-{how}"
     sock = _connect(node, transport)
     try:
-        _named(node.port, name, sock)
+        _named(sock, name)
         with node.fault(command="get", client=name, hang=True):
             behind = [("SET", "k", "v"), ("PING",)] if pipelined else []
             sock.sendall(b"".join(encode_command(args) for args in [("GET", "k"), *behind]))
@@ -84,7 +84,7 @@ def _unread_replies(port: int, name: str) -> socket.socket:
     """A client that asks for far more than it reads: its replies pile up in the server."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    _named(port, name, sock)
+    _named(sock, name)
     sock.sendall(encode_command(("GET", "big")) * 64)
     return sock
 
@@ -97,7 +97,6 @@ def _waiting_output(client, name: str) -> bool:
 def test_client_kill_forgets_a_client_that_reads_nothing_as_redis_does(real_redis, node):
     """Redis frees a killed client at once, its unsent replies dropped; here it stayed listed for
     as long as its peer read nothing (and a TLS peer until it answered the close)."""
-    require_redis_server()
     for server in (real_redis, node):
         client = server.client()
         client.set("big", "x" * 1_000_000)

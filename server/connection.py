@@ -388,6 +388,16 @@ class Client(asyncio.Protocol):
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
 
+    def kill(self) -> None:
+        """CLIENT KILL: as Redis frees a killed client, close at once, dropping unsent replies
+        (a peer that reads nothing, or a TLS peer that never answers the close, would keep it
+        listed for as long); the killing client itself is closed after its reply."""
+        if self._executing or self.transport is None:
+            self.close()
+            return
+        self.closing = True
+        self.transport.abort()
+
     def set_protocol(self, version: int) -> None:
         """Switch this connection to RESP2 or RESP3 (HELLO)."""
         self.resp = version

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from .raw_replies import RawReplies
-from .support import wait_until
+from .support import RawConnection, Stat, wait_until
 
 PROTOCOL_TYPES = "string integer double bignum null array set map attrib push verbatim true false nosuch".split()
 
@@ -39,10 +39,21 @@ def test_protocol_test_values_in_resp3(real_redis, pika_server):
     ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1k"),
     ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "x"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb"),
     ("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "-1"), ("DEBUG", "QUICKLIST-PACKED-THRESHOLD"),
-    ("DEBUG", "STRINGMATCH-TEST"), ("DEBUG", "STRINGMATCH-TEST", "x"),
+    ("DEBUG", "STRINGMATCH-TEST", "x"),
 ])
 def test_debug_replies_and_errors_are_redis(diff, call):
     diff.check(*call)
+
+
+def test_stringmatch_test_answers_as_redis(pika_server):
+    """DEBUG STRINGMATCH-TEST's reply, as redis-server 7.0 gives it. Not asked of the shared
+    redis-server: its fuzz run takes seconds, forty on a loaded machine (past the raw
+    connection's timeout, and holding that server from the tests after), and once crashed it."""
+    raw = RawConnection(pika_server.port)
+    try:
+        assert raw.call("DEBUG", "STRINGMATCH-TEST") == Stat("Apparently Redis did not crash: test passed")
+    finally:
+        raw.close()
 
 
 def test_debug_object_describes_the_value(diff):

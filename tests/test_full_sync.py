@@ -98,14 +98,16 @@ def _fetch(server: PikaServer, root: str, throttle: int = 0, link_factory=None,
     return folder, positions, progress, received
 
 
-def _fetch_cancelled(server: PikaServer, root: str, throttle: int, fraction: float) -> SyncProgress:
-    """Start a fetch and cancel it once ``fraction`` of the bytes arrived."""
+def _fetch_cancelled(server: PikaServer, root: str, fraction: float) -> SyncProgress:
+    """Start a fetch and cancel it once ``fraction`` of the bytes arrived: the master holds the
+    transfer there (CHAOS SYNC STALL), where a throttled transfer could end before a loaded
+    machine ran the loop watching it."""
     progress = SyncProgress()
 
     async def run():
         link = await _open(server)
-        task = asyncio.create_task(fetch_snapshot(link, root, CHUNK, 4, throttle, progress))
-        while not (progress.total_bytes and progress.received_bytes >= fraction * progress.total_bytes):
+        task = asyncio.create_task(fetch_snapshot(link, root, CHUNK, 4, 0, progress))
+        while not (progress.total_bytes and progress.received_bytes >= int(fraction * progress.total_bytes)):
             assert not task.done()
             await asyncio.sleep(0.005)
         task.cancel()
@@ -113,7 +115,8 @@ def _fetch_cancelled(server: PikaServer, root: str, throttle: int, fraction: flo
             await task
         link.close()
 
-    asyncio.run(run())
+    with server.full_sync.stall(fraction=fraction):
+        asyncio.run(run())
     return progress
 
 
@@ -218,7 +221,7 @@ def test_fetch_downloads_a_verified_snapshot(master, fetched):
 def test_cut_transfer_resumes_without_refetching(master, tmp_path):
     root = str(tmp_path)
     total = _fetch(master, str(tmp_path / "reference"))[2].total_bytes
-    cut = _fetch_cancelled(master, root, throttle=total * 2, fraction=0.4)
+    cut = _fetch_cancelled(master, root, fraction=0.4)
     assert 0 < cut.received_bytes < total
     folder, _positions, progress, received = _fetch(master, root)
     assert progress.resumed_bytes >= CHUNK and progress.received_bytes == total
@@ -229,7 +232,7 @@ def test_cut_transfer_resumes_without_refetching(master, tmp_path):
 def test_changed_uuid_starts_over(master, tmp_path):
     root = str(tmp_path)
     total = _fetch(master, str(tmp_path / "reference"))[2].total_bytes
-    _fetch_cancelled(master, root, throttle=total * 2, fraction=0.4)
+    _fetch_cancelled(master, root, fraction=0.4)
     (old_uuid,) = os.listdir(root)
     _bgsave(master.client())
     folder, _positions, progress, received = _fetch(master, root)
@@ -248,10 +251,16 @@ def test_snapshot_replaced_mid_transfer_restarts_with_the_new_one(master, tmp_pa
 
     async def run():
         link = await _open(master)
-        task = asyncio.create_task(fetch_snapshot(link, root, CHUNK, 2, 1024 * 1024, progress))
-        await asyncio.to_thread(wait_until, lambda: progress.received_bytes > CHUNK)
-        await asyncio.to_thread(_bgsave, client)
-        await asyncio.to_thread(_listing, client)  # makes the master serve the new snapshot
+        # The transfer is held past its first chunks until the new snapshot is served: unheld,
+        # it could end first (a bgsave on a loaded machine outlasted the whole transfer).
+        stall = master.full_sync.stall(at_bytes=2 * CHUNK)
+        try:
+            task = asyncio.create_task(fetch_snapshot(link, root, CHUNK, 2, 1024 * 1024, progress))
+            await asyncio.to_thread(wait_until, lambda: progress.received_bytes > CHUNK)
+            await asyncio.to_thread(_bgsave, client)
+            await asyncio.to_thread(_listing, client)  # makes the master serve the new snapshot
+        finally:
+            stall.heal()
         result = await task
         link.close()
         return result

@@ -208,13 +208,13 @@ def client_kill(client: Client, argv: list[bytes]) -> object:
         if not victims:
             raise NoSuchClientError()
         for victim in victims:
-            victim.close()
+            victim.kill()
         return OK
     filters, skip_me, kind = _kill_filters(client, argv)
     victims = [each for each in clients
                if all(matches(each) for matches in filters) and not (skip_me and each is client)]
     for victim in victims:
-        victim.close()
+        victim.kill()
     replica = client.server.replica
     if kind == MASTER and replica is not None and replica.drop_link():  # this slave's link to its master
         return len(victims) + 1

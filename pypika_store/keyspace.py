@@ -407,6 +407,17 @@ class Keyspace:
             if expiry_event and expire_at_ms > 0:
                 self._turn.notify(GENERIC, b"expire", self.index, key)
 
+    def rewrite_string(self, key: bytes, value: bytes, expire_at_ms: int, event: bytes) -> None:
+        """Write ``value`` over the live string ``key`` the command just read (INCR, INCRBYFLOAT),
+        keeping its ``expire_at_ms``: one put. None of :meth:`put_meta`'s checks can apply to a
+        live string written over with its own expiry (no reclaim, no new key, no expiry change),
+        so only :meth:`set_string`'s change and event are noted."""
+        record = _pack_header(TAG_STRING, expire_at_ms) + value
+        self.rewrite_meta(key, record)
+        self._changes.value_written(self.index, key, record)
+        if self._turn.notify_classes:
+            self._turn.notify(STRING, event, self.index, key)
+
     def put_record(self, key: bytes, record: Record, event: bytes | None = None) -> None:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY, RESTORE): announced as a
         ``new`` key, then as ``event`` (``copy_to``, ``restore``), as Redis does."""

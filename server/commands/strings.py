@@ -392,12 +392,22 @@ def lcs_(client: Client, argv: list[bytes]) -> object:
 
 def _increment(client: Client, key: bytes, delta: int) -> int:
     keyspace = client.keyspace
-    value, expire_at = keyspace.get_string_entry(key) or (b"0", 0)
-    result = parse_int(value) + delta
+    entry = keyspace.get_string_entry(key)
+    result = (0 if entry is None else parse_int(entry[0])) + delta
     if result < INT64_MIN or result > INT64_MAX:
         raise OverflowErrorReply()
-    keyspace.set_string(key, b"%d" % result, expire_at, event=b"incrby")
+    _write_counter(keyspace, key, b"%d" % result, entry, b"incrby")
     return result
+
+
+def _write_counter(keyspace: Keyspace, key: bytes, value: bytes, entry: tuple[bytes, int] | None,
+                   event: bytes) -> None:
+    """Store a counter's new ``value``: over the live string read as ``entry`` in one put, keeping
+    its TTL (:meth:`~pypika_store.keyspace.Keyspace.rewrite_string`), else as a new key."""
+    if entry is None:
+        keyspace.set_string(key, value, event=event)
+    else:
+        keyspace.rewrite_string(key, value, entry[1], event)
 
 
 @command("incr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string", syntax="key")
@@ -432,8 +442,8 @@ def decrby(client: Client, argv: list[bytes]) -> object:
 def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     """Increment the float value of a key by the given amount (in long double, as Redis)."""
     keyspace = client.keyspace
-    current, expire_at = keyspace.get_string_entry(argv[1]) or (None, 0)
-    base = Fraction(0) if current is None else long_double.parse(current)
+    entry = keyspace.get_string_entry(argv[1])
+    base = Fraction(0) if entry is None else long_double.parse(entry[0])
     delta = long_double.parse(argv[2])
     if base is None or delta is None:
         raise NotFloatError()
@@ -443,5 +453,5 @@ def incrbyfloat(client: Client, argv: list[bytes]) -> object:
     if not long_double.is_finite(result):
         raise NanOrInfinityError()
     text = long_double.format_human(result)
-    keyspace.set_string(argv[1], text, expire_at, event=b"incrbyfloat")
+    _write_counter(keyspace, argv[1], text, entry, b"incrbyfloat")
     return text

@@ -28,6 +28,7 @@ from .storage.records import (
     COLLECTION,
     HEADER,
     HEADER_SIZE,
+    NO_EXPIRY,
     OBJECT_ID,
     TAG_HASH,
     TAG_LIST,
@@ -50,8 +51,6 @@ KEEP_TTL = -1
 
 _unpack_header = HEADER.unpack_from
 _pack_header = HEADER.pack
-#: A meta record's ``expire_at_ms`` field when the key has no TTL (it follows the tag byte).
-_NO_EXPIRY = bytes(HEADER_SIZE - 1)
 
 #: RANDOMKEY is exactly uniform up to this many keys (it walks the whole keyspace).
 EXACT_RANDOM_LIMIT = 1024
@@ -128,7 +127,7 @@ class Keyspace:
             raw = turn.cursor(self._meta).get(key)
         else:
             raw = self._read(key)
-        if raw is not None and not raw.startswith(_NO_EXPIRY, 1):
+        if raw is not None and not raw.startswith(NO_EXPIRY, 1):
             if _unpack_header(raw)[1] <= turn.now_ms():
                 if turn.expire_on_access:
                     self.delete_expired(key)
@@ -612,7 +611,7 @@ class Keyspace:
         with self._turn.reader().cursor(db=self._meta) as cursor:
             # Without a TTL anywhere (the usual case) the values alone tell, a third cheaper than
             # reading keys too (28 -> 18 ms of CPU for 100k keys); a wrapped value counts as one.
-            if not any(raw[1:9] != _NO_EXPIRY for raw in cursor.iternext(keys=False, values=True)):
+            if not any(raw[1:HEADER_SIZE] != NO_EXPIRY for raw in cursor.iternext(keys=False, values=True)):
                 return
             cursor.first()
             # In stored order, not walk()'s whole-key order (the index needs none): most of

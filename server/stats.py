@@ -40,8 +40,7 @@ class LatencyHistogram:
 
     def record_usec(self, usec: int) -> None:
         """Record a call of ``usec`` whole microseconds."""
-        calls = self.calls_by_usec
-        calls[usec] = calls.get(usec, 0) + 1
+        self.calls_by_usec[usec] += 1
 
     @property
     def total(self) -> int:

@@ -17,6 +17,9 @@ from typing import NamedTuple
 
 HEADER = struct.Struct(">BQ")
 HEADER_SIZE = HEADER.size
+#: A record header's ``expire_at_ms`` field (after its tag byte) when the key has no TTL: the
+#: bytes a record without one holds at ``[1:HEADER_SIZE]``.
+NO_EXPIRY = bytes(HEADER_SIZE - 1)
 
 TAG_STRING = ord("s")
 TAG_HASH = ord("h")

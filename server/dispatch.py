@@ -50,11 +50,9 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import QUIET, QuietLookups, counted_lookups
+from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, ShortCalls, counted_lookups
 
 if TYPE_CHECKING:
-    from collections import defaultdict
-
     from .app import Server
     from .chaos import CommandFaults
     from .connection import Client
@@ -102,20 +100,21 @@ class Dispatcher:
         #: The spec of a command name as sent (upper or lower case), else None: the command
         #: table's dictionary lookup, called without a Python frame.
         self._as_sent = TABLE.as_sent
-        #: Per command, its calls per whole microsecond (INFO commandstats' usec, latencystats),
-        #: the server's :class:`~.stats.LatencyHistogram` counts, found once per command.
-        self._durations: dict[str, defaultdict[int, int]] = {}
+        #: Per command, its short calls per whole microsecond (INFO commandstats, latencystats).
+        self._short_calls = ShortCalls(server.stats)
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
         #: True while a blocked command runs again: MONITOR showed it when it blocked.
         self._retrying = False
-        #: SLOWLOG and LATENCY; the lower of their thresholds is kept here, read again after
-        #: each CONFIG SET.
+        #: SLOWLOG and LATENCY; the lower of their thresholds is kept here, read again when
+        #: CONFIG SET changes one of their settings (:meth:`read_thresholds`). A call shorter
+        #: than ``_short_ns`` concerns neither, and its histogram counts it in its list.
         self.slowlog = SlowLog(server.config)
         self.latency = LatencyMonitor(server.config)
-        self._slow_ns = self._read_thresholds()
-        self._config_set = TABLE.get(b"config").subcommands["set"]  # type: ignore[union-attr]
+        self._slow_ns = 0.0
+        self._short_ns = 0
+        self.read_thresholds()
         #: EVAL's interpreter and script cache; ``busy_script`` is set while a script runs past
         #: busy-reply-threshold (other clients are then answered BUSY, :mod:`.scripting.busy`).
         self.scripting = Scripting(server)
@@ -238,44 +237,45 @@ class Dispatcher:
         return self.call(applier, spec, argv)
 
     def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
-        """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply."""
-        stats = self._stats
-        stats.commands_processed += 1
-        spec.calls += 1
+        """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply.
+
+        A plain call pays two clock reads, its histogram's one update (its calls, usec and the
+        server's total_commands_processed are counted from it) and one test per rule that may
+        concern it after it ran; a reply the handler encoded itself (OK) is not encoded again."""
         lookups = spec.counted_lookups
         if lookups is not None:  # INFO keyspace_hits/misses
             if lookups is True:
-                self._turn.lookup_counter = stats
+                self._turn.lookup_counter = self._stats
             elif lookups is QUIET:
                 self._turn.lookup_counter = self._quiet_lookups
-            else:  # a write whose sources Redis reads first: usually none (a plain SET)
+            else:  # a write whose sources Redis reads first
                 keys_read = lookups(argv)  # type: ignore[operator]
                 if keys_read:
-                    self._count_lookups(client, keys_read)
+                    self.count_lookups(client, keys_read)
         started = perf_counter_ns()
         try:
             reply = spec.handler(client, argv)  # type: ignore[misc]
-            if type(reply) is Block:
+            kind = type(reply)
+            if kind is Raw:  # already encoded, the same in RESP2 and RESP3
+                return reply
+            if kind is Block:
                 return self._block(client, argv, reply)
             return client.encode(reply)  # after the call: HELLO may switch the protocol
         except CommandError as exc:
-            spec.failed_calls += 1
-            stats.error_replied(exc.message)
+            self._stats.record_failure(spec.full_name)
+            self._stats.error_replied(exc.message)
             return error_line(exc.message)
         except Exception as exc:  # a bug must cost one error reply, never the connection or server
-            spec.failed_calls += 1
+            self._stats.record_failure(spec.full_name)
             log.exception("command %s failed", spec.full_name)
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
             duration = perf_counter_ns() - started
             self._turn.lookup_counter = None
-            name = spec.full_name
-            durations = self._durations.get(name)
-            if durations is None:
-                durations = self._durations[name] = stats.call_durations(name)
-            durations[duration // 1000] += 1  # calls per whole microsecond, as Redis counts them
-            if duration >= self._slow_ns or spec is self._config_set:
-                self._slow_call(client, spec, argv, duration)
+            if duration < self._short_ns:  # counted per whole microsecond, as Redis counts them
+                self._short_calls[spec.full_name][duration // 1000] += 1
+            else:
+                self._long_call(client, spec, argv, duration)
             if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)
                 changes = self._changes
                 changes.writer = client
@@ -291,8 +291,9 @@ class Dispatcher:
             if blocking.ready and not client.in_transaction:  # after EXEC, not inside
                 blocking.serve()
 
-    def _count_lookups(self, client: "Client", keys: list[bytes]) -> None:
-        """Count the keys a write command reads (its sources), looked up before it writes."""
+    def count_lookups(self, client: "Client", keys: list[bytes]) -> None:
+        """Count the keys a write command reads (its sources), looked up before it writes (SET
+        counts its GET's key itself: a plain SET has none)."""
         turn = self._turn
         turn.lookup_counter = self._stats
         for key in keys:
@@ -329,18 +330,21 @@ class Dispatcher:
             return error_line(_READONLY.message), None
         return self.call(client, spec, argv), spec
 
-    def _slow_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
-        """A call that may concern SLOWLOG or LATENCY (or CONFIG SET, which may change their
-        thresholds). Blocked calls are not logged."""
-        if spec is self._config_set:
-            self._slow_ns = self._read_thresholds()
-        if client.blocked is None:
+    def _long_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
+        """A call of a millisecond or more, or one that may concern SLOWLOG or LATENCY: counted
+        in its histogram, logged if slow enough (blocked calls are not)."""
+        self._stats.command_times(spec.full_name).histogram.record_usec(duration // 1000)
+        if duration >= self._slow_ns and client.blocked is None:
             self.slowlog.record(client, spec, argv, duration)
             self.latency.record(spec, duration)
 
-    def _read_thresholds(self) -> float:
-        """The duration from which a call concerns SLOWLOG or LATENCY, in nanoseconds."""
-        return min(self.slowlog.refresh(), self.latency.refresh())
+    def read_thresholds(self) -> None:
+        """Read SLOWLOG's and LATENCY's settings again (at start, and from CONFIG SET of one of
+        :data:`~.slowlog.THRESHOLD_OPTIONS`, before the call that set it is timed against them):
+        the duration from which a call concerns them, in nanoseconds."""
+        self._slow_ns = min(self.slowlog.refresh(), self.latency.refresh())
+        # an int (not inf when both are off): comparing two ints is the cheaper test per call
+        self._short_ns = int(min(self._slow_ns, SHORT_CALL_USEC * 1000))
 
     def _block(self, client: "Client", argv: list[bytes], block: Block) -> bytes:
         """Park the client until a key it waits for is ready (or answer at once in MULTI)."""

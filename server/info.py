@@ -434,13 +434,12 @@ def _commandstats(server: "Server") -> Fields:
     fields: Fields = []
     for spec in TABLE.all_specs():
         times = server.stats.commands.get(spec.full_name)
-        rejected = times.rejected_calls if times else 0
-        if spec.calls or spec.failed_calls or rejected:
-            usec = times.usec if times else 0
-            per_call = usec / spec.calls if spec.calls else 0.0
+        if times is not None and (times.calls or times.failed_calls or times.rejected_calls):
+            calls, usec = times.calls, times.usec
+            per_call = usec / calls if calls else 0.0
             fields.append((f"cmdstat_{spec.full_name}",
-                           f"calls={spec.calls},usec={usec},usec_per_call={per_call:.2f},"
-                           f"rejected_calls={rejected},failed_calls={spec.failed_calls}"))
+                           f"calls={calls},usec={usec},usec_per_call={per_call:.2f},"
+                           f"rejected_calls={times.rejected_calls},failed_calls={times.failed_calls}"))
     return fields
 
 

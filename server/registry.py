@@ -270,9 +270,6 @@ class CommandSpec:
     subcommand_error: SubcommandError | None = None
     #: False while a container is only known from its subcommands (see :meth:`CommandTable.add`).
     declared: bool = True
-    #: Calls and failures, for INFO commandstats.
-    calls: int = 0
-    failed_calls: int = 0
     #: Which key lookups of a call count in INFO keyspace_hits/misses (``stats.counted_lookups``,
     #: set by the dispatcher).
     counted_lookups: object = None

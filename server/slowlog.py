@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
     from .connection import Client
 
+#: The settings the dispatcher reads once, not on every call (Dispatcher.read_thresholds):
+#: CONFIG SET of one has it read them again.
+THRESHOLD_OPTIONS = frozenset(("slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"))
 #: Redis' SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING.
 MAX_ARGUMENTS = 32
 MAX_ARGUMENT_BYTES = 128

@@ -7,9 +7,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Callable, Union
-
-from .registry import TABLE
+from typing import TYPE_CHECKING, Callable, Iterator, Union
 
 if TYPE_CHECKING:
     from .connection import Client
@@ -18,19 +16,26 @@ if TYPE_CHECKING:
 MAX_ERROR_NAMES = 128
 
 
+#: Calls shorter than this many whole microseconds are counted in a list, by their microseconds.
+SHORT_CALL_USEC = 1000
+
+
 class LatencyHistogram:
     """The distribution of one command's call durations, with the resolution of Redis' HDR
     histogram (2 significant figures: 256 sub-buckets per power of two), so the percentiles
     print as Redis prints them: each value is its bucket's highest equivalent.
 
-    Calls are counted per whole microsecond, the one dict update every call pays, and put in
-    their buckets when the histogram is read (INFO latencystats, LATENCY HISTOGRAM)."""
+    Calls are counted per whole microsecond, the one update every call pays, and put in their
+    buckets when the histogram is read (INFO latencystats, LATENCY HISTOGRAM). Calls under
+    :data:`SHORT_CALL_USEC` (nearly all) are counted in a list indexed by their microseconds,
+    whose ``short_calls[usec] += 1`` is a third of a dictionary's cost; longer ones in a dict."""
 
-    __slots__ = ("calls_by_usec",)
+    __slots__ = ("short_calls", "long_calls")
 
     def __init__(self) -> None:
-        #: A defaultdict: the dispatcher's ``calls[usec] += 1`` is its one update per call.
-        self.calls_by_usec: defaultdict[int, int] = defaultdict(int)
+        #: The dispatcher updates this list itself (``short_calls[usec] += 1``).
+        self.short_calls = [0] * SHORT_CALL_USEC
+        self.long_calls: defaultdict[int, int] = defaultdict(int)
 
     @staticmethod
     def bucket_top(value: int) -> int:
@@ -40,23 +45,38 @@ class LatencyHistogram:
 
     def record_usec(self, usec: int) -> None:
         """Record a call of ``usec`` whole microseconds."""
-        self.calls_by_usec[usec] += 1
+        if usec < SHORT_CALL_USEC:
+            self.short_calls[usec] += 1
+        else:
+            self.long_calls[usec] += 1
+
+    def clear(self) -> None:
+        """Forget every call (CONFIG RESETSTAT), keeping the list the dispatcher holds."""
+        self.short_calls[:] = [0] * SHORT_CALL_USEC
+        self.long_calls.clear()
+
+    def calls_by_usec(self) -> Iterator[tuple[int, int]]:
+        """``(whole microseconds, calls)`` of every duration recorded."""
+        for usec, calls in enumerate(self.short_calls):
+            if calls:
+                yield usec, calls
+        yield from self.long_calls.items()
 
     @property
     def total(self) -> int:
         """The calls recorded."""
-        return sum(self.calls_by_usec.values())
+        return sum(self.short_calls) + sum(self.long_calls.values())
 
     @property
     def usec(self) -> int:
         """Their whole microseconds, added up (INFO commandstats' usec)."""
-        return sum(usec * calls for usec, calls in self.calls_by_usec.items())
+        return sum(usec * calls for usec, calls in self.calls_by_usec())
 
     def _buckets(self) -> dict[int, int]:
         """Calls per bucket, by the bucket's top in nanoseconds (as Redis: a call's nanoseconds,
         at least 1)."""
         buckets: dict[int, int] = {}
-        for usec, calls in self.calls_by_usec.items():
+        for usec, calls in self.calls_by_usec():
             top = self.bucket_top(max(1, usec * 1000))
             buckets[top] = buckets.get(top, 0) + calls
         return buckets
@@ -96,11 +116,17 @@ class LatencyHistogram:
 
 @dataclass
 class CommandTimes:
-    """One command's rejections and the durations of its calls (INFO commandstats' usec is
-    their sum)."""
+    """One command's calls on this server (INFO commandstats): the durations of its calls,
+    whose count is its ``calls`` and whose sum its ``usec`` (so a call costs the dispatcher one
+    update, the histogram's), its rejections and its calls that replied an error."""
 
     rejected_calls: int = 0
+    failed_calls: int = 0
     histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+    @property
+    def calls(self) -> int:
+        return self.histogram.total
 
     @property
     def usec(self) -> int:
@@ -150,7 +176,6 @@ class Stats:
     """Counters behind INFO stats; CONFIG RESETSTAT zeroes them."""
 
     connections_received: int = 0
-    commands_processed: int = 0
     rejected_connections: int = 0
     expired_keys: int = 0
     net_input_bytes: int = 0
@@ -191,14 +216,17 @@ class Stats:
             times = self.commands[name] = CommandTimes()
         return times
 
-    def call_durations(self, name: str) -> defaultdict[int, int]:
-        """Command ``name``'s calls per whole microsecond (its histogram's counts), which the
-        dispatcher updates on every call: it keeps the dictionary, which :meth:`reset` empties
-        rather than replaces."""
-        return self.command_times(name).histogram.calls_by_usec
-
     def record_rejection(self, name: str) -> None:
         self.command_times(name).rejected_calls += 1
+
+    def record_failure(self, name: str) -> None:
+        """A call of command ``name`` replied an error (its reply counted by :meth:`error_replied`)."""
+        self.command_times(name).failed_calls += 1
+
+    @property
+    def commands_processed(self) -> int:
+        """The calls made (INFO total_commands_processed): the commands' histograms count them."""
+        return sum(times.calls for times in self.commands.values())
 
     @property
     def total_error_replies(self) -> int:
@@ -239,9 +267,25 @@ class Stats:
         self._samples.clear()
         self.errors.clear()
         for times in self.commands.values():  # emptied in place: the dispatcher holds the counts
-            times.rejected_calls = 0
-            times.histogram.calls_by_usec.clear()
+            times.rejected_calls = times.failed_calls = 0
+            times.histogram.clear()
         self.client_peaks = ClientPeaks()
+
+
+class ShortCalls(dict):
+    """Per command (full name), its :attr:`LatencyHistogram.short_calls` on this server, found on
+    its first call (``__missing__``) and kept by the dispatcher, whose
+    ``short_calls[name][usec] += 1`` is the one update a call pays for INFO commandstats (calls,
+    usec), latencystats and total_commands_processed. :meth:`Stats.reset` empties the lists in
+    place, so they stay the histograms'."""
+
+    def __init__(self, stats: Stats) -> None:
+        super().__init__()
+        self._stats = stats
+
+    def __missing__(self, name: str) -> list[int]:
+        counts = self[name] = self._stats.command_times(name).histogram.short_calls
+        return counts
 
 
 # -- keyspace_hits / keyspace_misses ----------------------------------------------------------
@@ -276,18 +320,11 @@ def _counted_keys(argv: list[bytes]) -> list[bytes]:
     return argv[3:3 + count] if count > 0 else []
 
 
-def _set_with_get(argv: list[bytes]) -> list[bytes]:
-    """SET's key when its GET reads it (the key SET's own finder flags ``access``)."""
-    if len(argv) == 3:  # the plain SET, on the hot path
-        return []
-    return [key for key, flags in TABLE.get(b"set").keys_and_flags(argv) if "access" in flags]  # type: ignore[union-attr]
-
-
 #: Write commands Redis looks some keys of up as reads (lookupKeyRead, which counts), not as
-#: writes (lookupKeyWrite, which does not): a store command's sources, SET's GET, GETDEL.
+#: writes (lookupKeyWrite, which does not): a store command's sources, GETDEL. (SET's GET
+#: counts its key itself, strings.set_: a plain SET, the hot path, is then nothing to test.)
 #: Every other write command's lookups are not counted (INCR, LPUSH, LMOVE's source, DEL).
 READ_KEYS_OF_WRITES: dict[str, KeysRead] = {
-    "set": _set_with_get,
     **dict.fromkeys(("getdel", "getex", "getset", "copy", "georadius", "georadiusbymember"), _first_key),
     **dict.fromkeys(("zrangestore", "geosearchstore"), _second_key),
     **dict.fromkeys(("sunionstore", "sinterstore", "sdiffstore"), _keys_from(2)),

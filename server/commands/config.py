@@ -19,6 +19,7 @@ from ..connection import Client
 from ..log_format import LEVELS
 from ..registry import command, container, help_reply
 from ..resp.replies import OK, Map
+from ..slowlog import THRESHOLD_OPTIONS
 from ..tls import RELOAD_FAILED, RELOADING_OPTIONS, TlsSettingError
 
 container("config", arity=-2, flags="", group="server")
@@ -68,6 +69,8 @@ def _apply_side_effects(client: Client, name: str) -> None:
         client.server.apply_protocol_limits()
     elif name == "notify-keyspace-events":
         client.server.notifications.configure()
+    elif name in THRESHOLD_OPTIONS:
+        client.server.dispatcher.read_thresholds()
 
 
 @command("config|set", arity=-4, flags="admin noscript loading stale", group="server",

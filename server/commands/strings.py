@@ -125,7 +125,10 @@ def set_(client: Client, argv: list[bytes]) -> object:
         return OK
     options = _ExtendedOptions(argv, for_set=True)
     expire_at = options.expire_at(client, "set")
-    old = keyspace.get_string(key) if options.want_old else None
+    old = None
+    if options.want_old:  # a read Redis counts in keyspace_hits/misses, as GET's
+        client.server.dispatcher.count_lookups(client, [key])
+        old = keyspace.get_string(key)
     if options.condition:
         exists = old is not None or (not options.want_old and keyspace.exists(key))
         if exists == (options.condition == b"NX"):

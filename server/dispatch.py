@@ -271,7 +271,8 @@ class Dispatcher:
             return error_line(internal_error(spec.full_name, exc).message)
         finally:
             duration = perf_counter_ns() - started
-            self._turn.lookup_counter = None
+            if lookups is not None:  # the counter set above (a write's finder set and reset it)
+                self._turn.lookup_counter = None
             if duration < self._short_ns:  # counted per whole microsecond, as Redis counts them
                 self._short_calls[spec.full_name][duration // 1000] += 1
             else:

@@ -118,11 +118,11 @@ def _set_keys(argv: list[bytes]) -> list[KeyAndFlags]:
                 "unix-time-milliseconds:unix-time | KEEPTTL]", getkeys=_set_keys)
 def set_(client: Client, argv: list[bytes]) -> object:
     """Set the string value of a key, with optional expiry, condition and GET."""
+    if len(argv) == 3:  # the hot path: plain SET, nothing read beyond its two arguments
+        client.keyspace.set_string(argv[1], argv[2])
+        return OK
     key, value = argv[1], argv[2]
     keyspace = client.keyspace
-    if len(argv) == 3:  # the hot path: plain SET
-        keyspace.set_string(key, value)
-        return OK
     options = _ExtendedOptions(argv, for_set=True)
     expire_at = options.expire_at(client, "set")
     old = None

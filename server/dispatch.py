@@ -80,6 +80,8 @@ class Dispatcher:
         self._quiet_lookups = QuietLookups(server.stats)
         self._engine = server.engine
         self._blocking = server.blocking
+        #: The keys the running command made ready for blocked clients (the registry's, never replaced).
+        self._ready_keys = server.blocking.ready
         self._turn = server.engine.turn
         #: The running command's changes (the engine's one change log, never replaced).
         self._command_changes = server.engine.changes
@@ -288,9 +290,8 @@ class Dispatcher:
                 self._server.tracking.after_call(client, spec, argv)
             if self._monitoring and not self._retrying:
                 self.monitors.feed(client, spec, argv)
-            blocking = self._blocking
-            if blocking.ready and not client.in_transaction:  # after EXEC, not inside
-                blocking.serve()
+            if self._ready_keys and not client.in_transaction:  # after EXEC, not inside
+                self._blocking.serve()
 
     def count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes (SET

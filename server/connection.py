@@ -152,16 +152,45 @@ class Client(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         size = len(data)
-        self._unparsed_bound += size
         stats = self._stats
         stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
+        if self.closing or self._output_blocked or self.blocked is not None \
+                or self._parser_authenticated != self.authenticated:  # the command loop sorts these out
+            self._unparsed_bound += size
+            try:
+                self._parser.feed(data)
+            except ProtocolError as exc:
+                self._protocol_error(exc)
+            self._run_commands()
+            return
         try:
-            self._parser.feed(data)
+            argv, more = self._parser.read_one(data)
         except ProtocolError as exc:
             self._protocol_error(exc)
-        self._run_commands()
+            argv, more = None, True
+        if more:
+            self._unparsed_bound += size
+            self._run_commands(argv)
+        else:
+            self._answer_whole_read(argv)  # type: ignore[arg-type]
+
+    def _answer_whole_read(self, argv: list[bytes]) -> None:
+        """The read was one whole command, as every client that waits for each reply sends:
+        run it and write its reply at once, or have it wait for the turn's commit, without
+        the command loop's set-up for a pipeline (nothing was left unparsed)."""
+        self._executing = True
+        try:
+            reply = self._answer(argv)
+        finally:
+            self._executing = False
+        if len(reply) > BIG_REQUEST:
+            self.server.engine.big_request_seen = True
+        if self._turn.dirty:
+            self.server.waiting_for_commit.append(self)
+        else:
+            self.flush()
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
@@ -172,8 +201,9 @@ class Client(asyncio.Protocol):
             log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
-    def _run_commands(self) -> None:
-        """Run every complete command received, then send (or hold) the replies.
+    def _run_commands(self, argv: list[bytes] | None = None) -> None:
+        """Run ``argv`` (the read's first command, when the parser already returned it) and
+        every complete command received, then send (or hold) the replies.
 
         Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
         waits for a commit, they are written early, and if the client is not reading them (the
@@ -182,29 +212,22 @@ class Client(asyncio.Protocol):
         parser = self._parser
         if self._unparsed_bound > BIG_REQUEST:
             self._expect_big_request()
-        execute = self._execute
         turn = self._turn
         out = self._out
         out_size = 0
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
-                if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
-                    self._parser_authenticated = self.authenticated
-                    parser.auth_required = not self.authenticated
-                argv = parser.gets()
-                if argv is False:
-                    break
-                turn.touched = False
-                reply = execute(self, argv)
-                if self.reply_mode:
-                    reply = self._muted(reply)
-                if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
-                    self._uncommitted.append(len(out))
-                out.append(reply)
+                if argv is None:
+                    if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                        self._parser_authenticated = self.authenticated
+                        parser.auth_required = not self.authenticated
+                    argv = parser.gets()  # type: ignore[assignment]
+                    if argv is False:
+                        break
+                reply = self._answer(argv)  # type: ignore[arg-type]
+                argv = None
                 out_size += len(reply)
-                if self._after_reply:
-                    self._run_after_reply()
                 if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
                     if len(reply) > BIG_REQUEST:
                         self.server.engine.big_request_seen = True
@@ -223,6 +246,22 @@ class Client(asyncio.Protocol):
                 self.flush()
         elif self.closing:
             self.flush()
+
+    def _answer(self, argv: list[bytes]) -> bytes:
+        """Run one command and queue what CLIENT REPLY leaves of its reply, marked when it read
+        or wrote the turn not committed yet (:meth:`fail_pending`); the reply."""
+        turn = self._turn
+        turn.touched = False
+        reply = self._execute(self, argv)
+        if self.reply_mode:
+            reply = self._muted(reply)
+        out = self._out
+        if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
+            self._uncommitted.append(len(out))
+        out.append(reply)
+        if self._after_reply:
+            self._run_after_reply()
+        return reply
 
     def _expect_big_request(self) -> None:
         """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is

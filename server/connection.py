@@ -172,25 +172,7 @@ class Client(asyncio.Protocol):
             argv, more = None, True
         if more:
             self._unparsed_bound += size
-            self._run_commands(argv)
-        else:
-            self._answer_whole_read(argv)  # type: ignore[arg-type]
-
-    def _answer_whole_read(self, argv: list[bytes]) -> None:
-        """The read was one whole command, as every client that waits for each reply sends:
-        run it and write its reply at once, or have it wait for the turn's commit, without
-        the command loop's set-up for a pipeline (nothing was left unparsed)."""
-        self._executing = True
-        try:
-            reply = self._answer(argv)
-        finally:
-            self._executing = False
-        if len(reply) > BIG_REQUEST:
-            self.server.engine.big_request_seen = True
-        if self._turn.dirty:
-            self.server.waiting_for_commit.append(self)
-        else:
-            self.flush()
+        self._run_commands(argv, more)
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
@@ -201,9 +183,10 @@ class Client(asyncio.Protocol):
             log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
-    def _run_commands(self, argv: list[bytes] | None = None) -> None:
-        """Run ``argv`` (the read's first command, when the parser already returned it) and
-        every complete command received, then send (or hold) the replies.
+    def _run_commands(self, argv: list[bytes] | None = None, more: bool = True) -> None:
+        """Run ``argv`` (the read's first command, when the parser already returned it), then
+        every complete command received unless ``more`` is false (the read was that one
+        command: the parser holds nothing), then send (or hold) the replies.
 
         Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
         waits for a commit, they are written early, and if the client is not reading them (the
@@ -212,6 +195,7 @@ class Client(asyncio.Protocol):
         parser = self._parser
         if self._unparsed_bound > BIG_REQUEST:
             self._expect_big_request()
+        execute = self._execute
         turn = self._turn
         out = self._out
         out_size = 0
@@ -225,15 +209,25 @@ class Client(asyncio.Protocol):
                     argv = parser.gets()  # type: ignore[assignment]
                     if argv is False:
                         break
-                reply = self._answer(argv)  # type: ignore[arg-type]
-                argv = None
+                turn.touched = False
+                reply = execute(self, argv)
+                if self.reply_mode:
+                    reply = self._muted(reply)
+                if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
+                    self._uncommitted.append(len(out))
+                out.append(reply)
                 out_size += len(reply)
+                if self._after_reply:
+                    self._run_after_reply()
                 if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
                     if len(reply) > BIG_REQUEST:
                         self.server.engine.big_request_seen = True
                     if not turn.dirty:
                         self.flush()
                         out_size = 0
+                if not more:  # the read was this one command: the parser holds nothing
+                    break
+                argv = None
         except ProtocolError as exc:
             self._protocol_error(exc)
         finally:
@@ -246,22 +240,6 @@ class Client(asyncio.Protocol):
                 self.flush()
         elif self.closing:
             self.flush()
-
-    def _answer(self, argv: list[bytes]) -> bytes:
-        """Run one command and queue what CLIENT REPLY leaves of its reply, marked when it read
-        or wrote the turn not committed yet (:meth:`fail_pending`); the reply."""
-        turn = self._turn
-        turn.touched = False
-        reply = self._execute(self, argv)
-        if self.reply_mode:
-            reply = self._muted(reply)
-        out = self._out
-        if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
-            self._uncommitted.append(len(out))
-        out.append(reply)
-        if self._after_reply:
-            self._run_after_reply()
-        return reply
 
     def _expect_big_request(self) -> None:
         """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is

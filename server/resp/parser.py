@@ -419,30 +419,25 @@ class HiredisRequestParser:
                 or size > _WHOLE_READ_MAX or size > self.limits.max_bulk_len \
                 or _LARGE_COUNT.search(data) or _REPLY_TYPE.search(data):  # two scans: faster than one of both
             self.feed(data)  # feed() sorts out what the read needs
-            command = self.gets()
-            return (None, True) if command is False else (command, True)
-        reader = self._reader
-        reader.feed(data)
-        try:
-            command = reader.gets()
-            # One call refusing all but a list of bulk strings (bytes): False (an incomplete
-            # command), or an element that is an integer, a null, a nested array, an error.
-            b"".join(command)
-        except (hiredis.ProtocolError, TypeError):
-            command = None
-        if command:  # not the empty command either
-            if not reader.has_data():
-                return command, False
-            # A pipelined read: held as feed() and one gets() leave it.
+        else:
+            reader = self._reader
+            reader.feed(data)
+            try:
+                command = reader.gets()
+                # One call refusing all but a list of bulk strings (bytes): False (an incomplete
+                # command), or an element that is an integer, a null, a nested array, an error.
+                b"".join(command)
+            except (hiredis.ProtocolError, TypeError):
+                command = None
+            if command and not reader.has_data():
+                return command, False  # the command ends where the read does: nothing is kept
             self._unsettled = [data]
             self._unsettled_size = size
-            self._returned = [command]
-            self._verify = False
-            return command, True
-        # A partial command, or what is not a request: the reference parser decides.
-        self._unsettled = [data]
-        self._unsettled_size = size
-        self._switch_to_reference()
+            if command:  # a pipelined read: held as feed() and one gets() leave it
+                self._returned = [command]
+                self._verify = False
+                return command, True
+            self._switch_to_reference()  # that, or the empty command: the reference parser decides
         command = self.gets()
         return (None, True) if command is False else (command, True)
 
@@ -521,6 +516,7 @@ _REPLY_TYPE = re.compile(rb"\n[+(=~|]")
 #: A set or an attribute header where a command could start: hiredis returns it as a command
 #: (of an array's size, so no size check can tell), Redis reads it as an inline command.
 _NOT_A_COMMAND = re.compile(rb"\n[~|]")
+
 
 #: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
 _BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]

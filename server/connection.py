@@ -152,16 +152,27 @@ class Client(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         size = len(data)
-        self._unparsed_bound += size
         stats = self._stats
         stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
+        if self.closing or self._output_blocked or self.blocked is not None \
+                or self._parser_authenticated != self.authenticated:  # the command loop sorts these out
+            self._unparsed_bound += size
+            try:
+                self._parser.feed(data)
+            except ProtocolError as exc:
+                self._protocol_error(exc)
+            self._run_commands()
+            return
         try:
-            self._parser.feed(data)
+            argv, more = self._parser.read_one(data)
         except ProtocolError as exc:
             self._protocol_error(exc)
-        self._run_commands()
+            argv, more = None, True
+        if more:
+            self._unparsed_bound += size
+        self._run_commands(argv, more)
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
@@ -172,8 +183,10 @@ class Client(asyncio.Protocol):
             log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
-    def _run_commands(self) -> None:
-        """Run every complete command received, then send (or hold) the replies.
+    def _run_commands(self, argv: list[bytes] | None = None, more: bool = True) -> None:
+        """Run ``argv`` (the read's first command, when the parser already returned it), then
+        every complete command received unless ``more`` is false (the read was that one
+        command: the parser holds nothing), then send (or hold) the replies.
 
         Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
         waits for a commit, they are written early, and if the client is not reading them (the
@@ -189,12 +202,13 @@ class Client(asyncio.Protocol):
         self._executing = True
         try:
             while not self.closing and not self._output_blocked and self.blocked is None:
-                if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
-                    self._parser_authenticated = self.authenticated
-                    parser.auth_required = not self.authenticated
-                argv = parser.gets()
-                if argv is False:
-                    break
+                if argv is None:
+                    if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
+                        self._parser_authenticated = self.authenticated
+                        parser.auth_required = not self.authenticated
+                    argv = parser.gets()  # type: ignore[assignment]
+                    if argv is False:
+                        break
                 turn.touched = False
                 reply = execute(self, argv)
                 if self.reply_mode:
@@ -211,6 +225,9 @@ class Client(asyncio.Protocol):
                     if not turn.dirty:
                         self.flush()
                         out_size = 0
+                if not more:  # the read was this one command: the parser holds nothing
+                    break
+                argv = None
         except ProtocolError as exc:
             self._protocol_error(exc)
         finally:

@@ -173,6 +173,17 @@ class RequestParser:
         if pending > self.limits.max_buffer:
             raise QueryBufferLimitReached("client query buffer limit reached")
 
+    def read_one(self, data: bytes) -> tuple[list[bytes] | None, bool]:
+        """:meth:`feed` then :meth:`gets`, in one call: the read's first command (None if none is
+        complete) and whether more input is left after it (the connection then runs the rest
+        through :meth:`gets`). A read of one whole command is the usual read of every client
+        that waits for each reply."""
+        self.feed(data)
+        command = self.gets()
+        if command is False:
+            return None, True
+        return command, self._pos < len(self._buffer)  # gets() left no bulk or chunks half-read
+
     def pending(self) -> int:
         """Bytes received but not yet parsed into a command."""
         return len(self._buffer) - self._pos + self._chunks_size
@@ -393,6 +404,43 @@ class HiredisRequestParser:
         else:
             self._switch_to_reference()
 
+    def read_one(self, data: bytes) -> tuple[list[bytes] | None, bool]:
+        """:meth:`feed` then :meth:`gets`, in one call: the read's first command (None if none is
+        complete or hiredis cannot be trusted with the read) and whether more input is left
+        after it (the connection then runs the rest through :meth:`gets`).
+
+        Why: a read of one whole command, on a command boundary, is the usual read of every
+        client that waits for each reply (redis-benchmark -P 1, any non-pipelined
+        application). hiredis reads it once, and when nothing is left after it nothing is
+        kept: none of :meth:`feed`'s and :meth:`gets`'s bookkeeping of a read held across
+        commands. Anything else takes their way."""
+        size = len(data)
+        if self._fallback is not None or self._unsettled or self._auth_required or data[:1] != b"*" \
+                or size > _WHOLE_READ_MAX or size > self.limits.max_bulk_len \
+                or _LARGE_COUNT.search(data) or _REPLY_TYPE.search(data):  # two scans: faster than one of both
+            self.feed(data)  # feed() sorts out what the read needs
+        else:
+            reader = self._reader
+            reader.feed(data)
+            try:
+                command = reader.gets()
+                # One call refusing all but a list of bulk strings (bytes): False (an incomplete
+                # command), or an element that is an integer, a null, a nested array, an error.
+                b"".join(command)
+            except (hiredis.ProtocolError, TypeError):
+                command = None
+            if command and not reader.has_data():
+                return command, False  # the command ends where the read does: nothing is kept
+            self._unsettled = [data]
+            self._unsettled_size = size
+            if command:  # a pipelined read: held as feed() and one gets() leave it
+                self._returned = [command]
+                self._verify = False
+                return command, True
+            self._switch_to_reference()  # that, or the empty command: the reference parser decides
+        command = self.gets()
+        return (None, True) if command is False else (command, True)
+
     def pending(self) -> int:
         if self._fallback is not None:
             return self._fallback.pending()
@@ -455,6 +503,10 @@ class HiredisRequestParser:
         return max(map(len, command)) <= self.limits.max_bulk_len
 
 
+#: Largest read :meth:`HiredisRequestParser.read_one` gives hiredis at once: below every
+#: client-query-buffer-limit (1 MB at least) and the connection's BIG_REQUEST, so neither
+#: needs a look.
+_WHOLE_READ_MAX = _BIG_BULK
 #: A multibulk count that hiredis must not see (it would allocate its list at once).
 _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
 #: A reply's type byte after a line, which hiredis returns as a request's part: as a bulk

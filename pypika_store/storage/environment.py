@@ -140,11 +140,6 @@ class Environment:
     def begin_write(self) -> Transaction:
         return self.lmdb.begin(write=True)
 
-    def begin_nested(self, parent: Transaction) -> Transaction:
-        """A write transaction inside ``parent``: its commit lands in ``parent``, its abort
-        leaves ``parent`` as it was (a full sync's load, all or nothing)."""
-        return self.lmdb.begin(write=True, parent=parent)
-
     def copy(self, path: str, txn: Transaction) -> None:
         """Write a compacted copy of the environment as ``txn`` sees it (a bgsave)."""
         os.makedirs(path, exist_ok=True)

@@ -128,7 +128,7 @@ class Keyspace:
             raw = turn.cursor(self._meta).get(key)
         else:
             raw = self._read(key)
-        if raw is not None and not raw.startswith(NO_EXPIRY, 1):
+        if raw is not None and raw[1:HEADER_SIZE] != NO_EXPIRY:  # (faster than startswith(NO_EXPIRY, 1))
             if _unpack_header(raw)[1] <= turn.now_ms():
                 if turn.expire_on_access:
                     self.delete_expired(key)
@@ -414,7 +414,7 @@ class Keyspace:
             # index, no expiry, no event). No header packed, none unpacked, a call less.
             record = STRING_WITHOUT_EXPIRY + value
             old = self._turn.write_cursor(self._meta).replace(key, record)
-            if old is not None and not (old[0] == TAG_STRING and old.startswith(NO_EXPIRY, 1)):
+            if old is not None and not (old[0] == TAG_STRING and old[1:HEADER_SIZE] == NO_EXPIRY):
                 self._track_replaced(key, record, old, 0, False)
         if logged_as is None:
             self._changes.value_written(self.index, key, record)

@@ -30,6 +30,7 @@ from .storage.records import (
     HEADER_SIZE,
     NO_EXPIRY,
     OBJECT_ID,
+    STRING_WITHOUT_EXPIRY,
     TAG_HASH,
     TAG_LIST,
     TAG_SET,
@@ -127,7 +128,7 @@ class Keyspace:
             raw = turn.cursor(self._meta).get(key)
         else:
             raw = self._read(key)
-        if raw is not None and not raw.startswith(NO_EXPIRY, 1):
+        if raw is not None and raw[1:HEADER_SIZE] != NO_EXPIRY:  # (faster than startswith(NO_EXPIRY, 1))
             if _unpack_header(raw)[1] <= turn.now_ms():
                 if turn.expire_on_access:
                     self.delete_expired(key)
@@ -316,6 +317,13 @@ class Keyspace:
             old = self._turn.write_cursor(self._meta).replace(key, record)
         else:
             old = bounded_keys.replace(self._turn.writer(), self._meta, escaped(key), 0, record)
+        self._track_replaced(key, record, old, expire_at_ms, as_new)
+
+    def _track_replaced(self, key: bytes, record: bytes, old: bytes | None, expire_at_ms: int,
+                        as_new: bool) -> None:
+        """What writing ``record`` over ``old`` (None: no record) changes beside the record: the
+        slot index, the reclaim of the collection ``old`` was, the expiry index, the ``new``
+        event (see :meth:`put_meta`)."""
         if old is None:  # a new key
             if self.slot_index is not None:  # (an expired one is indexed already)
                 self.slot_index.add(key)
@@ -395,8 +403,19 @@ class Keyspace:
             current = self.expire_at(key)
             expire_at_ms = current or 0
             expiry_event = False  # the expiry is the key's own
-        record = _pack_header(TAG_STRING, expire_at_ms) + value  # encode_string's record, a call less
-        self.put_meta(key, record, expire_at_ms)
+        if expire_at_ms or not (key and key[0] and len(key) < MAX_STORED) or self._turn.notify_classes \
+                or self.slot_index is not None:
+            record = _pack_header(TAG_STRING, expire_at_ms) + value  # encode_string's record, a call less
+            self.put_meta(key, record, expire_at_ms)
+        else:
+            # The plain SET of a plain key (no TTL, no events, no slot index): put_meta's replace
+            # made here, and its bookkeeping only when the record replaced was not a string
+            # without a TTL, the one case where none applies (for a new key neither: no slot
+            # index, no expiry, no event). No header packed, none unpacked, a call less.
+            record = STRING_WITHOUT_EXPIRY + value
+            old = self._turn.write_cursor(self._meta).replace(key, record)
+            if old is not None and not (old[0] == TAG_STRING and old[1:HEADER_SIZE] == NO_EXPIRY):
+                self._track_replaced(key, record, old, 0, False)
         if logged_as is None:
             self._changes.value_written(self.index, key, record)
         else:
@@ -411,8 +430,11 @@ class Keyspace:
         keeping its ``expire_at_ms``: one put. None of :meth:`put_meta`'s checks can apply to a
         live string written over with its own expiry (no reclaim, no new key, no expiry change),
         so only :meth:`set_string`'s change and event are noted."""
-        record = _pack_header(TAG_STRING, expire_at_ms) + value
-        self.rewrite_meta(key, record)
+        record = _pack_header(TAG_STRING, expire_at_ms) + value if expire_at_ms else STRING_WITHOUT_EXPIRY + value
+        if key and key[0] and len(key) < MAX_STORED:  # rewrite_meta's put, made here: a call less
+            self._turn.write_cursor(self._meta).put(key, record)
+        else:
+            self.rewrite_meta(key, record)
         self._changes.value_written(self.index, key, record)
         if self._turn.notify_classes:
             self._turn.notify(STRING, event, self.index, key)

@@ -1,8 +1,8 @@
 """Loading a snapshot fetched from a master into the live engine (the end of a full sync).
 
 All or nothing: every DB's ``meta:<n>`` and ``members:<n>`` tables, its applied position, the
-object-id counter and the reclaim queue are replaced in one LMDB transaction — a nested
-transaction of the engine's turn, aborted on any failure so the live data stays as it was.
+object-id counter and the reclaim queue are replaced in one LMDB transaction — the write
+transaction of a turn of its own, aborted on any failure so the live data stays as it was.
 Only after the commit is each DB's binlog reset to start at the snapshot's position, so the
 slave's binlog stays byte-aligned with its master's and it can TrySync from there.
 
@@ -168,9 +168,12 @@ def _open_snapshot(path: str, databases: int) -> SnapshotEnvironment:
 
 
 def _replace_data(engine: Engine, source: SnapshotEnvironment, targets: list[DBTarget]) -> None:
-    """Copy the snapshot into a nested transaction of the engine's turn; the turn's commit
-    makes it durable. A failure aborts the nested transaction only: the turn stays empty."""
-    txn = engine.env.begin_nested(engine.turn.writer())
+    """Copy the snapshot into the engine's turn, which :func:`load_snapshot` has just ended, so
+    the load has the turn's write transaction to itself and the turn's commit makes it
+    durable. A failure aborts the turn's transaction (:meth:`Turn.abort`), that is the load
+    alone: the old data stays whole, and nothing in memory changed. (No nested transaction:
+    LMDB refuses them under ``writemap``.)"""
+    txn = engine.turn.writer()
     try:
         with source.begin_read() as snapshot:
             def table(name: bytes) -> Table:
@@ -181,9 +184,8 @@ def _replace_data(engine: Engine, source: SnapshotEnvironment, targets: list[DBT
                 _replace_table(txn, handles.members, snapshot, table(b"members:%d" % index))
             _replace_system(engine, txn, snapshot, table(b"system"), targets)
     except BaseException:
-        txn.abort()
+        engine.turn.abort()
         raise
-    txn.commit()
 
 
 def _replace_table(txn: Transaction, table: Table, snapshot: Transaction, source_table: Table) -> None:

@@ -164,7 +164,8 @@ class Turn:
             read_txn.abort()
 
     def abort(self) -> None:
-        """Drop the turn's writes and release the DB lock (SHUTDOWN NOSAVE stopping a script)."""
+        """Drop the turn's writes and release the DB lock (SHUTDOWN NOSAVE stopping a script, a
+        full sync's load that failed)."""
         write_txn, self._write_txn = self._write_txn, None
         self.dirty = False
         self._cursors.clear()

@@ -28,6 +28,9 @@ TAG_SET = ord("t")
 TAG_ZSET = ord("z")
 TAG_STREAM = ord("x")
 
+#: The header of a string record without a TTL (SET's record is this plus the value).
+STRING_WITHOUT_EXPIRY = bytes((TAG_STRING,)) + NO_EXPIRY
+
 #: Tags whose body starts with an object id (members in the ``members`` table).
 COLLECTION_TAGS = frozenset((TAG_HASH, TAG_LIST, TAG_SET, TAG_ZSET, TAG_STREAM))
 

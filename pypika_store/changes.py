@@ -16,7 +16,7 @@ it produced, a multi-key DEL as one DEL per key, FLUSHALL as one FLUSHDB per DB)
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Iterator, NamedTuple, Union
+from typing import Iterator, NamedTuple, Union
 
 from .binlog.format import BULK_STARTS, encode_command
 from .storage.records import HEADER, HEADER_SIZE, NO_EXPIRY
@@ -37,7 +37,7 @@ class CollectionWritten(NamedTuple):
 
     db: int
     key: bytes
-    records: Iterable[list[bytes]]
+    records: Iterator[list[bytes]]
 
 
 class KeyDeleted(NamedTuple):
@@ -101,21 +101,13 @@ class ChangeLog(list[Change]):
     """The running command's changes, in the order they happened; one method per kind of
     change. The engine reads and clears it after every write command."""
 
-    __slots__ = ("collections_written",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        #: True once a :class:`CollectionWritten` was noted, until :meth:`read_collections`:
-        #: the engine keeps a command's changes until the turn's end, and only these must be
-        #: read before (their records walk the collection as the command left it).
-        self.collections_written = False
+    __slots__ = ()
 
     def value_written(self, db: int, key: bytes, record: bytes) -> None:
         self.append(_new(ValueWritten, (db, key, record)))
 
     def collection_written(self, db: int, key: bytes, records: Iterator[list[bytes]]) -> None:
         self.append(_new(CollectionWritten, (db, key, records)))
-        self.collections_written = True
 
     def key_deleted(self, db: int, key: bytes) -> None:
         self.append(_new(KeyDeleted, (db, key)))
@@ -134,14 +126,6 @@ class ChangeLog(list[Change]):
 
     def flushed(self, db: int) -> None:
         self.append(_new(Flushed, (db,)))
-
-    def read_collections(self) -> None:
-        """Read now the records of each collection written whole, so that the change can be
-        logged later in the turn (after other commands changed the collection)."""
-        for index, change in enumerate(self):
-            if change.__class__ is CollectionWritten:
-                self[index] = _new(CollectionWritten, (change.db, change.key, list(change.records)))
-        self.collections_written = False
 
 
 #: A binlog record: the command's arguments, or (a string's state) their RESP content already

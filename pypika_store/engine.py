@@ -24,7 +24,7 @@ from typing import Callable
 from .binlog import BinlogWriter, Position
 from .binlog import format as binlog_format
 from .binlog.writer import DEFAULT_FILE_SIZE, Batch, Mark, ReplicatedItem
-from .changes import Change, CommandLogged, RecordsByDB, records_for
+from .changes import Change, RecordsByDB, records_for
 from .clock import Clock
 from .encoding_limits import EncodingLimits
 from .errors import (CommandError, CommitFailed, NotCommitted, binlog_write_failed, data_write_failed,
@@ -85,10 +85,7 @@ class Engine:
         self.lock_scope = lock_scope
         #: False while replaying the binlog itself: changes then produce no new records.
         self.recording = True
-        #: This turn's changes waiting for the binlog, every DB's, in order: they become
-        #: records once, at the turn's end (:meth:`_prepare_binlog`), not after each command.
-        self._logged: list[Change] = []
-        #: The turn's records per DB, made from :attr:`_logged` (argv or RESP content each).
+        #: Records of this turn waiting for the binlog, per DB (argv or its RESP content each).
         self._records: RecordsByDB = defaultdict(list)
         #: Items received from a master this turn, placed and waiting for the binlog write.
         self._replicated: list[tuple[BinlogWriter, Batch]] = []
@@ -179,26 +176,19 @@ class Engine:
         return self.turn.dirty
 
     def log_changes(self) -> None:
-        """Keep the running command's changes for the turn's binlog records (call after each
-        write command). They are turned into records once per turn, at its end: a pass over
-        the turn's changes instead of a call per command (a SET's 0.6 µs of records, in
-        process, at P=16). The changes hold what the record needs (a string's record is
-        its bytes, a member-level command its argv), except a collection written whole,
-        whose records are read now, as the command left it."""
+        """Turn the running command's changes into binlog records (call after each write command)."""
         changes = self.changes
         if changes:
             if self.on_changes is not None:
                 self.on_changes(changes)
             if self.binlogs and self.recording:
-                if changes.collections_written:
-                    changes.read_collections()
-                self._logged += changes
+                records_for(changes, self._records)
             changes.clear()
 
     def _log_server_record(self, argv: list[bytes]) -> None:
         """Log a record of no key's change (the function libraries'), in DB 0's binlog."""
         if self.binlogs and self.recording:
-            self._logged.append(CommandLogged(0, b"", argv))
+            self._records[0].append(argv)
 
     def applied_position(self, index: int) -> tuple[Position, int] | None:
         """The binlog position (end of the last item) and logic_id that LMDB's data includes."""
@@ -254,8 +244,6 @@ class Engine:
         in the turn's LMDB transaction, so the data says exactly which items it includes."""
         now = self.clock.now_s()
         batches = []
-        records_for(self._logged, self._records)
-        self._logged.clear()
         for index, records in self._records.items():
             if not records:  # a collection written whole that had nothing to log
                 continue
@@ -293,7 +281,7 @@ class Engine:
         if not turn.dirty:
             turn.expected_write = 0
             return
-        batches = self._prepare_binlog() if self._logged else []
+        batches = self._prepare_binlog() if self._records else []
         if self._replicated:  # placed during the turn, before the turn's own records: written first
             batches = self._replicated + batches
             self._replicated = []
@@ -352,8 +340,7 @@ class Engine:
         while a script runs: none of the script is kept), and re-read the in-memory state."""
         self.turn.drop_snapshot()
         self.turn.abort()
-        self._logged.clear()
-        self.changes.collections_written = False
+        self._records.clear()
         self._replicated = []
         self.reload_state()
         self.turn.drop_snapshot()

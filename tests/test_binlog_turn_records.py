@@ -1,6 +1,6 @@
-"""The engine keeps a turn's changes and makes their binlog records once, at the turn's end
-(Engine.log_changes, Engine._prepare_binlog): the records must be the ones each command would
-have logged on its own, in the order the commands ran, whatever came after them in the turn."""
+"""A turn's binlog records through the engine: the ones each command logged, in the order the
+commands ran, each DB's in its own binlog, whatever came after them in the turn (a collection
+written whole logs the members it had when its command ended)."""
 
 from __future__ import annotations
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 
-PIPELINE = 16
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from engine_path import PIPELINE, callgrind_regions  # noqa: E402  (this folder's)
+
 PIECES = ("records_for", "string_state_content", "prepare")
 
 
@@ -78,17 +80,7 @@ def _worker(turns: int) -> None:
 
 def count(turns: int) -> list[int]:
     """Instructions per record of each piece."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "callgrind.out")
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=getppid",
-                        "--dump-before=getpgrp", sys.executable, os.path.abspath(__file__), "--worker",
-                        "--turns", str(turns)], check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-        counts = []
-        for index in range(1, len(PIECES) + 1):
-            with open(f"{out}.{index}") as dump:
-                total = next(int(line.split()[1]) for line in dump if line.startswith(("summary:", "totals:")))
-            counts.append(total // (turns * PIPELINE))
-        return counts
+    return callgrind_regions(__file__, ["--worker", "--turns", str(turns)], len(PIECES), turns * PIPELINE)
 
 
 def main() -> None:

@@ -143,21 +143,28 @@ def count_instructions_worker(tests: list[str], mode: str, turns: int) -> None:
             engine.close()
 
 
-def count_instructions(tests: list[str], mode: str, turns: int) -> list[int]:
-    """Instructions per command of each test with the binlog ``mode``, counted by callgrind
-    (load-proof, unlike CPU time: they compare the binlog on and off on a shared machine)."""
+def callgrind_regions(script: str, arguments: list[str], regions: int, per_region: int) -> list[int]:
+    """Run ``script`` under callgrind, which zeroes its counters at each ``os.getppid()`` and
+    dumps them at each ``os.getpgrp()``: the instructions of each of its ``regions``, divided by
+    ``per_region`` (the commands or records each ran)."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=getppid",
-                        "--dump-before=getpgrp", sys.executable, os.path.abspath(__file__), "--worker",
-                        "--tests", ",".join(tests), "--binlog", mode, "--turns", str(turns)],
+                        "--dump-before=getpgrp", sys.executable, os.path.abspath(script), *arguments],
                        check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         counts = []
-        for index in range(1, len(tests) + 1):
+        for index in range(1, regions + 1):
             with open(f"{out}.{index}") as dump:
                 total = next(int(line.split()[1]) for line in dump if line.startswith(("summary:", "totals:")))
-            counts.append(total // (turns * PIPELINE))
+            counts.append(total // per_region)
         return counts
+
+
+def count_instructions(tests: list[str], mode: str, turns: int) -> list[int]:
+    """Instructions per command of each test with the binlog ``mode``, counted by callgrind
+    (load-proof, unlike CPU time: they compare the binlog on and off on a shared machine)."""
+    return callgrind_regions(__file__, ["--worker", "--tests", ",".join(tests), "--binlog", mode,
+                                        "--turns", str(turns)], len(tests), turns * PIPELINE)
 
 
 def print_instructions(tests: list[str], modes: tuple[str, ...], turns: int) -> None:

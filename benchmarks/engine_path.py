@@ -2,6 +2,7 @@
 
     python benchmarks/engine_path.py                      # every test, binlog on and off, and the binlog's cost
     python benchmarks/engine_path.py --tests set,lrange_100 --binlog on
+    python benchmarks/engine_path.py --tests set,incr --instructions   # callgrind's counts, load-proof
 
 Each turn runs 16 commands as the server runs them (the store or keyspace method a command
 handler calls, then ``Engine.log_changes`` when the command changed something, with a lookup
@@ -17,6 +18,10 @@ an older checkout: run it with that checkout's interpreter, from a folder outsid
 from __future__ import annotations
 
 import argparse
+import gc
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from typing import Callable
@@ -79,17 +84,20 @@ def measure(engine: Engine, name: str, turns: int, rounds: int) -> float:
     return min(measure_round(engine, name, turns, round_number) for round_number in range(rounds))
 
 
-def measure_round(engine: Engine, name: str, turns: int, round_number: int) -> float:
-    """µs per command of ``turns`` turns of test ``name``; each round adds members of its own."""
+def turns_arguments(name: str, turns: int, round_number: int) -> list[list[tuple[bytes, bytes]]]:
+    """Each turn's ``(key, member)`` per command of test ``name``; each round adds members of its own."""
+    return [[(b"%s:%012d" % (name.encode(), number * PIPELINE + n),
+              b"member:%d:%012d" % (round_number, number * PIPELINE + n)) for n in range(PIPELINE)]
+            for number in range(turns)]
+
+
+def run_turns(engine: Engine, name: str, arguments_per_turn: list[list[tuple[bytes, bytes]]]) -> None:
+    """Run test ``name``'s turns as the server runs them."""
     command = COMMANDS[name]
     keyspace = engine.keyspaces[0]
     turn = engine.turn
     counter = LookupCounter()
-    turns_arguments = [[(b"%s:%012d" % (name.encode(), number * PIPELINE + n),
-                         b"member:%d:%012d" % (round_number, number * PIPELINE + n)) for n in range(PIPELINE)]
-                       for number in range(turns)]
-    started = time.process_time()
-    for arguments in turns_arguments:
+    for arguments in arguments_per_turn:
         for key, member in arguments:
             turn.lookup_counter = counter
             command(keyspace, key, member)
@@ -97,7 +105,77 @@ def measure_round(engine: Engine, name: str, turns: int, round_number: int) -> f
             if engine.changes:
                 engine.log_changes()
         engine.end_turn()
+
+
+def measure_round(engine: Engine, name: str, turns: int, round_number: int) -> float:
+    """µs per command of ``turns`` turns of test ``name``."""
+    arguments_per_turn = turns_arguments(name, turns, round_number)
+    started = time.process_time()
+    run_turns(engine, name, arguments_per_turn)
     return (time.process_time() - started) / (turns * PIPELINE) * 1e6
+
+
+def open_engine(folder: str, mode: str) -> Engine:
+    """An engine of one DB in ``folder``, its binlog written when ``mode`` is ``on``."""
+    return Engine(f"{folder}/{mode}/db", databases=1, binlog_path=f"{folder}/{mode}/log" if mode == "on" else None,
+                  # a small map: valgrind refuses the default map's reservation
+                  map_size=256 * 1024 * 1024)
+
+
+def count_instructions_worker(tests: list[str], mode: str, turns: int) -> None:
+    """The side valgrind counts (``--instructions``): one region per test, after a warm-up
+    round of every test; callgrind zeroes its counters at ``os.getppid()`` and dumps them at
+    ``os.getpgrp()``, and the garbage collector is off inside the regions."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_engine(folder, mode)
+        try:
+            prepare(engine)
+            for name in tests:
+                run_turns(engine, name, turns_arguments(name, turns, 0))
+            gc.collect()
+            gc.disable()
+            for name in tests:
+                arguments_per_turn = turns_arguments(name, turns, 1)
+                os.getppid()
+                run_turns(engine, name, arguments_per_turn)
+                os.getpgrp()
+        finally:
+            engine.close()
+
+
+def callgrind_regions(script: str, arguments: list[str], regions: int, per_region: int) -> list[int]:
+    """Run ``script`` under callgrind, which zeroes its counters at each ``os.getppid()`` and
+    dumps them at each ``os.getpgrp()``: the instructions of each of its ``regions``, divided by
+    ``per_region`` (the commands or records each ran)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "callgrind.out")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=getppid",
+                        "--dump-before=getpgrp", sys.executable, os.path.abspath(script), *arguments],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        counts = []
+        for index in range(1, regions + 1):
+            with open(f"{out}.{index}") as dump:
+                total = next(int(line.split()[1]) for line in dump if line.startswith(("summary:", "totals:")))
+            counts.append(total // per_region)
+        return counts
+
+
+def count_instructions(tests: list[str], mode: str, turns: int) -> list[int]:
+    """Instructions per command of each test with the binlog ``mode``, counted by callgrind
+    (load-proof, unlike CPU time: they compare the binlog on and off on a shared machine)."""
+    return callgrind_regions(__file__, ["--worker", "--tests", ",".join(tests), "--binlog", mode,
+                                        "--turns", str(turns)], len(tests), turns * PIPELINE)
+
+
+def print_instructions(tests: list[str], modes: tuple[str, ...], turns: int) -> None:
+    counts = {mode: count_instructions(tests, mode, turns) for mode in modes}
+    for index, name in enumerate(tests):
+        for mode in modes:
+            print(f"{name.upper():10} binlog {mode:3} {counts[mode][index]:8,} instructions", flush=True)
+        if len(modes) == 2:
+            cost = counts["on"][index] - counts["off"][index]
+            print(f"{name.upper():10} binlog's cost {cost:6,} instructions ({cost / counts['on'][index]:.0%} of "
+                  "binlog on)", flush=True)
 
 
 def main() -> None:
@@ -106,15 +184,24 @@ def main() -> None:
     parser.add_argument("--binlog", choices=("on", "off", "both"), default="both")
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per command under valgrind's callgrind instead of timing")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     modes = ("on", "off") if options.binlog == "both" else (options.binlog,)
+    tests = options.tests.split(",")
+    if options.worker:
+        count_instructions_worker(tests, options.binlog, options.turns)
+        return
+    if options.instructions:
+        print_instructions(tests, modes, options.turns)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        engines = {mode: Engine(f"{folder}/{mode}/db", databases=1,
-                                binlog_path=f"{folder}/{mode}/log" if mode == "on" else None) for mode in modes}
+        engines = {mode: open_engine(folder, mode) for mode in modes}
         try:
             for engine in engines.values():
                 prepare(engine)
-            for name in options.tests.split(","):
+            for name in tests:
                 best = dict.fromkeys(modes, float("inf"))
                 for round_number in range(options.rounds):  # the modes alternate: both see the same load
                     for mode, engine in engines.items():

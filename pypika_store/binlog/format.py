@@ -158,11 +158,13 @@ def encode_command(argv: list[bytes]) -> bytes:
     IndexError, rarer than any test in the loop would be) takes :func:`_encode_large`."""
     try:
         parts = [ARRAY_STARTS[len(argv)]]
+        add = parts.append  # two appends cost less than adding a pair to the list
         for arg in argv:
-            parts += (BULK_STARTS[len(arg)], arg)
+            add(BULK_STARTS[len(arg)])
+            add(arg)
     except IndexError:
         return _encode_large(argv)
-    parts.append(b"\r\n")
+    add(b"\r\n")
     return b"".join(parts)
 
 

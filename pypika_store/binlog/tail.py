@@ -81,8 +81,10 @@ class BinlogTail:
         first = bisect_left(items, (filenum, offset))  # items are in (filenum, start) order
         if first == len(items) or items[first][0] != filenum or items[first][1] != offset:
             return []
-        taken = [(Position(number, start), Position(number, end), payload) for (number, start, end, _logic_id), payload
-                 in zip(items[first:first + limit], batch.payloads[first:first + limit])]
+        skip = batch.payload_start
+        taken = [(Position(number, start), Position(number, end), payload[skip:] if skip else payload)
+                 for (number, start, end, _logic_id), payload in zip(items[first:first + limit],
+                                                                      batch.payloads[first:first + limit])]
         self._skip_to(taken[-1][1])
         return taken
 

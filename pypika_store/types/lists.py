@@ -15,12 +15,13 @@ from typing import Iterator
 from ..errors import IndexOutOfRangeError, NoSuchKeyError
 from ..notifications import GENERIC, LIST
 from ..storage.records import TAG_LIST
-from .collection import Collection, CollectionStore, chunked
+from .collection import Collection, CollectionStore, RecordCommand, chunked
 
 _POSITION = struct.Struct(">Q")
 _BIAS = 1 << 63
 #: A new list's head: the middle of the range, so both ends have room.
 _MIDDLE = 0
+_LPUSH, _RPUSH = RecordCommand(b"lpush"), RecordCommand(b"rpush")
 
 
 def position_key(position: int) -> bytes:
@@ -84,9 +85,8 @@ class ListStore(CollectionStore):
                 self.put_member(collection, position_key(head + collection.count), value)
             collection.count += 1
         collection.fields = (head,)
-        command = b"lpush" if left else b"rpush"
-        self.save(collection, command)
-        self.log(collection, [command, key, *values])
+        self.save(collection, b"lpush" if left else b"rpush")
+        self.log_command(collection, _LPUSH if left else _RPUSH, values)
         self.signal_ready(key)
         return collection.count
 

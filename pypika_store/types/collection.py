@@ -32,7 +32,7 @@ from ..turn import Turn
 #: a long member's digest covers what follows it (:mod:`..bounded_keys`).
 ID_SIZE = OBJECT_ID.size
 #: Where a meta record's object id ends (it follows the header).
-_PREFIX_END = HEADER_SIZE + ID_SIZE
+PREFIX_END = HEADER_SIZE + ID_SIZE
 
 #: Up to this many members, random picks list the whole collection (exactly uniform).
 EXACT_RANDOM_LIMIT = 1024
@@ -182,7 +182,7 @@ class CollectionStore:
         if raw[0] != self.tag:
             raise WrongTypeError()
         meta = self._meta_format.unpack_from(raw)
-        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:_PREFIX_END])
+        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:PREFIX_END])
 
     def open_or_new(self, key: bytes) -> Collection:
         """The collection at ``key``, or a new empty one (stored by :meth:`save`): :meth:`open`'s

@@ -57,11 +57,12 @@ class ExpiryChanged(NamedTuple):
 
 class CommandLogged(NamedTuple):
     """A change whose binlog record the command chose itself (a collection's member-level
-    command, PFADD's arguments, RENAME of a collection)."""
+    command, PFADD's arguments, RENAME of a collection): its argv, or its RESP content
+    encoded already (the type stores' hot writes)."""
 
     db: int
     key: bytes
-    argv: list[bytes]
+    argv: list[bytes] | bytes
 
 
 class GroupChanged(NamedTuple):
@@ -115,7 +116,7 @@ class ChangeLog(list[Change]):
     def expiry_changed(self, db: int, key: bytes, expire_at_ms: int) -> None:
         self.append(_new(ExpiryChanged, (db, key, expire_at_ms)))
 
-    def command_logged(self, db: int, key: bytes, argv: list[bytes]) -> None:
+    def command_logged(self, db: int, key: bytes, argv: list[bytes] | bytes) -> None:
         self.append(_new(CommandLogged, (db, key, argv)))
 
     def group_changed(self, db: int, key: bytes, argv: list[bytes]) -> None:

@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Iterator, Protocol
 
 from .. import bounded_keys
+from ..binlog.format import ARRAY_STARTS, BULK_STARTS, encode_command
 from ..bounded_keys import CUT, MAX_STORED, successor, unwrap, walk
 from ..encoding_limits import CompactLimit
 from ..errors import WrongTypeError, too_many_random_picks
@@ -31,7 +32,7 @@ from ..turn import Turn
 #: a long member's digest covers what follows it (:mod:`..bounded_keys`).
 ID_SIZE = OBJECT_ID.size
 #: Where a meta record's object id ends (it follows the header).
-_PREFIX_END = HEADER_SIZE + ID_SIZE
+PREFIX_END = HEADER_SIZE + ID_SIZE
 
 #: Up to this many members, random picks list the whole collection (exactly uniform).
 EXACT_RANDOM_LIMIT = 1024
@@ -63,6 +64,32 @@ class Collection:
         self.prefix = prefix
         #: False for a collection created by this command and not yet saved.
         self.stored = stored
+
+
+class RecordCommand:
+    """The command of a store's member-level binlog records (``lpush``, ``hset``...), which
+    encodes them itself: every LPUSH, HSET, SADD and ZADD logs one, and its RESP content
+    joined here in one step, from its name's header made once per argument count, costs a
+    third of an argv list encoded later by :func:`..binlog.format.encode_command` (the binlog
+    takes content as it is)."""
+
+    __slots__ = ("name", "_heads")
+
+    def __init__(self, name: bytes) -> None:
+        self.name = name
+        #: ``*<count>\r\n$<size>\r\n<name>`` by argument count (the encoder's table's counts).
+        self._heads = [start + BULK_STARTS[len(name)] + name for start in ARRAY_STARTS]
+
+    def content(self, key: bytes, arguments: list[bytes] | tuple[bytes, ...]) -> bytes:
+        """The RESP content of the record ``name key *arguments``, as the binlog item holds it."""
+        try:
+            parts = [self._heads[len(arguments) + 2], BULK_STARTS[len(key)], key]
+            for argument in arguments:
+                parts += (BULK_STARTS[len(argument)], argument)
+        except IndexError:  # past the tables (many arguments, or one of 4 KiB or more)
+            return encode_command([self.name, key, *arguments])
+        parts.append(b"\r\n")
+        return b"".join(parts)
 
 
 class KeyRecords(Protocol):
@@ -155,7 +182,7 @@ class CollectionStore:
         if raw[0] != self.tag:
             raise WrongTypeError()
         meta = self._meta_format.unpack_from(raw)
-        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:_PREFIX_END])
+        return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:PREFIX_END])
 
     def open_or_new(self, key: bytes) -> Collection:
         """The collection at ``key``, or a new empty one (stored by :meth:`save`): :meth:`open`'s
@@ -194,6 +221,13 @@ class CollectionStore:
                 self.notify(event, collection.key)
                 self._turn.notify(GENERIC, b"del", self._db, collection.key)
 
+    def announce(self, collection: Collection, event: bytes) -> None:
+        """:meth:`save` for a write that left the meta record as it was (HSET of a field there
+        already, ZADD of a new score): the members changed, not their count, so the meta
+        record is not written again; only the keyspace event is noted."""
+        if self._turn.notify_classes:
+            self.notify(event, collection.key)
+
     def store_whole(self, collection: Collection, event: bytes) -> None:
         """Store a collection built under a new id in place of whatever ``collection.key``
         held (the *STORE commands, COPY): logged as the whole collection, announced as
@@ -211,6 +245,11 @@ class CollectionStore:
     def log(self, collection: Collection, argv: list[bytes]) -> None:
         """Log ``argv`` as the binlog record of this change."""
         self._changes.command_logged(self._db, collection.key, argv)
+
+    def log_command(self, collection: Collection, command: RecordCommand, arguments: list[bytes]) -> None:
+        """Log ``command key *arguments`` as the binlog record of this change, encoded now
+        (:class:`RecordCommand`: the hot writes' records)."""
+        self._changes.command_logged(self._db, collection.key, command.content(collection.key, arguments))
 
     def signal_ready(self, key: bytes) -> None:
         """``key`` got elements: wake the clients blocked on it (lists, zsets, streams)."""
@@ -238,6 +277,18 @@ class CollectionStore:
         if len(whole) < MAX_STORED:
             return self._turn.write_cursor(self.table).replace(whole, value)
         return bounded_keys.replace(self._turn.writer(), self.table, whole, ID_SIZE, value)
+
+    def add_member(self, collection: Collection, suffix: bytes, value: bytes) -> bool:
+        """Write a member unless it is there already; True when it was new. A short key's one
+        put that must not overwrite answers both (a member there already is found and nothing
+        is written: SADD of a member, HSETNX of a field, there already dirty no page)."""
+        whole = collection.prefix + suffix
+        if len(whole) < MAX_STORED:
+            return self._turn.write_cursor(self.table).put(whole, value, overwrite=False)
+        if bounded_keys.read(self._turn.writer(), self.table, whole, ID_SIZE) is not None:
+            return False
+        bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
+        return True
 
     def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
         """Write a member whose previous value nobody needs (a new list position, a sorted

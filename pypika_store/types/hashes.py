@@ -6,7 +6,9 @@ from typing import Callable, Iterator
 
 from ..notifications import HASH
 from ..storage.records import TAG_HASH
-from .collection import Collection, CollectionStore, chunked
+from .collection import Collection, CollectionStore, RecordCommand, chunked
+
+_HSET = RecordCommand(b"hset")
 
 
 class HashStore(CollectionStore):
@@ -65,17 +67,22 @@ class HashStore(CollectionStore):
 
     def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], only_new: bool, event: bytes) -> int:
         added = 0
-        written: list[bytes] = [b"hset", collection.key]
+        written: list[bytes] = []
         for field, value in pairs:
-            if only_new and self.read_member(collection, field) is not None:
-                continue
-            if self.write_member(collection, field, value) is None:
+            if only_new:
+                if not self.add_member(collection, field, value):
+                    continue
+                added += 1
+            elif self.write_member(collection, field, value) is None:
                 added += 1
             written += (field, value)
-        if len(written) > 2:
-            collection.count += added
-            self.save(collection, event)
-            self.log(collection, written)
+        if written:
+            if added:
+                collection.count += added
+                self.save(collection, event)
+            else:  # only fields there already: the count, so the meta record, is unchanged
+                self.announce(collection, event)
+            self.log_command(collection, _HSET, written)
         return added
 
     def rebuild_commands(self, collection: Collection) -> Iterator[list[bytes]]:

@@ -6,7 +6,9 @@ from typing import Iterable, Iterator
 
 from ..notifications import SET
 from ..storage.records import TAG_SET
-from .collection import Collection, CollectionStore, chunked, is_long_long
+from .collection import Collection, CollectionStore, RecordCommand, chunked, is_long_long
+
+_SADD = RecordCommand(b"sadd")
 
 
 class SetStore(CollectionStore):
@@ -43,11 +45,11 @@ class SetStore(CollectionStore):
     def add(self, key: bytes, members: Iterable[bytes]) -> int:
         """Add members; how many were new. Logged as ``sadd`` of the new ones."""
         collection = self.open_or_new(key)
-        added = [member for member in dict.fromkeys(members) if self.write_member(collection, member, b"") is None]
+        added = [member for member in dict.fromkeys(members) if self.add_member(collection, member, b"")]
         if added:
             collection.count += len(added)
             self.save(collection, b"sadd")
-            self.log(collection, [b"sadd", key, *added])
+            self.log_command(collection, _SADD, added)
         return len(added)
 
     def remove(self, key: bytes, members: Iterable[bytes]) -> list[bytes]:

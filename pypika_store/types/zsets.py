@@ -35,7 +35,7 @@ from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
-from .collection import Collection, CollectionStore, KeyRecords, chunked
+from .collection import Collection, CollectionStore, KeyRecords, RecordCommand, chunked
 
 if TYPE_CHECKING:
     from .zset_ranges import ZsetRange
@@ -46,6 +46,8 @@ _SIGN = 1 << 63
 _ALL = (1 << 64) - 1
 MEMBER = b"m"
 INDEX = b"s"
+
+_ZADD = RecordCommand(b"zadd")
 
 #: Entries kept in all rank caches together before the least recently used are dropped.
 CACHE_BUDGET = 4_000_000
@@ -216,7 +218,7 @@ class ZsetStore(CollectionStore):
                 return None if flags.incr else 0
             collection = self.new(key)
         added = changed = 0
-        written: list[bytes] = [b"zadd", key]
+        written: list[bytes] = []
         result: float | None = None
         for score, member in pairs:
             current = self.score(collection, member)
@@ -240,11 +242,14 @@ class ZsetStore(CollectionStore):
                     added += 1
                 else:
                     changed += 1
-        if len(written) > 2:
-            self.save(collection, b"zincr" if flags.incr else b"zadd")
-            self.log(collection, written)
+        if written:
+            event = b"zincr" if flags.incr else b"zadd"
             if added:
+                self.save(collection, event)
                 self.signal_ready(key)
+            else:  # only new scores: the count, so the meta record, is unchanged
+                self.announce(collection, event)
+            self.log_command(collection, _ZADD, written)
         if flags.incr:
             return result
         return added + changed if flags.ch else added

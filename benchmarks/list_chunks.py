@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import struct
-import sys
 import tempfile
 import time
 from itertools import islice
@@ -29,8 +28,7 @@ from typing import Callable
 
 import lmdb
 
-sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
-from pypika_store.server.resp.replies import BulkStrings, encode  # noqa: E402
+from pypika_store.server.resp.replies import BulkStrings, encode
 
 _POSITION = struct.Struct(">Q")
 _OBJECT = _POSITION.pack(7)

@@ -327,17 +327,18 @@ class CollectionStore:
         for whole, _stored, value in self._walk(collection, start, prefix, reverse):
             yield whole[ID_SIZE:], value
 
-    def values_from(self, collection: Collection, start: bytes, count: int) -> list[bytes]:
-        """The values of up to ``count`` members in byte order from the suffix ``start``, read
-        by one cursor walk (LRANGE: a 100-element range is one seek and 100 steps in C, not
-        100 lookups nor a Python generator per element). Only for members whose LMDB keys are
-        never cut (:mod:`..bounded_keys`): a list's fixed-size positions; the caller knows
-        the collection has those ``count`` members. The walk ends here, so it may use the
-        turn's kept cursor (no cursor opened and closed)."""
+    def values_from(self, collection: Collection, start: bytes, count: int) -> Iterator[bytes]:
+        """The values of up to ``count`` members in byte order from the suffix ``start``, as one
+        cursor walk's iterator (LRANGE: a 100-element range is one seek and 100 steps in C, not
+        100 lookups nor a Python generator per element; its reply's list is built straight
+        from the walk). Only for members whose LMDB keys are never cut (:mod:`..bounded_keys`):
+        a list's fixed-size positions; the caller knows the collection has those ``count``
+        members. It walks the turn's kept cursor (no cursor opened and closed), so the caller
+        consumes it at once, before any other read or write moves that cursor."""
         cursor = self._turn.cursor(self.table)
         if not cursor.set_range(collection.prefix + start):
-            return []
-        return list(islice(cursor.iternext(keys=False, values=True), count))
+            return iter(())
+        return islice(cursor.iternext(keys=False, values=True), count)
 
     def all_members(self, collection: Collection) -> list[tuple[bytes, bytes]]:
         """Every ``(suffix, value)`` of a collection whose ``count`` members are its only

@@ -10,7 +10,7 @@ LREM) shifts the shorter side of the list, as O(n) as it is in Redis.
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..errors import IndexOutOfRangeError, NoSuchKeyError, WrongTypeError
 from ..notifications import GENERIC, LIST
@@ -63,6 +63,20 @@ class ListStore(CollectionStore):
         """Elements ``start..stop`` (inclusive, already clamped to the list)."""
         if start > stop:
             return []
+        return list(self.values_from(collection, position_key(self.head(collection) + start), stop - start + 1))
+
+    def walk_range(self, key: bytes, start: int, stop: int) -> Iterable[bytes] | None:
+        """LRANGE's read in one call: the elements ``start..stop`` of the list at ``key``, the
+        indexes as sent (negatives from the end, clamped); None when the key is missing,
+        WRONGTYPE when it is not a list. The elements come as the cursor walk's own iterator
+        (:meth:`values_from`), which the caller consumes at once: the reply's list is then the
+        only one built (not a list built here and copied into the reply's)."""
+        collection = self.open(key)
+        if collection is None:
+            return None
+        start, stop = clamped_range(collection.count, start, stop)
+        if start > stop:
+            return ()
         return self.values_from(collection, position_key(self.head(collection) + start), stop - start + 1)
 
     def iter_elements(self, collection: Collection, reverse: bool = False) -> Iterator[bytes]:

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 
 from pypika_store.errors import SyntaxErrorReply, cant_be_negative, rank_zero, wrong_arity
-from pypika_store.types.lists import clamped_range, normalize
+from pypika_store.types.lists import normalize
 
 from ..arguments import Arguments, parse_count, parse_int, parse_timeout
 from ..blocking import Block, RetryFor
@@ -115,11 +115,8 @@ def lindex(client: Client, argv: list[bytes]) -> object:
 def lrange(client: Client, argv: list[bytes]) -> object:
     """Get a range of elements from a list."""
     start, stop = parse_int(argv[2]), parse_int(argv[3])
-    lists = client.keyspace.lists
-    collection = lists.open(argv[1])
-    if collection is None:
-        return []
-    return BulkStrings(lists.range(collection, *clamped_range(collection.count, start, stop)))
+    elements = client.keyspace.lists.walk_range(argv[1], start, stop)
+    return [] if elements is None else BulkStrings(elements)
 
 
 @command("lpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="list",

@@ -117,16 +117,20 @@ _FLAT_MAP_PAIRS = 6
 _INTEGERS = [b":%d\r\n" % value for value in range(1024)]
 
 
-def _bulk_strings(items: list[bytes]) -> bytes:
-    """Bulk strings, encoded: ``$<length>`` (from a table) and the element alternate, joined by
-    CRLF, one CRLF at the end: two parts per element and one join, the cheapest way found."""
-    parts = [b""] * (2 * len(items))
+def _bulk_strings(header: bytes, items: list[bytes]) -> bytes:
+    """An aggregate of bulk strings, encoded: its ``header`` line (``*3``, ``~3``... without the
+    CRLF), then ``$<length>`` (from a table, looked up in a comprehension: cheaper than two
+    ``map`` calls) and the element alternating, joined by CRLF in one join. A last empty part
+    gives the final CRLF and the header comes in first, so the reply is built once, never
+    copied by a concatenation."""
+    parts = [b""] * (2 * len(items) + 2)
+    parts[0] = header
     try:
-        parts[0::2] = map(_BULK_HEADERS.__getitem__, map(len, items))
+        parts[1:-1:2] = [_BULK_HEADERS[len(item)] for item in items]
     except IndexError:  # an element past the table
-        parts[0::2] = [b"$%d" % length for length in map(len, items)]
-    parts[1::2] = items
-    return b"\r\n".join(parts) + b"\r\n" if items else b""
+        parts[1:-1:2] = [b"$%d" % len(item) for item in items]
+    parts[2:-1:2] = items
+    return b"\r\n".join(parts)
 
 
 def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
@@ -135,13 +139,14 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
     null_array = b"_\r\n" if resp3 else b"*-1\r\n"
     true, false = (b"#t\r\n", b"#f\r\n") if resp3 else (b":1\r\n", b":0\r\n")
 
-    def elements(items: list) -> bytes:
-        """An aggregate's elements. The common one holds only bulk strings (LRANGE, SMEMBERS,
-        HGETALL, MGET without misses): those are written by :func:`_bulk_strings` in one pass
-        instead of one :func:`encode` call each."""
+    def aggregate(header: bytes, items: list) -> bytes:
+        """An aggregate: its ``header`` line without the CRLF (``*3``...), then its elements.
+        The common one holds only bulk strings (LRANGE, SMEMBERS, HGETALL, MGET without
+        misses): those are written by :func:`_bulk_strings` in one pass instead of one
+        :func:`encode` call each."""
         if set(map(type, items)) != _BULK_STRINGS_ONLY:
-            return b"".join(map(encode, items))
-        return _bulk_strings(items)
+            return header + b"\r\n" + b"".join(map(encode, items))
+        return _bulk_strings(header, items)
 
     def encode(reply: object) -> bytes:
         kind = type(reply)
@@ -159,22 +164,22 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
         if reply is NULL_ARRAY:
             return null_array
         if kind is list or kind is tuple:
-            return b"*%d\r\n" % len(reply) + elements(reply)  # type: ignore[arg-type]
+            return aggregate(b"*%d" % len(reply), reply)  # type: ignore[arg-type]
         if kind is BulkStrings:
-            return b"*%d\r\n" % len(reply) + _bulk_strings(reply)  # type: ignore[arg-type]
+            return _bulk_strings(b"*%d" % len(reply), reply)  # type: ignore[arg-type]
         if kind is Map:
             count = len(reply)  # type: ignore[arg-type]
-            header = b"%%%d\r\n" % count if resp3 else b"*%d\r\n" % (2 * count)
+            header = b"%%%d" % count if resp3 else b"*%d" % (2 * count)
             if count < _FLAT_MAP_PAIRS:
-                return header + b"".join([encode(part) for pair in reply for part in pair])  # type: ignore[union-attr]
-            return header + elements(list(chain.from_iterable(reply)))  # type: ignore[arg-type]
+                return header + b"\r\n" + b"".join([encode(part) for pair in reply for part in pair])  # type: ignore[union-attr]
+            return aggregate(header, list(chain.from_iterable(reply)))  # type: ignore[arg-type]
         if kind is Double:
             text = reply.text()  # type: ignore[union-attr]
             return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)
         if kind is SetReply:
-            return (b"~%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + elements(reply)  # type: ignore[arg-type]
+            return aggregate((b"~%d" if resp3 else b"*%d") % len(reply), reply)  # type: ignore[arg-type]
         if kind is Push:
-            return (b">%d\r\n" if resp3 else b"*%d\r\n") % len(reply) + elements(reply)  # type: ignore[arg-type]
+            return aggregate((b">%d" if resp3 else b"*%d") % len(reply), reply)  # type: ignore[arg-type]
         if kind is Verbatim:
             if resp3:
                 return b"=%d\r\n%s:%s\r\n" % (len(reply) + 4, reply.format, reply)  # type: ignore[union-attr]

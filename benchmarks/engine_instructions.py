@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import glob
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -77,18 +75,8 @@ def _worker(turns: int) -> None:
 
 def count(python: str, turns: int) -> list[int]:
     """Instructions per command of each region, run by ``python``."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "callgrind.out")
-        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=getppid",
-                   "--dump-before=getpgrp", python, os.path.abspath(__file__), "--worker", "--turns", str(turns)]
-        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-        counts = []
-        for index in range(1, len(REGIONS) + 1):
-            with open(f"{out}.{index}") as dump:
-                total = next(int(line.split()[1]) for line in dump if line.startswith(("summary:", "totals:")))
-            counts.append(total // (turns * engine_path.PIPELINE))
-        assert len(glob.glob(f"{out}.*")) >= len(REGIONS)
-        return counts
+    return engine_path.callgrind_regions(__file__, ["--worker", "--turns", str(turns)], len(REGIONS),
+                                         turns * engine_path.PIPELINE, python)
 
 
 def main() -> None:

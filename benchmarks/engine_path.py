@@ -143,14 +143,15 @@ def count_instructions_worker(tests: list[str], mode: str, turns: int) -> None:
             engine.close()
 
 
-def callgrind_regions(script: str, arguments: list[str], regions: int, per_region: int) -> list[int]:
-    """Run ``script`` under callgrind, which zeroes its counters at each ``os.getppid()`` and
-    dumps them at each ``os.getpgrp()``: the instructions of each of its ``regions``, divided by
-    ``per_region`` (the commands or records each ran)."""
+def callgrind_regions(script: str, arguments: list[str], regions: int, per_region: int,
+                      python: str = sys.executable) -> list[int]:
+    """Run ``script`` with ``python`` (a checkout's interpreter) under callgrind, which zeroes its
+    counters at each ``os.getppid()`` and dumps them at each ``os.getpgrp()``: the instructions
+    of each of its ``regions``, divided by ``per_region`` (the commands or records each ran)."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--zero-before=getppid",
-                        "--dump-before=getpgrp", sys.executable, os.path.abspath(script), *arguments],
+                        "--dump-before=getpgrp", python, os.path.abspath(script), *arguments],
                        check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         counts = []
         for index in range(1, regions + 1):

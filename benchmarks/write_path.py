@@ -106,7 +106,8 @@ def prepare(server, client) -> None:
 #: What the stubbed engine methods answer: what the real ones answer on a new key.
 _STUBS = {
     "set_string": None, "get_string": b"xxx", "get_string_entry": None,
-    "lists.push": 1, "hashes.set_fields": 1, "sets.add": 1, "zsets.add": 1,
+    "lists.push": 1, "hashes.set_fields": 1, "hashes.set_pairs": 1, "sets.add": 1, "zsets.add": 1,
+    "zsets.add_plain": 1,
 }
 
 

@@ -146,7 +146,9 @@ class Turn:
         return cursor
 
     def key_ready(self, db: int, key: bytes) -> None:
-        """``key`` of DB ``db`` now has elements that blocked clients may be waiting for."""
+        """``key`` of DB ``db`` now has elements that blocked clients may be waiting for. The
+        server's blocking registry sets :attr:`on_key_ready` only while a client waits, so
+        while nobody does this is one test (the hot adds make it inline, without the call)."""
         if self.on_key_ready is not None:
             self.on_key_ready(db, key)
 

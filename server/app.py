@@ -92,9 +92,9 @@ class Server:
         #: Codis slots: the slot index switch (before the replay below, which keeps it), walks, migrations.
         self.slots = SlotService(self)
         self.bgsave = BgsaveService(self)
-        #: Clients waiting in blocking commands; list/zset/stream writes wake them.
-        self.blocking = BlockingRegistry()
-        self.engine.on_key_ready = self.blocking.signal
+        #: Clients waiting in blocking commands; list/zset/stream writes wake them (the
+        #: registry sets the engine's on_key_ready while any client waits).
+        self.blocking = BlockingRegistry(self.engine)
         #: Channel and pattern subscriptions (SUBSCRIBE, PSUBSCRIBE) and PUBLISH's fan-out.
         self.pubsub = PubSub()
         #: Keys clients WATCH; every write's change notes break the watches on them.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
     from .session import Session
@@ -69,11 +69,20 @@ class Waiting:
         return self.argv if self.retry_for is None else self.retry_for(key)
 
 
+class KeyReadyHook(Protocol):
+    """Where the writes' "key got elements" hook goes (the engine): set while any client
+    waits, None while nobody does, so a push or an add then tests one attribute instead of
+    calling :meth:`BlockingRegistry.signal` (``Turn.key_ready``)."""
+
+    on_key_ready: Callable[[int, bytes], None] | None
+
+
 class BlockingRegistry:
     """Who waits for which key, and which keys became ready during the current command."""
 
-    def __init__(self) -> None:
+    def __init__(self, hook: KeyReadyHook | None = None) -> None:
         self.waiting: dict[tuple[int, bytes], deque[Waiting]] = {}
+        self._hook = hook
         #: The keys that got elements during the current command, in order (dispatch tests it
         #: after every call: an attribute, not a property, on that path).
         self.ready: OrderedDict[tuple[int, bytes], None] = OrderedDict()
@@ -89,6 +98,8 @@ class BlockingRegistry:
                         block.retry_for)
         for key in keys:
             self.waiting.setdefault(key, deque()).append(entry)
+        if self._hook is not None:
+            self._hook.on_key_ready = self.signal
         client.blocked = entry
         if block.timeout:
             entry.timer = asyncio.get_running_loop().call_later(block.timeout, self.time_out, entry)
@@ -136,6 +147,8 @@ class BlockingRegistry:
                     pass
                 if not queue:
                     del self.waiting[key]
+        if not self.waiting and self._hook is not None:
+            self._hook.on_key_ready = None  # nobody waits: writes need not signal
         if entry.timer is not None:
             entry.timer.cancel()
         entry.client.blocked = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
+from ..bounded_keys import MAX_STORED
 from ..notifications import HASH
 from ..storage.records import TAG_HASH
 from .collection import Collection, CollectionStore, RecordCommand, chunked
@@ -43,7 +44,30 @@ class HashStore(CollectionStore):
     def set_fields(self, key: bytes, pairs: list[tuple[bytes, bytes]], only_new: bool = False) -> int:
         """Set fields (``only_new``: only those not there yet, HSETNX); how many were added.
         Logged as one ``hset`` of the fields actually written, announced as ``hset``."""
-        return self._write(self.open_or_new(key), pairs, only_new, b"hset")
+        if only_new:
+            return self._write(self.open_or_new(key), pairs, only_new, b"hset")
+        return self.set_pairs(key, [part for pair in pairs for part in pair])
+
+    def set_pairs(self, key: bytes, fields_values: list[bytes]) -> int:
+        """HSET and HMSET: set the fields of ``fields_values`` (field, value, field, value...,
+        as the command sent them, an even count); how many were added. Logged as one ``hset``
+        of them all, announced as ``hset``.
+
+        On the meta record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`):
+        each field one replace on the turn's cursor (through :mod:`..bounded_keys` when its
+        LMDB key is cut); the meta record written only when fields were added."""
+        raw = self.keyspace.get_raw(key)
+        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        replace = self._turn.write_cursor(self.table).replace
+        added = 0
+        parts = iter(fields_values)
+        for field, value in zip(parts, parts):
+            whole = prefix + field
+            if (replace(whole, value) if len(whole) < MAX_STORED else self.replace_long(whole, value)) is None:
+                added += 1
+        record = self._meta_format.pack(TAG_HASH, expire_at, object_id, count + added) if added else None
+        self.meta_written(key, raw, record, b"hset", _HSET, fields_values)
+        return added
 
     def update(self, key: bytes, field: bytes, new_value: Callable[[bytes | None], bytes], event: bytes) -> bytes:
         """HINCRBY, HINCRBYFLOAT: give ``field`` the value ``new_value(current)`` computes

@@ -12,10 +12,10 @@ from __future__ import annotations
 import struct
 from typing import Iterable, Iterator
 
-from ..errors import IndexOutOfRangeError, NoSuchKeyError, WrongTypeError
+from ..errors import IndexOutOfRangeError, NoSuchKeyError
 from ..notifications import GENERIC, LIST
-from ..storage.records import HEADER_SIZE, OBJECT_ID, TAG_LIST
-from .collection import PREFIX_END, Collection, CollectionStore, RecordCommand, chunked
+from ..storage.records import TAG_LIST
+from .collection import Collection, CollectionStore, RecordCommand, chunked
 
 _POSITION = struct.Struct(">Q")
 _BIAS = 1 << 63
@@ -94,16 +94,9 @@ class ListStore(CollectionStore):
         engine instructions). A position's key (id and position, 16 bytes) is never cut
         (:mod:`..bounded_keys`): each element is one put on the turn's cursor."""
         raw = self.keyspace.get_raw(key)
-        if raw is not None:
-            if raw[0] != TAG_LIST:
-                raise WrongTypeError()
-            _tag, expire_at, object_id, count, head = self._meta_format.unpack_from(raw)
-            prefix = raw[HEADER_SIZE:PREFIX_END]
-        elif only_existing:
+        if raw is None and only_existing:
             return 0
-        else:
-            expire_at, object_id, count, head = 0, self._object_ids.allocate(), 0, _MIDDLE
-            prefix = OBJECT_ID.pack(object_id)
+        (_tag, expire_at, object_id, count, head), prefix = self.unpacked_meta(raw)
         put = self._turn.write_cursor(self.table).put
         if left:
             for value in values:
@@ -114,14 +107,10 @@ class ListStore(CollectionStore):
                 put(prefix + _POSITION.pack(position + _BIAS), value)
         count += len(values)
         record = self._meta_format.pack(TAG_LIST, expire_at, object_id, count, head)
-        if raw is None:
-            self.keyspace.put_meta(key, record, 0)  # announces the new key
+        if left:
+            self.meta_written(key, raw, record, b"lpush", _LPUSH, values, ready=True)
         else:
-            self.keyspace.rewrite_meta(key, record)
-        if self._turn.notify_classes:
-            self.notify(b"lpush" if left else b"rpush", key)
-        self._changes.command_logged(self._db, key, (_LPUSH if left else _RPUSH).content(key, values))
-        self._turn.key_ready(self._db, key)
+            self.meta_written(key, raw, record, b"rpush", _RPUSH, values, ready=True)
         return count
 
     def pop(self, key: bytes, count: int, left: bool, announced: bool = True) -> list[bytes] | None:

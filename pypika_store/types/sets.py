@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from ..bounded_keys import MAX_STORED
 from ..notifications import SET
 from ..storage.records import TAG_SET
 from .collection import Collection, CollectionStore, RecordCommand, chunked, is_long_long
@@ -43,13 +44,21 @@ class SetStore(CollectionStore):
     # -- writes: each opens the key, saves the meta and logs its records --------------------
 
     def add(self, key: bytes, members: Iterable[bytes]) -> int:
-        """Add members; how many were new. Logged as ``sadd`` of the new ones."""
-        collection = self.open_or_new(key)
-        added = [member for member in dict.fromkeys(members) if self.add_member(collection, member, b"")]
+        """Add members; how many were new. Logged as ``sadd`` of the new ones. On the meta
+        record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`): each member
+        one put that must not overwrite on the turn's cursor (through :mod:`..bounded_keys`
+        when its LMDB key is cut)."""
+        raw = self.keyspace.get_raw(key)
+        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        put = self._turn.write_cursor(self.table).put
+        added = []
+        for member in dict.fromkeys(members):
+            whole = prefix + member
+            if put(whole, b"", overwrite=False) if len(whole) < MAX_STORED else self.add_long(whole, b""):
+                added.append(member)
         if added:
-            collection.count += len(added)
-            self.save(collection, b"sadd")
-            self.log_command(collection, _SADD, added)
+            record = self._meta_format.pack(TAG_SET, expire_at, object_id, count + len(added))
+            self.meta_written(key, raw, record, b"sadd", _SADD, added)
         return len(added)
 
     def remove(self, key: bytes, members: Iterable[bytes]) -> list[bytes]:

@@ -29,13 +29,15 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
+from .. import bounded_keys
+from ..bounded_keys import MAX_STORED
 from ..encoding_limits import CompactLimit
 from ..errors import ScoreNaNError
 from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
-from .collection import Collection, CollectionStore, KeyRecords, RecordCommand, chunked
+from .collection import ID_SIZE, Collection, CollectionStore, KeyRecords, RecordCommand, chunked
 
 if TYPE_CHECKING:
     from .zset_ranges import ZsetRange
@@ -236,10 +238,11 @@ class ZsetStore(CollectionStore):
                     continue
             result = new
             if current is None or new != current:
-                self._put(collection, member, new, current)
+                self._put(collection.prefix, collection.object_id, member, new, current)
                 written += (format_score(new), member)
                 if current is None:
                     added += 1
+                    collection.count += 1
                 else:
                     changed += 1
         if written:
@@ -253,6 +256,26 @@ class ZsetStore(CollectionStore):
         if flags.incr:
             return result
         return added + changed if flags.ch else added
+
+    def add_plain(self, key: bytes, score: float, member: bytes) -> int:
+        """ZADD ``key score member`` without options (the hot form): :meth:`add` on the meta
+        record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`); 1 when the
+        member was added. A new score leaves the count, so the meta record, as it was."""
+        raw = self.keyspace.get_raw(key)
+        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        whole = prefix + MEMBER + member
+        stored = (self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED
+                  else bounded_keys.read(self._turn.reader(), self.table, whole, ID_SIZE))
+        current = None if stored is None else _DOUBLE.unpack(stored)[0]
+        if current == score:
+            return 0
+        self._put(prefix, object_id, member, score, current)
+        if current is None:
+            record = self._meta_format.pack(TAG_ZSET, expire_at, object_id, count + 1)
+            self.meta_written(key, raw, record, b"zadd", _ZADD, [format_score(score), member], ready=True)
+            return 1
+        self.meta_written(key, raw, None, b"zadd", _ZADD, [format_score(score), member])
+        return 0
 
     def remove(self, key: bytes, members: list[bytes]) -> int:
         """ZREM: remove the members there are; how many. Logged as one ``zrem``."""
@@ -296,7 +319,8 @@ class ZsetStore(CollectionStore):
         deletes the key. Returns the size."""
         collection = self.new(key)
         for member, score in pairs:
-            self._put(collection, member, score, None)
+            self._put(collection.prefix, collection.object_id, member, score, None)
+        collection.count = len(pairs)
         self.store_whole(collection, event)
         return collection.count
 
@@ -312,21 +336,25 @@ class ZsetStore(CollectionStore):
 
     # -- one member's two entries and its rank-cache entry, kept in step ----------------------
 
-    def _put(self, collection: Collection, member: bytes, score: float, old: float | None) -> None:
-        """Give ``member`` the ``score`` (``old``: its current score, None when new). A score
-        of -0 is stored as 0, as Redis replies it."""
+    def _put(self, prefix: bytes, object_id: int, member: bytes, score: float, old: float | None) -> None:
+        """Give ``member`` of the sorted set ``object_id`` (its members' keys start with
+        ``prefix``) the ``score`` (``old``: its current score, None when new: the caller counts
+        it). A score of -0 is stored as 0, as Redis replies it."""
         score += 0.0
-        cache = self._caches.get(collection.object_id)
+        cache = self._caches.get(object_id)
         if old is not None:
             old_entry = score_key(old) + member
-            self.remove_member(collection, INDEX + old_entry)
+            whole = prefix + INDEX + old_entry
+            if len(whole) < MAX_STORED:
+                self._turn.write_cursor(self.table).pop(whole)
+            else:
+                self.remove_long(whole)
             if cache is not None:
                 cache.remove(old_entry)
         else:
-            collection.count += 1
             self._cached_entries += cache is not None
         entry = score_key(score) + member
-        self.put_members(collection, ((MEMBER + member, _DOUBLE.pack(score)), (INDEX + entry, b"")))
+        self.put_members(prefix, ((MEMBER + member, _DOUBLE.pack(score)), (INDEX + entry, b"")))
         if cache is not None:
             cache.add(entry)
 

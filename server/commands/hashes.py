@@ -24,26 +24,22 @@ from ..scanning import scan_collection
 from .strings import check_string_length
 
 
-def _pairs(argv: list[bytes], first: int) -> list[tuple[bytes, bytes]]:
-    if len(argv) == first + 2:  # one pair, the usual HSET
-        return [(argv[first], argv[first + 1])]
-    if (len(argv) - first) % 2:
-        raise wrong_arity(argv)
-    return list(zip(argv[first::2], argv[first + 1::2]))
-
-
 @command("hset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash",
          syntax="key field_value:<field value> [field_value ...]")
 def hset(client: Client, argv: list[bytes]) -> object:
     """Set the string value of hash fields; how many fields were added."""
-    return client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
+    if len(argv) % 2:  # field value pairs, each whole
+        raise wrong_arity(argv)
+    return client.keyspace.hashes.set_pairs(argv[1], argv[2:])
 
 
 @command("hmset", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="hash",
          syntax="key field_value:<field value> [field_value ...]")
 def hmset(client: Client, argv: list[bytes]) -> object:
     """Set multiple hash fields to multiple values (deprecated form of HSET)."""
-    client.keyspace.hashes.set_fields(argv[1], _pairs(argv, 2))
+    if len(argv) % 2:
+        raise wrong_arity(argv)
+    client.keyspace.hashes.set_pairs(argv[1], argv[2:])
     return OK
 
 

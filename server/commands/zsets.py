@@ -69,7 +69,6 @@ def added_reply(result: int | float | None) -> object:
 #: What a score may start with and no ZADD option does (a plain ZADD's third argument is
 #: its score: no option needs reading first).
 _SCORE_START = b"0123456789+-."
-_NO_OPTIONS = ZaddFlags()
 
 
 @command("zadd", arity=-4, flags="write denyoom fast", keys=(key_at(1, "RW update"),), group="sorted-set",
@@ -78,7 +77,7 @@ _NO_OPTIONS = ZaddFlags()
 def zadd(client: Client, argv: list[bytes]) -> object:
     """Add members to a sorted set, or update their scores."""
     if len(argv) == 4 and argv[2][:1] in _SCORE_START:  # the plain ZADD key score member (the hot path)
-        return client.keyspace.zsets.add(argv[1], [(parse_double(argv[2]), argv[3])], _NO_OPTIONS)
+        return client.keyspace.zsets.add_plain(argv[1], parse_double(argv[2]), argv[3])
     args = Arguments(argv, 2)
     names = []
     while (name := args.one_of(*ZaddFlags.NAMES)) is not None:

@@ -1,0 +1,175 @@
+"""The hot adds on the meta record itself (LPUSH/RPUSH, HSET, SADD, plain ZADD: no Collection
+object) keep what the general path does: a key past its TTL is a new collection, WRONGTYPE,
+long members, a new score's rank, the records they log; and the blocking registry sets the
+engine's key-ready hook only while some client waits."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from pypika_store.binlog.format import encode_command
+from pypika_store.engine import Engine
+from pypika_store.errors import WrongTypeError
+from pypika_store.storage.records import OBJECT_ID
+from pypika_store.server.blocking import Block, BlockingRegistry
+
+from .support import wait_until
+
+NOW_MS = 1_000_000_000_000
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = Engine(str(tmp_path / "db"), databases=1)
+    engine.now_ms = lambda: NOW_MS
+    yield engine
+    engine.close()
+
+
+def _object_id(keyspace, key: bytes) -> int:
+    return OBJECT_ID.unpack_from(keyspace.get_record(key).body)[0]
+
+
+ADDS = {
+    "lpush": (lambda keyspace, key, member: keyspace.lists.push(key, [member], True),
+              lambda keyspace, key: keyspace.lists.range(keyspace.lists.open(key), 0, 10)),
+    "hset": (lambda keyspace, key, member: keyspace.hashes.set_pairs(key, [member, b"v"]),
+             lambda keyspace, key: keyspace.hashes.fields(key)),
+    "sadd": (lambda keyspace, key, member: keyspace.sets.add(key, [member]),
+             lambda keyspace, key: keyspace.sets.members(key)),
+    "zadd": (lambda keyspace, key, member: keyspace.zsets.add_plain(key, 1.0, member),
+             lambda keyspace, key: [member for member, _ in keyspace.zsets.iter_scores(keyspace.zsets.open(key))]),
+}
+
+
+@pytest.mark.parametrize("expire_on_access", [True, False])
+@pytest.mark.parametrize("name", sorted(ADDS))
+def test_an_add_to_a_key_past_its_ttl_makes_a_new_collection(engine, name, expire_on_access):
+    add, members = ADDS[name]
+    keyspace = engine.keyspaces[0]
+    engine.turn.expire_on_access = expire_on_access  # a slave's turn leaves expired keys
+    add(keyspace, b"k", b"old1")
+    add(keyspace, b"k", b"old2")
+    old_id = _object_id(keyspace, b"k")
+    keyspace.set_expire(b"k", NOW_MS + 10)
+    engine.now_ms = lambda: NOW_MS + 10
+    assert keyspace.get_record(b"k") is None
+    add(keyspace, b"k", b"new")
+    assert members(keyspace, b"k") == [b"new"]
+    assert keyspace.get_record(b"k").expire_at_ms == 0
+    assert _object_id(keyspace, b"k") != old_id
+    assert engine.keyspaces[0].stores[keyspace.get_record(b"k").tag].open(b"k").count == 1
+
+
+@pytest.mark.parametrize("name", sorted(ADDS))
+def test_an_add_to_another_type_is_wrongtype_and_changes_nothing(engine, name):
+    add, _ = ADDS[name]
+    keyspace = engine.keyspaces[0]
+    keyspace.set_string(b"k", b"text")
+    engine.changes.clear()
+    with pytest.raises(WrongTypeError):
+        add(keyspace, b"k", b"m")
+    assert keyspace.get_string(b"k") == b"text"
+    assert not list(engine.changes)
+
+
+@pytest.mark.parametrize("name", ["hset", "sadd", "zadd"])
+def test_members_longer_than_an_lmdb_key_are_added_found_and_replaced(engine, name):
+    add, members = ADDS[name]
+    keyspace = engine.keyspaces[0]
+    long_members = [b"a" * 600, b"a" * 600 + b"b", b"c" * 5000]
+    assert [add(keyspace, b"k", member) for member in long_members] == [1, 1, 1]
+    assert [add(keyspace, b"k", member) for member in long_members] == [0, 0, 0]
+    assert sorted(members(keyspace, b"k")) == long_members
+
+
+def test_a_plain_zadd_of_a_new_score_moves_the_member_in_the_ranks(engine):
+    zsets = engine.keyspaces[0].zsets
+    for score, member in ((1.0, b"a"), (2.0, b"b"), (3.0, b"c")):
+        assert zsets.add_plain(b"z", score, member) == 1
+    zsets.ranks(zsets.open(b"z"))  # the rank cache built: the add must keep it in step
+    engine.changes.clear()
+    assert zsets.add_plain(b"z", 5.0, b"a") == 0
+    assert zsets.add_plain(b"z", 5.0, b"a") == 0  # the same score: nothing written, nothing logged
+    assert [change.argv for change in engine.changes] == [encode_command([b"zadd", b"z", b"5.0", b"a"])]
+    collection = zsets.open(b"z")
+    assert collection.count == 3
+    assert zsets.rank(collection, b"a") == (2, 5.0)
+    assert list(zsets.iter_scores(collection)) == [(b"b", 2.0), (b"c", 3.0), (b"a", 5.0)]
+    zsets.members_table_replaced()  # rebuilt from LMDB: the same order
+    assert zsets.rank(zsets.open(b"z"), b"a") == (2, 5.0)
+
+
+def test_hset_of_many_pairs_logs_them_all_and_counts_the_new_ones(engine):
+    hashes = engine.keyspaces[0].hashes
+    assert hashes.set_pairs(b"h", [b"f", b"1", b"g", b"2", b"f", b"3"]) == 2
+    assert hashes.set_pairs(b"h", [b"g", b"4", b"n", b"5"]) == 1
+    assert [change.argv for change in engine.changes] == [
+        encode_command([b"hset", b"h", b"f", b"1", b"g", b"2", b"f", b"3"]),
+        encode_command([b"hset", b"h", b"g", b"4", b"n", b"5"])]
+    assert hashes.entries(b"h") == [(b"f", b"3"), (b"g", b"4"), (b"n", b"5")]
+    assert hashes.length(b"h") == 3
+
+
+# -- the key-ready hook ----------------------------------------------------------------------
+
+
+class _Hook:
+    on_key_ready = None
+
+
+class _Client:
+    db = 0
+    blocked = None
+
+
+def test_the_registry_sets_the_hook_only_while_a_client_waits():
+    hook = _Hook()
+    registry = BlockingRegistry(hook)
+    first, second = _Client(), _Client()
+    registry.park(first, [b"blpop", b"a", b"0"], Block([b"a"], 0, None))
+    assert hook.on_key_ready == registry.signal
+    registry.park(second, [b"blpop", b"a", b"b", b"0"], Block([b"a", b"b"], 0, None))
+    registry.release(first.blocked)
+    assert hook.on_key_ready == registry.signal  # the second still waits
+    hook.on_key_ready(0, b"b")
+    assert list(registry.ready) == [(0, b"b")]
+    registry.release(second.blocked)
+    assert hook.on_key_ready is None and not registry.waiting
+
+
+def _blocked_call(port: int, *argv: bytes) -> socket.socket:
+    connection = socket.create_connection(("127.0.0.1", port))
+    connection.sendall(encode_command(list(argv)))
+    return connection
+
+
+def _read_reply(connection: socket.socket, ending: bytes) -> bytes:
+    reply = b""
+    while not reply.endswith(ending):
+        chunk = connection.recv(4096)
+        assert chunk, "the server closed the connection"
+        reply += chunk
+    return reply
+
+
+@pytest.mark.parametrize("block, wake, reply", [
+    ([b"BLPOP", b"bk", b"10"], ["lpush", "bk", "x"], b"*2\r\n$2\r\nbk\r\n$1\r\nx\r\n"),
+    ([b"BZPOPMIN", b"bk", b"10"], ["zadd", "bk", "1", "x"], b"*3\r\n$2\r\nbk\r\n$1\r\nx\r\n$1\r\n1\r\n"),
+])
+def test_a_write_wakes_a_client_each_time_one_waits_again(pika_server, r, block, wake, reply):
+    r.delete("bk")
+    for _ in range(2):  # the second wait comes after the hook was unset (nobody waited)
+        r.execute_command(*wake)  # nobody waits: the element stays
+        r.delete("bk")
+        connection = _blocked_call(pika_server.port, *block)
+        try:
+            wait_until(lambda: r.info("clients")["blocked_clients"] == 1, what="the client to block")
+            r.execute_command(*wake)
+            assert _read_reply(connection, reply[-6:]) == reply
+        finally:
+            connection.close()
+        wait_until(lambda: r.info("clients")["blocked_clients"] == 0, what="the client to leave")
+        assert r.exists("bk") == 0

@@ -290,6 +290,10 @@ class CollectionStore:
         if ready and self._turn.on_key_ready is not None:
             self._turn.on_key_ready(self._db, key)
 
+    def read_long(self, whole: bytes) -> bytes | None:
+        """:meth:`read_member` of a member whose LMDB key is cut (:mod:`..bounded_keys`)."""
+        return bounded_keys.read(self._turn.reader(), self.table, whole, ID_SIZE)
+
     def replace_long(self, whole: bytes, value: bytes) -> bytes | None:
         """:meth:`write_member` of a member whose LMDB key is cut (:mod:`..bounded_keys`)."""
         return bounded_keys.replace(self._turn.writer(), self.table, whole, ID_SIZE, value)
@@ -319,7 +323,7 @@ class CollectionStore:
         whole = collection.prefix + suffix
         if len(whole) < MAX_STORED:
             return self._turn.cursor(self.table).get(whole)
-        return bounded_keys.read(self._turn.reader(), self.table, whole, ID_SIZE)
+        return self.read_long(whole)
 
     def write_member(self, collection: Collection, suffix: bytes, value: bytes) -> bytes | None:
         """Write a member; its previous value, or None when it is new."""

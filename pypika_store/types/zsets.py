@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from sortedcontainers import SortedList
 
-from .. import bounded_keys
 from ..bounded_keys import MAX_STORED
 from ..encoding_limits import CompactLimit
 from ..errors import ScoreNaNError
@@ -37,7 +36,7 @@ from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
 from ..storage.records import TAG_ZSET
 from ..turn import Turn
-from .collection import ID_SIZE, Collection, CollectionStore, KeyRecords, RecordCommand, chunked
+from .collection import Collection, CollectionStore, KeyRecords, RecordCommand, chunked
 
 if TYPE_CHECKING:
     from .zset_ranges import ZsetRange
@@ -264,8 +263,7 @@ class ZsetStore(CollectionStore):
         raw = self.keyspace.get_raw(key)
         (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
         whole = prefix + MEMBER + member
-        stored = (self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED
-                  else bounded_keys.read(self._turn.reader(), self.table, whole, ID_SIZE))
+        stored = self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED else self.read_long(whole)
         current = None if stored is None else _DOUBLE.unpack(stored)[0]
         if current == score:
             return 0

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from . import bounded_keys
 from .bounded_keys import MAX_STORED, stored_form, unwrap, walk
+from .changes import ValueWritten
 from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError
 from .expiry import ExpiryIndex
@@ -52,6 +53,9 @@ KEEP_TTL = -1
 
 _unpack_header = HEADER.unpack_from
 _pack_header = HEADER.pack
+#: Builds a change entry as :class:`~.changes.ChangeLog` does (the hot writes note theirs
+#: without its method's call).
+_new_change = tuple.__new__
 
 #: RANDOMKEY is exactly uniform up to this many keys (it walks the whole keyspace).
 EXACT_RANDOM_LIMIT = 1024
@@ -120,14 +124,20 @@ class Keyspace:
     # -- reads -------------------------------------------------------------------------------
 
     def _live_raw(self, key: bytes) -> bytes | None:
-        """The key's raw record, or None when it is missing or expired. Every command's
-        lookup: a plain key's read is :meth:`_read`'s, made here (a call less), and a record
-        without a TTL costs one byte comparison (no header unpacked, no clock read)."""
-        turn = self._turn
+        """The key's raw record, or None when it is missing or expired: every command's
+        lookup. A plain key's read is made here on the turn's kept cursor (:meth:`_read`'s,
+        without its call nor :meth:`.turn.Turn.cursor`'s)."""
         if key and key[0] and len(key) < MAX_STORED:
-            raw = turn.cursor(self._meta).get(key)
-        else:
-            raw = self._read(key)
+            turn = self._turn
+            turn.touched = True
+            return self._live(key, turn.cursors[self._meta].get(key))
+        return self._live(key, self._read(key))
+
+    def _live(self, key: bytes, raw: bytes | None) -> bytes | None:
+        """``raw``, the record just read for ``key``, or None when there was none or it has
+        expired; the lookup counted. A record without a TTL costs one byte comparison (no
+        header unpacked, no clock read)."""
+        turn = self._turn
         if raw is not None and raw[1:HEADER_SIZE] != NO_EXPIRY:  # (faster than startswith(NO_EXPIRY, 1))
             if _unpack_header(raw)[1] <= turn.now_ms():
                 if turn.expire_on_access:
@@ -156,8 +166,25 @@ class Keyspace:
         return Record(tag, expire_at, raw[HEADER_SIZE:])
 
     def get_string(self, key: bytes) -> bytes | None:
-        """The string value of ``key``; None when missing; WRONGTYPE for other types."""
-        raw = self._live_raw(key)
+        """The string value of ``key``; None when missing; WRONGTYPE for other types.
+
+        GET's whole lookup for a plain key holding a string without a TTL (nearly every GET
+        that finds its key): one read on the turn's kept cursor, and one comparison of the
+        record's header with a TTL-less string's for the type and the expiry together; no
+        :meth:`_live_raw`, no clock. Any other record (a miss, a TTL, another type) is
+        judged by :meth:`_live` as every lookup is."""
+        if key and key[0] and len(key) < MAX_STORED:
+            turn = self._turn
+            turn.touched = True
+            raw = turn.cursors[self._meta].get(key)
+            if raw is not None and raw[:HEADER_SIZE] == STRING_WITHOUT_EXPIRY:
+                counter = turn.lookup_counter
+                if counter is not None:
+                    counter.keyspace_hits += 1
+                return raw[HEADER_SIZE:]
+        else:
+            raw = self._read(key)
+        raw = self._live(key, raw)
         if raw is None:
             return None
         if raw[0] != TAG_STRING:
@@ -399,31 +426,38 @@ class Keyspace:
         The write is announced as the keyspace event ``event`` (the command's Redis name:
         ``set``, ``incrby``, ``append``...; None: none), followed by ``expire`` when the
         command gave the key this expiry (``expiry_event``: SET EX, SETEX...)."""
+        turn = self._turn
+        if not expire_at_ms and logged_as is None and not turn.notify_classes and self.slot_index is None \
+                and key and key[0] and len(key) < MAX_STORED:
+            # The plain SET of a plain key (no TTL, no events, no slot index, the record logged
+            # as the value: redis-benchmark's SET): put_meta's replace made here on the turn's
+            # kept write cursor (Turn.cursors, a call less than write_cursor), its bookkeeping only
+            # when the record replaced was not a string without a TTL (one comparison of the old
+            # header: the one case where none applies; a new key needs none either), and the
+            # change noted as ChangeLog.value_written notes it, without its call.
+            record = STRING_WITHOUT_EXPIRY + value
+            if not turn.dirty:
+                turn.writer()  # the turn's first write: its write transaction opens
+            turn.touched = True
+            old = turn.cursors[self._meta].replace(key, record)
+            if old is not None and old[:HEADER_SIZE] != STRING_WITHOUT_EXPIRY:
+                self._track_replaced(key, record, old, 0, False)
+            self._changes.append(_new_change(ValueWritten, (self.index, key, record)))
+            return
         if expire_at_ms == KEEP_TTL:
             current = self.expire_at(key)
             expire_at_ms = current or 0
             expiry_event = False  # the expiry is the key's own
-        if expire_at_ms or not (key and key[0] and len(key) < MAX_STORED) or self._turn.notify_classes \
-                or self.slot_index is not None:
-            record = _pack_header(TAG_STRING, expire_at_ms) + value  # encode_string's record, a call less
-            self.put_meta(key, record, expire_at_ms)
-        else:
-            # The plain SET of a plain key (no TTL, no events, no slot index): put_meta's replace
-            # made here, and its bookkeeping only when the record replaced was not a string
-            # without a TTL, the one case where none applies (for a new key neither: no slot
-            # index, no expiry, no event). No header packed, none unpacked, a call less.
-            record = STRING_WITHOUT_EXPIRY + value
-            old = self._turn.write_cursor(self._meta).replace(key, record)
-            if old is not None and not (old[0] == TAG_STRING and old[1:HEADER_SIZE] == NO_EXPIRY):
-                self._track_replaced(key, record, old, 0, False)
+        record = _pack_header(TAG_STRING, expire_at_ms) + value  # encode_string's record, a call less
+        self.put_meta(key, record, expire_at_ms)
         if logged_as is None:
             self._changes.value_written(self.index, key, record)
         else:
             self._changes.command_logged(self.index, key, logged_as)
-        if self._turn.notify_classes and event is not None:
-            self._turn.notify(STRING, event, self.index, key)
+        if turn.notify_classes and event is not None:
+            turn.notify(STRING, event, self.index, key)
             if expiry_event and expire_at_ms > 0:
-                self._turn.notify(GENERIC, b"expire", self.index, key)
+                turn.notify(GENERIC, b"expire", self.index, key)
 
     def rewrite_string(self, key: bytes, value: bytes, expire_at_ms: int, event: bytes) -> None:
         """Write ``value`` over the live string ``key`` the command just read (INCR, INCRBYFLOAT),
@@ -431,13 +465,17 @@ class Keyspace:
         live string written over with its own expiry (no reclaim, no new key, no expiry change),
         so only :meth:`set_string`'s change and event are noted."""
         record = _pack_header(TAG_STRING, expire_at_ms) + value if expire_at_ms else STRING_WITHOUT_EXPIRY + value
-        if key and key[0] and len(key) < MAX_STORED:  # rewrite_meta's put, made here: a call less
-            self._turn.write_cursor(self._meta).put(key, record)
+        turn = self._turn
+        if key and key[0] and len(key) < MAX_STORED:  # rewrite_meta's put, made here on the kept
+            if not turn.dirty:  # write cursor, as set_string's plain SET makes its replace
+                turn.writer()
+            turn.touched = True
+            turn.cursors[self._meta].put(key, record)
         else:
             self.rewrite_meta(key, record)
-        self._changes.value_written(self.index, key, record)
-        if self._turn.notify_classes:
-            self._turn.notify(STRING, event, self.index, key)
+        self._changes.append(_new_change(ValueWritten, (self.index, key, record)))
+        if turn.notify_classes:
+            turn.notify(STRING, event, self.index, key)
 
     def put_record(self, key: bytes, record: Record, event: bytes | None = None) -> None:
         """Store a whole record under ``key`` (RENAME, MOVE, COPY, RESTORE): announced as a

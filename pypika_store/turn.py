@@ -30,6 +30,22 @@ class LookupCounter(Protocol):
     keymiss_events: bool
 
 
+class KeptCursors(dict[Table, Cursor]):
+    """The turn's kept cursors by table (:attr:`Turn.cursors`): indexing a table without one
+    opens it on the transaction reads use now (:meth:`Turn.reader`), in C's dict lookup
+    while one is kept (every lookup but a turn's first)."""
+
+    __slots__ = ("_turn",)
+
+    def __init__(self, turn: "Turn") -> None:
+        super().__init__()
+        self._turn = turn
+
+    def __missing__(self, table: Table) -> Cursor:
+        cursor = self[table] = self._turn.reader().cursor(db=table)
+        return cursor
+
+
 class Turn:
     """The current turn's transactions and change log (one per engine, reused turn after turn)."""
 
@@ -40,8 +56,11 @@ class Turn:
         self._read_txn: Transaction | None = None
         #: The cursors :meth:`cursor` and :meth:`write_cursor` hand out, by table: always of
         #: the transaction reads use now (the write transaction once open, else the read
-        #: snapshot), dropped when it ends.
-        self._cursors: dict[Table, Cursor] = {}
+        #: snapshot), dropped when it ends; a missing one is opened on first use. The hot
+        #: lookups (GET, SET of a plain key) index it themselves, a call less than
+        #: :meth:`cursor`: they then set :attr:`touched` themselves, and a write first makes
+        #: sure the write transaction is open (:attr:`dirty`).
+        self.cursors = KeptCursors(self)
         #: True while this turn holds uncommitted writes (the write transaction is open). A plain
         #: attribute, not a property: the connection reads it after every command.
         self.dirty = False
@@ -101,7 +120,7 @@ class Turn:
                 raise self.refusal
             started = self._read_txn is not None
             if started:
-                self._cursors.clear()
+                self.cursors.clear()
                 self._read_txn.abort()  # type: ignore[union-attr]
                 self._read_txn = None
             self._lock.acquire_shared()  # first: no bgsave may open its snapshot while the map grows
@@ -128,10 +147,7 @@ class Turn:
         """A cursor on ``table`` of the transaction reads use (:meth:`reader`), for one key's
         lookups; valid until the turn writes or ends."""
         self.touched = True
-        cursor = self._cursors.get(table)
-        if cursor is None:
-            cursor = self._cursors[table] = self.reader().cursor(db=table)
-        return cursor
+        return self.cursors[table]
 
     def write_cursor(self, table: Table) -> Cursor:
         """A cursor on ``table`` of the write transaction (opened on first use, as by
@@ -140,10 +156,7 @@ class Turn:
             self.writer()
         else:
             self.touched = True
-        cursor = self._cursors.get(table)
-        if cursor is None:
-            cursor = self._cursors[table] = self._write_txn.cursor(db=table)  # type: ignore[union-attr]
-        return cursor
+        return self.cursors[table]  # the write transaction's: reads use it once it is open
 
     def key_ready(self, db: int, key: bytes) -> None:
         """``key`` of DB ``db`` now has elements that blocked clients may be waiting for. The
@@ -162,7 +175,7 @@ class Turn:
         """Let go of the read snapshot, if the turn opened one (it ends with the turn)."""
         read_txn, self._read_txn = self._read_txn, None
         if read_txn is not None:
-            self._cursors.clear()
+            self.cursors.clear()
             read_txn.abort()
 
     def abort(self) -> None:
@@ -170,7 +183,7 @@ class Turn:
         full sync's load that failed)."""
         write_txn, self._write_txn = self._write_txn, None
         self.dirty = False
-        self._cursors.clear()
+        self.cursors.clear()
         if write_txn is not None:
             write_txn.abort()
             self._lock.release_shared()
@@ -184,7 +197,7 @@ class Turn:
         write_txn, self._write_txn = self._write_txn, None
         self.dirty = False
         self.expected_write = 0
-        self._cursors.clear()
+        self.cursors.clear()
         try:
             if before_commit is not None:
                 try:

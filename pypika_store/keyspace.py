@@ -57,6 +57,15 @@ _pack_header = HEADER.pack
 #: without its method's call).
 _new_change = tuple.__new__
 
+
+class _Unread:
+    """The type of :data:`UNREAD`."""
+
+
+#: ``Keyspace._live_raw``'s ``raw`` when the caller has not read the record (None is a read
+#: that found none).
+UNREAD = _Unread()
+
 #: RANDOMKEY is exactly uniform up to this many keys (it walks the whole keyspace).
 EXACT_RANDOM_LIMIT = 1024
 
@@ -123,21 +132,19 @@ class Keyspace:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _live_raw(self, key: bytes) -> bytes | None:
+    def _live_raw(self, key: bytes, raw: bytes | None | _Unread = UNREAD) -> bytes | None:
         """The key's raw record, or None when it is missing or expired: every command's
-        lookup. A plain key's read is made here on the turn's kept cursor (:meth:`_read`'s,
-        without its call nor :meth:`.turn.Turn.cursor`'s)."""
-        if key and key[0] and len(key) < MAX_STORED:
-            turn = self._turn
-            turn.touched = True
-            return self._live(key, turn.cursors[self._meta].get(key))
-        return self._live(key, self._read(key))
-
-    def _live(self, key: bytes, raw: bytes | None) -> bytes | None:
-        """``raw``, the record just read for ``key``, or None when there was none or it has
-        expired; the lookup counted. A record without a TTL costs one byte comparison (no
-        header unpacked, no clock read)."""
+        lookup, counted. A plain key's read is made here on the turn's kept cursor
+        (:meth:`_read`'s, without its call nor :meth:`.turn.Turn.cursor`'s); ``raw``, when
+        given, is the record the caller has just read for ``key`` (:meth:`get_string`). A
+        record without a TTL costs one byte comparison (no header unpacked, no clock read)."""
         turn = self._turn
+        if raw is UNREAD:
+            if key and key[0] and len(key) < MAX_STORED:
+                turn.touched = True
+                raw = turn.cursors[self._meta].get(key)
+            else:
+                raw = self._read(key)
         if raw is not None and raw[1:HEADER_SIZE] != NO_EXPIRY:  # (faster than startswith(NO_EXPIRY, 1))
             if _unpack_header(raw)[1] <= turn.now_ms():
                 if turn.expire_on_access:
@@ -151,7 +158,7 @@ class Keyspace:
                     self.notify(KEY_MISS, b"keymiss", key)
             else:
                 counter.keyspace_hits += 1
-        return raw
+        return raw  # type: ignore[return-value]
 
     #: The live key's meta record as stored (the collection stores parse it themselves: no
     #: :class:`Record` for the one lookup of every command); None when missing or expired.
@@ -172,7 +179,7 @@ class Keyspace:
         that finds its key): one read on the turn's kept cursor, and one comparison of the
         record's header with a TTL-less string's for the type and the expiry together; no
         :meth:`_live_raw`, no clock. Any other record (a miss, a TTL, another type) is
-        judged by :meth:`_live` as every lookup is."""
+        judged by :meth:`_live_raw` as every lookup is."""
         if key and key[0] and len(key) < MAX_STORED:
             turn = self._turn
             turn.touched = True
@@ -182,9 +189,9 @@ class Keyspace:
                 if counter is not None:
                     counter.keyspace_hits += 1
                 return raw[HEADER_SIZE:]
+            raw = self._live_raw(key, raw)
         else:
-            raw = self._read(key)
-        raw = self._live(key, raw)
+            raw = self._live_raw(key)
         if raw is None:
             return None
         if raw[0] != TAG_STRING:
@@ -197,6 +204,8 @@ class Keyspace:
         raw = self._live_raw(key)
         if raw is None:
             return None
+        if raw[:HEADER_SIZE] == STRING_WITHOUT_EXPIRY:  # (INCR's counter: no header unpacked)
+            return raw[HEADER_SIZE:], 0
         tag, expire_at = _unpack_header(raw)
         if tag != TAG_STRING:
             raise WrongTypeError()

@@ -42,7 +42,9 @@ class KeptCursors(dict[Table, Cursor]):
         self._turn = turn
 
     def __missing__(self, table: Table) -> Cursor:
-        cursor = self[table] = self._turn.reader().cursor(db=table)
+        turn = self._turn  # the open transaction's, without reader()'s call (a turn's first write)
+        txn = turn._write_txn or turn._read_txn or turn.reader()
+        cursor = self[table] = txn.cursor(db=table)
         return cursor
 
 
@@ -147,7 +149,10 @@ class Turn:
         """A cursor on ``table`` of the transaction reads use (:meth:`reader`), for one key's
         lookups; valid until the turn writes or ends."""
         self.touched = True
-        return self.cursors[table]
+        cursor = self.cursors.get(table)  # (not [table]: a turn's first read opens it here, a call less)
+        if cursor is None:
+            cursor = self.cursors[table] = self.reader().cursor(db=table)
+        return cursor
 
     def write_cursor(self, table: Table) -> Cursor:
         """A cursor on ``table`` of the write transaction (opened on first use, as by
@@ -156,7 +161,10 @@ class Turn:
             self.writer()
         else:
             self.touched = True
-        return self.cursors[table]  # the write transaction's: reads use it once it is open
+        cursor = self.cursors.get(table)
+        if cursor is None:
+            cursor = self.cursors[table] = self._write_txn.cursor(db=table)  # type: ignore[union-attr]
+        return cursor
 
     def key_ready(self, db: int, key: bytes) -> None:
         """``key`` of DB ``db`` now has elements that blocked clients may be waiting for. The

@@ -142,7 +142,7 @@ class Keyspace:
         if raw is UNREAD:
             if key and key[0] and len(key) < MAX_STORED:
                 turn.touched = True
-                raw = turn.cursors[self._meta].get(key)
+                raw = (turn.cursors.get(self._meta) or turn.cursor(self._meta)).get(key)
             else:
                 raw = self._read(key)
         if raw is not None and raw[1:HEADER_SIZE] != NO_EXPIRY:  # (faster than startswith(NO_EXPIRY, 1))
@@ -183,7 +183,7 @@ class Keyspace:
         if key and key[0] and len(key) < MAX_STORED:
             turn = self._turn
             turn.touched = True
-            raw = turn.cursors[self._meta].get(key)
+            raw = (turn.cursors.get(self._meta) or turn.cursor(self._meta)).get(key)
             if raw is not None and raw[:HEADER_SIZE] == STRING_WITHOUT_EXPIRY:
                 counter = turn.lookup_counter
                 if counter is not None:
@@ -440,15 +440,13 @@ class Keyspace:
                 and key and key[0] and len(key) < MAX_STORED:
             # The plain SET of a plain key (no TTL, no events, no slot index, the record logged
             # as the value: redis-benchmark's SET): put_meta's replace made here on the turn's
-            # kept write cursor (Turn.cursors, a call less than write_cursor), its bookkeeping only
+            # kept write cursor (from Turn.cursors, a call less than write_cursor), its bookkeeping only
             # when the record replaced was not a string without a TTL (one comparison of the old
             # header: the one case where none applies; a new key needs none either), and the
             # change noted as ChangeLog.value_written notes it, without its call.
             record = STRING_WITHOUT_EXPIRY + value
-            if not turn.dirty:
-                turn.writer()  # the turn's first write: its write transaction opens
-            turn.touched = True
-            old = turn.cursors[self._meta].replace(key, record)
+            turn.touched = True  # (write_cursor opens the write transaction on a turn's first write)
+            old = (turn.dirty and turn.cursors.get(self._meta) or turn.write_cursor(self._meta)).replace(key, record)
             if old is not None and old[:HEADER_SIZE] != STRING_WITHOUT_EXPIRY:
                 self._track_replaced(key, record, old, 0, False)
             self._changes.append(_new_change(ValueWritten, (self.index, key, record)))
@@ -476,10 +474,8 @@ class Keyspace:
         record = _pack_header(TAG_STRING, expire_at_ms) + value if expire_at_ms else STRING_WITHOUT_EXPIRY + value
         turn = self._turn
         if key and key[0] and len(key) < MAX_STORED:  # rewrite_meta's put, made here on the kept
-            if not turn.dirty:  # write cursor, as set_string's plain SET makes its replace
-                turn.writer()
-            turn.touched = True
-            turn.cursors[self._meta].put(key, record)
+            turn.touched = True  # write cursor, as set_string's plain SET makes its replace
+            (turn.dirty and turn.cursors.get(self._meta) or turn.write_cursor(self._meta)).put(key, record)
         else:
             self.rewrite_meta(key, record)
         self._changes.append(_new_change(ValueWritten, (self.index, key, record)))

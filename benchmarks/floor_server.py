@@ -50,6 +50,8 @@ OK = b"+OK\r\n"
 NIL = b"$-1\r\n"
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_AN_INTEGER = b"-ERR value is not an integer or out of range\r\n"
+OVERFLOW = b"-ERR increment or decrement would overflow\r\n"
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 #: The first byte of a key's record in LMDB: its type.
 STRING, LIST = b"s"[0], b"l"[0]
@@ -206,13 +208,14 @@ def set_(store: Store, argv: list[bytes]) -> bytes:
 def incr(store: Store, argv: list[bytes]) -> bytes:
     value = store.get(argv[1])
     try:
-        number = int(value) + 1 if value is not None else 1
+        number = int(value) if value is not None else 0
     except ValueError:
         return NOT_AN_INTEGER
-    if number >= 1 << 63:
-        return NOT_AN_INTEGER
-    store.set(argv[1], b"%d" % number)
-    return b":%d\r\n" % number
+    if not INT64_MIN <= number < INT64_MAX:
+        return OVERFLOW if number == INT64_MAX else NOT_AN_INTEGER
+    written = b"%d" % (number + 1)
+    store.set(argv[1], written)
+    return b":%b\r\n" % written
 
 
 def lpush(store: Store, argv: list[bytes]) -> bytes:

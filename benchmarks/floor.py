@@ -19,11 +19,10 @@ import argparse
 import os
 import statistics
 import sys
-from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.compare_redis import HERE, ServerProcess, pypika_server, redis_server, run_benchmark  # noqa: E402
+from benchmarks.compare_redis import HERE, ServerProcess, interleaved_runs, pypika_server, redis_server  # noqa: E402
 from benchmarks.floor_server import LEVELS  # noqa: E402
 
 FLOOR_SERVER = os.path.join(HERE, "benchmarks", "floor_server.py")
@@ -51,17 +50,8 @@ def main() -> int:
         servers += [floor_server(level, "default") for level in LEVELS]
         servers += [floor_server("binlog", collector) for collector in options.gc.split(",") if collector]
         servers.append(pypika_server("pypika-store", HERE, "everysec", "yes"))
-        rates: dict[tuple[str, int, str], list[float]] = defaultdict(list)
-        cpu: dict[tuple[str, int, str], list[float]] = defaultdict(list)
-        for _ in range(options.rounds):
-            for pipeline in (int(depth) for depth in options.pipelines.split(",")):
-                requests = options.requests * (4 if pipeline > 1 else 1)
-                for test in options.tests.split(","):
-                    for server in servers:
-                        before = server.cpu_seconds()
-                        rates[test, pipeline, server.name].append(
-                            run_benchmark(server.port, test, requests, options.clients, pipeline))
-                        cpu[test, pipeline, server.name].append((server.cpu_seconds() - before) / requests * 1e6)
+        rates, cpu = interleaved_runs(servers, options.tests, options.pipelines, options.requests, options.clients,
+                                      options.rounds)
     finally:
         for server in servers:
             server.stop()

@@ -114,6 +114,29 @@ def pypika_process(name: str, python: str, sync_policy: str, write_binlog: str) 
         "--db-sync-path", "{dir}/dbsync", "--sync-policy", sync_policy, "--write-binlog", write_binlog])
 
 
+Runs = dict[tuple[str, int, str], list[float]]
+
+
+def interleaved_runs(servers: list[ServerProcess], tests: str, pipelines: str, requests: int, clients: int,
+                     rounds: int) -> tuple[Runs, Runs]:
+    """Every server takes one redis-benchmark run in turn, test by test (``requests`` at -P 1,
+    four times that when pipelined), ``rounds`` times: each ``(test, pipeline, server name)``'s
+    rates and its server's CPU µs per request, one per round."""
+    rates: Runs = {}
+    cpu: Runs = {}
+    for _ in range(rounds):
+        for pipeline in (int(p) for p in pipelines.split(",")):
+            run_requests = requests * (4 if pipeline > 1 else 1)
+            for test in tests.split(","):
+                for server in servers:
+                    cpu_before = server.cpu_seconds()
+                    rate = run_benchmark(server.port, test, run_requests, clients, pipeline)
+                    key = (test, pipeline, server.name)
+                    rates.setdefault(key, []).append(rate)
+                    cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / run_requests * 1e6)
+    return rates, cpu
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200_000)
@@ -133,18 +156,7 @@ def main() -> int:
         if args.baseline:
             servers.append(pypika_server("baseline", args.baseline, args.sync_policy, args.write_binlog))
         servers.append(pypika_server("pypika-store", HERE, args.sync_policy, args.write_binlog))
-        rates: dict[tuple[str, int, str], list[float]] = {}
-        cpu: dict[tuple[str, int, str], list[float]] = {}
-        for _ in range(args.rounds):
-            for pipeline in (int(p) for p in args.pipelines.split(",")):
-                requests = args.requests * (4 if pipeline > 1 else 1)
-                for test in args.tests.split(","):
-                    for server in servers:
-                        cpu_before = server.cpu_seconds()
-                        rate = run_benchmark(server.port, test, requests, args.clients, pipeline)
-                        key = (test, pipeline, server.name)
-                        rates.setdefault(key, []).append(rate)
-                        cpu.setdefault(key, []).append((server.cpu_seconds() - cpu_before) / requests * 1e6)
+        rates, cpu = interleaved_runs(servers, args.tests, args.pipelines, args.requests, args.clients, args.rounds)
     finally:
         for server in servers:
             server.stop()

@@ -57,7 +57,7 @@ class HashStore(CollectionStore):
         each field one replace on the turn's cursor (through :mod:`..bounded_keys` when its
         LMDB key is cut); the meta record written only when fields were added."""
         raw = self.keyspace.get_raw(key)
-        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         replace = self._turn.write_cursor(self.table).replace
         added = 0
         parts = iter(fields_values)
@@ -65,7 +65,7 @@ class HashStore(CollectionStore):
             whole = prefix + field
             if (replace(whole, value) if len(whole) < MAX_STORED else self.replace_long(whole, value)) is None:
                 added += 1
-        record = self._meta_format.pack(TAG_HASH, expire_at, object_id, count + added) if added else None
+        record = self._hot_meta.pack(TAG_HASH, expire_at, prefix, count + added) if added else None
         self.meta_written(key, raw, record, b"hset", _HSET, fields_values)
         return added
 

@@ -1,19 +1,22 @@
-"""The hot adds on the meta record itself (LPUSH/RPUSH, HSET, SADD, plain ZADD: no Collection
+"""The hot adds on the meta record itself (LPUSH/RPUSH, HSET, HSETNX, SADD, plain ZADD: no Collection
 object) keep what the general path does: a key past its TTL is a new collection, WRONGTYPE,
 long members, a new score's rank, the records they log; and the blocking registry sets the
 engine's key-ready hook only while some client waits."""
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
 
-from pypika_store.binlog.format import encode_command
+from pypika_store.binlog import BinlogReader
+from pypika_store.binlog.format import decode_command, encode_command
 from pypika_store.engine import Engine
 from pypika_store.errors import WrongTypeError
 from pypika_store.storage.records import OBJECT_ID
 from pypika_store.server.blocking import Block, BlockingRegistry
+from pypika_store.testing import PikaGroup, PikaServer
 
 from .support import wait_until
 
@@ -37,6 +40,8 @@ ADDS = {
               lambda keyspace, key: keyspace.lists.range(keyspace.lists.open(key), 0, 10)),
     "hset": (lambda keyspace, key, member: keyspace.hashes.set_pairs(key, [member, b"v"]),
              lambda keyspace, key: keyspace.hashes.fields(key)),
+    "hsetnx": (lambda keyspace, key, member: keyspace.hashes.set_new_field(key, member, b"v"),
+               lambda keyspace, key: keyspace.hashes.fields(key)),
     "sadd": (lambda keyspace, key, member: keyspace.sets.add(key, [member]),
              lambda keyspace, key: keyspace.sets.members(key)),
     "zadd": (lambda keyspace, key, member: keyspace.zsets.add_plain(key, 1.0, member),
@@ -75,7 +80,7 @@ def test_an_add_to_another_type_is_wrongtype_and_changes_nothing(engine, name):
     assert not list(engine.changes)
 
 
-@pytest.mark.parametrize("name", ["hset", "sadd", "zadd"])
+@pytest.mark.parametrize("name", ["hset", "hsetnx", "sadd", "zadd"])
 def test_members_longer_than_an_lmdb_key_are_added_found_and_replaced(engine, name):
     add, members = ADDS[name]
     keyspace = engine.keyspaces[0]
@@ -173,3 +178,56 @@ def test_a_write_wakes_a_client_each_time_one_waits_again(pika_server, r, block,
             connection.close()
         wait_until(lambda: r.info("clients")["blocked_clients"] == 0, what="the client to leave")
         assert r.exists("bk") == 0
+
+
+def _hot_adds(client) -> None:
+    """Every hot add, new keys and keys there already, a member twice, one longer than an
+    LMDB key, and a key past its TTL written again."""
+    long_member = "m" * 600
+    for number in range(3):
+        client.lpush("l", f"a{number}", "b")
+        client.rpush("l", f"c{number}")
+        client.hset("h", mapping={"f": number, f"g{number}": "v", long_member: number})
+        client.hsetnx("h", "f", "kept")
+        client.hsetnx("h", f"n{number}", number)
+        client.sadd("s", f"m{number}", "m0", f"m{number}", long_member)
+        client.zadd("z", {f"m{number}": number + 0.5})
+        client.zadd("z", {"m0": number})
+    client.hsetnx("h", long_member + "x", "new")
+    client.hsetnx("h", long_member + "x", "kept")
+    for key in ("l2", "h2", "s2", "z2"):
+        client.execute_command("DEL", key)
+    client.lpush("l2", "old")
+    client.hsetnx("h2", "old", "1")
+    client.sadd("s2", "old")
+    client.zadd("z2", {"old": 1})
+    for key in ("l2", "h2", "s2", "z2"):
+        client.pexpire(key, 1)
+    wait_until(lambda: all(client.execute_command("PTTL", key) < 0 for key in ("l2", "h2", "s2", "z2")),
+               what="the keys to expire")
+    client.lpush("l2", "new")
+    client.hsetnx("h2", "new", "1")
+    client.sadd("s2", "new")
+    client.zadd("z2", {"new": 1})
+
+
+def test_the_hot_adds_replay_after_a_restart_and_reach_a_slave(tmp_path):
+    with PikaGroup(slaves=1) as group:
+        master = group.master.client()
+        _hot_adds(master)
+        digest = master.execute_command("DEBUG", "DIGEST")
+        group.wait_synced()
+        assert group.slaves[0].client().execute_command("DEBUG", "DIGEST") == digest
+    records_dir = tmp_path / "replayed"
+    with PikaServer(data_dir=str(tmp_path / "a")) as server:
+        _hot_adds(server.client())
+        digest = server.client().execute_command("DEBUG", "DIGEST")
+        log = os.path.join(server.data_dir, "log", "log_db0")
+        records = [decode_command(item.content) for _s, _e, item in BinlogReader(log).items()]
+    with PikaServer(data_dir=str(tmp_path / "a")) as server:  # restarted on its own data
+        assert server.client().execute_command("DEBUG", "DIGEST") == digest
+    with PikaServer(data_dir=str(records_dir), config={"write-binlog": "no"}) as replica:
+        replay = replica.client()
+        for argv in records:
+            replay.execute_command(*argv)
+        assert replay.execute_command("DEBUG", "DIGEST") == digest

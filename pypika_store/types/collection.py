@@ -200,12 +200,6 @@ class CollectionStore:
         meta = self._meta_format.unpack_from(raw)
         return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:PREFIX_END])
 
-    def open_or_new(self, key: bytes) -> Collection:
-        """The collection at ``key``, or a new empty one (stored by :meth:`save`): :meth:`open`'s
-        two lines here, a call less for every command that adds to a collection."""
-        raw = self.keyspace.get_raw(key)
-        return self.new(key) if raw is None else self._opened_raw(key, raw)
-
     def new(self, key: bytes) -> Collection:
         """A new empty collection for ``key`` with a fresh object id (not stored yet)."""
         object_id = self._object_ids.allocate()
@@ -320,7 +314,8 @@ class CollectionStore:
         return bounded_keys.remove(self._turn.writer(), self.table, whole, ID_SIZE)
 
     def add_long(self, whole: bytes, value: bytes) -> bool:
-        """:meth:`add_member` of a member whose LMDB key is cut (:mod:`..bounded_keys`)."""
+        """Write a member whose LMDB key is cut (:mod:`..bounded_keys`) unless it is there
+        already; True when it was new (SADD's and HSETNX's put that must not overwrite)."""
         if bounded_keys.read(self._turn.writer(), self.table, whole, ID_SIZE) is not None:
             return False
         bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
@@ -348,15 +343,6 @@ class CollectionStore:
         if len(whole) < MAX_STORED:
             return self._turn.write_cursor(self.table).replace(whole, value)
         return self.replace_long(whole, value)
-
-    def add_member(self, collection: Collection, suffix: bytes, value: bytes) -> bool:
-        """Write a member unless it is there already; True when it was new. A short key's one
-        put that must not overwrite answers both (a member there already is found and nothing
-        is written: SADD of a member, HSETNX of a field, there already dirty no page)."""
-        whole = collection.prefix + suffix
-        if len(whole) < MAX_STORED:
-            return self._turn.write_cursor(self.table).put(whole, value, overwrite=False)
-        return self.add_long(whole, value)
 
     def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
         """Write a member whose previous value nobody needs (a new list position, a sorted

@@ -108,9 +108,9 @@ class ListStore(CollectionStore):
         count += len(values)
         record = self._hot_meta.pack(TAG_LIST, expire_at, prefix, count, head)
         if left:
-            self.meta_written(key, raw, record, b"lpush", _LPUSH, values, ready=True)
+            self.meta_written(key, raw, record, b"lpush", _LPUSH, values, True)
         else:
-            self.meta_written(key, raw, record, b"rpush", _RPUSH, values, ready=True)
+            self.meta_written(key, raw, record, b"rpush", _RPUSH, values, True)
         return count
 
     def pop(self, key: bytes, count: int, left: bool, announced: bool = True) -> list[bytes] | None:

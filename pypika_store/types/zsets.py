@@ -218,17 +218,19 @@ class ZsetStore(CollectionStore):
         pairs as ``flags`` allow. Returns the new score with INCR (None when the flags kept
         it from changing), else how many members were added (CH: added or changed). Logged
         as one ``zadd`` of the final scores written, announced as ``zadd`` (``zincr`` with
-        INCR); wakes BZPOP clients when members came."""
-        collection = self.open(key)
-        if collection is None:
-            if flags.xx:
-                return None if flags.incr else 0
-            collection = self.new(key)
+        INCR); wakes BZPOP clients when members came. On the meta record itself, as
+        :meth:`add_plain` (see :meth:`~.collection.CollectionStore.unpacked_meta`): a missing
+        key's fresh id is taken only when something is added (not with XX, which adds
+        nothing to a missing key; any other flags add every member there)."""
+        raw = self.keyspace.get_raw(key)
+        if raw is None and flags.xx:
+            return None if flags.incr else 0
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         added = changed = 0
         written: list[bytes] = []
         result: float | None = None
         for score, member in pairs:
-            current = self.score(collection, member)
+            current = self._score_at(prefix, member)
             if current is None:
                 if flags.xx:
                     continue
@@ -243,43 +245,43 @@ class ZsetStore(CollectionStore):
                     continue
             result = new
             if current is None or new != current:
-                self._put(collection.prefix, member, new, current)
+                self._put(prefix, member, new, current)
                 written += (format_score(new), member)
                 if current is None:
                     added += 1
-                    collection.count += 1
                 else:
                     changed += 1
         if written:
-            event = b"zincr" if flags.incr else b"zadd"
-            if added:
-                self.save(collection, event)
-                self.signal_ready(key)
-            else:  # only new scores: the count, so the meta record, is unchanged
-                self.announce(collection, event)
-            self.log_command(collection, _ZADD, written)
+            record = self._hot_meta.pack(TAG_ZSET, expire_at, prefix, count + added) if added else None
+            self.meta_written(key, raw, record, b"zincr" if flags.incr else b"zadd", _ZADD, written, bool(added))
         if flags.incr:
             return result
         return added + changed if flags.ch else added
 
     def add_plain(self, key: bytes, score: float, member: bytes) -> int:
-        """ZADD ``key score member`` without options (the hot form): :meth:`add` on the meta
-        record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`); 1 when the
-        member was added. A new score leaves the count, so the meta record, as it was."""
+        """ZADD ``key score member`` without options (the hot form): :meth:`add` without its
+        flags, its pairs list and its loop; 1 when the member was added. A new score leaves
+        the count, so the meta record, as it was."""
         raw = self.keyspace.get_raw(key)
         _tag, expire_at, prefix, count = self.unpacked_meta(raw)
-        whole = prefix + MEMBER + member
-        stored = self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED else self.read_long(whole)
-        current = None if stored is None else _DOUBLE.unpack(stored)[0]
+        current = self._score_at(prefix, member)
         if current == score:
             return 0
         self._put(prefix, member, score, current)
         if current is None:
             record = self._hot_meta.pack(TAG_ZSET, expire_at, prefix, count + 1)
-            self.meta_written(key, raw, record, b"zadd", _ZADD, [format_score(score), member], ready=True)
+            self.meta_written(key, raw, record, b"zadd", _ZADD, [format_score(score), member], True)
             return 1
         self.meta_written(key, raw, None, b"zadd", _ZADD, [format_score(score), member])
         return 0
+
+    def _score_at(self, prefix: bytes, member: bytes) -> float | None:
+        """The score of ``member`` of the sorted set whose members' keys start with
+        ``prefix``; None when it has none (:meth:`add`'s and :meth:`add_plain`'s read, on the
+        turn's cursor)."""
+        whole = prefix + MEMBER + member
+        stored = self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED else self.read_long(whole)
+        return None if stored is None else _DOUBLE.unpack(stored)[0]
 
     def remove(self, key: bytes, members: list[bytes]) -> int:
         """ZREM: remove the members there are; how many. Logged as one ``zrem``."""

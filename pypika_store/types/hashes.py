@@ -77,8 +77,9 @@ class HashStore(CollectionStore):
         _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         replace = self._turn.write_cursor(self.table).replace
         added = 0
-        parts = iter(fields_values)
-        for field, value in zip(parts, parts):
+        # One pair (nearly every HSET) is its own list: no iterator and zip made to pair it.
+        pairs = (fields_values,) if len(fields_values) == 2 else zip(fields_values[::2], fields_values[1::2])
+        for field, value in pairs:
             whole = prefix + field
             if (replace(whole, value) if len(whole) < MAX_STORED else self.replace_long(whole, value)) is None:
                 added += 1

@@ -73,16 +73,29 @@ class RecordCommand:
     third of an argv list encoded later by :func:`..binlog.format.encode_command` (the binlog
     takes content as it is)."""
 
-    __slots__ = ("name", "_heads")
+    __slots__ = ("name", "_heads", "_head_of_one", "_head_of_two")
 
     def __init__(self, name: bytes) -> None:
         self.name = name
         #: ``*<count>\r\n$<size>\r\n<name>`` by argument count (the encoder's table's counts).
         self._heads = [start + BULK_STARTS[len(name)] + name for start in ARRAY_STARTS]
+        #: The heads of the records of one argument after the key (LPUSH, SADD of one
+        #: element) and of two (HSET of one field, ZADD of one member).
+        self._head_of_one, self._head_of_two = self._heads[3], self._heads[4]
 
     def content(self, key: bytes, arguments: list[bytes] | tuple[bytes, ...]) -> bytes:
-        """The RESP content of the record ``name key *arguments``, as the binlog item holds it."""
+        """The RESP content of the record ``name key *arguments``, as the binlog item holds it.
+        The hot writes' records, of one or two arguments, are one join of a tuple (no list
+        grown, no loop: 1,900 instructions less than the general form's 3,900)."""
         try:
+            if len(arguments) == 1:
+                (only,) = arguments
+                return b"".join((self._head_of_one, BULK_STARTS[len(key)], key, BULK_STARTS[len(only)], only,
+                                 b"\r\n"))
+            if len(arguments) == 2:
+                first, second = arguments
+                return b"".join((self._head_of_two, BULK_STARTS[len(key)], key, BULK_STARTS[len(first)], first,
+                                 BULK_STARTS[len(second)], second, b"\r\n"))
             parts = [self._heads[len(arguments) + 2], BULK_STARTS[len(key)], key]
             for argument in arguments:
                 parts += (BULK_STARTS[len(argument)], argument)
@@ -163,6 +176,9 @@ class CollectionStore:
         #: and the type's fields: every write command opens and saves its key, each by one
         #: struct call.
         self._meta_format = struct.Struct(COLLECTION_META.format + self.fields_format.format.lstrip(">"))
+        #: The same head with the object id as its 8 bytes, which are the members' key prefix:
+        #: the hot adds unpack and pack it so (no slice of the prefix, no int made of it).
+        self._hot_meta = struct.Struct(HEADER.format + "8sQ" + self.fields_format.format.lstrip(">"))
 
     # -- the meta record ---------------------------------------------------------------------
 
@@ -183,12 +199,6 @@ class CollectionStore:
             raise WrongTypeError()
         meta = self._meta_format.unpack_from(raw)
         return Collection(key, self.tag, meta[2], meta[3], meta[1], meta[4:], True, raw[HEADER_SIZE:PREFIX_END])
-
-    def open_or_new(self, key: bytes) -> Collection:
-        """The collection at ``key``, or a new empty one (stored by :meth:`save`): :meth:`open`'s
-        two lines here, a call less for every command that adds to a collection."""
-        raw = self.keyspace.get_raw(key)
-        return self.new(key) if raw is None else self._opened_raw(key, raw)
 
     def new(self, key: bytes) -> Collection:
         """A new empty collection for ``key`` with a fresh object id (not stored yet)."""
@@ -261,16 +271,17 @@ class CollectionStore:
     # calls: they unpack the meta record, write their members on the turn's cursor, and end
     # with :meth:`meta_written` (two calls for the whole meta handling, not six).
 
-    def unpacked_meta(self, raw: bytes | None) -> tuple[tuple, bytes]:
-        """The meta record as stored (``raw``, None for a missing key) unpacked, ``(tag,
-        expire_at_ms, object_id, count, *fields)``, and its members' key prefix; a missing
-        key's is a new collection's, with a fresh object id. WRONGTYPE when another type."""
+    def unpacked_meta(self, raw: bytes | None) -> tuple:
+        """The meta record as stored (``raw``, None for a missing key) unpacked by
+        :attr:`_hot_meta`, ``(tag, expire_at_ms, prefix, count, *fields)``, ``prefix`` the
+        object id's 8 bytes that start its members' keys; a missing key's is a new
+        collection's, with a fresh object id. WRONGTYPE when another type. (One flat tuple:
+        the record's prefix is a field of the struct, not a slice returned beside it.)"""
         if raw is None:
-            object_id = self._object_ids.allocate()
-            return (self.tag, 0, object_id, 0, *self.initial_fields), OBJECT_ID.pack(object_id)
+            return (self.tag, 0, OBJECT_ID.pack(self._object_ids.allocate()), 0, *self.initial_fields)
         if raw[0] != self.tag:
             raise WrongTypeError()
-        return self._meta_format.unpack_from(raw), raw[HEADER_SIZE:PREFIX_END]
+        return self._hot_meta.unpack_from(raw)
 
     def meta_written(self, key: bytes, raw: bytes | None, record: bytes | None, event: bytes,
                      command: RecordCommand, arguments: list[bytes], ready: bool = False) -> None:
@@ -303,7 +314,8 @@ class CollectionStore:
         return bounded_keys.remove(self._turn.writer(), self.table, whole, ID_SIZE)
 
     def add_long(self, whole: bytes, value: bytes) -> bool:
-        """:meth:`add_member` of a member whose LMDB key is cut (:mod:`..bounded_keys`)."""
+        """Write a member whose LMDB key is cut (:mod:`..bounded_keys`) unless it is there
+        already; True when it was new (SADD's and HSETNX's put that must not overwrite)."""
         if bounded_keys.read(self._turn.writer(), self.table, whole, ID_SIZE) is not None:
             return False
         bounded_keys.put(self._turn.writer(), self.table, whole, ID_SIZE, value)
@@ -331,15 +343,6 @@ class CollectionStore:
         if len(whole) < MAX_STORED:
             return self._turn.write_cursor(self.table).replace(whole, value)
         return self.replace_long(whole, value)
-
-    def add_member(self, collection: Collection, suffix: bytes, value: bytes) -> bool:
-        """Write a member unless it is there already; True when it was new. A short key's one
-        put that must not overwrite answers both (a member there already is found and nothing
-        is written: SADD of a member, HSETNX of a field, there already dirty no page)."""
-        whole = collection.prefix + suffix
-        if len(whole) < MAX_STORED:
-            return self._turn.write_cursor(self.table).put(whole, value, overwrite=False)
-        return self.add_long(whole, value)
 
     def put_member(self, collection: Collection, suffix: bytes, value: bytes) -> None:
         """Write a member whose previous value nobody needs (a new list position, a sorted

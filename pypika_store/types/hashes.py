@@ -45,8 +45,25 @@ class HashStore(CollectionStore):
         """Set fields (``only_new``: only those not there yet, HSETNX); how many were added.
         Logged as one ``hset`` of the fields actually written, announced as ``hset``."""
         if only_new:
-            return self._write(self.open_or_new(key), pairs, only_new, b"hset")
+            return sum([self.set_new_field(key, field, value) for field, value in pairs])
         return self.set_pairs(key, [part for pair in pairs for part in pair])
+
+    def set_new_field(self, key: bytes, field: bytes, value: bytes) -> int:
+        """HSETNX: set ``field`` unless it is there already; 1 when set (logged as ``hset`` of
+        it, announced as ``hset``), 0 when there (nothing written, nothing logged). On the
+        meta record itself, as :meth:`set_pairs`: one put that must not overwrite finds a
+        field there already (through :mod:`..bounded_keys` when its LMDB key is cut)."""
+        raw = self.keyspace.get_raw(key)
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
+        whole = prefix + field
+        if len(whole) < MAX_STORED:
+            if not self._turn.write_cursor(self.table).put(whole, value, overwrite=False):
+                return 0
+        elif not self.add_long(whole, value):
+            return 0
+        self.meta_written(key, raw, self._hot_meta.pack(TAG_HASH, expire_at, prefix, count + 1), b"hset", _HSET,
+                          [field, value])
+        return 1
 
     def set_pairs(self, key: bytes, fields_values: list[bytes]) -> int:
         """HSET and HMSET: set the fields of ``fields_values`` (field, value, field, value...,
@@ -57,15 +74,16 @@ class HashStore(CollectionStore):
         each field one replace on the turn's cursor (through :mod:`..bounded_keys` when its
         LMDB key is cut); the meta record written only when fields were added."""
         raw = self.keyspace.get_raw(key)
-        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         replace = self._turn.write_cursor(self.table).replace
         added = 0
-        parts = iter(fields_values)
-        for field, value in zip(parts, parts):
+        # One pair (nearly every HSET) is its own list: no iterator and zip made to pair it.
+        pairs = (fields_values,) if len(fields_values) == 2 else zip(fields_values[::2], fields_values[1::2])
+        for field, value in pairs:
             whole = prefix + field
             if (replace(whole, value) if len(whole) < MAX_STORED else self.replace_long(whole, value)) is None:
                 added += 1
-        record = self._meta_format.pack(TAG_HASH, expire_at, object_id, count + added) if added else None
+        record = self._hot_meta.pack(TAG_HASH, expire_at, prefix, count + added) if added else None
         self.meta_written(key, raw, record, b"hset", _HSET, fields_values)
         return added
 
@@ -75,7 +93,7 @@ class HashStore(CollectionStore):
         Logged as ``hset`` of it, announced as ``event`` (the command's name)."""
         collection = self.open(key)
         value = new_value(None if collection is None else self.read_member(collection, field))
-        self._write(self.new(key) if collection is None else collection, [(field, value)], False, event)
+        self._write(self.new(key) if collection is None else collection, [(field, value)], event)
         return value
 
     def delete_fields(self, key: bytes, fields: list[bytes]) -> int:
@@ -89,15 +107,11 @@ class HashStore(CollectionStore):
             self.log(collection, [b"hdel", key, *removed])
         return len(removed)
 
-    def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], only_new: bool, event: bytes) -> int:
+    def _write(self, collection: Collection, pairs: list[tuple[bytes, bytes]], event: bytes) -> int:
         added = 0
         written: list[bytes] = []
         for field, value in pairs:
-            if only_new:
-                if not self.add_member(collection, field, value):
-                    continue
-                added += 1
-            elif self.write_member(collection, field, value) is None:
+            if self.write_member(collection, field, value) is None:
                 added += 1
             written += (field, value)
         if written:

@@ -96,7 +96,7 @@ class ListStore(CollectionStore):
         raw = self.keyspace.get_raw(key)
         if raw is None and only_existing:
             return 0
-        (_tag, expire_at, object_id, count, head), prefix = self.unpacked_meta(raw)
+        _tag, expire_at, prefix, count, head = self.unpacked_meta(raw)
         put = self._turn.write_cursor(self.table).put
         if left:
             for value in values:
@@ -106,11 +106,11 @@ class ListStore(CollectionStore):
             for position, value in enumerate(values, head + count):
                 put(prefix + _POSITION.pack(position + _BIAS), value)
         count += len(values)
-        record = self._meta_format.pack(TAG_LIST, expire_at, object_id, count, head)
+        record = self._hot_meta.pack(TAG_LIST, expire_at, prefix, count, head)
         if left:
-            self.meta_written(key, raw, record, b"lpush", _LPUSH, values, ready=True)
+            self.meta_written(key, raw, record, b"lpush", _LPUSH, values, True)
         else:
-            self.meta_written(key, raw, record, b"rpush", _RPUSH, values, ready=True)
+            self.meta_written(key, raw, record, b"rpush", _RPUSH, values, True)
         return count
 
     def pop(self, key: bytes, count: int, left: bool, announced: bool = True) -> list[bytes] | None:

@@ -47,17 +47,18 @@ class SetStore(CollectionStore):
         """Add members; how many were new. Logged as ``sadd`` of the new ones. On the meta
         record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`): each member
         one put that must not overwrite on the turn's cursor (through :mod:`..bounded_keys`
-        when its LMDB key is cut)."""
+        when its LMDB key is cut). A member sent twice needs no dict to drop it: its second
+        put finds the first's entry and adds nothing."""
         raw = self.keyspace.get_raw(key)
-        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         put = self._turn.write_cursor(self.table).put
         added = []
-        for member in dict.fromkeys(members):
+        for member in members:
             whole = prefix + member
             if put(whole, b"", overwrite=False) if len(whole) < MAX_STORED else self.add_long(whole, b""):
                 added.append(member)
         if added:
-            record = self._meta_format.pack(TAG_SET, expire_at, object_id, count + len(added))
+            record = self._hot_meta.pack(TAG_SET, expire_at, prefix, count + len(added))
             self.meta_written(key, raw, record, b"sadd", _SADD, added)
         return len(added)
 

@@ -34,7 +34,7 @@ from ..encoding_limits import CompactLimit
 from ..errors import ScoreNaNError
 from ..notifications import ZSET
 from ..object_ids import ObjectIdCounter
-from ..storage.records import TAG_ZSET
+from ..storage.records import OBJECT_ID, TAG_ZSET
 from ..turn import Turn
 from .collection import Collection, CollectionStore, KeyRecords, RecordCommand, chunked
 
@@ -56,7 +56,13 @@ CACHE_BUDGET = 4_000_000
 
 def score_key(score: float) -> bytes:
     """8 bytes that sort like ``score`` (-0 and 0 alike, as Redis compares them)."""
-    bits = _BITS.unpack(_DOUBLE.pack(score + 0.0))[0]
+    return sortable_score(_DOUBLE.pack(score + 0.0))
+
+
+def sortable_score(stored: bytes) -> bytes:
+    """:func:`score_key` of a score as a member entry's value holds it (``_DOUBLE.pack`` of
+    it, -0 made 0 first): a write packs the score once for both of its entries."""
+    bits = _BITS.unpack(stored)[0]
     return _BITS.pack(bits ^ _ALL if bits & _SIGN else bits | _SIGN)
 
 
@@ -212,17 +218,19 @@ class ZsetStore(CollectionStore):
         pairs as ``flags`` allow. Returns the new score with INCR (None when the flags kept
         it from changing), else how many members were added (CH: added or changed). Logged
         as one ``zadd`` of the final scores written, announced as ``zadd`` (``zincr`` with
-        INCR); wakes BZPOP clients when members came."""
-        collection = self.open(key)
-        if collection is None:
-            if flags.xx:
-                return None if flags.incr else 0
-            collection = self.new(key)
+        INCR); wakes BZPOP clients when members came. On the meta record itself, as
+        :meth:`add_plain` (see :meth:`~.collection.CollectionStore.unpacked_meta`): a missing
+        key's fresh id is taken only when something is added (not with XX, which adds
+        nothing to a missing key; any other flags add every member there)."""
+        raw = self.keyspace.get_raw(key)
+        if raw is None and flags.xx:
+            return None if flags.incr else 0
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
         added = changed = 0
         written: list[bytes] = []
         result: float | None = None
         for score, member in pairs:
-            current = self.score(collection, member)
+            current = self._score_at(prefix, member)
             if current is None:
                 if flags.xx:
                     continue
@@ -237,43 +245,43 @@ class ZsetStore(CollectionStore):
                     continue
             result = new
             if current is None or new != current:
-                self._put(collection.prefix, collection.object_id, member, new, current)
+                self._put(prefix, member, new, current)
                 written += (format_score(new), member)
                 if current is None:
                     added += 1
-                    collection.count += 1
                 else:
                     changed += 1
         if written:
-            event = b"zincr" if flags.incr else b"zadd"
-            if added:
-                self.save(collection, event)
-                self.signal_ready(key)
-            else:  # only new scores: the count, so the meta record, is unchanged
-                self.announce(collection, event)
-            self.log_command(collection, _ZADD, written)
+            record = self._hot_meta.pack(TAG_ZSET, expire_at, prefix, count + added) if added else None
+            self.meta_written(key, raw, record, b"zincr" if flags.incr else b"zadd", _ZADD, written, bool(added))
         if flags.incr:
             return result
         return added + changed if flags.ch else added
 
     def add_plain(self, key: bytes, score: float, member: bytes) -> int:
-        """ZADD ``key score member`` without options (the hot form): :meth:`add` on the meta
-        record itself (see :meth:`~.collection.CollectionStore.unpacked_meta`); 1 when the
-        member was added. A new score leaves the count, so the meta record, as it was."""
+        """ZADD ``key score member`` without options (the hot form): :meth:`add` without its
+        flags, its pairs list and its loop; 1 when the member was added. A new score leaves
+        the count, so the meta record, as it was."""
         raw = self.keyspace.get_raw(key)
-        (_tag, expire_at, object_id, count), prefix = self.unpacked_meta(raw)
-        whole = prefix + MEMBER + member
-        stored = self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED else self.read_long(whole)
-        current = None if stored is None else _DOUBLE.unpack(stored)[0]
+        _tag, expire_at, prefix, count = self.unpacked_meta(raw)
+        current = self._score_at(prefix, member)
         if current == score:
             return 0
-        self._put(prefix, object_id, member, score, current)
+        self._put(prefix, member, score, current)
         if current is None:
-            record = self._meta_format.pack(TAG_ZSET, expire_at, object_id, count + 1)
-            self.meta_written(key, raw, record, b"zadd", _ZADD, [format_score(score), member], ready=True)
+            record = self._hot_meta.pack(TAG_ZSET, expire_at, prefix, count + 1)
+            self.meta_written(key, raw, record, b"zadd", _ZADD, [format_score(score), member], True)
             return 1
         self.meta_written(key, raw, None, b"zadd", _ZADD, [format_score(score), member])
         return 0
+
+    def _score_at(self, prefix: bytes, member: bytes) -> float | None:
+        """The score of ``member`` of the sorted set whose members' keys start with
+        ``prefix``; None when it has none (:meth:`add`'s and :meth:`add_plain`'s read, on the
+        turn's cursor)."""
+        whole = prefix + MEMBER + member
+        stored = self._turn.cursor(self.table).get(whole) if len(whole) < MAX_STORED else self.read_long(whole)
+        return None if stored is None else _DOUBLE.unpack(stored)[0]
 
     def remove(self, key: bytes, members: list[bytes]) -> int:
         """ZREM: remove the members there are; how many. Logged as one ``zrem``."""
@@ -317,7 +325,7 @@ class ZsetStore(CollectionStore):
         deletes the key. Returns the size."""
         collection = self.new(key)
         for member, score in pairs:
-            self._put(collection.prefix, collection.object_id, member, score, None)
+            self._put(collection.prefix, member, score, None)
         collection.count = len(pairs)
         self.store_whole(collection, event)
         return collection.count
@@ -334,25 +342,34 @@ class ZsetStore(CollectionStore):
 
     # -- one member's two entries and its rank-cache entry, kept in step ----------------------
 
-    def _put(self, prefix: bytes, object_id: int, member: bytes, score: float, old: float | None) -> None:
-        """Give ``member`` of the sorted set ``object_id`` (its members' keys start with
-        ``prefix``) the ``score`` (``old``: its current score, None when new: the caller counts
-        it). A score of -0 is stored as 0, as Redis replies it."""
+    def _put(self, prefix: bytes, member: bytes, score: float, old: float | None) -> None:
+        """Give ``member`` of the sorted set whose members' keys start with ``prefix`` the
+        ``score`` (``old``: its current score, None when new: the caller counts it). A score
+        of -0 is stored as 0, as Redis replies it. The score is packed once for both entries,
+        and two short keys (nearly all) are two puts on the turn's cursor; the rank cache is
+        looked for only when some sorted set has one."""
         score += 0.0
-        cache = self._caches.get(object_id)
+        cursor = self._turn.write_cursor(self.table)
+        cache = self._caches.get(OBJECT_ID.unpack(prefix)[0]) if self._caches else None
         if old is not None:
             old_entry = score_key(old) + member
             whole = prefix + INDEX + old_entry
             if len(whole) < MAX_STORED:
-                self._turn.write_cursor(self.table).pop(whole)
+                cursor.pop(whole)
             else:
                 self.remove_long(whole)
             if cache is not None:
                 cache.remove(old_entry)
         else:
             self._cached_entries += cache is not None
-        entry = score_key(score) + member
-        self.put_members(prefix, ((MEMBER + member, _DOUBLE.pack(score)), (INDEX + entry, b"")))
+        stored = _DOUBLE.pack(score)
+        entry = sortable_score(stored) + member
+        index_key = prefix + INDEX + entry  # the longer of the two
+        if len(index_key) < MAX_STORED:
+            cursor.put(prefix + MEMBER + member, stored)
+            cursor.put(index_key, b"")
+        else:
+            self.put_members(prefix, ((MEMBER + member, stored), (INDEX + entry, b"")))
         if cache is not None:
             cache.add(entry)
 

@@ -47,7 +47,7 @@ def hmset(client: Client, argv: list[bytes]) -> object:
          syntax="key field value")
 def hsetnx(client: Client, argv: list[bytes]) -> object:
     """Set the value of a hash field, only if the field does not exist."""
-    return client.keyspace.hashes.set_fields(argv[1], [(argv[2], argv[3])], only_new=True)
+    return client.keyspace.hashes.set_new_field(argv[1], argv[2], argv[3])
 
 
 @command("hget", arity=3, flags="readonly fast", keys=(1, 1, 1), group="hash", syntax="key field")

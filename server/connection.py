@@ -14,7 +14,7 @@ import itertools
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pypika_store.errors import protocol_error
 
@@ -166,13 +166,14 @@ class Client(asyncio.Protocol):
             self._run_commands()
             return
         try:
-            argv, more = self._parser.read_one(data)
+            commands, more = self._parser.read_all(data)
         except ProtocolError as exc:
             self._protocol_error(exc)
-            argv, more = None, True
+            self._run_commands()  # the replies so far, and the close
+            return
         if more:
             self._unparsed_bound += size
-        self._run_commands(argv, more)
+        self._run_commands(commands, more, data)
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
@@ -183,14 +184,17 @@ class Client(asyncio.Protocol):
             log.debug("protocol error from %s: %s", self.address, exc)
         self.closing = True
 
-    def _run_commands(self, argv: list[bytes] | None = None, more: bool = True) -> None:
-        """Run ``argv`` (the read's first command, when the parser already returned it), then
-        every complete command received unless ``more`` is false (the read was that one
-        command: the parser holds nothing), then send (or hold) the replies.
+    def _run_commands(self, commands: list[list[bytes]] | None = None, more: bool = True, data: bytes = b"") -> None:
+        """Run ``commands`` (what the parser's ``read_all`` returned from ``data``), then, unless
+        ``more`` is false (the parser holds nothing), every complete command the parser holds,
+        then send (or hold) the replies.
 
-        Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
-        waits for a commit, they are written early, and if the client is not reading them (the
-        transport asked us to pause) the rest of its input waits until it does.
+        A plain command of a plain client pays one test after it: whether anything the loop
+        must look at changed (:meth:`_changed`: the client stopped, its authentication, a
+        callback waiting for the reply). Replies are written once per call; but when they pass
+        :data:`OUTPUT_CHUNK` and nothing waits for a commit, they are written early, and if the
+        client is not reading them (the transport asked us to pause) the rest of its input
+        waits until it does.
         """
         parser = self._parser
         if self._unparsed_bound > BIG_REQUEST:
@@ -201,33 +205,34 @@ class Client(asyncio.Protocol):
         out_size = 0
         self._executing = True
         try:
-            while not self.closing and not self._output_blocked and self.blocked is None:
-                if argv is None:
-                    if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
-                        self._parser_authenticated = self.authenticated
-                        parser.auth_required = not self.authenticated
-                    argv = parser.gets()  # type: ignore[assignment]
-                    if argv is False:
+            if commands is None:  # nothing read now: the parser's commands, if the client may run them
+                pending = self._changed(None, None, None, data)
+            elif more:  # the parser holds more after them: asked once they are run
+                pending = itertools.chain(commands, iter(parser.gets, False))
+            else:
+                pending = commands
+            while pending is not None:
+                for argv in pending:
+                    turn.touched = False
+                    reply = execute(self, argv)
+                    if self.reply_mode:
+                        reply = self._muted(reply)
+                    if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
+                        self._uncommitted.append(len(out))
+                    out.append(reply)
+                    out_size += len(reply)
+                    if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
+                        if len(reply) > BIG_REQUEST:
+                            self.server.engine.big_request_seen = True
+                        if not turn.dirty:
+                            self.flush()
+                            out_size = 0
+                    if self._after_reply or self.closing or self._output_blocked or self.blocked is not None \
+                            or self._parser_authenticated is not self.authenticated:
                         break
-                turn.touched = False
-                reply = execute(self, argv)
-                if self.reply_mode:
-                    reply = self._muted(reply)
-                if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
-                    self._uncommitted.append(len(out))
-                out.append(reply)
-                out_size += len(reply)
-                if self._after_reply:
-                    self._run_after_reply()
-                if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
-                    if len(reply) > BIG_REQUEST:
-                        self.server.engine.big_request_seen = True
-                    if not turn.dirty:
-                        self.flush()
-                        out_size = 0
-                if not more:  # the read was this one command: the parser holds nothing
-                    break
-                argv = None
+                else:
+                    break  # all run
+                pending = self._changed(pending, argv, None if more else commands, data)
         except ProtocolError as exc:
             self._protocol_error(exc)
         finally:
@@ -240,6 +245,36 @@ class Client(asyncio.Protocol):
                 self.flush()
         elif self.closing:
             self.flush()
+
+    def _changed(self, pending: Iterable[list[bytes]] | None, last: list[bytes] | None,
+                 batch: list[list[bytes]] | None, data: bytes) -> Iterable[list[bytes]] | None:
+        """What :meth:`_run_commands` goes on with (what is left of ``pending``, or the parser's
+        commands) once its command ``last`` changed what its loop must look at; None when the
+        client may run nothing more for now. ``pending`` None: no command ran yet, nothing was
+        read now; a list: what is left of ``batch``, the parser's ``read_all``.
+
+        The callbacks waiting for ``last``'s reply run. If the client stopped (closing, its
+        output paused, blocked) or its authentication changed (AUTH, HELLO AUTH, RESET, ACL: the
+        parser's limits change), the commands of ``data``'s ``batch`` (what the parser returned
+        and no longer holds) not run yet go back to the parser, which parses them again, under
+        the limits that then apply, when the client goes on. (A CONFIG SET of
+        proto-max-bulk-len in the batch needs nothing: a batch's read is never larger than the
+        smallest limit, 1 MB, so no argument after it can pass the new one.)"""
+        if self._after_reply:
+            self._run_after_reply()
+        stopped = self.closing or self._output_blocked or self.blocked is not None
+        authentication_changed = self._parser_authenticated is not self.authenticated
+        parser = self._parser
+        # (``last`` is not in ``batch`` once it was run whole or given back)
+        ran = next((index for index, command in enumerate(batch, 1) if command is last), len(batch)) if batch else 0
+        if pending is not None and not stopped and not authentication_changed:
+            return batch[ran:] if isinstance(pending, list) else pending  # type: ignore[index]
+        if batch and ran < len(batch):
+            parser.keep_unrun(data, batch, ran)  # type: ignore[union-attr]
+        if authentication_changed:
+            self._parser_authenticated = self.authenticated
+            parser.auth_required = not self.authenticated
+        return None if stopped else iter(parser.gets, False)
 
     def _expect_big_request(self) -> None:
         """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is

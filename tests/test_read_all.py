@@ -215,3 +215,20 @@ def test_the_limits_a_reset_brings_apply_to_the_commands_after_it_in_the_read(di
             other.call("AUTH", "secret")
             other.call("CONFIG", "SET", "requirepass", "")
             other.close()
+
+
+@pytest.mark.skipif(hiredis is None, reason="hiredis is not installed")
+def test_values_that_look_like_command_headers_stay_in_the_batch():
+    """XADD's ``*`` id, a value holding ``\\n*``: hiredis still takes the read whole."""
+    parser = HiredisRequestParser(ProtocolLimits())
+    xadd = [b"XADD", b"s", b"*", b"f", b"a\n*2\r\n"]
+    assert parser.read_all(multibulk(xadd) * 3) == ([xadd] * 3, False)
+
+
+@pytest.mark.skipif(hiredis is None, reason="hiredis is not installed")
+@pytest.mark.parametrize("tail", [b"*2\r\n", b"*2\r\n$1\r\na\r\n", b"*2\r\n$1\r\na\r\n$1", b"*1\r\n$3\r\nab"])
+def test_a_pipelined_read_cut_inside_a_command_keeps_it_for_the_next_read(tail):
+    parser = HiredisRequestParser(ProtocolLimits())
+    commands, more = parser.read_all(SET * 2 + tail)
+    assert commands == [[b"SET", b"k", b"v"]] and more
+    assert parser.gets() == [b"SET", b"k", b"v"] and parser.gets() is False  # the tail waits

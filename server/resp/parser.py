@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import repeat
-from operator import call
 
 try:  # optional speed-up
     import hiredis
@@ -416,16 +414,14 @@ class HiredisRequestParser:
         Why: a read that holds whole commands on a command boundary is the usual read of every
         client (one command: redis-benchmark -P 1, any application that waits for each reply;
         several: a pipeline). hiredis reads the first; when it holds nothing after it, that was
-        the read. Else the rest are read by hiredis' bound ``gets`` called in one C loop as
-        many times as the read has command headers after a line (``\\n*``; a value holding one
-        only costs a ``gets`` that finds no whole command, refused below), a ``b"".join`` of
-        each, in one C loop too, refuses anything but lists of bulk strings (an integer, a null,
-        a nested array, an error element, a command hiredis found incomplete), and when
-        hiredis holds nothing after them, nothing is kept: none of :meth:`gets`' checks and
-        bookkeeping per command. The connection runs the commands in order; if one of them
-        changes what the rest must be parsed under (a RESET that ends the authentication) or
-        stops the client (blocked, closing, its output paused), :meth:`keep_unrun` gives the
-        rest back. Anything else (a read held across reads, an incomplete command at its end,
+        the read. Else the rest are read by hiredis' bound ``gets`` called in one C loop until
+        it finds no whole reply, a ``b"".join`` of each, in one C loop too, refuses anything but
+        lists of bulk strings (an integer, a null, a nested array, an error element), and when
+        hiredis holds nothing after them (:func:`_on_boundary`), nothing is kept: none of
+        :meth:`gets`' checks and bookkeeping per command. The connection runs the commands in
+        order; if one of them changes what the rest must be parsed under (a RESET that ends the
+        authentication) or stops the client (blocked, closing, its output paused),
+        :meth:`keep_unrun` gives the rest back. Anything else (a read held across reads, an incomplete command at its end,
         anything hiredis cannot be trusted with) takes :meth:`feed`'s and :meth:`gets`' way."""
         size = len(data)
         if self._fallback is not None or self._unsettled or self._auth_required or data[:1] != b"*" \
@@ -444,10 +440,10 @@ class HiredisRequestParser:
                     if command:  # not *0, which the reference parser skips
                         return [command], False  # the command ends where the read does: nothing is kept
                 else:
-                    commands = [command, *map(call, repeat(reader.gets, data.count(b"\n*")))]
+                    commands = [command, *iter(reader.gets, _INCOMPLETE)]
                     # Each joined: refused (TypeError) unless a list of bytes; an empty join is
                     # *0 (skipped by the reference parser) or $0 at the top (an inline command).
-                    if all(map(b"".join, commands)) and not reader.has_data():
+                    if all(map(b"".join, commands)) and not reader.has_data() and _on_boundary(reader):
                         return commands, False  # they end where the read does: nothing is kept
             except (hiredis.ProtocolError, TypeError):
                 pass
@@ -550,6 +546,20 @@ _NOT_A_COMMAND = re.compile(rb"\n[~|>]")
 
 #: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
 _BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]
+
+
+#: A whole reply (a null) that hiredis returns as such only on a reply boundary.
+_BOUNDARY_PROBE = b"$-1\r\n"
+
+
+def _on_boundary(reader) -> bool:
+    """Whether hiredis, which found no whole reply in what it holds and holds no byte it has not
+    read, is on a reply boundary rather than inside an array: it reads an array's header and
+    whole elements as they come, so ``has_data()`` cannot tell. A null fed then is a reply of
+    its own only on a boundary (inside an array it is an element); the reader is left as it
+    was on a boundary, and is dropped otherwise (the reference parser takes the read)."""
+    reader.feed(_BOUNDARY_PROBE)
+    return reader.gets() is None
 
 
 def _request_size(command: list) -> int:

@@ -88,6 +88,9 @@ class Client(asyncio.Protocol):
         self.closing = False          # close once pending replies are written
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
+        #: Set with ``closing``, ``_output_blocked`` and each callback :meth:`after_reply` queues:
+        #: the command loop's one test of the three after each command (cleared by :meth:`_changed`).
+        self._interrupted = False
         self._out: list[bytes] = []
         #: At least the bytes received and not parsed yet. The parser itself is asked (a call)
         #: only once this bound passes BIG_REQUEST: for small requests, never.
@@ -128,7 +131,7 @@ class Client(asyncio.Protocol):
         self.server.client_connected(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closing = True
+        self.closing = self._interrupted = True
         if self._parser.pending() > BIG_REQUEST:  # its half-read request goes with it
             self.server.engine.big_request_seen = True
         for callback in self.on_close:
@@ -140,7 +143,7 @@ class Client(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         # The client does not read its replies: stop reading (and running) its requests.
-        self._output_blocked = True
+        self._output_blocked = self._interrupted = True
         if self.transport is not None:
             self.transport.pause_reading()
 
@@ -156,8 +159,8 @@ class Client(asyncio.Protocol):
         stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
-        if self.closing or self._output_blocked or self.blocked is not None \
-                or self._parser_authenticated != self.authenticated:  # the command loop sorts these out
+        if self._interrupted or self.blocked is not None \
+                or self._parser_authenticated is not self.authenticated:  # the command loop sorts these out
             self._unparsed_bound += size
             try:
                 self._parser.feed(data)
@@ -182,7 +185,7 @@ class Client(asyncio.Protocol):
         else:
             self._out.append(error_line(protocol_error(exc).message))
             log.debug("protocol error from %s: %s", self.address, exc)
-        self.closing = True
+        self.closing = self._interrupted = True
 
     def _run_commands(self, commands: list[list[bytes]] | None = None, more: bool = True, data: bytes = b"") -> None:
         """Run ``commands`` (what the parser's ``read_all`` returned from ``data``), then, unless
@@ -205,13 +208,13 @@ class Client(asyncio.Protocol):
         out_size = 0
         self._executing = True
         try:
-            if commands is None:  # nothing read now: the parser's commands, if the client may run them
-                pending = self._changed(None, None, None, data)
-            elif more:  # the parser holds more after them: asked once they are run
-                pending = itertools.chain(commands, iter(parser.gets, False))
-            else:
+            if not more:  # the read's commands: the parser holds nothing after them
                 pending = commands
-            while pending is not None:
+            elif commands is None:  # nothing read now: the parser's commands, if the client may run them
+                pending = self._changed(None, None, None, data)
+            else:  # the parser holds more after them: asked once they are run
+                pending = itertools.chain(commands, iter(parser.gets, False))
+            while pending:
                 for argv in pending:
                     turn.touched = False
                     reply = execute(self, argv)
@@ -227,7 +230,7 @@ class Client(asyncio.Protocol):
                         if not turn.dirty:
                             self.flush()
                             out_size = 0
-                    if self._after_reply or self.closing or self._output_blocked or self.blocked is not None \
+                    if self._interrupted or self.blocked is not None \
                             or self._parser_authenticated is not self.authenticated:
                         break
                 else:
@@ -262,6 +265,7 @@ class Client(asyncio.Protocol):
         smallest limit, 1 MB, so no argument after it can pass the new one.)"""
         if self._after_reply:
             self._run_after_reply()
+        self._interrupted = self.closing or self._output_blocked or bool(self._after_reply)
         stopped = self.closing or self._output_blocked or self.blocked is not None
         authentication_changed = self._parser_authenticated is not self.authenticated
         parser = self._parser
@@ -346,7 +350,7 @@ class Client(asyncio.Protocol):
                 log.warning("Client id=%d addr=%s laddr=%s name=%s scheduled to be closed ASAP for overcoming "
                             "of output buffer limits.", self.id, self.address, self.local_address,
                             self.name.decode("utf-8", "replace"))
-                self.closing = True
+                self.closing = self._interrupted = True
                 transport.abort()
                 return
         if self.closing:
@@ -406,6 +410,7 @@ class Client(asyncio.Protocol):
         after that command's (or transaction's) reply."""
         if self._executing:
             self._after_reply.append(callback)
+            self._interrupted = True
         else:
             callback()
 
@@ -417,7 +422,7 @@ class Client(asyncio.Protocol):
     def refuse(self, message: str) -> None:
         """Send one error line to a connection that is not admitted, and disconnect."""
         self._out.append(error_line(message))
-        self.closing = True
+        self.closing = self._interrupted = True
         self.flush()
 
     def abort_pending(self, reason: str) -> None:
@@ -425,7 +430,7 @@ class Client(asyncio.Protocol):
         self._out.clear()
         self._uncommitted.clear()
         self._out.append(error_line(f"ERR {reason}"))
-        self.closing = True
+        self.closing = self._interrupted = True
         self.flush()
 
     def close(self) -> None:
@@ -436,7 +441,7 @@ class Client(asyncio.Protocol):
         another client (CLIENT KILL, timeout, shutdown), it flushes and closes at once, unless
         that client's replies wait for this turn's commit.
         """
-        self.closing = True
+        self.closing = self._interrupted = True
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
 
@@ -447,7 +452,7 @@ class Client(asyncio.Protocol):
         if self._executing or self.transport is None:
             self.close()
             return
-        self.closing = True
+        self.closing = self._interrupted = True
         self.transport.abort()
 
     def set_protocol(self, version: int) -> None:

@@ -14,7 +14,7 @@ import itertools
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pypika_store.errors import protocol_error
 
@@ -88,6 +88,9 @@ class Client(asyncio.Protocol):
         self.closing = False          # close once pending replies are written
         self._executing = False       # inside data_received: replies are still being collected
         self._output_blocked = False  # the transport's buffer is full: run nothing more for now
+        #: Set with ``closing``, ``_output_blocked`` and each callback :meth:`after_reply` queues:
+        #: the command loop's one test of the three after each command (cleared by :meth:`_changed`).
+        self._interrupted = False
         self._out: list[bytes] = []
         #: At least the bytes received and not parsed yet. The parser itself is asked (a call)
         #: only once this bound passes BIG_REQUEST: for small requests, never.
@@ -128,7 +131,7 @@ class Client(asyncio.Protocol):
         self.server.client_connected(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closing = True
+        self.closing = self._interrupted = True
         if self._parser.pending() > BIG_REQUEST:  # its half-read request goes with it
             self.server.engine.big_request_seen = True
         for callback in self.on_close:
@@ -140,7 +143,7 @@ class Client(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         # The client does not read its replies: stop reading (and running) its requests.
-        self._output_blocked = True
+        self._output_blocked = self._interrupted = True
         if self.transport is not None:
             self.transport.pause_reading()
 
@@ -156,8 +159,8 @@ class Client(asyncio.Protocol):
         stats.net_input_bytes += size
         stats.reads_processed += 1
         self.last_interaction = time.monotonic()
-        if self.closing or self._output_blocked or self.blocked is not None \
-                or self._parser_authenticated != self.authenticated:  # the command loop sorts these out
+        if self._interrupted or self.blocked is not None \
+                or self._parser_authenticated is not self.authenticated:  # the command loop sorts these out
             self._unparsed_bound += size
             try:
                 self._parser.feed(data)
@@ -166,13 +169,14 @@ class Client(asyncio.Protocol):
             self._run_commands()
             return
         try:
-            argv, more = self._parser.read_one(data)
+            commands, more = self._parser.read_all(data)
         except ProtocolError as exc:
             self._protocol_error(exc)
-            argv, more = None, True
+            self._run_commands()  # the replies so far, and the close
+            return
         if more:
             self._unparsed_bound += size
-        self._run_commands(argv, more)
+        self._run_commands(commands, more, data)
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         if isinstance(exc, QueryBufferLimitReached):  # Redis closes without a reply
@@ -181,16 +185,19 @@ class Client(asyncio.Protocol):
         else:
             self._out.append(error_line(protocol_error(exc).message))
             log.debug("protocol error from %s: %s", self.address, exc)
-        self.closing = True
+        self.closing = self._interrupted = True
 
-    def _run_commands(self, argv: list[bytes] | None = None, more: bool = True) -> None:
-        """Run ``argv`` (the read's first command, when the parser already returned it), then
-        every complete command received unless ``more`` is false (the read was that one
-        command: the parser holds nothing), then send (or hold) the replies.
+    def _run_commands(self, commands: list[list[bytes]] | None = None, more: bool = True, data: bytes = b"") -> None:
+        """Run ``commands`` (what the parser's ``read_all`` returned from ``data``), then, unless
+        ``more`` is false (the parser holds nothing), every complete command the parser holds,
+        then send (or hold) the replies.
 
-        Replies are written once per call; but when they pass :data:`OUTPUT_CHUNK` and nothing
-        waits for a commit, they are written early, and if the client is not reading them (the
-        transport asked us to pause) the rest of its input waits until it does.
+        A plain command of a plain client pays one test after it: whether anything the loop
+        must look at changed (:meth:`_changed`: the client stopped, its authentication, a
+        callback waiting for the reply). Replies are written once per call; but when they pass
+        :data:`OUTPUT_CHUNK` and nothing waits for a commit, they are written early, and if the
+        client is not reading them (the transport asked us to pause) the rest of its input
+        waits until it does.
         """
         parser = self._parser
         if self._unparsed_bound > BIG_REQUEST:
@@ -201,33 +208,34 @@ class Client(asyncio.Protocol):
         out_size = 0
         self._executing = True
         try:
-            while not self.closing and not self._output_blocked and self.blocked is None:
-                if argv is None:
-                    if self._parser_authenticated != self.authenticated:  # AUTH, HELLO AUTH or RESET ran
-                        self._parser_authenticated = self.authenticated
-                        parser.auth_required = not self.authenticated
-                    argv = parser.gets()  # type: ignore[assignment]
-                    if argv is False:
+            if not more:  # the read's commands: the parser holds nothing after them
+                pending = commands
+            elif commands is None:  # nothing read now: the parser's commands, if the client may run them
+                pending = self._changed(None, None, None, data)
+            else:  # the parser holds more after them: asked once they are run
+                pending = itertools.chain(commands, iter(parser.gets, False))
+            while pending:
+                for argv in pending:
+                    turn.touched = False
+                    reply = execute(self, argv)
+                    if self.reply_mode:
+                        reply = self._muted(reply)
+                    if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
+                        self._uncommitted.append(len(out))
+                    out.append(reply)
+                    out_size += len(reply)
+                    if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
+                        if len(reply) > BIG_REQUEST:
+                            self.server.engine.big_request_seen = True
+                        if not turn.dirty:
+                            self.flush()
+                            out_size = 0
+                    if self._interrupted or self.blocked is not None \
+                            or self._parser_authenticated is not self.authenticated:
                         break
-                turn.touched = False
-                reply = execute(self, argv)
-                if self.reply_mode:
-                    reply = self._muted(reply)
-                if turn.dirty and turn.touched:  # dirty first: a read-only turn stops at it
-                    self._uncommitted.append(len(out))
-                out.append(reply)
-                out_size += len(reply)
-                if self._after_reply:
-                    self._run_after_reply()
-                if out_size > OUTPUT_CHUNK:  # so is any reply past BIG_REQUEST (not smaller)
-                    if len(reply) > BIG_REQUEST:
-                        self.server.engine.big_request_seen = True
-                    if not turn.dirty:
-                        self.flush()
-                        out_size = 0
-                if not more:  # the read was this one command: the parser holds nothing
-                    break
-                argv = None
+                else:
+                    break  # all run
+                pending = self._changed(pending, argv, None if more else commands, data)
         except ProtocolError as exc:
             self._protocol_error(exc)
         finally:
@@ -240,6 +248,37 @@ class Client(asyncio.Protocol):
                 self.flush()
         elif self.closing:
             self.flush()
+
+    def _changed(self, pending: Iterable[list[bytes]] | None, last: list[bytes] | None,
+                 batch: list[list[bytes]] | None, data: bytes) -> Iterable[list[bytes]] | None:
+        """What :meth:`_run_commands` goes on with (what is left of ``pending``, or the parser's
+        commands) once its command ``last`` changed what its loop must look at; None when the
+        client may run nothing more for now. ``pending`` None: no command ran yet, nothing was
+        read now; a list: what is left of ``batch``, the parser's ``read_all``.
+
+        The callbacks waiting for ``last``'s reply run. If the client stopped (closing, its
+        output paused, blocked) or its authentication changed (AUTH, HELLO AUTH, RESET, ACL: the
+        parser's limits change), the commands of ``data``'s ``batch`` (what the parser returned
+        and no longer holds) not run yet go back to the parser, which parses them again, under
+        the limits that then apply, when the client goes on. (A CONFIG SET of
+        proto-max-bulk-len in the batch needs nothing: a batch's read is never larger than the
+        smallest limit, 1 MB, so no argument after it can pass the new one.)"""
+        if self._after_reply:
+            self._run_after_reply()
+        self._interrupted = self.closing or self._output_blocked or bool(self._after_reply)
+        stopped = self.closing or self._output_blocked or self.blocked is not None
+        authentication_changed = self._parser_authenticated is not self.authenticated
+        parser = self._parser
+        # (``last`` is not in ``batch`` once it was run whole or given back)
+        ran = next((index for index, command in enumerate(batch, 1) if command is last), len(batch)) if batch else 0
+        if pending is not None and not stopped and not authentication_changed:
+            return batch[ran:] if isinstance(pending, list) else pending  # type: ignore[index]
+        if batch and ran < len(batch):
+            parser.keep_unrun(data, batch, ran)  # type: ignore[union-attr]
+        if authentication_changed:
+            self._parser_authenticated = self.authenticated
+            parser.auth_required = not self.authenticated
+        return None if stopped else iter(parser.gets, False)
 
     def _expect_big_request(self) -> None:
         """The input not parsed yet may hold one big write (past BIG_REQUEST): LMDB's map is
@@ -311,7 +350,7 @@ class Client(asyncio.Protocol):
                 log.warning("Client id=%d addr=%s laddr=%s name=%s scheduled to be closed ASAP for overcoming "
                             "of output buffer limits.", self.id, self.address, self.local_address,
                             self.name.decode("utf-8", "replace"))
-                self.closing = True
+                self.closing = self._interrupted = True
                 transport.abort()
                 return
         if self.closing:
@@ -371,6 +410,7 @@ class Client(asyncio.Protocol):
         after that command's (or transaction's) reply."""
         if self._executing:
             self._after_reply.append(callback)
+            self._interrupted = True
         else:
             callback()
 
@@ -382,7 +422,7 @@ class Client(asyncio.Protocol):
     def refuse(self, message: str) -> None:
         """Send one error line to a connection that is not admitted, and disconnect."""
         self._out.append(error_line(message))
-        self.closing = True
+        self.closing = self._interrupted = True
         self.flush()
 
     def abort_pending(self, reason: str) -> None:
@@ -390,7 +430,7 @@ class Client(asyncio.Protocol):
         self._out.clear()
         self._uncommitted.clear()
         self._out.append(error_line(f"ERR {reason}"))
-        self.closing = True
+        self.closing = self._interrupted = True
         self.flush()
 
     def close(self) -> None:
@@ -401,7 +441,7 @@ class Client(asyncio.Protocol):
         another client (CLIENT KILL, timeout, shutdown), it flushes and closes at once, unless
         that client's replies wait for this turn's commit.
         """
-        self.closing = True
+        self.closing = self._interrupted = True
         if not self._executing and self not in self.server.waiting_for_commit:
             self.flush()
 
@@ -412,7 +452,7 @@ class Client(asyncio.Protocol):
         if self._executing or self.transport is None:
             self.close()
             return
-        self.closing = True
+        self.closing = self._interrupted = True
         self.transport.abort()
 
     def set_protocol(self, version: int) -> None:

@@ -173,16 +173,17 @@ class RequestParser:
         if pending > self.limits.max_buffer:
             raise QueryBufferLimitReached("client query buffer limit reached")
 
-    def read_one(self, data: bytes) -> tuple[list[bytes] | None, bool]:
-        """:meth:`feed` then :meth:`gets`, in one call: the read's first command (None if none is
+    def read_all(self, data: bytes) -> tuple[list[list[bytes]], bool]:
+        """:meth:`feed` then :meth:`gets`, in one call: the read's first command (none if none is
         complete) and whether more input is left after it (the connection then runs the rest
-        through :meth:`gets`). A read of one whole command is the usual read of every client
-        that waits for each reply."""
+        through :meth:`gets`). Only one command: the next ones must be parsed under the limits
+        the ones before may change (AUTH, RESET), which hiredis' batch leaves to the reference
+        parser's :meth:`gets` anyway."""
         self.feed(data)
         command = self.gets()
         if command is False:
-            return None, True
-        return command, self._pos < len(self._buffer)  # gets() left no bulk or chunks half-read
+            return [], True
+        return [command], self._pos < len(self._buffer)  # gets() left no bulk or chunks half-read
 
     def pending(self) -> int:
         """Bytes received but not yet parsed into a command."""
@@ -349,9 +350,10 @@ class HiredisRequestParser:
       soon as it reads the count, so ``*2147483648`` would stall the server allocating
       gigabytes (or raise MemoryError); such input goes to the reference parser, which
       allocates nothing for a count;
-    - a CRLF followed by ``+``, ``(``, ``=``, ``~`` or ``|``: a simple string, big number or
-      verbatim string where a bulk string should be, which hiredis returns as bytes, or a set or
-      attribute where a command's array should be, which it returns as a list. Such a read is
+    - a CRLF followed by ``+``, ``(``, ``=``, ``~``, ``|``, ``>`` or ``%``: a simple string, big
+      number or verbatim string where a bulk string should be, which hiredis returns as bytes, a
+      set, attribute or push where a command's array should be, which it returns as a list, or
+      a map, which it returns as a dict. Such a read is
       *verified*: the commands hiredis returned from it, written canonically, must add up to its
       size, else the reference parser decides.
 
@@ -367,7 +369,7 @@ class HiredisRequestParser:
     def __init__(self, limits: ProtocolLimits | None = None) -> None:
         self.limits = limits or ProtocolLimits()
         self._auth_required = False
-        self._reader = hiredis.Reader()
+        self._reader = hiredis.Reader(notEnoughData=_INCOMPLETE)
         self._fallback: RequestParser | None = None
         self._unsettled: list[bytes] = []   # the read hiredis holds (a list, to tell a second one)
         self._unsettled_size = 0
@@ -404,16 +406,23 @@ class HiredisRequestParser:
         else:
             self._switch_to_reference()
 
-    def read_one(self, data: bytes) -> tuple[list[bytes] | None, bool]:
-        """:meth:`feed` then :meth:`gets`, in one call: the read's first command (None if none is
-        complete or hiredis cannot be trusted with the read) and whether more input is left
-        after it (the connection then runs the rest through :meth:`gets`).
+    def read_all(self, data: bytes) -> tuple[list[list[bytes]], bool]:
+        """:meth:`feed` then every :meth:`gets`, in one call: the read's complete commands and
+        whether more input is left after them (the connection then runs the rest through
+        :meth:`gets`).
 
-        Why: a read of one whole command, on a command boundary, is the usual read of every
-        client that waits for each reply (redis-benchmark -P 1, any non-pipelined
-        application). hiredis reads it once, and when nothing is left after it nothing is
-        kept: none of :meth:`feed`'s and :meth:`gets`'s bookkeeping of a read held across
-        commands. Anything else takes their way."""
+        Why: a read that holds whole commands on a command boundary is the usual read of every
+        client (one command: redis-benchmark -P 1, any application that waits for each reply;
+        several: a pipeline). hiredis reads the first; when it holds nothing after it, that was
+        the read. Else the rest are read by hiredis' bound ``gets`` called in one C loop until
+        it finds no whole reply, a ``b"".join`` of each, in one C loop too, refuses anything but
+        lists of bulk strings (an integer, a null, a nested array, an error element), and when
+        hiredis holds nothing after them (:func:`_on_boundary`), nothing is kept: none of
+        :meth:`gets`' checks and bookkeeping per command. The connection runs the commands in
+        order; if one of them changes what the rest must be parsed under (a RESET that ends the
+        authentication) or stops the client (blocked, closing, its output paused),
+        :meth:`keep_unrun` gives the rest back. Anything else (a read held across reads, an incomplete command at its end,
+        anything hiredis cannot be trusted with) takes :meth:`feed`'s and :meth:`gets`' way."""
         size = len(data)
         if self._fallback is not None or self._unsettled or self._auth_required or data[:1] != b"*" \
                 or size > _WHOLE_READ_MAX or size > self.limits.max_bulk_len \
@@ -424,22 +433,34 @@ class HiredisRequestParser:
             reader.feed(data)
             try:
                 command = reader.gets()
-                # One call refusing all but a list of bulk strings (bytes): False (an incomplete
-                # command), or an element that is an integer, a null, a nested array, an error.
+                # One call refusing all but a list of bulk strings (bytes): _INCOMPLETE, or an
+                # element that is an integer, a null, a nested array, an error.
                 b"".join(command)
+                if not reader.has_data():
+                    if command:  # not *0, which the reference parser skips
+                        return [command], False  # the command ends where the read does: nothing is kept
+                else:
+                    commands = [command, *iter(reader.gets, _INCOMPLETE)]
+                    # Each joined: refused (TypeError) unless a list of bytes; an empty join is
+                    # *0 (skipped by the reference parser) or $0 at the top (an inline command).
+                    if all(map(b"".join, commands)) and not reader.has_data() and _on_boundary(reader):
+                        return commands, False  # they end where the read does: nothing is kept
             except (hiredis.ProtocolError, TypeError):
-                command = None
-            if command and not reader.has_data():
-                return command, False  # the command ends where the read does: nothing is kept
+                pass
             self._unsettled = [data]
             self._unsettled_size = size
-            if command:  # a pipelined read: held as feed() and one gets() leave it
-                self._returned = [command]
-                self._verify = False
-                return command, True
-            self._switch_to_reference()  # that, or the empty command: the reference parser decides
+            self._switch_to_reference()  # that, or a command cut by the read's end: the reference parser decides
         command = self.gets()
-        return (None, True) if command is False else (command, True)
+        return ([], True) if command is False else ([command], True)
+
+    def keep_unrun(self, data: bytes, commands: list[list[bytes]], ran: int) -> None:
+        """The connection ran only the first ``ran`` of the ``commands`` :meth:`read_all`
+        returned from ``data``: the rest are parsed again, by the reference parser, under the
+        limits that now apply (and are what :meth:`pending` counts)."""
+        self._unsettled = [data]
+        self._unsettled_size = len(data)
+        self._returned = commands[:ran]
+        self._switch_to_reference()
 
     def pending(self) -> int:
         if self._fallback is not None:
@@ -458,7 +479,7 @@ class HiredisRequestParser:
             fallback.gets()
         fallback.auth_required = self._auth_required
         self._fallback = fallback
-        self._reader = hiredis.Reader()
+        self._reader = hiredis.Reader(notEnoughData=_INCOMPLETE)
         self._settle()
 
     def _settle(self) -> None:
@@ -503,23 +524,42 @@ class HiredisRequestParser:
         return max(map(len, command)) <= self.limits.max_bulk_len
 
 
-#: Largest read :meth:`HiredisRequestParser.read_one` gives hiredis at once: below every
+#: What hiredis' reader returns while no whole reply is buffered: a value no reply can be
+#: (its default, False, is also a RESP3 boolean's), which no join takes for bytes.
+_INCOMPLETE = object()
+#: Largest read :meth:`HiredisRequestParser.read_all` gives hiredis at once: below every
 #: client-query-buffer-limit (1 MB at least) and the connection's BIG_REQUEST, so neither
 #: needs a look.
 _WHOLE_READ_MAX = _BIG_BULK
 #: A multibulk count that hiredis must not see (it would allocate its list at once).
 _LARGE_COUNT = re.compile(rb"\*-?[0-9]{7}")
 #: A reply's type byte after a line, which hiredis returns as a request's part: as a bulk
-#: string (a simple string, a big number, a verbatim string) or as a command's array (a set,
-#: an attribute, :data:`_NOT_A_COMMAND`). Other reply types show in the elements' types.
-_REPLY_TYPE = re.compile(rb"\n[+(=~|]")
-#: A set or an attribute header where a command could start: hiredis returns it as a command
-#: (of an array's size, so no size check can tell), Redis reads it as an inline command.
-_NOT_A_COMMAND = re.compile(rb"\n[~|]")
+#: string (a simple string, a big number, a verbatim string), as a command's array (a set,
+#: an attribute, a push, :data:`_NOT_A_COMMAND`) or as a dict of bulk strings (a map, which
+#: only :meth:`HiredisRequestParser.read_all`'s one join would take). Other reply types show
+#: in the elements' types.
+_REPLY_TYPE = re.compile(rb"\n[+(=~|>%]")
+#: A set, an attribute or a push header where a command could start: hiredis returns it as a
+#: command (of an array's size, so no size check can tell), Redis reads it as an inline command.
+_NOT_A_COMMAND = re.compile(rb"\n[~|>]")
 
 
 #: The framing bytes of a bulk string of each short length: ``$``, the length's digits, two CRLFs.
 _BULK_FRAMING = [5 + len(str(length)) for length in range(1024)]
+
+
+#: A whole reply (a null) that hiredis returns as such only on a reply boundary.
+_BOUNDARY_PROBE = b"$-1\r\n"
+
+
+def _on_boundary(reader) -> bool:
+    """Whether hiredis, which found no whole reply in what it holds and holds no byte it has not
+    read, is on a reply boundary rather than inside an array: it reads an array's header and
+    whole elements as they come, so ``has_data()`` cannot tell. A null fed then is a reply of
+    its own only on a boundary (inside an array it is an element); the reader is left as it
+    was on a boundary, and is dropped otherwise (the reference parser takes the read)."""
+    reader.feed(_BOUNDARY_PROBE)
+    return reader.gets() is None
 
 
 def _request_size(command: list) -> int:

@@ -416,10 +416,12 @@ class Keyspace:
             old = self._turn.write_cursor(self._meta).replace(key, record)
             if old is not None and not (old[0] == TAG_STRING and old[1:HEADER_SIZE] == NO_EXPIRY):
                 self._track_replaced(key, record, old, 0, False)
-        if logged_as is None:
-            self._changes.value_written(self.index, key, record)
-        else:
+        if logged_as is not None:
             self._changes.command_logged(self.index, key, logged_as)
+        elif expire_at_ms:
+            self._changes.value_written(self.index, key, record)
+        else:  # no expiry: logged as ``set key value`` from the value itself (changes.StringSet)
+            self._changes.string_set(self.index, key, value)
         if self._turn.notify_classes and event is not None:
             self._turn.notify(STRING, event, self.index, key)
             if expiry_event and expire_at_ms > 0:
@@ -435,7 +437,10 @@ class Keyspace:
             self._turn.write_cursor(self._meta).put(key, record)
         else:
             self.rewrite_meta(key, record)
-        self._changes.value_written(self.index, key, record)
+        if expire_at_ms:
+            self._changes.value_written(self.index, key, record)
+        else:  # as set_string's
+            self._changes.string_set(self.index, key, value)
         if self._turn.notify_classes:
             self._turn.notify(STRING, event, self.index, key)
 

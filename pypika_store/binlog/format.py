@@ -150,6 +150,12 @@ def _frame_split(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
 #: argument is two pieces to join, not three.
 ARRAY_STARTS = [b"*%d" % count for count in range(64)]
 BULK_STARTS = [b"\r\n$%d\r\n" % size for size in range(4096)]
+#: What each size's argument takes in a multibulk: its header and itself.
+BULK_SIZES = [len(start) + size for size, start in enumerate(BULK_STARTS)]
+#: A ``set key value`` content up to its key's bulk header, and its fixed bytes (that, and the
+#: line end after the value).
+SET_START = b"*3\r\n$3\r\nset"
+SET_FIXED_SIZE = len(SET_START) + 2
 
 
 def encode_command(argv: list[bytes]) -> bytes:

@@ -9,8 +9,9 @@ import threading
 import time
 from typing import NamedTuple
 
-from .format import (BAD, BLOCK_SIZE, FULL, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position,
-                     _record, crc32c, encode_command, frame, frame_into)
+from .format import (BAD, BLOCK_SIZE, BULK_SIZES, BULK_STARTS, FULL, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND,
+                     SET_FIXED_SIZE, SET_START, BinlogItem, Position, _record, crc32c, encode_command, frame,
+                     frame_into)
 from .reader import file_numbers, file_path, scan_file
 
 MANIFEST = "manifest"
@@ -21,12 +22,18 @@ MARKER = b"pypika\x01\x00"
 
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 
-#: A FULL record's type byte followed by the item header: the first bytes its CRC covers, packed
-#: at once so that the check is one ``crc32c`` call over the typed item, with no start value.
-_pack_typed_item_header = struct.Struct("<B" + ITEM_HEADER.format[1:]).pack
+#: A FULL record's typed item header: the type byte and the item header, packed at once so that
+#: the record's check is one ``crc32c`` call over the typed item, with no start value. Its first
+#: four fields (the record and item types, the exec time, the term) are the turn's: packed once
+#: per :meth:`BinlogWriter.prepare` (:data:`_pack_turn_fields`), so each item packs four numbers.
+_TURN_FIELDS = struct.Struct("<B" + ITEM_HEADER.format[1:4])
+_pack_turn_fields = _TURN_FIELDS.pack
+_pack_typed_item_header = struct.Struct(f"<{_TURN_FIELDS.size}s" + ITEM_HEADER.format[4:]).pack
 #: A FULL record header's length and check (the length's high byte is 0: the type byte that
 #: ends the header starts the typed item).
 _pack_length_and_check = struct.Struct("<HxI").pack
+#: Joins a plain SET's typed item (a local name: no attribute looked up per item).
+_join = b"".join
 #: The largest item a block's first byte can take as one FULL record.
 _FULL_ITEM_ROOM = BLOCK_SIZE - HEADER_SIZE
 #: Builds a Position or a Mark without the Python-level ``__new__`` of a NamedTuple class: a
@@ -232,24 +239,30 @@ class BinlogWriter:
         os.pwrite(self._manifest, _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id,
                                                  self.term, MARKER), 0)
 
-    def prepare(self, commands: list[list[bytes] | bytes], exec_time: int | None = None) -> "Batch":
+    def prepare(self, commands: list[list[bytes] | bytes | tuple[int, bytes, bytes]],
+                exec_time: int | None = None) -> "Batch":
         """Place one item per command after the items already placed (positions and logic_ids
         are final), without writing them yet: :meth:`write` does, in placement order. Each
         item's pieces (record header, item header and content) go to the batch as they are,
-        joined once per file when written. A command is its argv, or its RESP content when
-        the caller encoded it already (a string's state record, :mod:`...changes`).
+        joined once per file when written. A command is its argv, its RESP content when the
+        caller encoded it already (a type store's hot write, a string's state), or a ``(db,
+        key, value)`` tuple for ``set key value`` (the :class:`~pypika_store.changes.StringSet`
+        a plain SET notes, passed on as it is; the db is not read).
 
         This runs once per logged write, so an item that fits in its block's rest, nearly
         all of them, is framed right here as the one FULL record :func:`.format.frame_into`
         would make: the type byte and the item header are packed as one, so the CRC is one
         call over them and the content, and the record header before them is its length and
         check alone; the two pieces are appended as they are (a tuple added to the list cost
-        more). Any other item takes :func:`.format.frame_into`."""
+        more). A ``set key value``'s typed item is one join of the header and the content's
+        pieces (its size from the tables), with no content built on its own. Any other item
+        takes :func:`.format.frame_into`."""
         now = int(time.time()) if exec_time is None else exec_time
         batch = Batch(self.mark())
         batch.payload_start = 1
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
+        turn_fields = _pack_turn_fields(FULL, ITEM_TYPE_COMMAND, now, term)
         parts = batch.parts_at(filenum, offset)
         add = parts.append
         place, keep = batch.items.append, batch.payloads.append  # once per logged write: no call to spare
@@ -259,9 +272,19 @@ class BinlogWriter:
                 parts = batch.parts_at(filenum, offset)
                 add = parts.append
             logic_id += 1
-            content = argv if argv.__class__ is bytes else encode_command(argv)
-            typed = _pack_typed_item_header(FULL, ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset,
-                                            len(content)) + content
+            kind = argv.__class__
+            if kind is bytes or kind is list:
+                content = argv if kind is bytes else encode_command(argv)
+                typed = _pack_typed_item_header(turn_fields, logic_id, filenum, offset, len(content)) + content
+            else:  # a plain SET's (db, key, value): its typed item in one join, its size from the tables
+                _db, key, value = argv
+                try:
+                    typed = _join((_pack_typed_item_header(turn_fields, logic_id, filenum, offset, SET_FIXED_SIZE
+                                                           + BULK_SIZES[len(key)] + BULK_SIZES[len(value)]),
+                                   SET_START, BULK_STARTS[len(key)], key, BULK_STARTS[len(value)], value, b"\r\n"))
+                except IndexError:  # a key or value of 4 KiB or more, past the tables
+                    content = encode_command([b"set", key, value])
+                    typed = _pack_typed_item_header(turn_fields, logic_id, filenum, offset, len(content)) + content
             length = len(typed) - 1
             if offset % BLOCK_SIZE + length <= _FULL_ITEM_ROOM:  # so length < 64 Ki: its high byte is 0
                 add(_pack_length_and_check(length, crc32c(typed)))

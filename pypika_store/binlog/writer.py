@@ -61,27 +61,69 @@ def clamp_file_size(size: int) -> int:
 
 
 class Batch:
-    """Items placed by :meth:`BinlogWriter.prepare`: their positions and logic_ids, and their
-    bytes as pieces per file, joined once when the batch is written."""
+    """Items placed by :meth:`BinlogWriter.prepare` or :meth:`BinlogWriter.prepare_replicated`:
+    their bytes as pieces per file, joined once when the batch is written, and (:attr:`items`,
+    :attr:`payloads`) their positions, logic ids and encoded items.
 
-    def __init__(self, mark: "Mark") -> None:
+    :meth:`BinlogWriter.prepare` runs once per logged write, so its batch notes nothing per
+    item but its two pieces: the record's header and its typed item (:attr:`payload_start` 1),
+    or, for an item framed in several records, those records and an empty piece (its typed item
+    kept in :attr:`split_payloads`). Each item's place and payload follow from them, worked out
+    when first asked for (a master's pump, :meth:`BinlogWriter.append`'s callers): a tuple built
+    and two lists appended to per logged write were ~900 instructions of a SET's binlog work,
+    for nothing while no slave follows the binlog."""
+
+    def __init__(self, mark: "Mark", first_logic_id: int, payload_start: int, noted: bool = False) -> None:
         #: Where the binlog stood, written, when the batch was placed: what a turn that fails
         #: rewinds to (:meth:`BinlogWriter.rewind`).
         self.mark = mark
         #: The end position and logic_id of the last item (the mark's while there is none).
         self.end: Position = mark.position
         self.last_logic_id = mark.logic_id
-        #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
-        #: bytes went to :meth:`parts_at`.
-        self.items: list[tuple[int, int, int, int]] = []
-        #: Each item's encoded BinlogItem (unframed), in the same order, from its byte
-        #: :attr:`payload_start` on: what a master's pump sends (:meth:`BinlogWriter.latest_batch`).
-        self.payloads: list[bytes] = []
+        #: The logic id of the batch's first item.
+        self.first_logic_id = first_logic_id
         #: Where each payload's item starts: 1 in a batch :meth:`BinlogWriter.prepare` placed,
         #: which keeps each item as its FULL record's CRC covered it, after the type byte (the
         #: pump slices it, when a slave takes the item; a slice per logged write is spared).
-        self.payload_start = 0
+        self.payload_start = payload_start
+        #: The typed item of each item framed in several records, by logic id (its pieces are
+        #: those records and an empty piece).
+        self.split_payloads: dict[int, bytes] = {}
+        #: Each item's place and payload; None until read from the pieces, unless the placer
+        #: notes them itself (``noted``: :meth:`BinlogWriter.prepare_replicated`).
+        self._items: list[tuple[int, int, int, int]] | None = [] if noted else None
+        self._payloads: list[bytes] | None = [] if noted else None
         self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
+
+    @property
+    def items(self) -> list[tuple[int, int, int, int]]:
+        """Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``."""
+        if self._items is None:
+            self._read_pieces()
+        return self._items  # type: ignore[return-value]
+
+    @property
+    def payloads(self) -> list[bytes]:
+        """Each item's encoded BinlogItem (unframed), in the same order, from its byte
+        :attr:`payload_start` on: what a master's pump sends (:meth:`BinlogWriter.latest_batch`)."""
+        if self._payloads is None:
+            self._read_pieces()
+        return self._payloads  # type: ignore[return-value]
+
+    def _read_pieces(self) -> None:
+        """:attr:`items` and :attr:`payloads` from the pieces, two per item (see the class)."""
+        items: list[tuple[int, int, int, int]] = []
+        payloads: list[bytes] = []
+        logic_id = self.first_logic_id
+        for filenum, offset, parts in self._segments:
+            for index in range(0, len(parts), 2):
+                framed, typed = parts[index], parts[index + 1]
+                end = offset + len(framed) + len(typed)
+                items.append((filenum, offset, end, logic_id))
+                payloads.append(typed or self.split_payloads[logic_id])
+                offset = end
+                logic_id += 1
+        self._items, self._payloads = items, payloads
 
     def parts_at(self, filenum: int, start: int) -> list[bytes]:
         """The pieces list the bytes of an item placed at ``filenum:start`` go to: the last
@@ -92,8 +134,8 @@ class Batch:
 
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
-        self.items += other.items
-        self.payloads += other.payloads
+        self.items.extend(other.items)  # read from each batch's own pieces, before they are merged
+        self.payloads.extend(other.payloads)
         self.end, self.last_logic_id = other.end, other.last_logic_id
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
@@ -256,16 +298,14 @@ class BinlogWriter:
         check alone; the two pieces are appended as they are (a tuple added to the list cost
         more). A ``set key value``'s typed item is one join of the header and the content's
         pieces (its size from the tables), with no content built on its own. Any other item
-        takes :func:`.format.frame_into`."""
+        takes :func:`.format.frame`. Nothing else is noted per item (see :class:`Batch`)."""
         now = int(time.time()) if exec_time is None else exec_time
-        batch = Batch(self.mark())
-        batch.payload_start = 1
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
+        batch = Batch(self.mark(), logic_id + 1, 1)
         turn_fields = _pack_turn_fields(FULL, ITEM_TYPE_COMMAND, now, term)
         parts = batch.parts_at(filenum, offset)
         add = parts.append
-        place, keep = batch.items.append, batch.payloads.append  # once per logged write: no call to spare
         for argv in commands:
             if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
@@ -289,12 +329,13 @@ class BinlogWriter:
             if offset % BLOCK_SIZE + length <= _FULL_ITEM_ROOM:  # so length < 64 Ki: its high byte is 0
                 add(_pack_length_and_check(length, crc32c(typed)))
                 add(typed)
-                end = offset + HEADER_SIZE + length
+                offset += HEADER_SIZE + length
             else:
-                end = offset + frame_into(parts, typed[1:], offset, True, now)
-            place((filenum, offset, end, logic_id))
-            keep(typed)
-            offset = end
+                framed = frame(typed[1:], offset, True, now)
+                add(framed)
+                add(b"")
+                batch.split_payloads[logic_id] = typed
+                offset += len(framed)
         if commands:
             self.last_item_term = term
         self._placed = batch.end = _new(Position, (filenum, offset))
@@ -313,9 +354,9 @@ class BinlogWriter:
         rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed. The
         items' logic ids and terms are the caller's, read from their headers when it checked
         them (decoding each item again here cost ~8 % of a slave's time)."""
-        batch = Batch(self.mark())
         filenum, offset = self._placed
         logic_id, term = self._logic_id_placed, self.last_item_term
+        batch = Batch(self.mark(), logic_id + 1, 0, noted=True)
         now = int(time.time())
         for start, logic_id, term, payload in items:
             if start.filenum == filenum + 1 and start.offset == 0:

@@ -10,7 +10,7 @@ import time
 from typing import NamedTuple
 
 from .format import (BAD, BLOCK_SIZE, BULK_SIZES, BULK_STARTS, FULL, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND,
-                     SET_FIXED_SIZE, SET_START, BinlogItem, Position, _record, crc32c, encode_command, frame,
+                     SET_HEADS, SET_SIZES_BY_KEY, BinlogItem, Position, _record, crc32c, encode_command, frame,
                      frame_into)
 from .reader import file_numbers, file_path, scan_file
 
@@ -319,9 +319,9 @@ class BinlogWriter:
             else:  # a plain SET's (db, key, value): its typed item in one join, its size from the tables
                 _db, key, value = argv
                 try:
-                    typed = _join((_pack_typed_item_header(turn_fields, logic_id, filenum, offset, SET_FIXED_SIZE
-                                                           + BULK_SIZES[len(key)] + BULK_SIZES[len(value)]),
-                                   SET_START, BULK_STARTS[len(key)], key, BULK_STARTS[len(value)], value, b"\r\n"))
+                    typed = _join((_pack_typed_item_header(turn_fields, logic_id, filenum, offset,
+                                                           SET_SIZES_BY_KEY[len(key)] + BULK_SIZES[len(value)]),
+                                   SET_HEADS[len(key)], key, BULK_STARTS[len(value)], value, b"\r\n"))
                 except IndexError:  # a key or value of 4 KiB or more, past the tables
                     content = encode_command([b"set", key, value])
                     typed = _pack_typed_item_header(turn_fields, logic_id, filenum, offset, len(content)) + content

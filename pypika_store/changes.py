@@ -191,8 +191,9 @@ def records_for(changes: list[Change], records: RecordsByDB) -> None:
     """Add to ``records`` the binlog records of one command's changes, each to its DB's list in
     the order the changes happened (so each replays onto the state the one before it left). A
     :class:`StringSet` is its own record, any other string's state comes as its RESP content
-    (:func:`string_state_content`), every other record as its argv. The records go straight to their DB's list (not as ``(db, record)`` pairs
-    grouped at the end of the turn): every logged write saves a pair and a pass over it."""
+    (:func:`string_state_content`), every other record as its argv. The records go straight to
+    their DB's list (not as ``(db, record)`` pairs grouped at the end of the turn): every logged
+    write saves a pair and a pass over it."""
     for change in changes:  # the kinds most commands log come first; the kinds are final classes
         kind = type(change)
         if kind is StringSet:

@@ -73,6 +73,10 @@ class Batch:
     and two lists appended to per logged write were ~900 instructions of a SET's binlog work,
     for nothing while no slave follows the binlog."""
 
+    # A turn builds one per DB it wrote: slots spare the instance's dict (a turn of one SET).
+    __slots__ = ("mark", "end", "last_logic_id", "first_logic_id", "payload_start", "split_payloads", "_items",
+                 "_payloads", "_segments")
+
     def __init__(self, mark: "Mark", first_logic_id: int, payload_start: int, noted: bool = False) -> None:
         #: Where the binlog stood, written, when the batch was placed: what a turn that fails
         #: rewinds to (:meth:`BinlogWriter.rewind`).

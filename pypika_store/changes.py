@@ -101,8 +101,8 @@ class Flushed(NamedTuple):
     db: int
 
 
-Change = Union[ValueWritten, StringSet, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, GroupChanged, KeyCovered,
-               Flushed]
+Change = Union[ValueWritten, StringSet, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, GroupChanged,
+               KeyCovered, Flushed]
 
 
 #: Builds an entry without the Python-level ``__new__`` a NamedTuple class adds: every SET notes
@@ -173,11 +173,12 @@ def string_state_record(key: bytes, record: bytes) -> list[bytes]:
 
 
 def string_state_content(key: bytes, record: bytes) -> bytes:
-    """:func:`string_state_record` as the RESP content its binlog item holds. Every SET and
-    INCR logs one, most of them of a key without expiry: that ``set key value`` is joined in
-    one step here from the encoder's own bulk headers (a call took 0.32 µs formatting it
-    with ``%``, 0.26 joining; no argument list, no generic encoding loop); a key with an expiry, or a key or
-    value of 4 KiB or more (past the headers' table), takes the generic encoding."""
+    """:func:`string_state_record` as the RESP content its binlog item holds: a string written
+    with an expiry, or as a whole record (RENAME, MOVE, COPY, RESTORE, a swapped DB's keys; a
+    plain SET or INCR notes a :class:`StringSet` instead). One without expiry is joined in one
+    step here from the encoder's own bulk headers (no argument list, no generic encoding loop);
+    a key with an expiry, or a key or value of 4 KiB or more (past the headers' table), takes
+    the generic encoding."""
     if record[_EXPIRY_FIELD] != NO_EXPIRY:
         return encode_command(string_state_record(key, record))
     try:

@@ -8,9 +8,10 @@ spent in three pieces of Python, timed here alone, ``--turns`` batches of 16 pla
 
 - ``records_for``: the change a SET notes turned into its record (``Engine.log_changes``' call,
   once per command, including ``string_state_content``);
-- ``string_state_content``: the ``set key value`` RESP content alone;
-- ``prepare``: ``BinlogWriter.prepare`` placing the 16 contents (item header, CRC-32C, record
-  header), per item.
+- ``string_state_content``: the ``set key value`` RESP content made from the meta record alone
+  (what every SET made at log time before round 7; now only a string with an expiry);
+- ``prepare``: ``BinlogWriter.prepare`` placing the 16 records ``records_for`` made (item header,
+  CRC-32C, record header; since round 7 the ``set key value`` content too), per item.
 
 Instructions, not time, so that two checkouts compare on a loaded machine (run this file with
 each checkout's interpreter, from a folder outside both trees). What the turn's write adds
@@ -46,9 +47,15 @@ def _worker(turns: int) -> None:
     logs = []
     for key in keys:
         log = changes.ChangeLog()
-        log.value_written(0, key, record)
+        if hasattr(log, "string_set"):  # what a plain SET notes since round 7
+            log.string_set(0, key, b"xxx")
+        else:
+            log.value_written(0, key, record)
         logs.append(log)
-    contents = [changes.string_state_content(key, record) for key in keys]
+    records: changes.RecordsByDB = defaultdict(list)
+    for log in logs:
+        changes.records_for(log, records)
+    contents = records[0]  # what prepare gets from a turn of plain SETs
     with tempfile.TemporaryDirectory() as folder:
         writer = BinlogWriter(folder)
 

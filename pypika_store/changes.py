@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator, NamedTuple, Union
 
-from .binlog.format import BULK_STARTS, encode_command
+from .binlog.format import BULK_STARTS, SET_START, encode_command
 from .storage.records import HEADER, HEADER_SIZE, NO_EXPIRY
 
 
@@ -28,6 +28,18 @@ class ValueWritten(NamedTuple):
     db: int
     key: bytes
     record: bytes
+
+
+class StringSet(NamedTuple):
+    """A string key got ``value`` and no expiry (a plain SET, INCR...): logged as ``set key
+    value``. The change is itself the record the binlog writer takes
+    (:meth:`~.binlog.writer.BinlogWriter.prepare` reads a ``(db, key, value)`` tuple as that
+    command and builds its item in one join), so logging it builds nothing: the content made
+    at log time from the meta record (two slices and a join) was ~3,500 instructions a SET."""
+
+    db: int
+    key: bytes
+    value: bytes
 
 
 class CollectionWritten(NamedTuple):
@@ -89,8 +101,8 @@ class Flushed(NamedTuple):
     db: int
 
 
-Change = Union[ValueWritten, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, GroupChanged, KeyCovered,
-               Flushed]
+Change = Union[ValueWritten, StringSet, CollectionWritten, KeyDeleted, ExpiryChanged, CommandLogged, GroupChanged,
+               KeyCovered, Flushed]
 
 
 #: Builds an entry without the Python-level ``__new__`` a NamedTuple class adds: every SET notes
@@ -106,6 +118,9 @@ class ChangeLog(list[Change]):
 
     def value_written(self, db: int, key: bytes, record: bytes) -> None:
         self.append(_new(ValueWritten, (db, key, record)))
+
+    def string_set(self, db: int, key: bytes, value: bytes) -> None:
+        self.append(_new(StringSet, (db, key, value)))
 
     def collection_written(self, db: int, key: bytes, records: Iterator[list[bytes]]) -> None:
         self.append(_new(CollectionWritten, (db, key, records)))
@@ -129,16 +144,16 @@ class ChangeLog(list[Change]):
         self.append(_new(Flushed, (db,)))
 
 
-#: A binlog record: the command's arguments, or (a string's state) their RESP content already
-#: encoded, as the binlog item holds it.
-Record = Union[list[bytes], bytes]
+#: A binlog record: the command's arguments, their RESP content already encoded (a string's
+#: state, a type store's hot write), as the binlog item holds it, or a :class:`StringSet`
+#: (``set key value``).
+Record = Union[list[bytes], bytes, StringSet]
 
 #: A turn's binlog records, per DB index, each DB's in the order they were logged (a
 #: ``defaultdict(list)``): each DB has a binlog of its own, so this is all the order there is.
 RecordsByDB = defaultdict[int, list[Record]]
 
 _unpack_header = HEADER.unpack_from
-_SET_START = b"*3\r\n$3\r\nset"  # a ``set key value`` content up to its key's bulk header
 #: A string record's expiry and value, as slices built once (``record[1:HEADER_SIZE]`` builds
 #: its slice object at every call).
 _EXPIRY_FIELD = slice(1, HEADER_SIZE)
@@ -158,15 +173,16 @@ def string_state_record(key: bytes, record: bytes) -> list[bytes]:
 
 
 def string_state_content(key: bytes, record: bytes) -> bytes:
-    """:func:`string_state_record` as the RESP content its binlog item holds. Every SET and
-    INCR logs one, most of them of a key without expiry: that ``set key value`` is joined in
-    one step here from the encoder's own bulk headers (a call took 0.32 µs formatting it
-    with ``%``, 0.26 joining; no argument list, no generic encoding loop); a key with an expiry, or a key or
-    value of 4 KiB or more (past the headers' table), takes the generic encoding."""
+    """:func:`string_state_record` as the RESP content its binlog item holds: a string written
+    with an expiry, or as a whole record (RENAME, MOVE, COPY, RESTORE, a swapped DB's keys; a
+    plain SET or INCR notes a :class:`StringSet` instead). One without expiry is joined in one
+    step here from the encoder's own bulk headers (no argument list, no generic encoding loop);
+    a key with an expiry, or a key or value of 4 KiB or more (past the headers' table), takes
+    the generic encoding."""
     if record[_EXPIRY_FIELD] != NO_EXPIRY:
         return encode_command(string_state_record(key, record))
     try:
-        return b"".join((_SET_START, BULK_STARTS[len(key)], key, BULK_STARTS[len(record) - HEADER_SIZE],
+        return b"".join((SET_START, BULK_STARTS[len(key)], key, BULK_STARTS[len(record) - HEADER_SIZE],
                          record[_VALUE_FIELD], b"\r\n"))
     except IndexError:
         return encode_command(string_state_record(key, record))
@@ -175,12 +191,15 @@ def string_state_content(key: bytes, record: bytes) -> bytes:
 def records_for(changes: list[Change], records: RecordsByDB) -> None:
     """Add to ``records`` the binlog records of one command's changes, each to its DB's list in
     the order the changes happened (so each replays onto the state the one before it left). A
-    string's state comes as its RESP content (:func:`string_state_content`), every other record
-    as its argv. The records go straight to their DB's list (not as ``(db, record)`` pairs
-    grouped at the end of the turn): every logged write saves a pair and a pass over it."""
+    :class:`StringSet` is its own record, any other string's state comes as its RESP content
+    (:func:`string_state_content`), every other record as its argv. The records go straight to
+    their DB's list (not as ``(db, record)`` pairs grouped at the end of the turn): every logged
+    write saves a pair and a pass over it."""
     for change in changes:  # the kinds most commands log come first; the kinds are final classes
         kind = type(change)
-        if kind is ValueWritten:
+        if kind is StringSet:
+            records[change.db].append(change)
+        elif kind is ValueWritten:
             records[change.db].append(string_state_content(change.key, change.record))
         elif kind is CommandLogged or kind is GroupChanged:
             records[change.db].append(change.argv)

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from . import bounded_keys
 from .bounded_keys import MAX_STORED, stored_form, unwrap, walk
-from .changes import ValueWritten
+from .changes import StringSet
 from .encoding_limits import EncodingLimits
 from .errors import WrongTypeError
 from .expiry import ExpiryIndex
@@ -443,13 +443,13 @@ class Keyspace:
             # kept write cursor (from Turn.cursors, a call less than write_cursor), its bookkeeping only
             # when the record replaced was not a string without a TTL (one comparison of the old
             # header: the one case where none applies; a new key needs none either), and the
-            # change noted as ChangeLog.value_written notes it, without its call.
+            # change noted as ChangeLog.string_set notes it, without its call.
             record = STRING_WITHOUT_EXPIRY + value
             turn.touched = True  # (write_cursor opens the write transaction on a turn's first write)
             old = (turn.dirty and turn.cursors.get(self._meta) or turn.write_cursor(self._meta)).replace(key, record)
             if old is not None and old[:HEADER_SIZE] != STRING_WITHOUT_EXPIRY:
                 self._track_replaced(key, record, old, 0, False)
-            self._changes.append(_new_change(ValueWritten, (self.index, key, record)))
+            self._changes.append(_new_change(StringSet, (self.index, key, value)))
             return
         if expire_at_ms == KEEP_TTL:
             current = self.expire_at(key)
@@ -457,10 +457,12 @@ class Keyspace:
             expiry_event = False  # the expiry is the key's own
         record = _pack_header(TAG_STRING, expire_at_ms) + value  # encode_string's record, a call less
         self.put_meta(key, record, expire_at_ms)
-        if logged_as is None:
-            self._changes.value_written(self.index, key, record)
-        else:
+        if logged_as is not None:
             self._changes.command_logged(self.index, key, logged_as)
+        elif expire_at_ms:
+            self._changes.value_written(self.index, key, record)
+        else:  # no expiry: logged as ``set key value`` from the value itself (changes.StringSet)
+            self._changes.string_set(self.index, key, value)
         if turn.notify_classes and event is not None:
             turn.notify(STRING, event, self.index, key)
             if expiry_event and expire_at_ms > 0:
@@ -478,7 +480,10 @@ class Keyspace:
             (turn.dirty and turn.cursors.get(self._meta) or turn.write_cursor(self._meta)).put(key, record)
         else:
             self.rewrite_meta(key, record)
-        self._changes.append(_new_change(ValueWritten, (self.index, key, record)))
+        if expire_at_ms:
+            self._changes.value_written(self.index, key, record)
+        else:  # as set_string's: the change noted without ChangeLog.string_set's call
+            self._changes.append(_new_change(StringSet, (self.index, key, value)))
         if turn.notify_classes:
             turn.notify(STRING, event, self.index, key)
 

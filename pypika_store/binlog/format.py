@@ -150,6 +150,14 @@ def _frame_split(payload: bytes, offset: int, checked: bool, now: int) -> bytes:
 #: argument is two pieces to join, not three.
 ARRAY_STARTS = [b"*%d" % count for count in range(64)]
 BULK_STARTS = [b"\r\n$%d\r\n" % size for size in range(4096)]
+#: What each size's argument takes in a multibulk: its header and itself.
+BULK_SIZES = [len(start) + size for size, start in enumerate(BULK_STARTS)]
+#: A ``set key value`` content up to its key's bulk header.
+SET_START = b"*3\r\n$3\r\nset"
+#: By the key's size: a ``set key value`` content up to its key (a piece less to join), and the
+#: content's size but for its value's bulk header and the value.
+SET_HEADS = [SET_START + start for start in BULK_STARTS]
+SET_SIZES_BY_KEY = [len(SET_START) + size + 2 for size in BULK_SIZES]
 
 
 def encode_command(argv: list[bytes]) -> bytes:

@@ -9,8 +9,9 @@ import threading
 import time
 from typing import NamedTuple
 
-from .format import (BAD, BLOCK_SIZE, FULL, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND, BinlogItem, Position,
-                     _record, crc32c, encode_command, frame, frame_into)
+from .format import (BAD, BLOCK_SIZE, BULK_SIZES, BULK_STARTS, FULL, HEADER_SIZE, ITEM_HEADER, ITEM_TYPE_COMMAND,
+                     SET_HEADS, SET_SIZES_BY_KEY, BinlogItem, Position, _record, crc32c, encode_command, frame,
+                     frame_into)
 from .reader import file_numbers, file_path, scan_file
 
 MANIFEST = "manifest"
@@ -21,12 +22,18 @@ MARKER = b"pypika\x01\x00"
 
 DEFAULT_FILE_SIZE = 100 * 1024 * 1024
 
-#: A FULL record's type byte followed by the item header: the first bytes its CRC covers, packed
-#: at once so that the check is one ``crc32c`` call over the typed item, with no start value.
-_pack_typed_item_header = struct.Struct("<B" + ITEM_HEADER.format[1:]).pack
+#: A FULL record's typed item header: the type byte and the item header, packed at once so that
+#: the record's check is one ``crc32c`` call over the typed item, with no start value. Its first
+#: four fields (the record and item types, the exec time, the term) are the turn's: packed once
+#: per :meth:`BinlogWriter.prepare` (:data:`_pack_turn_fields`), so each item packs four numbers.
+_TURN_FIELDS = struct.Struct("<B" + ITEM_HEADER.format[1:4])
+_pack_turn_fields = _TURN_FIELDS.pack
+_pack_typed_item_header = struct.Struct(f"<{_TURN_FIELDS.size}s" + ITEM_HEADER.format[4:]).pack
 #: A FULL record header's length and check (the length's high byte is 0: the type byte that
 #: ends the header starts the typed item).
 _pack_length_and_check = struct.Struct("<HxI").pack
+#: Joins a plain SET's typed item (a local name: no attribute looked up per item).
+_join = b"".join
 #: The largest item a block's first byte can take as one FULL record.
 _FULL_ITEM_ROOM = BLOCK_SIZE - HEADER_SIZE
 #: Builds a Position or a Mark without the Python-level ``__new__`` of a NamedTuple class: a
@@ -54,27 +61,73 @@ def clamp_file_size(size: int) -> int:
 
 
 class Batch:
-    """Items placed by :meth:`BinlogWriter.prepare`: their positions and logic_ids, and their
-    bytes as pieces per file, joined once when the batch is written."""
+    """Items placed by :meth:`BinlogWriter.prepare` or :meth:`BinlogWriter.prepare_replicated`:
+    their bytes as pieces per file, joined once when the batch is written, and (:attr:`items`,
+    :attr:`payloads`) their positions, logic ids and encoded items.
 
-    def __init__(self, mark: "Mark") -> None:
+    :meth:`BinlogWriter.prepare` runs once per logged write, so its batch notes nothing per
+    item but its two pieces: the record's header and its typed item (:attr:`payload_start` 1),
+    or, for an item framed in several records, those records and an empty piece (its typed item
+    kept in :attr:`split_payloads`). Each item's place and payload follow from them, worked out
+    when first asked for (a master's pump, :meth:`BinlogWriter.append`'s callers): a tuple built
+    and two lists appended to per logged write were ~900 instructions of a SET's binlog work,
+    for nothing while no slave follows the binlog."""
+
+    # A turn builds one per DB it wrote: slots spare the instance's dict (a turn of one SET).
+    __slots__ = ("mark", "end", "last_logic_id", "first_logic_id", "payload_start", "split_payloads", "_items",
+                 "_payloads", "_segments")
+
+    def __init__(self, mark: "Mark", first_logic_id: int, payload_start: int, noted: bool = False) -> None:
         #: Where the binlog stood, written, when the batch was placed: what a turn that fails
         #: rewinds to (:meth:`BinlogWriter.rewind`).
         self.mark = mark
         #: The end position and logic_id of the last item (the mark's while there is none).
         self.end: Position = mark.position
         self.last_logic_id = mark.logic_id
-        #: Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``; its
-        #: bytes went to :meth:`parts_at`.
-        self.items: list[tuple[int, int, int, int]] = []
-        #: Each item's encoded BinlogItem (unframed), in the same order, from its byte
-        #: :attr:`payload_start` on: what a master's pump sends (:meth:`BinlogWriter.latest_batch`).
-        self.payloads: list[bytes] = []
+        #: The logic id of the batch's first item.
+        self.first_logic_id = first_logic_id
         #: Where each payload's item starts: 1 in a batch :meth:`BinlogWriter.prepare` placed,
         #: which keeps each item as its FULL record's CRC covered it, after the type byte (the
         #: pump slices it, when a slave takes the item; a slice per logged write is spared).
-        self.payload_start = 0
+        self.payload_start = payload_start
+        #: The typed item of each item framed in several records, by logic id (its pieces are
+        #: those records and an empty piece).
+        self.split_payloads: dict[int, bytes] = {}
+        #: Each item's place and payload; None until read from the pieces, unless the placer
+        #: notes them itself (``noted``: :meth:`BinlogWriter.prepare_replicated`).
+        self._items: list[tuple[int, int, int, int]] | None = [] if noted else None
+        self._payloads: list[bytes] | None = [] if noted else None
         self._segments: list[tuple[int, int, list[bytes]]] = []  # filenum, start offset, pieces
+
+    @property
+    def items(self) -> list[tuple[int, int, int, int]]:
+        """Each item placed, in order: ``(filenum, start offset, end offset, logic_id)``."""
+        if self._items is None:
+            self._read_pieces()
+        return self._items  # type: ignore[return-value]
+
+    @property
+    def payloads(self) -> list[bytes]:
+        """Each item's encoded BinlogItem (unframed), in the same order, from its byte
+        :attr:`payload_start` on: what a master's pump sends (:meth:`BinlogWriter.latest_batch`)."""
+        if self._payloads is None:
+            self._read_pieces()
+        return self._payloads  # type: ignore[return-value]
+
+    def _read_pieces(self) -> None:
+        """:attr:`items` and :attr:`payloads` from the pieces, two per item (see the class)."""
+        items: list[tuple[int, int, int, int]] = []
+        payloads: list[bytes] = []
+        logic_id = self.first_logic_id
+        for filenum, offset, parts in self._segments:
+            for index in range(0, len(parts), 2):
+                framed, typed = parts[index], parts[index + 1]
+                end = offset + len(framed) + len(typed)
+                items.append((filenum, offset, end, logic_id))
+                payloads.append(typed or self.split_payloads[logic_id])
+                offset = end
+                logic_id += 1
+        self._items, self._payloads = items, payloads
 
     def parts_at(self, filenum: int, start: int) -> list[bytes]:
         """The pieces list the bytes of an item placed at ``filenum:start`` go to: the last
@@ -85,8 +138,8 @@ class Batch:
 
     def extend(self, other: "Batch") -> None:
         """Append another batch placed right after this one (one write for both)."""
-        self.items += other.items
-        self.payloads += other.payloads
+        self.items.extend(other.items)  # read from each batch's own pieces, before they are merged
+        self.payloads.extend(other.payloads)
         self.end, self.last_logic_id = other.end, other.last_logic_id
         for filenum, start, parts in other._segments:
             self.parts_at(filenum, start).extend(parts)
@@ -232,46 +285,61 @@ class BinlogWriter:
         os.pwrite(self._manifest, _MANIFEST.pack(self.position.filenum, self.position.offset, self.logic_id,
                                                  self.term, MARKER), 0)
 
-    def prepare(self, commands: list[list[bytes] | bytes], exec_time: int | None = None) -> "Batch":
+    def prepare(self, commands: list[list[bytes] | bytes | tuple[int, bytes, bytes]],
+                exec_time: int | None = None) -> "Batch":
         """Place one item per command after the items already placed (positions and logic_ids
         are final), without writing them yet: :meth:`write` does, in placement order. Each
         item's pieces (record header, item header and content) go to the batch as they are,
-        joined once per file when written. A command is its argv, or its RESP content when
-        the caller encoded it already (a string's state record, :mod:`...changes`).
+        joined once per file when written. A command is its argv, its RESP content when the
+        caller encoded it already (a type store's hot write, a string's state), or a ``(db,
+        key, value)`` tuple for ``set key value`` (the :class:`~pypika_store.changes.StringSet`
+        a plain SET notes, passed on as it is; the db is not read).
 
         This runs once per logged write, so an item that fits in its block's rest, nearly
         all of them, is framed right here as the one FULL record :func:`.format.frame_into`
         would make: the type byte and the item header are packed as one, so the CRC is one
         call over them and the content, and the record header before them is its length and
         check alone; the two pieces are appended as they are (a tuple added to the list cost
-        more). Any other item takes :func:`.format.frame_into`."""
+        more). A ``set key value``'s typed item is one join of the header and the content's
+        pieces (its size from the tables), with no content built on its own. Any other item
+        takes :func:`.format.frame`. Nothing else is noted per item (see :class:`Batch`)."""
         now = int(time.time()) if exec_time is None else exec_time
-        batch = Batch(self.mark())
-        batch.payload_start = 1
         filenum, offset = self._placed
         logic_id, term, file_size = self._logic_id_placed, self.term, self.file_size
+        batch = Batch(self.mark(), logic_id + 1, 1)
+        turn_fields = _pack_turn_fields(FULL, ITEM_TYPE_COMMAND, now, term)
         parts = batch.parts_at(filenum, offset)
         add = parts.append
-        place, keep = batch.items.append, batch.payloads.append  # once per logged write: no call to spare
         for argv in commands:
             if offset > file_size:  # Pika checks the size before each append
                 filenum, offset = filenum + 1, 0
                 parts = batch.parts_at(filenum, offset)
                 add = parts.append
             logic_id += 1
-            content = argv if argv.__class__ is bytes else encode_command(argv)
-            typed = _pack_typed_item_header(FULL, ITEM_TYPE_COMMAND, now, term, logic_id, filenum, offset,
-                                            len(content)) + content
+            kind = argv.__class__
+            if kind is bytes or kind is list:
+                content = argv if kind is bytes else encode_command(argv)
+                typed = _pack_typed_item_header(turn_fields, logic_id, filenum, offset, len(content)) + content
+            else:  # a plain SET's (db, key, value): its typed item in one join, its size from the tables
+                _db, key, value = argv
+                try:
+                    typed = _join((_pack_typed_item_header(turn_fields, logic_id, filenum, offset,
+                                                           SET_SIZES_BY_KEY[len(key)] + BULK_SIZES[len(value)]),
+                                   SET_HEADS[len(key)], key, BULK_STARTS[len(value)], value, b"\r\n"))
+                except IndexError:  # a key or value of 4 KiB or more, past the tables
+                    content = encode_command([b"set", key, value])
+                    typed = _pack_typed_item_header(turn_fields, logic_id, filenum, offset, len(content)) + content
             length = len(typed) - 1
             if offset % BLOCK_SIZE + length <= _FULL_ITEM_ROOM:  # so length < 64 Ki: its high byte is 0
                 add(_pack_length_and_check(length, crc32c(typed)))
                 add(typed)
-                end = offset + HEADER_SIZE + length
+                offset += HEADER_SIZE + length
             else:
-                end = offset + frame_into(parts, typed[1:], offset, True, now)
-            place((filenum, offset, end, logic_id))
-            keep(typed)
-            offset = end
+                framed = frame(typed[1:], offset, True, now)
+                add(framed)
+                add(b"")
+                batch.split_payloads[logic_id] = typed
+                offset += len(framed)
         if commands:
             self.last_item_term = term
         self._placed = batch.end = _new(Position, (filenum, offset))
@@ -290,9 +358,9 @@ class BinlogWriter:
         rotated); otherwise :class:`MisalignedItem` is raised and nothing is placed. The
         items' logic ids and terms are the caller's, read from their headers when it checked
         them (decoding each item again here cost ~8 % of a slave's time)."""
-        batch = Batch(self.mark())
         filenum, offset = self._placed
         logic_id, term = self._logic_id_placed, self.last_item_term
+        batch = Batch(self.mark(), logic_id + 1, 0, noted=True)
         now = int(time.time())
         for start, logic_id, term, payload in items:
             if start.filenum == filenum + 1 and start.offset == 0:

@@ -157,93 +157,56 @@ class Dispatcher:
     def _note_interceptions(self) -> None:
         self._intercepting = self._pause is not None or self._faults is not None or self._busy_script is not None
 
-    def execute(self, client: "Client", argv: list[bytes]) -> bytes:
-        """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
-        spec = self._as_sent(argv[0]) or TABLE.get(argv[0])
-        if spec is None:
-            return refuse(client, unknown_command(argv))
-        if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
-            return refuse(client, WrongArityError(spec.name), spec)
-        if spec.subcommands:
-            try:
-                spec = resolve_subcommand(spec, argv)
-            except CommandError as exc:
-                return refuse(client, exc)
-            if not spec.arity_ok(len(argv)):
-                return refuse(client, WrongArityError(spec.full_name), spec)
-        # The admission rules, in Redis' order: a new rule is one more check among these.
-        if not client.authenticated and NO_AUTH not in spec.flags:
-            return refuse(client, _NOAUTH, spec)
-        if not client.user.unrestricted and not self._retrying:
-            # ACL: the all-permissive default user pays the one test; a blocked command was
-            # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
+    def execute(self, client: "Client", argv: list[bytes], admitted: CommandSpec | None = None) -> bytes:
+        """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply.
+
+        The lookup, the admission rules and the call are this one frame: the plain command
+        pays one Python call for the three. ``admitted`` is the spec of a command already
+        admitted (:meth:`call`: EXEC's queued commands, scripts', the master's stream): the
+        lookup and the rules are skipped, and the call is the same code."""
+        if admitted is not None:
+            spec = admitted
+        else:
+            spec = self._as_sent(argv[0]) or TABLE.get(argv[0])
+            if spec is None:
+                return refuse(client, unknown_command(argv))
+            if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
+                return refuse(client, WrongArityError(spec.name), spec)
+            if spec.subcommands:
+                try:
+                    spec = resolve_subcommand(spec, argv)
+                except CommandError as exc:
+                    return refuse(client, exc)
+                if not spec.arity_ok(len(argv)):
+                    return refuse(client, WrongArityError(spec.full_name), spec)
+            # The admission rules, in Redis' order: a new rule is one more check among these.
+            if not client.authenticated and NO_AUTH not in spec.flags:
+                return refuse(client, _NOAUTH, spec)
+            if not client.user.unrestricted and not self._retrying:
+                # ACL: the all-permissive default user pays the one test; a blocked command was
+                # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
+                client.last_command = spec.full_name
+                reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
+                if reason is not None:
+                    return refuse(client, toplevel_error(reason, spec), spec)
+            if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
+                return refuse(client, _READONLY, spec)
             client.last_command = spec.full_name
-            reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
-            if reason is not None:
-                return refuse(client, toplevel_error(reason, spec), spec)
-        if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
-            return refuse(client, _READONLY, spec)
-        client.last_command = spec.full_name
-        if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
-            return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
-        if self._intercepting:
-            intercepted = self._intercept(client, spec, argv)
-            if intercepted is not None:
-                return intercepted
-        transaction = client.transaction
-        if transaction is not None:
-            queued = queue(client, transaction, spec, argv)
-            if queued is not None:
-                return queued
-        return self.call(client, spec, argv)
+            if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
+                return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+            if self._intercepting:
+                intercepted = self._intercept(client, spec, argv)
+                if intercepted is not None:
+                    return intercepted
+            transaction = client.transaction
+            if transaction is not None:
+                queued = queue(client, transaction, spec, argv)
+                if queued is not None:
+                    return queued
 
-    def _intercept(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes | None:
-        """The reply of a busy script, CLIENT PAUSE or CHAOS FAULT (server/chaos.py) taking the
-        command instead of running it; None to run it."""
-        busy = self._busy_script
-        if busy is not None and client is not busy.caller:
-            held = busy.admit(client, spec, argv)
-            if held is not None:
-                return refuse(client, held, spec) if isinstance(held, CommandError) else held
-        pause = self._pause
-        if pause is not None and pause.holds(client, spec):
-            pause.hold(client, argv)
-            return NO_REPLY
-        faults = self._faults
-        if faults is not None:
-            return faults.apply(client, spec, argv)
-        return None
-
-    def execute_replicated(self, applier: "Client", argv: list[bytes]) -> bytes:
-        """Run a command the master streamed, as the slave's internal applier (kind master); its
-        encoded reply. The master checked the command when its client sent it, and none of
-        :meth:`execute`'s admission rules concern the master's link: the applier is always
-        authenticated and not subject to the ACL (Redis' master client has no user), a slave
-        lets its master write, it never subscribes nor opens MULTI (a transaction reaches the
-        binlog as its writes), CLIENT PAUSE holds the apply loop before the items are placed
-        (see :meth:`.pause.ClientPause.holds`), CHAOS FAULT leaves connectionless clients
-        alone, and a busy script serves client sockets only (the apply loop waits). So only
-        the lookup stays: a command this server lacks, or with a wrong number of arguments,
-        gets :meth:`execute`'s error reply, which the slave logs. The call itself is
-        :meth:`call`'s: stats, SLOWLOG, keyspace events, tracking, watches, MONITOR and the
-        blocked clients served stay. Skipping the rules spares 5-8 % of a slave's time."""
-        spec = TABLE.get(argv[0])
-        if spec is not None and spec.subcommands:
-            try:
-                spec = resolve_subcommand(spec, argv)
-            except CommandError:
-                spec = None
-        if spec is None or not spec.arity_ok(len(argv)):
-            return self.execute(applier, argv)  # refused, as any client is
-        applier.last_command = spec.full_name
-        return self.call(applier, spec, argv)
-
-    def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
-        """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply.
-
-        A plain call pays two clock reads, its histogram's one update (its calls, usec and the
-        server's total_commands_processed are counted from it) and one test per rule that may
-        concern it after it ran; a reply the handler encoded itself (OK) is not encoded again."""
+        # the call: a plain call pays two clock reads, its histogram's one update (its calls, usec
+        # and the server's total_commands_processed are counted from it) and one test per rule
+        # that may concern it after it ran; a reply the handler encoded itself (OK) is not encoded again
         lookups = spec.counted_lookups
         if lookups is not None:  # INFO keyspace_hits/misses
             if lookups is True:
@@ -292,6 +255,52 @@ class Dispatcher:
                 self.monitors.feed(client, spec, argv)
             if self._ready_keys and not client.in_transaction:  # after EXEC, not inside
                 self._blocking.serve()
+
+    def _intercept(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes | None:
+        """The reply of a busy script, CLIENT PAUSE or CHAOS FAULT (server/chaos.py) taking the
+        command instead of running it; None to run it."""
+        busy = self._busy_script
+        if busy is not None and client is not busy.caller:
+            held = busy.admit(client, spec, argv)
+            if held is not None:
+                return refuse(client, held, spec) if isinstance(held, CommandError) else held
+        pause = self._pause
+        if pause is not None and pause.holds(client, spec):
+            pause.hold(client, argv)
+            return NO_REPLY
+        faults = self._faults
+        if faults is not None:
+            return faults.apply(client, spec, argv)
+        return None
+
+    def execute_replicated(self, applier: "Client", argv: list[bytes]) -> bytes:
+        """Run a command the master streamed, as the slave's internal applier (kind master); its
+        encoded reply. The master checked the command when its client sent it, and none of
+        :meth:`execute`'s admission rules concern the master's link: the applier is always
+        authenticated and not subject to the ACL (Redis' master client has no user), a slave
+        lets its master write, it never subscribes nor opens MULTI (a transaction reaches the
+        binlog as its writes), CLIENT PAUSE holds the apply loop before the items are placed
+        (see :meth:`.pause.ClientPause.holds`), CHAOS FAULT leaves connectionless clients
+        alone, and a busy script serves client sockets only (the apply loop waits). So only
+        the lookup stays: a command this server lacks, or with a wrong number of arguments,
+        gets :meth:`execute`'s error reply, which the slave logs. The call itself is
+        :meth:`call`'s: stats, SLOWLOG, keyspace events, tracking, watches, MONITOR and the
+        blocked clients served stay. Skipping the rules spares 5-8 % of a slave's time."""
+        spec = TABLE.get(argv[0])
+        if spec is not None and spec.subcommands:
+            try:
+                spec = resolve_subcommand(spec, argv)
+            except CommandError:
+                spec = None
+        if spec is None or not spec.arity_ok(len(argv)):
+            return self.execute(applier, argv)  # refused, as any client is
+        applier.last_command = spec.full_name
+        return self.call(applier, spec, argv)
+
+    def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
+        """Run a command :meth:`execute` admitted (or EXEC dequeued, a script called, the master
+        streamed); its encoded reply."""
+        return self.execute(client, argv, spec)
 
     def count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes (SET

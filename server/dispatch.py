@@ -50,7 +50,7 @@ from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
 from .resp.replies import NO_REPLY, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, ShortCalls, counted_lookups
+from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -99,11 +99,15 @@ class Dispatcher:
         self._busy_script: ScriptRun | None = None
         #: Whether any of the three is set: the plain command's one test of them.
         self._intercepting = False
-        #: The spec of a command name as sent (upper or lower case), else None: the command
-        #: table's dictionary lookup, called without a Python frame.
-        self._as_sent = TABLE.as_sent
-        #: Per command, its short calls per whole microsecond (INFO commandstats, latencystats).
-        self._short_calls = ShortCalls(server.stats)
+        #: The spec of a command name as sent in upper or lower case (the command table's).
+        self._as_sent = TABLE.spellings
+        #: Per command (full name), its :attr:`~.stats.LatencyHistogram.short_calls` on this
+        #: server, added on its first call here (:meth:`_short_calls_of`):
+        #: ``short_calls[name][usec] += 1`` is the one update a call pays for INFO commandstats
+        #: (calls, usec), latencystats and total_commands_processed. A plain dictionary, whose
+        #: subscript the interpreter specialises (a subclass's with ``__missing__`` it does not);
+        #: :meth:`.stats.Stats.reset` empties the lists in place, so they stay the histograms'.
+        self._short_calls: dict[str, list[int]] = {}
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -167,7 +171,10 @@ class Dispatcher:
         if admitted is not None:
             spec = admitted
         else:
-            spec = self._as_sent(argv[0]) or TABLE.get(argv[0])
+            try:
+                spec = self._as_sent[argv[0]]
+            except KeyError:  # a mixed-case spelling, or no such command
+                spec = TABLE.get(argv[0])
             if spec is None:
                 return refuse(client, unknown_command(argv))
             if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
@@ -239,7 +246,10 @@ class Dispatcher:
             if lookups is not None:  # the counter set above (a write's finder set and reset it)
                 self._turn.lookup_counter = None
             if duration < self._short_ns:  # counted per whole microsecond, as Redis counts them
-                self._short_calls[spec.full_name][duration // 1000] += 1
+                try:
+                    self._short_calls[spec.full_name][duration // 1000] += 1
+                except KeyError:  # the command's first call on this server
+                    self._short_calls_of(spec.full_name)[duration // 1000] += 1
             else:
                 self._long_call(client, spec, argv, duration)
             if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)
@@ -340,6 +350,11 @@ class Dispatcher:
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
             return error_line(_READONLY.message), None
         return self.call(client, spec, argv), spec
+
+    def _short_calls_of(self, name: str) -> list[int]:
+        """The short calls' list of command ``name``, found on its first call."""
+        counts = self._short_calls[name] = self._stats.command_times(name).histogram.short_calls
+        return counts
 
     def _long_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
         """A call of a millisecond or more, or one that may concern SLOWLOG or LATENCY: counted

@@ -47,7 +47,7 @@ from .latency import LatencyMonitor
 from .monitor import Monitors
 from .pause import BY_CLIENT, ClientPause, loop_time_after, may_replicate
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
-from .resp.replies import NO_REPLY, Raw, error_line
+from .resp.replies import BULK_LINES, INTEGERS, NO_REPLY, TABLED, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
 from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, counted_lookups
@@ -230,6 +230,13 @@ class Dispatcher:
             kind = type(reply)
             if kind is Raw:  # already encoded, the same in RESP2 and RESP3
                 return reply
+            # The two replies most commands return read the same in RESP2 and RESP3, so they are
+            # taken here from the encoder's tables, sparing its call (~1,000 instructions of a
+            # GET, an INCR, an LPUSH): a short bulk string (GET's), a small integer (a count).
+            if kind is bytes and len(reply) < TABLED:
+                return BULK_LINES[len(reply)] + reply + b"\r\n"
+            if kind is int and 0 <= reply < TABLED:
+                return INTEGERS[reply]
             if kind is Block:
                 return self._block(client, argv, reply)
             return client.encode(reply)  # after the call: HELLO may switch the protocol

@@ -25,9 +25,12 @@ because the command modules import the connection and this module imports MULTI'
 one of them: the commands' package must be loaded first, so the command table keeps the
 order COMMAND and INFO commandstats list it in.
 
-This is the hottest path of the server: the plain command's way through :meth:`execute` and
-:meth:`call` is kept to a few attribute tests, two clock reads (SLOWLOG's timing) and the
-handler's call; a rule that is off (CLIENT PAUSE, MONITOR, CLIENT REPLY) costs one attribute test.
+This is the hottest path of the server: the plain command's way through :meth:`execute` (the
+lookup, the rules and the call in one frame; :meth:`call` is the same code entered with the spec
+admitted) is kept to a few attribute tests, two clock reads (SLOWLOG's timing) and the handler's
+call; a rule that is off (CLIENT PAUSE, MONITOR, CLIENT REPLY) costs one attribute test, and the
+two replies RESP2 and RESP3 agree on that most commands return (a short bulk string, a small
+integer) are encoded without the encoder's call.
 """
 
 from __future__ import annotations
@@ -47,10 +50,10 @@ from .latency import LatencyMonitor
 from .monitor import Monitors
 from .pause import BY_CLIENT, ClientPause, loop_time_after, may_replicate
 from .registry import NO_AUTH, TABLE, WRITE, CommandSpec, resolve_subcommand
-from .resp.replies import NO_REPLY, Raw, error_line
+from .resp.replies import BULK_LINES, INTEGERS, NO_REPLY, TABLED, Raw, error_line
 from .scripting.runtime import NO_SCRIPT, ScriptRun, Scripting
 from .slowlog import SlowLog
-from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, ShortCalls, counted_lookups
+from .stats import QUIET, SHORT_CALL_USEC, QuietLookups, counted_lookups
 
 if TYPE_CHECKING:
     from .app import Server
@@ -99,11 +102,15 @@ class Dispatcher:
         self._busy_script: ScriptRun | None = None
         #: Whether any of the three is set: the plain command's one test of them.
         self._intercepting = False
-        #: The spec of a command name as sent (upper or lower case), else None: the command
-        #: table's dictionary lookup, called without a Python frame.
-        self._as_sent = TABLE.as_sent
-        #: Per command, its short calls per whole microsecond (INFO commandstats, latencystats).
-        self._short_calls = ShortCalls(server.stats)
+        #: The spec of a command name as sent in upper or lower case (the command table's).
+        self._as_sent = TABLE.spellings
+        #: Per command (full name), its :attr:`~.stats.LatencyHistogram.short_calls` on this
+        #: server, added on its first call here (:meth:`_short_calls_of`):
+        #: ``short_calls[name][usec] += 1`` is the one update a call pays for INFO commandstats
+        #: (calls, usec), latencystats and total_commands_processed. A plain dictionary, whose
+        #: subscript the interpreter specialises (a subclass's with ``__missing__`` it does not);
+        #: :meth:`.stats.Stats.reset` empties the lists in place, so they stay the histograms'.
+        self._short_calls: dict[str, list[int]] = {}
         #: The clients in MONITOR mode; ``_monitoring`` is their list, tested on every call.
         self.monitors = Monitors()
         self._monitoring = self.monitors.clients
@@ -157,45 +164,117 @@ class Dispatcher:
     def _note_interceptions(self) -> None:
         self._intercepting = self._pause is not None or self._faults is not None or self._busy_script is not None
 
-    def execute(self, client: "Client", argv: list[bytes]) -> bytes:
-        """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply."""
-        spec = self._as_sent(argv[0]) or TABLE.get(argv[0])
-        if spec is None:
-            return refuse(client, unknown_command(argv))
-        if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
-            return refuse(client, WrongArityError(spec.name), spec)
-        if spec.subcommands:
+    def execute(self, client: "Client", argv: list[bytes], admitted: CommandSpec | None = None) -> bytes:
+        """Run one command of ``client`` (or queue it, in MULTI) and return its encoded reply.
+
+        The lookup, the admission rules and the call are this one frame: the plain command
+        pays one Python call for the three. ``admitted`` is the spec of a command already
+        admitted (:meth:`call`: EXEC's queued commands, scripts', the master's stream): the
+        lookup and the rules are skipped, and the call is the same code."""
+        if admitted is not None:
+            spec = admitted
+        else:
             try:
-                spec = resolve_subcommand(spec, argv)
-            except CommandError as exc:
-                return refuse(client, exc)
-            if not spec.arity_ok(len(argv)):
-                return refuse(client, WrongArityError(spec.full_name), spec)
-        # The admission rules, in Redis' order: a new rule is one more check among these.
-        if not client.authenticated and NO_AUTH not in spec.flags:
-            return refuse(client, _NOAUTH, spec)
-        if not client.user.unrestricted and not self._retrying:
-            # ACL: the all-permissive default user pays the one test; a blocked command was
-            # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
+                spec = self._as_sent[argv[0]]
+            except KeyError:  # a mixed-case spelling, or no such command
+                spec = TABLE.get(argv[0])
+            if spec is None:
+                return refuse(client, unknown_command(argv))
+            if not spec.fewest_args <= len(argv) <= spec.most_args:  # spec.arity_ok, on the hot path
+                return refuse(client, WrongArityError(spec.name), spec)
+            if spec.subcommands:
+                try:
+                    spec = resolve_subcommand(spec, argv)
+                except CommandError as exc:
+                    return refuse(client, exc)
+                if not spec.arity_ok(len(argv)):
+                    return refuse(client, WrongArityError(spec.full_name), spec)
+            # The admission rules, in Redis' order: a new rule is one more check among these.
+            if not client.authenticated and NO_AUTH not in spec.flags:
+                return refuse(client, _NOAUTH, spec)
+            if not client.user.unrestricted and not self._retrying:
+                # ACL: the all-permissive default user pays the one test; a blocked command was
+                # checked when it blocked and is served as such (Redis 7.0 serves it unchecked)
+                client.last_command = spec.full_name
+                reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
+                if reason is not None:
+                    return refuse(client, toplevel_error(reason, spec), spec)
+            if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
+                return refuse(client, _READONLY, spec)
             client.last_command = spec.full_name
-            reason = self.acl.denial(client, spec, argv, TOPLEVEL if client.transaction is None else MULTI)
-            if reason is not None:
-                return refuse(client, toplevel_error(reason, spec), spec)
-        if self._server.replica is not None and WRITE in spec.flags and client.kind != MASTER:
-            return refuse(client, _READONLY, spec)
-        client.last_command = spec.full_name
-        if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
-            return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
-        if self._intercepting:
-            intercepted = self._intercept(client, spec, argv)
-            if intercepted is not None:
-                return intercepted
-        transaction = client.transaction
-        if transaction is not None:
-            queued = queue(client, transaction, spec, argv)
-            if queued is not None:
-                return queued
-        return self.call(client, spec, argv)
+            if client.kind is PUBSUB and client.resp == 2 and spec.full_name not in _SUBSCRIBED_MODE:
+                return refuse(client, not_in_subscribed_mode(spec.full_name), spec)
+            if self._intercepting:
+                intercepted = self._intercept(client, spec, argv)
+                if intercepted is not None:
+                    return intercepted
+            transaction = client.transaction
+            if transaction is not None:
+                queued = queue(client, transaction, spec, argv)
+                if queued is not None:
+                    return queued
+
+        # the call: a plain call pays two clock reads, its histogram's one update (its calls, usec
+        # and the server's total_commands_processed are counted from it) and one test per rule
+        # that may concern it after it ran; a reply the handler encoded itself (OK) is not encoded again
+        lookups = spec.counted_lookups
+        if lookups is not None:  # INFO keyspace_hits/misses
+            if lookups is True:
+                self._turn.lookup_counter = self._stats
+            elif lookups is QUIET:
+                self._turn.lookup_counter = self._quiet_lookups
+            else:  # a write whose sources Redis reads first
+                keys_read = lookups(argv)  # type: ignore[operator]
+                if keys_read:
+                    self.count_lookups(client, keys_read)
+        started = perf_counter_ns()
+        try:
+            reply = spec.handler(client, argv)  # type: ignore[misc]
+            kind = type(reply)
+            if kind is Raw:  # already encoded, the same in RESP2 and RESP3
+                return reply
+            # The two replies most commands return read the same in RESP2 and RESP3, so they are
+            # taken here from the encoder's tables, sparing its call (~1,000 instructions of a
+            # GET, an INCR, an LPUSH): a short bulk string (GET's), a small integer (a count).
+            if kind is bytes and len(reply) < TABLED:
+                return BULK_LINES[len(reply)] + reply + b"\r\n"
+            if kind is int and 0 <= reply < TABLED:
+                return INTEGERS[reply]
+            if kind is Block:
+                return self._block(client, argv, reply)
+            return client.encode(reply)  # after the call: HELLO may switch the protocol
+        except CommandError as exc:
+            self._stats.record_failure(spec.full_name)
+            self._stats.error_replied(exc.message)
+            return error_line(exc.message)
+        except Exception as exc:  # a bug must cost one error reply, never the connection or server
+            self._stats.record_failure(spec.full_name)
+            log.exception("command %s failed", spec.full_name)
+            return error_line(internal_error(spec.full_name, exc).message)
+        finally:
+            duration = perf_counter_ns() - started
+            if lookups is not None:  # the counter set above (a write's finder set and reset it)
+                self._turn.lookup_counter = None
+            if duration < self._short_ns:  # counted per whole microsecond, as Redis counts them
+                try:
+                    self._short_calls[spec.full_name][duration // 1000] += 1
+                except KeyError:  # the command's first call on this server
+                    self._short_calls_of(spec.full_name)[duration // 1000] += 1
+            else:
+                self._long_call(client, spec, argv, duration)
+            if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)
+                changes = self._changes
+                changes.writer = client
+                self._engine.log_changes()
+                changes.writer = None
+            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
+                self._notifications.publish()
+            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
+                self._server.tracking.after_call(client, spec, argv)
+            if self._monitoring and not self._retrying:
+                self.monitors.feed(client, spec, argv)
+            if self._ready_keys and not client.in_transaction:  # after EXEC, not inside
+                self._blocking.serve()
 
     def _intercept(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes | None:
         """The reply of a busy script, CLIENT PAUSE or CHAOS FAULT (server/chaos.py) taking the
@@ -239,59 +318,9 @@ class Dispatcher:
         return self.call(applier, spec, argv)
 
     def call(self, client: "Client", spec: CommandSpec, argv: list[bytes]) -> bytes:
-        """Run a command :meth:`execute` admitted (or EXEC dequeued); its encoded reply.
-
-        A plain call pays two clock reads, its histogram's one update (its calls, usec and the
-        server's total_commands_processed are counted from it) and one test per rule that may
-        concern it after it ran; a reply the handler encoded itself (OK) is not encoded again."""
-        lookups = spec.counted_lookups
-        if lookups is not None:  # INFO keyspace_hits/misses
-            if lookups is True:
-                self._turn.lookup_counter = self._stats
-            elif lookups is QUIET:
-                self._turn.lookup_counter = self._quiet_lookups
-            else:  # a write whose sources Redis reads first
-                keys_read = lookups(argv)  # type: ignore[operator]
-                if keys_read:
-                    self.count_lookups(client, keys_read)
-        started = perf_counter_ns()
-        try:
-            reply = spec.handler(client, argv)  # type: ignore[misc]
-            kind = type(reply)
-            if kind is Raw:  # already encoded, the same in RESP2 and RESP3
-                return reply
-            if kind is Block:
-                return self._block(client, argv, reply)
-            return client.encode(reply)  # after the call: HELLO may switch the protocol
-        except CommandError as exc:
-            self._stats.record_failure(spec.full_name)
-            self._stats.error_replied(exc.message)
-            return error_line(exc.message)
-        except Exception as exc:  # a bug must cost one error reply, never the connection or server
-            self._stats.record_failure(spec.full_name)
-            log.exception("command %s failed", spec.full_name)
-            return error_line(internal_error(spec.full_name, exc).message)
-        finally:
-            duration = perf_counter_ns() - started
-            if lookups is not None:  # the counter set above (a write's finder set and reset it)
-                self._turn.lookup_counter = None
-            if duration < self._short_ns:  # counted per whole microsecond, as Redis counts them
-                self._short_calls[spec.full_name][duration // 1000] += 1
-            else:
-                self._long_call(client, spec, argv, duration)
-            if self._command_changes:  # binlog records, noting who made them (tracking's NOLOOP)
-                changes = self._changes
-                changes.writer = client
-                self._engine.log_changes()
-                changes.writer = None
-            if self._pending_events:  # not only after changes: LTRIM keeping all announces itself
-                self._notifications.publish()
-            if client.tracking is not None and not self._retrying:  # a served blocked read was remembered
-                self._server.tracking.after_call(client, spec, argv)
-            if self._monitoring and not self._retrying:
-                self.monitors.feed(client, spec, argv)
-            if self._ready_keys and not client.in_transaction:  # after EXEC, not inside
-                self._blocking.serve()
+        """Run a command :meth:`execute` admitted (or EXEC dequeued, a script called, the master
+        streamed); its encoded reply."""
+        return self.execute(client, argv, spec)
 
     def count_lookups(self, client: "Client", keys: list[bytes]) -> None:
         """Count the keys a write command reads (its sources), looked up before it writes (SET
@@ -331,6 +360,11 @@ class Dispatcher:
         if WRITE in spec.flags and self._server.replica is not None and client.kind != MASTER:
             return error_line(_READONLY.message), None
         return self.call(client, spec, argv), spec
+
+    def _short_calls_of(self, name: str) -> list[int]:
+        """The short calls' list of command ``name``, found on its first call."""
+        counts = self._short_calls[name] = self._stats.command_times(name).histogram.short_calls
+        return counts
 
     def _long_call(self, client: "Client", spec: CommandSpec, argv: list[bytes], duration: int) -> None:
         """A call of a millisecond or more, or one that may concern SLOWLOG or LATENCY: counted

@@ -317,10 +317,9 @@ class CommandTable:
         #: The same specs under their lower- and upper-case names: clients send one or the
         #: other (redis-benchmark and most clients upper case), so :meth:`get` finds them in one
         #: lookup and lower-cases only the mixed spellings.
-        self._spellings: dict[bytes, CommandSpec] = {}
-        #: The spec of a name as sent in lower or upper case, else None (then :meth:`get`):
-        #: the dictionary's own ``get``, which the dispatcher calls without a Python frame.
-        self.as_sent = self._spellings.get
+        #: The dispatcher subscripts it (the interpreter specialises a dictionary's subscript; a
+        #: call of its ``get`` costs more) and calls :meth:`get` on a KeyError.
+        self.spellings: dict[bytes, CommandSpec] = {}
 
     def __iter__(self):
         return iter(self.by_name.values())
@@ -337,10 +336,10 @@ class CommandTable:
         return specs
 
     def get(self, name: bytes) -> CommandSpec | None:
-        return self._spellings.get(name) or self.by_name.get(name.lower())
+        return self.spellings.get(name) or self.by_name.get(name.lower())
 
     def _put(self, key: bytes, spec: CommandSpec) -> None:
-        self.by_name[key] = self._spellings[key] = self._spellings[key.upper()] = spec
+        self.by_name[key] = self.spellings[key] = self.spellings[key.upper()] = spec
 
     def add(self, spec: CommandSpec) -> None:
         """Register a command, or (``"parent|sub"``) a subcommand: a container not declared yet

@@ -273,22 +273,6 @@ class Stats:
         self.client_peaks = ClientPeaks()
 
 
-class ShortCalls(dict):
-    """Per command (full name), its :attr:`LatencyHistogram.short_calls` on this server, found on
-    its first call (``__missing__``) and kept by the dispatcher, whose
-    ``short_calls[name][usec] += 1`` is the one update a call pays for INFO commandstats (calls,
-    usec), latencystats and total_commands_processed. :meth:`Stats.reset` empties the lists in
-    place, so they stay the histograms'."""
-
-    def __init__(self, stats: Stats) -> None:
-        super().__init__()
-        self._stats = stats
-
-    def __missing__(self, name: str) -> list[int]:
-        counts = self[name] = self._stats.command_times(name).histogram.short_calls
-        return counts
-
-
 # -- keyspace_hits / keyspace_misses ----------------------------------------------------------
 
 #: Which keys of a call are counted (see :func:`counted_lookups`).

@@ -103,18 +103,23 @@ def error_line(message: str) -> bytes:
     return b"-" + message.encode("utf-8", "surrogateescape") + b"\r\n"
 
 
+#: How many bulk string lengths and integers the encoder's tables hold (0 to 1023).
+TABLED = 1024
 #: The set of element types of an aggregate of bulk strings only (see ``elements``).
 _BULK_STRINGS_ONLY = {bytes}
-#: A bulk string's first line without its CRLF, for each length up to 1023.
-_BULK_HEADERS = [b"$%d" % length for length in range(1024)]
+#: A bulk string's first line without its CRLF, for each length below :data:`TABLED`.
+_BULK_HEADERS = [b"$%d" % length for length in range(TABLED)]
 #: The same with its CRLF: a bulk string reply (GET's) is its header, itself and a CRLF,
-#: concatenated (cheaper than formatting the length).
-_BULK_LINES = [header + b"\r\n" for header in _BULK_HEADERS]
+#: concatenated (cheaper than formatting the length). The same in RESP2 and RESP3: the
+#: dispatcher encodes a handler's short bulk string from here itself.
+BULK_LINES = [header + b"\r\n" for header in _BULK_HEADERS]
 #: From this many pairs on, a map's keys and values are flattened and encoded as one aggregate
 #: (one pass when all are bytes: HGETALL); smaller maps cost less encoded part by part.
 _FLAT_MAP_PAIRS = 6
-#: The integer replies 0 to 1023, encoded (counts, lengths, flags: most integer replies).
-_INTEGERS = [b":%d\r\n" % value for value in range(1024)]
+#: The integer replies from 0 to :data:`TABLED` (excluded), encoded (counts, lengths, flags: most
+#: integer replies). The same in RESP2 and RESP3: the dispatcher takes a handler's small integer
+#: from here itself.
+INTEGERS = [b":%d\r\n" % value for value in range(TABLED)]
 
 
 def _bulk_strings(header: bytes, items: list[bytes]) -> bytes:
@@ -152,13 +157,13 @@ def _make_encoder(resp3: bool) -> Callable[[object], bytes]:
         kind = type(reply)
         if kind is bytes:
             length = len(reply)  # type: ignore[arg-type]
-            if length < 1024:
-                return _BULK_LINES[length] + reply + b"\r\n"  # type: ignore[operator]
+            if length < TABLED:
+                return BULK_LINES[length] + reply + b"\r\n"  # type: ignore[operator]
             return b"$%d\r\n%s\r\n" % (length, reply)
         if kind is Raw:
             return reply  # type: ignore[return-value]
         if kind is int:
-            return _INTEGERS[reply] if 0 <= reply < 1024 else b":%d\r\n" % reply  # type: ignore[operator, index]
+            return INTEGERS[reply] if 0 <= reply < TABLED else b":%d\r\n" % reply  # type: ignore[operator, index]
         if reply is None:
             return null
         if reply is NULL_ARRAY:
